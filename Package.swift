@@ -1,0 +1,75 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// SIMD kernels need AVX2/FMA code generation; without it `addingProduct` lowers to
+// libm `fmaf` calls and runs ~100x slower. Guarded so other architectures still build.
+#if arch(x86_64)
+let simdSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+#else
+let simdSettings: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "vggbatch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vggbatch", targets: ["vggbatch"]),
+        .library(name: "VGGImaging", targets: ["VGGImaging"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - System libraries and C shims
+        .systemLibrary(
+            name: "CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CSQLite3", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        // libjpeg and libpng report errors with setjmp/longjmp, which must never cross a
+        // Swift frame: each whole decode runs inside one C function here.
+        .target(
+            name: "CImageCodecs",
+            dependencies: ["CJPEG", "CPNG"]),
+
+        // MARK: - Libraries
+        .target(
+            name: "VGGImaging",
+            dependencies: ["CImageCodecs"],
+            swiftSettings: simdSettings),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "vggbatch",
+            dependencies: [
+                "VGGImaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: simdSettings),
+        .executableTarget(
+            name: "vggbatch-bench",
+            dependencies: [
+                "VGGImaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: simdSettings),
+
+        // MARK: - Tests
+        .target(
+            name: "_VGGTestSupport",
+            dependencies: ["VGGImaging"],
+            path: "Tests/_VGGTestSupport"),
+        .testTarget(
+            name: "VGGImagingTests",
+            dependencies: ["VGGImaging", "_VGGTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: simdSettings),
+        .testTarget(
+            name: "vggbatchCLITests",
+            dependencies: ["_VGGTestSupport", "VGGImaging"])
+    ]
+)
