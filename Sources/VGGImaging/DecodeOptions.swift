@@ -1,0 +1,64 @@
+/// Limits and shortcuts for one decode.
+public struct DecodeOptions: Sendable, Equatable {
+    /// Default pixel limit: 100 megapixels, a little over the largest consumer cameras.
+    public static let defaultMaxPixels = 100_000_000
+    /// Files larger than this are not read at all (no JPEG or PNG photo comes close).
+    public static let defaultMaxFileBytes = 1 << 30
+
+    /// Stored width × height above which a file is rejected from its header alone.
+    public var maxPixels: Int
+    /// Largest file, in bytes, that is read into memory.
+    public var maxFileBytes: Int
+    /// When set, a JPEG decodes at the smallest libjpeg DCT scale (1/2, 1/4 or 1/8) that
+    /// keeps both sides at least this long, so a 12 MP photo never decodes at full size.
+    /// Nil decodes at full size.
+    public var minimumDecodedSide: Int?
+
+    public init(
+        maxPixels: Int = DecodeOptions.defaultMaxPixels,
+        maxFileBytes: Int = DecodeOptions.defaultMaxFileBytes,
+        minimumDecodedSide: Int? = nil
+    ) {
+        self.maxPixels = maxPixels
+        self.maxFileBytes = maxFileBytes
+        self.minimumDecodedSide = minimumDecodedSide
+    }
+}
+
+/// What a file held, as found while decoding it.
+public struct ImageInfo: Sendable, Equatable, Codable {
+    public var format: ImageFormat
+    /// Size as stored in the file, before orientation.
+    public var storedWidth: Int
+    public var storedHeight: Int
+    /// EXIF orientation applied to make the image upright (1 when there is none).
+    public var orientation: Orientation
+    /// Full-resolution size after orientation.
+    public var uprightWidth: Int { orientation.swapsAxes ? storedHeight : storedWidth }
+    public var uprightHeight: Int { orientation.swapsAxes ? storedWidth : storedHeight }
+    /// Bits per sample in the file (JPEG 8; PNG 1, 2, 4, 8 or 16).
+    public var bitDepth: Int
+    /// The file's colour model: "gray", "gray+alpha", "rgb", "rgba", "palette", "ycbcr", "cmyk", "ycck".
+    public var colorModel: String
+    /// Whether the file has transparency (alpha channel or tRNS), composited over white.
+    public var hasAlpha: Bool
+    /// JPEG progressive or PNG Adam7 interlaced.
+    public var interlaced: Bool
+    /// JPEG arithmetic coding.
+    public var arithmeticCoded: Bool
+    /// libjpeg DCT scale denominator used (1 = full size); always 1 for PNG.
+    public var dctScaleDenominator: Int
+    /// Size actually decoded, after DCT scaling and orientation.
+    public var decodedWidth: Int
+    public var decodedHeight: Int
+    /// Harmless codec warnings seen (stray bytes between JPEG header segments, bad ancillary PNG chunks).
+    public var warningCount: Int
+    /// The first such warning, if any.
+    public var firstWarning: String?
+}
+
+/// An upright 8-bit RGB image and what was learned decoding it.
+public struct DecodedImage: Sendable, Equatable {
+    public var image: RGBImage
+    public var info: ImageInfo
+}

@@ -1,0 +1,43 @@
+/// Turns JPEG and PNG files into upright 8-bit RGB images, or into an `ImagingError` that
+/// says why not. The format comes from the file's first bytes, never from its name.
+public enum ImageDecoder {
+    /// Reads and decodes the file at `path`.
+    public static func decode(
+        contentsOf path: String, options: DecodeOptions = DecodeOptions()
+    ) throws(ImagingError) -> DecodedImage {
+        let bytes = try FileBytes.read(path: path, limit: options.maxFileBytes)
+        return try decode(bytes: bytes, path: path, options: options)
+    }
+
+    /// Decodes an in-memory file; `path` only names it in errors.
+    public static func decode(
+        bytes: [UInt8], path: String, options: DecodeOptions = DecodeOptions()
+    ) throws(ImagingError) -> DecodedImage {
+        if bytes.isEmpty { throw .empty(path: path) }
+        switch ImageFormat.sniff(bytes) {
+        case .jpeg:
+            return try JPEGDecoder.decode(bytes, path: path, options: options)
+        case .png:
+            return try PNGDecoder.decode(bytes, path: path, options: options)
+        case nil:
+            let magic = bytes.prefix(ImageFormat.magicLength).map { hexByte($0) }.joined(separator: " ")
+            throw .unknownFormat(path: path, magic: magic)
+        }
+    }
+
+    /// Rejects a header whose pixel count is over the limit, before anything is allocated.
+    static func checkPixelLimit(width: Int, height: Int, path: String, options: DecodeOptions) throws(ImagingError) {
+        if width <= 0 || height <= 0 {
+            throw .corrupt(path: path, reason: "header gives an empty size \(width)x\(height)")
+        }
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        if overflow || pixels > options.maxPixels {
+            throw .tooLarge(path: path, width: width, height: height, limit: options.maxPixels)
+        }
+    }
+
+    private static func hexByte(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+    }
+}

@@ -1,0 +1,110 @@
+import CImageCodecs
+
+/// JPEG decoding through libjpeg-turbo (via the C shim), with DCT-domain downscaling,
+/// CMYK/YCCK conversion and EXIF orientation.
+enum JPEGDecoder {
+    static func decode(_ bytes: [UInt8], path: String, options: DecodeOptions) throws(ImagingError) -> DecodedImage {
+        var header = vgg_jpeg_header()
+        var status = vgg_status()
+        let headerResult = bytes.withUnsafeBufferPointer { buffer in
+            vgg_jpeg_read_header(buffer.baseAddress, buffer.count, &header, &status)
+        }
+        try check(headerResult, status, path: path)
+        let width = Int(header.width)
+        let height = Int(header.height)
+        try ImageDecoder.checkPixelLimit(width: width, height: height, path: path, options: options)
+        if header.precision != 8 {
+            throw .unsupported(path: path, reason: "\(header.precision)-bit JPEG (only 8-bit samples are supported)")
+        }
+
+        let denominator = scaleDenominator(width: width, height: height, minimumSide: options.minimumDecodedSide)
+        let outWidth = (width + denominator - 1) / denominator
+        let outHeight = (height + denominator - 1) / denominator
+        let isCMYK = header.color_space == 4 || header.color_space == 5  // JCS_CMYK, JCS_YCCK
+        let channels = isCMYK ? 4 : 3
+        var samples = [UInt8](repeating: 0, count: outWidth * outHeight * channels)
+        var gotWidth: Int32 = 0
+        var gotHeight: Int32 = 0
+        var gotChannels: Int32 = 0
+        let result = bytes.withUnsafeBufferPointer { input in
+            samples.withUnsafeMutableBufferPointer { output in
+                vgg_jpeg_decode(
+                    input.baseAddress, input.count, Int32(denominator), output.baseAddress, output.count,
+                    &gotWidth, &gotHeight, &gotChannels, &status)
+            }
+        }
+        try check(result, status, path: path)
+        precondition(
+            Int(gotWidth) == outWidth && Int(gotHeight) == outHeight && Int(gotChannels) == channels,
+            "libjpeg output size differs from the scaled size computed here")
+
+        var image: RGBImage
+        if isCMYK {
+            image = RGBImage(
+                width: outWidth, height: outHeight,
+                pixels: CMYKConversion.rgb(fromCMYK: samples, inverted: header.saw_adobe_marker != 0))
+        } else {
+            image = RGBImage(width: outWidth, height: outHeight, pixels: samples)
+        }
+
+        let orientation = JPEGSegments.exifTIFF(in: bytes).flatMap { EXIFParser.orientation(tiff: $0) } ?? .up
+        image = image.oriented(orientation)
+        let info = ImageInfo(
+            format: .jpeg, storedWidth: width, storedHeight: height, orientation: orientation,
+            bitDepth: Int(header.precision), colorModel: colorModel(header.color_space),
+            hasAlpha: false, interlaced: header.progressive != 0, arithmeticCoded: header.arithmetic != 0,
+            dctScaleDenominator: denominator, decodedWidth: image.width, decodedHeight: image.height,
+            warningCount: Int(status.warning_count), firstWarning: warning(status))
+        return DecodedImage(image: image, info: info)
+    }
+
+    /// The largest of 8, 4, 2 that leaves both scaled sides (rounded up, as libjpeg does) at
+    /// least `minimumSide`; 1 when no reduction qualifies or scaling is off.
+    static func scaleDenominator(width: Int, height: Int, minimumSide: Int?) -> Int {
+        guard let minimumSide else { return 1 }
+        for denominator in [8, 4, 2] {
+            let scaledWidth = (width + denominator - 1) / denominator
+            let scaledHeight = (height + denominator - 1) / denominator
+            if scaledWidth >= minimumSide && scaledHeight >= minimumSide { return denominator }
+        }
+        return 1
+    }
+
+    private static func check(_ result: vgg_result, _ status: vgg_status, path: String) throws(ImagingError) {
+        let message = messageText(status)
+        switch result {
+        case VGG_OK: return
+        case VGG_ERROR_TRUNCATED: throw .truncated(path: path, reason: message)
+        case VGG_ERROR_UNSUPPORTED:
+            if message.contains("precision 12") {
+                throw .unsupported(path: path, reason: "12-bit JPEG (only 8-bit samples are supported)")
+            }
+            throw .unsupported(path: path, reason: message)
+        case VGG_ERROR_CORRUPT: throw .corrupt(path: path, reason: message)
+        default: throw .corrupt(path: path, reason: "JPEG decoder failed: \(message)")
+        }
+    }
+
+    private static func colorModel(_ space: Int32) -> String {
+        switch space {
+        case 1: return "gray"
+        case 2: return "rgb"
+        case 3: return "ycbcr"
+        case 4: return "cmyk"
+        case 5: return "ycck"
+        default: return "unknown"
+        }
+    }
+
+    private static func warning(_ status: vgg_status) -> String? {
+        status.warning_count > 0 ? messageText(status) : nil
+    }
+}
+
+/// The NUL-terminated message of a codec status as a Swift string.
+func messageText(_ status: vgg_status) -> String {
+    withUnsafeBytes(of: status.message) { raw in
+        let bytes = raw.prefix { $0 != 0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

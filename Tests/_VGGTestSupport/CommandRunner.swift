@@ -1,0 +1,44 @@
+import Foundation
+
+/// The outcome of running a command to completion.
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let standardOutput: String
+    public let standardError: String
+}
+
+/// Runs the built `vggbatch` binary the way a user would, capturing output and exit status.
+public enum CommandRunner {
+    public static func vggbatch(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        try run(FixturePaths.vggbatchExecutable, arguments, environment: environment)
+    }
+
+    /// Runs `executable` with stdin closed; output goes through files, so a chatty child can
+    /// never block on a full pipe.
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        let directory = TemporaryDirectory()
+        let outURL = directory.url.appendingPathComponent("stdout")
+        let errURL = directory.url.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+        defer {
+            try? out.close()
+            try? err.close()
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return CommandResult(
+            status: process.terminationStatus,
+            standardOutput: try String(contentsOf: outURL, encoding: .utf8),
+            standardError: try String(contentsOf: errURL, encoding: .utf8))
+    }
+}
