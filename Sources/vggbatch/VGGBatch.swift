@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+
+/// The `vggbatch` command: argument parsing and printing only; the work lives in the libraries.
+@main
+struct VGGBatch: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "vggbatch",
+        abstract: "Index a photo folder with VGG16: ImageNet labels and fc7 features in SQLite.",
+        discussion: """
+            Exit status: 0 on success, 1 when some files could not be processed (each is \
+            reported), 64 for a bad command line.
+            """,
+        version: version,
+        subcommands: [Inspect.self]
+    )
+
+    /// Parses and runs; a bad command line gets one line on stderr and exit status 64
+    /// instead of the usage block, so scripts see a single clear reason.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let status = exitCode(for: error)
+            guard status == .validationFailure else { exit(withError: error) }
+            var message = self.message(for: error)
+            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+            let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
+            printError("vggbatch: \(firstLine) (see 'vggbatch help')")
+            Foundation.exit(status.rawValue)
+        }
+    }
+}

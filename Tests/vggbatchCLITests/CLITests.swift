@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import VGGImaging
+import _VGGTestSupport
+
+/// Runs the built `vggbatch` binary and checks what a user sees: help, exit codes, output.
+@Suite("vggbatch command line")
+struct CLITests {
+    @Test func rootHelpListsCommands() throws {
+        let result = try CommandRunner.vggbatch(["--help"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("USAGE: vggbatch <subcommand>"))
+        #expect(result.standardOutput.contains("inspect"))
+    }
+
+    @Test func versionIsPrinted() throws {
+        let result = try CommandRunner.vggbatch(["--version"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+    }
+
+    @Test(arguments: [["inspect", "--help"], ["help", "inspect"]])
+    func inspectHelpDescribesEveryOption(_ arguments: [String]) throws {
+        let result = try CommandRunner.vggbatch(arguments)
+        #expect(result.status == 0)
+        let help = result.standardOutput
+        for option in ["--resize", "--max-pixels", "--no-dct-scaling", "--dump-resized", "--json", "<image>"] {
+            #expect(help.contains(option), "help lacks \(option)")
+        }
+        // Every option line carries a description: no option is left undocumented.
+        let optionLines = help.split(separator: "\n").filter { $0.hasPrefix("  -") || $0.hasPrefix("  <") }
+        for line in optionLines where !line.contains("--help") {
+            let words = line.split(separator: " ", omittingEmptySubsequences: true)
+            #expect(words.count > 2 || help.contains(String(line) + "\n      "), "undocumented: \(line)")
+        }
+    }
+
+    @Test(arguments: [
+        (["inspect", "--bogus", "x.jpg"], "Unknown option '--bogus'"),
+        (["inspect", "--resize", "stretch", "x.jpg"], "--resize"),
+        (["inspect", "--max-pixels", "0", "x.jpg"], "--max-pixels must be at least 1"),
+        (["inspect"], "Missing expected argument"),
+        (["frobnicate"], "frobnicate"),
+    ])
+    func badCommandLinesExit64WithOneLine(_ arguments: [String], _ fragment: String) throws {
+        let result = try CommandRunner.vggbatch(arguments)
+        #expect(result.status == 64)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.standardError)")
+        #expect(result.standardError.contains(fragment), "stderr: \(result.standardError)")
+        #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test func inspectDescribesSamples() throws {
+        let result = try CommandRunner.vggbatch(["inspect", FixturePaths.sample("exiforient-Landscape_6.jpg")])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("stored size   1200x1800"))
+        #expect(result.standardOutput.contains("orientation   6"))
+        #expect(result.standardOutput.contains("upright size  1800x1200"))
+        #expect(result.standardOutput.contains("DCT scale 1/4"))
+    }
+
+    @Test func failedFileExits1AndOthersStillReport() throws {
+        let bad = FixturePaths.imaging("generated/text-named.jpg")
+        let good = FixturePaths.sample("pillow-hopper.jpg")
+        let result = try CommandRunner.vggbatch(["inspect", bad, good])
+        #expect(result.status == 1)
+        #expect(result.standardError == "\(bad): error: not a JPEG or PNG file (starts with 74 68 69 73 20 69 73 20)\n")
+        #expect(result.standardOutput.contains(good))
+    }
+
+    @Test func jsonLinesCarryResultsAndErrors() throws {
+        let bad = FixturePaths.imaging("generated/bomb-png-ihdr-100000.png")
+        let good = FixturePaths.sample("libpng-toucan.png")
+        let result = try CommandRunner.vggbatch(["inspect", "--json", good, bad])
+        #expect(result.status == 1)
+        let lines = result.standardOutput.split(separator: "\n").map { String($0) }
+        try #require(lines.count == 2)
+        let first = try #require(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(first["path"] as? String == good)
+        #expect(first["format"] as? String == "png")
+        #expect(first["color_model"] as? String == "palette")
+        #expect(first["has_alpha"] as? Bool == true)
+        #expect(first["stored_width"] as? Int == 162)
+        let second = try #require(JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+        #expect(second["path"] as? String == bad)
+        #expect(second["error_kind"] as? String == "too-large")
+        #expect((second["error"] as? String)?.contains("100000x100000") == true)
+    }
+
+    @Test(arguments: ["squash", "center-crop"])
+    func dumpResizedWritesTheNetworkView(_ policy: String) throws {
+        let directory = TemporaryDirectory()
+        let output = directory.path("view.png")
+        let source = FixturePaths.sample("skimage-chelsea.png")
+        let result = try CommandRunner.vggbatch(["inspect", source, "--resize", policy, "--dump-resized", output])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("wrote         \(output)"))
+        let written = try ImageDecoder.decode(contentsOf: output).image
+        let expected = try ImagePreparation(policy: ResizePolicy(rawValue: policy) ?? .squash).prepare(contentsOf: source).resized
+        #expect(written == expected)
+    }
+
+    @Test func dumpResizedNeedsADirectoryForSeveralImages() throws {
+        let result = try CommandRunner.vggbatch([
+            "inspect", FixturePaths.sample("pillow-hopper.jpg"), FixturePaths.sample("pillow-hopper.png"),
+            "--dump-resized", "/nonexistent/out.png",
+        ])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("must name an existing directory"))
+    }
+}
