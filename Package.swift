@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .executable(name: "vggbatch", targets: ["vggbatch"]),
         .library(name: "VGGImaging", targets: ["VGGImaging"]),
+        .library(name: "VGGModel", targets: ["VGGModel"]),
+        .library(name: "VGGEngine", targets: ["VGGEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,19 +43,29 @@ let package = Package(
             name: "VGGImaging",
             dependencies: ["CImageCodecs"],
             swiftSettings: simdSettings),
+        .target(
+            name: "VGGModel",
+            swiftSettings: simdSettings),
+        // Kernels hand raw pointers to dedicated worker threads by design; Swift 5 mode keeps
+        // strict-concurrency checking out of that (the pool's contract is documented instead).
+        .target(
+            name: "VGGEngine",
+            dependencies: ["VGGModel"],
+            exclude: ["README.md"],
+            swiftSettings: simdSettings + [.swiftLanguageMode(.v5)]),
 
         // MARK: - Executables
         .executableTarget(
             name: "vggbatch",
             dependencies: [
-                "VGGImaging",
+                "VGGImaging", "VGGModel", "VGGEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdSettings),
         .executableTarget(
             name: "vggbatch-bench",
             dependencies: [
-                "VGGImaging",
+                "VGGImaging", "VGGModel", "VGGEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdSettings),
@@ -61,11 +73,20 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "_VGGTestSupport",
-            dependencies: ["VGGImaging"],
+            dependencies: ["VGGImaging", "VGGModel"],
             path: "Tests/_VGGTestSupport"),
         .testTarget(
             name: "VGGImagingTests",
             dependencies: ["VGGImaging", "_VGGTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: simdSettings),
+        .testTarget(
+            name: "VGGModelTests",
+            dependencies: ["VGGModel", "_VGGTestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "VGGEngineTests",
+            dependencies: ["VGGEngine", "VGGModel", "_VGGTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: simdSettings),
         .testTarget(

@@ -1,0 +1,116 @@
+/// VGG weights read from a safetensors file with torchvision or timm tensor names.
+///
+/// Every tensor the architecture needs is checked (present, element type, shape) when the
+/// source is opened, so a wrong file fails before any packing starts, with one error naming
+/// the tensor and the expected and actual shapes. Values are checked for NaN and infinity
+/// as each layer is read.
+public final class SafetensorsWeights: WeightSource, @unchecked Sendable {
+    public let architecture: VGGArchitecture
+    public let file: SafetensorsFile
+    public let layout: WeightLayout
+
+    /// Opens and validates `path` against `architecture`.
+    public init(path: String, architecture: VGGArchitecture = .vgg16) throws(ModelError) {
+        let file = try SafetensorsFile(path: path)
+        self.file = file
+        self.architecture = architecture
+        layout = try Self.detectLayout(file)
+        for index in architecture.convolutions.indices {
+            let (weight, bias) = convolutionNames(index)
+            try check(weight, acceptable: [convolutionShape(index)])
+            try check(bias, acceptable: [[architecture.convolutions[index].outputChannels]])
+        }
+        for index in architecture.fullyConnected.indices {
+            let (weight, bias) = linearNames(index)
+            try check(weight, acceptable: linearShapes(index))
+            try check(bias, acceptable: [[architecture.fullyConnected[index].outputs]])
+        }
+    }
+
+    public func convolution(_ index: Int) throws(ModelError) -> LayerWeights {
+        let (weight, bias) = convolutionNames(index)
+        return LayerWeights(weight: try finiteFloats(weight), bias: try finiteFloats(bias))
+    }
+
+    public func fullyConnected(_ index: Int) throws(ModelError) -> LayerWeights {
+        let (weight, bias) = linearNames(index)
+        // The conv forms of timm hold the same numbers in the same (out, C·H·W) order.
+        return LayerWeights(weight: try finiteFloats(weight), bias: try finiteFloats(bias))
+    }
+
+    public func release(convolution index: Int) {
+        let (weight, bias) = convolutionNames(index)
+        file.releasePages(of: [weight, bias])
+    }
+
+    public func release(fullyConnected index: Int) {
+        let (weight, bias) = linearNames(index)
+        file.releasePages(of: [weight, bias])
+    }
+
+    /// The tensor names that decide the layout; anything else is an unknown layout.
+    static func detectLayout(_ file: SafetensorsFile) throws(ModelError) -> WeightLayout {
+        let names = file.tensors
+        if names["classifier.0.weight"] != nil { return .torchvision }
+        if names["pre_logits.fc1.weight"] != nil { return .timm }
+        let sample = file.tensorNames.prefix(4).joined(separator: ", ")
+        if file.tensorNames.contains(where: { $0.hasPrefix("block1_conv1") }) {
+            throw .unknownLayout(path: file.path, reason: "Keras names (\(sample)) belong in an HDF5 file, not safetensors")
+        }
+        throw .unknownLayout(
+            path: file.path,
+            reason: "expected torchvision (features.N, classifier.N) or timm (pre_logits.fc1, head.fc) names, found \(sample.isEmpty ? "no tensors" : sample)")
+    }
+
+    private func convolutionNames(_ index: Int) -> (String, String) {
+        let n = architecture.convolutions[index].featuresIndex
+        return ("features.\(n).weight", "features.\(n).bias")
+    }
+
+    private func convolutionShape(_ index: Int) -> [Int] {
+        let c = architecture.convolutions[index]
+        return [c.outputChannels, c.inputChannels, 3, 3]
+    }
+
+    private func linearNames(_ index: Int) -> (String, String) {
+        let prefix: String
+        switch (layout, index) {
+        case (.torchvision, _): prefix = "classifier.\(index * 3)"
+        case (.timm, 0): prefix = "pre_logits.fc1"
+        case (.timm, 1): prefix = "pre_logits.fc2"
+        case (.timm, _): prefix = "head.fc"
+        }
+        return ("\(prefix).weight", "\(prefix).bias")
+    }
+
+    /// Linear shapes, plus the convolution forms timm uses for fc6 (7×7) and fc7 (1×1).
+    private func linearShapes(_ index: Int) -> [[Int]] {
+        let f = architecture.fullyConnected[index]
+        var shapes = [[f.outputs, f.inputs]]
+        if layout == .timm && index == 0 {
+            let pool5 = architecture.pool5Shape
+            shapes.insert([f.outputs, pool5.channels, pool5.height, pool5.width], at: 0)
+        } else if layout == .timm && index == 1 {
+            shapes.insert([f.outputs, f.inputs, 1, 1], at: 0)
+        }
+        return shapes
+    }
+
+    private func check(_ name: String, acceptable: [[Int]]) throws(ModelError) {
+        guard let tensor = file.tensors[name] else { throw .missingTensor(path: file.path, tensor: name) }
+        guard ["F32", "F16", "BF16"].contains(tensor.dtype) else {
+            throw .unsupportedDType(path: file.path, tensor: name, dtype: tensor.dtype)
+        }
+        guard acceptable.contains(tensor.shape) else {
+            throw .shapeMismatch(path: file.path, tensor: name, expected: acceptable[0], actual: tensor.shape)
+        }
+    }
+
+    private func finiteFloats(_ name: String) throws(ModelError) -> [Float] {
+        let values = try file.floats(name)
+        var bad = 0
+        for value in values where !value.isFinite { bad += 1 }
+        if bad > 0 { throw .nonFinite(path: file.path, tensor: name, count: bad) }
+        return values
+    }
+}

@@ -1,0 +1,20 @@
+/// How the tensors in a weight file are named, which also says how its inputs were
+/// preprocessed in training.
+public enum WeightLayout: String, Sendable, Codable, CaseIterable {
+    /// torchvision `vgg16`: `features.N.*`, `classifier.{0,3,6}.*`.
+    case torchvision
+    /// timm `vgg16.*`: `features.N.*`, `pre_logits.fc1` (fc6 as a 7×7 convolution),
+    /// `pre_logits.fc2` (fc7 as a 1×1 convolution), `head.fc`.
+    case timm
+
+    /// The preprocessing these weights were trained with.
+    public var preprocessing: PreprocessingFamily { .torch }
+}
+
+/// The two input conventions of VGG16 weights in the wild.
+public enum PreprocessingFamily: String, Sendable, Codable, CaseIterable {
+    /// torchvision/timm/ONNX zoo: RGB / 255, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225).
+    case torch
+    /// Caffe/Keras: BGR, 0–255, minus (103.939, 116.779, 123.68).
+    case caffe
+}
