@@ -1,0 +1,59 @@
+/// Fully connected layer over a whole batch as a GEMM: Y[M × N] = X[M × K] · B[K × N] + bias,
+/// where X is the batch (row-major, one image per row) and B the weights packed once at load
+/// (B[k][n] = W[n][k] for PyTorch's out × in layout). Every weight is read once per batch.
+public enum LinearGEMM {
+    /// Computes output columns of panels `panelRange` (16 columns each) for all `rows`.
+    ///
+    /// - input: `rows` × `weights.depth`, row-major.
+    /// - output: `rows` × `weights.columns`, row-major.
+    /// - packBuffer: at least `GEMMBlocking.kc * roundUp(rows, 6)` floats, owned by the thread.
+    public static func run(
+        input: UnsafePointer<Float>, rows: Int, weights: PackedMatrixB, bias: UnsafePointer<Float>,
+        relu: Bool, output: UnsafeMutablePointer<Float>, panelRange: Range<Int>,
+        packBuffer: UnsafeMutablePointer<Float>
+    ) {
+        let depth = weights.depth
+        let n = weights.columns
+        let mPanels = (rows + 5) / 6
+        let kBlocks = GEMMBlocking.kBlocks(depth)
+        weights.storage.withUnsafePointer { b in
+            for (blockIndex, (k0, kcp)) in kBlocks.enumerated() {
+                // Pack this K block of X into 6-row micro-panels (rows past `rows` are zero).
+                for i in 0..<mPanels {
+                    let destination = packBuffer + i * 6 * kcp
+                    for ii in 0..<6 {
+                        let row = i * 6 + ii
+                        if row < rows {
+                            let source = input + row * depth + k0
+                            for kk in 0..<kcp { destination[kk * 6 + ii] = source[kk] }
+                        } else {
+                            for kk in 0..<kcp { destination[kk * 6 + ii] = 0 }
+                        }
+                    }
+                }
+                let epilogue = GEMMEpilogue(
+                    accumulate: blockIndex > 0, relu: relu && blockIndex == kBlocks.count - 1)
+                for q in panelRange {
+                    let n0 = q * 16
+                    let bPanel = b + weights.panelOffset(k0: k0, kcp: kcp, panel: q)
+                    let validColumns = min(16, n - n0)
+                    var local = epilogue
+                    if blockIndex == 0 { local.columnBias = bias + n0 }
+                    for i in 0..<mPanels {
+                        let m0 = i * 6
+                        let validRows = min(6, rows - m0)
+                        let c = output + m0 * n + n0
+                        if validRows == 6 && validColumns == 16 {
+                            gemmF32_6x16_simd8(
+                                kc: kcp, a: packBuffer + i * 6 * kcp, b: bPanel, c: c, cRowStride: n, epilogue: local)
+                        } else {
+                            gemmF32_6x16_edge(
+                                kc: kcp, a: packBuffer + i * 6 * kcp, b: bPanel, c: c, cRowStride: n,
+                                rows: validRows, columns: validColumns, epilogue: local)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import VGGEngine
+import VGGModel
+import _VGGTestSupport
+
+/// A golden file written by scripts/make_engine_goldens.py with ONNX Runtime.
+struct Golden {
+    let file: SafetensorsFile
+
+    init(_ name: String) throws {
+        file = try SafetensorsFile(path: FixturePaths.repositoryRoot
+            .appendingPathComponent("Tests/VGGEngineTests/Fixtures/\(name)").path)
+    }
+
+    func values(_ tensor: String) throws -> [Float] { try file.floats(tensor) }
+    func shape(_ tensor: String) -> [Int] { file.tensors[tensor]?.shape ?? [] }
+}
+
+/// Largest absolute difference divided by the largest reference magnitude (normwise error).
+func normwiseError(_ actual: [Float], _ expected: [Float]) -> Double {
+    precondition(actual.count == expected.count, "sizes differ: \(actual.count) vs \(expected.count)")
+    var largestDifference: Double = 0
+    var largestValue: Double = 0
+    for (a, e) in zip(actual, expected) {
+        largestDifference = max(largestDifference, abs(Double(a) - Double(e)))
+        largestValue = max(largestValue, abs(Double(e)))
+    }
+    return largestValue == 0 ? largestDifference : largestDifference / largestValue
+}
+
+/// Cosine similarity of two vectors.
+func cosine(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
+    var dot: Double = 0
+    var na: Double = 0
+    var nb: Double = 0
+    for (x, y) in zip(a, b) {
+        dot += Double(x) * Double(y)
+        na += Double(x) * Double(x)
+        nb += Double(y) * Double(y)
+    }
+    return dot / (na.squareRoot() * nb.squareRoot())
+}
+
+/// Seeded uniform values in [-1, 1).
+func randomValues(_ count: Int, seed: UInt64) -> [Float] {
+    var generator = SplitMix64(seed: seed)
+    return (0..<count).map { _ in Float(generator.nextUnit() * 2 - 1) }
+}
+
+/// NCHW → CNHW.
+func toCNHW(_ values: [Float], batch: Int, channels: Int, pixels: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: values.count)
+    for b in 0..<batch { for c in 0..<channels { for p in 0..<pixels { out[(c * batch + b) * pixels + p] = values[(b * channels + c) * pixels + p] } } }
+    return out
+}
+
+/// CNHW → NCHW.
+func toNCHW(_ values: [Float], batch: Int, channels: Int, pixels: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: values.count)
+    for b in 0..<batch { for c in 0..<channels { for p in 0..<pixels { out[(b * channels + c) * pixels + p] = values[(c * batch + b) * pixels + p] } } }
+    return out
+}
+
+/// The tiny configuration-D network of the golden files (input 3×64×48).
+let tinyArchitecture = VGGArchitecture.configurationD(
+    convolutionChannels: [4, 4, 8, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16],
+    hiddenWidth: 24, classes: 10, inputHeight: 64, inputWidth: 48)
+
+/// Runs the fast 3×3 convolution on NCHW input through the engine's kernels.
+func fastConvolution(
+    input: [Float], batch: Int, channels: Int, height: Int, width: Int,
+    weight: [Float], bias: [Float], outputChannels: Int, relu: Bool, threads: Int = 1, tableBatch: Int? = nil
+) -> [Float] {
+    let pixels = height * width
+    let n = batch * pixels
+    let packed = PackedMatrixA(rows: outputChannels, depth: channels * 9) { row, k in weight[row * channels * 9 + k] }
+    let columns = ConvolutionColumns(batch: tableBatch ?? batch, height: height, width: width)
+    let source = AlignedBuffer(toCNHW(input, batch: batch, channels: channels, pixels: pixels) + [Float](repeating: 0, count: 64 + 2 * width))
+    let destination = AlignedBuffer(count: outputChannels * n)
+    let biasBuffer = AlignedBuffer(bias)
+    let pool = ThreadPool(threadCount: threads)
+    let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * GEMMBlocking.nc) }
+    let panels = (n + 15) / 16
+    source.withUnsafePointer { input in
+        destination.withUnsafeMutablePointer { output in
+            biasBuffer.withUnsafePointer { b in
+                pool.run { t, count in
+                    packs[t].withUnsafeMutablePointer { pack in
+                        ConvolutionGEMM.run(
+                            input: input, inputChannels: channels, columns: columns, columnCount: n, weights: packed,
+                            bias: b, relu: relu, output: output, panelRange: ThreadPool.slice(panels, thread: t, of: count),
+                            packBuffer: pack)
+                    }
+                }
+            }
+        }
+    }
+    return toNCHW(destination.array, batch: batch, channels: outputChannels, pixels: pixels)
+}
+
+/// Runs the fast fully connected kernel.
+func fastLinear(input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, relu: Bool, threads: Int = 1) -> [Float] {
+    let packed = PackedMatrixB(depth: inputs, columns: outputs) { k, column in weight[column * inputs + k] }
+    let source = AlignedBuffer(input)
+    let destination = AlignedBuffer(count: rows * outputs)
+    let biasBuffer = AlignedBuffer(bias)
+    let pool = ThreadPool(threadCount: threads)
+    let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * GEMMBlocking.roundUp(rows, to: 6)) }
+    let panels = (outputs + 15) / 16
+    source.withUnsafePointer { x in
+        destination.withUnsafeMutablePointer { y in
+            biasBuffer.withUnsafePointer { b in
+                pool.run { t, count in
+                    packs[t].withUnsafeMutablePointer { pack in
+                        LinearGEMM.run(
+                            input: x, rows: rows, weights: packed, bias: b, relu: relu, output: y,
+                            panelRange: ThreadPool.slice(panels, thread: t, of: count), packBuffer: pack)
+                    }
+                }
+            }
+        }
+    }
+    return destination.array
+}

@@ -1,0 +1,105 @@
+import Testing
+import VGGEngine
+import VGGModel
+import _VGGTestSupport
+
+/// The whole forward pass of a tiny configuration-D network against ONNX Runtime, and the
+/// engine's determinism promises.
+@Suite("Forward pass")
+struct NetworkTests {
+    static func tinyWeights(_ file: String = "tiny-vgg.safetensors") throws -> SafetensorsWeights {
+        try SafetensorsWeights(
+            path: FixturePaths.repositoryRoot.appendingPathComponent("Tests/VGGEngineTests/Fixtures/\(file)").path,
+            architecture: tinyArchitecture)
+    }
+
+    struct Outputs: Equatable {
+        var fc7: [Float]
+        var logits: [Float]
+        var probabilities: [Float]
+    }
+
+    static func run(_ network: VGGNetwork, images: [Float], count: Int) -> Outputs {
+        let a = network.architecture
+        var out = Outputs(
+            fc7: [Float](repeating: 0, count: count * a.featureWidth),
+            logits: [Float](repeating: 0, count: count * a.classCount),
+            probabilities: [Float](repeating: 0, count: count * a.classCount))
+        images.withUnsafeBufferPointer { x in
+            out.fc7.withUnsafeMutableBufferPointer { f in
+                out.logits.withUnsafeMutableBufferPointer { l in
+                    out.probabilities.withUnsafeMutableBufferPointer { p in
+                        guard let input = x.baseAddress else { return }
+                        network.forward(images: input, count: count, fc7: f.baseAddress, logits: l.baseAddress, probabilities: p.baseAddress)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: EngineOptions.ConvolutionAlgorithm.allCases)
+    func tinyNetworkMatchesONNXRuntime(_ algorithm: EngineOptions.ConvolutionAlgorithm) throws {
+        let golden = try Golden("tiny-vgg-io.safetensors")
+        let images = try golden.values("input")
+        let network = try VGGNetwork(source: try Self.tinyWeights(), options: EngineOptions(threads: 2, maxBatchSize: 3, convolutionAlgorithm: algorithm))
+        let out = Self.run(network, images: images, count: 3)
+        // 16 layers of float32 in different summation orders: normwise error ~1e-6 measured;
+        // the bound is 1e-4 relative, and fc7 directions must agree to cosine 0.99999.
+        #expect(normwiseError(out.logits, try golden.values("logits")) < 1e-4)
+        #expect(normwiseError(out.probabilities, try golden.values("probabilities")) < 1e-4)
+        let fc7 = try golden.values("fc7")
+        for image in 0..<3 {
+            let range = (image * 24)..<((image + 1) * 24)
+            #expect(cosine(out.fc7[range], fc7[range]) > 0.99999)
+        }
+    }
+
+    @Test func timmNamesGiveTheSameNetwork() throws {
+        let images = try Golden("tiny-vgg-io.safetensors").values("input")
+        let torchvision = try Self.tinyWeights()
+        let timm = try Self.tinyWeights("tiny-vgg-timm.safetensors")
+        #expect(torchvision.layout == .torchvision)
+        #expect(timm.layout == .timm)
+        let a = Self.run(try VGGNetwork(source: torchvision, options: EngineOptions(threads: 1, maxBatchSize: 3)), images: images, count: 3)
+        let b = Self.run(try VGGNetwork(source: timm, options: EngineOptions(threads: 1, maxBatchSize: 3)), images: images, count: 3)
+        #expect(a == b)
+    }
+
+    @Test func resultsAreBitIdenticalForAnyThreadCountAndBatchSize() throws {
+        let images = try Golden("tiny-vgg-io.safetensors").values("input")
+        let perImage = 3 * 64 * 48
+        let weights = try Self.tinyWeights()
+        let baseline = Self.run(try VGGNetwork(source: weights, options: EngineOptions(threads: 1, maxBatchSize: 3)), images: images, count: 3)
+        for threads in [2, 3, 5] {
+            for maxBatch in [1, 2, 3, 4] {
+                let network = try VGGNetwork(source: weights, options: EngineOptions(threads: threads, maxBatchSize: maxBatch))
+                // Feed the three images in batches of every size up to maxBatch.
+                for batch in 1...min(maxBatch, 3) {
+                    var start = 0
+                    while start < 3 {
+                        let count = min(batch, 3 - start)
+                        let slice = Array(images[(start * perImage)..<((start + count) * perImage)])
+                        let out = Self.run(network, images: slice, count: count)
+                        #expect(out.fc7 == Array(baseline.fc7[(start * 24)..<((start + count) * 24)]), "threads \(threads) batch \(batch)")
+                        #expect(out.logits == Array(baseline.logits[(start * 10)..<((start + count) * 10)]))
+                        start += count
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func randomWeightsAreSeededAndShaped() throws {
+        let a = RandomWeights(architecture: tinyArchitecture, seed: 7)
+        let b = RandomWeights(architecture: tinyArchitecture, seed: 7)
+        let c = RandomWeights(architecture: tinyArchitecture, seed: 8)
+        #expect(try a.convolution(3) == b.convolution(3))
+        #expect(try a.convolution(3) != c.convolution(3))
+        #expect(try a.fullyConnected(0).weight.count == 24 * 32)
+        // He initialisation: the weight variance is 2 / fan-in.
+        let weights = try RandomWeights(architecture: .vgg16, seed: 1).convolution(5).weight
+        let variance = weights.reduce(0) { $0 + Double($1) * Double($1) } / Double(weights.count)
+        #expect(abs(variance - 2.0 / (256 * 9)) < 0.05 * 2.0 / (256 * 9))
+    }
+}
