@@ -14,7 +14,7 @@ struct VGGBatch: ParsableCommand {
             reported), 64 for a bad command line.
             """,
         version: version,
-        subcommands: [Inspect.self]
+        subcommands: [Classify.self, Inspect.self, Weights.self, Bench.self]
     )
 
     /// Parses and runs; a bad command line gets one line on stderr and exit status 64
@@ -23,6 +23,9 @@ struct VGGBatch: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let failure as CommandFailure {
+            printError("vggbatch: error: \(failure.message)")
+            Foundation.exit(2)
         } catch {
             let status = exitCode(for: error)
             guard status == .validationFailure else { exit(withError: error) }

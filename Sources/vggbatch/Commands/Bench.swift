@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import VGGEngine
+import VGGModel
+
+extension VGGBatch {
+    /// `vggbatch bench`: engine-only throughput at full VGG16 size.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure engine throughput on random input at full VGG16 size.",
+            discussion: """
+                Runs one warm-up batch, checks the outputs are finite and that a lone image \
+                gives bit-identical results to the same image inside the batch, then times \
+                --iterations batches and reports the median. --json prints {"images_per_second", \
+                "ms_per_image", "gflops", "batch_size", "threads", "peak_rss_bytes"}. Use a \
+                release build (swift build -c release).
+                """)
+
+        @Option(help: ArgumentHelp("VGG16 weights (safetensors); default: the usual weights search.", valueName: "path"))
+        var weights: String?
+
+        @Flag(help: "Use seeded random weights instead of a file (same speed as real weights).")
+        var randomWeights = false
+
+        @Option(help: "Seed for --random-weights.")
+        var seed: UInt64 = 1
+
+        @OptionGroup var engine: EngineArguments
+
+        @Option(help: "Timed batches after the warm-up.")
+        var iterations = 5
+
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        func validate() throws {
+            if randomWeights && weights != nil { throw ValidationError("Give --weights or --random-weights, not both.") }
+            if !(1...10_000).contains(iterations) { throw ValidationError("--iterations must be 1...10000, got \(iterations).") }
+        }
+
+        func run() throws {
+            let options = EngineOptions(threads: engine.threads, maxBatchSize: engine.batchSize)
+            let network: VGGNetwork
+            if randomWeights {
+                do throws(ModelError) {
+                    network = try VGGNetwork(source: RandomWeights(architecture: .vgg16, seed: seed), options: options)
+                } catch {
+                    throw CommandFailure(error.reason)
+                }
+            } else {
+                network = try LoadedModel.load(ModelOptions(weights: weights), engine: options).network
+            }
+            let result = try EngineBenchmark(network: network, batch: engine.batchSize, iterations: iterations).run()
+            if json {
+                print(JSONText.object([
+                    ("images_per_second", "\(result.imagesPerSecond)"), ("ms_per_image", "\(result.millisecondsPerImage)"),
+                    ("gflops", "\(result.gflops)"), ("batch_size", "\(engine.batchSize)"), ("threads", "\(engine.threads)"),
+                    ("peak_rss_bytes", "\(result.peakResidentBytes)"),
+                ]))
+            } else {
+                print(String(
+                    format: "batch %d, %d threads: %.2f images/s, %.1f ms/image, %.1f GFLOP/s, peak RSS %.0f MB (median of %d)",
+                    engine.batchSize, engine.threads, result.imagesPerSecond, result.millisecondsPerImage, result.gflops,
+                    Double(result.peakResidentBytes) / 1e6, iterations))
+            }
+        }
+    }
+}
+
+extension ModelOptions {
+    init(weights: String?) {
+        self.init()
+        self.weights = weights
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import VGGEngine
+import VGGImaging
+import VGGModel
+
+extension VGGBatch {
+    /// `vggbatch classify`: ImageNet labels (and optionally fc7 features) for images.
+    struct Classify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the top ImageNet labels of images.",
+            discussion: """
+                With --json, prints one object per image per line: \
+                {"path": ..., "top": [{"index", "wnid", "label", "probability"}, ...]}, plus "fc7" \
+                (4096 floats, after ReLU) with --features, or {"path": ..., "error": ...} for a \
+                file that failed. Exits 1 if any image failed, 2 if the weights cannot be used.
+                """)
+
+        @Argument(help: ArgumentHelp("Image files (JPEG or PNG, recognised by content).", valueName: "image"))
+        var images: [String]
+
+        @OptionGroup var model: ModelOptions
+        @OptionGroup var engine: EngineArguments
+        @OptionGroup var imageOptions: ImageOptions
+
+        @Option(help: "Number of labels per image.")
+        var top = 5
+
+        @Flag(help: "Print one JSON object per image per line.")
+        var json = false
+
+        @Flag(help: "Include the fc7 feature vector (4096 floats) in --json output.")
+        var features = false
+
+        func validate() throws {
+            if images.isEmpty { throw ValidationError("Give at least one image.") }
+            if !(1...1000).contains(top) { throw ValidationError("--top must be 1...1000, got \(top).") }
+            if features && !json { throw ValidationError("--features needs --json.") }
+        }
+
+        func run() throws {
+            let batch = min(engine.batchSize, images.count)
+            let loaded = try LoadedModel.load(model, engine: EngineOptions(threads: engine.threads, maxBatchSize: batch))
+            let preparation = imageOptions.preparation
+            let header = "weights: \(loaded.identity.path) (\(loaded.identity.summary)); preprocessing: \(loaded.preset.summary); resize: \(preparation.policy.rawValue)"
+            if json { printError(header) } else { print(header) }
+
+            let classifier = BatchClassifier(model: loaded, preparation: preparation)
+            var failures = 0
+            var start = 0
+            while start < images.count {
+                let paths = Array(images[start..<min(start + batch, images.count)])
+                for result in classifier.classify(paths) {
+                    switch result.outcome {
+                    case .success(let output):
+                        print(json ? jsonLine(result.path, output) : textBlock(result.path, output))
+                    case .failure(let error):
+                        failures += 1
+                        if json {
+                            print(JSONText.object([("path", JSONText.string(result.path)), ("error", JSONText.string(error.reason))]))
+                        } else {
+                            printError("\(result.path): error: \(error.reason)")
+                        }
+                    }
+                }
+                start += batch
+            }
+            if failures > 0 { throw ExitCode.failure }
+        }
+
+        private func topClasses(_ output: ImageOutput) -> [(ImageNetClass, Float)] {
+            output.probabilities.enumerated()
+                .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
+                .prefix(top)
+                .compactMap { entry in ImageNetLabels.at(entry.offset).map { ($0, entry.element) } }
+        }
+
+        private func jsonLine(_ path: String, _ output: ImageOutput) -> String {
+            let topItems = topClasses(output).map { item, probability in
+                JSONText.object([
+                    ("index", "\(item.index)"), ("wnid", JSONText.string(item.wnid)),
+                    ("label", JSONText.string(item.label)), ("probability", JSONText.number(probability)),
+                ])
+            }
+            var fields = [("path", JSONText.string(path)), ("top", JSONText.array(topItems))]
+            if features { fields.append(("fc7", JSONText.array(output.fc7.map(JSONText.number)))) }
+            return JSONText.object(fields)
+        }
+
+        private func textBlock(_ path: String, _ output: ImageOutput) -> String {
+            var lines = [path]
+            for (item, probability) in topClasses(output) {
+                let index = String(item.index)
+                lines.append("  " + String(format: "%.4f", probability) + "  "
+                    + String(repeating: " ", count: max(0, 3 - index.count)) + index + "  " + item.wnid + "  " + item.label)
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import VGGModel
+
+extension VGGBatch {
+    /// `vggbatch weights`: manage weight files.
+    struct Weights: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Manage VGG16 weight files.",
+            subcommands: [Random.self])
+    }
+}
+
+extension VGGBatch.Weights {
+    /// `vggbatch weights random`: seeded random weights in the real file format.
+    struct Random: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write seeded random VGG16 weights as safetensors (torchvision names, F32).",
+            discussion: """
+                The file has the size and layout of real weights and runs exactly as fast, so \
+                tests and benchmarks can use it; its labels are meaningless.
+                """)
+
+        @Option(help: "Random seed; the same seed writes the same file.")
+        var seed: UInt64 = 1
+
+        @Option(help: ArgumentHelp("Where to write the file.", valueName: "path"))
+        var output: String
+
+        func run() throws {
+            let source = RandomWeights(architecture: .vgg16, seed: seed)
+            var tensors = [(name: String, shape: [Int], values: [Float])]()
+            do throws(ModelError) {
+                for (index, layer) in source.architecture.convolutions.enumerated() {
+                    let weights = try source.convolution(index)
+                    let shape = [layer.outputChannels, layer.inputChannels, 3, 3]
+                    tensors.append(("features.\(layer.featuresIndex).weight", shape, weights.weight))
+                    tensors.append(("features.\(layer.featuresIndex).bias", [layer.outputChannels], weights.bias))
+                }
+                for (index, layer) in source.architecture.fullyConnected.enumerated() {
+                    let weights = try source.fullyConnected(index)
+                    tensors.append(("classifier.\(index * 3).weight", [layer.outputs, layer.inputs], weights.weight))
+                    tensors.append(("classifier.\(index * 3).bias", [layer.outputs], weights.bias))
+                }
+                try SafetensorsWriter.write(
+                    tensors, metadata: ["format": "pt", "vggbatch.random_seed": "\(seed)", "vggbatch.architecture": "vgg16"],
+                    to: output)
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+            print("wrote \(output): random VGG16, seed \(seed), \(source.architecture.parameterCount) parameters")
+        }
+    }
+}
