@@ -1,3 +1,4 @@
+import Dispatch
 import VGGModel
 
 /// A VGG network ready to run: weights packed once, every buffer sized once for the largest
@@ -95,11 +96,13 @@ public final class VGGNetwork {
     /// - fc7: `count` × featureWidth floats (after fc7's ReLU), or nil.
     /// - logits: `count` × classCount floats (fc8's output), or nil.
     /// - probabilities: `count` × classCount floats (softmax of the logits), or nil.
+    /// - layerSeconds: if given, `architecture.layers.count` doubles to which each layer's
+    ///   wall time is added (for per-layer benchmarks).
     /// Each image's results depend only on that image: never on the batch or thread count.
     public func forward(
         images: UnsafePointer<Float>, count: Int,
         fc7: UnsafeMutablePointer<Float>? = nil, logits: UnsafeMutablePointer<Float>? = nil,
-        probabilities: UnsafeMutablePointer<Float>? = nil
+        probabilities: UnsafeMutablePointer<Float>? = nil, layerSeconds: UnsafeMutablePointer<Double>? = nil
     ) {
         precondition(count >= 1 && count <= options.maxBatchSize, "batch of \(count) outside 1...\(options.maxBatchSize)")
         let a = architecture
@@ -121,7 +124,13 @@ public final class VGGNetwork {
 
         var convolutionIndex = 0
         var linearIndex = 0
-        for layer in a.layers {
+        for (layerIndex, layer) in a.layers.enumerated() {
+            let started = layerSeconds == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+            defer {
+                if let layerSeconds {
+                    layerSeconds[layerIndex] += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                }
+            }
             switch layer {
             case .convolution(let c):
                 convolve(convolutionIndex, c, input: current, output: spare, count: count, height: height, width: width)

@@ -11,6 +11,13 @@ public struct ImageNetClass: Sendable, Equatable, Codable {
     public var label: String
     /// All lemmas of the synset, e.g. "tabby, tabby cat".
     public var lemmas: String
+
+    public init(index: Int, wnid: String, label: String, lemmas: String) {
+        self.index = index
+        self.wnid = wnid
+        self.label = label
+        self.lemmas = lemmas
+    }
 }
 
 /// The 1000 ImageNet-1k classes, built into the binary.

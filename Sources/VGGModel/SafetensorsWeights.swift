@@ -9,21 +9,31 @@ public final class SafetensorsWeights: WeightSource, @unchecked Sendable {
     public let file: SafetensorsFile
     public let layout: WeightLayout
 
-    /// Opens and validates `path` against `architecture`.
-    public init(path: String, architecture: VGGArchitecture = .vgg16) throws(ModelError) {
+    /// Opens and validates `path` against `architecture`; when that is nil, against the
+    /// architecture recorded in the file's metadata by vggbatch, else VGG16.
+    public init(path: String, architecture: VGGArchitecture? = nil) throws(ModelError) {
         let file = try SafetensorsFile(path: path)
         self.file = file
-        self.architecture = architecture
+        if let architecture {
+            self.architecture = architecture
+        } else if let recorded = file.metadata[VGGArchitecture.metadataKey] {
+            guard let parsed = VGGArchitecture(metadataValue: recorded) else {
+                throw .invalidFile(path: path, reason: "unreadable \(VGGArchitecture.metadataKey) metadata \"\(recorded)\"")
+            }
+            self.architecture = parsed
+        } else {
+            self.architecture = .vgg16
+        }
         layout = try Self.detectLayout(file)
-        for index in architecture.convolutions.indices {
+        for index in self.architecture.convolutions.indices {
             let (weight, bias) = convolutionNames(index)
             try check(weight, acceptable: [convolutionShape(index)])
-            try check(bias, acceptable: [[architecture.convolutions[index].outputChannels]])
+            try check(bias, acceptable: [[self.architecture.convolutions[index].outputChannels]])
         }
-        for index in architecture.fullyConnected.indices {
+        for index in self.architecture.fullyConnected.indices {
             let (weight, bias) = linearNames(index)
             try check(weight, acceptable: linearShapes(index))
-            try check(bias, acceptable: [[architecture.fullyConnected[index].outputs]])
+            try check(bias, acceptable: [[self.architecture.fullyConnected[index].outputs]])
         }
     }
 

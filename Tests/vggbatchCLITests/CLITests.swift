@@ -10,7 +10,9 @@ struct CLITests {
         let result = try CommandRunner.vggbatch(["--help"])
         #expect(result.status == 0)
         #expect(result.standardOutput.contains("USAGE: vggbatch <subcommand>"))
-        #expect(result.standardOutput.contains("inspect"))
+        for command in ["classify", "inspect", "weights", "bench"] {
+            #expect(result.standardOutput.contains(command))
+        }
     }
 
     @Test func versionIsPrinted() throws {

@@ -33,6 +33,9 @@ extension VGGBatch {
         @Flag(help: "Print one JSON object.")
         var json = false
 
+        @Flag(help: "Also report each layer's mean time per image and GFLOP/s.")
+        var layers = false
+
         func validate() throws {
             if randomWeights && weights != nil { throw ValidationError("Give --weights or --random-weights, not both.") }
             if !(1...10_000).contains(iterations) { throw ValidationError("--iterations must be 1...10000, got \(iterations).") }
@@ -48,28 +51,32 @@ extension VGGBatch {
                     throw CommandFailure(error.reason)
                 }
             } else {
-                network = try LoadedModel.load(ModelOptions(weights: weights), engine: options).network
+                network = try LoadedModel.load(weights: weights, preprocess: nil, engine: options).network
             }
             let result = try EngineBenchmark(network: network, batch: engine.batchSize, iterations: iterations).run()
             if json {
-                print(JSONText.object([
+                var fields = [
                     ("images_per_second", "\(result.imagesPerSecond)"), ("ms_per_image", "\(result.millisecondsPerImage)"),
                     ("gflops", "\(result.gflops)"), ("batch_size", "\(engine.batchSize)"), ("threads", "\(engine.threads)"),
                     ("peak_rss_bytes", "\(result.peakResidentBytes)"),
-                ]))
+                ]
+                if layers {
+                    fields.append(("layers", JSONText.array(result.layers.map {
+                        JSONText.object([("name", JSONText.string($0.name)), ("ms_per_image", "\($0.millisecondsPerImage)"), ("gflops", "\($0.gflops)")])
+                    })))
+                }
+                print(JSONText.object(fields))
             } else {
+                if layers {
+                    for layer in result.layers {
+                        print(String(format: "  %-8@ %8.2f ms/image %8.1f GFLOP/s", layer.name as NSString, layer.millisecondsPerImage, layer.gflops))
+                    }
+                }
                 print(String(
                     format: "batch %d, %d threads: %.2f images/s, %.1f ms/image, %.1f GFLOP/s, peak RSS %.0f MB (median of %d)",
                     engine.batchSize, engine.threads, result.imagesPerSecond, result.millisecondsPerImage, result.gflops,
                     Double(result.peakResidentBytes) / 1e6, iterations))
             }
         }
-    }
-}
-
-extension ModelOptions {
-    init(weights: String?) {
-        self.init()
-        self.weights = weights
     }
 }

@@ -27,8 +27,12 @@ extension VGGBatch.Weights {
         @Option(help: ArgumentHelp("Where to write the file.", valueName: "path"))
         var output: String
 
+        @Flag(help: "Write a tiny network of the same topology (32x32 input, a few channels) for fast tests.")
+        var tiny = false
+
         func run() throws {
-            let source = RandomWeights(architecture: .vgg16, seed: seed)
+            let architecture: VGGArchitecture = tiny ? .tiny : .vgg16
+            let source = RandomWeights(architecture: architecture, seed: seed)
             var tensors = [(name: String, shape: [Int], values: [Float])]()
             do throws(ModelError) {
                 for (index, layer) in source.architecture.convolutions.enumerated() {
@@ -43,12 +47,17 @@ extension VGGBatch.Weights {
                     tensors.append(("classifier.\(index * 3).bias", [layer.outputs], weights.bias))
                 }
                 try SafetensorsWriter.write(
-                    tensors, metadata: ["format": "pt", "vggbatch.random_seed": "\(seed)", "vggbatch.architecture": "vgg16"],
-                    to: output)
+                    tensors, metadata: metadata(architecture), to: output)
             } catch {
                 throw CommandFailure(error.reason)
             }
-            print("wrote \(output): random VGG16, seed \(seed), \(source.architecture.parameterCount) parameters")
+            print("wrote \(output): random \(tiny ? "tiny VGG" : "VGG16"), seed \(seed), \(architecture.parameterCount) parameters")
+        }
+
+        private func metadata(_ architecture: VGGArchitecture) -> [String: String] {
+            var metadata = ["format": "pt", "vggbatch.random_seed": "\(seed)"]
+            if architecture != .vgg16 { metadata[VGGArchitecture.metadataKey] = architecture.metadataValue }
+            return metadata
         }
     }
 }

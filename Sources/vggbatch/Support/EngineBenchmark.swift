@@ -13,6 +13,8 @@ struct EngineBenchmark {
         var millisecondsPerImage: Double
         var gflops: Double
         var peakResidentBytes: Int
+        /// Per layer, in network order: name, mean milliseconds per image, GFLOP/s.
+        var layers: [(name: String, millisecondsPerImage: Double, gflops: Double)]
     }
 
     func run() throws -> Result {
@@ -23,11 +25,14 @@ struct EngineBenchmark {
         var logits = [Float](repeating: 0, count: batch * a.classCount)
         var single = [Float](repeating: 0, count: a.classCount)
 
-        func forward(_ count: Int, into output: inout [Float]) {
+        var layerSeconds = [Double](repeating: 0, count: a.layers.count)
+        func forward(_ count: Int, into output: inout [Float], timeLayers: Bool = false) {
             input.withUnsafeBufferPointer { x in
                 output.withUnsafeMutableBufferPointer { y in
-                    guard let xb = x.baseAddress else { return }
-                    network.forward(images: xb, count: count, logits: y.baseAddress)
+                    layerSeconds.withUnsafeMutableBufferPointer { times in
+                        guard let xb = x.baseAddress else { return }
+                        network.forward(images: xb, count: count, logits: y.baseAddress, layerSeconds: timeLayers ? times.baseAddress : nil)
+                    }
                 }
             }
         }
@@ -43,7 +48,7 @@ struct EngineBenchmark {
         var seconds = [Double]()
         for _ in 0..<iterations {
             let start = DispatchTime.now().uptimeNanoseconds
-            forward(batch, into: &logits)
+            forward(batch, into: &logits, timeLayers: true)
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         seconds.sort()
@@ -52,8 +57,31 @@ struct EngineBenchmark {
         let flops = 2 * Double(a.multiplyAccumulatesPerImage)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
+        var layers = [(name: String, millisecondsPerImage: Double, gflops: Double)]()
+        var height = a.inputHeight
+        var width = a.inputWidth
+        var poolIndex = 0
+        for (index, layer) in a.layers.enumerated() {
+            let perImageSeconds = layerSeconds[index] / Double(iterations * batch)
+            var name: String
+            var macs = 0
+            switch layer {
+            case .convolution(let c):
+                name = c.name
+                macs = c.outputChannels * c.inputChannels * 9 * height * width
+            case .maxPool:
+                poolIndex += 1
+                name = "pool\(poolIndex)"
+                height /= 2
+                width /= 2
+            case .fullyConnected(let f):
+                name = f.name
+                macs = f.inputs * f.outputs
+            }
+            layers.append((name, perImageSeconds * 1000, macs == 0 ? 0 : 2 * Double(macs) / perImageSeconds / 1e9))
+        }
         return Result(
             imagesPerSecond: 1 / perImage, millisecondsPerImage: perImage * 1000, gflops: flops / perImage / 1e9,
-            peakResidentBytes: usage.ru_maxrss * 1024)
+            peakResidentBytes: usage.ru_maxrss * 1024, layers: layers)
     }
 }

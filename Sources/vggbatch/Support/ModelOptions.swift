@@ -42,13 +42,17 @@ struct LoadedModel {
     /// Resolves, validates, identifies and packs the weights. Model problems become one-line
     /// `CommandFailure`s.
     static func load(_ options: ModelOptions, engine: EngineOptions) throws -> LoadedModel {
+        try load(weights: options.weights, preprocess: options.preprocess, engine: engine)
+    }
+
+    static func load(weights explicit: String?, preprocess: PreprocessPreset?, engine: EngineOptions) throws -> LoadedModel {
         let environment = ProcessInfo.processInfo.environment
         do throws(ModelError) {
-            let path = try WeightsLocator.resolve(explicit: options.weights, environment: environment)
+            let path = try WeightsLocator.resolve(explicit: explicit, environment: environment)
             let weights = try SafetensorsWeights(path: path)
             let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
             let identity = try WeightsIdentity.identify(weights, cache: cache)
-            let preset = options.preprocess ?? PreprocessPreset(rawValue: identity.preprocessing.rawValue) ?? .torch
+            let preset = preprocess ?? PreprocessPreset(rawValue: identity.preprocessing.rawValue) ?? .torch
             let network = try VGGNetwork(source: weights, options: engine)
             return LoadedModel(network: network, identity: identity, preset: preset)
         } catch {

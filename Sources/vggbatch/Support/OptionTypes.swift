@@ -1,5 +1,6 @@
 import ArgumentParser
 import VGGImaging
+import VGGModel
 
 extension ResizePolicy: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
@@ -22,5 +23,15 @@ struct ImageOptions: ParsableArguments {
 
     var preparation: ImagePreparation {
         ImagePreparation(policy: resize, maxPixels: maxPixels, dctScaling: !noDCTScaling)
+    }
+
+    /// The preparation for a network's (square) input size.
+    func preparation(for architecture: VGGArchitecture) throws -> ImagePreparation {
+        guard architecture.inputHeight == architecture.inputWidth else {
+            throw CommandFailure("the network's input is \(architecture.inputHeight)x\(architecture.inputWidth); only square inputs are supported")
+        }
+        var preparation = self.preparation
+        preparation.size = architecture.inputHeight
+        return preparation
     }
 }
