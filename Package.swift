@@ -77,7 +77,7 @@ let package = Package(
             path: "Tests/_VGGTestSupport"),
         .testTarget(
             name: "VGGImagingTests",
-            dependencies: ["VGGImaging", "_VGGTestSupport"],
+            dependencies: ["VGGImaging", "VGGModel", "_VGGTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: simdSettings),
         .testTarget(

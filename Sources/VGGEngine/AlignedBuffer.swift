@@ -2,17 +2,26 @@
 ///
 /// The engine's weights, activations and scratch all live in these. The memory is released
 /// when the buffer is. Pointers are handed out only inside `with...` closures.
+///
+/// `padding` floats of readable zeros lie before and after the `count` usable ones, for
+/// vector loads that run past either end and whose out-of-range lanes are then discarded.
 public final class AlignedBuffer {
-    /// Number of floats.
+    /// Number of usable floats.
     public let count: Int
+    /// Readable floats before the first and after the last usable one.
+    public let padding: Int
+    private let allocation: UnsafeMutablePointer<Float>
     private let base: UnsafeMutablePointer<Float>
 
-    /// Allocates `count` floats, all zero.
-    public init(count: Int) {
-        precondition(count >= 0, "negative buffer size")
+    /// Allocates `count` floats, all zero, with `padding` (rounded up to 16) on each side.
+    public init(count: Int, padding: Int = 0) {
+        precondition(count >= 0 && padding >= 0, "negative buffer size")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        base = raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+        self.padding = (padding + 15) / 16 * 16
+        let total = max(count + 2 * self.padding, 1)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: total * 4, alignment: 64)
+        allocation = raw.initializeMemory(as: Float.self, repeating: 0, count: total)
+        base = allocation + self.padding
     }
 
     /// Copies `values` into a new buffer.
@@ -25,7 +34,7 @@ public final class AlignedBuffer {
         }
     }
 
-    deinit { base.deallocate() }
+    deinit { allocation.deallocate() }
 
     /// Calls `body` with the buffer's memory; the pointer must not escape.
     @inline(__always)

@@ -59,8 +59,7 @@ public final class VGGNetwork {
         linearWeights = linear
         linearBiases = linearBias
 
-        // Buffers: the largest activation of any layer, plus slack for packing reads that run
-        // past the last valid column (their results are never stored).
+        // Buffers: the largest activation of any layer.
         let batch = options.maxBatchSize
         var largest = architecture.inputChannels * architecture.inputHeight * architecture.inputWidth
         var height = architecture.inputHeight
@@ -77,9 +76,10 @@ public final class VGGNetwork {
             case .fullyConnected: break
             }
         }
-        let slack = 64 + 2 * architecture.inputWidth
-        activationA = AlignedBuffer(count: largest * batch + slack)
-        activationB = AlignedBuffer(count: largest * batch + slack)
+        // Padding: packing reads up to a row and a panel past either end of the planes.
+        let padding = architecture.inputWidth + 32
+        activationA = AlignedBuffer(count: largest * batch, padding: padding)
+        activationB = AlignedBuffer(count: largest * batch, padding: padding)
         let widest = architecture.fullyConnected.map { max($0.inputs, $0.outputs) }.max() ?? 0
         linearA = AlignedBuffer(count: widest * batch)
         linearB = AlignedBuffer(count: widest * batch)

@@ -75,7 +75,9 @@ func fastConvolution(
     let n = batch * pixels
     let packed = PackedMatrixA(rows: outputChannels, depth: channels * 9) { row, k in weight[row * channels * 9 + k] }
     let columns = ConvolutionColumns(batch: tableBatch ?? batch, height: height, width: width)
-    let source = AlignedBuffer(toCNHW(input, batch: batch, channels: channels, pixels: pixels) + [Float](repeating: 0, count: 64 + 2 * width))
+    let values = toCNHW(input, batch: batch, channels: channels, pixels: pixels)
+    let source = AlignedBuffer(count: values.count, padding: columns.requiredPadding)
+    source.withUnsafeMutablePointer { $0.update(from: values, count: values.count) }
     let destination = AlignedBuffer(count: outputChannels * n)
     let biasBuffer = AlignedBuffer(bias)
     let pool = ThreadPool(threadCount: threads)

@@ -1,63 +1,45 @@
-/// Where each output column of a 3×3 convolution sits, precomputed once per spatial shape
-/// and batch size so that packing needs no division in the hot loop.
+/// Which input pixels each 16-column panel of a 3×3 convolution may read, precomputed once
+/// per spatial shape and batch size.
 ///
-/// Columns are the batch's pixels in CNHW order: n = image * H * W + y * W + x.
+/// Columns are the batch's pixels in CNHW order: n = image · H · W + y · W + x. For a tap
+/// (dy, dx), column n reads input index n + dy · W + dx of the channel plane, which is the
+/// right pixel whenever the tap is inside the image; bit j of the panel's mask says whether it
+/// is for column 16 · panel + j. Packing loads 16 floats in one go and zeroes the lanes whose
+/// bit is clear, so image borders cost no branches.
 public final class ConvolutionColumns {
     public let batch: Int
     public let height: Int
     public let width: Int
     public var count: Int { batch * height * width }
-    /// y and x of every column.
-    let rowOf: [Int32]
-    let columnOf: [Int32]
-    /// Per 16-column panel and tap (r, s): 0 = every column reads a valid input pixel,
-    /// 1 = every column reads padding, 2 = mixed (check each column).
-    let panelTapKind: [UInt8]
+    /// Per panel and tap (r·3 + s): lanes that read a real input pixel.
+    let panelTapMask: [UInt16]
+    /// Readable floats needed before and after the input planes (see `AlignedBuffer.padding`).
+    public var requiredPadding: Int { width + 32 }
 
     public init(batch: Int, height: Int, width: Int) {
         self.batch = batch
         self.height = height
         self.width = width
         let n = batch * height * width
-        var rows = [Int32](repeating: 0, count: n)
-        var columns = [Int32](repeating: 0, count: n)
-        for i in 0..<n {
-            let pixel = i % (height * width)
-            rows[i] = Int32(pixel / width)
-            columns[i] = Int32(pixel % width)
-        }
         let panels = (n + 15) / 16
-        var kinds = [UInt8](repeating: 2, count: panels * 9)
+        var masks = [UInt16](repeating: 0, count: panels * 9)
         for panel in 0..<panels {
             for tap in 0..<9 {
                 let dy = tap / 3 - 1
                 let dx = tap % 3 - 1
-                var valid = 0
-                var invalid = 0
+                var mask: UInt16 = 0
                 for j in 0..<16 {
                     let i = panel * 16 + j
-                    if i < n && Self.reads(rows[i], columns[i], dy, dx, height, width) { valid += 1 } else { invalid += 1 }
+                    guard i < n else { continue }
+                    let pixel = i % (height * width)
+                    let y = pixel / width + dy
+                    let x = pixel % width + dx
+                    if y >= 0 && y < height && x >= 0 && x < width { mask |= 1 << UInt16(j) }
                 }
-                if valid == 16 {
-                    // Contiguous only if the 16 source pixels are adjacent in memory too.
-                    let first = panel * 16
-                    let sameRowRun = rows[first] == rows[first + 15] && columns[first + 15] - columns[first] == 15
-                    kinds[panel * 9 + tap] = sameRowRun ? 0 : 2
-                } else if invalid == 16 {
-                    kinds[panel * 9 + tap] = 1
-                }
+                masks[panel * 9 + tap] = mask
             }
         }
-        rowOf = rows
-        columnOf = columns
-        panelTapKind = kinds
-    }
-
-    @inline(__always)
-    static func reads(_ y: Int32, _ x: Int32, _ dy: Int, _ dx: Int, _ height: Int, _ width: Int) -> Bool {
-        let sy = Int(y) + dy
-        let sx = Int(x) + dx
-        return sy >= 0 && sy < height && sx >= 0 && sx < width
+        panelTapMask = masks
     }
 }
 
@@ -69,7 +51,8 @@ public enum ConvolutionGEMM {
     /// Computes the output columns of panels `panelRange` (16 columns each).
     ///
     /// - input: CNHW, `inputChannels` planes of `columnCount` floats (the batch's pixels;
-    ///   `columns` may describe a larger batch, whose first `columnCount` columns are used).
+    ///   `columns` may describe a larger batch, whose first `columnCount` columns are used),
+    ///   with `columns.requiredPadding` readable floats before and after.
     /// - output: CNHW, `weights.rows` planes of `columnCount` floats.
     /// - packBuffer: at least `GEMMBlocking.kc * GEMMBlocking.nc` floats, 64-byte aligned, owned
     ///   by the calling thread.
@@ -108,8 +91,8 @@ public enum ConvolutionGEMM {
                                 if let rowBias = epilogue.rowBias { local.rowBias = rowBias + m0 }
                                 let c = output + m0 * n + n0
                                 let validRows = min(6, weights.rows - m0)
-                                if validRows == 6 && validColumns == 16 {
-                                    gemmF32_6x16_simd8(kc: kcp, a: aPanel, b: b, c: c, cRowStride: n, epilogue: local)
+                                if validColumns == 16 {
+                                    gemmF32_6x16_simd8(kc: kcp, a: aPanel, b: b, c: c, cRowStride: n, rows: validRows, epilogue: local)
                                 } else {
                                     gemmF32_6x16_edge(
                                         kc: kcp, a: aPanel, b: b, c: c, cRowStride: n,
@@ -127,53 +110,58 @@ public enum ConvolutionGEMM {
 
     /// Packs rows k0..<k0+kcp of the implicit im2col matrix for `panels` 16-column panels
     /// starting at panel `firstPanel`: panel q occupies `kcp * 16` floats at `q * 16 * kcp`.
+    /// The input must have `columns.requiredPadding` readable floats around its planes.
+    ///
+    /// Loops run channel by channel and, within a channel, panel by panel, so the input is
+    /// read as three sequential streams per plane (rows y-1, y, y+1) that the hardware
+    /// prefetcher follows; panel-major order would touch a new cache line on every load.
     @inline(__always)
     static func packB(
         input: UnsafePointer<Float>, columns: ConvolutionColumns, columnCount n: Int, k0: Int, kcp: Int,
         firstPanel: Int, panels: Int, into out: UnsafeMutablePointer<Float>
     ) {
         let width = columns.width
-        let height = columns.height
-        columns.rowOf.withUnsafeBufferPointer { rowOf in
-            columns.columnOf.withUnsafeBufferPointer { columnOf in
-                columns.panelTapKind.withUnsafeBufferPointer { kinds in
-                    for q in 0..<panels {
-                        let panel = firstPanel + q
-                        let n0 = panel * 16
-                        let destination = out + q * 16 * kcp
-                        for kk in 0..<kcp {
-                            let k = k0 + kk
-                            let channel = k / 9
-                            let tap = k - channel * 9
-                            let dy = tap / 3 - 1
-                            let dx = tap - (tap / 3) * 3 - 1
-                            let d = destination + kk * 16
-                            switch kinds[panel * 9 + tap] {
-                            case 0:
-                                // Safe: all 16 source pixels are in range and adjacent.
-                                let source = UnsafeRawPointer(input + channel * n + n0 + dy * width + dx)
-                                let raw = UnsafeMutableRawPointer(d)
-                                raw.storeBytes(of: source.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-                                raw.storeBytes(
-                                    of: source.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self),
-                                    toByteOffset: 32, as: SIMD8<Float>.self)
-                            case 1:
-                                UnsafeMutableRawPointer(d).storeBytes(of: SIMD8<Float>(), as: SIMD8<Float>.self)
-                                UnsafeMutableRawPointer(d).storeBytes(of: SIMD8<Float>(), toByteOffset: 32, as: SIMD8<Float>.self)
-                            default:
-                                let plane = input + channel * n
-                                for j in 0..<16 {
-                                    let i = n0 + j
-                                    if i < n && ConvolutionColumns.reads(rowOf[i], columnOf[i], dy, dx, height, width) {
-                                        d[j] = plane[i + dy * width + dx]
-                                    } else {
-                                        d[j] = 0
-                                    }
-                                }
-                            }
+        let laneShifts = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
+        columns.panelTapMask.withUnsafeBufferPointer { masks in
+            var kk = 0
+            while kk < kcp {
+                let channel = (k0 + kk) / 9
+                let firstTap = (k0 + kk) - channel * 9
+                let taps = min(9 - firstTap, kcp - kk)
+                let plane = input + channel * n
+                for q in 0..<panels {
+                    let panel = firstPanel + q
+                    let n0 = panel * 16
+                    let destination = UnsafeMutableRawPointer(out + q * 16 * kcp + kk * 16)
+                    for t in 0..<taps {
+                        let tap = firstTap + t
+                        let mask = masks[panel * 9 + tap]
+                        let d = destination + t * 64
+                        if mask == 0 {
+                            d.storeBytes(of: SIMD8<Float>(), as: SIMD8<Float>.self)
+                            d.storeBytes(of: SIMD8<Float>(), toByteOffset: 32, as: SIMD8<Float>.self)
+                            continue
                         }
+                        let dy = tap / 3 - 1
+                        let dx = tap - (tap / 3) * 3 - 1
+                        // Safe: the lanes' indices lie within width + 17 of the batch's planes,
+                        // inside the input's padding; lanes outside the image are zeroed below.
+                        let source = UnsafeRawPointer(plane + n0 + dy * width + dx)
+                        var low = source.loadUnaligned(as: SIMD8<Float>.self)
+                        var high = source.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                        if mask != 0xFFFF {
+                            // All-ones for lanes whose bit is set, zero otherwise, then AND:
+                            // plain vector integer ops (a SIMD mask `replace` would go lane by lane).
+                            let keepLow = 0 &- ((SIMD8<UInt32>(repeating: UInt32(mask)) &>> laneShifts) & 1)
+                            let keepHigh = 0 &- ((SIMD8<UInt32>(repeating: UInt32(mask >> 8)) &>> laneShifts) & 1)
+                            low = unsafeBitCast(unsafeBitCast(low, to: SIMD8<UInt32>.self) & keepLow, to: SIMD8<Float>.self)
+                            high = unsafeBitCast(unsafeBitCast(high, to: SIMD8<UInt32>.self) & keepHigh, to: SIMD8<Float>.self)
+                        }
+                        d.storeBytes(of: low, as: SIMD8<Float>.self)
+                        d.storeBytes(of: high, toByteOffset: 32, as: SIMD8<Float>.self)
                     }
                 }
+                kk += taps
             }
         }
     }

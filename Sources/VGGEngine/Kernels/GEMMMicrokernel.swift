@@ -25,12 +25,14 @@ public struct GEMMEpilogue {
 /// - `a`: packed A micro-panel, k-major: element (i, k) at `a[k * 6 + i]`.
 /// - `b`: packed B micro-panel, k-major, 32-byte aligned: element (k, j) at `b[k * 16 + j]`.
 /// - `c`: row i starts at `c + i * cRowStride`; 16 contiguous floats per row, any alignment.
+/// - `rows`: only the first `rows` (1...6) rows of C are read and written; the others are
+///   computed from A's zero padding and dropped, which is cheaper than a separate kernel.
 /// The first K block writes `bias + A·B`, later blocks add `A·B`; ReLU is applied last.
 /// Summation order depends only on kc and the block order, never on threads or batch.
 @inline(never)
 public func gemmF32_6x16_simd8(
     kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, cRowStride: Int, epilogue: GEMMEpilogue
+    c: UnsafeMutablePointer<Float>, cRowStride: Int, rows: Int = 6, epilogue: GEMMEpilogue
 ) {
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
     var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -60,11 +62,11 @@ public func gemmF32_6x16_simd8(
         pb += 64
     }
     storeRow(c00, c01, row: 0, c: c, cRowStride: cRowStride, epilogue: epilogue)
-    storeRow(c10, c11, row: 1, c: c, cRowStride: cRowStride, epilogue: epilogue)
-    storeRow(c20, c21, row: 2, c: c, cRowStride: cRowStride, epilogue: epilogue)
-    storeRow(c30, c31, row: 3, c: c, cRowStride: cRowStride, epilogue: epilogue)
-    storeRow(c40, c41, row: 4, c: c, cRowStride: cRowStride, epilogue: epilogue)
-    storeRow(c50, c51, row: 5, c: c, cRowStride: cRowStride, epilogue: epilogue)
+    if rows > 1 { storeRow(c10, c11, row: 1, c: c, cRowStride: cRowStride, epilogue: epilogue) }
+    if rows > 2 { storeRow(c20, c21, row: 2, c: c, cRowStride: cRowStride, epilogue: epilogue) }
+    if rows > 3 { storeRow(c30, c31, row: 3, c: c, cRowStride: cRowStride, epilogue: epilogue) }
+    if rows > 4 { storeRow(c40, c41, row: 4, c: c, cRowStride: cRowStride, epilogue: epilogue) }
+    if rows > 5 { storeRow(c50, c51, row: 5, c: c, cRowStride: cRowStride, epilogue: epilogue) }
 }
 
 /// Applies the epilogue to one 16-float row of the tile and stores it.
@@ -89,15 +91,24 @@ func storeRow(
         x1 = q.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) + x1
     }
     if epilogue.relu {
-        x0 = x0.replacing(with: 0, where: x0 .< 0)
-        x1 = x1.replacing(with: 0, where: x1 .< 0)
+        x0 = relu8(x0)
+        x1 = relu8(x1)
     }
     p.storeBytes(of: x0, as: SIMD8<Float>.self)
     p.storeBytes(of: x1, toByteOffset: 32, as: SIMD8<Float>.self)
 }
 
-/// Same contract as `gemmF32_6x16_simd8` for a partial tile: only `rows` × `columns` of C
-/// (at most 6 × 16) are read and written. The product goes through a local tile.
+/// max(x, 0) per lane by clearing negative lanes with their own sign (an arithmetic shift
+/// and an AND), which compiles to two vector instructions; `pointwiseMax` and masked
+/// `replacing` are not inlined and run lane by lane.
+@inline(__always)
+func relu8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
+    return unsafeBitCast(bits & ~(bits &>> 31), to: SIMD8<Float>.self)
+}
+
+/// Same contract as `gemmF32_6x16_simd8` for a tile with fewer than 16 columns: only
+/// `rows` × `columns` of C are read and written. The product goes through a local tile.
 public func gemmF32_6x16_edge(
     kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, cRowStride: Int, rows: Int, columns: Int, epilogue: GEMMEpilogue

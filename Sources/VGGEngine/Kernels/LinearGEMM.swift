@@ -43,9 +43,9 @@ public enum LinearGEMM {
                         let m0 = i * 6
                         let validRows = min(6, rows - m0)
                         let c = output + m0 * n + n0
-                        if validRows == 6 && validColumns == 16 {
+                        if validColumns == 16 {
                             gemmF32_6x16_simd8(
-                                kc: kcp, a: packBuffer + i * 6 * kcp, b: bPanel, c: c, cRowStride: n, epilogue: local)
+                                kc: kcp, a: packBuffer + i * 6 * kcp, b: bPanel, c: c, cRowStride: n, rows: validRows, epilogue: local)
                         } else {
                             gemmF32_6x16_edge(
                                 kc: kcp, a: packBuffer + i * 6 * kcp, b: bPanel, c: c, cRowStride: n,

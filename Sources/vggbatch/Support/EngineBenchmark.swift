@@ -55,8 +55,6 @@ struct EngineBenchmark {
         let median = seconds[seconds.count / 2]
         let perImage = median / Double(batch)
         let flops = 2 * Double(a.multiplyAccumulatesPerImage)
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
         var layers = [(name: String, millisecondsPerImage: Double, gflops: Double)]()
         var height = a.inputHeight
         var width = a.inputWidth
@@ -82,6 +80,17 @@ struct EngineBenchmark {
         }
         return Result(
             imagesPerSecond: 1 / perImage, millisecondsPerImage: perImage * 1000, gflops: flops / perImage / 1e9,
-            peakResidentBytes: usage.ru_maxrss * 1024, layers: layers)
+            peakResidentBytes: peakResidentBytes(), layers: layers)
     }
+}
+
+/// This process's peak resident set size (VmHWM). Not `getrusage`: on Linux its maximum is
+/// inherited across fork, so a benchmark started by a large parent would report the parent's.
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let digits = line.split(separator: " ").compactMap { Int($0) }
+        return (digits.first ?? 0) * 1024
+    }
+    return 0
 }
