@@ -32,8 +32,12 @@ Steps:
  4. Speed, one engine at a time: ONNX Runtime in a child process of this script
     (intra-op threads = --threads, inter-op 1, all optimisations, one warm-up run, then
     --iterations timed runs on seeded random input; median, min and max per image), then
-    `vggbatch bench` with the same batch size, threads and iterations. GFLOP/s counts
-    30.94 GFLOP per image (15.47 G multiply-adds). Keep the machine otherwise idle.
+    `vggbatch bench` with the same batch size, threads and iterations; this pair runs
+    --rounds times, each in new processes, and the ratio is the median of the rounds'
+    ratios. GFLOP/s counts 30.94 GFLOP per image (15.47 G multiply-adds). Keep the machine
+    otherwise idle. On the project's shared 2-core machines the second core is at times
+    much slower than the first (a 2-thread run then takes about as long as a 1-thread
+    one), so single figures drift by up to 2x; alternating engines keeps the ratio honest.
 
 Peak RSS is measured the same way for both engines: ru_maxrss of each engine's process
 from wait4. On Linux a child's ru_maxrss starts from its parent's peak (vfork+exec
@@ -49,7 +53,6 @@ import datetime
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -205,9 +208,11 @@ def accuracy(args, onnx_path, weights_path):
 
     rows = []
     for i, name in enumerate(ACCURACY_SAMPLES):
-        a_fc7, b_fc7 = candidate["fc7"][i].astype(np.float64), reference["fc7"][i].astype(np.float64)
+        a_fc7 = candidate["fc7"][i].astype(np.float64)
+        b_fc7 = reference["fc7"][i].astype(np.float64)
         cosine = float(a_fc7 @ b_fc7 / (np.linalg.norm(a_fc7) * np.linalg.norm(b_fc7)))
-        a_log, b_log = candidate["logits"][i].astype(np.float64), reference["logits"][i].astype(np.float64)
+        a_log = candidate["logits"][i].astype(np.float64)
+        b_log = reference["logits"][i].astype(np.float64)
         rel = float(np.abs(a_log - b_log).max() / np.abs(b_log).max())
         top_a = np.argsort(-candidate["logits"][i], kind="stable")[:5].tolist()
         top_b = np.argsort(-reference["logits"][i], kind="stable")[:5].tolist()
@@ -306,7 +311,8 @@ def time_vggbatch(args, weights_path, batch):
               "images_per_second": reported["images_per_second"],
               "gflops": GFLOP_PER_IMAGE * reported["images_per_second"],
               "peak_rss_bytes": peak, "reported": reported}
-    if reported.get("batch_size") not in (None, batch) or reported.get("threads") not in (None, args.threads):
+    if (reported.get("batch_size") not in (None, batch)
+            or reported.get("threads") not in (None, args.threads)):
         sys.exit(f"vggbatch bench ran batch {reported.get('batch_size')}, threads "
                  f"{reported.get('threads')}; asked for {batch}, {args.threads}")
     if abs(reported.get("gflops", result["gflops"]) - result["gflops"]) > 0.02 * result["gflops"]:
@@ -315,11 +321,25 @@ def time_vggbatch(args, weights_path, batch):
     return result
 
 
+def summarise(rounds):
+    """One table row from the rounds of one engine at one batch size."""
+    ms = statistics.median(r["ms_per_image"] for r in rounds)
+    lows = [r.get("min_ms_per_image") or r["ms_per_image"] for r in rounds]
+    highs = [r.get("max_ms_per_image") or r["ms_per_image"] for r in rounds]
+    return {"engine": rounds[0]["engine"], "batch_size": rounds[0]["batch_size"],
+            "threads": rounds[0]["threads"], "iterations": rounds[0]["iterations"],
+            "ms_per_image": ms, "min_ms_per_image": min(lows), "max_ms_per_image": max(highs),
+            "images_per_second": 1000 / ms, "gflops": GFLOP_PER_IMAGE * 1000 / ms,
+            "peak_rss_bytes": max(r["peak_rss_bytes"] for r in rounds), "rounds": rounds}
+
+
 def print_speed(results, machine):
     print(f"## Speed: {machine['cpu']}, {machine['cpus']} CPUs, {machine['date']}\n")
-    print(f"{machine['onnxruntime']}, {machine['threads']} threads, median of "
-          f"{machine['iterations']} runs after 1 warm-up, {GFLOP_PER_IMAGE} GFLOP/image; "
-          "peak RSS of each engine's process, measured by this script\n")
+    print(f"{machine['onnxruntime']}, {machine['threads']} threads; each engine ran "
+          f"{machine['rounds']} rounds of 1 warm-up + {machine['iterations']} timed runs: "
+          "ms/img is the median of the rounds' medians, min and max over all runs; "
+          f"{GFLOP_PER_IMAGE} GFLOP/image; peak RSS of the engine's process; "
+          "vggbatch/ORT is the median of the rounds' img/s ratios\n")
     print("| engine | batch | img/s | ms/img | min | max | GFLOP/s | peak RSS MB | vggbatch/ORT |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 
@@ -371,7 +391,8 @@ def machine_info(args):
     from importlib.metadata import version  # not importing onnxruntime keeps this process small
     cpu = platform.processor() or "unknown CPU"
     try:
-        for line in subprocess.run(["lscpu"], stdout=subprocess.PIPE, text=True).stdout.splitlines():
+        lscpu = subprocess.run(["lscpu"], stdout=subprocess.PIPE, text=True).stdout
+        for line in lscpu.splitlines():
             if line.startswith("Model name:"):
                 cpu = line.split(":", 1)[1].strip()
                 break
@@ -381,7 +402,7 @@ def machine_info(args):
             "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
             "onnxruntime": f"ONNX Runtime {version('onnxruntime')}",
             "python": platform.python_version(), "threads": args.threads,
-            "iterations": args.iterations}
+            "iterations": args.iterations, "rounds": args.rounds}
 
 
 def parse_args():
@@ -404,6 +425,9 @@ def parse_args():
                         help="threads for both engines (default 2)")
     parser.add_argument("--iterations", type=int, default=5,
                         help="timed runs per batch size, after one warm-up (default 5)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="how often to alternate the two engines at each batch size, "
+                             "each time in a new process (default 3)")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     parser.add_argument("--ort-only", action="store_true",
                         help="run only the ONNX Runtime side; no Swift binaries needed")
@@ -490,12 +514,19 @@ def main():
     if not args.skip_speed and (not failed or args.time_anyway):
         rows = []
         for batch in args.batches:
-            ort_row = time_ort(args, onnx_path, batch)
-            rows.append(ort_row)
-            if not args.ort_only:
-                swift_row = time_vggbatch(args, weights_path, batch)
-                swift_row["ratio"] = swift_row["images_per_second"] / ort_row["images_per_second"]
-                rows.append(swift_row)
+            ort_rounds, swift_rounds = [], []
+            for _ in range(args.rounds):
+                ort_rounds.append(time_ort(args, onnx_path, batch))
+                if not args.ort_only:
+                    swift_rounds.append(time_vggbatch(args, weights_path, batch))
+            rows.append(summarise(ort_rounds))
+            if swift_rounds:
+                rows.append(summarise(swift_rounds))
+                # Each round's ratio compares runs a few seconds apart, which cancels most
+                # of the drift of a shared machine; the median of those is the figure.
+                rows[-1]["ratio"] = statistics.median(
+                    s["images_per_second"] / o["images_per_second"]
+                    for s, o in zip(swift_rounds, ort_rounds))
         report["speed"] = rows
         print_speed(rows, report["machine"])
     elif failed:

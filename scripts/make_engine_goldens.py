@@ -42,10 +42,10 @@ Run from the repository root:
 Files are written by a small safetensors writer here (the safetensors package's
 save_file orders its metadata differently on every run) and read back with the
 safetensors package to check them. Every random draw comes from np.random.default_rng
-with a fixed seed per file, so a re-run writes identical bytes (with the same ONNX Runtime, Pillow and CPU; a different
-SIMD path in ONNX Runtime could change the last bits of a golden, which the tests'
-tolerances absorb). The outputs are committed; the Swift tests read them and never need
-Python.
+with a fixed seed per file, so a re-run writes identical bytes (with the same ONNX
+Runtime, Pillow and CPU; a different SIMD path in ONNX Runtime could change the last bits
+of a golden, which the tests' tolerances absorb). The outputs are committed; the Swift
+tests read them and never need Python.
 """
 
 import json
@@ -360,9 +360,13 @@ def ref_tiny_vgg(x, weights):
             index += 2
     pool5 = a
     a = a.reshape(a.shape[0], -1)
-    fc6 = np.maximum(ref_linear(a, weights["classifier.0.weight"], weights["classifier.0.bias"]), 0)
-    fc7 = np.maximum(ref_linear(fc6, weights["classifier.3.weight"], weights["classifier.3.bias"]), 0)
-    logits = ref_linear(fc7, weights["classifier.6.weight"], weights["classifier.6.bias"])
+    def linear(x, index):
+        return ref_linear(x, weights[f"classifier.{index}.weight"],
+                          weights[f"classifier.{index}.bias"])
+
+    fc6 = np.maximum(linear(a, 0), 0)
+    fc7 = np.maximum(linear(fc6, 3), 0)
+    logits = linear(fc7, 6)
     return pool5, fc7, logits, ref_softmax(logits)
 
 

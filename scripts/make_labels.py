@@ -156,8 +156,8 @@ def main():
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(entries, version, digests), encoding="utf-8")
-    print(f"wrote {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}"
-          f" ({args.output.stat().st_size} bytes) from timm {version}")
+    shown = args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output
+    print(f"wrote {shown} ({args.output.stat().st_size} bytes) from timm {version}")
     samples = [0, 281]
     samples += [i for i, (_, name, _) in enumerate(entries) if name in ("crane", "maillot")]
     for index in samples:
