@@ -48,7 +48,7 @@ DEFAULT_OUTPUT = REPO / "Tests" / "VGGImagingTests" / "Fixtures" / "golden"
 
 SIZE = 224
 
-# Photos the Swift golden tests decode from Tests/VGGImagingTests/Fixtures/photos/.
+# Photos the Swift golden tests decode from samples/.
 PHOTOS = [
     "pillow-hopper.png",  # 128x128: upscaling
     "skimage-chelsea.png",  # 451x300
@@ -146,12 +146,16 @@ For each source `<stem>`, both 224x224 8-bit RGB PNG:
   `int(256 * long / short)`, then crop 224x224 at `left = int(round((w - 224) / 2))`,
   `top` likewise (Python's `round`, halves to even).
 
-Photos are read from `Fixtures/photos/` by the tests. JPEG sources were decoded by
+Photos are read from `samples/` by the tests. JPEG sources were decoded by
 Pillow's bundled libjpeg-turbo; the project's decoder may round a few pixels differently,
 which the tests' tolerance (mean absolute difference <= 1 per channel) covers. PNG and
 synthetic sources are expected to match exactly. Synthetic sources have no file: pixel
 (x, y) channel c is `((x * 73856093) ^ (y * 19349663) ^ (c * 83492791)) % 256`, and the
 tests rebuild them with the same formula.
+
+The `preprocess-*.safetensors` files beside these are written by
+`scripts/make_engine_goldens.py`: whole network inputs (resize and preset) computed the
+torchvision and Keras way, compared by `PreprocessGoldenTests.swift`.
 
 | Source | Size | Origin | Center-crop resize |
 |---|---|---|---|

@@ -67,16 +67,17 @@ public enum ConvolutionGEMM {
         let mPanels = weights.paddedRows / 6
         let mcPanels = GEMMBlocking.mc / 6
         let ncPanels = GEMMBlocking.nc / 16
-        let kBlocks = GEMMBlocking.kBlocks(weights.depth)
         weights.storage.withUnsafePointer { a in
             var jc = panelRange.lowerBound
             while jc < panelRange.upperBound {
                 let panels = min(ncPanels, panelRange.upperBound - jc)
-                for (blockIndex, (k0, kcp)) in kBlocks.enumerated() {
+                for block in GEMMBlocking.kBlocks(weights.depth) {
+                    let k0 = block.start
+                    let kcp = block.count
                     packB(input: input, columns: columns, columnCount: n, k0: k0, kcp: kcp, firstPanel: jc, panels: panels, into: packBuffer)
                     let epilogue = GEMMEpilogue(
-                        accumulate: blockIndex > 0, rowBias: blockIndex == 0 ? bias : nil,
-                        relu: relu && blockIndex == kBlocks.count - 1)
+                        accumulate: block.index > 0, rowBias: block.index == 0 ? bias : nil,
+                        relu: relu && block.isLast)
                     var ic = 0
                     while ic < mPanels {
                         let icEnd = min(ic + mcPanels, mPanels)

@@ -13,9 +13,32 @@ public enum GEMMBlocking {
     @inline(__always)
     public static func roundUp(_ n: Int, to multiple: Int) -> Int { (n + multiple - 1) / multiple * multiple }
 
-    /// The K blocks of a reduction of length `k`: start and length of each.
-    public static func kBlocks(_ k: Int) -> [(start: Int, count: Int)] {
-        stride(from: 0, to: k, by: kc).map { ($0, min(kc, k - $0)) }
+    /// The K blocks of a reduction of length `k`, in order (a sequence, so that kernels
+    /// iterate it without allocating).
+    public static func kBlocks(_ k: Int) -> KBlocks { KBlocks(depth: k) }
+}
+
+/// One block of a blocked reduction.
+public struct KBlock {
+    public let index: Int
+    public let start: Int
+    public let count: Int
+    public let isLast: Bool
+}
+
+/// The blocks of `GEMMBlocking.kc` (the last one shorter) covering 0..<depth.
+public struct KBlocks: Sequence, IteratorProtocol {
+    public let depth: Int
+    private var index = 0
+
+    init(depth: Int) { self.depth = depth }
+
+    public mutating func next() -> KBlock? {
+        let start = index * GEMMBlocking.kc
+        guard start < depth else { return nil }
+        let count = Swift.min(GEMMBlocking.kc, depth - start)
+        defer { index += 1 }
+        return KBlock(index: index, start: start, count: count, isLast: start + count == depth)
     }
 }
 
@@ -36,7 +59,9 @@ public final class PackedMatrixA {
         storage = AlignedBuffer(count: paddedRows * depth)
         let padded = paddedRows
         storage.withUnsafeMutablePointer { base in
-            for (k0, kcp) in GEMMBlocking.kBlocks(depth) {
+            for block in GEMMBlocking.kBlocks(depth) {
+                let k0 = block.start
+                let kcp = block.count
                 for panel in 0..<(padded / 6) {
                     let out = base + padded * k0 + panel * 6 * kcp
                     for kk in 0..<kcp {
@@ -72,7 +97,9 @@ public final class PackedMatrixB {
         storage = AlignedBuffer(count: paddedColumns * depth)
         let padded = paddedColumns
         storage.withUnsafeMutablePointer { base in
-            for (k0, kcp) in GEMMBlocking.kBlocks(depth) {
+            for block in GEMMBlocking.kBlocks(depth) {
+                let k0 = block.start
+                let kcp = block.count
                 for panel in 0..<(padded / 16) {
                     let out = base + padded * k0 + panel * 16 * kcp
                     for kk in 0..<kcp {

@@ -15,9 +15,10 @@ public enum LinearGEMM {
         let depth = weights.depth
         let n = weights.columns
         let mPanels = (rows + 5) / 6
-        let kBlocks = GEMMBlocking.kBlocks(depth)
         weights.storage.withUnsafePointer { b in
-            for (blockIndex, (k0, kcp)) in kBlocks.enumerated() {
+            for block in GEMMBlocking.kBlocks(depth) {
+                let k0 = block.start
+                let kcp = block.count
                 // Pack this K block of X into 6-row micro-panels (rows past `rows` are zero).
                 for i in 0..<mPanels {
                     let destination = packBuffer + i * 6 * kcp
@@ -32,13 +33,13 @@ public enum LinearGEMM {
                     }
                 }
                 let epilogue = GEMMEpilogue(
-                    accumulate: blockIndex > 0, relu: relu && blockIndex == kBlocks.count - 1)
+                    accumulate: block.index > 0, relu: relu && block.isLast)
                 for q in panelRange {
                     let n0 = q * 16
                     let bPanel = b + weights.panelOffset(k0: k0, kcp: kcp, panel: q)
                     let validColumns = min(16, n - n0)
                     var local = epilogue
-                    if blockIndex == 0 { local.columnBias = bias + n0 }
+                    if block.index == 0 { local.columnBias = bias + n0 }
                     for i in 0..<mPanels {
                         let m0 = i * 6
                         let validRows = min(6, rows - m0)
