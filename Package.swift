@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "VGGImaging", targets: ["VGGImaging"]),
         .library(name: "VGGModel", targets: ["VGGModel"]),
         .library(name: "VGGEngine", targets: ["VGGEngine"]),
+        .library(name: "VGGStore", targets: ["VGGStore"]),
+        .library(name: "VGGPipeline", targets: ["VGGPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,11 +56,19 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: simdSettings + [.swiftLanguageMode(.v5)]),
 
+        .target(
+            name: "VGGStore",
+            dependencies: ["CSQLite3"]),
+        .target(
+            name: "VGGPipeline",
+            dependencies: ["VGGImaging"],
+            swiftSettings: [.swiftLanguageMode(.v5)]),
+
         // MARK: - Executables
         .executableTarget(
             name: "vggbatch",
             dependencies: [
-                "VGGImaging", "VGGModel", "VGGEngine",
+                "VGGImaging", "VGGModel", "VGGEngine", "VGGStore", "VGGPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdSettings),
@@ -89,6 +99,13 @@ let package = Package(
             dependencies: ["VGGEngine", "VGGModel", "_VGGTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: simdSettings),
+        .testTarget(
+            name: "VGGStoreTests",
+            dependencies: ["VGGStore", "_VGGTestSupport"],
+            exclude: ["Snapshots"]),
+        .testTarget(
+            name: "VGGPipelineTests",
+            dependencies: ["VGGPipeline", "VGGImaging", "_VGGTestSupport"]),
         .testTarget(
             name: "vggbatchCLITests",
             dependencies: ["_VGGTestSupport", "VGGImaging"])

@@ -11,7 +11,17 @@ private let systemRead = Darwin.read
 enum FileBytes {
     /// The bytes of the regular file at `path`, at most `limit` of them.
     static func read(path: String, limit: Int) throws(ImagingError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        try read(pathBytes: Array(path.utf8), displayPath: path, limit: limit)
+    }
+
+    /// The same for a path given as raw file-system bytes (names need not be UTF-8);
+    /// `displayPath` names the file in errors.
+    static func read(pathBytes: [UInt8], displayPath path: String, limit: Int) throws(ImagingError) -> [UInt8] {
+        let cPath = (pathBytes + [0]).map { CChar(bitPattern: $0) }
+        // Safe: cPath is NUL-terminated and lives for the call.
+        let fd = cPath.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) } ?? -1
+        }
         if fd < 0 { throw .unreadable(path: path, reason: errnoText()) }
         defer { close(fd) }
         var info = stat()

@@ -9,6 +9,12 @@ public enum ImageDecoder {
         return try decode(bytes: bytes, path: path, options: options)
     }
 
+    /// Reads a whole image file given as raw path bytes (names need not be UTF-8), refusing
+    /// non-regular files and files over `limit` bytes; `displayPath` names it in errors.
+    public static func readFile(pathBytes: [UInt8], displayPath: String, limit: Int = DecodeOptions.defaultMaxFileBytes) throws(ImagingError) -> [UInt8] {
+        try FileBytes.read(pathBytes: pathBytes, displayPath: displayPath, limit: limit)
+    }
+
     /// Decodes an in-memory file; `path` only names it in errors.
     public static func decode(
         bytes: [UInt8], path: String, options: DecodeOptions = DecodeOptions()

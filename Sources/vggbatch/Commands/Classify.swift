@@ -45,7 +45,7 @@ extension VGGBatch {
             let header = "weights: \(loaded.identity.path) (\(loaded.identity.summary)); preprocessing: \(loaded.preset.summary); resize: \(preparation.policy.rawValue)"
             if json { printError(header) } else { print(header) }
 
-            let classifier = BatchClassifier(model: loaded, preparation: preparation)
+            let classifier = FileBatchClassifier(model: loaded, preparation: preparation)
             var failures = 0
             var start = 0
             while start < images.count {

@@ -16,7 +16,7 @@ struct FileResult {
 
 /// Decodes a batch of files in parallel, runs the decodable ones through the network in one
 /// forward pass and hands back each file's own result.
-struct BatchClassifier {
+struct FileBatchClassifier {
     let model: LoadedModel
     let preparation: ImagePreparation
 

@@ -1,0 +1,103 @@
+import VGGImaging
+
+/// How the index already knows a file.
+public struct KnownFile: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case ok, failed, missing
+    }
+
+    public var imageID: Int64
+    public var rootID: Int64
+    public var relativePath: [UInt8]
+    public var absolutePath: [UInt8]
+    public var stat: FileStat
+    public var fingerprint: [UInt8]?
+    public var status: Status
+    /// Whether predictions and features exist for the scan's model.
+    public var hasResults: Bool
+
+    public init(
+        imageID: Int64, rootID: Int64, relativePath: [UInt8], absolutePath: [UInt8], stat: FileStat,
+        fingerprint: [UInt8]?, status: Status, hasResults: Bool
+    ) {
+        self.imageID = imageID
+        self.rootID = rootID
+        self.relativePath = relativePath
+        self.absolutePath = absolutePath
+        self.stat = stat
+        self.fingerprint = fingerprint
+        self.status = status
+        self.hasResults = hasResults
+    }
+}
+
+/// A file found by the walk in one of the scan roots.
+public struct FoundFile: Sendable, Equatable {
+    public var rootID: Int64
+    public var relativePath: [UInt8]
+    public var absolutePath: [UInt8]
+    public var stat: FileStat
+}
+
+/// What the network said about one image.
+public struct ClassifierOutput: Sendable, Equatable {
+    /// The best classes, most probable first.
+    public var top: [(index: Int, probability: Float)]
+    /// The feature vector (fc7).
+    public var features: [Float]
+
+    public init(top: [(index: Int, probability: Float)], features: [Float]) {
+        self.top = top
+        self.features = features
+    }
+
+    public static func == (a: ClassifierOutput, b: ClassifierOutput) -> Bool {
+        a.features == b.features && a.top.map(\.index) == b.top.map(\.index) && a.top.map(\.probability) == b.top.map(\.probability)
+    }
+}
+
+/// One change to write to the index. Every record names its file; nothing is matched by
+/// position.
+public enum ScanRecord: Sendable {
+    /// Seen again, unchanged: only its last-seen mark moves.
+    case unchanged(KnownFile)
+    /// Same content (fingerprint) with new size, time or inode: results are kept.
+    case metadataChanged(KnownFile, FileStat)
+    /// A vanished file's content found under a new path: its results move with it.
+    case moved(from: KnownFile, to: FoundFile)
+    /// Decoded and classified.
+    case indexed(FoundFile, replacing: KnownFile?, fingerprint: [UInt8], width: Int, height: Int, output: ClassifierOutput)
+    /// Could not be decoded; the reason is stored and the file is not retried until it changes.
+    case failed(FoundFile, replacing: KnownFile?, fingerprint: [UInt8]?, reason: String)
+}
+
+/// The index as the scan needs it. Lookups may come from several threads at once; `write`
+/// comes from one writer thread, and each call is one transaction.
+public protocol ScanIndex: AnyObject {
+    /// The id of a scan root, registering it if new.
+    func rootID(for absolutePath: [UInt8]) throws -> Int64
+    /// What is stored for this path, if anything.
+    func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile?
+    /// Stored files with this content fingerprint whose file is gone (status missing, or no
+    /// longer on disk), each handed out at most once per scan so two new paths cannot both
+    /// take over the same results.
+    func claimVanishedFile(fingerprint: [UInt8]) throws -> KnownFile?
+    /// Writes the records in one transaction.
+    func write(_ records: [ScanRecord]) throws
+    /// Of the files stored under a root (not already missing), how many this scan did not see.
+    func vanished(rootID: Int64) throws -> (vanished: Int, known: Int)
+    /// Marks the root's unseen files missing (never deletes them); returns how many.
+    func markVanishedMissing(rootID: Int64) throws -> Int
+}
+
+/// Runs batches of prepared images through the network.
+public protocol BatchClassifier: AnyObject {
+    /// Largest batch `classify` accepts.
+    var maxBatchSize: Int { get }
+    /// Floats per prepared image.
+    var inputFloats: Int { get }
+    /// Writes the network input for one resized image.
+    func writeInput(_ image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>)
+    /// Classifies `count` inputs laid out one after another; one output per input, in order.
+    func classify(_ inputs: UnsafePointer<Float>, count: Int) -> [ClassifierOutput]
+}

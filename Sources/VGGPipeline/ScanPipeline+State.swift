@@ -1,0 +1,116 @@
+import Foundation
+
+extension ScanPipeline {
+    /// Counters and outcomes shared by the stages, behind one lock.
+    final class SharedState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var progress = ScanProgress()
+        private(set) var failureStorage: Error?
+        private var problems: [(String, String)] = []
+        private var unavailable: [(String, String)] = []
+        private var completed = Set<Int64>()
+        private var writing = 0.0
+        private var inference = 0.0
+
+        /// At most this many walk problems are kept for the summary (all are counted).
+        static let problemLimit = 1000
+
+        func update(_ change: (inout ScanProgress) -> Void) {
+            lock.lock()
+            change(&progress)
+            lock.unlock()
+        }
+
+        func snapshot(seconds: Double) -> ScanProgress {
+            lock.lock()
+            defer { lock.unlock() }
+            var copy = progress
+            copy.seconds = seconds
+            return copy
+        }
+
+        func recordWritten(_ records: [ScanRecord], seconds: Double) {
+            lock.lock()
+            defer { lock.unlock() }
+            writing += seconds
+            for record in records {
+                progress.done += 1
+                switch record {
+                case .unchanged: progress.unchanged += 1
+                case .metadataChanged: progress.changed += 1
+                case .moved: progress.moved += 1
+                case .indexed(_, let replacing, _, _, _, _):
+                    if replacing == nil { progress.new += 1 } else { progress.changed += 1 }
+                case .failed: progress.failed += 1
+                }
+            }
+        }
+
+        func addInference(_ seconds: Double, images: Int) {
+            lock.lock()
+            inference += seconds
+            progress.inferred += images
+            lock.unlock()
+        }
+
+        func fail(_ error: Error) {
+            lock.lock()
+            if failureStorage == nil { failureStorage = error }
+            lock.unlock()
+        }
+
+        var failure: Error? {
+            lock.lock()
+            defer { lock.unlock() }
+            return failureStorage
+        }
+
+        func addProblem(_ path: String, _ reason: String) {
+            lock.lock()
+            if problems.count < Self.problemLimit { problems.append((path, reason)) }
+            lock.unlock()
+        }
+
+        func addUnavailable(_ path: String, _ reason: String) {
+            lock.lock()
+            unavailable.append((path, reason))
+            lock.unlock()
+        }
+
+        func markCompleted(_ root: Int64) {
+            lock.lock()
+            completed.insert(root)
+            lock.unlock()
+        }
+
+        var completedRoots: Set<Int64> {
+            lock.lock()
+            defer { lock.unlock() }
+            return completed
+        }
+
+        var walkProblems: [(path: String, reason: String)] {
+            lock.lock()
+            defer { lock.unlock() }
+            return problems.map { ($0.0, $0.1) }
+        }
+
+        var unavailableRoots: [(path: String, reason: String)] {
+            lock.lock()
+            defer { lock.unlock() }
+            return unavailable.map { ($0.0, $0.1) }
+        }
+
+        var writeSeconds: Double {
+            lock.lock()
+            defer { lock.unlock() }
+            return writing
+        }
+
+        var inferenceSeconds: Double {
+            lock.lock()
+            defer { lock.unlock() }
+            return inference
+        }
+    }
+}

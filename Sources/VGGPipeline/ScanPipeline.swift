@@ -1,0 +1,292 @@
+import Foundation
+import VGGImaging
+
+/// What a scan does and with what budget.
+public struct ScanOptions: Sendable {
+    /// Absolute root directories, as file-system bytes.
+    public var roots: [[UInt8]]
+    public var walk: WalkOptions
+    /// Threads that read, fingerprint, decode and resize files.
+    public var decodeThreads: Int
+    public var preparation: ImagePreparation
+    /// Mark vanished files missing even when most of a root vanished at once.
+    public var acceptMassMissing: Bool
+    /// A root where more than this fraction of known files vanished (and at least
+    /// `protectionMinimum` of them) is treated as unmounted: nothing is marked missing.
+    public var protectionFraction: Double = 0.5
+    public var protectionMinimum: Int = 10
+
+    public init(roots: [[UInt8]], walk: WalkOptions, decodeThreads: Int, preparation: ImagePreparation, acceptMassMissing: Bool) {
+        self.roots = roots
+        self.walk = walk
+        self.decodeThreads = decodeThreads
+        self.preparation = preparation
+        self.acceptMassMissing = acceptMassMissing
+    }
+}
+
+/// The staged scan: walker → decode workers → bounded queue → batcher and network → one
+/// writer. Each stage has its own threads; bounded queues between them keep memory flat.
+/// Every record carries its file, so a failed or slow file can never shift results onto
+/// a neighbour.
+public final class ScanPipeline {
+    private let options: ScanOptions
+    private let index: ScanIndex
+    private let classifier: BatchClassifier
+    private let cancellation: CancellationFlag
+    private let state = SharedState()
+
+    public init(options: ScanOptions, index: ScanIndex, classifier: BatchClassifier, cancellation: CancellationFlag) {
+        self.options = options
+        self.index = index
+        self.classifier = classifier
+        self.cancellation = cancellation
+    }
+
+    /// Runs the scan to the end (or until cancelled, finishing the batch in flight) and
+    /// reports progress about twice a second from the calling thread.
+    public func run(progress: (ScanProgress) -> Void) throws -> ScanSummary {
+        let started = Date()
+        var rootIDs = [Int64]()
+        for root in options.roots { rootIDs.append(try index.rootID(for: root)) }
+
+        let work = BoundedQueue<WorkItem>(capacity: 64)
+        let prepared = BoundedQueue<PreparedItem>(capacity: max(2 * classifier.maxBatchSize, 8))
+        let records = BoundedQueue<ScanRecord>(capacity: 4096)
+
+        let walker = Thread { [self] in walk(rootIDs: rootIDs, into: work, records: records) }
+        walker.name = "vggbatch-walker"
+        let decoders = DispatchGroup()
+        for index in 0..<max(1, options.decodeThreads) {
+            decoders.enter()
+            let thread = Thread { [self] in
+                decode(from: work, into: prepared, records: records)
+                decoders.leave()
+            }
+            thread.name = "vggbatch-decode-\(index)"
+            thread.start()
+        }
+        let writerDone = DispatchSemaphore(value: 0)
+        let writer = Thread { [self] in
+            writeAll(from: records)
+            writerDone.signal()
+        }
+        writer.name = "vggbatch-writer"
+        writer.start()
+        walker.start()
+        DispatchQueue.global().async {
+            decoders.wait()
+            prepared.close()
+        }
+
+        infer(from: prepared, records: records, started: started, progress: progress)
+        records.close()
+        writerDone.wait()
+        if let failure = state.failure { throw failure }
+
+        var summary = ScanSummary(progress: state.snapshot(seconds: Date().timeIntervalSince(started)))
+        summary.interrupted = cancellation.isCancelled
+        summary.writeSeconds = state.writeSeconds
+        summary.inferenceSeconds = state.inferenceSeconds
+        summary.walkProblems = state.walkProblems
+        summary.unavailableRoots = state.unavailableRoots
+        if !summary.interrupted {
+            for (rootID, root) in zip(rootIDs, options.roots) where state.completedRoots.contains(rootID) {
+                let (vanished, known) = try index.vanished(rootID: rootID)
+                if vanished == 0 { continue }
+                let massive = vanished >= options.protectionMinimum && Double(vanished) > options.protectionFraction * Double(known)
+                if massive && !options.acceptMassMissing {
+                    summary.protectedRoots.append((WalkEntry.displayString(root), vanished, known))
+                } else {
+                    summary.missing += try index.markVanishedMissing(rootID: rootID)
+                }
+            }
+        }
+        summary.progress.seconds = Date().timeIntervalSince(started)
+        progress(summary.progress)
+        return summary
+    }
+
+    // MARK: - Stages
+
+    private struct WorkItem {
+        var file: FoundFile
+        var known: KnownFile?
+    }
+
+    private struct PreparedItem {
+        var file: FoundFile
+        var known: KnownFile?
+        var fingerprint: [UInt8]
+        var prepared: PreparedImage
+    }
+
+    /// Walks every root in order; unchanged files go straight to the writer.
+    private func walk(rootIDs: [Int64], into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
+        defer { work.close() }
+        for (rootID, root) in zip(rootIDs, options.roots) {
+            let walker: DirectoryWalker
+            do {
+                walker = try DirectoryWalker(root: root, options: options.walk)
+            } catch {
+                state.addUnavailable(WalkEntry.displayString(root), error.reason)
+                continue
+            }
+            var completed = true
+            for entry in walker {
+                if cancellation.isCancelled || state.failure != nil {
+                    completed = false
+                    break
+                }
+                let path = WalkEntry.displayString(entry.absolutePath)
+                switch entry.kind {
+                case .file(let stat):
+                    state.update { $0.discovered += 1 }
+                    let found = FoundFile(rootID: rootID, relativePath: entry.relativePath, absolutePath: entry.absolutePath, stat: stat)
+                    let known: KnownFile?
+                    do {
+                        known = try index.knownFile(rootID: rootID, relativePath: entry.relativePath)
+                    } catch {
+                        state.fail(error)
+                        return
+                    }
+                    if let known, known.stat == stat, known.status == .failed || (known.status == .ok && known.hasResults) {
+                        records.put(.unchanged(known))
+                    } else {
+                        work.put(WorkItem(file: found, known: known))
+                    }
+                case .skipped(let reason):
+                    state.update { $0.skipped += 1 }
+                    state.addProblem(path, reason)
+                case .unreadable(let reason):
+                    state.update { $0.unreadable += 1 }
+                    state.addProblem(path, reason)
+                }
+            }
+            if completed { state.markCompleted(rootID) }
+        }
+        state.update { $0.walkFinished = true }
+    }
+
+    /// Fingerprints each file; recognises touched and moved files without decoding them;
+    /// decodes and resizes the rest.
+    private func decode(from work: BoundedQueue<WorkItem>, into prepared: BoundedQueue<PreparedItem>, records: BoundedQueue<ScanRecord>) {
+        while let item = work.take() {
+            if cancellation.isCancelled || state.failure != nil { continue }
+            let display = WalkEntry.displayString(item.file.absolutePath)
+            let bytes: [UInt8]
+            do throws(ImagingError) {
+                bytes = try ImageDecoder.readFile(
+                    pathBytes: item.file.absolutePath, displayPath: display,
+                    limit: DecodeOptions.defaultMaxFileBytes)
+            } catch {
+                records.put(.failed(item.file, replacing: item.known, fingerprint: nil, reason: error.reason))
+                continue
+            }
+            let fingerprint = FileFingerprint.compute(bytes)
+            if let known = item.known, known.fingerprint == fingerprint, known.status == .ok, known.hasResults {
+                records.put(.metadataChanged(known, item.file.stat))
+                continue
+            }
+            if item.known == nil {
+                do {
+                    if let vanished = try index.claimVanishedFile(fingerprint: fingerprint) {
+                        records.put(.moved(from: vanished, to: item.file))
+                        continue
+                    }
+                } catch {
+                    state.fail(error)
+                    continue
+                }
+            }
+            do throws(ImagingError) {
+                let image = try options.preparation.prepare(bytes: bytes, path: display)
+                prepared.put(PreparedItem(file: item.file, known: item.known, fingerprint: fingerprint, prepared: image))
+            } catch {
+                records.put(.failed(item.file, replacing: item.known, fingerprint: fingerprint, reason: error.reason))
+            }
+        }
+    }
+
+    /// Forms batches from the prepared queue and runs them through the network, on the
+    /// calling thread; reports progress between batches.
+    private func infer(from prepared: BoundedQueue<PreparedItem>, records: BoundedQueue<ScanRecord>, started: Date, progress: (ScanProgress) -> Void) {
+        let batchSize = classifier.maxBatchSize
+        let floats = classifier.inputFloats
+        var inputs = [Float](repeating: 0, count: batchSize * floats)
+        var batch = [PreparedItem]()
+        var lastReport = Date.distantPast
+        while true {
+            let available = prepared.waitForItem(timeout: 0.5)
+            if Date().timeIntervalSince(lastReport) >= 0.5 {
+                progress(state.snapshot(seconds: Date().timeIntervalSince(started)))
+                lastReport = Date()
+            }
+            if !available && prepared.isClosedAndEmpty && batch.isEmpty { break }
+            while batch.count < batchSize, let item = prepared.poll() { batch.append(item) }
+            // Run a full batch, or a partial one once nothing more can come.
+            let finalBatch = prepared.isClosedAndEmpty
+            guard batch.count == batchSize || (finalBatch && !batch.isEmpty) else { continue }
+            if cancellation.isCancelled && !batch.isEmpty && !finalBatch {
+                // Finish what is in hand, then let the decoders' leftovers drain unprocessed.
+                run(batch, inputs: &inputs, floats: floats, records: records)
+                batch.removeAll()
+                while prepared.take() != nil {}
+                break
+            }
+            run(batch, inputs: &inputs, floats: floats, records: records)
+            batch.removeAll()
+        }
+    }
+
+    private func run(_ batch: [PreparedItem], inputs: inout [Float], floats: Int, records: BoundedQueue<ScanRecord>) {
+        inputs.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for (slot, item) in batch.enumerated() {
+                classifier.writeInput(item.prepared.resized, into: UnsafeMutableBufferPointer(start: base + slot * floats, count: floats))
+            }
+        }
+        let started = Date()
+        let outputs = inputs.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { classifier.classify($0, count: batch.count) } ?? []
+        }
+        state.addInference(Date().timeIntervalSince(started), images: batch.count)
+        precondition(outputs.count == batch.count, "classifier returned \(outputs.count) outputs for \(batch.count) inputs")
+        for (item, output) in zip(batch, outputs) {
+            records.put(.indexed(
+                item.file, replacing: item.known, fingerprint: item.fingerprint,
+                width: item.prepared.info.uprightWidth, height: item.prepared.info.uprightHeight, output: output))
+        }
+    }
+
+    /// The single writer: groups records into transactions of up to 256 or a quarter second.
+    private func writeAll(from records: BoundedQueue<ScanRecord>) {
+        var pending = [ScanRecord]()
+        var oldest = Date()
+        func flush() {
+            guard !pending.isEmpty else { return }
+            if state.failure == nil {
+                let started = Date()
+                do {
+                    try index.write(pending)
+                    state.recordWritten(pending, seconds: Date().timeIntervalSince(started))
+                } catch {
+                    state.fail(error)
+                    cancellation.cancel()
+                }
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+        while true {
+            let record = records.take()
+            if let record {
+                if pending.isEmpty { oldest = Date() }
+                pending.append(record)
+            }
+            if record == nil || pending.count >= 256 || Date().timeIntervalSince(oldest) >= 0.25 || records.isClosedAndEmpty {
+                flush()
+            }
+            if record == nil { break }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+/// Counts a scan reports while it runs and when it ends.
+public struct ScanProgress: Sendable, Equatable {
+    /// Candidate files the walk has found so far.
+    public var discovered = 0
+    /// Files fully handled (written to the index, whatever the outcome).
+    public var done = 0
+    public var new = 0
+    public var changed = 0
+    public var unchanged = 0
+    public var moved = 0
+    public var failed = 0
+    /// Images run through the network.
+    public var inferred = 0
+    /// Entries skipped by policy (symlinks not followed, non-regular files, loops).
+    public var skipped = 0
+    /// Directories or entries that could not be read.
+    public var unreadable = 0
+    public var walkFinished = false
+    public var seconds = 0.0
+
+    public init() {}
+
+    /// Network images per second so far.
+    public var imagesPerSecond: Double { seconds > 0 ? Double(inferred) / seconds : 0 }
+}
+
+/// The result of a whole scan.
+public struct ScanSummary: Sendable {
+    public var progress: ScanProgress
+    /// Files marked missing because they vanished from a fully walked root.
+    public var missing = 0
+    /// Roots that could not be walked (unmounted drive, removed folder): nothing under them
+    /// was marked missing.
+    public var unavailableRoots: [(path: String, reason: String)] = []
+    /// Roots where most known files vanished at once: not marked missing, as a precaution.
+    public var protectedRoots: [(path: String, vanished: Int, known: Int)] = []
+    /// Problems met while walking: (path, reason).
+    public var walkProblems: [(path: String, reason: String)] = []
+    public var interrupted = false
+    /// Seconds spent inside index writes (transactions), for the write-overhead figure.
+    public var writeSeconds = 0.0
+    /// Seconds spent in the network.
+    public var inferenceSeconds = 0.0
+}

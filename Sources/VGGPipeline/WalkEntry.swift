@@ -1,0 +1,81 @@
+/// One thing a `DirectoryWalker` found worth reporting: a candidate file, or a place it
+/// could not or would not go.
+///
+/// Paths are raw bytes because file names on Linux are bytes, not text: a name that is not
+/// valid UTF-8 must still be indexed and opened again byte for byte. Use `displayPath` or
+/// `displayString(_:)` to show one to a person.
+public struct WalkEntry: Sendable, Equatable {
+    /// What was found at the path.
+    public enum Kind: Sendable, Equatable {
+        /// A regular file whose name has one of the wanted extensions. For a followed
+        /// symbolic link the record describes the target.
+        case file(FileStat)
+        /// A directory that could not be opened or read, a file that could not be
+        /// stat'ed, a dangling symbolic link. Recorded so the user can see it; never fatal.
+        case unreadable(reason: String)
+        /// Deliberately not walked or not a candidate: a symbolic link while links are not
+        /// followed, a loop, a directory already walked, a directory beyond the depth
+        /// limit, or something that is not a regular file but has an image name.
+        case skipped(reason: String)
+    }
+
+    public var kind: Kind
+    /// The path below the root, components joined by "/", without a leading "./".
+    public var relativePath: [UInt8]
+    /// The root as given (made absolute against the working directory when it was
+    /// relative) joined with `relativePath`; symbolic links in it are not resolved.
+    public var absolutePath: [UInt8]
+
+    public init(kind: Kind, relativePath: [UInt8], absolutePath: [UInt8]) {
+        self.kind = kind
+        self.relativePath = relativePath
+        self.absolutePath = absolutePath
+    }
+
+    /// `relativePath` for a person to read; see `displayString(_:)`.
+    public var displayPath: String { Self.displayString(relativePath) }
+
+    /// `absolutePath` for a person to read; see `displayString(_:)`.
+    public var displayAbsolutePath: String { Self.displayString(absolutePath) }
+
+    /// Path bytes as readable text that still names exactly one byte sequence.
+    ///
+    /// Valid UTF-8 is shown as is. Each byte of an invalid sequence becomes `\xNN`, and so
+    /// does each control character (a newline in a name must not break a line of output);
+    /// a backslash becomes `\\`, so an escape can never be confused with a name that
+    /// happens to contain the same characters.
+    public static func displayString(_ bytes: [UInt8]) -> String {
+        var text = ""
+        text.reserveCapacity(bytes.count)
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        loop: while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                let scalar = Unicode.UTF8.decode(encoded)
+                if scalar == "\\" {
+                    text += "\\\\"
+                } else if scalar.value < 0x20 || scalar.value == 0x7F {
+                    appendEscape(UInt8(scalar.value), to: &text)
+                } else {
+                    text.unicodeScalars.append(scalar)
+                }
+                offset += encoded.count
+            case .error(let length):
+                for byte in bytes[offset..<(offset + length)] { appendEscape(byte, to: &text) }
+                offset += length
+            case .emptyInput:
+                break loop
+            }
+        }
+        return text
+    }
+
+    private static func appendEscape(_ byte: UInt8, to text: inout String) {
+        let digits = Array("0123456789abcdef")
+        text += "\\x"
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0xF)])
+    }
+}

@@ -1,0 +1,212 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A model row as `status` and `export` show it.
+public struct StoredModel: Sendable, Equatable {
+    public var id: Int64
+    public var weightsSHA256: String
+    public var name: String?
+    public var architecture: String
+    public var preprocessing: String
+    public var resizePolicy: String
+    public var featureDimension: Int
+    /// Images with features for this model.
+    public var imageCount: Int
+}
+
+/// Per-root counts by status.
+public struct RootStatus: Sendable, Equatable {
+    public var path: [UInt8]
+    public var ok: Int
+    public var failed: Int
+    public var missing: Int
+}
+
+/// Everything stored for one image.
+public struct ImageDetails: Sendable {
+    public var image: StoredImage
+    public var width: Int?
+    public var height: Int?
+    public var failureReason: String?
+    public var firstSeen: String
+    public var lastSeen: String
+    /// Per model id: top-5 (class index, probability) and the feature vector.
+    public var results: [(modelID: Int64, top: [(index: Int, probability: Double)], features: [Float]?)]
+}
+
+/// One exported row: path bytes, top predictions, features when asked for.
+public struct ExportRow: Sendable {
+    public var path: [UInt8]
+    public var top: [(index: Int, probability: Double)]
+    public var features: [Float]?
+}
+
+extension IndexDatabase {
+    public func models() throws(StoreError) -> [StoredModel] {
+        try connection.query(
+            """
+            SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
+                (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id)
+            FROM model ORDER BY model.id
+            """, []
+        ).compactMap { row in
+            guard case .integer(let id) = row[0], case .text(let sha) = row[1], case .text(let architecture) = row[3],
+                case .text(let preprocessing) = row[4], case .text(let resize) = row[5], case .integer(let dim) = row[6],
+                case .integer(let count) = row[7]
+            else { return nil }
+            var name: String?
+            if case .text(let text) = row[2] { name = text }
+            return StoredModel(
+                id: id, weightsSHA256: sha, name: name, architecture: architecture, preprocessing: preprocessing,
+                resizePolicy: resize, featureDimension: Int(dim), imageCount: Int(count))
+        }
+    }
+
+    /// The model of the most recent scan, or the newest model.
+    public func latestModelID() throws(StoreError) -> Int64? {
+        let rows = try connection.query(
+            "SELECT COALESCE((SELECT model_id FROM scan_run WHERE model_id IS NOT NULL ORDER BY id DESC LIMIT 1), (SELECT MAX(id) FROM model))", [])
+        if let row = rows.first, case .integer(let id) = row[0] { return id }
+        return nil
+    }
+
+    public func rootStatuses() throws(StoreError) -> [RootStatus] {
+        try connection.query(
+            """
+            SELECT root.path, SUM(image.status = 'ok'), SUM(image.status = 'failed'), SUM(image.status = 'missing')
+            FROM root LEFT JOIN image ON image.root_id = root.id GROUP BY root.id ORDER BY root.path
+            """, []
+        ).compactMap { row in
+            guard case .blob(let path) = row[0] else { return nil }
+            func count(_ value: SQLiteValue) -> Int { if case .integer(let n) = value { return Int(n) } else { return 0 } }
+            return RootStatus(path: path, ok: count(row[1]), failed: count(row[2]), missing: count(row[3]))
+        }
+    }
+
+    /// Failed files with their reasons, by path.
+    public func failures() throws(StoreError) -> [(path: [UInt8], reason: String)] {
+        try connection.query(
+            """
+            SELECT root.path || X'2F' || image.relative_path, COALESCE(image.failure_reason, '')
+            FROM image JOIN root ON root.id = image.root_id WHERE image.status = 'failed' ORDER BY 1
+            """, []
+        ).compactMap { row in
+            guard case .blob(let path) = row[0], case .text(let reason) = row[1] else { return nil }
+            return (path, reason)
+        }
+    }
+
+    /// The most frequent top-1 classes for a model: (class index, images), most first.
+    public func topClasses(modelID: Int64, limit: Int) throws(StoreError) -> [(index: Int, count: Int)] {
+        try connection.query(
+            """
+            SELECT prediction.class_index, COUNT(*) FROM prediction JOIN image ON image.id = prediction.image_id
+            WHERE prediction.model_id = ? AND prediction.rank = 1 AND image.status = 'ok'
+            GROUP BY prediction.class_index ORDER BY 2 DESC, 1 LIMIT ?
+            """, [.integer(modelID), .integer(Int64(limit))]
+        ).compactMap { row in
+            guard case .integer(let index) = row[0], case .integer(let count) = row[1] else { return nil }
+            return (Int(index), Int(count))
+        }
+    }
+
+    /// The last scan runs, newest first: (started, finished, status).
+    public func lastRun() throws(StoreError) -> (started: String, finished: String?, status: String)? {
+        guard let row = try connection.query("SELECT started_at, finished_at, status FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
+            case .text(let started) = row[0], case .text(let status) = row[2]
+        else { return nil }
+        var finished: String?
+        if case .text(let text) = row[1] { finished = text }
+        return (started, finished, status)
+    }
+
+    /// The row for an absolute path, found through the root that contains it.
+    public func details(absolutePath: [UInt8]) throws(StoreError) -> ImageDetails? {
+        let roots = try connection.query("SELECT id, path FROM root", [])
+        for root in roots {
+            guard case .integer(let rootID) = root[0], case .blob(let rootPath) = root[1] else { continue }
+            let prefix = rootPath + [UInt8(ascii: "/")]
+            guard absolutePath.starts(with: prefix) else { continue }
+            let relative = Array(absolutePath[prefix.count...])
+            let rows = try connection.query(
+                """
+                SELECT image.id, image.root_id, root.path, image.relative_path, image.size, image.mtime_ns, image.inode, image.device,
+                    image.fingerprint, image.status, 0, image.width, image.height, image.failure_reason, image.first_seen, image.last_seen
+                FROM image JOIN root ON root.id = image.root_id WHERE image.root_id = ? AND image.relative_path = ?
+                """, [.integer(rootID), .blob(relative)])
+            guard let row = rows.first, let image = Self.storedImage(Array(row[0..<11])) else { continue }
+            var details = ImageDetails(
+                image: image, width: Self.int(row[11]), height: Self.int(row[12]), failureReason: Self.text(row[13]),
+                firstSeen: Self.text(row[14]) ?? "", lastSeen: Self.text(row[15]) ?? "", results: [])
+            for model in try models() {
+                let top = try predictions(imageID: image.id, modelID: model.id)
+                let features = try features(imageID: image.id, modelID: model.id)
+                if !top.isEmpty || features != nil { details.results.append((model.id, top, features)) }
+            }
+            return details
+        }
+        return nil
+    }
+
+    /// Rank-ordered predictions of one image for one model.
+    public func predictions(imageID: Int64, modelID: Int64) throws(StoreError) -> [(index: Int, probability: Double)] {
+        try connection.query(
+            "SELECT class_index, probability FROM prediction WHERE image_id = ? AND model_id = ? ORDER BY rank",
+            [.integer(imageID), .integer(modelID)]
+        ).compactMap { row in
+            guard case .integer(let index) = row[0], case .real(let probability) = row[1] else { return nil }
+            return (Int(index), probability)
+        }
+    }
+
+    /// The stored feature vector, checked against its recorded dimension.
+    public func features(imageID: Int64, modelID: Int64) throws(StoreError) -> [Float]? {
+        guard let row = try connection.query(
+            "SELECT dim, vector FROM feature WHERE image_id = ? AND model_id = ?", [.integer(imageID), .integer(modelID)]).first,
+            case .integer(let dim) = row[0], case .blob(let bytes) = row[1], let values = FeatureCodec.decode(bytes), values.count == Int(dim)
+        else { return nil }
+        return values
+    }
+
+    /// Every image with results for `modelID`, by path, calling `body` row by row (no full
+    /// list in memory). Returns the number of rows.
+    @discardableResult
+    public func exportRows(modelID: Int64, includeFeatures: Bool, _ body: (ExportRow) throws -> Void) throws -> Int {
+        let statement = try connection.prepare(
+            """
+            SELECT image.id, root.path || X'2F' || image.relative_path, \(includeFeatures ? "feature.vector" : "NULL")
+            FROM image JOIN root ON root.id = image.root_id JOIN feature ON feature.image_id = image.id AND feature.model_id = ?
+            WHERE image.status = 'ok' ORDER BY 2
+            """)
+        try statement.bind(1, .integer(modelID))
+        var count = 0
+        while try statement.step() {
+            let imageID = statement.int64(0)
+            let path = statement.blob(1) ?? []
+            let features = includeFeatures ? statement.blob(2).flatMap(FeatureCodec.decode) : nil
+            try body(ExportRow(path: path, top: try predictions(imageID: imageID, modelID: modelID), features: features))
+            count += 1
+        }
+        return count
+    }
+
+    /// Deletes rows marked missing (and, through the foreign keys, their results).
+    public func pruneMissing() throws(StoreError) -> Int {
+        try connection.run("DELETE FROM image WHERE status = 'missing'", [])
+        return connection.changes
+    }
+
+    /// Bytes used by the database file and its WAL.
+    public var fileBytes: Int64 {
+        var total: Int64 = 0
+        for suffix in ["", "-wal"] {
+            var info = stat()
+            if stat(path + suffix, &info) == 0 { total += Int64(info.st_size) }
+        }
+        return total
+    }
+
+    static func int(_ value: SQLiteValue) -> Int? { if case .integer(let n) = value { return Int(n) } else { return nil } }
+    static func text(_ value: SQLiteValue) -> String? { if case .text(let t) = value { return t } else { return nil } }
+}

@@ -1,0 +1,226 @@
+/// Size, time and identity of a file as the index stores them.
+public struct StoredStat: Sendable, Equatable {
+    public var size: Int64
+    public var mtimeNanoseconds: Int64
+    public var inode: UInt64
+    public var device: UInt64
+
+    public init(size: Int64, mtimeNanoseconds: Int64, inode: UInt64, device: UInt64) {
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.inode = inode
+        self.device = device
+    }
+}
+
+/// One image row as a scan needs it.
+public struct StoredImage: Sendable, Equatable {
+    public var id: Int64
+    public var rootID: Int64
+    public var rootPath: [UInt8]
+    public var relativePath: [UInt8]
+    public var stat: StoredStat
+    public var fingerprint: [UInt8]?
+    public var status: String
+    /// Whether predictions and features exist for the model asked about.
+    public var hasResults: Bool
+}
+
+/// Counts recorded with a scan run.
+public struct RunCounts: Sendable, Equatable {
+    public var new = 0, changed = 0, unchanged = 0, moved = 0, failed = 0, missing = 0
+    public init() {}
+}
+
+extension IndexDatabase {
+    // MARK: Roots, models, runs
+
+    /// The id of the scan root with these path bytes, registering it if new.
+    public func rootID(path: [UInt8]) throws(StoreError) -> Int64 {
+        if let row = try connection.query("SELECT id FROM root WHERE path = ?", [.blob(path)]).first, case .integer(let id) = row[0] {
+            return id
+        }
+        try connection.run("INSERT INTO root (path, added_at) VALUES (?, ?)", [.blob(path), .text(Self.now())])
+        return connection.lastInsertRowID
+    }
+
+    /// The id of the model row for these weights and preprocessing, creating it if new.
+    public func modelID(
+        weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String, featureDimension: Int
+    ) throws(StoreError) -> Int64 {
+        let key: [SQLiteValue] = [.text(weightsSHA256), .text(preprocessing), .text(resizePolicy)]
+        let select = "SELECT id FROM model WHERE weights_sha256 = ? AND preprocessing = ? AND resize_policy = ?"
+        if let row = try connection.query(select, key).first, case .integer(let id) = row[0] { return id }
+        try connection.run(
+            "INSERT INTO model (weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [.text(weightsSHA256), name.map { .text($0) } ?? .null, .text(architecture), .text(preprocessing), .text(resizePolicy),
+             .integer(Int64(featureDimension)), .text(Self.now())])
+        return connection.lastInsertRowID
+    }
+
+    /// Records the start of a scan and returns its run id.
+    public func beginRun(options: String, modelID: Int64) throws(StoreError) -> Int64 {
+        try connection.run(
+            "INSERT INTO scan_run (started_at, options, model_id, status) VALUES (?, ?, ?, 'running')",
+            [.text(Self.now()), .text(options), .integer(modelID)])
+        return connection.lastInsertRowID
+    }
+
+    /// Records how a scan ended.
+    public func finishRun(_ id: Int64, status: String, counts: RunCounts) throws(StoreError) {
+        try connection.run(
+            """
+            UPDATE scan_run SET finished_at = ?, status = ?, new_count = ?, changed_count = ?, unchanged_count = ?,
+                moved_count = ?, failed_count = ?, missing_count = ? WHERE id = ?
+            """,
+            [.text(Self.now()), .text(status), .integer(Int64(counts.new)), .integer(Int64(counts.changed)),
+             .integer(Int64(counts.unchanged)), .integer(Int64(counts.moved)), .integer(Int64(counts.failed)),
+             .integer(Int64(counts.missing)), .integer(id)])
+    }
+
+    // MARK: Lookups
+
+    private static let imageColumns = """
+        image.id, image.root_id, root.path, image.relative_path, image.size, image.mtime_ns, image.inode, image.device,
+        image.fingerprint, image.status,
+        EXISTS (SELECT 1 FROM feature WHERE feature.image_id = image.id AND feature.model_id = ?)
+        """
+
+    /// The row for a path under a root, if any.
+    public func image(rootID: Int64, relativePath: [UInt8], modelID: Int64) throws(StoreError) -> StoredImage? {
+        try connection.query(
+            "SELECT \(Self.imageColumns) FROM image JOIN root ON root.id = image.root_id WHERE image.root_id = ? AND image.relative_path = ?",
+            [.integer(modelID), .integer(rootID), .blob(relativePath)]
+        ).first.flatMap(Self.storedImage)
+    }
+
+    /// Rows with this content fingerprint, any root.
+    public func images(fingerprint: [UInt8], modelID: Int64) throws(StoreError) -> [StoredImage] {
+        try connection.query(
+            "SELECT \(Self.imageColumns) FROM image JOIN root ON root.id = image.root_id WHERE image.fingerprint = ? ORDER BY image.id",
+            [.integer(modelID), .blob(fingerprint)]
+        ).compactMap(Self.storedImage)
+    }
+
+    static func storedImage(_ row: [SQLiteValue]) -> StoredImage? {
+        guard row.count == 11, case .integer(let id) = row[0], case .integer(let rootID) = row[1],
+            case .blob(let rootPath) = row[2], case .blob(let relative) = row[3], case .integer(let size) = row[4],
+            case .integer(let mtime) = row[5], case .integer(let inode) = row[6], case .integer(let device) = row[7],
+            case .text(let status) = row[9], case .integer(let has) = row[10]
+        else { return nil }
+        var fingerprint: [UInt8]?
+        if case .blob(let bytes) = row[8] { fingerprint = bytes }
+        return StoredImage(
+            id: id, rootID: rootID, rootPath: rootPath, relativePath: relative,
+            stat: StoredStat(size: size, mtimeNanoseconds: mtime, inode: UInt64(bitPattern: inode), device: UInt64(bitPattern: device)),
+            fingerprint: fingerprint, status: status, hasResults: has != 0)
+    }
+
+    // MARK: Writes (inside a transaction)
+
+    /// Seen again, unchanged.
+    public func touch(imageID: Int64, runID: Int64) throws(StoreError) {
+        try connection.run("UPDATE image SET last_seen = ?, last_seen_run = ? WHERE id = ?", [.text(Self.now()), .integer(runID), .integer(imageID)])
+    }
+
+    /// Same content with a new stat (touched, copied back, restored): results stay.
+    public func updateStat(imageID: Int64, stat: StoredStat, runID: Int64) throws(StoreError) {
+        try connection.run(
+            "UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, last_seen = ?, last_seen_run = ? WHERE id = ?",
+            Self.statValues(stat) + [.text(Self.now()), .integer(runID), .integer(imageID)])
+    }
+
+    /// A vanished file found under a new path: only the path changes, results stay.
+    public func move(imageID: Int64, rootID: Int64, relativePath: [UInt8], stat: StoredStat, runID: Int64) throws(StoreError) {
+        try connection.run(
+            """
+            UPDATE image SET root_id = ?, relative_path = ?, size = ?, mtime_ns = ?, inode = ?, device = ?,
+                status = 'ok', last_seen = ?, last_seen_run = ? WHERE id = ?
+            """,
+            [.integer(rootID), .blob(relativePath)] + Self.statValues(stat) + [.text(Self.now()), .integer(runID), .integer(imageID)])
+    }
+
+    /// Stores a decoded and classified file (new, or replacing the row of a changed one, whose
+    /// old results for every model are removed since its content changed).
+    @discardableResult
+    public func storeIndexed(
+        existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: StoredStat, fingerprint: [UInt8],
+        width: Int, height: Int, runID: Int64, modelID: Int64, top: [(index: Int, probability: Float)], features: [Float]
+    ) throws(StoreError) -> Int64 {
+        let id = try upsertImage(
+            existingID: existingID, rootID: rootID, relativePath: relativePath, stat: stat, fingerprint: fingerprint,
+            width: width, height: height, status: "ok", reason: nil, runID: runID)
+        for (rank, entry) in top.prefix(5).enumerated() {
+            try connection.run(
+                "INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES (?, ?, ?, ?, ?)",
+                [.integer(id), .integer(modelID), .integer(Int64(rank + 1)), .integer(Int64(entry.index)), .real(Double(entry.probability))])
+        }
+        try connection.run(
+            "INSERT INTO feature (image_id, model_id, dim, vector) VALUES (?, ?, ?, ?)",
+            [.integer(id), .integer(modelID), .integer(Int64(features.count)), .blob(FeatureCodec.encode(features))])
+        return id
+    }
+
+    /// Stores a file that could not be decoded, with its reason.
+    public func storeFailure(
+        existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: StoredStat, fingerprint: [UInt8]?, reason: String, runID: Int64
+    ) throws(StoreError) {
+        _ = try upsertImage(
+            existingID: existingID, rootID: rootID, relativePath: relativePath, stat: stat, fingerprint: fingerprint,
+            width: nil, height: nil, status: "failed", reason: reason, runID: runID)
+    }
+
+    private func upsertImage(
+        existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: StoredStat, fingerprint: [UInt8]?,
+        width: Int?, height: Int?, status: String, reason: String?, runID: Int64
+    ) throws(StoreError) -> Int64 {
+        let now = Self.now()
+        let common: [SQLiteValue] = Self.statValues(stat) + [
+            fingerprint.map { .blob($0) } ?? .null, width.map { .integer(Int64($0)) } ?? .null,
+            height.map { .integer(Int64($0)) } ?? .null, .text(status), reason.map { .text($0) } ?? .null,
+        ]
+        if let existingID {
+            try connection.run("DELETE FROM prediction WHERE image_id = ?", [.integer(existingID)])
+            try connection.run("DELETE FROM feature WHERE image_id = ?", [.integer(existingID)])
+            try connection.run(
+                """
+                UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, fingerprint = ?, width = ?, height = ?,
+                    status = ?, failure_reason = ?, last_seen = ?, last_seen_run = ? WHERE id = ?
+                """,
+                common + [.text(now), .integer(runID), .integer(existingID)])
+            return existingID
+        }
+        try connection.run(
+            """
+            INSERT INTO image (root_id, relative_path, size, mtime_ns, inode, device, fingerprint, width, height, status,
+                failure_reason, first_seen, last_seen, last_seen_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.integer(rootID), .blob(relativePath)] + common + [.text(now), .text(now), .integer(runID)])
+        return connection.lastInsertRowID
+    }
+
+    // MARK: Missing files
+
+    /// Of the root's rows not already missing, how many this run did not see, and how many there are.
+    public func vanished(rootID: Int64, runID: Int64) throws(StoreError) -> (vanished: Int, known: Int) {
+        let rows = try connection.query(
+            """
+            SELECT COALESCE(SUM(last_seen_run IS NOT ?), 0), COUNT(*) FROM image WHERE root_id = ? AND status != 'missing'
+            """,
+            [.integer(runID), .integer(rootID)])
+        guard let row = rows.first, case .integer(let vanished) = row[0], case .integer(let known) = row[1] else { return (0, 0) }
+        return (Int(vanished), Int(known))
+    }
+
+    /// Marks the root's rows this run did not see as missing (never deletes); returns how many.
+    public func markMissing(rootID: Int64, runID: Int64) throws(StoreError) -> Int {
+        try connection.run(
+            "UPDATE image SET status = 'missing' WHERE root_id = ? AND status != 'missing' AND last_seen_run IS NOT ?",
+            [.integer(rootID), .integer(runID)])
+        return connection.changes
+    }
+
+    static func statValues(_ stat: StoredStat) -> [SQLiteValue] {
+        [.integer(stat.size), .integer(stat.mtimeNanoseconds), .integer(Int64(bitPattern: stat.inode)), .integer(Int64(bitPattern: stat.device))]
+    }
+}

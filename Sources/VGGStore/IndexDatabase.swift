@@ -1,0 +1,76 @@
+import Foundation
+
+/// The vggbatch index: one SQLite file in WAL mode, migrated on open.
+///
+/// A scan writes through exactly one `IndexDatabase` opened read-write (it also holds the
+/// scan lock); `status`, `similar`, `export` and the scan's own lookups open read-only
+/// connections beside it, which WAL lets run while the writer writes.
+public final class IndexDatabase {
+    public let path: String
+    public let connection: SQLiteConnection
+    public let readOnly: Bool
+
+    /// `--db PATH`, else `VGGBATCH_DB`, else `$XDG_DATA_HOME/vggbatch/index.sqlite`
+    /// (`~/.local/share/vggbatch/index.sqlite`).
+    public static func defaultPath(explicit: String?, environment: [String: String]) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let fromEnvironment = environment["VGGBATCH_DB"], !fromEnvironment.isEmpty { return fromEnvironment }
+        let data: String
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            data = xdg
+        } else {
+            data = ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/share")
+        }
+        return (data as NSString).appendingPathComponent("vggbatch/index.sqlite")
+    }
+
+    /// Opens (creating and migrating when `readOnly` is false) the index at `path`.
+    ///
+    /// Read-write: the parent directory must exist unless it is the default location, which
+    /// is created; a newer schema is refused before anything is written.
+    public init(path: String, readOnly: Bool, createDirectory: Bool = false) throws(StoreError) {
+        self.path = path
+        self.readOnly = readOnly
+        if readOnly {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw .cannotOpen(path: path, reason: "no index here yet; run `vggbatch scan DIR` first")
+            }
+        } else {
+            let directory = (path as NSString).deletingLastPathComponent
+            if createDirectory && !directory.isEmpty {
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            var isDirectory: ObjCBool = false
+            if !directory.isEmpty && !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+                throw .cannotOpen(path: path, reason: "directory \(directory) does not exist")
+            }
+        }
+        connection = try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
+        if readOnly {
+            let applied = try Migrator.appliedMigrations(connection)
+            let known = Set(Migrator.embedded.map(\.identifier))
+            let unknown = applied.filter { !known.contains($0) }
+            if !unknown.isEmpty { throw .newerSchema(path: path, unknownMigrations: unknown) }
+            if applied.isEmpty { throw .cannotOpen(path: path, reason: "not a vggbatch index (no schema)") }
+        } else {
+            try Migrator.migrate(connection, path: path)
+            // WAL: readers (similar, status, export) keep working while a scan writes.
+            try connection.execute("PRAGMA journal_mode=WAL")
+            // NORMAL, not FULL: a power cut may lose the last transactions, never corrupt the
+            // file. Every row is derived data that the next scan recomputes, so losing a tail
+            // costs a little time, while FULL would fsync on every one of thousands of commits.
+            try connection.execute("PRAGMA synchronous=NORMAL")
+        }
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction (committed, or rolled back on error).
+    public func transaction<R>(_ body: () throws -> R) throws -> R {
+        try connection.transaction(body)
+    }
+
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}

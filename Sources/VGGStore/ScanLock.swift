@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An exclusive lock that one scan holds on an index for its whole run (a lock file beside
+/// the database, `flock`ed), so a second scan fails at once with a clear message instead of
+/// waiting on SQLite's busy timeout. Released when this object goes, or when the process
+/// dies, however it dies.
+public final class ScanLock {
+    private let descriptor: Int32
+
+    /// Takes the lock for the index at `databasePath`, or throws `.locked` right away.
+    public init(databasePath: String) throws(StoreError) {
+        let lockPath = databasePath + ".scan-lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            throw .cannotOpen(path: lockPath, reason: String(cString: strerror(errno)))
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            throw .locked(path: databasePath, reason: "another vggbatch scan is running on this index")
+        }
+        descriptor = fd
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import VGGModel
+import VGGPipeline
+import VGGStore
+
+extension VGGBatch {
+    /// `vggbatch export`: every indexed image with its labels (and features).
+    struct Export: ParsableCommand {
+        enum Format: String, ExpressibleByArgument, CaseIterable { case csv, jsonl, npy }
+
+        static let configuration = CommandConfiguration(
+            abstract: "Export every indexed image: labels, and fc7 features with --features.",
+            discussion: """
+                jsonl: one {"path", "top", "fc7"} object per line (as classify prints). csv: path \
+                and the top-5 index, wnid, label, probability (fc7 columns with --features). npy: \
+                an N×D float32 array in OUTPUT and the paths, one per line, in OUTPUT.paths.txt. \
+                Uses the most recent scan's model unless --model is given.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "csv, jsonl or npy.")
+        var format: Format = .jsonl
+
+        @Flag(help: "Include the fc7 feature vectors.")
+        var features = false
+
+        @Option(help: ArgumentHelp("Output file (required for npy); standard output otherwise.", valueName: "path"))
+        var output: String?
+
+        @Option(help: "Model id (see `vggbatch status`).")
+        var model: Int64?
+
+        func validate() throws {
+            if format == .npy && output == nil { throw ValidationError("--format npy needs --output FILE.") }
+        }
+
+        func run() throws {
+            let index = try database.openReader()
+            let sink = try ExportSink(format: format, features: features || format == .npy, output: output)
+            do {
+                guard let modelID = try model ?? index.latestModelID() else {
+                    throw CommandFailure("the index has no results yet; run `vggbatch scan DIR` first")
+                }
+                try index.exportRows(modelID: modelID, includeFeatures: features || format == .npy) { row in
+                    try sink.write(row)
+                }
+                try sink.finish()
+            } catch let error as StoreError {
+                throw CommandFailure(error.reason)
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import VGGModel
+import VGGPipeline
+import VGGStore
+
+extension VGGBatch {
+    /// `vggbatch show`: everything stored for one file.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show what the index stores for one image file.")
+
+        @Argument(help: ArgumentHelp("An image file under a scanned folder.", valueName: "image"))
+        var image: String
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        func run() throws {
+            let index = try database.openReader()
+            let path = ScanSession.absoluteRoot(image)
+            let found: ImageDetails?
+            do throws(StoreError) {
+                found = try index.details(absolutePath: path)
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+            guard let details = found else {
+                throw CommandFailure("\(image) is not in the index (scan its folder first)")
+            }
+            let display = WalkEntry.displayString(path)
+            let results = details.results.map { result in
+                (result.modelID, result.top.map { entry in (ImageNetLabels.at(entry.index), entry.index, entry.probability) }, result.features)
+            }
+            if json {
+                print(JSONText.object([
+                    ("path", JSONText.string(display)), ("status", JSONText.string(details.image.status)),
+                    ("reason", details.failureReason.map(JSONText.string) ?? "null"),
+                    ("size", "\(details.image.stat.size)"), ("width", details.width.map(String.init) ?? "null"),
+                    ("height", details.height.map(String.init) ?? "null"),
+                    ("fingerprint", JSONText.string(details.image.fingerprint.map(Self.hex) ?? "")),
+                    ("first_seen", JSONText.string(details.firstSeen)), ("last_seen", JSONText.string(details.lastSeen)),
+                    ("models", JSONText.array(results.map { modelID, top, features in
+                        JSONText.object([
+                            ("model", "\(modelID)"),
+                            ("top", JSONText.array(top.map { label, index, probability in
+                                JSONText.object([("index", "\(index)"), ("wnid", JSONText.string(label?.wnid ?? "")), ("label", JSONText.string(label?.label ?? "")), ("probability", JSONText.number(Float(probability)))])
+                            })),
+                            ("fc7_dim", features.map { "\($0.count)" } ?? "null"),
+                        ])
+                    })),
+                ]))
+                return
+            }
+            print(display)
+            print("  status       \(details.image.status)\(details.failureReason.map { ": \($0)" } ?? "")")
+            print("  size         \(details.image.stat.size) bytes\(details.width.map { w in details.height.map { ", \(w)x\($0)" } ?? "" } ?? "")")
+            print("  fingerprint  \(details.image.fingerprint.map(Self.hex) ?? "-")")
+            print("  seen         \(details.firstSeen) … \(details.lastSeen)")
+            for (modelID, top, features) in results {
+                print("  model \(modelID)\(features.map { ", fc7 \($0.count) floats" } ?? "")")
+                for (label, index, probability) in top {
+                    print(String(format: "    %.4f  %3d  %@  %@", probability, index, label?.wnid ?? "", label?.label ?? ""))
+                }
+            }
+        }
+
+        static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+    }
+}

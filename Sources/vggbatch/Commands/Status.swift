@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import VGGModel
+import VGGPipeline
+import VGGStore
+
+extension VGGBatch {
+    /// `vggbatch status`: what the index holds.
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the index: roots, counts by status, models, size, the most common labels.",
+            discussion: "Works while a scan is running. With --failed, lists the files that could not be indexed and why.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Flag(help: "List failed files with their reasons.")
+        var failed = false
+
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        func run() throws {
+            let index = try database.openReader()
+            do throws(StoreError) {
+                if failed {
+                    let failures = try index.failures()
+                    if json {
+                        print(JSONText.array(failures.map {
+                            JSONText.object([("path", JSONText.string(WalkEntry.displayString($0.path))), ("reason", JSONText.string($0.reason))])
+                        }))
+                    } else {
+                        for failure in failures { print("\(WalkEntry.displayString(failure.path)): \(failure.reason)") }
+                    }
+                    return
+                }
+                let roots = try index.rootStatuses()
+                let models = try index.models()
+                let latest = try index.latestModelID()
+                var labels = [(index: Int, count: Int)]()
+                if let latest { labels = try index.topClasses(modelID: latest, limit: 10) }
+                let run = try index.lastRun()
+                let totals = roots.reduce((0, 0, 0)) { ($0.0 + $1.ok, $0.1 + $1.failed, $0.2 + $1.missing) }
+                if json {
+                    print(JSONText.object([
+                        ("database", JSONText.string(index.path)), ("bytes", "\(index.fileBytes)"),
+                        ("ok", "\(totals.0)"), ("failed", "\(totals.1)"), ("missing", "\(totals.2)"),
+                        ("roots", JSONText.array(roots.map {
+                            JSONText.object([("path", JSONText.string(WalkEntry.displayString($0.path))), ("ok", "\($0.ok)"), ("failed", "\($0.failed)"), ("missing", "\($0.missing)")])
+                        })),
+                        ("models", JSONText.array(models.map(Self.modelJSON))),
+                        ("top_labels", JSONText.array(labels.map { entry in
+                            JSONText.object([("index", "\(entry.index)"), ("wnid", JSONText.string(ImageNetLabels.at(entry.index)?.wnid ?? "")),
+                                             ("label", JSONText.string(ImageNetLabels.at(entry.index)?.label ?? "")), ("images", "\(entry.count)")])
+                        })),
+                        ("last_scan", run.map { JSONText.object([("started", JSONText.string($0.started)), ("finished", $0.finished.map(JSONText.string) ?? "null"), ("status", JSONText.string($0.status))]) } ?? "null"),
+                    ]))
+                    return
+                }
+                print("index: \(index.path) (\(String(format: "%.1f", Double(index.fileBytes) / 1e6)) MB)")
+                print("images: \(totals.0) ok, \(totals.1) failed, \(totals.2) missing")
+                for root in roots {
+                    print("  \(WalkEntry.displayString(root.path)): \(root.ok) ok, \(root.failed) failed, \(root.missing) missing")
+                }
+                for model in models {
+                    print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(model.imageCount) images with features")
+                }
+                if let run { print("last scan: \(run.started) (\(run.status))") }
+                if !labels.isEmpty {
+                    print("most common labels:")
+                    for entry in labels {
+                        print(String(format: "  %6d  %@", entry.count, ImageNetLabels.at(entry.index)?.label ?? "class \(entry.index)"))
+                    }
+                }
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+        }
+
+        static func modelJSON(_ model: StoredModel) -> String {
+            JSONText.object([
+                ("id", "\(model.id)"), ("weights_sha256", JSONText.string(model.weightsSHA256)), ("name", model.name.map(JSONText.string) ?? "null"),
+                ("preprocessing", JSONText.string(model.preprocessing)), ("resize", JSONText.string(model.resizePolicy)),
+                ("feature_dim", "\(model.featureDimension)"), ("images", "\(model.imageCount)"),
+            ])
+        }
+    }
+}

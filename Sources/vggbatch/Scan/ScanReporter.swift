@@ -1,0 +1,92 @@
+import Foundation
+import VGGPipeline
+
+/// Shows a scan's progress: a live bar on a terminal, a plain line every ten seconds
+/// otherwise, or JSON lines with `--json`; then the summary.
+final class ScanReporter: @unchecked Sendable {
+    private let json: Bool
+    private let terminal = isatty(STDERR_FILENO) != 0
+    private let lock = NSLock()
+    private var lastLine = Date()
+    private var drewBar = false
+
+    init(json: Bool) { self.json = json }
+
+    func header(database: String, model: LoadedModel, resize: String) {
+        printError("index: \(database)")
+        printError("weights: \(model.identity.path) (\(model.identity.summary)); preprocessing: \(model.preset.rawValue); resize: \(resize)")
+    }
+
+    func progress(_ p: ScanProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        let total = "\(p.discovered)\(p.walkFinished ? "" : "+")"
+        if json {
+            guard now.timeIntervalSince(lastLine) >= 2 else { return }
+            lastLine = now
+            FileHandle.standardOutput.write(Data((JSONText.object([
+                ("event", JSONText.string("progress")), ("discovered", "\(p.discovered)"), ("done", "\(p.done)"),
+                ("inferred", "\(p.inferred)"), ("failed", "\(p.failed)"), ("walk_finished", "\(p.walkFinished)"),
+                ("images_per_second", String(format: "%.2f", p.imagesPerSecond)), ("seconds", String(format: "%.1f", p.seconds)),
+            ]) + "\n").utf8))
+        } else if terminal {
+            let width = 24
+            let fraction = p.discovered > 0 ? Double(p.done) / Double(p.discovered) : 0
+            let filled = min(width, Int(fraction * Double(width)))
+            let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
+            let rate = p.seconds > 0 ? Double(p.done) / p.seconds : 0
+            let eta = p.walkFinished && rate > 0 ? " ETA \(Self.duration(Double(p.discovered - p.done) / rate))" : ""
+            FileHandle.standardError.write(Data(String(
+                format: "\r\u{1B}[K[%@] %d/%@ files  %.2f img/s%@", bar, p.done, total, p.imagesPerSecond, eta).utf8))
+            drewBar = true
+        } else {
+            guard now.timeIntervalSince(lastLine) >= 10 else { return }
+            lastLine = now
+            printError(String(format: "scan: %d/%@ files, %d through the network, %.2f images/s, %@", p.done, total, p.inferred, p.imagesPerSecond, Self.duration(p.seconds)))
+        }
+    }
+
+    func interrupting() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+        printError("vggbatch: interrupted; finishing the batch in flight and saving (Ctrl-C again to quit at once)")
+    }
+
+    func summary(_ s: ScanSummary) {
+        lock.lock()
+        defer { lock.unlock() }
+        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+        let p = s.progress
+        if json {
+            print(JSONText.object([
+                ("event", JSONText.string("summary")), ("new", "\(p.new)"), ("changed", "\(p.changed)"),
+                ("unchanged", "\(p.unchanged)"), ("moved", "\(p.moved)"), ("failed", "\(p.failed)"),
+                ("missing", "\(s.missing)"), ("skipped", "\(p.skipped)"), ("unreadable", "\(p.unreadable)"),
+                ("interrupted", "\(s.interrupted)"), ("seconds", String(format: "%.2f", p.seconds)),
+                ("images_per_second", String(format: "%.2f", p.imagesPerSecond)),
+                ("write_seconds", String(format: "%.3f", s.writeSeconds)), ("inference_seconds", String(format: "%.3f", s.inferenceSeconds)),
+            ]))
+        }
+        for (path, reason) in s.walkProblems.prefix(20) { printError("\(path): \(reason)") }
+        if s.walkProblems.count > 20 { printError("... and \(s.walkProblems.count - 20) more") }
+        for (path, reason) in s.unavailableRoots {
+            printError("vggbatch: \(path) could not be scanned (\(reason)); nothing under it was marked missing")
+        }
+        for (path, vanished, known) in s.protectedRoots {
+            printError("vggbatch: \(vanished) of \(known) known files under \(path) vanished at once; not marking them missing (an unmounted drive?). If they really are gone, scan again with --accept-missing.")
+        }
+        if s.interrupted { printError("vggbatch: scan interrupted; what was done is saved, the next scan carries on") }
+        printError(String(
+            format: "%d new, %d changed, %d unchanged, %d moved, %d failed, %d missing, %d skipped; %@, %.2f images/s",
+            p.new, p.changed, p.unchanged, p.moved, p.failed, s.missing, p.skipped, Self.duration(p.seconds), p.imagesPerSecond))
+        if p.failed > 0 { printError("failed files are listed by `vggbatch status --failed`") }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
+        let s = Int(seconds.rounded())
+        return s < 3600 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
+    }
+}

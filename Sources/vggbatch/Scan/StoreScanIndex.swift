@@ -1,0 +1,99 @@
+import Foundation
+import VGGPipeline
+import VGGStore
+
+/// The SQLite index as the scan pipeline's `ScanIndex`: lookups on a read-only connection
+/// (shared by the walker and decode threads under a lock), writes on the scan's one writer
+/// connection, each batch of records in one transaction.
+final class StoreScanIndex: ScanIndex {
+    private let writer: IndexDatabase
+    private let reader: IndexDatabase
+    private let readerLock = NSLock()
+    private var claimed = Set<Int64>()
+    let runID: Int64
+    let modelID: Int64
+
+    init(writer: IndexDatabase, reader: IndexDatabase, runID: Int64, modelID: Int64) {
+        self.writer = writer
+        self.reader = reader
+        self.runID = runID
+        self.modelID = modelID
+    }
+
+    func rootID(for absolutePath: [UInt8]) throws -> Int64 {
+        try writer.rootID(path: absolutePath)
+    }
+
+    func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile? {
+        readerLock.lock()
+        defer { readerLock.unlock() }
+        return try reader.image(rootID: rootID, relativePath: relativePath, modelID: modelID).map(Self.knownFile)
+    }
+
+    func claimVanishedFile(fingerprint: [UInt8]) throws -> KnownFile? {
+        readerLock.lock()
+        defer { readerLock.unlock() }
+        for candidate in try reader.images(fingerprint: fingerprint, modelID: modelID)
+        where candidate.status != "failed" && candidate.hasResults && !claimed.contains(candidate.id) {
+            let known = Self.knownFile(candidate)
+            if candidate.status == "missing" || !Self.exists(known.absolutePath) {
+                claimed.insert(candidate.id)
+                return known
+            }
+        }
+        return nil
+    }
+
+    func write(_ records: [ScanRecord]) throws {
+        try writer.transaction {
+            for record in records {
+                switch record {
+                case .unchanged(let known):
+                    try writer.touch(imageID: known.imageID, runID: runID)
+                case .metadataChanged(let known, let stat):
+                    try writer.updateStat(imageID: known.imageID, stat: Self.stored(stat), runID: runID)
+                case .moved(let from, let to):
+                    try writer.move(imageID: from.imageID, rootID: to.rootID, relativePath: to.relativePath, stat: Self.stored(to.stat), runID: runID)
+                case .indexed(let file, let replacing, let fingerprint, let width, let height, let output):
+                    try writer.storeIndexed(
+                        existingID: replacing?.imageID, rootID: file.rootID, relativePath: file.relativePath,
+                        stat: Self.stored(file.stat), fingerprint: fingerprint, width: width, height: height,
+                        runID: runID, modelID: modelID, top: output.top, features: output.features)
+                case .failed(let file, let replacing, let fingerprint, let reason):
+                    try writer.storeFailure(
+                        existingID: replacing?.imageID, rootID: file.rootID, relativePath: file.relativePath,
+                        stat: Self.stored(file.stat), fingerprint: fingerprint, reason: reason, runID: runID)
+                }
+            }
+        }
+    }
+
+    func vanished(rootID: Int64) throws -> (vanished: Int, known: Int) {
+        try writer.vanished(rootID: rootID, runID: runID)
+    }
+
+    func markVanishedMissing(rootID: Int64) throws -> Int {
+        try writer.transaction { try writer.markMissing(rootID: rootID, runID: runID) }
+    }
+
+    private static func knownFile(_ image: StoredImage) -> KnownFile {
+        KnownFile(
+            imageID: image.id, rootID: image.rootID, relativePath: image.relativePath,
+            absolutePath: image.rootPath + [UInt8(ascii: "/")] + image.relativePath,
+            stat: FileStat(size: image.stat.size, mtimeNanoseconds: image.stat.mtimeNanoseconds, inode: image.stat.inode, device: image.stat.device),
+            fingerprint: image.fingerprint, status: KnownFile.Status(rawValue: image.status) ?? .failed, hasResults: image.hasResults)
+    }
+
+    private static func stored(_ stat: FileStat) -> StoredStat {
+        StoredStat(size: stat.size, mtimeNanoseconds: stat.mtimeNanoseconds, inode: stat.inode, device: stat.device)
+    }
+
+    /// Whether anything exists at these path bytes (lstat succeeds).
+    private static func exists(_ path: [UInt8]) -> Bool {
+        let cPath = (path + [0]).map { CChar(bitPattern: $0) }
+        var info = stat()
+        return cPath.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { lstat($0, &info) == 0 } ?? false
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import VGGModel
+import VGGPipeline
+import VGGStore
+
+/// Writes exported rows as CSV, JSON lines or a NumPy .npy array (plus a paths file),
+/// streaming: rows are written as they come, never collected.
+final class ExportSink {
+    private let format: VGGBatch.Export.Format
+    private let features: Bool
+    private let output: String?
+    private var handle: FileHandle
+    private var temporary: String?
+    private var rows = 0
+    private var dimension = 0
+    private var pathsHandle: FileHandle?
+    private var wroteHeader = false
+
+    init(format: VGGBatch.Export.Format, features: Bool, output: String?) throws {
+        self.format = format
+        self.features = features
+        self.output = output
+        if let output {
+            // Written beside the target and renamed at the end, so a failed export leaves no half file.
+            let temporary = output + ".partial"
+            guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+                throw CommandFailure("cannot write \(output)")
+            }
+            self.temporary = temporary
+            self.handle = handle
+            if format == .npy {
+                // The header is rewritten once the row count is known; reserve its 128 bytes.
+                handle.write(Data(repeating: 0x20, count: 128))
+                let pathsFile = output + ".paths.txt"
+                guard FileManager.default.createFile(atPath: pathsFile, contents: nil), let paths = FileHandle(forWritingAtPath: pathsFile) else {
+                    throw CommandFailure("cannot write \(pathsFile)")
+                }
+                pathsHandle = paths
+            }
+        } else {
+            handle = FileHandle.standardOutput
+        }
+    }
+
+    func write(_ row: ExportRow) throws {
+        let path = WalkEntry.displayString(row.path)
+        rows += 1
+        switch format {
+        case .jsonl:
+            var fields = [("path", JSONText.string(path)), ("top", JSONText.array(row.top.map(Self.topJSON)))]
+            if features { fields.append(("fc7", JSONText.array((row.features ?? []).map(JSONText.number)))) }
+            emit(JSONText.object(fields) + "\n")
+        case .csv:
+            if !wroteHeader {
+                var header = ["path"]
+                for rank in 1...5 { header += ["top\(rank)_index", "top\(rank)_wnid", "top\(rank)_label", "top\(rank)_probability"] }
+                if features { header += (0..<(row.features?.count ?? 0)).map { "fc7_\($0)" } }
+                emit(header.joined(separator: ",") + "\n")
+                wroteHeader = true
+            }
+            var cells = [Self.csv(path)]
+            for rank in 0..<5 {
+                if rank < row.top.count {
+                    let entry = row.top[rank]
+                    let label = ImageNetLabels.at(entry.index)
+                    cells += ["\(entry.index)", label?.wnid ?? "", Self.csv(label?.label ?? ""), "\(Float(entry.probability))"]
+                } else {
+                    cells += ["", "", "", ""]
+                }
+            }
+            if features { cells += (row.features ?? []).map { "\($0)" } }
+            emit(cells.joined(separator: ",") + "\n")
+        case .npy:
+            let vector = row.features ?? []
+            if dimension == 0 { dimension = vector.count }
+            guard vector.count == dimension else { throw CommandFailure("feature vectors of different lengths in one model") }
+            var data = Data(capacity: vector.count * 4)
+            for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+            handle.write(data)
+            pathsHandle?.write(Data((path + "\n").utf8))
+        }
+    }
+
+    func finish() throws {
+        if format == .npy {
+            // NumPy format 1.0: magic, version, header length, dict padded so data starts at 128.
+            var dictionary = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(dimension)), }"
+            dictionary += String(repeating: " ", count: 128 - 10 - dictionary.count - 1) + "\n"
+            var header = Data([0x93] + Array("NUMPY".utf8) + [1, 0, 118, 0])
+            header.append(Data(dictionary.utf8))
+            handle.seek(toFileOffset: 0)
+            handle.write(header)
+            try pathsHandle?.close()
+        }
+        if let temporary, let output {
+            try handle.close()
+            if rename(temporary, output) != 0 { throw CommandFailure("cannot write \(output): \(String(cString: strerror(errno)))") }
+            printError("exported \(rows) images to \(output)")
+        }
+    }
+
+    private func emit(_ text: String) { handle.write(Data(text.utf8)) }
+
+    private static func topJSON(_ entry: (index: Int, probability: Double)) -> String {
+        let label = ImageNetLabels.at(entry.index)
+        return JSONText.object([
+            ("index", "\(entry.index)"), ("wnid", JSONText.string(label?.wnid ?? "")),
+            ("label", JSONText.string(label?.label ?? "")), ("probability", JSONText.number(Float(entry.probability))),
+        ])
+    }
+
+    private static func csv(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Testing
+import VGGImaging
+@testable import VGGPipeline
+import _VGGTestSupport
+
+/// The pipeline with an in-memory index and a classifier whose output is a checksum of its
+/// input, so a result attached to the wrong file is caught.
+@Suite("Scan pipeline")
+struct ScanPipelineTests {
+    final class MemoryIndex: ScanIndex {
+        let lock = NSLock()
+        var rows: [Int64: (file: KnownFile, output: ClassifierOutput?)] = [:]
+        var nextID: Int64 = 1
+        var seen = Set<Int64>()
+        var writes = 0
+        var claimed = Set<Int64>()
+
+        func rootID(for absolutePath: [UInt8]) throws -> Int64 { 1 }
+
+        func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile? {
+            lock.lock()
+            defer { lock.unlock() }
+            return rows.values.first { $0.file.relativePath == relativePath }?.file
+        }
+
+        func claimVanishedFile(fingerprint: [UInt8]) throws -> KnownFile? {
+            lock.lock()
+            defer { lock.unlock() }
+            for (id, row) in rows where row.file.fingerprint == fingerprint && !claimed.contains(id) && row.file.hasResults {
+                if access(String(decoding: row.file.absolutePath, as: UTF8.self), F_OK) != 0 {
+                    claimed.insert(id)
+                    return row.file
+                }
+            }
+            return nil
+        }
+
+        func write(_ records: [ScanRecord]) throws {
+            lock.lock()
+            defer { lock.unlock() }
+            writes += 1
+            for record in records {
+                switch record {
+                case .unchanged(let known): seen.insert(known.imageID)
+                case .metadataChanged(let known, let stat):
+                    rows[known.imageID]?.file.stat = stat
+                    seen.insert(known.imageID)
+                case .moved(let from, let to):
+                    rows[from.imageID]?.file.relativePath = to.relativePath
+                    rows[from.imageID]?.file.absolutePath = to.absolutePath
+                    rows[from.imageID]?.file.stat = to.stat
+                    seen.insert(from.imageID)
+                case .indexed(let file, let replacing, let fingerprint, _, _, let output):
+                    let id = replacing?.imageID ?? nextID
+                    if replacing == nil { nextID += 1 }
+                    rows[id] = (KnownFile(imageID: id, rootID: 1, relativePath: file.relativePath, absolutePath: file.absolutePath,
+                                          stat: file.stat, fingerprint: fingerprint, status: .ok, hasResults: true), output)
+                    seen.insert(id)
+                case .failed(let file, let replacing, let fingerprint, _):
+                    let id = replacing?.imageID ?? nextID
+                    if replacing == nil { nextID += 1 }
+                    rows[id] = (KnownFile(imageID: id, rootID: 1, relativePath: file.relativePath, absolutePath: file.absolutePath,
+                                          stat: file.stat, fingerprint: fingerprint, status: .failed, hasResults: false), nil)
+                    seen.insert(id)
+                }
+            }
+        }
+
+        func vanished(rootID: Int64) throws -> (vanished: Int, known: Int) {
+            (rows.keys.filter { !seen.contains($0) && rows[$0]?.file.status != .missing }.count, rows.values.filter { $0.file.status != .missing }.count)
+        }
+
+        func markVanishedMissing(rootID: Int64) throws -> Int {
+            var count = 0
+            for id in rows.keys where !seen.contains(id) && rows[id]?.file.status != .missing {
+                rows[id]?.file.status = .missing
+                count += 1
+            }
+            return count
+        }
+
+        func output(_ name: String) -> ClassifierOutput? {
+            rows.values.first { String(decoding: $0.file.relativePath, as: UTF8.self) == name }?.output
+        }
+    }
+
+    /// Output = the sum of the input's first 300 floats: any mix-up of files changes it.
+    final class ChecksumClassifier: BatchClassifier {
+        let maxBatchSize: Int
+        let inputFloats = 3 * 16 * 16
+        var batches: [Int] = []
+        init(batch: Int) { maxBatchSize = batch }
+
+        func writeInput(_ image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>) {
+            PreprocessPreset.torch.write(image, into: destination)
+        }
+
+        func classify(_ inputs: UnsafePointer<Float>, count: Int) -> [ClassifierOutput] {
+            batches.append(count)
+            return (0..<count).map { image in
+                var sum: Float = 0
+                for i in 0..<300 { sum += inputs[image * inputFloats + i] }
+                return ClassifierOutput(top: [(0, 1)], features: [sum])
+            }
+        }
+    }
+
+    func copySamples(into directory: TemporaryDirectory, names: [String]) throws {
+        for name in names {
+            try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: directory.path(name))
+        }
+    }
+
+    func scan(_ directory: TemporaryDirectory, index: MemoryIndex, classifier: ChecksumClassifier, cancel: CancellationFlag = CancellationFlag()) throws -> ScanSummary {
+        let options = ScanOptions(
+            roots: [Array(directory.url.path.utf8)], walk: WalkOptions(), decodeThreads: 2,
+            preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: false)
+        return try ScanPipeline(options: options, index: index, classifier: classifier, cancellation: cancel).run { _ in }
+    }
+
+    static let names = ["pillow-hopper.jpg", "skimage-coins.png", "ljt-testorig.jpg", "libpng-toucan.png", "skimage-camera.png"]
+
+    @Test func resultsFollowFilesThroughBatchesAndFailures() throws {
+        let directory = TemporaryDirectory()
+        try copySamples(into: directory, names: Self.names)
+        // A corrupt file sorted between good ones, in the same batch.
+        try Data("garbage".utf8).write(to: directory.url.appendingPathComponent("m-broken.jpg"))
+        let index = MemoryIndex()
+        let summary = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 2))
+        #expect(summary.progress.new == 5 && summary.progress.failed == 1)
+        // Each file alone must give the same output as inside the batched scan.
+        for name in Self.names {
+            let single = TemporaryDirectory()
+            try copySamples(into: single, names: [name])
+            let alone = MemoryIndex()
+            _ = try scan(single, index: alone, classifier: ChecksumClassifier(batch: 1))
+            #expect(index.output(name) == alone.output(name), "\(name)")
+        }
+    }
+
+    @Test func secondScanOpensNothingUnchangedAndDetectsMovesAndVanishing() throws {
+        let directory = TemporaryDirectory()
+        try copySamples(into: directory, names: Self.names)
+        let index = MemoryIndex()
+        let classifier = ChecksumClassifier(batch: 4)
+        _ = try scan(directory, index: index, classifier: classifier)
+        let inferredFirst = classifier.batches.reduce(0, +)
+        #expect(inferredFirst == 5)
+
+        index.seen.removeAll()
+        let again = try scan(directory, index: index, classifier: classifier)
+        #expect(again.progress.unchanged == 5 && again.progress.inferred == 0)
+
+        index.seen.removeAll()
+        let before = index.output("skimage-coins.png")
+        try FileManager.default.moveItem(atPath: directory.path("skimage-coins.png"), toPath: directory.path("renamed.png"))
+        try FileManager.default.removeItem(atPath: directory.path("pillow-hopper.jpg"))
+        let moved = try scan(directory, index: index, classifier: classifier)
+        #expect(moved.progress.moved == 1 && moved.progress.inferred == 0)
+        #expect(index.output("renamed.png") == before)
+        #expect(moved.missing == 1)
+    }
+
+    @Test func massVanishingIsNotMarkedMissing() throws {
+        let directory = TemporaryDirectory()
+        for i in 0..<12 {
+            try FileManager.default.copyItem(atPath: FixturePaths.sample("pillow-hopper.jpg"), toPath: directory.path("copy\(i).jpg"))
+        }
+        let index = MemoryIndex()
+        _ = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 4))
+        for i in 0..<11 { try FileManager.default.removeItem(atPath: directory.path("copy\(i).jpg")) }
+        index.seen.removeAll()
+        let summary = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 4))
+        #expect(summary.missing == 0)
+        #expect(summary.protectedRoots.count == 1 && summary.protectedRoots.first?.vanished == 11)
+    }
+
+    @Test func unreachableRootMarksNothing() throws {
+        let index = MemoryIndex()
+        let options = ScanOptions(
+            roots: [Array("/nonexistent/photos".utf8)], walk: WalkOptions(), decodeThreads: 1,
+            preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: true)
+        let summary = try ScanPipeline(options: options, index: index, classifier: ChecksumClassifier(batch: 2), cancellation: CancellationFlag()).run { _ in }
+        #expect(summary.unavailableRoots.count == 1)
+        #expect(summary.missing == 0)
+    }
+
+    @Test func cancelledScanWritesOnlyWholeResultsAndMarksNothingMissing() throws {
+        let directory = TemporaryDirectory()
+        try copySamples(into: directory, names: Self.names)
+        let cancel = CancellationFlag()
+        cancel.cancel()
+        let index = MemoryIndex()
+        let summary = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 2), cancel: cancel)
+        #expect(summary.interrupted)
+        #expect(summary.missing == 0)
+        #expect(index.rows.values.allSatisfy { $0.file.status != .ok || $0.output != nil })
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import VGGStore
+import _VGGTestSupport
+
+/// The migrations compiled into the binary match `Migrations/*.sql`, and landed ones never change.
+@Suite("Migration files")
+struct MigrationFilesTests {
+    /// Every migration that has landed, with the SHA-256 of its file. Add a line when a new
+    /// migration lands; never change a line.
+    static let landed: [(identifier: String, sha256: String)] = [
+        ("0001_create_index", "85722cb9c864aa808b1f3ce623e6d75e938d3b13dd6191692dab00908c2f6a73"),
+    ]
+
+    static let regenerate = "run `python3 scripts/embed_migrations.py` from the repository root"
+
+    /// `Migrations/*.sql` in lexical order: (identifier, text).
+    static func migrationFiles() throws -> [(identifier: String, sql: String)] {
+        let folder = FixturePaths.repositoryRoot.appendingPathComponent("Migrations")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasSuffix(".sql") }
+            .sorted()
+        return try names.map { name in
+            let sql = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            return (String(name.dropLast(".sql".count)), sql)
+        }
+    }
+
+    @Test func embeddedMigrationsMatchTheFiles() throws {
+        let files = try Self.migrationFiles()
+        #expect(
+            Migrator.embedded.map(\.identifier) == files.map(\.identifier),
+            "Sources/VGGStore/Migrations+Generated.swift lists other migrations than Migrations/; \(Self.regenerate)")
+        for (embedded, file) in zip(Migrator.embedded, files) where embedded.identifier == file.identifier {
+            #expect(
+                embedded.sql == file.sql,
+                "\(file.identifier).sql differs from the copy compiled into the binary; \(Self.regenerate)")
+        }
+    }
+
+    @Test func recordedDigestsAreOfTheEmbeddedSQL() {
+        for migration in Migrator.embedded {
+            #expect(
+                SHA256Digest.hex(Array(migration.sql.utf8)) == migration.sha256,
+                "\(migration.identifier): recorded SHA-256 does not match its SQL; \(Self.regenerate)")
+        }
+    }
+
+    @Test func landedMigrationsAreNeverEdited() {
+        let embedded = Dictionary(uniqueKeysWithValues: Migrator.embedded.map { ($0.identifier, $0.sha256) })
+        for (identifier, sha256) in Self.landed {
+            guard let current = embedded[identifier] else {
+                Issue.record("landed migration \(identifier) is gone; migrations are never renamed or removed once landed")
+                continue
+            }
+            #expect(
+                current == sha256,
+                "\(identifier) changed after it landed; migrations are never edited once landed; add a new one")
+        }
+        let listed = Set(Self.landed.map(\.identifier))
+        for migration in Migrator.embedded where !listed.contains(migration.identifier) {
+            Issue.record(
+                "new migration \(migration.identifier): add (\"\(migration.identifier)\", \"\(migration.sha256)\") to MigrationFilesTests.landed")
+        }
+    }
+
+    @Test func identifiersAreOrderedAndWellFormed() {
+        let identifiers = Migrator.embedded.map(\.identifier)
+        #expect(identifiers == identifiers.sorted())
+        #expect(Set(identifiers.map { $0.prefix(4) }).count == identifiers.count, "two migrations share a number")
+        for identifier in identifiers {
+            #expect(identifier.wholeMatch(of: /[0-9]{4}_[a-z0-9_]+/) != nil, "\(identifier) is not NNNN_verb_noun")
+        }
+    }
+
+    @Test func digestMatchesAKnownVector() {
+        #expect(SHA256Digest.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256Digest.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256Digest.hex(Array(repeating: 0x61, count: 1000))
+            == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+import VGGStore
+import _VGGTestSupport
+
+/// Migrations applied to real database files: from empty, step by step, twice, failing,
+/// and refused when a newer vggbatch wrote the database.
+@Suite("Migrator")
+struct MigratorTests {
+    let directory = TemporaryDirectory()
+    var path: String { directory.path("db.sqlite") }
+
+    static let indexTables: Set<String> = [
+        "root", "image", "model", "prediction", "feature", "scan_run", "schema_migration",
+    ]
+
+    /// The real first migration followed by a test-only second one.
+    static let twoSteps = [
+        Migrator.embedded[0],
+        Migration(identifier: "0002_add_test", sql: "CREATE TABLE test_table (x INTEGER) STRICT;\n", sha256: ""),
+    ]
+
+    private func open() throws -> SQLiteConnection {
+        try SQLiteConnection(path: path, readOnly: false, create: true)
+    }
+
+    @Test func migratesAnEmptyDatabase() throws {
+        let connection = try open()
+        try Migrator.migrate(connection, path: path)
+        #expect(try tableNames(connection) == Self.indexTables)
+        #expect(try Migrator.appliedMigrations(connection) == Migrator.embedded.map(\.identifier))
+        // applied_at is UTC ISO 8601 with milliseconds.
+        let appliedAt = try connection.query("SELECT applied_at FROM schema_migration").first?.first
+        guard case .text(let text)? = appliedAt else {
+            Issue.record("applied_at is \(String(describing: appliedAt))")
+            return
+        }
+        #expect(text.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
+        // Enforcement is off while migrating and back on afterwards.
+        #expect(try integer(connection, "PRAGMA foreign_keys") == 1)
+    }
+
+    @Test func appliedMigrationsOfAnEmptyDatabaseIsEmpty() throws {
+        let connection = try open()
+        #expect(try Migrator.appliedMigrations(connection) == [])
+        #expect(try tableNames(connection) == [])
+    }
+
+    @Test func migratingTwiceWritesNothing() throws {
+        let connection = try open()
+        try Migrator.migrate(connection, path: path)
+        let before = try connection.query("SELECT identifier, applied_at FROM schema_migration")
+        connection.recordsStatements = true
+        try Migrator.migrate(connection, path: path)
+        #expect(try connection.query("SELECT identifier, applied_at FROM schema_migration") == before)
+        let writes = connection.executedStatements.filter { !$0.hasPrefix("SELECT") }
+        #expect(writes == [], "a second migrate only reads")
+    }
+
+    @Test func migratesStepByStepWithUpTo() throws {
+        let connection = try open()
+        try Migrator.migrate(connection, path: path, upTo: "0001_create_index", migrations: Self.twoSteps)
+        #expect(try Migrator.appliedMigrations(connection) == ["0001_create_index"])
+        #expect(try tableNames(connection) == Self.indexTables)
+
+        connection.recordsStatements = true
+        try Migrator.migrate(connection, path: path, migrations: Self.twoSteps)
+        #expect(try Migrator.appliedMigrations(connection) == ["0001_create_index", "0002_add_test"])
+        #expect(try tableNames(connection) == Self.indexTables.union(["test_table"]))
+        // Only the second migration ran, in one transaction with its record.
+        let ran = connection.executedStatements.filter { !$0.hasPrefix("SELECT") && !$0.hasPrefix("PRAGMA") }
+        #expect(ran == [
+            "BEGIN IMMEDIATE",
+            "CREATE TABLE IF NOT EXISTS schema_migration (\n    identifier TEXT NOT NULL PRIMARY KEY,\n"
+                + "    applied_at TEXT NOT NULL\n) STRICT",
+            "CREATE TABLE test_table (x INTEGER) STRICT;",
+            "INSERT INTO schema_migration (identifier, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            "COMMIT",
+        ])
+    }
+
+    @Test func aFailingMigrationRollsBackAndRecordsNothing() throws {
+        let broken = Migration(
+            identifier: "0002_break_things",
+            sql: "CREATE TABLE half_done (x INTEGER) STRICT;\nINSERT INTO no_such_table VALUES (1);\n",
+            sha256: "")
+        let connection = try open()
+        let error = #expect(throws: StoreError.self) {
+            try Migrator.migrate(connection, path: path, migrations: [Migrator.embedded[0], broken])
+        }
+        #expect(error == .sqlite(
+            code: 1, message: "migration 0002_break_things: no such table: no_such_table", sql: broken.sql))
+        // The first migration committed on its own; the second left no table and no record.
+        #expect(try Migrator.appliedMigrations(connection) == ["0001_create_index"])
+        #expect(try tableNames(connection) == Self.indexTables)
+        #expect(!connection.isInTransaction)
+        #expect(try integer(connection, "PRAGMA foreign_keys") == 1)
+
+        // Fixed, it applies on the next run.
+        let fixed = Migration(identifier: broken.identifier, sql: "CREATE TABLE half_done (x INTEGER) STRICT;", sha256: "")
+        try Migrator.migrate(connection, path: path, migrations: [Migrator.embedded[0], fixed])
+        #expect(try tableNames(connection).contains("half_done"))
+    }
+
+    @Test func aFailingFirstMigrationLeavesAnEmptyDatabase() throws {
+        let broken = Migration(identifier: "0001_broken", sql: "CREATE TABLE a (x INTEGER); SELEC 1;", sha256: "")
+        let connection = try open()
+        #expect(throws: StoreError.self) {
+            try Migrator.migrate(connection, path: path, migrations: [broken])
+        }
+        #expect(try tableNames(connection) == [])
+        #expect(try Migrator.appliedMigrations(connection) == [])
+    }
+
+    @Test func aMigrationLeavingDanglingForeignKeysIsRolledBack() throws {
+        let dangling = Migration(
+            identifier: "0002_dangling",
+            sql: """
+                INSERT INTO model (id, weights_sha256, architecture, preprocessing, resize_policy, feature_dim, created_at)
+                    VALUES (1, 'abc', 'vgg16', 'caffe', 'shorter-side', 4096, 'now');
+                INSERT INTO feature (image_id, model_id, dim, vector) VALUES (42, 1, 1, X'00000000');
+                """,
+            sha256: "")
+        let connection = try open()
+        let error = #expect(throws: StoreError.self) {
+            try Migrator.migrate(connection, path: path, migrations: [Migrator.embedded[0], dangling])
+        }
+        #expect(error == .sqlite(
+            code: 787,
+            message: "migration 0002_dangling leaves 1 rows whose foreign key matches no row (first in table feature)",
+            sql: nil))
+        #expect(try integer(connection, "SELECT count(*) FROM model") == 0)
+        #expect(try Migrator.appliedMigrations(connection) == ["0001_create_index"])
+    }
+
+    @Test func aMigrationThatCommitsByItselfIsRefused() throws {
+        let committing = Migration(identifier: "0002_commit", sql: "COMMIT; CREATE TABLE after (x INTEGER);", sha256: "")
+        let connection = try open()
+        let error = #expect(throws: StoreError.self) {
+            try Migrator.migrate(connection, path: path, migrations: [Migrator.embedded[0], committing])
+        }
+        guard case .sqlite(_, let message, _)? = error else {
+            Issue.record("expected .sqlite, got \(String(describing: error))")
+            return
+        }
+        #expect(message.contains("must not hold BEGIN, COMMIT or ROLLBACK"))
+        #expect(try Migrator.appliedMigrations(connection) == ["0001_create_index"])
+    }
+
+    @Test func aDatabaseFromANewerVersionIsRefusedUntouched() throws {
+        do {
+            let connection = try open()
+            try Migrator.migrate(connection, path: path)
+            _ = try connection.query(
+                "INSERT INTO schema_migration (identifier, applied_at) VALUES ('9999_future', '2099-01-01T00:00:00.000Z')")
+            connection.close()
+        }
+        let before = try #require(fileBytes(path))
+
+        let connection = try open()
+        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["9999_future"])) {
+            try Migrator.migrate(connection, path: path)
+        }
+        // Also when this binary knows more migrations than the database has applied.
+        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["9999_future"])) {
+            try Migrator.migrate(connection, path: path, migrations: Self.twoSteps)
+        }
+        connection.close()
+
+        #expect(fileBytes(path) == before, "a refused database is byte-identical")
+        for suffix in ["-journal", "-wal", "-shm"] {
+            #expect(!FileManager.default.fileExists(atPath: path + suffix), "left \(suffix)")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+-- The schema of a fully migrated vggbatch index, one entry per row of
+-- SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name
+-- Checked by SchemaTests.schemaMatchesTheSnapshot. After adding a migration, regenerate it with
+-- VGGBATCH_UPDATE_SNAPSHOTS=1 swift test --filter SchemaTests and review the diff.
+
+-- index image_fingerprint on image
+CREATE INDEX image_fingerprint ON image (fingerprint);
+
+-- index image_status on image
+CREATE INDEX image_status ON image (status);
+
+-- index prediction_class on prediction
+CREATE INDEX prediction_class ON prediction (model_id, rank, class_index);
+
+-- table feature on feature
+CREATE TABLE feature (
+    image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+    model_id INTEGER NOT NULL REFERENCES model(id),
+    dim INTEGER NOT NULL CHECK (dim > 0),
+    vector BLOB NOT NULL CHECK (length(vector) = 4 * dim),
+    PRIMARY KEY (image_id, model_id)
+) STRICT;
+
+-- table image on image
+CREATE TABLE image (
+    id INTEGER PRIMARY KEY,
+    root_id INTEGER NOT NULL REFERENCES root(id),
+    relative_path BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    device INTEGER NOT NULL,
+    fingerprint BLOB,
+    width INTEGER,
+    height INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'missing')),
+    failure_reason TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_seen_run INTEGER,
+    UNIQUE (root_id, relative_path)
+) STRICT;
+
+-- table model on model
+CREATE TABLE model (
+    id INTEGER PRIMARY KEY,
+    weights_sha256 TEXT NOT NULL,
+    name TEXT,
+    architecture TEXT NOT NULL,
+    preprocessing TEXT NOT NULL,
+    resize_policy TEXT NOT NULL,
+    feature_dim INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (weights_sha256, preprocessing, resize_policy)
+) STRICT;
+
+-- table prediction on prediction
+CREATE TABLE prediction (
+    image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+    model_id INTEGER NOT NULL REFERENCES model(id),
+    rank INTEGER NOT NULL CHECK (rank BETWEEN 1 AND 5),
+    class_index INTEGER NOT NULL CHECK (class_index >= 0),
+    probability REAL NOT NULL,
+    PRIMARY KEY (image_id, model_id, rank)
+) STRICT, WITHOUT ROWID;
+
+-- table root on root
+CREATE TABLE root (
+    id INTEGER PRIMARY KEY,
+    path BLOB NOT NULL UNIQUE,
+    added_at TEXT NOT NULL
+) STRICT;
+
+-- table scan_run on scan_run
+CREATE TABLE scan_run (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    options TEXT NOT NULL,
+    model_id INTEGER REFERENCES model(id),
+    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'interrupted', 'failed')),
+    new_count INTEGER NOT NULL DEFAULT 0,
+    changed_count INTEGER NOT NULL DEFAULT 0,
+    unchanged_count INTEGER NOT NULL DEFAULT 0,
+    moved_count INTEGER NOT NULL DEFAULT 0,
+    failed_count INTEGER NOT NULL DEFAULT 0,
+    missing_count INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+-- table schema_migration on schema_migration
+CREATE TABLE schema_migration (
+    identifier TEXT NOT NULL PRIMARY KEY,
+    applied_at TEXT NOT NULL
+) STRICT;
