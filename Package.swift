@@ -108,6 +108,6 @@ let package = Package(
             dependencies: ["VGGPipeline", "VGGImaging", "_VGGTestSupport"]),
         .testTarget(
             name: "vggbatchCLITests",
-            dependencies: ["_VGGTestSupport", "VGGImaging"])
+            dependencies: ["_VGGTestSupport", "VGGImaging", "VGGStore"])
     ]
 )

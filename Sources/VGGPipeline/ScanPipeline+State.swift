@@ -39,8 +39,15 @@ extension ScanPipeline {
                 case .unchanged: progress.unchanged += 1
                 case .metadataChanged: progress.changed += 1
                 case .moved: progress.moved += 1
-                case .indexed(_, let replacing, _, _, _, _):
-                    if replacing == nil { progress.new += 1 } else { progress.changed += 1 }
+                case .indexed(_, let replacing, let fingerprint, _, _, _):
+                    // Same content seen again (results for another model, a retried file) is not a change.
+                    if replacing == nil {
+                        progress.new += 1
+                    } else if replacing?.fingerprint == fingerprint {
+                        progress.unchanged += 1
+                    } else {
+                        progress.changed += 1
+                    }
                 case .failed: progress.failed += 1
                 }
             }

@@ -88,7 +88,7 @@ extension IndexDatabase {
     public func failures() throws(StoreError) -> [(path: [UInt8], reason: String)] {
         try connection.query(
             """
-            SELECT root.path || X'2F' || image.relative_path, COALESCE(image.failure_reason, '')
+            SELECT CAST(root.path || X'2F' || image.relative_path AS BLOB), COALESCE(image.failure_reason, '')
             FROM image JOIN root ON root.id = image.root_id WHERE image.status = 'failed' ORDER BY 1
             """, []
         ).compactMap { row in
@@ -175,7 +175,7 @@ extension IndexDatabase {
     public func exportRows(modelID: Int64, includeFeatures: Bool, _ body: (ExportRow) throws -> Void) throws -> Int {
         let statement = try connection.prepare(
             """
-            SELECT image.id, root.path || X'2F' || image.relative_path, \(includeFeatures ? "feature.vector" : "NULL")
+            SELECT image.id, CAST(root.path || X'2F' || image.relative_path AS BLOB), \(includeFeatures ? "feature.vector" : "NULL")
             FROM image JOIN root ON root.id = image.root_id JOIN feature ON feature.image_id = image.id AND feature.model_id = ?
             WHERE image.status = 'ok' ORDER BY 2
             """)

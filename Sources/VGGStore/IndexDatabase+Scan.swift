@@ -149,7 +149,7 @@ extension IndexDatabase {
     ) throws(StoreError) -> Int64 {
         let id = try upsertImage(
             existingID: existingID, rootID: rootID, relativePath: relativePath, stat: stat, fingerprint: fingerprint,
-            width: width, height: height, status: "ok", reason: nil, runID: runID)
+            width: width, height: height, status: "ok", reason: nil, runID: runID, modelID: modelID)
         for (rank, entry) in top.prefix(5).enumerated() {
             try connection.run(
                 "INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES (?, ?, ?, ?, ?)",
@@ -172,7 +172,7 @@ extension IndexDatabase {
 
     private func upsertImage(
         existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: StoredStat, fingerprint: [UInt8]?,
-        width: Int?, height: Int?, status: String, reason: String?, runID: Int64
+        width: Int?, height: Int?, status: String, reason: String?, runID: Int64, modelID: Int64? = nil
     ) throws(StoreError) -> Int64 {
         let now = Self.now()
         let common: [SQLiteValue] = Self.statValues(stat) + [
@@ -180,8 +180,14 @@ extension IndexDatabase {
             height.map { .integer(Int64($0)) } ?? .null, .text(status), reason.map { .text($0) } ?? .null,
         ]
         if let existingID {
-            try connection.run("DELETE FROM prediction WHERE image_id = ?", [.integer(existingID)])
-            try connection.run("DELETE FROM feature WHERE image_id = ?", [.integer(existingID)])
+            // New content invalidates every model's results; the same content (a file seen
+            // again for another model, or a failed file retried) keeps the other models'.
+            let previous = try connection.query("SELECT fingerprint FROM image WHERE id = ?", [.integer(existingID)]).first?.first
+            let sameContent = fingerprint.map { previous == .blob($0) } ?? false
+            let scope = sameContent ? " AND model_id = ?" : ""
+            let values: [SQLiteValue] = sameContent ? [.integer(existingID), .integer(modelID ?? -1)] : [.integer(existingID)]
+            try connection.run("DELETE FROM prediction WHERE image_id = ?" + scope, values)
+            try connection.run("DELETE FROM feature WHERE image_id = ?" + scope, values)
             try connection.run(
                 """
                 UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, fingerprint = ?, width = ?, height = ?,

@@ -10,9 +10,13 @@ struct ScanSession {
 
     static func open(databasePath: String, createDirectory: Bool) throws -> ScanSession {
         do throws(StoreError) {
+            let directory = (databasePath as NSString).deletingLastPathComponent
             if createDirectory {
-                try? FileManager.default.createDirectory(
-                    atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            var isDirectory: ObjCBool = false
+            if !directory.isEmpty && !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+                throw StoreError.cannotOpen(path: databasePath, reason: "directory \(directory) does not exist")
             }
             let lock = try ScanLock(databasePath: databasePath)
             let writer = try IndexDatabase(path: databasePath, readOnly: false)

@@ -1,0 +1,247 @@
+import Foundation
+import Testing
+import VGGStore
+import _VGGTestSupport
+
+/// `vggbatch scan` and the commands around it, on real SQLite files and a tiny model.
+@Suite("vggbatch scan", .serialized)
+struct ScanCLITests {
+    let directory = TemporaryDirectory()
+    var photos: String { directory.path("photos") }
+    var database: String { directory.path("index.sqlite") }
+    var weights: String { directory.path("tiny.safetensors") }
+    var environment: [String: String] {
+        ["XDG_CACHE_HOME": directory.path("cache"), "VGGBATCH_WEIGHTS": weights, "VGGBATCH_DB": database]
+    }
+
+    static let samples = ["pillow-hopper.jpg", "skimage-coins.png", "ljt-testorig.jpg", "libpng-toucan.png", "sklearn-china.jpg", "skimage-chelsea.png"]
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: directory.path("photos/sub"), withIntermediateDirectories: true)
+        for (i, name) in Self.samples.enumerated() {
+            let target = i % 2 == 0 ? "photos/\(name)" : "photos/sub/\(name)"
+            try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: directory.path(target))
+        }
+        let result = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "5", "--output", weights])
+        precondition(result.status == 0, result.standardError)
+    }
+
+    func vggbatch(_ arguments: [String], extra: [String: String] = [:]) throws -> CommandResult {
+        try CommandRunner.vggbatch(arguments, environment: environment.merging(extra) { $1 })
+    }
+
+    func summary(_ result: CommandResult) throws -> [String: Any] {
+        let last = try #require(result.standardOutput.split(separator: "\n").last)
+        return try #require(JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+    }
+
+    func exported() throws -> [String] {
+        let result = try vggbatch(["export", "--format", "jsonl", "--features"])
+        #expect(result.status == 0, "\(result.standardError)")
+        return result.standardOutput.split(separator: "\n").map(String.init)
+    }
+
+    func showJSON(_ path: String) throws -> [String: Any] {
+        let result = try vggbatch(["show", "--json", path])
+        #expect(result.status == 0, "\(result.standardError)")
+        return try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+    }
+
+    @Test func firstScanThenIncrementalRescans() throws {
+        let first = try vggbatch(["scan", "--json", photos])
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(try summary(first)["new"] as? Int == 6)
+        let before = try exported()
+        #expect(before.count == 6)
+
+        // Unchanged files are not opened: rewrite one with other bytes of the same size and
+        // put its time back; the stored results must stay those of the old content.
+        let victim = directory.path("photos/pillow-hopper.jpg")
+        var original = stat()
+        try #require(stat(victim, &original) == 0)
+        let handle = try #require(FileHandle(forWritingAtPath: victim))
+        try handle.write(contentsOf: Data(repeating: 0x41, count: Int(original.st_size)))
+        try handle.close()
+        let times = [original.st_atim, original.st_mtim]
+        try #require(utimensat(AT_FDCWD, victim, times, 0) == 0)
+        let second = try vggbatch(["scan", "--json", photos])
+        #expect(try summary(second)["unchanged"] as? Int == 6)
+        #expect(try exported() == before)
+
+        // With a new time the file is looked at again: now it is garbage, so it fails.
+        try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: victim)
+        let third = try vggbatch(["scan", "--json", photos])
+        #expect(third.status == 1)
+        #expect(try summary(third)["failed"] as? Int == 1)
+        let failed = try vggbatch(["status", "--failed"])
+        #expect(failed.standardOutput.contains("pillow-hopper.jpg: not a JPEG or PNG file"))
+    }
+
+    @Test func movedFilesKeepTheirResults() throws {
+        _ = try vggbatch(["scan", photos])
+        let old = directory.path("photos/sklearn-china.jpg")
+        let before = try showJSON(old)
+        try FileManager.default.createDirectory(atPath: directory.path("photos/moved"), withIntermediateDirectories: true)
+        let new = directory.path("photos/moved/renamed.jpg")
+        try FileManager.default.moveItem(atPath: old, toPath: new)
+        let result = try vggbatch(["scan", "--json", photos])
+        let counts = try summary(result)
+        #expect(counts["moved"] as? Int == 1 && counts["new"] as? Int == 0 && counts["missing"] as? Int == 0)
+        let after = try showJSON(new)
+        #expect((after["models"] as? [[String: Any]])?.first?["top"] as? NSArray == (before["models"] as? [[String: Any]])?.first?["top"] as? NSArray)
+        #expect(try vggbatch(["show", old]).status == 2)
+    }
+
+    @Test func vanishedRootsAndMassDeletionsAreNotMarkedMissing() throws {
+        _ = try vggbatch(["scan", photos])
+        // The whole root gone (an unmounted drive): nothing is marked missing.
+        try FileManager.default.moveItem(atPath: photos, toPath: directory.path("elsewhere"))
+        let unplugged = try vggbatch(["scan", "--json", photos])
+        #expect(unplugged.standardError.contains("could not be scanned"))
+        #expect(try summary(unplugged)["missing"] as? Int == 0)
+        try FileManager.default.moveItem(atPath: directory.path("elsewhere"), toPath: photos)
+
+        // Add copies so the root has 12 files, then remove 11: most vanished at once.
+        for i in 0..<6 {
+            try FileManager.default.copyItem(atPath: FixturePaths.sample("pillow-hopper.png"), toPath: directory.path("photos/extra\(i).png"))
+        }
+        _ = try vggbatch(["scan", photos])
+        let all = try FileManager.default.subpathsOfDirectory(atPath: photos).filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
+        for path in all.dropLast() { try FileManager.default.removeItem(atPath: photos + "/" + path) }
+        let mass = try vggbatch(["scan", "--json", photos])
+        #expect(mass.standardError.contains("vanished at once"))
+        #expect(try summary(mass)["missing"] as? Int == 0)
+        let accepted = try vggbatch(["scan", "--json", "--accept-missing", photos])
+        #expect(try summary(accepted)["missing"] as? Int == 11)
+        let status = try vggbatch(["status", "--json"])
+        let object = try #require(JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any])
+        #expect(object["missing"] as? Int == 11)
+        let pruned = try vggbatch(["prune"])
+        #expect(pruned.standardOutput.contains("deleted 11"))
+    }
+
+    @Test func killedScansResumeToTheSameResults() throws {
+        // Enough files that a scan takes a while in a debug build.
+        for i in 0..<40 {
+            let name = Self.samples[i % Self.samples.count]
+            try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: directory.path("photos/copy\(i)-\(name)"))
+        }
+        let clean = directory.path("clean.sqlite")
+        let reference = try vggbatch(["scan", photos], extra: ["VGGBATCH_DB": clean])
+        #expect(reference.status == 0)
+        let expected = try vggbatch(["export", "--features"], extra: ["VGGBATCH_DB": clean]).standardOutput
+
+        for delay in [0.15, 0.4, 0.8] {
+            let process = Process()
+            process.executableURL = FixturePaths.vggbatchExecutable
+            process.arguments = ["scan", "--batch-size", "2", photos]
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let connection = try SQLiteConnection(path: database, readOnly: true, create: false)
+            #expect(try connection.query("PRAGMA integrity_check") == [[.text("ok")]])
+        }
+        let resumed = try vggbatch(["scan", photos])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(try vggbatch(["export", "--features"]).standardOutput == expected)
+        let connection = try SQLiteConnection(path: database, readOnly: true, create: false)
+        #expect(try connection.query("SELECT COUNT(*) FROM image") == [[.integer(46)]])
+        #expect(try connection.query("SELECT COUNT(*) FROM feature") == [[.integer(46)]])
+    }
+
+    @Test func readersWorkDuringAScanAndASecondScanIsRefused() throws {
+        for i in 0..<40 {
+            try FileManager.default.copyItem(atPath: FixturePaths.sample("sklearn-china.jpg"), toPath: directory.path("photos/c\(i).jpg"))
+        }
+        _ = try vggbatch(["scan", directory.path("photos/sub")])
+        let process = Process()
+        process.executableURL = FixturePaths.vggbatchExecutable
+        process.arguments = ["scan", "--batch-size", "1", photos]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.3)
+        let status = try vggbatch(["status", "--json"])
+        let second = try vggbatch(["scan", photos])
+        process.interrupt()  // SIGINT: finish the batch, save, exit 130
+        process.waitUntilExit()
+        #expect(status.status == 0, "\(status.standardError)")
+        #expect(second.status == 2)
+        #expect(second.standardError.contains("another vggbatch scan is running"))
+        #expect(process.terminationStatus == 130 || process.terminationStatus == 0)
+        let finished = try vggbatch(["scan", photos])
+        #expect(finished.status == 0)
+    }
+
+    @Test func oddFileNamesSurvive() throws {
+        let odd: [[UInt8]] = [Array("new\nline.jpg".utf8), [0x62, 0x61, 0x64, 0xFF, 0xFE] + Array(".jpg".utf8), Array("sp ace ü.png".utf8)]
+        let source = try Data(contentsOf: URL(fileURLWithPath: FixturePaths.sample("pillow-hopper.jpg")))
+        for name in odd {
+            let path = Array(photos.utf8) + [UInt8(ascii: "/")] + name
+            let cPath = (path + [0]).map { CChar(bitPattern: $0) }
+            let fd = cPath.withUnsafeBufferPointer { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) }
+            try #require(fd >= 0)
+            _ = source.withUnsafeBytes { write(fd, $0.baseAddress, source.count) }
+            close(fd)
+        }
+        let first = try vggbatch(["scan", "--json", photos])
+        #expect(try summary(first)["new"] as? Int == 9)
+        let lines = try exported()
+        #expect(lines.contains { $0.contains("new\\\\x0aline.jpg") })
+        #expect(lines.contains { $0.contains("bad\\\\xff\\\\xfe.jpg") })
+        let again = try vggbatch(["scan", "--json", photos])
+        #expect(try summary(again)["unchanged"] as? Int == 9)
+    }
+
+    @Test func exportFormatsAndModelsSideBySide() throws {
+        _ = try vggbatch(["scan", photos])
+        let other = directory.path("other.safetensors")
+        _ = try vggbatch(["weights", "random", "--tiny", "--seed", "6", "--output", other])
+        let second = try vggbatch(["scan", "--json", "--weights", other, photos])
+        #expect(try summary(second)["new"] as? Int == 0)  // same files, new results for the second model
+        let status = try vggbatch(["status", "--json"])
+        let object = try #require(JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any])
+        #expect((object["models"] as? [[String: Any]])?.count == 2)
+        #expect((object["models"] as? [[String: Any]])?.allSatisfy { $0["images"] as? Int == 6 } == true)
+
+        let csv = try vggbatch(["export", "--format", "csv"]).standardOutput.split(separator: "\n")
+        #expect(csv.count == 7)
+        #expect(csv.first?.hasPrefix("path,top1_index,top1_wnid,top1_label,top1_probability") == true)
+        let npy = directory.path("features.npy")
+        let result = try vggbatch(["export", "--format", "npy", "--output", npy])
+        #expect(result.status == 0)
+        let data = try Data(contentsOf: URL(fileURLWithPath: npy))
+        #expect(data.count == 128 + 6 * 32 * 4)
+        #expect(String(decoding: data[10..<128], as: UTF8.self).contains("'shape': (6, 32)"))
+        let paths = try String(contentsOfFile: npy + ".paths.txt", encoding: .utf8).split(separator: "\n")
+        #expect(paths.count == 6)
+    }
+
+    @Test func databaseProblemsAreOneLine() throws {
+        let text = directory.path("not-a-db.sqlite")
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: text))
+        let notDB = try vggbatch(["scan", "--db", text, photos])
+        #expect(notDB.status == 2)
+        #expect(notDB.standardError.split(separator: "\n").count == 1, "\(notDB.standardError)")
+        #expect(notDB.standardError.contains("not a vggbatch index") || notDB.standardError.contains("not an SQLite database"))
+
+        let noDirectory = try vggbatch(["scan", "--db", "/nonexistent/dir/index.sqlite", photos])
+        #expect(noDirectory.status == 2)
+        #expect(noDirectory.standardError.contains("does not exist"))
+
+        _ = try vggbatch(["scan", photos])
+        let connection = try SQLiteConnection(path: database, readOnly: false, create: false)
+        try connection.execute("INSERT INTO schema_migration (identifier, applied_at) VALUES ('9999_future', 'now')")
+        connection.close()
+        let newer = try vggbatch(["scan", photos])
+        #expect(newer.status == 2)
+        #expect(newer.standardError.contains("newer vggbatch"))
+        let reader = try vggbatch(["status"])
+        #expect(reader.status == 2 && reader.standardError.contains("newer vggbatch"))
+    }
+}
