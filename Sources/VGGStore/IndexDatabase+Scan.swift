@@ -94,11 +94,15 @@ extension IndexDatabase {
         ).first.flatMap(Self.storedImage)
     }
 
-    /// Rows with this content fingerprint, any root.
-    public func images(fingerprint: [UInt8], modelID: Int64) throws(StoreError) -> [StoredImage] {
+    /// Rows with this content fingerprint, any root, leaving out rows already seen by run
+    /// `excludingRun` (their files exist, so they cannot have moved).
+    public func images(fingerprint: [UInt8], modelID: Int64, excludingRun: Int64 = -1) throws(StoreError) -> [StoredImage] {
         try connection.query(
-            "SELECT \(Self.imageColumns) FROM image JOIN root ON root.id = image.root_id WHERE image.fingerprint = ? ORDER BY image.id",
-            [.integer(modelID), .blob(fingerprint)]
+            """
+            SELECT \(Self.imageColumns) FROM image JOIN root ON root.id = image.root_id
+            WHERE image.fingerprint = ? AND image.last_seen_run IS NOT ? ORDER BY image.id
+            """,
+            [.integer(modelID), .blob(fingerprint), .integer(excludingRun)]
         ).compactMap(Self.storedImage)
     }
 
@@ -120,7 +124,7 @@ extension IndexDatabase {
 
     /// Seen again, unchanged.
     public func touch(imageID: Int64, runID: Int64) throws(StoreError) {
-        try connection.run("UPDATE image SET last_seen = ?, last_seen_run = ? WHERE id = ?", [.text(Self.now()), .integer(runID), .integer(imageID)])
+        try runCached("UPDATE image SET last_seen = ?, last_seen_run = ? WHERE id = ?", [.text(Self.now()), .integer(runID), .integer(imageID)])
     }
 
     /// Same content with a new stat (touched, copied back, restored): results stay.
@@ -151,11 +155,11 @@ extension IndexDatabase {
             existingID: existingID, rootID: rootID, relativePath: relativePath, stat: stat, fingerprint: fingerprint,
             width: width, height: height, status: "ok", reason: nil, runID: runID, modelID: modelID)
         for (rank, entry) in top.prefix(5).enumerated() {
-            try connection.run(
+            try runCached(
                 "INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES (?, ?, ?, ?, ?)",
                 [.integer(id), .integer(modelID), .integer(Int64(rank + 1)), .integer(Int64(entry.index)), .real(Double(entry.probability))])
         }
-        try connection.run(
+        try runCached(
             "INSERT INTO feature (image_id, model_id, dim, vector) VALUES (?, ?, ?, ?)",
             [.integer(id), .integer(modelID), .integer(Int64(features.count)), .blob(FeatureCodec.encode(features))])
         return id

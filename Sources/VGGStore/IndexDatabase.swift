@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The vggbatch index: one SQLite file in WAL mode, migrated on open.
 ///
@@ -9,6 +12,8 @@ public final class IndexDatabase {
     public let path: String
     public let connection: SQLiteConnection
     public let readOnly: Bool
+    /// Prepared statements of the hot paths, reused (reset and rebound) for every row.
+    private var statements: [String: SQLiteStatement] = [:]
 
     /// `--db PATH`, else `VGGBATCH_DB`, else `$XDG_DATA_HOME/vggbatch/index.sqlite`
     /// (`~/.local/share/vggbatch/index.sqlite`).
@@ -68,9 +73,32 @@ public final class IndexDatabase {
         try connection.transaction(body)
     }
 
+    /// Runs a statement prepared once per connection and cached, with new values.
+    func runCached(_ sql: String, _ values: [SQLiteValue]) throws(StoreError) {
+        let statement: SQLiteStatement
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            statement = try connection.prepare(sql)
+            statements[sql] = statement
+        }
+        statement.reset()
+        statement.clearBindings()
+        try statement.bind(values)
+        while try statement.step() {}
+        statement.reset()
+    }
+
+    /// The current UTC time as ISO 8601 with milliseconds (written on every touched row, so
+    /// formatted directly rather than through a date formatter).
     static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        var parts = tm()
+        var seconds = spec.tv_sec
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), spec.tv_nsec / 1_000_000)
     }
 }

@@ -33,7 +33,7 @@ final class StoreScanIndex: ScanIndex {
     func claimVanishedFile(fingerprint: [UInt8]) throws -> KnownFile? {
         readerLock.lock()
         defer { readerLock.unlock() }
-        for candidate in try reader.images(fingerprint: fingerprint, modelID: modelID)
+        for candidate in try reader.images(fingerprint: fingerprint, modelID: modelID, excludingRun: runID)
         where candidate.status != "failed" && candidate.hasResults && !claimed.contains(candidate.id) {
             let known = Self.knownFile(candidate)
             if candidate.status == "missing" || !Self.exists(known.absolutePath) {
