@@ -7,11 +7,28 @@ extension VGGBatch {
     struct Weights: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Manage VGG16 weight files.",
-            subcommands: [Random.self])
+            subcommands: [Path.self, Random.self])
     }
 }
 
 extension VGGBatch.Weights {
+    /// `vggbatch weights path`: which weights file the other commands would use.
+    struct Path: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the weights file scan and classify would use, or where to put one (exit 2).")
+
+        @Option(help: ArgumentHelp("An explicit weights file to check instead of the usual search.", valueName: "path"))
+        var weights: String?
+
+        func run() throws {
+            do throws(ModelError) {
+                print(try WeightsLocator.resolve(explicit: weights, environment: ProcessInfo.processInfo.environment))
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+        }
+    }
+
     /// `vggbatch weights random`: seeded random weights in the real file format.
     struct Random: ParsableCommand {
         static let configuration = CommandConfiguration(
