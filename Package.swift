@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "VGGEngine", targets: ["VGGEngine"]),
         .library(name: "VGGStore", targets: ["VGGStore"]),
         .library(name: "VGGPipeline", targets: ["VGGPipeline"]),
+        .library(name: "VGGSearch", targets: ["VGGSearch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,11 +65,16 @@ let package = Package(
             dependencies: ["VGGImaging"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
 
+        .target(
+            name: "VGGSearch",
+            dependencies: ["VGGEngine"],
+            swiftSettings: simdSettings + [.swiftLanguageMode(.v5)]),
+
         // MARK: - Executables
         .executableTarget(
             name: "vggbatch",
             dependencies: [
-                "VGGImaging", "VGGModel", "VGGEngine", "VGGStore", "VGGPipeline",
+                "VGGImaging", "VGGModel", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdSettings),
@@ -106,6 +112,10 @@ let package = Package(
         .testTarget(
             name: "VGGPipelineTests",
             dependencies: ["VGGPipeline", "VGGImaging", "_VGGTestSupport"]),
+        .testTarget(
+            name: "VGGSearchTests",
+            dependencies: ["VGGSearch", "VGGEngine", "_VGGTestSupport"],
+            swiftSettings: simdSettings),
         .testTarget(
             name: "vggbatchCLITests",
             dependencies: ["_VGGTestSupport", "VGGImaging", "VGGStore"])

@@ -192,6 +192,7 @@ extension IndexDatabase {
             let values: [SQLiteValue] = sameContent ? [.integer(existingID), .integer(modelID ?? -1)] : [.integer(existingID)]
             try connection.run("DELETE FROM prediction WHERE image_id = ?" + scope, values)
             try connection.run("DELETE FROM feature WHERE image_id = ?" + scope, values)
+            try connection.run("DELETE FROM feature_projection WHERE image_id = ?" + scope, values)
             try connection.run(
                 """
                 UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, fingerprint = ?, width = ?, height = ?,

@@ -47,6 +47,10 @@ final class ScanReporter: @unchecked Sendable {
         }
     }
 
+    func searchUpdated(_ count: Int) {
+        if !json { printError("search data updated for \(count) images") }
+    }
+
     func interrupting() {
         lock.lock()
         defer { lock.unlock() }

@@ -66,6 +66,14 @@ struct ScanSession {
             try? writer.finishRun(runID, status: "failed", counts: RunCounts())
             throw CommandFailure(error.reason)
         }
+        // Bring the compact search data up to date (new images projected; a basis learned
+        // once there are features). A failure here loses nothing: the next scan retries.
+        do {
+            let projected = try SearchMaintenance.update(writer, modelID: modelID, threads: model.network.options.threads)
+            if projected > 0 { reporter.searchUpdated(projected) }
+        } catch {
+            printError("vggbatch: warning: search data not updated (\(error)); the next scan retries")
+        }
         var counts = RunCounts()
         counts.new = summary.progress.new
         counts.changed = summary.progress.changed

@@ -21,6 +21,25 @@ CREATE TABLE feature (
     PRIMARY KEY (image_id, model_id)
 ) STRICT;
 
+-- table feature_basis on feature_basis
+CREATE TABLE feature_basis (
+    model_id INTEGER PRIMARY KEY REFERENCES model(id),
+    rank INTEGER NOT NULL CHECK (rank > 0),
+    dim INTEGER NOT NULL CHECK (dim > 0),
+    rows BLOB NOT NULL CHECK (length(rows) = 4 * rank * dim),
+    sample_count INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
+
+-- table feature_projection on feature_projection
+CREATE TABLE feature_projection (
+    image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+    model_id INTEGER NOT NULL REFERENCES model(id),
+    coordinates BLOB NOT NULL,
+    residual REAL NOT NULL CHECK (residual >= 0),
+    PRIMARY KEY (image_id, model_id)
+) STRICT;
+
 -- table image on image
 CREATE TABLE image (
     id INTEGER PRIMARY KEY,

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import VGGPipeline
+import VGGSearch
+import VGGStore
+
+extension VGGBatch {
+    /// `vggbatch duplicates`: exact copies and near-duplicates in the index.
+    struct Duplicates: ParsableCommand {
+        /// fc7 cosine above which two photos are called near-duplicates by default; see the README.
+        static let defaultThreshold: Float = 0.92
+
+        static let configuration = CommandConfiguration(
+            abstract: "List groups of exact duplicates (same content) and near-duplicates (fc7 cosine ≥ threshold).",
+            discussion: """
+                Exact duplicates share a content fingerprint. Near-duplicates are grouped \
+                transitively from every pair at or above --threshold (exact: no pair is missed), \
+                listed with their pair scores; groups that are only exact copies are not repeated.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "Cosine similarity from which two photos count as near-duplicates.")
+        var threshold: Float = Duplicates.defaultThreshold
+
+        @Flag(help: "Only exact duplicates (same content).")
+        var exactOnly = false
+
+        @Option(help: "Model id (default: the last scan's model).")
+        var model: Int64?
+
+        @Option(help: "Threads.")
+        var threads = ProcessInfo.processInfo.activeProcessorCount
+
+        @Flag(help: "Print one JSON object.") var json = false
+        @Flag(help: "Print CSV: kind, group, path, score.") var csv = false
+
+        func validate() throws {
+            if !(0...1).contains(threshold) { throw ValidationError("--threshold must be between 0 and 1.") }
+            if json && csv { throw ValidationError("Choose --json or --csv.") }
+        }
+
+        func run() throws {
+            let context = try SearchContext.load(database: database, modelID: model, threads: threads)
+            let data = context.data
+            // Exact tier: same fingerprint.
+            var byFingerprint = [[UInt8]: [Int]]()
+            for (row, fingerprint) in data.fingerprints.enumerated() {
+                if let fingerprint { byFingerprint[fingerprint, default: []].append(row) }
+            }
+            let exact = byFingerprint.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+
+            var near: [(rows: [Int], pairs: [(a: Int, b: Int, score: Float)])] = []
+            if !exactOnly {
+                let pairs = try DuplicateFinder.pairs(
+                    coordinates: data.coordinates, residuals: data.residuals, rank: data.rank, threshold: threshold,
+                    fullVectors: { try context.fullVectors($0) }, pool: context.pool)
+                let sameContent = { (a: Int, b: Int) in data.fingerprints[a] != nil && data.fingerprints[a] == data.fingerprints[b] }
+                let groups = DuplicateFinder.groups(pairs: pairs, count: data.imageIDs.count)
+                for group in groups {
+                    let members = Set(group)
+                    let groupPairs = pairs.filter { members.contains($0.a) }
+                    // A group made only of byte-identical copies is already in the exact list.
+                    if groupPairs.allSatisfy({ sameContent($0.a, $0.b) }) { continue }
+                    near.append((group, groupPairs.sorted { ($0.a, $0.b) < ($1.a, $1.b) }))
+                }
+            }
+            output(exact: exact, near: near, context: context)
+        }
+
+        private func output(exact: [[Int]], near: [(rows: [Int], pairs: [(a: Int, b: Int, score: Float)])], context: SearchContext) {
+            let name = context.display
+            if json {
+                print(JSONText.object([
+                    ("threshold", JSONText.number(threshold)),
+                    ("exact", JSONText.array(exact.map { group in
+                        JSONText.object([("files", JSONText.array(group.map { JSONText.string(name($0)) }))])
+                    })),
+                    ("near", JSONText.array(near.map { group in
+                        JSONText.object([
+                            ("files", JSONText.array(group.rows.map { JSONText.string(name($0)) })),
+                            ("pairs", JSONText.array(group.pairs.map { pair in
+                                JSONText.object([("a", JSONText.string(name(pair.a))), ("b", JSONText.string(name(pair.b))), ("score", JSONText.number(pair.score))])
+                            })),
+                        ])
+                    })),
+                ]))
+            } else if csv {
+                print("kind,group,path,score")
+                for (index, group) in exact.enumerated() {
+                    for row in group { print("exact,\(index + 1),\(Similar.csvField(name(row))),1") }
+                }
+                for (index, group) in near.enumerated() {
+                    for row in group.rows {
+                        let best = group.pairs.filter { $0.a == row || $0.b == row }.map(\.score).max() ?? 0
+                        print("near,\(index + 1),\(Similar.csvField(name(row))),\(best)")
+                    }
+                }
+            } else {
+                print("exact duplicates (same content): \(exact.count) groups")
+                for (index, group) in exact.enumerated() {
+                    print("  group \(index + 1) (\(group.count) files)")
+                    for row in group { print("    \(name(row))") }
+                }
+                if exactOnly { return }
+                print(String(format: "near duplicates (fc7 cosine ≥ %.2f): %d groups", threshold, near.count))
+                for (index, group) in near.enumerated() {
+                    print("  group \(index + 1) (\(group.rows.count) files)")
+                    for pair in group.pairs { print(String(format: "    %.4f  ", pair.score) + name(pair.a) + "  ~  " + name(pair.b)) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import ArgumentParser
+import Foundation
+import VGGEngine
+import VGGImaging
+import VGGModel
+import VGGPipeline
+import VGGSearch
+import VGGStore
+
+extension VGGBatch {
+    /// `vggbatch similar`: the indexed photos most like one or more images.
+    struct Similar: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find the indexed photos most similar to images (fc7 cosine, exact).",
+            discussion: """
+                A query can be an indexed file (its stored vector is used) or any image, which is \
+                then run through the index's model (give the same --weights). Several queries \
+                search by their mean direction. --json prints {"query": [...], "results": \
+                [{"path", "score", "top"}]}; --paths prints one path per line.
+                """)
+
+        @Argument(help: ArgumentHelp("Query images.", valueName: "image"))
+        var images: [String]
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "Number of results.")
+        var limit = 10
+
+        @Option(help: "Only results with at least this cosine similarity (-1...1).")
+        var minScore: Float = -1
+
+        @Option(help: ArgumentHelp("Only results under this folder.", valueName: "dir"))
+        var under: String?
+
+        @Option(help: "Only results whose top-5 labels include this ImageNet label or WordNet id.")
+        var label: String?
+
+        @Flag(help: "Keep the query files themselves in the results.")
+        var includeSelf = false
+
+        @Option(help: "Model id to search (default: the last scan's model).")
+        var model: Int64?
+
+        @Option(help: ArgumentHelp("Weights to compute queries that are not indexed (must be the index's model).", valueName: "path"))
+        var weights: String?
+
+        @Option(help: "Threads.")
+        var threads = ProcessInfo.processInfo.activeProcessorCount
+
+        @Flag(help: "Print one JSON object.") var json = false
+        @Flag(help: "Print CSV: path, score, label.") var csv = false
+        @Flag(help: "Print only the paths, one per line.") var paths = false
+
+        func validate() throws {
+            if images.isEmpty { throw ValidationError("Give at least one query image.") }
+            if !(1...100_000).contains(limit) { throw ValidationError("--limit must be 1...100000, got \(limit).") }
+            if !(-1...1).contains(minScore) { throw ValidationError("--min-score must be between -1 and 1.") }
+            if [json, csv, paths].filter({ $0 }).count > 1 { throw ValidationError("Choose one of --json, --csv and --paths.") }
+            if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256.") }
+        }
+
+        func run() throws {
+            var allowedClasses: Set<Int>?
+            if let label {
+                let matches = ImageNetLabels.matching(label)
+                if matches.isEmpty { throw CommandFailure("unknown label \"\(label)\" (use an ImageNet label such as \"tabby\" or a WordNet id)") }
+                allowedClasses = Set(matches.map(\.index))
+            }
+            let context = try SearchContext.load(database: database, modelID: model, threads: threads)
+            let (query, selfRows) = try queryVector(context)
+
+            var allowed = [Bool](repeating: true, count: context.data.imageIDs.count)
+            if !includeSelf { for row in selfRows { allowed[row] = false } }
+            if let under {
+                let prefix = ScanSession.absoluteRoot(under) + [UInt8(ascii: "/")]
+                for row in allowed.indices where !context.data.paths[row].starts(with: prefix) { allowed[row] = false }
+            }
+            var topClasses = [Int64: [Int]]()
+            do throws(StoreError) {
+                topClasses = try context.index.topFiveClasses(modelID: context.model.id)
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+            if let allowedClasses {
+                for row in allowed.indices where allowed[row] {
+                    allowed[row] = !(topClasses[context.data.imageIDs[row]] ?? []).allSatisfy { !allowedClasses.contains($0) }
+                }
+            }
+            let searchIndex = SimilarityIndex(
+                coordinates: context.data.coordinates, residuals: context.data.residuals, rank: context.data.rank,
+                fullVectors: { try context.fullVectors($0) })
+            let results = try searchIndex.nearest(
+                to: query, k: limit, minimumScore: minScore, allowed: { allowed[$0] }, basis: context.basis, pool: context.pool)
+            try print(results: results, context: context, classes: topClasses)
+        }
+
+        /// The unit query direction and the index rows of queries that are indexed files.
+        private func queryVector(_ context: SearchContext) throws -> ([Float], [Int]) {
+            var sum = [Float](repeating: 0, count: context.basis.dimension)
+            var selfRows = [Int]()
+            var rowOf = [Int64: Int]()
+            for (row, id) in context.data.imageIDs.enumerated() { rowOf[id] = row }
+            var computed = [String]()
+            for image in images {
+                let path = ScanSession.absoluteRoot(image)
+                var vector: [Float]?
+                do {
+                    if let id = try context.index.imageID(absolutePath: path), let row = rowOf[id] {
+                        vector = try context.fullVectors([row]).first
+                        selfRows.append(row)
+                    }
+                } catch let error as StoreError {
+                    throw CommandFailure(error.reason)
+                }
+                if vector == nil { computed.append(image) }
+                if var unit = vector, FeatureBasis.normalise(&unit) { for i in sum.indices { sum[i] += unit[i] } }
+            }
+            if !computed.isEmpty {
+                for vector in try computeFeatures(computed, context: context) {
+                    var unit = vector
+                    if FeatureBasis.normalise(&unit) { for i in sum.indices { sum[i] += unit[i] } }
+                }
+            }
+            guard FeatureBasis.normalise(&sum) else { throw CommandFailure("the query images have all-zero features; nothing is similar to them") }
+            return (sum, selfRows)
+        }
+
+        /// fc7 of images not in the index, with the index's own model and preprocessing.
+        private func computeFeatures(_ paths: [String], context: SearchContext) throws -> [[Float]] {
+            let loaded = try LoadedModel.load(
+                weights: weights, preprocess: PreprocessPreset(rawValue: context.model.preprocessing),
+                engine: EngineOptions(threads: threads, maxBatchSize: min(8, paths.count)))
+            guard loaded.identity.sha256 == context.model.weightsSHA256 else {
+                throw CommandFailure(
+                    "\(paths[0]) is not indexed, and the weights found (\(loaded.identity.path)) are not the index's model "
+                        + "(sha256 \(context.model.weightsSHA256.prefix(12))…); pass --weights with that file")
+            }
+            let preparation = ImagePreparation(
+                policy: ResizePolicy(rawValue: context.model.resizePolicy) ?? .squash, size: loaded.network.architecture.inputHeight)
+            let classifier = FileBatchClassifier(model: loaded, preparation: preparation)
+            var features = [[Float]]()
+            for result in classifier.classify(paths) {
+                switch result.outcome {
+                case .success(let output): features.append(output.fc7)
+                case .failure(let error): throw CommandFailure("query \(result.path): \(error.reason)")
+                }
+            }
+            return features
+        }
+
+        private func print(results: [(row: Int, score: Float)], context: SearchContext, classes: [Int64: [Int]]) throws {
+            let rows = results.map { result in
+                (path: context.display(result.row), score: result.score, top: classes[context.data.imageIDs[result.row]] ?? [])
+            }
+            if json {
+                Swift.print(JSONText.object([
+                    ("query", JSONText.array(images.map(JSONText.string))),
+                    ("results", JSONText.array(rows.map { row in
+                        JSONText.object([
+                            ("path", JSONText.string(row.path)), ("score", JSONText.number(row.score)),
+                            ("top", JSONText.array(row.top.map { index in
+                                let label = ImageNetLabels.at(index)
+                                return JSONText.object([("index", "\(index)"), ("wnid", JSONText.string(label?.wnid ?? "")), ("label", JSONText.string(label?.label ?? ""))])
+                            })),
+                        ])
+                    })),
+                ]))
+            } else if csv {
+                Swift.print("path,score,label")
+                for row in rows {
+                    let label = row.top.first.flatMap { ImageNetLabels.at($0)?.label } ?? ""
+                    Swift.print("\(Self.csvField(row.path)),\(row.score),\(Self.csvField(label))")
+                }
+            } else if paths {
+                for row in rows { Swift.print(row.path) }
+            } else {
+                if rows.isEmpty { printError("no results") }
+                for row in rows {
+                    let label = row.top.first.flatMap { ImageNetLabels.at($0)?.label } ?? ""
+                    Swift.print(String(format: "%.4f  ", row.score) + row.path + (label.isEmpty ? "" : "  (\(label))"))
+                }
+            }
+        }
+
+        static func csvField(_ text: String) -> String {
+            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import VGGImaging
+import _VGGTestSupport
+
+/// `vggbatch similar` and `duplicates` end to end on the samples, a tiny model and real SQLite.
+@Suite("vggbatch similar and duplicates", .serialized)
+struct SearchCLITests {
+    let directory = TemporaryDirectory()
+    var photos: String { directory.path("photos") }
+    var environment: [String: String] {
+        ["XDG_CACHE_HOME": directory.path("cache"), "VGGBATCH_WEIGHTS": directory.path("tiny.safetensors"),
+         "VGGBATCH_DB": directory.path("index.sqlite")]
+    }
+
+    static let samples = [
+        "mpl-grace_hopper.jpg", "skimage-astronaut.png", "skimage-chelsea.png", "skimage-coffee.png",
+        "skimage-rocket.jpg", "sklearn-china.jpg", "libpng-toucan.png", "skimage-coins.png",
+    ]
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: photos + "/edited", withIntermediateDirectories: true)
+        for name in Self.samples { try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: photos + "/" + name) }
+        // An exact copy, and a recompressed copy (JPEG quality 70) of another photo.
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-coffee.png"), toPath: photos + "/edited/coffee-copy.png")
+        let chelsea = try ImageDecoder.decode(contentsOf: FixturePaths.sample("skimage-chelsea.png")).image
+        try Data(try ImageEncoder.jpeg(chelsea, quality: 70)).write(to: URL(fileURLWithPath: photos + "/edited/chelsea-q70.jpg"))
+        let weights = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "5", "--output", directory.path("tiny.safetensors")])
+        precondition(weights.status == 0, weights.standardError)
+        let scan = try CommandRunner.vggbatch(["scan", photos], environment: environment)
+        precondition(scan.status == 0, scan.standardError)
+    }
+
+    func vggbatch(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.vggbatch(arguments, environment: environment)
+    }
+
+    func json(_ result: CommandResult) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any], "\(result.standardError)")
+    }
+
+    @Test func recompressedCopyFindsItsOriginalFirst() throws {
+        let result = try vggbatch(["similar", "--json", photos + "/edited/chelsea-q70.jpg"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let results = try #require(try json(result)["results"] as? [[String: Any]])
+        #expect(results.count == 9)  // everything but the query itself
+        #expect((results.first?["path"] as? String)?.hasSuffix("/photos/skimage-chelsea.png") == true)
+        let scores = results.compactMap { $0["score"] as? Double }
+        #expect(scores == scores.sorted(by: >))
+        #expect(!results.contains { ($0["path"] as? String)?.hasSuffix("chelsea-q70.jpg") == true })
+    }
+
+    @Test func queryNotInTheIndexIsComputed() throws {
+        let outside = directory.path("outside.jpg")
+        let chelsea = try ImageDecoder.decode(contentsOf: FixturePaths.sample("skimage-chelsea.png")).image
+        try Data(try ImageEncoder.jpeg(chelsea, quality: 80)).write(to: URL(fileURLWithPath: outside))
+        let result = try vggbatch(["similar", "--paths", "--limit", "2", outside])
+        #expect(result.status == 0, "\(result.standardError)")
+        // The two indexed versions of the same photo come first (the original and its q70 copy).
+        let names = result.standardOutput.split(separator: "\n").map { ($0 as NSString).lastPathComponent }.sorted()
+        #expect(names == ["chelsea-q70.jpg", "skimage-chelsea.png"])
+    }
+
+    @Test func filtersAndSelf() throws {
+        let query = photos + "/skimage-coffee.png"
+        let withSelf = try json(try vggbatch(["similar", "--json", "--include-self", "--limit", "1", query]))
+        #expect(((withSelf["results"] as? [[String: Any]])?.first?["score"] as? Double ?? 0) > 0.9999)
+        let under = try json(try vggbatch(["similar", "--json", "--under", photos + "/edited", query]))
+        let paths = (under["results"] as? [[String: Any]])?.compactMap { $0["path"] as? String } ?? []
+        #expect(paths.count == 2 && paths.allSatisfy { $0.contains("/edited/") })
+        let floor = try json(try vggbatch(["similar", "--json", "--min-score", "0.9999", query]))
+        #expect((floor["results"] as? [[String: Any]])?.allSatisfy { ($0["score"] as? Double ?? 0) >= 0.9999 } == true)
+        let unknown = try vggbatch(["similar", "--label", "no-such-label", query])
+        #expect(unknown.status == 2 && unknown.standardError.contains("unknown label"))
+    }
+
+    @Test func duplicatesFindsPlantedCopies() throws {
+        let result = try vggbatch(["duplicates", "--json", "--threshold", "0.995"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try json(result)
+        let exact = try #require(object["exact"] as? [[String: Any]])
+        #expect(exact.count == 1)
+        let exactFiles = (exact.first?["files"] as? [String])?.map { ($0 as NSString).lastPathComponent }.sorted()
+        #expect(exactFiles == ["coffee-copy.png", "skimage-coffee.png"])
+        let near = try #require(object["near"] as? [[String: Any]])
+        let nearFiles = near.map { ($0["files"] as? [String] ?? []).map { ($0 as NSString).lastPathComponent }.sorted() }
+        #expect(nearFiles.contains(["chelsea-q70.jpg", "skimage-chelsea.png"]))
+        let exactOnly = try json(try vggbatch(["duplicates", "--json", "--exact-only"]))
+        #expect((exactOnly["near"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func emptyIndexIsAClearError() throws {
+        let empty = try CommandRunner.vggbatch(["similar", photos + "/skimage-coffee.png"], environment: environment.merging(["VGGBATCH_DB": directory.path("none.sqlite")]) { $1 })
+        #expect(empty.status == 2)
+        #expect(empty.standardError.contains("no index here yet"))
+    }
+}
