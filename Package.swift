@@ -42,12 +42,14 @@ let package = Package(
             dependencies: ["CJPEG", "CPNG"]),
 
         // MARK: - Libraries
+        .target(name: "VGGCommon"),
         .target(
             name: "VGGImaging",
             dependencies: ["CImageCodecs"],
             swiftSettings: simdSettings),
         .target(
             name: "VGGModel",
+            dependencies: ["VGGCommon"],
             swiftSettings: simdSettings),
         // Kernels hand raw pointers to dedicated worker threads by design; Swift 5 mode keeps
         // strict-concurrency checking out of that (the pool's contract is documented instead).
@@ -62,26 +64,26 @@ let package = Package(
             dependencies: ["CSQLite3"]),
         .target(
             name: "VGGPipeline",
-            dependencies: ["VGGImaging"],
+            dependencies: ["VGGImaging", "VGGCommon"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
 
         .target(
             name: "VGGSearch",
-            dependencies: ["VGGEngine"],
+            dependencies: ["VGGEngine", "VGGCommon"],
             swiftSettings: simdSettings + [.swiftLanguageMode(.v5)]),
 
         // MARK: - Executables
         .executableTarget(
             name: "vggbatch",
             dependencies: [
-                "VGGImaging", "VGGModel", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch",
+                "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdSettings),
         .executableTarget(
             name: "vggbatch-bench",
             dependencies: [
-                "VGGImaging", "VGGModel", "VGGEngine",
+                "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdSettings),
@@ -89,25 +91,25 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "_VGGTestSupport",
-            dependencies: ["VGGImaging", "VGGModel"],
+            dependencies: ["VGGImaging", "VGGModel", "VGGCommon"],
             path: "Tests/_VGGTestSupport"),
         .testTarget(
             name: "VGGImagingTests",
-            dependencies: ["VGGImaging", "VGGModel", "_VGGTestSupport"],
+            dependencies: ["VGGImaging", "VGGModel", "VGGCommon", "_VGGTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: simdSettings),
         .testTarget(
             name: "VGGModelTests",
-            dependencies: ["VGGModel", "_VGGTestSupport"],
+            dependencies: ["VGGModel", "VGGCommon", "_VGGTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "VGGEngineTests",
-            dependencies: ["VGGEngine", "VGGModel", "_VGGTestSupport"],
+            dependencies: ["VGGEngine", "VGGModel", "VGGCommon", "_VGGTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: simdSettings),
         .testTarget(
             name: "VGGStoreTests",
-            dependencies: ["VGGStore", "_VGGTestSupport"],
+            dependencies: ["VGGStore", "VGGCommon", "_VGGTestSupport"],
             exclude: ["Snapshots"]),
         .testTarget(
             name: "VGGPipelineTests",

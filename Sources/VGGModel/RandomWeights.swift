@@ -1,4 +1,5 @@
 import Foundation
+import VGGCommon
 
 /// Seeded random weights of the real shapes: He-normal weights (std √(2 / fan-in), so
 /// activations keep their scale through 16 layers) and small uniform biases. A random VGG16
@@ -41,22 +42,4 @@ public struct RandomWeights: WeightSource, Sendable {
         let bias = (0..<biases).map { _ in Float(generator.nextUnit() * 0.2 - 0.1) }
         return LayerWeights(weight: weight, bias: bias)
     }
-}
-
-/// SplitMix64: a tiny, fast, well-mixed 64-bit generator with a fixed sequence per seed.
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform double in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VGGCommon
 
 /// What a weights file is: its checksum, whether it is a published file, and the
 /// preprocessing its values expect.

@@ -1,3 +1,4 @@
+import VGGCommon
 import Testing
 import VGGImaging
 
@@ -303,19 +304,6 @@ struct PNGChunkScanTests {
 
 // MARK: - Robustness
 
-/// SplitMix64: a tiny seeded generator, so every run feeds the same inputs.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Runs every parser over `bytes`, and the EXIF parser over whatever the container
 /// parsers hand back. Nothing is checked beyond returning.
 private func parseEverything(_ bytes: [UInt8]) {
@@ -346,7 +334,7 @@ private func mutate(_ bytes: [UInt8], using rng: inout SplitMix64) -> [UInt8] {
 struct ParserRobustnessTests {
     @Test("Random bytes, bare and behind each signature, never crash")
     func randomBytes() {
-        var rng = SplitMix64(state: 0x5EED_0001)
+        var rng = SplitMix64(seed: 0x5EED_0001)
         let prefixes: [[UInt8]] = [
             [], soi, pngSignature, [0x49, 0x49, 0x2A, 0x00], [0x4D, 0x4D, 0x00, 0x2A], exifHeader,
         ]
@@ -369,7 +357,7 @@ struct ParserRobustnessTests {
         #expect(jpegTIFF.flatMap { EXIFParser.orientation(tiff: $0) } == .rotate90Clockwise)
         #expect(pngTIFF.flatMap { EXIFParser.orientation(tiff: $0) } == .rotate90CounterClockwise)
 
-        var rng = SplitMix64(state: 0x5EED_0002)
+        var rng = SplitMix64(seed: 0x5EED_0002)
         for _ in 0..<2000 {
             parseEverything(mutate(jpeg, using: &rng))
             parseEverything(mutate(png, using: &rng))

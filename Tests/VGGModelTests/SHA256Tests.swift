@@ -1,4 +1,5 @@
 import Foundation
+import VGGCommon
 import Testing
 import VGGModel
 import _VGGTestSupport

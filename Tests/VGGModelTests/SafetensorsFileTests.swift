@@ -1,3 +1,4 @@
+import VGGCommon
 import Foundation
 import Testing
 import VGGModel
@@ -263,7 +264,7 @@ struct SafetensorsFileTests {
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source)))
         let headerEnd = 8 + Int(original[0]) + Int(original[1]) << 8
         let alphabet = Array(#"0123456789[]{}:,"-.e "#.utf8) + [0x00, 0x80, 0xFF]
-        var generator = SeededGenerator(state: 0xF11E)
+        var generator = SplitMix64(seed: 0xF11E)
         let path = directory.path("mutated.safetensors")
         for _ in 0..<300 {
             var bytes = original

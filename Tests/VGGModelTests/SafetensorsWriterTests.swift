@@ -1,3 +1,4 @@
+import VGGCommon
 import Foundation
 import Testing
 import VGGModel
@@ -18,7 +19,7 @@ struct SafetensorsWriterTests {
             0, -0.0, 1, -2.5, .infinity, -.infinity, .nan, Float(bitPattern: 0x7FC0_1234), Float(bitPattern: 0xFF80_0001),
             .leastNonzeroMagnitude, -.leastNormalMagnitude, .greatestFiniteMagnitude, .ulpOfOne,
         ]
-        var generator = SeededGenerator(state: 7)
+        var generator = SplitMix64(seed: 7)
         let tensors: [Entry] = [
             (name: "features.0.weight", shape: [4, 3, 3, 3], values: (0..<108).map { Float($0) * 0.37 - 20 }),
             (name: "scalar", shape: [], values: [42]),

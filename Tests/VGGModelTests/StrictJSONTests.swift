@@ -1,3 +1,4 @@
+import VGGCommon
 import Testing
 import VGGModel
 
@@ -119,7 +120,7 @@ struct StrictJSONTests {
             #"{"\uD83D\uDE00":"é","x":[[[[0]]]]}"#,
         ].map { Array($0.utf8) }
         let alphabet = Array(#"{}[]":,\u0123456789-+.eEtrufalsn "#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xED, 0xF4, 0xFF]
-        var generator = SeededGenerator(state: 0x5EED)
+        var generator = SplitMix64(seed: 0x5EED)
         for iteration in 0..<3_000 {
             var bytes: [UInt8]
             if iteration % 4 == 0 {
@@ -140,7 +141,7 @@ struct StrictJSONTests {
         }
     }
 
-    private func mutate(_ bytes: inout [UInt8], alphabet: [UInt8], using generator: inout SeededGenerator) {
+    private func mutate(_ bytes: inout [UInt8], alphabet: [UInt8], using generator: inout SplitMix64) {
         let position = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &generator)
         switch Int.random(in: 0..<5, using: &generator) {
         case 0 where !bytes.isEmpty:

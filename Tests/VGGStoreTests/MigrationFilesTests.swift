@@ -1,4 +1,5 @@
 import Foundation
+import VGGCommon
 import Testing
 import VGGStore
 import _VGGTestSupport
@@ -42,7 +43,7 @@ struct MigrationFilesTests {
     @Test func recordedDigestsAreOfTheEmbeddedSQL() {
         for migration in Migrator.embedded {
             #expect(
-                SHA256Digest.hex(Array(migration.sql.utf8)) == migration.sha256,
+                SHA256.hex(Array(migration.sql.utf8)) == migration.sha256,
                 "\(migration.identifier): recorded SHA-256 does not match its SQL; \(Self.regenerate)")
         }
     }
@@ -75,9 +76,9 @@ struct MigrationFilesTests {
     }
 
     @Test func digestMatchesAKnownVector() {
-        #expect(SHA256Digest.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256Digest.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256Digest.hex(Array(repeating: 0x61, count: 1000))
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array(repeating: 0x61, count: 1000))
             == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 }

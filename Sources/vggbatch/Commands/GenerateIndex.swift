@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VGGCommon
 import VGGModel
 import VGGStore
 

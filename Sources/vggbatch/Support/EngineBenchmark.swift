@@ -1,4 +1,5 @@
 import Foundation
+import VGGCommon
 import VGGEngine
 import VGGModel
 

@@ -1,11 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// SHA-256 (FIPS 180-4), streaming, used to recognise known weight files and to verify
-/// downloads. Plain Swift so the package needs no crypto dependency.
+/// SHA-256 (FIPS 180-4), streaming: weight-file checksums, content fingerprints, migration
+/// digests. Plain Swift so the package needs no crypto dependency.
 public struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
@@ -36,12 +30,23 @@ public struct SHA256: Sendable {
     }
 
     /// Adds bytes to the message.
-    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        Array(bytes).withUnsafeBytes { update($0) }
+    public mutating func update(_ bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Adds bytes to the message.
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
     }
 
     /// The digest as 64 lowercase hex digits; the hasher must not be used afterwards.
     public mutating func finalizeHex() -> String {
+        let digits = Array("0123456789abcdef")
+        return String(finalize().flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+    }
+
+    /// The 32-byte digest; the hasher must not be used afterwards.
+    public mutating func finalize() -> [UInt8] {
         let bits = length &* 8
         var tail: [UInt8] = [0x80]
         while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
@@ -51,31 +56,13 @@ public struct SHA256: Sendable {
         length = savedLength
         precondition(pending.isEmpty, "padding must end on a block boundary")
         let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        let digits = Array("0123456789abcdef")
-        var text = ""
-        for word in words {
-            for shift in stride(from: 28, through: 0, by: -4) { text.append(digits[Int((word >> UInt32(shift)) & 0xF)]) }
-        }
-        return text
+        return words.flatMap { word in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> UInt32($0)) } }
     }
 
-    /// SHA-256 of a whole file, read in 4 MiB chunks.
-    public static func hexDigest(ofFile path: String) throws(ModelError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
+    /// SHA-256 of `bytes` as 64 lowercase hex digits.
+    public static func hex(_ bytes: [UInt8]) -> String {
         var hasher = SHA256()
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
-        defer { chunk.deallocate() }
-        while true {
-            let n = read(fd, chunk.baseAddress, chunk.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
-        }
+        hasher.update(bytes)
         return hasher.finalizeHex()
     }
 

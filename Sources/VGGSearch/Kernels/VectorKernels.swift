@@ -1,0 +1,105 @@
+/// Dot products, residual norms and score bounds over float vectors, with SIMD.
+///
+/// Each has a plain twin in `ReferenceVectorKernels` with the same signature, which the
+/// tests use as the oracle. Every sum is taken in one fixed order whatever the thread count.
+enum VectorKernels {
+    /// Σ a[i]·b[i] over `count` floats, summed in Double.
+    ///
+    /// A product of two floats is exact in Double, so the only rounding is the Double sum
+    /// (relative error ≈ count · 1e-16): the score that decides a result is as good as the
+    /// stored floats allow. Sixteen lanes in four accumulators hide the FMA latency.
+    @inline(__always)
+    static func dotF32AccumulateF64_simd16(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
+        let pa = UnsafeRawPointer(a)
+        let pb = UnsafeRawPointer(b)
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
+        var i = 0
+        while i + 16 <= count {
+            // Safe: i + 16 <= count floats are readable behind both pointers.
+            let x0 = pa.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let y0 = pb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let x1 = pa.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
+            let y1 = pb.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
+            s0 = s0.addingProduct(widen(x0.lowHalf), widen(y0.lowHalf))
+            s1 = s1.addingProduct(widen(x0.highHalf), widen(y0.highHalf))
+            s2 = s2.addingProduct(widen(x1.lowHalf), widen(y1.lowHalf))
+            s3 = s3.addingProduct(widen(x1.highHalf), widen(y1.highHalf))
+            i += 16
+        }
+        var sum = ((s0 + s1) + (s2 + s3)).sum()
+        while i < count {
+            sum += Double(a[i]) * Double(b[i])
+            i += 1
+        }
+        return sum
+    }
+
+    /// ‖v − w‖ over `count` floats, each difference and square in Double.
+    ///
+    /// Used for the projection residual ρ = ‖v − Qᵀc‖, taken directly rather than as
+    /// sqrt(1 − ‖c‖²), which loses everything to cancellation when ρ is small.
+    @inline(__always)
+    static func distanceF32AccumulateF64_simd8(_ v: UnsafePointer<Float>, _ w: UnsafePointer<Float>, count: Int) -> Double {
+        let pv = UnsafeRawPointer(v)
+        let pw = UnsafeRawPointer(w)
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+        var i = 0
+        while i + 8 <= count {
+            // Safe: i + 8 <= count floats are readable behind both pointers.
+            let x = pv.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let y = pw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let d0 = widen(x.lowHalf) - widen(y.lowHalf)
+            let d1 = widen(x.highHalf) - widen(y.highHalf)
+            s0 = s0.addingProduct(d0, d0)
+            s1 = s1.addingProduct(d1, d1)
+            i += 8
+        }
+        var sum = (s0 + s1).sum()
+        while i < count {
+            let d = Double(v[i]) - Double(w[i])
+            sum += d * d
+            i += 1
+        }
+        return sum.squareRoot()
+    }
+
+    /// Upper bounds u[i] = c·cᵢ + ρ·ρᵢ + slack on the cosine between a query and rows `rows`.
+    ///
+    /// - query: the query's `rank` coordinates; queryResidual: its residual norm ρ.
+    /// - coordinates: N × rank, row-major; residuals: N. bounds: N, only `rows` written.
+    /// The dot is in Float: its error (≤ rank · 6e-8 for unit vectors) is what `slack` covers.
+    static func upperBoundsF32_simd8(
+        query: UnsafePointer<Float>, queryResidual: Float, coordinates: UnsafePointer<Float>,
+        residuals: UnsafePointer<Float>, rank: Int, slack: Float, rows: Range<Int>,
+        bounds: UnsafeMutablePointer<Float>
+    ) {
+        let pq = UnsafeRawPointer(query)
+        for row in rows {
+            let pc = UnsafeRawPointer(coordinates + row * rank)
+            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+            var k = 0
+            while k + 16 <= rank {
+                // Safe: k + 16 <= rank floats are readable in the query and in this row.
+                s0 = s0.addingProduct(
+                    pq.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self),
+                    pc.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self))
+                s1 = s1.addingProduct(
+                    pq.loadUnaligned(fromByteOffset: k * 4 + 32, as: SIMD8<Float>.self),
+                    pc.loadUnaligned(fromByteOffset: k * 4 + 32, as: SIMD8<Float>.self))
+                k += 16
+            }
+            var dot = (s0 + s1).sum()
+            while k < rank {
+                dot += query[k] * coordinates[row * rank + k]
+                k += 1
+            }
+            bounds[row] = dot + queryResidual * residuals[row] + slack
+        }
+    }
+
+    /// Float-to-Double lanes; the generic SIMD conversion is not always vectorised.
+    @inline(__always)
+    static func widen(_ x: SIMD4<Float>) -> SIMD4<Double> {
+        SIMD4<Double>(Double(x[0]), Double(x[1]), Double(x[2]), Double(x[3]))
+    }
+}
