@@ -11,7 +11,8 @@ public struct StoredModel: Sendable, Equatable {
     public var preprocessing: String
     public var resizePolicy: String
     public var featureDimension: Int
-    /// Images with features for this model.
+    /// Images with results for this model (counted on the small prediction rows: the
+    /// feature rows are 16 KB each, and counting them reads the whole table).
     public var imageCount: Int
 }
 
@@ -47,7 +48,7 @@ extension IndexDatabase {
         try connection.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
-                (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id)
+                (SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1)
             FROM model ORDER BY model.id
             """, []
         ).compactMap { row in

@@ -124,12 +124,24 @@ extension IndexDatabase {
         return imageIDs.map { found[$0] }
     }
 
-    /// Class indices of the top-5 predictions of each image (for label filters).
-    public func topFiveClasses(modelID: Int64) throws(StoreError) -> [Int64: [Int]] {
+    /// Class indices of the top-5 predictions of each image (for label filters), or of the
+    /// given images only.
+    public func topFiveClasses(modelID: Int64, imageIDs: [Int64]? = nil) throws(StoreError) -> [Int64: [Int]] {
         var result = [Int64: [Int]]()
-        for row in try connection.query(
-            "SELECT image_id, class_index FROM prediction WHERE model_id = ? ORDER BY image_id, rank", [.integer(modelID)])
-        {
+        var rows = [[SQLiteValue]]()
+        if let imageIDs {
+            for start in stride(from: 0, to: imageIDs.count, by: 500) {
+                let chunk = imageIDs[start..<min(start + 500, imageIDs.count)]
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                rows += try connection.query(
+                    "SELECT image_id, class_index FROM prediction WHERE model_id = ? AND image_id IN (\(placeholders)) ORDER BY image_id, rank",
+                    [.integer(modelID)] + chunk.map { .integer($0) })
+            }
+        } else {
+            rows = try connection.query(
+                "SELECT image_id, class_index FROM prediction WHERE model_id = ? ORDER BY image_id, rank", [.integer(modelID)])
+        }
+        for row in rows {
             if case .integer(let id) = row[0], case .integer(let index) = row[1] { result[id, default: []].append(Int(index)) }
         }
         return result

@@ -48,6 +48,9 @@ extension VGGBatch {
         @Option(help: "Threads.")
         var threads = ProcessInfo.processInfo.activeProcessorCount
 
+        @Flag(help: "Report on standard error how much of the index was read and how long it took.")
+        var verbose = false
+
         @Flag(help: "Print one JSON object.") var json = false
         @Flag(help: "Print CSV: path, score, label.") var csv = false
         @Flag(help: "Print only the paths, one per line.") var paths = false
@@ -77,12 +80,12 @@ extension VGGBatch {
                 for row in allowed.indices where !context.data.paths[row].starts(with: prefix) { allowed[row] = false }
             }
             var topClasses = [Int64: [Int]]()
-            do throws(StoreError) {
-                topClasses = try context.index.topFiveClasses(modelID: context.model.id)
-            } catch {
-                throw CommandFailure(error.reason)
-            }
             if let allowedClasses {
+                do throws(StoreError) {
+                    topClasses = try context.index.topFiveClasses(modelID: context.model.id)
+                } catch {
+                    throw CommandFailure(error.reason)
+                }
                 for row in allowed.indices where allowed[row] {
                     allowed[row] = !(topClasses[context.data.imageIDs[row]] ?? []).allSatisfy { !allowedClasses.contains($0) }
                 }
@@ -90,8 +93,21 @@ extension VGGBatch {
             let searchIndex = SimilarityIndex(
                 coordinates: context.data.coordinates, residuals: context.data.residuals, rank: context.data.rank,
                 fullVectors: { try context.fullVectors($0) })
-            let results = try searchIndex.nearest(
+            let started = Date()
+            let (results, statistics) = try searchIndex.nearestWithStatistics(
                 to: query, k: limit, minimumScore: minScore, allowed: { allowed[$0] }, basis: context.basis, pool: context.pool)
+            if allowedClasses == nil {
+                do throws(StoreError) {
+                    topClasses = try context.index.topFiveClasses(modelID: context.model.id, imageIDs: results.map { context.data.imageIDs[$0.row] })
+                } catch {
+                    throw CommandFailure(error.reason)
+                }
+            }
+            if verbose {
+                printError(String(
+                    format: "searched %d images in %.1f ms, reading %d full vectors in %d batches",
+                    statistics.rows, Date().timeIntervalSince(started) * 1000, statistics.fetchedRows, statistics.fetchCalls))
+            }
             try print(results: results, context: context, classes: topClasses)
         }
 
