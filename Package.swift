@@ -116,7 +116,7 @@ let package = Package(
             dependencies: ["VGGPipeline", "VGGImaging", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGSearchTests",
-            dependencies: ["VGGSearch", "VGGEngine", "_VGGTestSupport"],
+            dependencies: ["VGGSearch", "VGGEngine", "VGGCommon", "_VGGTestSupport"],
             swiftSettings: simdSettings),
         .testTarget(
             name: "vggbatchCLITests",

@@ -1,3 +1,5 @@
+import Foundation
+
 /// SplitMix64: a tiny, fast, well-mixed 64-bit generator with a fixed sequence per seed.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
@@ -14,4 +16,15 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// A uniform double in [0, 1).
     public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// A uniform draw in (0, 1]: never zero, so its logarithm is finite.
+    public mutating func nextUnitInterval() -> Double { Double((next() >> 11) + 1) * 0x1p-53 }
+
+    /// A standard normal draw (Box–Muller; the second value of each pair is dropped, which
+    /// keeps the generator's state a single seed-determined counter).
+    public mutating func nextGaussian() -> Double {
+        let u = nextUnitInterval()
+        let v = nextUnitInterval()
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+    }
 }

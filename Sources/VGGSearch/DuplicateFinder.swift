@@ -37,6 +37,7 @@ public enum DuplicateFinder {
     ) throws -> (pairs: [(a: Int, b: Int, score: Float)], statistics: SearchStatistics) {
         let n = residuals.count
         precondition(rank >= 1 && coordinates.count == n * rank, "coordinates are not \(n) × \(rank)")
+        precondition(!threshold.isNaN, "threshold is NaN")
         var statistics = SearchStatistics()
         statistics.rows = n
         guard n >= 2 else { return ([], statistics) }

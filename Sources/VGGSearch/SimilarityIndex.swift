@@ -62,6 +62,7 @@ public struct SimilarityIndex {
     ) throws -> (matches: [(row: Int, score: Float)], statistics: SearchStatistics) {
         precondition(basis.rank == rank, "basis rank \(basis.rank) differs from the index's \(rank)")
         precondition(query.count == basis.dimension, "query has \(query.count) values, basis \(basis.dimension)")
+        precondition(!minimumScore.isNaN, "minimum score is NaN")
         var statistics = SearchStatistics()
         statistics.rows = count
         guard k > 0, count > 0 else { return ([], statistics) }
@@ -73,7 +74,8 @@ public struct SimilarityIndex {
         if let allowed {
             for row in 0..<count where !allowed(row) { bounds[row] = -.infinity }
         }
-        let floor = Double(minimumScore)
+        // Finite, so that the −∞ bounds of rows not allowed never reach it.
+        let floor = Double(max(minimumScore, -Float.greatestFiniteMagnitude))
 
         // The first batch: the best-bounded rows, found without sorting all N.
         let firstBatch = max(4 * k, Self.firstBatchMinimum)

@@ -1,3 +1,4 @@
+import VGGCommon
 import Testing
 import VGGEngine
 @testable import VGGSearch
@@ -108,5 +109,35 @@ struct DuplicateFinderTests {
         // A chain joins its ends even though they are not paired directly.
         let chain: [(a: Int, b: Int, score: Float)] = (0..<9).map { ($0, $0 + 1, 0.95) }
         #expect(DuplicateFinder.groups(pairs: chain, count: 10) == [Array(0..<10)])
+    }
+}
+
+@Suite("Ranks above one GEMM depth block")
+struct LargeRankTests {
+    /// rank 260 > `GEMMBlocking.kc` = 256, so every GEMM here accumulates over two K blocks;
+    /// the identity basis (rows e₀…e₂₅₉) is orthonormal without learning.
+    @Test func identityBasisAboveOneDepthBlock() throws {
+        let pool = ThreadPool(threadCount: 2)
+        let dimension = 272
+        let rank = 260
+        var rows = [Float](repeating: 0, count: rank * dimension)
+        for i in 0..<rank { rows[i * dimension + i] = 1 }
+        let basis = FeatureBasis(rank: rank, dimension: dimension, rows: rows)
+        var vectors = SearchTestData.isotropic(count: 160, dimension: dimension, seed: 50)
+        vectors[100] = vectors[4]
+        let (coordinates, residuals) = basis.project(vectors.flatMap { $0 }, pool: pool)
+        for (row, v) in vectors.enumerated() {
+            #expect(Array(coordinates[(row * rank)..<((row + 1) * rank)]) == Array(v.prefix(rank)))
+            let tail = v.suffix(dimension - rank).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            #expect(Double(residuals[row]) >= tail && Double(residuals[row]) < tail + 1e-5)
+        }
+        let index = SimilarityIndex(coordinates: coordinates, residuals: residuals, rank: rank) { $0.map { vectors[$0] } }
+        let found = try index.nearest(to: vectors[4], k: 6, basis: basis, pool: pool)
+        #expect(found.map(\.row) == SearchTestData.bruteForceNearest(vectors, query: vectors[4], k: 6).map(\.row))
+        let pairs = try DuplicateFinder.pairs(
+            coordinates: coordinates, residuals: residuals, rank: rank, threshold: 0.8,
+            fullVectors: { $0.map { vectors[$0] } }, pool: pool)
+        #expect(pairs.map { [$0.a, $0.b] } == SearchTestData.bruteForcePairs(vectors, threshold: 0.8).map { [$0.a, $0.b] })
+        #expect(pairs.contains { $0.a == 4 && $0.b == 100 })
     }
 }

@@ -1,3 +1,4 @@
+import VGGCommon
 import Testing
 import VGGEngine
 @testable import VGGSearch

@@ -1,3 +1,4 @@
+import VGGCommon
 import VGGEngine
 @testable import VGGSearch
 

@@ -69,6 +69,10 @@ struct SimilarityIndexTests {
                 }
             }
         }
+        let unbounded = try index.nearest(
+            to: vectors[31], k: 300, minimumScore: -.infinity, allowed: allowed, basis: fixture.basis, pool: pool)
+        Self.expectSame(
+            unbounded, SearchTestData.bruteForceNearest(vectors, query: vectors[31], k: 300, allowed: allowed), "minimum −∞")
         let nothing = try index.nearest(to: vectors[5], k: 5, allowed: { _ in false }, basis: fixture.basis, pool: pool)
         #expect(nothing.isEmpty)
     }

@@ -1,3 +1,4 @@
+import VGGCommon
 import VGGEngine
 
 /// Orthonormalisation of the rows of a Double matrix (rows × dimension, row-major) in place.

@@ -15,15 +15,21 @@ enum VectorKernels {
         var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
         var i = 0
         while i + 16 <= count {
-            // Safe: i + 16 <= count floats are readable behind both pointers.
-            let x0 = pa.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            let y0 = pb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            let x1 = pa.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
-            let y1 = pb.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
-            s0 = s0.addingProduct(widen(x0.lowHalf), widen(y0.lowHalf))
-            s1 = s1.addingProduct(widen(x0.highHalf), widen(y0.highHalf))
-            s2 = s2.addingProduct(widen(x1.lowHalf), widen(y1.lowHalf))
-            s3 = s3.addingProduct(widen(x1.highHalf), widen(y1.highHalf))
+            // Safe: i + 16 <= count floats are readable behind both pointers. Four-float loads
+            // widen straight into Double lanes (measured faster than splitting 8-float loads).
+            let offset = i * 4
+            s0 = s0.addingProduct(
+                widen(pa.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)),
+                widen(pb.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)))
+            s1 = s1.addingProduct(
+                widen(pa.loadUnaligned(fromByteOffset: offset + 16, as: SIMD4<Float>.self)),
+                widen(pb.loadUnaligned(fromByteOffset: offset + 16, as: SIMD4<Float>.self)))
+            s2 = s2.addingProduct(
+                widen(pa.loadUnaligned(fromByteOffset: offset + 32, as: SIMD4<Float>.self)),
+                widen(pb.loadUnaligned(fromByteOffset: offset + 32, as: SIMD4<Float>.self)))
+            s3 = s3.addingProduct(
+                widen(pa.loadUnaligned(fromByteOffset: offset + 48, as: SIMD4<Float>.self)),
+                widen(pb.loadUnaligned(fromByteOffset: offset + 48, as: SIMD4<Float>.self)))
             i += 16
         }
         var sum = ((s0 + s1) + (s2 + s3)).sum()
@@ -46,10 +52,10 @@ enum VectorKernels {
         var i = 0
         while i + 8 <= count {
             // Safe: i + 8 <= count floats are readable behind both pointers.
-            let x = pv.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            let y = pw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            let d0 = widen(x.lowHalf) - widen(y.lowHalf)
-            let d1 = widen(x.highHalf) - widen(y.highHalf)
+            let d0 = widen(pv.loadUnaligned(fromByteOffset: i * 4, as: SIMD4<Float>.self))
+                - widen(pw.loadUnaligned(fromByteOffset: i * 4, as: SIMD4<Float>.self))
+            let d1 = widen(pv.loadUnaligned(fromByteOffset: i * 4 + 16, as: SIMD4<Float>.self))
+                - widen(pw.loadUnaligned(fromByteOffset: i * 4 + 16, as: SIMD4<Float>.self))
             s0 = s0.addingProduct(d0, d0)
             s1 = s1.addingProduct(d1, d1)
             i += 8
@@ -97,7 +103,7 @@ enum VectorKernels {
         }
     }
 
-    /// Float-to-Double lanes; the generic SIMD conversion is not always vectorised.
+    /// Float lanes widened to Double, which is exact.
     @inline(__always)
     static func widen(_ x: SIMD4<Float>) -> SIMD4<Double> {
         SIMD4<Double>(Double(x[0]), Double(x[1]), Double(x[2]), Double(x[3]))

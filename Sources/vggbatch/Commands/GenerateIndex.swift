@@ -29,11 +29,7 @@ extension VGGBatch {
             let path = database.path(environment: ProcessInfo.processInfo.environment)
             let index = try IndexDatabase(path: path, readOnly: false)
             var generator = SplitMix64(seed: seed)
-            func normal() -> Float {
-                let u1 = max(generator.nextUnit(), 1e-12)
-                let u2 = generator.nextUnit()
-                return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
-            }
+            func normal() -> Float { Float(generator.nextGaussian()) }
             let dimension = 4096
             let latent = 64
             let w = (0..<(dimension * latent)).map { _ in normal() }
