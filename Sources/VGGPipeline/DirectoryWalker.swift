@@ -160,7 +160,7 @@ public final class DirectoryWalker: Sequence, IteratorProtocol {
             // Only links that could have mattered are worth a line: to a directory, or
             // with an image name. The target is stat'ed, never opened.
             if case .success(let (_, type)) = target, type == .directory {
-                return skipped(place, "symlink (use --follow-symlinks)")
+                return skipped(place, "symlink (use --follow-symlinks)", hidesFiles: true)
             }
             if matches { return skipped(place, "symlink (use --follow-symlinks)") }
             summary.otherFilesIgnored += 1
@@ -185,7 +185,7 @@ public final class DirectoryWalker: Sequence, IteratorProtocol {
     }
 
     private func enter(_ place: Place, viaSymlink: Bool) -> WalkEntry? {
-        if place.depth > options.maxDepth { return skipped(place, "too deep") }
+        if place.depth > options.maxDepth { return skipped(place, "too deep", hidesFiles: true) }
         let descriptor: Int32
         let identity: DirectoryIdentity
         switch Self.openDirectory(place.absolute, followingLink: viaSymlink) {
@@ -199,7 +199,7 @@ public final class DirectoryWalker: Sequence, IteratorProtocol {
         }
         if options.followSymlinks, visited.contains(identity) {
             close(descriptor)
-            return skipped(place, "already visited")
+            return skipped(place, "already visited", hidesFiles: true)
         }
         let listing = Self.readChildren(consuming: descriptor)
         stack.append(Frame(
@@ -231,9 +231,10 @@ public final class DirectoryWalker: Sequence, IteratorProtocol {
         return WalkEntry(kind: .unreadable(reason: reason), relativePath: place.relative, absolutePath: place.absolute)
     }
 
-    private func skipped(_ place: Place, _ reason: String) -> WalkEntry {
+    private func skipped(_ place: Place, _ reason: String, hidesFiles: Bool = false) -> WalkEntry {
         summary.skipped += 1
-        return WalkEntry(kind: .skipped(reason: reason), relativePath: place.relative, absolutePath: place.absolute)
+        return WalkEntry(
+            kind: .skipped(reason: reason), relativePath: place.relative, absolutePath: place.absolute, hidesFiles: hidesFiles)
     }
 }
 

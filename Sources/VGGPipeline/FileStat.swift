@@ -78,6 +78,26 @@ extension FileStat {
         }
     }
 
+    /// What is at a raw path, without following a final symbolic link.
+    public enum Presence: Equatable, Sendable {
+        case directory
+        /// Anything else: a file, a link, a FIFO.
+        case other
+        /// Nothing: lstat failed with ENOENT or ENOTDIR.
+        case gone
+        /// lstat failed otherwise (permissions, I/O): nothing is known.
+        case unknown
+    }
+
+    /// Whether something is at `path`; a directory reached through a symbolic link counts
+    /// as a directory when `followingSymlinks` is set.
+    public static func presence(of path: [UInt8], followingSymlinks: Bool = false) -> Presence {
+        switch lookUp(path, followingSymlinks: followingSymlinks) {
+        case .success(let (_, type)): return type == .directory ? .directory : .other
+        case .failure(let error): return error.code == ENOENT || error.code == ENOTDIR ? .gone : .unknown
+        }
+    }
+
     /// `fstat` of an open descriptor, retried on EINTR.
     static func lookUp(descriptor: Int32) -> Result<(FileStat, FileType), SystemCallError> {
         var info = stat()

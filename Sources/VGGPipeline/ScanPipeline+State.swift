@@ -8,6 +8,7 @@ extension ScanPipeline {
         private(set) var failureStorage: Error?
         private var problems: [(String, String)] = []
         private var unavailable: [(String, String)] = []
+        private var incomplete: [String] = []
         private var completed = Set<Int64>()
         private var writing = 0.0
         private var inference = 0.0
@@ -82,6 +83,18 @@ extension ScanPipeline {
             lock.lock()
             unavailable.append((path, reason))
             lock.unlock()
+        }
+
+        func addIncomplete(_ path: String) {
+            lock.lock()
+            incomplete.append(path)
+            lock.unlock()
+        }
+
+        var incompleteRoots: [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            return incomplete
         }
 
         func markCompleted(_ root: Int64) {

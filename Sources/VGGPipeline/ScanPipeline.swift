@@ -47,14 +47,23 @@ public final class ScanPipeline {
     /// reports progress about twice a second from the calling thread.
     public func run(progress: (ScanProgress) -> Void) throws -> ScanSummary {
         let started = Date()
+        // A root given twice is walked once (twice would race its own rows).
         var rootIDs = [Int64]()
-        for root in options.roots { rootIDs.append(try index.rootID(for: root)) }
+        var roots = [[UInt8]]()
+        for root in options.roots {
+            let id = try index.rootID(for: root)
+            if !rootIDs.contains(id) {
+                rootIDs.append(id)
+                roots.append(root)
+            }
+        }
 
         let work = BoundedQueue<WorkItem>(capacity: 64)
         let prepared = BoundedQueue<PreparedItem>(capacity: max(2 * classifier.maxBatchSize, 8))
         let records = BoundedQueue<ScanRecord>(capacity: 4096)
 
-        let walker = Thread { [self] in walk(rootIDs: rootIDs, into: work, records: records) }
+        let walked = Array(zip(rootIDs, roots))
+        let walker = Thread { [self] in walk(roots: walked, into: work, records: records) }
         walker.name = "vggbatch-walker"
         let decoders = DispatchGroup()
         for index in 0..<max(1, options.decodeThreads) {
@@ -90,8 +99,9 @@ public final class ScanPipeline {
         summary.inferenceSeconds = state.inferenceSeconds
         summary.walkProblems = state.walkProblems
         summary.unavailableRoots = state.unavailableRoots
+        summary.incompleteRoots = state.incompleteRoots
         if !summary.interrupted {
-            for (rootID, root) in zip(rootIDs, options.roots) where state.completedRoots.contains(rootID) {
+            for (rootID, root) in zip(rootIDs, roots) where state.completedRoots.contains(rootID) {
                 let (vanished, known) = try index.vanished(rootID: rootID)
                 if vanished == 0 { continue }
                 let massive = vanished >= options.protectionMinimum && Double(vanished) > options.protectionFraction * Double(known)
@@ -122,9 +132,9 @@ public final class ScanPipeline {
     }
 
     /// Walks every root in order; unchanged files go straight to the writer.
-    private func walk(rootIDs: [Int64], into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
+    private func walk(roots: [(id: Int64, path: [UInt8])], into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
         defer { work.close() }
-        for (rootID, root) in zip(rootIDs, options.roots) {
+        for (rootID, root) in roots {
             let walker: DirectoryWalker
             do {
                 walker = try DirectoryWalker(root: root, options: options.walk)
@@ -150,7 +160,7 @@ public final class ScanPipeline {
                         state.fail(error)
                         return
                     }
-                    if let known, known.stat == stat, known.status == .failed || (known.status == .ok && known.hasResults) {
+                    if let known, known.stat == stat, Self.settled(known) {
                         records.put(.unchanged(known))
                     } else {
                         work.put(WorkItem(file: found, known: known))
@@ -158,14 +168,33 @@ public final class ScanPipeline {
                 case .skipped(let reason):
                     state.update { $0.skipped += 1 }
                     state.addProblem(path, reason)
+                    // Files below a folder too deep to enter were not seen, not gone.
+                    if entry.hidesFiles { completed = false }
                 case .unreadable(let reason):
                     state.update { $0.unreadable += 1 }
                     state.addProblem(path, reason)
+                    completed = false
                 }
             }
-            if completed { state.markCompleted(rootID) }
+            if completed {
+                state.markCompleted(rootID)
+            } else if !cancellation.isCancelled && state.failure == nil {
+                state.addIncomplete(WalkEntry.displayString(root))
+            }
         }
         state.update { $0.walkFinished = true }
+    }
+
+    /// Whether a file whose size, time and inode are as stored needs no work: it was
+    /// classified, or it failed to decode (a known content that is not retried until it
+    /// changes). A file that could not even be read (no fingerprint), or one whose earlier
+    /// content had results, failed for a reason that may pass, so it is tried again.
+    static func settled(_ known: KnownFile) -> Bool {
+        switch known.status {
+        case .ok: return known.hasResults
+        case .failed: return known.fingerprint != nil && !known.hasResults
+        case .missing: return false
+        }
     }
 
     /// Fingerprints each file; recognises touched and moved files without decoding them;
@@ -184,7 +213,9 @@ public final class ScanPipeline {
                 continue
             }
             let fingerprint = FileFingerprint.compute(bytes)
-            if let known = item.known, known.fingerprint == fingerprint, known.status == .ok, known.hasResults {
+            // Same content already classified (touched, restored, back from missing, readable
+            // again): the results stand, whatever the row's status was.
+            if let known = item.known, known.fingerprint == fingerprint, known.hasResults {
                 records.put(.metadataChanged(known, item.file.stat))
                 continue
             }
@@ -259,7 +290,9 @@ public final class ScanPipeline {
         }
     }
 
-    /// The single writer: groups records into transactions of up to 256 or a quarter second.
+    /// The single writer: groups records into transactions of up to `writeBatch` records,
+    /// flushing a smaller group once its oldest record has waited `writeInterval` seconds, so
+    /// a slow scan still saves its work every quarter second.
     private func writeAll(from records: BoundedQueue<ScanRecord>) {
         var pending = [ScanRecord]()
         var oldest = Date()
@@ -278,15 +311,24 @@ public final class ScanPipeline {
             pending.removeAll(keepingCapacity: true)
         }
         while true {
-            let record = records.take()
-            if let record {
-                if pending.isEmpty { oldest = Date() }
-                pending.append(record)
+            if !pending.isEmpty {
+                let remaining = Self.writeInterval - Date().timeIntervalSince(oldest)
+                // Timed out, or closed and drained: what is pending goes now.
+                if remaining <= 0 || !records.waitForItem(timeout: remaining) {
+                    flush()
+                    continue
+                }
             }
-            if record == nil || pending.count >= 256 || Date().timeIntervalSince(oldest) >= 0.25 || records.isClosedAndEmpty {
-                flush()
-            }
-            if record == nil { break }
+            guard let record = records.take() else { break }
+            if pending.isEmpty { oldest = Date() }
+            pending.append(record)
+            if pending.count >= Self.writeBatch { flush() }
         }
+        flush()
     }
+
+    /// Most records in one write transaction.
+    static let writeBatch = 256
+    /// Longest a record waits for its transaction, in seconds.
+    static let writeInterval = 0.25
 }

@@ -32,6 +32,9 @@ public struct ScanSummary: Sendable {
     /// Roots that could not be walked (unmounted drive, removed folder): nothing under them
     /// was marked missing.
     public var unavailableRoots: [(path: String, reason: String)] = []
+    /// Roots not walked completely (a folder could not be read or was skipped): nothing
+    /// under them was marked missing.
+    public var incompleteRoots: [String] = []
     /// Roots where most known files vanished at once: not marked missing, as a precaution.
     public var protectedRoots: [(path: String, vanished: Int, known: Int)] = []
     /// Problems met while walking: (path, reason).

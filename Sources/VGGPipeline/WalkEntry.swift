@@ -26,10 +26,16 @@ public struct WalkEntry: Sendable, Equatable {
     /// relative) joined with `relativePath`; symbolic links in it are not resolved.
     public var absolutePath: [UInt8]
 
-    public init(kind: Kind, relativePath: [UInt8], absolutePath: [UInt8]) {
+    /// Whether image files may lie below this skipped place unseen (a directory beyond the
+    /// depth limit, reached twice, or behind a link not followed): what the index holds
+    /// under it must not be taken as gone.
+    public var hidesFiles: Bool
+
+    public init(kind: Kind, relativePath: [UInt8], absolutePath: [UInt8], hidesFiles: Bool = false) {
         self.kind = kind
         self.relativePath = relativePath
         self.absolutePath = absolutePath
+        self.hidesFiles = hidesFiles
     }
 
     /// `relativePath` for a person to read; see `displayString(_:)`.

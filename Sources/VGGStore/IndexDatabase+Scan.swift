@@ -58,8 +58,12 @@ extension IndexDatabase {
         return connection.lastInsertRowID
     }
 
-    /// Records the start of a scan and returns its run id.
+    /// Records the start of a scan and returns its run id. Runs still marked running are
+    /// from a scan that was killed (the caller holds the scan lock, so none is alive): they
+    /// are marked interrupted.
     public func beginRun(options: String, modelID: Int64) throws(StoreError) -> Int64 {
+        try connection.run(
+            "UPDATE scan_run SET status = 'interrupted', finished_at = ? WHERE status = 'running'", [.text(Self.now())])
         try connection.run(
             "INSERT INTO scan_run (started_at, options, model_id, status) VALUES (?, ?, ?, 'running')",
             [.text(Self.now()), .text(options), .integer(modelID)])
@@ -127,10 +131,14 @@ extension IndexDatabase {
         try runCached("UPDATE image SET last_seen = ?, last_seen_run = ? WHERE id = ?", [.text(Self.now()), .integer(runID), .integer(imageID)])
     }
 
-    /// Same content with a new stat (touched, copied back, restored): results stay.
+    /// Same content with a new stat (touched, copied back, restored, readable again after a
+    /// read error, back after going missing): results stay and the row is ok again.
     public func updateStat(imageID: Int64, stat: StoredStat, runID: Int64) throws(StoreError) {
         try connection.run(
-            "UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, last_seen = ?, last_seen_run = ? WHERE id = ?",
+            """
+            UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, status = 'ok', failure_reason = NULL,
+                last_seen = ?, last_seen_run = ? WHERE id = ?
+            """,
             Self.statValues(stat) + [.text(Self.now()), .integer(runID), .integer(imageID)])
     }
 
@@ -184,15 +192,25 @@ extension IndexDatabase {
             height.map { .integer(Int64($0)) } ?? .null, .text(status), reason.map { .text($0) } ?? .null,
         ]
         if let existingID {
+            guard fingerprint != nil else {
+                // The file could not be read: nothing is known about its content, so the
+                // stored fingerprint, size and results all stay for when it can be read again.
+                try connection.run(
+                    """
+                    UPDATE image SET status = ?, failure_reason = ?, last_seen = ?, last_seen_run = ? WHERE id = ?
+                    """,
+                    [.text(status), reason.map { .text($0) } ?? .null, .text(now), .integer(runID), .integer(existingID)])
+                return existingID
+            }
             // New content invalidates every model's results; the same content (a file seen
             // again for another model, or a failed file retried) keeps the other models'.
             let previous = try connection.query("SELECT fingerprint FROM image WHERE id = ?", [.integer(existingID)]).first?.first
             let sameContent = fingerprint.map { previous == .blob($0) } ?? false
             let scope = sameContent ? " AND model_id = ?" : ""
             let values: [SQLiteValue] = sameContent ? [.integer(existingID), .integer(modelID ?? -1)] : [.integer(existingID)]
-            try connection.run("DELETE FROM prediction WHERE image_id = ?" + scope, values)
-            try connection.run("DELETE FROM feature WHERE image_id = ?" + scope, values)
-            try connection.run("DELETE FROM feature_projection WHERE image_id = ?" + scope, values)
+            for table in Self.resultTables {
+                try connection.run("DELETE FROM \(table) WHERE image_id = ?" + scope, values)
+            }
             try connection.run(
                 """
                 UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, fingerprint = ?, width = ?, height = ?,
@@ -209,6 +227,9 @@ extension IndexDatabase {
             [.integer(rootID), .blob(relativePath)] + common + [.text(now), .text(now), .integer(runID)])
         return connection.lastInsertRowID
     }
+
+    /// Tables holding per-image, per-model results, removed together when content changes.
+    static let resultTables = ["prediction", "feature", "feature_projection"]
 
     // MARK: Missing files
 

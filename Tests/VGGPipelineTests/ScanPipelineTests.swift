@@ -112,9 +112,12 @@ struct ScanPipelineTests {
         }
     }
 
-    func scan(_ directory: TemporaryDirectory, index: MemoryIndex, classifier: ChecksumClassifier, cancel: CancellationFlag = CancellationFlag()) throws -> ScanSummary {
+    func scan(
+        _ directory: TemporaryDirectory, index: MemoryIndex, classifier: ChecksumClassifier, cancel: CancellationFlag = CancellationFlag(),
+        walk: WalkOptions = WalkOptions(), rootCopies: Int = 1
+    ) throws -> ScanSummary {
         let options = ScanOptions(
-            roots: [Array(directory.url.path.utf8)], walk: WalkOptions(), decodeThreads: 2,
+            roots: Array(repeating: Array(directory.url.path.utf8), count: rootCopies), walk: walk, decodeThreads: 2,
             preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: false)
         return try ScanPipeline(options: options, index: index, classifier: classifier, cancellation: cancel).run { _ in }
     }
@@ -196,5 +199,69 @@ struct ScanPipelineTests {
         #expect(summary.interrupted)
         #expect(summary.missing == 0)
         #expect(index.rows.values.allSatisfy { $0.file.status != .ok || $0.output != nil })
+    }
+
+    @Test func aRootGivenTwiceIsWalkedOnce() throws {
+        let directory = TemporaryDirectory()
+        try copySamples(into: directory, names: Self.names)
+        let index = MemoryIndex()
+        let summary = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 2), rootCopies: 3)
+        #expect(summary.progress.new == 5 && summary.progress.discovered == 5)
+        #expect(index.rows.count == 5)
+    }
+
+    @Test func filesAWalkCouldNotReachAreNotMarkedMissing() throws {
+        let directory = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path("deep"), withIntermediateDirectories: true)
+        try copySamples(into: directory, names: ["pillow-hopper.jpg"])
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-coins.png"), toPath: directory.path("deep/coins.png"))
+        let index = MemoryIndex()
+        _ = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 2))
+        index.seen.removeAll()
+        // The same tree walked to depth 1 only: "deep" is skipped, so its file is unseen, not gone.
+        let shallow = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 2), walk: WalkOptions(maxDepth: 0))
+        #expect(shallow.progress.unchanged == 1)
+        #expect(shallow.missing == 0)
+        #expect(shallow.incompleteRoots == [directory.url.path])
+        #expect(index.rows.values.allSatisfy { $0.file.status == .ok })
+    }
+
+    @Test func onlyFilesThatFailedToDecodeAreLeftAlone() {
+        func known(_ status: KnownFile.Status, fingerprint: [UInt8]?, results: Bool) -> KnownFile {
+            KnownFile(
+                imageID: 1, rootID: 1, relativePath: [], absolutePath: [], stat: FileStat(size: 1, mtimeNanoseconds: 1, inode: 1, device: 1),
+                fingerprint: fingerprint, status: status, hasResults: results)
+        }
+        #expect(ScanPipeline.settled(known(.ok, fingerprint: [1], results: true)))
+        #expect(!ScanPipeline.settled(known(.ok, fingerprint: [1], results: false)))
+        // Decoded and failed: the same bytes would fail again.
+        #expect(ScanPipeline.settled(known(.failed, fingerprint: [1], results: false)))
+        // Could not be read, or failed to read after its content was classified: tried again.
+        #expect(!ScanPipeline.settled(known(.failed, fingerprint: nil, results: false)))
+        #expect(!ScanPipeline.settled(known(.failed, fingerprint: [1], results: true)))
+        #expect(!ScanPipeline.settled(known(.missing, fingerprint: [1], results: true)))
+    }
+
+    /// A slow network must not hold finished records back: each is written within the write
+    /// interval, not when 256 have gathered.
+    @Test func recordsAreWrittenWithinTheWriteInterval() throws {
+        final class SlowClassifier: BatchClassifier {
+            let maxBatchSize = 1
+            let inputFloats = 3 * 16 * 16
+            func writeInput(_ image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>) {}
+            func classify(_ inputs: UnsafePointer<Float>, count: Int) -> [ClassifierOutput] {
+                Thread.sleep(forTimeInterval: 0.6)
+                return (0..<count).map { _ in ClassifierOutput(top: [(0, 1)], features: [1]) }
+            }
+        }
+        let directory = TemporaryDirectory()
+        try copySamples(into: directory, names: Array(Self.names.prefix(3)))
+        let index = MemoryIndex()
+        let options = ScanOptions(
+            roots: [Array(directory.url.path.utf8)], walk: WalkOptions(), decodeThreads: 1,
+            preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: false)
+        _ = try ScanPipeline(options: options, index: index, classifier: SlowClassifier(), cancellation: CancellationFlag()).run { _ in }
+        // One image every 0.6 s: written one transaction each, not all three at the end.
+        #expect(index.writes >= 3)
     }
 }

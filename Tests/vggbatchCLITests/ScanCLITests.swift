@@ -92,6 +92,48 @@ struct ScanCLITests {
         #expect(try vggbatch(["show", old]).status == 2)
     }
 
+    @Test func rootsGivenTwiceOrNestedAreWalkedOnce() throws {
+        let result = try vggbatch(["scan", "--json", photos, photos + "/", directory.path("photos/sub")])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(try summary(result)["new"] as? Int == 6)
+        #expect(try exported().count == 6)
+    }
+
+    @Test func aMissingFileThatComesBackKeepsItsResults() throws {
+        _ = try vggbatch(["scan", photos])
+        let path = directory.path("photos/sklearn-china.jpg")
+        let before = try showJSON(path)
+        try FileManager.default.moveItem(atPath: path, toPath: directory.path("aside.jpg"))
+        let gone = try vggbatch(["scan", "--json", photos])
+        #expect(try summary(gone)["missing"] as? Int == 1)
+        try FileManager.default.moveItem(atPath: directory.path("aside.jpg"), toPath: path)
+        let back = try vggbatch(["scan", "--json", photos])
+        let counts = try summary(back)
+        #expect(counts["new"] as? Int == 0 && counts["changed"] as? Int == 1)
+        let after = try showJSON(path)
+        #expect(after["status"] as? String == "ok")
+        #expect((after["models"] as? [[String: Any]])?.first?["top"] as? NSArray == (before["models"] as? [[String: Any]])?.first?["top"] as? NSArray)
+        let progress = back.standardOutput.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(progress.allSatisfy { ($0["inferred"] as? Int ?? 0) == 0 }, "the returning file was classified again")
+    }
+
+    @Test func filesUnderAnotherRootAreNotTakenAsMoved() throws {
+        _ = try vggbatch(["scan", photos])
+        // The first root goes away (an unplugged drive) and a copy of one of its photos shows
+        // up in another folder: a new file there, not the old one moved.
+        try FileManager.default.moveItem(atPath: photos, toPath: directory.path("unplugged"))
+        try FileManager.default.createDirectory(atPath: directory.path("other"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: directory.path("unplugged/ljt-testorig.jpg"), toPath: directory.path("other/copy.jpg"))
+        let other = try vggbatch(["scan", "--json", directory.path("other")])
+        let counts = try summary(other)
+        #expect(counts["new"] as? Int == 1 && counts["moved"] as? Int == 0)
+        try FileManager.default.moveItem(atPath: directory.path("unplugged"), toPath: photos)
+        let back = try vggbatch(["scan", "--json", photos])
+        #expect(try summary(back)["unchanged"] as? Int == 6)
+    }
+
     @Test func vanishedRootsAndMassDeletionsAreNotMarkedMissing() throws {
         _ = try vggbatch(["scan", photos])
         // The whole root gone (an unmounted drive): nothing is marked missing.

@@ -56,7 +56,7 @@ extension VGGBatch {
             report.header(database: path, model: loaded, resize: preparation.policy.rawValue)
 
             let options = ScanOptions(
-                roots: directories.map(ScanSession.absoluteRoot),
+                roots: ScanSession.distinctRoots(directories.map(ScanSession.absoluteRoot)),
                 walk: WalkOptions(includeHidden: includeHidden, followSymlinks: followSymlinks),
                 decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: acceptMissing)
             let runOptions = "roots=\(directories) batch=\(engine.batchSize) threads=\(engine.threads) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(followSymlinks) include-hidden=\(includeHidden)"

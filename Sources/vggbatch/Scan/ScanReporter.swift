@@ -78,6 +78,9 @@ final class ScanReporter: @unchecked Sendable {
         for (path, reason) in s.unavailableRoots {
             printError("vggbatch: \(path) could not be scanned (\(reason)); nothing under it was marked missing")
         }
+        for path in s.incompleteRoots {
+            printError("vggbatch: \(path) was not walked completely (see the problems above); nothing under it was marked missing")
+        }
         for (path, vanished, known) in s.protectedRoots {
             printError("vggbatch: \(vanished) of \(known) known files under \(path) vanished at once; not marking them missing (an unmounted drive?). If they really are gone, scan again with --accept-missing.")
         }

@@ -38,6 +38,21 @@ struct ScanSession {
         return Array((absolute as NSString).standardizingPath.utf8)
     }
 
+    /// The roots to walk: each resolved once, repeats dropped and roots inside another root
+    /// of the same scan folded into it (its files are walked there), in the given order.
+    static func distinctRoots(_ roots: [[UInt8]]) -> [[UInt8]] {
+        var kept: [[UInt8]] = []
+        for root in roots {
+            let covered = kept.contains { outer in
+                outer == root || (outer == [UInt8(ascii: "/")] || root.starts(with: outer + [UInt8(ascii: "/")]))
+            }
+            if covered { continue }
+            kept.removeAll { $0.starts(with: root + [UInt8(ascii: "/")]) || (root == [UInt8(ascii: "/")] && $0 != root) }
+            kept.append(root)
+        }
+        return kept
+    }
+
     /// Runs the pipeline with Ctrl-C handling and records the run.
     func scan(
         options: ScanOptions, runOptions: String, model: LoadedModel, classifier: BatchClassifier, reporter: ScanReporter
@@ -62,9 +77,10 @@ struct ScanSession {
         do {
             summary = try ScanPipeline(options: options, index: index, classifier: classifier, cancellation: cancellation)
                 .run { reporter.progress($0) }
-        } catch let error as StoreError {
+        } catch {
             try? writer.finishRun(runID, status: "failed", counts: RunCounts())
-            throw CommandFailure(error.reason)
+            if let error = error as? StoreError { throw CommandFailure(error.reason) }
+            throw error
         }
         // Bring the compact search data up to date (new images projected; a basis learned
         // once there are features). A failure here loses nothing: the next scan retries.

@@ -10,6 +10,8 @@ final class StoreScanIndex: ScanIndex {
     private let reader: IndexDatabase
     private let readerLock = NSLock()
     private var claimed = Set<Int64>()
+    /// Roots of this scan that are there to walk: only their files can be known to be gone.
+    private var walkedRoots = Set<Int64>()
     let runID: Int64
     let modelID: Int64
 
@@ -21,7 +23,11 @@ final class StoreScanIndex: ScanIndex {
     }
 
     func rootID(for absolutePath: [UInt8]) throws -> Int64 {
-        try writer.rootID(path: absolutePath)
+        let id = try writer.rootID(path: absolutePath)
+        readerLock.lock()
+        if FileStat.presence(of: absolutePath, followingSymlinks: true) == .directory { walkedRoots.insert(id) }
+        readerLock.unlock()
+        return id
     }
 
     func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile? {
@@ -33,10 +39,13 @@ final class StoreScanIndex: ScanIndex {
     func claimVanishedFile(fingerprint: [UInt8]) throws -> KnownFile? {
         readerLock.lock()
         defer { readerLock.unlock() }
+        // A file counts as moved only from a root this scan walks (a file under another root,
+        // perhaps on an unmounted drive, is not known to be gone) and only if nothing is at
+        // its old path now, whatever its stored status says.
         for candidate in try reader.images(fingerprint: fingerprint, modelID: modelID, excludingRun: runID)
-        where candidate.status != "failed" && candidate.hasResults && !claimed.contains(candidate.id) {
+        where candidate.hasResults && walkedRoots.contains(candidate.rootID) && !claimed.contains(candidate.id) {
             let known = Self.knownFile(candidate)
-            if candidate.status == "missing" || !Self.exists(known.absolutePath) {
+            if FileStat.presence(of: known.absolutePath) == .gone {
                 claimed.insert(candidate.id)
                 return known
             }
@@ -86,14 +95,5 @@ final class StoreScanIndex: ScanIndex {
 
     private static func stored(_ stat: FileStat) -> StoredStat {
         StoredStat(size: stat.size, mtimeNanoseconds: stat.mtimeNanoseconds, inode: stat.inode, device: stat.device)
-    }
-
-    /// Whether anything exists at these path bytes (lstat succeeds).
-    private static func exists(_ path: [UInt8]) -> Bool {
-        let cPath = (path + [0]).map { CChar(bitPattern: $0) }
-        var info = stat()
-        return cPath.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress.map { lstat($0, &info) == 0 } ?? false
-        }
     }
 }
