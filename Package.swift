@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "vggbatch-bench",
             dependencies: [
-                "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine",
+                "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGStore", "VGGSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdSettings),
@@ -116,7 +116,7 @@ let package = Package(
             dependencies: ["VGGPipeline", "VGGImaging", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGSearchTests",
-            dependencies: ["VGGSearch", "VGGEngine", "VGGCommon", "_VGGTestSupport"],
+            dependencies: ["VGGSearch", "VGGEngine", "VGGCommon", "VGGStore", "_VGGTestSupport"],
             swiftSettings: simdSettings),
         .testTarget(
             name: "vggbatchCLITests",

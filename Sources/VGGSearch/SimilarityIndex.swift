@@ -1,108 +1,103 @@
 import VGGEngine
 
-/// Exact cosine nearest neighbours over N unit vectors held as basis coordinates and
-/// residual norms (see `FeatureBasis`), with the full vectors fetched only when needed.
+/// Exact cosine nearest neighbours over N unit vectors known by estimates with error
+/// bounds, with the float vectors fetched only for the few rows that can still make the
+/// results.
 ///
-/// Every row gets an upper bound u = c_q·c_i + ρ_q·ρ_i + slack on its cosine with the query
-/// (N × rank floats read, no full vector). Rows are then verified with their full vectors
-/// in decreasing order of u, in batches, until the next bound falls below both the k-th best
-/// exact score so far and `minimumScore`: no row left behind can enter the results, so
-/// they are exactly those of a brute-force search. Memory per query is O(N).
+/// Row i is stored as an int8 code with scale_i and error_i ≥ ‖v_i − scale_i · code_i‖
+/// (`FeatureCode` in VGGStore), so for a query q its exact cosine lies in e_i ± (‖q‖ ·
+/// error_i + slack), where e_i = scale_i · (q · code_i) is read from one byte a dimension
+/// (`CodeScorer`, or `VectorKernels.codeScores` for codes in memory). With L the k-th best
+/// lower end among the rows allowed, a row whose upper end is below L (or below
+/// `minimumScore`) cannot be among the k best; the others are verified with their float
+/// vectors, best upper end first, until the next upper end falls below the k-th exact score.
+/// The results are exactly those of a brute-force search of the float vectors. Memory per
+/// query is O(N) floats: the codes themselves never need to be held.
 public struct SimilarityIndex {
-    /// Rows verified in the first batch at least (a few more than k costs one cheap fetch and
-    /// usually settles the k-th score at once).
-    public static let firstBatchMinimum = 64
     /// The most full vectors requested in one call (16 MB at D = 4096).
     public static let fetchLimit = 1024
+    /// Absolute slack added to every interval: it covers the float error of the estimate
+    /// (under 1e-5 for unit vectors at D = 4096, see `VectorKernels.codeScoresI8_simd8`) and
+    /// the unit vectors being unit only to float precision, with room to spare.
+    public static let slack: Float = 1e-4
 
     /// Number of rows (N).
-    public var count: Int { residuals.count }
-    /// Coordinates per row (r).
-    public let rank: Int
-    /// N × rank, row-major.
-    public let coordinates: [Float]
-    /// N residual norms.
-    public let residuals: [Float]
+    public var count: Int { estimates.count }
+    /// The query the estimates belong to.
+    public let query: [Float]
+    /// N estimates scale_i · (q · code_i).
+    public let estimates: [Float]
+    /// N error bounds.
+    public let errors: [Float]
     private let fullVectors: (_ rows: [Int]) throws -> [[Float]]
 
-    /// - coordinates: N × rank, row-major; residuals: N (both from `FeatureBasis.project`).
-    /// - fullVectors: the unit full vectors of the given rows, in the order given; called
+    /// - estimates, errors: N each, for this query.
+    /// - fullVectors: the unit float vectors of the given rows, in the order given; called
     ///   a few times per query with batches of rows.
     public init(
-        coordinates: [Float], residuals: [Float], rank: Int,
-        fullVectors: @escaping (_ rows: [Int]) throws -> [[Float]]
+        query: [Float], estimates: [Float], errors: [Float], fullVectors: @escaping (_ rows: [Int]) throws -> [[Float]]
     ) {
-        precondition(rank >= 1, "rank must be positive")
-        precondition(coordinates.count == residuals.count * rank, "coordinates are not \(residuals.count) × \(rank)")
-        self.rank = rank
-        self.coordinates = coordinates
-        self.residuals = residuals
+        precondition(errors.count == estimates.count, "\(estimates.count) estimates but \(errors.count) errors")
+        self.query = query
+        self.estimates = estimates
+        self.errors = errors
         self.fullVectors = fullVectors
     }
 
-    /// The `k` rows with the highest exact cosine to `query`, best first, equal scores by row.
+    /// An index over codes held in memory (N × dimension, row-major), scored for `query`.
+    public init(
+        query: [Float], codes: [Int8], scales: [Float], errors: [Float], pool: ThreadPool,
+        fullVectors: @escaping (_ rows: [Int]) throws -> [[Float]]
+    ) {
+        precondition(codes.count == scales.count * query.count, "codes are not \(scales.count) × \(query.count)")
+        let estimates = VectorKernels.codeScores(query: query, codes: codes, scales: scales, dimension: query.count, pool: pool)
+        self.init(query: query, estimates: estimates, errors: errors, fullVectors: fullVectors)
+    }
+
+    /// The `k` rows with the highest exact cosine to the query, best first, equal scores by row.
     ///
-    /// - query: a unit vector of the basis's dimension.
     /// - minimumScore: rows scoring below it are left out (so fewer than k may come back).
     /// - allowed: rows for which it returns false are never considered.
     /// Throws what `fullVectors` throws, or `SearchError` if it returns the wrong shape.
-    public func nearest(
-        to query: [Float], k: Int, minimumScore: Float = -1, allowed: ((Int) -> Bool)? = nil,
-        basis: FeatureBasis, pool: ThreadPool
-    ) throws -> [(row: Int, score: Float)] {
-        try nearestWithStatistics(
-            to: query, k: k, minimumScore: minimumScore, allowed: allowed, basis: basis, pool: pool
-        ).matches
+    public func nearest(k: Int, minimumScore: Float = -1, allowed: ((Int) -> Bool)? = nil) throws -> [(row: Int, score: Float)] {
+        try nearestWithStatistics(k: k, minimumScore: minimumScore, allowed: allowed).matches
     }
 
     /// `nearest`, with how many full vectors it had to read.
     public func nearestWithStatistics(
-        to query: [Float], k: Int, minimumScore: Float = -1, allowed: ((Int) -> Bool)? = nil,
-        basis: FeatureBasis, pool: ThreadPool
+        k: Int, minimumScore: Float = -1, allowed: ((Int) -> Bool)? = nil
     ) throws -> (matches: [(row: Int, score: Float)], statistics: SearchStatistics) {
-        precondition(basis.rank == rank, "basis rank \(basis.rank) differs from the index's \(rank)")
-        precondition(query.count == basis.dimension, "query has \(query.count) values, basis \(basis.dimension)")
         precondition(!minimumScore.isNaN, "minimum score is NaN")
         var statistics = SearchStatistics()
         statistics.rows = count
         guard k > 0, count > 0 else { return ([], statistics) }
 
-        let projected = basis.project(query, pool: pool)
-        var bounds = VectorKernels.upperBounds(
-            query: projected.coordinates, queryResidual: projected.residuals[0], coordinates: coordinates,
-            residuals: residuals, rank: rank, slack: FeatureBasis.boundSlack, pool: pool)
-        if let allowed {
-            for row in 0..<count where !allowed(row) { bounds[row] = -.infinity }
-        }
-        // Finite, so that the −∞ bounds of rows not allowed never reach it.
+        let queryNorm = Float(VectorKernels.dot(query, query).squareRoot())
+        // Finite, so that rows not allowed (never offered) cannot reach it.
         let floor = Double(max(minimumScore, -Float.greatestFiniteMagnitude))
 
-        // The first batch: the best-bounded rows, found without sorting all N.
-        let firstBatch = max(4 * k, Self.firstBatchMinimum)
-        var leading = RankedHeap(capacity: firstBatch)
-        for row in 0..<count where Double(bounds[row]) >= floor {
-            leading.offer(RankedRow(score: Double(bounds[row]), row: row))
+        // L: the k-th best lower end. k rows are sure to score at least L.
+        var lowest = RankedHeap(capacity: k)
+        var upper = [Float](repeating: -.infinity, count: count)
+        for row in 0..<count where allowed?(row) ?? true {
+            let halfWidth = queryNorm * errors[row] + Self.slack
+            upper[row] = estimates[row] + halfWidth
+            lowest.offer(RankedRow(score: Double(estimates[row] - halfWidth), row: row))
         }
-        var queue = leading.sortedBestFirst()
-        // Every row outside `leading` ranks after its last place, so comes after it in order.
-        let lastLeading = leading.isFull ? queue.last : nil
-        var extended = lastLeading == nil
+        let cut = lowest.isFull ? max(floor, lowest.worst?.score ?? floor) : floor
+
+        // Candidates: rows whose upper end reaches the cut, best upper end first.
+        var queue = [RankedRow]()
+        for row in 0..<count where Double(upper[row]) >= cut { queue.append(RankedRow(score: Double(upper[row]), row: row)) }
+        queue.sort { $0.precedes($1) }
 
         var best = RankedHeap(capacity: k)
         var position = 0
-        var batchSize = min(firstBatch, Self.fetchLimit)
-        while true {
+        while position < queue.count {
             let bar = best.isFull ? max(floor, best.worst?.score ?? floor) : floor
-            if position == queue.count {
-                guard !extended, let lastLeading else { break }
-                extended = true
-                queue = Self.remainingRows(bounds: bounds, after: lastLeading, atLeast: bar)
-                position = 0
-                continue
-            }
-            // The queue is in decreasing bound order and the rest rank lower still.
+            // The queue is in decreasing upper-end order: once one is below the bar, all are.
             var end = position
-            while end < queue.count && end - position < batchSize && queue[end].score >= bar { end += 1 }
+            while end < queue.count && end - position < Self.fetchLimit && queue[end].score >= bar { end += 1 }
             if end == position { break }
             let rows = queue[position..<end].map(\.row)
             let vectors = try fetch(rows, statistics: &statistics)
@@ -114,22 +109,10 @@ public struct SimilarityIndex {
                 if score >= floor { best.offer(RankedRow(score: score, row: row)) }
             }
             position = end
-            batchSize = min(2 * batchSize, Self.fetchLimit)
         }
-        statistics.candidates = statistics.fetchedRows
+        statistics.candidates = queue.count
         let matches = best.sortedBestFirst().map { (row: $0.row, score: Float($0.score)) }
         return (matches, statistics)
-    }
-
-    /// Rows ranked after `last` whose bound reaches `bar`, in decreasing bound order.
-    private static func remainingRows(bounds: [Float], after last: RankedRow, atLeast bar: Double) -> [RankedRow] {
-        var rows = [RankedRow]()
-        for row in bounds.indices {
-            let candidate = RankedRow(score: Double(bounds[row]), row: row)
-            if candidate.score >= bar && last.precedes(candidate) { rows.append(candidate) }
-        }
-        rows.sort { $0.precedes($1) }
-        return rows
     }
 
     private func fetch(_ rows: [Int], statistics: inout SearchStatistics) throws -> [[Float]] {
@@ -140,5 +123,34 @@ public struct SimilarityIndex {
             throw SearchError.fetchCountMismatch(requested: rows.count, received: vectors.count)
         }
         return vectors
+    }
+}
+
+/// Scores int8 codes against one query as they stream past (from a database cursor, say),
+/// so a search never holds the codes: e = scale · (q · code), as `SimilarityIndex` wants.
+public struct CodeScorer {
+    public let query: [Float]
+
+    public init(query: [Float]) {
+        self.query = query
+    }
+
+    /// The estimate for one code of `query.count` signed bytes.
+    public func score(code: UnsafeRawBufferPointer, scale: Float) -> Float {
+        precondition(code.count == query.count, "code has \(code.count) bytes, the query \(query.count) values")
+        var result: Float = 0
+        var scaleValue = scale
+        query.withUnsafeBufferPointer { q in
+            // Safe: the query holds count floats and the code count bytes; one row is scored.
+            guard let qb = q.baseAddress, let cb = code.baseAddress else { return }
+            withUnsafeMutablePointer(to: &result) { out in
+                withUnsafePointer(to: &scaleValue) { s in
+                    VectorKernels.codeScoresI8_simd8(
+                        query: qb, codes: cb.assumingMemoryBound(to: Int8.self), scales: s, dimension: query.count,
+                        rows: 0..<1, scores: out)
+                }
+            }
+        }
+        return result
     }
 }

@@ -170,6 +170,7 @@ extension IndexDatabase {
         try runCached(
             "INSERT INTO feature (image_id, model_id, dim, vector) VALUES (?, ?, ?, ?)",
             [.integer(id), .integer(modelID), .integer(Int64(features.count)), .blob(FeatureCodec.encode(features))])
+        try storeCode(FeatureCode(vector: features), imageID: id, modelID: modelID)
         return id
     }
 
@@ -229,7 +230,7 @@ extension IndexDatabase {
     }
 
     /// Tables holding per-image, per-model results, removed together when content changes.
-    static let resultTables = ["prediction", "feature", "feature_projection"]
+    static let resultTables = ["prediction", "feature", "feature_code", "feature_projection"]
 
     // MARK: Missing files
 

@@ -13,15 +13,37 @@ public struct StoredBasis: Sendable {
     }
 }
 
-/// What `similar` and `duplicates` load for one model, rows sorted by path.
-public struct SearchData: Sendable {
-    public var imageIDs: [Int64]
-    public var paths: [[UInt8]]
-    public var fingerprints: [[UInt8]?]
-    /// rows × rank, contiguous.
+/// The images a search covers for one model: every ok image with a feature vector, sorted
+/// by path (the order that breaks equal scores). Row r of every search array is image r.
+public struct SearchRows: Sendable {
+    public var imageIDs: [Int64] = []
+    public var paths: [[UInt8]] = []
+    public var fingerprints: [[UInt8]?] = []
+    /// The row of each image id.
+    public var rowOf: [Int64: Int] = [:]
+
+    public var count: Int { imageIDs.count }
+}
+
+/// Per-row estimates of a query's cosines and their error bounds (see `FeatureCode`).
+public struct SearchEstimates: Sendable {
+    /// scale · (q · code) for each row of `SearchRows`.
+    public var estimates: [Float]
+    public var errors: [Float]
+    /// Rows whose code was made from the float32 vector because none was stored (an index
+    /// from before codes, or a damaged row).
+    public var computed = 0
+}
+
+/// The basis coordinates of `SearchRows` (see `FeatureBasis` in VGGSearch).
+public struct SearchProjections: Sendable {
+    public var rank: Int
+    /// rows × rank, row-major; zero for rows in `missing`.
     public var coordinates: [Float]
     public var residuals: [Float]
-    public var rank: Int
+    /// Rows without a stored projection (a scan interrupted while rebuilding them): the
+    /// caller projects their float32 vectors.
+    public var missing: [Int]
 }
 
 extension IndexDatabase {
@@ -87,25 +109,133 @@ extension IndexDatabase {
             [.integer(imageID), .integer(modelID), .blob(FeatureCodec.encode(coordinates)), .real(Double(residual))])
     }
 
-    /// Search data for every image with status ok and a projection for the model, by path.
-    public func searchData(modelID: Int64, rank: Int) throws(StoreError) -> SearchData {
+    /// Every ok image with a feature vector for the model, sorted by path.
+    public func searchRows(modelID: Int64) throws(StoreError) -> SearchRows {
         let statement = try connection.prepare(
             """
-            SELECT image.id, CAST(root.path || X'2F' || image.relative_path AS BLOB), image.fingerprint, p.coordinates, p.residual
-            FROM feature_projection p JOIN image ON image.id = p.image_id JOIN root ON root.id = image.root_id
-            WHERE p.model_id = ? AND image.status = 'ok' ORDER BY 2
+            SELECT image.id, root.path, image.relative_path, image.fingerprint FROM feature
+            JOIN image ON image.id = feature.image_id JOIN root ON root.id = image.root_id
+            WHERE feature.model_id = ? AND image.status = 'ok'
             """)
         try statement.bind(1, .integer(modelID))
-        var data = SearchData(imageIDs: [], paths: [], fingerprints: [], coordinates: [], residuals: [], rank: rank)
+        var ids = [Int64]()
+        var paths = [[UInt8]]()
+        var fingerprints = [[UInt8]?]()
         while try statement.step() {
-            guard let bytes = statement.blob(3), bytes.count == 4 * rank, let coordinates = FeatureCodec.decode(bytes) else { continue }
-            data.imageIDs.append(statement.int64(0))
-            data.paths.append(statement.blob(1) ?? [])
-            data.fingerprints.append(statement.blob(2))
-            data.coordinates.append(contentsOf: coordinates)
-            data.residuals.append(Float(statement.double(4)))
+            ids.append(statement.int64(0))
+            paths.append((statement.blob(1) ?? []) + [UInt8(ascii: "/")] + (statement.blob(2) ?? []))
+            fingerprints.append(statement.blob(3))
         }
-        return data
+        // Sorted here rather than by SQL, which would sort the whole joined rows.
+        let order = paths.indices.sorted { paths[$0].lexicographicallyPrecedes(paths[$1]) }
+        var rows = SearchRows()
+        rows.imageIDs = order.map { ids[$0] }
+        rows.paths = order.map { paths[$0] }
+        rows.fingerprints = order.map { fingerprints[$0] }
+        rows.rowOf.reserveCapacity(order.count)
+        for (row, id) in rows.imageIDs.enumerated() { rows.rowOf[id] = row }
+        return rows
+    }
+
+    /// Every row's code passed to `score` (code bytes, scale) in one pass over the stored
+    /// codes, with no copy; a row without a valid stored code gets one made from its float32
+    /// vector, so no image is ever left out of a search. The codes are never held: memory
+    /// is two floats a row.
+    public func searchEstimates(
+        modelID: Int64, rows: SearchRows, dimension: Int, score: (_ code: UnsafeRawBufferPointer, _ scale: Float) -> Float
+    ) throws(StoreError) -> SearchEstimates {
+        var result = SearchEstimates(
+            estimates: [Float](repeating: 0, count: rows.count), errors: [Float](repeating: 0, count: rows.count))
+        var filled = [Bool](repeating: false, count: rows.count)
+        let statement = try connection.prepare("SELECT image_id, scale, error, code FROM feature_code WHERE model_id = ?")
+        try statement.bind(1, .integer(modelID))
+        while try statement.step() {
+            guard let row = rows.rowOf[statement.int64(0)] else { continue }
+            let scale = Float(statement.double(1))
+            let error = Float(statement.double(2))
+            guard scale.isFinite, error.isFinite, scale >= 0, error >= 0 else { continue }
+            let estimate = statement.withBlob(3) { bytes -> Float? in bytes.count == dimension ? score(bytes, scale) : nil }
+            if let estimate {
+                result.estimates[row] = estimate
+                result.errors[row] = error
+                filled[row] = true
+            }
+        }
+        let missing = filled.indices.filter { !filled[$0] }
+        for start in stride(from: 0, to: missing.count, by: 512) {
+            let chunk = Array(missing[start..<min(start + 512, missing.count)])
+            let vectors = try features(imageIDs: chunk.map { rows.imageIDs[$0] }, modelID: modelID)
+            for (row, vector) in zip(chunk, vectors) {
+                guard let vector, vector.count == dimension else {
+                    throw StoreError.corrupt(path: path, reason: "the feature vector of image \(rows.imageIDs[row]) does not have \(dimension) values")
+                }
+                let code = FeatureCode(vector: vector)
+                result.estimates[row] = code.code.withUnsafeBytes { score($0, code.scale) }
+                result.errors[row] = code.error
+            }
+        }
+        result.computed = missing.count
+        return result
+    }
+
+    /// The basis coordinates of `rows`, read in one pass; rows without one are listed.
+    public func searchProjections(modelID: Int64, rows: SearchRows, rank: Int) throws(StoreError) -> SearchProjections {
+        var result = SearchProjections(
+            rank: rank, coordinates: [Float](repeating: 0, count: rows.count * rank),
+            residuals: [Float](repeating: 0, count: rows.count), missing: [])
+        var filled = [Bool](repeating: false, count: rows.count)
+        let statement = try connection.prepare("SELECT image_id, residual, coordinates FROM feature_projection WHERE model_id = ?")
+        try statement.bind(1, .integer(modelID))
+        var failure: StoreError?
+        result.coordinates.withUnsafeMutableBytes { coordinates in
+            do throws(StoreError) {
+                while try statement.step() {
+                    guard let row = rows.rowOf[statement.int64(0)] else { continue }
+                    let residual = Float(statement.double(1))
+                    let copied = statement.withBlob(2) { bytes -> Bool in
+                        guard let source = bytes.baseAddress, let base = coordinates.baseAddress, bytes.count == 4 * rank,
+                            residual.isFinite, residual >= 0
+                        else { return false }
+                        // Safe: the row's slot holds 4 × rank bytes, as does the blob (little-endian floats).
+                        (base + row * 4 * rank).copyMemory(from: source, byteCount: 4 * rank)
+                        return true
+                    }
+                    if copied {
+                        result.residuals[row] = residual
+                        filled[row] = true
+                    }
+                }
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        #if _endian(big)
+        for i in result.coordinates.indices { result.coordinates[i] = Float(bitPattern: UInt32(littleEndian: result.coordinates[i].bitPattern)) }
+        #endif
+        result.missing = filled.indices.filter { !filled[$0] }
+        return result
+    }
+
+    /// Stores the int8 code of an image's feature vector (replacing any).
+    public func storeCode(_ code: FeatureCode, imageID: Int64, modelID: Int64) throws(StoreError) {
+        try runCached(
+            "INSERT OR REPLACE INTO feature_code (image_id, model_id, scale, error, code) VALUES (?, ?, ?, ?, ?)",
+            [.integer(imageID), .integer(modelID), .real(Double(code.scale)), .real(Double(code.error)), .blob(code.bytes)])
+    }
+
+    /// Up to `limit` images that have features but no code yet (indexes from before codes).
+    public func featuresWithoutCode(modelID: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])] {
+        try connection.query(
+            """
+            SELECT feature.image_id, feature.vector FROM feature
+            LEFT JOIN feature_code c ON c.image_id = feature.image_id AND c.model_id = feature.model_id
+            WHERE feature.model_id = ? AND c.image_id IS NULL ORDER BY feature.image_id LIMIT ?
+            """, [.integer(modelID), .integer(Int64(limit))]
+        ).compactMap { row in
+            guard case .integer(let id) = row[0], case .blob(let bytes) = row[1], let vector = FeatureCodec.decode(bytes) else { return nil }
+            return (id, vector)
+        }
     }
 
     /// Full feature vectors of these images for the model, in the order asked (nil where absent).

@@ -157,6 +157,17 @@ public final class SQLiteStatement {
         return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
+    /// Column `column` (from 0) as bytes lent to `body` without a copy (empty for NULL);
+    /// they must not be kept past `body`.
+    public func withBlob<R>(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let statement = liveHandle
+        guard let bytes = sqlite3_column_blob(statement, column) else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        // Safe: SQLite keeps `count` bytes at `bytes` until the next step, reset or finalize,
+        // none of which can happen while `body` runs.
+        return body(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
     /// Column `column` (from 0) with the type SQLite stored it as.
     public func value(_ column: Int32) -> SQLiteValue {
         switch sqlite3_column_type(liveHandle, column) {

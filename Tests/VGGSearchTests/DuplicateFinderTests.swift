@@ -31,7 +31,7 @@ struct DuplicateFinderTests {
     func pairsEqualBruteForceOnStructuredData(threshold: Float) throws {
         let pool = ThreadPool(threadCount: 2)
         let vectors = Self.plantedVectors(count: 620, dimension: 64, seed: 40)
-        let fixture = SearchFixture(vectors, rank: 10, pool: pool)
+        let fixture = ProjectedFixture(vectors, rank: 10, pool: pool)
         var fractions = [Double]()
         let (found, statistics) = try DuplicateFinder.pairsWithStatistics(
             coordinates: fixture.coordinates, residuals: fixture.residuals, rank: 10, threshold: threshold,
@@ -54,7 +54,7 @@ struct DuplicateFinderTests {
         let pool = ThreadPool(threadCount: 2)
         var vectors = SearchTestData.isotropic(count: 300, dimension: 48, seed: 41)
         vectors[200] = vectors[3]
-        let fixture = SearchFixture(vectors, rank: 6, pool: pool)
+        let fixture = ProjectedFixture(vectors, rank: 6, pool: pool)
         let found = try DuplicateFinder.pairs(
             coordinates: fixture.coordinates, residuals: fixture.residuals, rank: 6, threshold: threshold,
             fullVectors: fixture.fetch, pool: pool)
@@ -81,7 +81,7 @@ struct DuplicateFinderTests {
         let vectors = Self.plantedVectors(count: 500, dimension: 56, seed: 43)
         let runs = try [1, 2, 3].map { threads -> [[Int]] in
             let pool = ThreadPool(threadCount: threads)
-            let fixture = SearchFixture(vectors, rank: 8, pool: pool)
+            let fixture = ProjectedFixture(vectors, rank: 8, pool: pool)
             let (found, statistics) = try DuplicateFinder.pairsWithStatistics(
                 coordinates: fixture.coordinates, residuals: fixture.residuals, rank: 8, threshold: 0.9,
                 fullVectors: fixture.fetch, pool: pool)
@@ -95,7 +95,7 @@ struct DuplicateFinderTests {
         let none = try DuplicateFinder.pairs(coordinates: [], residuals: [], rank: 3, threshold: 0.5, fullVectors: { _ in [] }, pool: pool)
         #expect(none.isEmpty)
         let vectors = SearchTestData.structured(count: 2, dimension: 8, seed: 44)
-        let fixture = SearchFixture([vectors[0], vectors[0]], rank: 2, pool: pool)
+        let fixture = ProjectedFixture([vectors[0], vectors[0]], rank: 2, pool: pool)
         let found = try DuplicateFinder.pairs(
             coordinates: fixture.coordinates, residuals: fixture.residuals, rank: 2, threshold: 0.99,
             fullVectors: fixture.fetch, pool: pool)
@@ -131,9 +131,6 @@ struct LargeRankTests {
             let tail = v.suffix(dimension - rank).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
             #expect(Double(residuals[row]) >= tail && Double(residuals[row]) < tail + 1e-5)
         }
-        let index = SimilarityIndex(coordinates: coordinates, residuals: residuals, rank: rank) { $0.map { vectors[$0] } }
-        let found = try index.nearest(to: vectors[4], k: 6, basis: basis, pool: pool)
-        #expect(found.map(\.row) == SearchTestData.bruteForceNearest(vectors, query: vectors[4], k: 6).map(\.row))
         let pairs = try DuplicateFinder.pairs(
             coordinates: coordinates, residuals: residuals, rank: rank, threshold: 0.8,
             fullVectors: { $0.map { vectors[$0] } }, pool: pool)

@@ -43,7 +43,7 @@ struct FeatureBasisTests {
     @Test func learnedBasisCapturesStructuredData() {
         let pool = ThreadPool(threadCount: 2)
         let vectors = SearchTestData.structured(count: 400, dimension: 96, latent: 4, noise: 0.05, seed: 11)
-        let fixture = SearchFixture(vectors, rank: 16, pool: pool)
+        let fixture = ProjectedFixture(vectors, rank: 16, pool: pool)
         let mean = fixture.residuals.reduce(0, +) / Float(fixture.residuals.count)
         // A random 16-dimensional basis would leave residuals near sqrt(80/96) ≈ 0.91.
         #expect(mean < 0.3, "mean residual \(mean)")
@@ -54,7 +54,7 @@ struct FeatureBasisTests {
         let pool = ThreadPool(threadCount: 2)
         var vectors = SearchTestData.structured(count: 150, dimension: dimension, seed: 5)
         vectors += SearchTestData.isotropic(count: 50, dimension: dimension, seed: 6)
-        let fixture = SearchFixture(Array(vectors.prefix(150)), rank: rank, pool: pool)
+        let fixture = ProjectedFixture(Array(vectors.prefix(150)), rank: rank, pool: pool)
         let (coordinates, residuals) = fixture.basis.project(vectors.flatMap { $0 }, pool: pool)
         let q = fixture.basis.rows
         for (row, v) in vectors.enumerated() {
@@ -82,7 +82,7 @@ struct FeatureBasisTests {
             let vectors = structured
                 ? SearchTestData.structured(count: 120, dimension: 80, seed: seed)
                 : SearchTestData.isotropic(count: 120, dimension: 80, seed: seed)
-            let fixture = SearchFixture(vectors, rank: 10, pool: pool)
+            let fixture = ProjectedFixture(vectors, rank: 10, pool: pool)
             let r = fixture.basis.rank
             for a in vectors.indices {
                 for b in vectors.indices {
@@ -100,7 +100,7 @@ struct FeatureBasisTests {
         let vectors = SearchTestData.structured(count: 300, dimension: 100, seed: 31)
         let results = [1, 2, 3].map { threads -> ([Float], [Float], [Float]) in
             let pool = ThreadPool(threadCount: threads)
-            let fixture = SearchFixture(vectors, rank: 12, pool: pool)
+            let fixture = ProjectedFixture(vectors, rank: 12, pool: pool)
             return (fixture.basis.rows, fixture.coordinates, fixture.residuals)
         }
         for other in results.dropFirst() {

@@ -1,5 +1,6 @@
 import VGGCommon
 import VGGEngine
+import VGGStore
 @testable import VGGSearch
 
 /// Synthetic unit vectors and the Double brute-force oracle the search is checked against.
@@ -74,8 +75,36 @@ enum SearchTestData {
     }
 }
 
-/// A learned basis and the projections of a set of vectors, with a search index over them.
+/// A set of vectors with their stored forms: int8 codes (for `SimilarityIndex`) and a
+/// learned basis with projections (for `DuplicateFinder`).
 struct SearchFixture {
+    let vectors: [[Float]]
+    let dimension: Int
+    let codes: [Int8]
+    let scales: [Float]
+    let errors: [Float]
+
+    init(_ vectors: [[Float]]) {
+        self.vectors = vectors
+        dimension = vectors.first?.count ?? 1
+        let encoded = vectors.map { FeatureCode(vector: $0) }
+        codes = encoded.flatMap(\.code)
+        scales = encoded.map(\.scale)
+        errors = encoded.map(\.error)
+    }
+
+    /// An index for `query` whose fetches are counted in `log`, if given.
+    func index(query: [Float], log: FetchLog? = nil, pool: ThreadPool) -> SimilarityIndex {
+        let vectors = vectors
+        return SimilarityIndex(query: query, codes: codes, scales: scales, errors: errors, pool: pool) { rows in
+            log?.calls.append(rows)
+            return rows.map { vectors[$0] }
+        }
+    }
+}
+
+/// A learned basis and the projections of a set of vectors (what `DuplicateFinder` works on).
+struct ProjectedFixture {
     let vectors: [[Float]]
     let basis: FeatureBasis
     let coordinates: [Float]
@@ -85,15 +114,6 @@ struct SearchFixture {
         self.vectors = vectors
         basis = FeatureBasis.learn(samples: vectors, rank: rank, seed: seed, pool: pool)
         (coordinates, residuals) = basis.project(vectors.flatMap { $0 }, pool: pool)
-    }
-
-    /// An index whose fetches are counted in `log`, if given.
-    func index(log: FetchLog? = nil) -> SimilarityIndex {
-        let vectors = vectors
-        return SimilarityIndex(coordinates: coordinates, residuals: residuals, rank: basis.rank) { rows in
-            log?.calls.append(rows)
-            return rows.map { vectors[$0] }
-        }
     }
 
     func fetch(_ rows: [Int]) -> [[Float]] { rows.map { vectors[$0] } }

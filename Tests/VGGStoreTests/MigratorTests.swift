@@ -16,7 +16,7 @@ struct MigratorTests {
     ]
 
     /// Tables after every migration.
-    static let allTables = indexTables.union(["feature_basis", "feature_projection"])
+    static let allTables = indexTables.union(["feature_basis", "feature_projection", "feature_code"])
 
     /// The real first migration followed by a test-only second one.
     static let twoSteps = [
@@ -166,7 +166,7 @@ struct MigratorTests {
             try Migrator.migrate(connection, path: path)
         }
         // Also against a shorter list of known migrations: everything beyond it is unknown.
-        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["0002_add_feature_projection", "9999_future"])) {
+        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["0002_add_feature_projection", "0003_add_feature_code", "9999_future"])) {
             try Migrator.migrate(connection, path: path, migrations: Self.twoSteps)
         }
         connection.close()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VGGImaging
+import VGGStore
 import _VGGTestSupport
 
 /// `vggbatch similar` and `duplicates` end to end on the samples, a tiny model and real SQLite.
@@ -87,6 +88,31 @@ struct SearchCLITests {
         #expect(nearFiles.contains(["chelsea-q70.jpg", "skimage-chelsea.png"]))
         let exactOnly = try json(try vggbatch(["duplicates", "--json", "--exact-only"]))
         #expect((exactOnly["near"] as? [Any])?.isEmpty == true)
+    }
+
+    /// An index whose compact search data is partly gone (made before codes were kept, or a
+    /// scan stopped while rebuilding projections) answers exactly as before, from the float
+    /// vectors, and the next scan writes the missing rows back.
+    @Test func searchDataMissingRowsAreMadeFromTheFloatVectors() throws {
+        let query = photos + "/skimage-chelsea.png"
+        let similarBefore = try vggbatch(["similar", "--json", query]).standardOutput
+        let duplicatesBefore = try vggbatch(["duplicates", "--json", "--threshold", "0.99"]).standardOutput
+        do {
+            let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)
+            try database.connection.run("DELETE FROM feature_code WHERE image_id % 2 = 0", [])
+            try database.connection.run("DELETE FROM feature_projection WHERE image_id % 3 = 0", [])
+            try database.connection.run("UPDATE feature_code SET code = X'00' WHERE image_id = 1", [])
+        }
+        let similar = try vggbatch(["similar", "--json", "--verbose", query])
+        #expect(similar.standardOutput == similarBefore)
+        #expect(similar.standardError.contains("(6 made from float vectors)"), "\(similar.standardError)")
+        #expect(try vggbatch(["duplicates", "--json", "--threshold", "0.99"]).standardOutput == duplicatesBefore)
+
+        let rescan = try vggbatch(["scan", photos])
+        #expect(rescan.status == 0, "\(rescan.standardError)")
+        let again = try vggbatch(["similar", "--json", "--verbose", query])
+        #expect(again.standardOutput == similarBefore)
+        #expect(again.standardError.contains("(1 made from float vectors)"), "\(again.standardError)")
     }
 
     @Test func emptyIndexIsAClearError() throws {

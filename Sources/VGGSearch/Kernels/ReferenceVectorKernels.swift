@@ -18,15 +18,15 @@ enum ReferenceVectorKernels {
         return sum.squareRoot()
     }
 
-    /// u[i] = c·cᵢ + ρ·ρᵢ + slack, with the dot in Double (so it is the more exact of the two).
-    static func upperBounds(
-        query: UnsafePointer<Float>, queryResidual: Float, coordinates: UnsafePointer<Float>,
-        residuals: UnsafePointer<Float>, rank: Int, slack: Float, rows: Range<Int>,
-        bounds: UnsafeMutablePointer<Float>
+    /// e[row] = scale[row] · (q · code[row]) with the dot in Double, in index order.
+    static func codeScores(
+        query: UnsafePointer<Float>, codes: UnsafePointer<Int8>, scales: UnsafePointer<Float>, dimension: Int,
+        rows: Range<Int>, scores: UnsafeMutablePointer<Float>
     ) {
         for row in rows {
-            let dot = dotF32AccumulateF64(query, coordinates + row * rank, count: rank)
-            bounds[row] = Float(dot + Double(queryResidual) * Double(residuals[row]) + Double(slack))
+            var dot = 0.0
+            for k in 0..<dimension { dot += Double(query[k]) * Double(codes[row * dimension + k]) }
+            scores[row] = Float(Double(scales[row]) * dot)
         }
     }
 }

@@ -1,34 +1,30 @@
 import VGGEngine
 
 extension VectorKernels {
-    /// Upper bounds on the cosine between a projected query and each of N rows (see
-    /// `upperBoundsF32_simd8`), with the rows split between threads.
-    static func upperBounds(
-        query: [Float], queryResidual: Float, coordinates: [Float], residuals: [Float], rank: Int,
-        slack: Float, pool: ThreadPool
-    ) -> [Float] {
-        let count = residuals.count
-        precondition(query.count == rank && coordinates.count == count * rank, "bound shapes")
-        var bounds = [Float](repeating: 0, count: count)
+    /// Estimated scores of a query against every row of an int8 code matrix (see
+    /// `codeScoresI8_simd8`), with the rows split between threads.
+    static func codeScores(query: [Float], codes: [Int8], scales: [Float], dimension: Int, pool: ThreadPool) -> [Float] {
+        let count = scales.count
+        precondition(query.count == dimension && codes.count == count * dimension, "code shapes")
+        var scores = [Float](repeating: 0, count: count)
         query.withUnsafeBufferPointer { q in
-            coordinates.withUnsafeBufferPointer { c in
-                residuals.withUnsafeBufferPointer { r in
-                    bounds.withUnsafeMutableBufferPointer { u in
-                        // Safe: the buffers hold rank, count × rank, count and count floats, and
-                        // each thread writes only its own slice of `bounds`.
-                        guard let qb = q.baseAddress, let cb = c.baseAddress, let rb = r.baseAddress,
-                            let ub = u.baseAddress
+            codes.withUnsafeBufferPointer { c in
+                scales.withUnsafeBufferPointer { s in
+                    scores.withUnsafeMutableBufferPointer { e in
+                        // Safe: the buffers hold dimension, count × dimension, count and count
+                        // elements, and each thread writes only its own slice of `scores`.
+                        guard let qb = q.baseAddress, let cb = c.baseAddress, let sb = s.baseAddress, let eb = e.baseAddress
                         else { return }
                         pool.run { thread, threads in
-                            upperBoundsF32_simd8(
-                                query: qb, queryResidual: queryResidual, coordinates: cb, residuals: rb, rank: rank,
-                                slack: slack, rows: ThreadPool.slice(count, thread: thread, of: threads), bounds: ub)
+                            codeScoresI8_simd8(
+                                query: qb, codes: cb, scales: sb, dimension: dimension,
+                                rows: ThreadPool.slice(count, thread: thread, of: threads), scores: eb)
                         }
                     }
                 }
             }
         }
-        return bounds
+        return scores
     }
 
     /// Exact dot product of two equally long float vectors, summed in Double.

@@ -69,38 +69,43 @@ enum VectorKernels {
         return sum.squareRoot()
     }
 
-    /// Upper bounds u[i] = c·cᵢ + ρ·ρᵢ + slack on the cosine between a query and rows `rows`.
+    /// Estimated scores e[row] = scale[row] · (q · code[row]) of rows `rows` of an int8 code
+    /// matrix (rows × dimension, row-major), with the dot in Float.
     ///
-    /// - query: the query's `rank` coordinates; queryResidual: its residual norm ρ.
-    /// - coordinates: N × rank, row-major; residuals: N. bounds: N, only `rows` written.
-    /// The dot is in Float: its error (≤ rank · 6e-8 for unit vectors) is what `slack` covers.
-    static func upperBoundsF32_simd8(
-        query: UnsafePointer<Float>, queryResidual: Float, coordinates: UnsafePointer<Float>,
-        residuals: UnsafePointer<Float>, rank: Int, slack: Float, rows: Range<Int>,
-        bounds: UnsafeMutablePointer<Float>
+    /// Each of 32 lanes sums at most dimension / 32 + 1 products, so the float error of the
+    /// dot is below (dimension / 32 + 40) · 6e-8 · ‖q‖ · ‖scale · code‖: under 1e-5 for unit
+    /// vectors at dimension 4096, which the search's slack covers ten times over.
+    static func codeScoresI8_simd8(
+        query: UnsafePointer<Float>, codes: UnsafePointer<Int8>, scales: UnsafePointer<Float>, dimension: Int,
+        rows: Range<Int>, scores: UnsafeMutablePointer<Float>
     ) {
         let pq = UnsafeRawPointer(query)
         for row in rows {
-            let pc = UnsafeRawPointer(coordinates + row * rank)
-            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+            let pc = UnsafeRawPointer(codes + row * dimension)
+            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
             var k = 0
-            while k + 16 <= rank {
-                // Safe: k + 16 <= rank floats are readable in the query and in this row.
-                s0 = s0.addingProduct(
-                    pq.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self),
-                    pc.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self))
-                s1 = s1.addingProduct(
-                    pq.loadUnaligned(fromByteOffset: k * 4 + 32, as: SIMD8<Float>.self),
-                    pc.loadUnaligned(fromByteOffset: k * 4 + 32, as: SIMD8<Float>.self))
-                k += 16
+            while k + 32 <= dimension {
+                // Safe: k + 32 <= dimension floats of the query and bytes of this row are readable.
+                s0 = s0.addingProduct(pq.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self), widen(pc, k))
+                s1 = s1.addingProduct(pq.loadUnaligned(fromByteOffset: k * 4 + 32, as: SIMD8<Float>.self), widen(pc, k + 8))
+                s2 = s2.addingProduct(pq.loadUnaligned(fromByteOffset: k * 4 + 64, as: SIMD8<Float>.self), widen(pc, k + 16))
+                s3 = s3.addingProduct(pq.loadUnaligned(fromByteOffset: k * 4 + 96, as: SIMD8<Float>.self), widen(pc, k + 24))
+                k += 32
             }
-            var dot = (s0 + s1).sum()
-            while k < rank {
-                dot += query[k] * coordinates[row * rank + k]
+            var dot = ((s0 + s1) + (s2 + s3)).sum()
+            while k < dimension {
+                dot += query[k] * Float(codes[row * dimension + k])
                 k += 1
             }
-            bounds[row] = dot + queryResidual * residuals[row] + slack
+            scores[row] = scales[row] * dot
         }
+    }
+
+    /// Eight signed bytes at `offset` as floats (exact).
+    @inline(__always)
+    static func widen(_ bytes: UnsafeRawPointer, _ offset: Int) -> SIMD8<Float> {
+        let packed = bytes.loadUnaligned(fromByteOffset: offset, as: SIMD8<Int8>.self)
+        return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: packed))
     }
 
     /// Float lanes widened to Double, which is exact.

@@ -42,21 +42,22 @@ extension VGGBatch {
 
         func run() throws {
             let context = try SearchContext.load(database: database, modelID: model, threads: threads)
-            let data = context.data
+            let rows = context.rows
             // Exact tier: same fingerprint.
             var byFingerprint = [[UInt8]: [Int]]()
-            for (row, fingerprint) in data.fingerprints.enumerated() {
+            for (row, fingerprint) in rows.fingerprints.enumerated() {
                 if let fingerprint { byFingerprint[fingerprint, default: []].append(row) }
             }
             let exact = byFingerprint.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
 
             var near: [(rows: [Int], pairs: [(a: Int, b: Int, score: Float)])] = []
             if !exactOnly {
+                let projections = try context.projections()
                 let pairs = try DuplicateFinder.pairs(
-                    coordinates: data.coordinates, residuals: data.residuals, rank: data.rank, threshold: threshold,
-                    fullVectors: { try context.fullVectors($0) }, pool: context.pool)
-                let sameContent = { (a: Int, b: Int) in data.fingerprints[a] != nil && data.fingerprints[a] == data.fingerprints[b] }
-                let groups = DuplicateFinder.groups(pairs: pairs, count: data.imageIDs.count)
+                    coordinates: projections.coordinates, residuals: projections.residuals, rank: projections.rank,
+                    threshold: threshold, fullVectors: { try context.fullVectors($0) }, pool: context.pool)
+                let sameContent = { (a: Int, b: Int) in rows.fingerprints[a] != nil && rows.fingerprints[a] == rows.fingerprints[b] }
+                let groups = DuplicateFinder.groups(pairs: pairs, count: rows.count)
                 for group in groups {
                     let members = Set(group)
                     let groupPairs = pairs.filter { members.contains($0.a) }

@@ -73,11 +73,11 @@ extension VGGBatch {
             let context = try SearchContext.load(database: database, modelID: model, threads: threads)
             let (query, selfRows) = try queryVector(context)
 
-            var allowed = [Bool](repeating: true, count: context.data.imageIDs.count)
+            var allowed = [Bool](repeating: true, count: context.rows.count)
             if !includeSelf { for row in selfRows { allowed[row] = false } }
             if let under {
                 let prefix = ScanSession.absoluteRoot(under) + [UInt8(ascii: "/")]
-                for row in allowed.indices where !context.data.paths[row].starts(with: prefix) { allowed[row] = false }
+                for row in allowed.indices where !context.rows.paths[row].starts(with: prefix) { allowed[row] = false }
             }
             var topClasses = [Int64: [Int]]()
             if let allowedClasses {
@@ -87,36 +87,38 @@ extension VGGBatch {
                     throw CommandFailure(error.reason)
                 }
                 for row in allowed.indices where allowed[row] {
-                    allowed[row] = !(topClasses[context.data.imageIDs[row]] ?? []).allSatisfy { !allowedClasses.contains($0) }
+                    allowed[row] = !(topClasses[context.rows.imageIDs[row]] ?? []).allSatisfy { !allowedClasses.contains($0) }
                 }
             }
+            let loading = Date()
+            let estimates = try context.estimates(for: query)
             let searchIndex = SimilarityIndex(
-                coordinates: context.data.coordinates, residuals: context.data.residuals, rank: context.data.rank,
-                fullVectors: { try context.fullVectors($0) })
+                query: query, estimates: estimates.estimates, errors: estimates.errors, fullVectors: { try context.fullVectors($0) })
             let started = Date()
             let (results, statistics) = try searchIndex.nearestWithStatistics(
-                to: query, k: limit, minimumScore: minScore, allowed: { allowed[$0] }, basis: context.basis, pool: context.pool)
+                k: limit, minimumScore: minScore, allowed: { allowed[$0] })
+            let searchSeconds = Date().timeIntervalSince(started)
             if allowedClasses == nil {
                 do throws(StoreError) {
-                    topClasses = try context.index.topFiveClasses(modelID: context.model.id, imageIDs: results.map { context.data.imageIDs[$0.row] })
+                    topClasses = try context.index.topFiveClasses(modelID: context.model.id, imageIDs: results.map { context.rows.imageIDs[$0.row] })
                 } catch {
                     throw CommandFailure(error.reason)
                 }
             }
             if verbose {
                 printError(String(
-                    format: "searched %d images in %.1f ms, reading %d full vectors in %d batches",
-                    statistics.rows, Date().timeIntervalSince(started) * 1000, statistics.fetchedRows, statistics.fetchCalls))
+                    format: "scored %d codes in %.1f ms (%d made from float vectors); verified in %.1f ms, reading %d full vectors in %d batches",
+                    statistics.rows, started.timeIntervalSince(loading) * 1000, estimates.computed, searchSeconds * 1000,
+                    statistics.fetchedRows, statistics.fetchCalls))
             }
             try print(results: results, context: context, classes: topClasses)
         }
 
         /// The unit query direction and the index rows of queries that are indexed files.
         private func queryVector(_ context: SearchContext) throws -> ([Float], [Int]) {
-            var sum = [Float](repeating: 0, count: context.basis.dimension)
+            var sum = [Float](repeating: 0, count: context.model.featureDimension)
             var selfRows = [Int]()
-            var rowOf = [Int64: Int]()
-            for (row, id) in context.data.imageIDs.enumerated() { rowOf[id] = row }
+            let rowOf = context.rows.rowOf
             var computed = [String]()
             for image in images {
                 let path = ScanSession.absoluteRoot(image)
@@ -167,7 +169,7 @@ extension VGGBatch {
 
         private func print(results: [(row: Int, score: Float)], context: SearchContext, classes: [Int64: [Int]]) throws {
             let rows = results.map { result in
-                (path: context.display(result.row), score: result.score, top: classes[context.data.imageIDs[result.row]] ?? [])
+                (path: context.display(result.row), score: result.score, top: classes[context.rows.imageIDs[result.row]] ?? [])
             }
             if json {
                 Swift.print(JSONText.object([

@@ -10,12 +10,23 @@ enum SearchMaintenance {
     static let sampleLimit = 4096
     static let maximumRank = 256
 
-    /// Learns a basis if there is none (or it came from a much smaller library), then
-    /// projects every image that has features but no projection. Returns how many it projected.
+    /// Writes the int8 code of every image that has features but no code (indexes made
+    /// before codes were kept), learns a basis if there is none (or it came from a much
+    /// smaller library), then projects every image that has features but no projection.
+    /// Returns how many images it updated.
     @discardableResult
     static func update(_ index: IndexDatabase, modelID: Int64, threads: Int) throws -> Int {
         let total = try index.featureCount(modelID: modelID)
         guard total > 0 else { return 0 }
+        var coded = 0
+        while true {
+            let batch = try index.featuresWithoutCode(modelID: modelID, limit: 1024)
+            if batch.isEmpty { break }
+            try index.transaction {
+                for item in batch { try index.storeCode(FeatureCode(vector: item.vector), imageID: item.imageID, modelID: modelID) }
+            }
+            coded += batch.count
+        }
         let pool = ThreadPool(threadCount: threads)
         var stored = try index.basis(modelID: modelID)
         if stored == nil || (stored?.sampleCount ?? 0) < min(total, sampleLimit) / 2 {
@@ -24,14 +35,14 @@ enum SearchMaintenance {
                 var unit = vector
                 return FeatureBasis.normalise(&unit) ? unit : nil
             }
-            guard let dimension = samples.first?.count else { return 0 }
+            guard let dimension = samples.first?.count else { return coded }
             let rank = min(maximumRank, samples.count, dimension)
             let basis = FeatureBasis.learn(samples: samples, rank: rank, seed: 1, pool: pool)
             let record = StoredBasis(rank: basis.rank, dimension: basis.dimension, rows: basis.rows, sampleCount: samples.count)
             try index.transaction { try index.replaceBasis(modelID: modelID, record) }
             stored = record
         }
-        guard let stored else { return 0 }
+        guard let stored else { return coded }
         let basis = FeatureBasis(rank: stored.rank, dimension: stored.dimension, rows: stored.rows)
         var projected = 0
         while true {
@@ -63,6 +74,6 @@ enum SearchMaintenance {
             }
             projected += batch.count
         }
-        return projected
+        return max(coded, projected)
     }
 }

@@ -31,6 +31,16 @@ CREATE TABLE feature_basis (
     created_at TEXT NOT NULL
 ) STRICT;
 
+-- table feature_code on feature_code
+CREATE TABLE feature_code (
+    image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+    model_id INTEGER NOT NULL REFERENCES model(id),
+    scale REAL NOT NULL CHECK (scale >= 0),
+    error REAL NOT NULL CHECK (error >= 0),
+    code BLOB NOT NULL,
+    PRIMARY KEY (image_id, model_id)
+) STRICT;
+
 -- table feature_projection on feature_projection
 CREATE TABLE feature_projection (
     image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
