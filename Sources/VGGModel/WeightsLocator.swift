@@ -24,7 +24,7 @@ public enum WeightsLocator {
         let known = KnownWeights.defaultWeights
         throw .weightsNotFound(
             searched: [candidate],
-            advice: "Download \(known.name) (model.safetensors, about 553 MB) from \(known.url) and save it as \(candidate), "
+            advice: "Run `vggbatch weights fetch`, or download \(known.name) (model.safetensors, about 553 MB) from \(known.url) and save it as \(candidate), "
                 + "or pass --weights PATH or set VGGBATCH_WEIGHTS. For a quick test without a download, "
                 + "`vggbatch weights random --output FILE` writes random weights (meaningless labels).")
     }

@@ -74,7 +74,9 @@ struct ClassifyCLITests {
     }
 
     @Test func missingWeightsGiveOneLineWithTheLocation() throws {
-        let result = try CommandRunner.vggbatch(["classify", FixturePaths.sample("pillow-hopper.jpg")], environment: environment)
+        // Offline, so nothing is downloaded (the weights tests cover downloading).
+        let result = try CommandRunner.vggbatch(
+            ["classify", FixturePaths.sample("pillow-hopper.jpg")], environment: environment.merging(["VGGBATCH_OFFLINE": "1"]) { $1 })
         #expect(result.status == 2)
         #expect(result.standardError.split(separator: "\n").count == 1)
         #expect(result.standardError.contains("no VGG16 weights found"))

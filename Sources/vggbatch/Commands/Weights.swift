@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VGGCommon
 import VGGModel
 
 extension VGGBatch {
@@ -7,7 +8,7 @@ extension VGGBatch {
     struct Weights: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Manage VGG16 weight files.",
-            subcommands: [Path.self, Random.self])
+            subcommands: [Fetch.self, List.self, Verify.self, Info.self, Path.self, Random.self])
     }
 }
 
@@ -75,6 +76,144 @@ extension VGGBatch.Weights {
             var metadata = ["format": "pt", "vggbatch.random_seed": "\(seed)"]
             if architecture != .vgg16 { metadata[VGGArchitecture.metadataKey] = architecture.metadataValue }
             return metadata
+        }
+    }
+}
+
+extension VGGBatch.Weights {
+    /// `vggbatch weights fetch`: download a known file (or one given by URL and hash).
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a weights file, resuming an interrupted download, and install it once its SHA-256 matches.",
+            discussion: """
+                NAME is one of `vggbatch weights list` (default: vgg16.tv_in1k). The file goes into \
+                the weights cache unless --output is given; it is written to PATH.part first and \
+                renamed into place only after its size and SHA-256 match, so an interrupted or \
+                damaged download is never taken for weights. Running the command again resumes \
+                a PATH.part left by an interrupted run.
+                """)
+
+        @Argument(help: "A known weights file.") var name: String?
+        @Option(help: "Download from this URL instead (a mirror, or a file outside the table with --sha256).") var url: String?
+        @Option(help: "Expected SHA-256 (hex), required for a file outside the table.") var sha256: String?
+        @Option(help: ArgumentHelp("Where to install the file.", valueName: "path")) var output: String?
+
+        func validate() throws {
+            if let sha256, sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) {
+                throw ValidationError("--sha256 must be 64 hexadecimal digits.")
+            }
+        }
+
+        func run() throws {
+            let environment = ProcessInfo.processInfo.environment
+            var known: KnownWeights?
+            if let name {
+                guard let found = KnownWeights.named(name) else {
+                    throw CommandFailure("unknown weights \"\(name)\"; known: \(KnownWeights.all.map(\.name).joined(separator: ", "))")
+                }
+                known = found
+            } else if url == nil || sha256 == nil {
+                known = KnownWeights.defaultWeights
+            }
+            guard let digest = sha256?.lowercased() ?? known?.sha256 else {
+                throw CommandFailure("no SHA-256 is published for \(known?.name ?? "this file"); give the expected one with --sha256")
+            }
+            if let known, known.format != "safetensors" {
+                printError("vggbatch: note: \(known.name) is \(known.format); vggbatch loads safetensors files")
+            }
+            guard let source = url ?? known?.url else { throw CommandFailure("give a NAME or --url") }
+            let fileName = known?.fileName ?? ((URL(string: source)?.lastPathComponent).flatMap { $0.isEmpty ? nil : $0 } ?? "weights.safetensors")
+            let destination = output ?? (WeightsLocator.cacheDirectory(environment: environment) as NSString).appendingPathComponent(fileName)
+            if FileManager.default.fileExists(atPath: destination),
+                (try? SHA256.hexDigest(ofFile: destination)) == digest {
+                print("\(destination) is already installed (SHA-256 matches)")
+                return
+            }
+            try WeightsFetcher.fetch(url: source, destination: destination, sha256: digest, bytes: known?.bytes, name: known?.name ?? fileName)
+            print("installed \(destination) (SHA-256 \(digest) verified)")
+        }
+    }
+
+    /// `vggbatch weights list`: the known files and which are installed.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the weights files vggbatch knows and which are in the cache.")
+
+        func run() throws {
+            let directory = WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment)
+            for known in KnownWeights.all {
+                let path = (directory as NSString).appendingPathComponent(known.fileName)
+                let installed = FileManager.default.fileExists(atPath: path)
+                let size = known.bytes.map { String(format: "%.1f MB", Double($0) / 1e6) } ?? "~553 MB"
+                print("\(known.name)\(known.name == KnownWeights.defaultWeights.name ? " (default)" : "")")
+                print("  \(known.summary)")
+                print("  \(known.format), \(size), preprocessing \(known.preprocessing.rawValue)"
+                    + (known.format == "safetensors" ? "" : " (not loadable by vggbatch)"))
+                print("  " + (installed ? "installed: \(path)" : "not installed (vggbatch weights fetch \(known.name))"))
+            }
+        }
+    }
+
+    /// `vggbatch weights verify`: is this file whole and is it a known one.
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a weights file: complete and well formed, and its SHA-256 against the known files.",
+            discussion: "Exits 2 when the file is damaged or truncated, or carries a known file's name with another hash.")
+
+        @Argument(help: "The file (default: the one scan and classify would use).") var path: String?
+
+        func run() throws {
+            let environment = ProcessInfo.processInfo.environment
+            let file: String
+            let weights: SafetensorsWeights
+            let digest: String
+            do throws(ModelError) {
+                file = try WeightsLocator.resolve(explicit: path, environment: environment)
+                weights = try SafetensorsWeights(path: file)
+                digest = try SHA256.hexDigest(ofFile: file)
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+            let name = (file as NSString).lastPathComponent
+            let shape = "\(weights.layout.rawValue) layout, \(weights.architecture.parameterCount) parameters"
+            if let known = KnownWeights.matching(sha256: digest) {
+                print("\(file): \(known.name), SHA-256 \(digest) verified; \(shape)")
+            } else if let expected = KnownWeights.all.first(where: { $0.fileName == name && $0.sha256 != nil }) {
+                throw CommandFailure(
+                    "\(file): SHA-256 \(digest) is not that of \(expected.name) (\(expected.sha256 ?? "")); the file is damaged or another file; fetch it again")
+            } else {
+                print("\(file): well formed (\(shape)), SHA-256 \(digest), not a known file")
+            }
+        }
+    }
+
+    /// `vggbatch weights info`: what is inside a weights file.
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a weights file's tensors, layout family, preprocessing and parameter count.")
+
+        @Argument(help: "The file.") var path: String
+
+        func run() throws {
+            do throws(ModelError) {
+                let weights = try SafetensorsWeights(path: path)
+                let identity = try WeightsIdentity.identify(weights, cache: nil)
+                print("file: \(path)")
+                print("architecture: \(weights.architecture.metadataValue), \(weights.architecture.parameterCount) parameters")
+                print("layout: \(weights.layout.rawValue) names")
+                print("known as: \(identity.known?.name ?? "not a known file")")
+                print("preprocessing: \(identity.preprocessing.rawValue)")
+                print("sha256: \(identity.sha256)")
+                print("tensors:")
+                for name in weights.file.tensorNames {
+                    guard let tensor = weights.file.tensors[name] else { continue }
+                    print("  \(name)  \(tensor.dtype)  [\(tensor.shape.map(String.init).joined(separator: ", "))]")
+                }
+                if !weights.file.metadata.isEmpty {
+                    print("metadata:")
+                    for (key, value) in weights.file.metadata.sorted(by: { $0.key < $1.key }) { print("  \(key): \(value)") }
+                }
+            } catch {
+                throw CommandFailure(error.reason)
+            }
         }
     }
 }

@@ -17,6 +17,9 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: "Preprocessing: 'torch' (RGB/255, ImageNet mean/std) or 'caffe' (BGR 0-255 minus mean). Default: what the weights were trained with.")
     var preprocess: PreprocessPreset?
+
+    @Flag(help: "Never download weights (also VGGBATCH_OFFLINE=1); without installed weights, fail and say what to get.")
+    var offline = false
 }
 
 /// Options that size the engine.
@@ -42,13 +45,22 @@ struct LoadedModel {
     /// Resolves, validates, identifies and packs the weights. Model problems become one-line
     /// `CommandFailure`s.
     static func load(_ options: ModelOptions, engine: EngineOptions) throws -> LoadedModel {
-        try load(weights: options.weights, preprocess: options.preprocess, engine: engine)
+        try load(weights: options.weights, preprocess: options.preprocess, engine: engine, offline: options.offline)
     }
 
-    static func load(weights explicit: String?, preprocess: PreprocessPreset?, engine: EngineOptions) throws -> LoadedModel {
+    static func load(weights explicit: String?, preprocess: PreprocessPreset?, engine: EngineOptions, offline: Bool = false) throws -> LoadedModel {
         let environment = ProcessInfo.processInfo.environment
+        var path: String
         do throws(ModelError) {
-            let path = try WeightsLocator.resolve(explicit: explicit, environment: environment)
+            path = try WeightsLocator.resolve(explicit: explicit, environment: environment)
+        } catch {
+            // Nothing asked for by name and nothing installed: get the default file.
+            guard case .weightsNotFound = error, explicit == nil, (environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty,
+                !offline, !WeightsFetcher.isOffline(environment)
+            else { throw CommandFailure(error.reason) }
+            path = try fetchDefault(environment: environment)
+        }
+        do throws(ModelError) {
             let weights = try SafetensorsWeights(path: path)
             let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
             let identity = try WeightsIdentity.identify(weights, cache: cache)
@@ -58,5 +70,16 @@ struct LoadedModel {
         } catch {
             throw CommandFailure(error.reason)
         }
+    }
+
+    /// Downloads the default weights into the cache (from `VGGBATCH_MIRROR` if set).
+    private static func fetchDefault(environment: [String: String]) throws -> String {
+        let known = KnownWeights.defaultWeights
+        let destination = (WeightsLocator.cacheDirectory(environment: environment) as NSString).appendingPathComponent(known.fileName)
+        let url = environment[WeightsFetcher.mirrorVariable].flatMap { $0.isEmpty ? nil : $0 } ?? known.url
+        guard let sha256 = known.sha256 else { throw CommandFailure("no SHA-256 is known for \(known.name)") }
+        printError("vggbatch: no weights installed; downloading \(known.name) (about 553 MB) from \(url) to \(destination) (use --offline or VGGBATCH_OFFLINE=1 to never download)")
+        try WeightsFetcher.fetch(url: url, destination: destination, sha256: sha256, bytes: known.bytes, name: known.name)
+        return destination
     }
 }

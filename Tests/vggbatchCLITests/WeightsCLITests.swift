@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import VGGCommon
+import _VGGTestSupport
+
+/// `vggbatch weights fetch | list | verify | info`, and the download `scan` and `classify`
+/// start when no weights are installed, against a server on 127.0.0.1.
+@Suite("vggbatch weights", .serialized)
+struct WeightsCLITests {
+    let directory = TemporaryDirectory()
+    let server: LocalHTTPServer
+    let tiny: [UInt8]
+    let tinySHA256: String
+    var cache: String { directory.path("cache") }
+    var environment: [String: String] { ["XDG_CACHE_HOME": cache, "VGGBATCH_WEIGHTS": "", "VGGBATCH_OFFLINE": ""] }
+    var defaultPath: String { cache + "/vggbatch/vgg16.tv_in1k.safetensors" }
+
+    init() throws {
+        server = try LocalHTTPServer()
+        let written = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "3", "--output", directory.path("tiny.safetensors")])
+        precondition(written.status == 0, written.standardError)
+        tiny = Array(try Data(contentsOf: URL(fileURLWithPath: directory.path("tiny.safetensors"))))
+        var hasher = SHA256()
+        tiny.withUnsafeBytes { hasher.update($0) }
+        tinySHA256 = hasher.finalizeHex()
+        server.route("/tiny.safetensors", .serve(tiny))
+    }
+
+    func vggbatch(_ arguments: [String], extra: [String: String] = [:]) throws -> CommandResult {
+        try CommandRunner.vggbatch(arguments, environment: environment.merging(extra) { $1 })
+    }
+
+    @Test func fetchByURLAndHashThenVerifyAndInfo() throws {
+        let output = directory.path("got/tiny.safetensors")
+        let fetched = try vggbatch(["weights", "fetch", "--url", server.url("/tiny.safetensors"), "--sha256", tinySHA256, "--output", output])
+        #expect(fetched.status == 0, "\(fetched.standardError)")
+        #expect(fetched.standardOutput.contains("installed \(output)"))
+        #expect(FileManager.default.contents(atPath: output).map(Array.init) == tiny)
+        let again = try vggbatch(["weights", "fetch", "--url", server.url("/tiny.safetensors"), "--sha256", tinySHA256, "--output", output])
+        #expect(again.standardOutput.contains("already installed"))
+
+        let verify = try vggbatch(["weights", "verify", output])
+        #expect(verify.status == 0 && verify.standardOutput.contains("well formed") && verify.standardOutput.contains(tinySHA256))
+        let info = try vggbatch(["weights", "info", output])
+        #expect(info.status == 0)
+        #expect(info.standardOutput.contains("features.0.weight  F32  [") && info.standardOutput.contains("preprocessing: torch"))
+
+        // A truncated copy is caught by verify, in one line.
+        let truncated = directory.path("truncated.safetensors")
+        try Data(tiny.prefix(tiny.count - 100)).write(to: URL(fileURLWithPath: truncated))
+        let bad = try vggbatch(["weights", "verify", truncated])
+        #expect(bad.status == 2 && bad.standardError.split(separator: "\n").count == 1)
+    }
+
+    @Test func aWrongHashInstallsNothing() throws {
+        let output = directory.path("got/tiny.safetensors")
+        let result = try vggbatch(["weights", "fetch", "--url", server.url("/tiny.safetensors"), "--sha256", String(repeating: "ab", count: 32), "--output", output])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("SHA-256") && result.standardError.contains("nothing was installed"))
+        #expect(!FileManager.default.fileExists(atPath: output) && !FileManager.default.fileExists(atPath: output + ".part"))
+    }
+
+    @Test func badNamesAndFlagsAreOneLine() throws {
+        let unknown = try vggbatch(["weights", "fetch", "no-such-weights"])
+        #expect(unknown.status == 2 && unknown.standardError.contains("unknown weights") && unknown.standardError.split(separator: "\n").count == 1)
+        let noHash = try vggbatch(["weights", "fetch", "--url", server.url("/x"), "--sha256", "12"])
+        #expect(noHash.status == 64)
+        let missing = try vggbatch(["weights", "fetch", "--url", server.url("/missing"), "--sha256", tinySHA256, "--output", directory.path("m")])
+        #expect(missing.status == 2 && missing.standardError.contains("HTTP 404"))
+    }
+
+    @Test func listShowsWhatIsInstalled() throws {
+        let before = try vggbatch(["weights", "list"])
+        #expect(before.standardOutput.contains("vgg16.tv_in1k (default)") && before.standardOutput.contains("not installed"))
+        try FileManager.default.createDirectory(atPath: cache + "/vggbatch", withIntermediateDirectories: true)
+        try Data(tiny).write(to: URL(fileURLWithPath: defaultPath))
+        let after = try vggbatch(["weights", "list"])
+        #expect(after.standardOutput.contains("installed: \(defaultPath)"))
+    }
+
+    @Test func withoutWeightsClassifyDownloadsTheDefaultUnlessOffline() throws {
+        let image = FixturePaths.sample("pillow-hopper.jpg")
+        // Offline: one line on what to get and where, and no request at all.
+        for extra in [["VGGBATCH_OFFLINE": "1", "VGGBATCH_MIRROR": server.url("/tiny.safetensors")],
+                      ["VGGBATCH_MIRROR": server.url("/tiny.safetensors")]] {
+            let arguments = extra["VGGBATCH_OFFLINE"] == nil ? ["classify", "--offline", image] : ["classify", image]
+            let offline = try vggbatch(arguments, extra: extra)
+            #expect(offline.status == 2 && offline.standardError.split(separator: "\n").count == 1)
+            #expect(offline.standardError.contains("vggbatch weights fetch") && offline.standardError.contains(defaultPath))
+        }
+        #expect(server.requests.isEmpty)
+
+        // Online with a mirror serving another file: the download is refused by its hash.
+        let wrong = try vggbatch(["classify", image], extra: ["VGGBATCH_MIRROR": server.url("/tiny.safetensors")])
+        #expect(wrong.status == 2)
+        #expect(wrong.standardError.contains("downloading vgg16.tv_in1k"))
+        #expect(wrong.standardError.contains("expected 57b026918159a6bf9faf8405c3a551903768e7138989d9c6224a14227203fad8"))
+        #expect(!FileManager.default.fileExists(atPath: defaultPath))
+
+        // No network: one error line that says where to put the file.
+        let refused = try vggbatch(["classify", image], extra: ["VGGBATCH_MIRROR": "http://127.0.0.1:\(LocalHTTPServer.closedPort())/w"])
+        #expect(refused.status == 2)
+        let last = refused.standardError.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.contains("connection refused") && last.contains("save it as \(defaultPath)"), "\(refused.standardError)")
+    }
+}
