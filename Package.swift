@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "vggbatch", targets: ["vggbatch"]),
         .library(name: "VGGImaging", targets: ["VGGImaging"]),
         .library(name: "VGGModel", targets: ["VGGModel"]),
+        .library(name: "VGGKeras", targets: ["VGGKeras"]),
         .library(name: "VGGEngine", targets: ["VGGEngine"]),
         .library(name: "VGGStore", targets: ["VGGStore"]),
         .library(name: "VGGPipeline", targets: ["VGGPipeline"]),
@@ -35,6 +36,14 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite3", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        // The HDF5 calls the Keras loader needs, with the type macros Swift cannot import
+        // resolved in C.
+        .target(
+            name: "CHDF5Reader",
+            dependencies: ["CHDF5"]),
         // libjpeg and libpng report errors with setjmp/longjmp, which must never cross a
         // Swift frame: each whole decode runs inside one C function here.
         .target(
@@ -51,6 +60,9 @@ let package = Package(
             name: "VGGModel",
             dependencies: ["VGGCommon"],
             swiftSettings: simdSettings),
+        .target(
+            name: "VGGKeras",
+            dependencies: ["VGGModel", "CHDF5Reader"]),
         // Kernels hand raw pointers to dedicated worker threads by design; Swift 5 mode keeps
         // strict-concurrency checking out of that (the pool's contract is documented instead).
         .target(
@@ -76,14 +88,14 @@ let package = Package(
         .executableTarget(
             name: "vggbatch",
             dependencies: [
-                "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch",
+                "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdSettings),
         .executableTarget(
             name: "vggbatch-bench",
             dependencies: [
-                "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGStore", "VGGSearch",
+                "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdSettings),
@@ -96,6 +108,11 @@ let package = Package(
         .testTarget(
             name: "VGGImagingTests",
             dependencies: ["VGGImaging", "VGGModel", "VGGCommon", "_VGGTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: simdSettings),
+        .testTarget(
+            name: "VGGKerasTests",
+            dependencies: ["VGGKeras", "VGGModel", "VGGEngine", "_VGGTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: simdSettings),
         .testTarget(

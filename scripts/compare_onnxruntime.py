@@ -13,6 +13,7 @@ Run from the repository root after `swift build -c release`:
     python3 scripts/compare_onnxruntime.py                       # batches 1 and 8, 2 threads
     python3 scripts/compare_onnxruntime.py --batches 1 4 16 --threads 2 --iterations 9
     python3 scripts/compare_onnxruntime.py --ort-only            # no Swift binaries needed
+    python3 scripts/compare_onnxruntime.py --keras --skip-speed  # vggbatch reads a Keras HDF5 copy
 
 Steps:
  1. Weights: `vggbatch weights random --seed N --output FILE` (torchvision names, F32),
@@ -198,7 +199,17 @@ def accuracy(args, onnx_path, weights_path):
         output_path = args.workdir / "accuracy-output.safetensors"
         save_file({"input": x}, str(input_path))
         output_path.unlink(missing_ok=True)
-        run([str(args.build_dir / "vggbatch-bench"), "forward", "--weights", str(weights_path),
+        candidate_weights = weights_path
+        if args.keras:
+            # The same numbers in Keras HDF5 layout (HWIO kernels, fc1 rows in H,W,C order),
+            # loaded by vggbatch's Keras reader: checks its layout conversion at full size.
+            from make_keras_fixture import keras_layers_from_torch, write_keras
+            candidate_weights = args.workdir / "weights-keras.h5"
+            if not candidate_weights.exists() or candidate_weights.stat().st_mtime < weights_path.stat().st_mtime:
+                layers, top = keras_layers_from_torch(load_file(str(weights_path)))
+                write_keras(candidate_weights, [("input_1", [])] + layers + top, legacy=False)
+            candidate_name += " (weights converted to Keras HDF5)"
+        run([str(args.build_dir / "vggbatch-bench"), "forward", "--weights", str(candidate_weights),
              "--input", str(input_path), "--output", str(output_path)])
         candidate = load_file(str(output_path))
         for name, shape in (("fc7", (len(x), 4096)), ("logits", (len(x), 1000))):
@@ -431,6 +442,8 @@ def parse_args():
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     parser.add_argument("--ort-only", action="store_true",
                         help="run only the ONNX Runtime side; no Swift binaries needed")
+    parser.add_argument("--keras", action="store_true",
+                        help="give vggbatch the weights as Keras HDF5 (needs h5py) for the accuracy check")
     parser.add_argument("--skip-accuracy", action="store_true", help="only time the engines")
     parser.add_argument("--skip-speed", action="store_true", help="only check accuracy")
     parser.add_argument("--time-anyway", action="store_true",
@@ -502,6 +515,7 @@ def main():
                "--build-dir", str(args.build_dir), "--threads", str(args.threads)]
     command += ["--weights", str(args.weights)] if args.weights else []
     command += ["--ort-only"] if args.ort_only else []
+    command += ["--keras"] if args.keras else []
     command += ["--skip-accuracy"] if args.skip_accuracy else []
     report = {"machine": machine_info(args), **last_json_object(run(command))}
     weights_path, onnx_path = Path(report["weights"]), Path(report["onnx"])

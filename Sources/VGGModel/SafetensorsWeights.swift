@@ -85,7 +85,7 @@ public final class SafetensorsWeights: WeightSource, @unchecked Sendable {
     private func linearNames(_ index: Int) -> (String, String) {
         let prefix: String
         switch (layout, index) {
-        case (.torchvision, _): prefix = "classifier.\(index * 3)"
+        case (.torchvision, _), (.keras, _): prefix = "classifier.\(index * 3)"
         case (.timm, 0): prefix = "pre_logits.fc1"
         case (.timm, 1): prefix = "pre_logits.fc2"
         case (.timm, _): prefix = "head.fc"

@@ -6,9 +6,13 @@ public enum WeightLayout: String, Sendable, Codable, CaseIterable {
     /// timm `vgg16.*`: `features.N.*`, `pre_logits.fc1` (fc6 as a 7×7 convolution),
     /// `pre_logits.fc2` (fc7 as a 1×1 convolution), `head.fc`.
     case timm
+    /// Keras `save_weights` HDF5 (`vgg16_weights_tf_dim_ordering_tf_kernels.h5`):
+    /// `block1_conv1`…`block5_conv3`, `fc1`, `fc2`, `predictions`; ported from the Oxford
+    /// Caffe release, so trained on Caffe-style input.
+    case keras
 
     /// The preprocessing these weights were trained with.
-    public var preprocessing: PreprocessingFamily { .torch }
+    public var preprocessing: PreprocessingFamily { self == .keras ? .caffe : .torch }
 }
 
 /// The two input conventions of VGG16 weights in the wild.

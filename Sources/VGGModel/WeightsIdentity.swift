@@ -15,7 +15,11 @@ public struct WeightsIdentity: Sendable, Equatable {
     /// Identifies the opened weights, hashing the file unless `cache` already holds its
     /// checksum for the same size, modification time and inode.
     public static func identify(_ weights: SafetensorsWeights, cache: WeightsHashCache?) throws(ModelError) -> WeightsIdentity {
-        let path = weights.file.path
+        try identify(path: weights.file.path, layout: weights.layout, cache: cache)
+    }
+
+    /// Identifies the weights file at `path` whose tensors have `layout`.
+    public static func identify(path: String, layout: WeightLayout, cache: WeightsHashCache?) throws(ModelError) -> WeightsIdentity {
         let sha256: String
         if let cache {
             sha256 = try cache.sha256(of: path)
@@ -24,8 +28,7 @@ public struct WeightsIdentity: Sendable, Equatable {
         }
         let known = KnownWeights.matching(sha256: sha256)
         return WeightsIdentity(
-            path: path, sha256: sha256, known: known, layout: weights.layout,
-            preprocessing: known?.preprocessing ?? weights.layout.preprocessing)
+            path: path, sha256: sha256, known: known, layout: layout, preprocessing: known?.preprocessing ?? layout.preprocessing)
     }
 
     /// "timm vgg16.tv_in1k" for a known file, "unknown torchvision-layout file" otherwise.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VGGEngine
+import VGGKeras
 import VGGModel
 
 /// Runs the network on a tensor from a file and writes fc7 and the logits, for comparison
@@ -10,7 +11,7 @@ struct ForwardCommand: ParsableCommand {
         commandName: "forward",
         abstract: "Run safetensors input [N,3,224,224] through the network; write fc7 [N,4096] and logits [N,1000].")
 
-    @Option(help: "Weights (safetensors).")
+    @Option(help: "Weights (safetensors, or Keras HDF5).")
     var weights: String
 
     @Option(help: "Input safetensors file with a float tensor named 'input', shape [N, C, H, W].")
@@ -24,7 +25,8 @@ struct ForwardCommand: ParsableCommand {
 
     func run() throws {
         do throws(ModelError) {
-            let source = try SafetensorsWeights(path: weights)
+            let source: any WeightSource = KerasWeights.isHDF5(path: weights)
+                ? try KerasWeights(path: weights) : try SafetensorsWeights(path: weights)
             let a = source.architecture
             let file = try SafetensorsFile(path: input)
             guard let shape = file.tensors["input"]?.shape, shape.count == 4,

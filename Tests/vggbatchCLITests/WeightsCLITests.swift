@@ -103,4 +103,27 @@ struct WeightsCLITests {
         let last = refused.standardError.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.contains("connection refused") && last.contains("save it as \(defaultPath)"), "\(refused.standardError)")
     }
+
+    @Test func kerasHDF5FilesLoadWithCaffePreprocessing() throws {
+        let fixtures = FixturePaths.repositoryRoot.appendingPathComponent("Tests/VGGKerasTests/Fixtures").path
+        let keras = fixtures + "/tiny-keras.h5"
+        let info = try vggbatch(["weights", "info", keras])
+        #expect(info.status == 0, "\(info.standardError)")
+        #expect(info.standardOutput.contains("layout: keras names") && info.standardOutput.contains("preprocessing: caffe"))
+        #expect(info.standardOutput.contains("/fc1/fc1/kernel:0  float  [64, 32]"))
+        let verify = try vggbatch(["weights", "verify", keras])
+        #expect(verify.status == 0 && verify.standardOutput.contains("well formed (keras layout"))
+
+        // The same network as the torchvision file, given Caffe-style input: the same answers.
+        let image = FixturePaths.sample("pillow-hopper.jpg")
+        let fromKeras = try vggbatch(["classify", "--json", "--features", "--weights", keras, image])
+        let fromTorch = try vggbatch(["classify", "--json", "--features", "--preprocess", "caffe", "--weights", fixtures + "/tiny-torch.safetensors", image])
+        #expect(fromKeras.status == 0, "\(fromKeras.standardError)")
+        #expect(!fromKeras.standardOutput.isEmpty && fromKeras.standardOutput == fromTorch.standardOutput)
+
+        let notop = try vggbatch(["classify", "--weights", fixtures + "/tiny-keras-notop.h5", image])
+        #expect(notop.status == 2 && notop.standardError.split(separator: "\n").count == 1 && notop.standardError.contains("_notop"))
+        let notopInfo = try vggbatch(["weights", "info", fixtures + "/tiny-keras-notop.h5"])
+        #expect(notopInfo.status == 0 && notopInfo.standardOutput.contains("convolutions only"))
+    }
 }

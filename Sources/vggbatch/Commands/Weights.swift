@@ -164,17 +164,22 @@ extension VGGBatch.Weights {
         func run() throws {
             let environment = ProcessInfo.processInfo.environment
             let file: String
-            let weights: SafetensorsWeights
+            let weights: OpenedWeights
             let digest: String
             do throws(ModelError) {
                 file = try WeightsLocator.resolve(explicit: path, environment: environment)
-                weights = try SafetensorsWeights(path: file)
+                weights = try OpenedWeights.open(file)
+                // Every array is read once, so damage inside the data is found too.
+                for index in weights.architecture.convolutions.indices { _ = try weights.source.convolution(index) }
+                if (try? weights.requireClassifier()) != nil {
+                    for index in weights.architecture.fullyConnected.indices { _ = try weights.source.fullyConnected(index) }
+                }
                 digest = try SHA256.hexDigest(ofFile: file)
             } catch {
                 throw CommandFailure(error.reason)
             }
             let name = (file as NSString).lastPathComponent
-            let shape = "\(weights.layout.rawValue) layout, \(weights.architecture.parameterCount) parameters"
+            let shape = "\(weights.layout.rawValue) layout, \(weights.parameterCount) parameters"
             if let known = KnownWeights.matching(sha256: digest) {
                 print("\(file): \(known.name), SHA-256 \(digest) verified; \(shape)")
             } else if let expected = KnownWeights.all.first(where: { $0.fileName == name && $0.sha256 != nil }) {
@@ -194,22 +199,24 @@ extension VGGBatch.Weights {
 
         func run() throws {
             do throws(ModelError) {
-                let weights = try SafetensorsWeights(path: path)
-                let identity = try WeightsIdentity.identify(weights, cache: nil)
+                let weights = try OpenedWeights.open(path)
+                let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: nil)
                 print("file: \(path)")
-                print("architecture: \(weights.architecture.metadataValue), \(weights.architecture.parameterCount) parameters")
+                let classifier = (try? weights.requireClassifier()) != nil
+                print("architecture: " + (classifier
+                    ? "\(weights.architecture.metadataValue), \(weights.parameterCount) parameters"
+                    : "VGG16 convolutions only (a _notop file: features up to pool5), \(weights.parameterCount) parameters"))
                 print("layout: \(weights.layout.rawValue) names")
                 print("known as: \(identity.known?.name ?? "not a known file")")
                 print("preprocessing: \(identity.preprocessing.rawValue)")
                 print("sha256: \(identity.sha256)")
                 print("tensors:")
-                for name in weights.file.tensorNames {
-                    guard let tensor = weights.file.tensors[name] else { continue }
-                    print("  \(name)  \(tensor.dtype)  [\(tensor.shape.map(String.init).joined(separator: ", "))]")
+                for tensor in weights.tensorTable {
+                    print("  \(tensor.name)  \(tensor.dtype)  [\(tensor.shape.map(String.init).joined(separator: ", "))]")
                 }
-                if !weights.file.metadata.isEmpty {
+                if !weights.metadata.isEmpty {
                     print("metadata:")
-                    for (key, value) in weights.file.metadata.sorted(by: { $0.key < $1.key }) { print("  \(key): \(value)") }
+                    for (key, value) in weights.metadata.sorted(by: { $0.key < $1.key }) { print("  \(key): \(value)") }
                 }
             } catch {
                 throw CommandFailure(error.reason)

@@ -11,7 +11,7 @@ extension PreprocessPreset: ExpressibleByArgument {
 /// Options that choose the weights and how inputs are prepared for them.
 struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "VGG16 weights (safetensors). Default: $VGGBATCH_WEIGHTS, else vgg16.tv_in1k.safetensors in ~/.cache/vggbatch ($XDG_CACHE_HOME/vggbatch).",
+        "VGG16 weights (safetensors, or Keras HDF5). Default: $VGGBATCH_WEIGHTS, else vgg16.tv_in1k.safetensors in ~/.cache/vggbatch ($XDG_CACHE_HOME/vggbatch).",
         valueName: "path"))
     var weights: String?
 
@@ -61,11 +61,12 @@ struct LoadedModel {
             path = try fetchDefault(environment: environment)
         }
         do throws(ModelError) {
-            let weights = try SafetensorsWeights(path: path)
+            let weights = try OpenedWeights.open(path)
+            try weights.requireClassifier()
             let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
-            let identity = try WeightsIdentity.identify(weights, cache: cache)
+            let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: cache)
             let preset = preprocess ?? PreprocessPreset(rawValue: identity.preprocessing.rawValue) ?? .torch
-            let network = try VGGNetwork(source: weights, options: engine)
+            let network = try VGGNetwork(source: weights.source, options: engine)
             return LoadedModel(network: network, identity: identity, preset: preset)
         } catch {
             throw CommandFailure(error.reason)

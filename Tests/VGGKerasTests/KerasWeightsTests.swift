@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import VGGCommon
+import VGGEngine
+import VGGKeras
+import VGGModel
+import _VGGTestSupport
+
+/// The Keras HDF5 loader against the same network in torchvision layout (fixtures written
+/// by scripts/make_keras_fixture.py with h5py): the layout conversion must give the very
+/// same numbers, so the same outputs.
+@Suite("Keras HDF5 weights")
+struct KerasWeightsTests {
+    static func fixture(_ name: String) -> String {
+        FixturePaths.repositoryRoot.appendingPathComponent("Tests/VGGKerasTests/Fixtures/\(name)").path
+    }
+
+    @Test func convertedLayersEqualTheTorchvisionFile() throws {
+        let keras = try KerasWeights(path: Self.fixture("tiny-keras.h5"))
+        let torch = try SafetensorsWeights(path: Self.fixture("tiny-torch.safetensors"))
+        #expect(keras.architecture == torch.architecture)
+        #expect(keras.architecture.inputHeight == 64 && keras.architecture.pool5Shape.height == 2)
+        #expect(keras.hasClassifier && keras.metadata["keras_version"] == "2.2.4")
+        for index in keras.architecture.convolutions.indices {
+            #expect(try keras.convolution(index) == torch.convolution(index), "convolution \(index)")
+        }
+        for index in keras.architecture.fullyConnected.indices {
+            #expect(try keras.fullyConnected(index) == torch.fullyConnected(index), "fully connected \(index)")
+        }
+        #expect(keras.parameterCount == keras.architecture.parameterCount)
+    }
+
+    @Test func theNetworksGiveTheSameOutputs() throws {
+        let keras = try VGGNetwork(source: KerasWeights(path: Self.fixture("tiny-keras.h5")), options: EngineOptions(threads: 2, maxBatchSize: 2))
+        let torch = try VGGNetwork(source: SafetensorsWeights(path: Self.fixture("tiny-torch.safetensors")), options: EngineOptions(threads: 2, maxBatchSize: 2))
+        let a = keras.architecture
+        var random = SplitMix64(seed: 9)
+        let input = (0..<(2 * 3 * a.inputHeight * a.inputWidth)).map { _ in Float(random.nextGaussian()) }
+        func run(_ network: VGGNetwork) -> (fc7: [Float], logits: [Float]) {
+            var fc7 = [Float](repeating: 0, count: 2 * a.featureWidth)
+            var logits = [Float](repeating: 0, count: 2 * a.classCount)
+            input.withUnsafeBufferPointer { x in
+                fc7.withUnsafeMutableBufferPointer { f in
+                    logits.withUnsafeMutableBufferPointer { l in
+                        network.forward(images: x.baseAddress!, count: 2, fc7: f.baseAddress, logits: l.baseAddress)
+                    }
+                }
+            }
+            return (fc7, logits)
+        }
+        let (kerasOut, torchOut) = (run(keras), run(torch))
+        #expect(kerasOut.fc7 == torchOut.fc7)
+        #expect(kerasOut.logits == torchOut.logits)
+        #expect(kerasOut.fc7.contains { $0 > 0 })
+    }
+
+    @Test func notopFilesHoldTheConvolutionsOnly() throws {
+        let notop = try KerasWeights(path: Self.fixture("tiny-keras-notop.h5"))
+        let torch = try SafetensorsWeights(path: Self.fixture("tiny-torch.safetensors"))
+        #expect(!notop.hasClassifier && notop.metadata["keras_version"] == "1.2.2")
+        #expect(notop.tensors.first?.name == "/block1_conv1/block1_conv1_W_1:0")
+        for index in 0..<13 { #expect(try notop.convolution(index) == torch.convolution(index)) }
+        #expect(throws: ModelError.self) { try notop.fullyConnected(0) }
+        do {
+            _ = try notop.fullyConnected(0)
+        } catch {
+            #expect(error.reason.contains("_notop file has no fully connected layers"))
+        }
+    }
+
+    @Test func kerasWeightsUseCaffePreprocessing() throws {
+        let identity = try WeightsIdentity.identify(path: Self.fixture("tiny-keras.h5"), layout: .keras, cache: nil)
+        #expect(identity.preprocessing == .caffe && identity.known == nil)
+    }
+
+    @Test func badFilesAreClearErrors() throws {
+        let directory = TemporaryDirectory()
+        let text = directory.path("text.h5")
+        try Data("not hdf5 at all".utf8).write(to: URL(fileURLWithPath: text))
+        #expect(throws: ModelError.invalidFile(path: text, reason: "not an HDF5 file")) { try KerasWeights(path: text) }
+        #expect(!KerasWeights.isHDF5(path: text) && KerasWeights.isHDF5(path: Self.fixture("tiny-keras.h5")))
+
+        // Truncated at several points: every one an error, none a crash.
+        let whole = try Data(contentsOf: URL(fileURLWithPath: Self.fixture("tiny-keras.h5")))
+        for fraction in [0.01, 0.1, 0.5, 0.9, 0.99] {
+            let cut = directory.path("cut-\(fraction).h5")
+            try whole.prefix(Int(Double(whole.count) * fraction)).write(to: URL(fileURLWithPath: cut))
+            do {
+                let weights = try KerasWeights(path: cut)
+                for index in 0..<13 { _ = try weights.convolution(index) }
+                for index in 0..<3 { _ = try weights.fullyConnected(index) }
+                Issue.record("a file cut to \(fraction) loaded")
+            } catch {
+                #expect(!error.reason.isEmpty)
+            }
+        }
+        // An HDF5 file that is not Keras weights (a safetensors file is not HDF5; the notop file is, but a
+        // different layer count is refused by name).
+        #expect(throws: ModelError.self) { try KerasWeights(path: Self.fixture("tiny-torch.safetensors")) }
+    }
+}
