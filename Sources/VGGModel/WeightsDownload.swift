@@ -12,7 +12,7 @@ public enum DownloadError: Error, Equatable, Sendable {
     case http(status: Int, url: String)
     /// No connection, or it broke and retries did not finish the file.
     case network(url: String, reason: String)
-    /// The whole file arrived but is not the expected one.
+    /// The whole file arrived but is not the expected one (hex digests, of the kind expected).
     case checksumMismatch(expected: String, actual: String)
     /// More or fewer bytes than the file has.
     case wrongSize(expected: Int64, actual: Int64)
@@ -27,7 +27,8 @@ public enum DownloadError: Error, Equatable, Sendable {
         case .network(let url, let reason):
             return "cannot download \(url): \(reason)"
         case .checksumMismatch(let expected, let actual):
-            return "the downloaded file's SHA-256 is \(actual), expected \(expected); it was deleted and nothing was installed"
+            let kind = expected.count == 32 ? "MD5" : "SHA-256"
+            return "the downloaded file's \(kind) is \(actual), expected \(expected); it was deleted and nothing was installed"
         case .wrongSize(let expected, let actual):
             return "the download has \(actual) bytes, expected \(expected); it was deleted and nothing was installed"
         case .io(let path, let reason):
@@ -37,27 +38,57 @@ public enum DownloadError: Error, Equatable, Sendable {
 }
 
 /// Downloads one file to a destination, resuming an interrupted download with an HTTP
-/// Range request, and installs it (an atomic rename) only once its size and SHA-256 match.
+/// Range request, and installs it (an atomic rename) only once its size and checksum match.
 ///
 /// The bytes go to `destination.part` as they arrive. A broken connection keeps the part
 /// file and tries again from its end (up to `attempts` times while progress is being made);
 /// a later call resumes it too. A server that ignores the range is read from the start. A
 /// complete file that fails the check is deleted. Redirects are followed (URLSession).
 public struct WeightsDownload: Sendable {
+    /// The digest a file must have: SHA-256, or MD5 where that is all its publisher gives.
+    public enum Checksum: Sendable, Equatable {
+        case sha256(String)
+        case md5(String)
+
+        /// "SHA-256" or "MD5".
+        public var kind: String {
+            if case .md5 = self { return "MD5" }
+            return "SHA-256"
+        }
+
+        /// The expected digest, lowercase hex.
+        public var hex: String {
+            switch self {
+            case .sha256(let hex), .md5(let hex): return hex.lowercased()
+            }
+        }
+
+        /// The digest of the file at `path`, of this kind.
+        public func digest(ofFile path: String) throws(ModelError) -> String {
+            switch self {
+            case .sha256: return try SHA256.hexDigest(ofFile: path)
+            case .md5: return try MD5.hexDigest(ofFile: path)
+            }
+        }
+    }
+
     public var url: URL
     public var destination: String
-    /// Lowercase hex SHA-256 the file must have.
-    public var sha256: String
+    public var checksum: Checksum
     /// Exact size, when known; the download stops as soon as it would exceed it.
     public var bytes: Int64?
     /// Connection attempts in one call.
     public var attempts = 5
 
-    public init(url: URL, destination: String, sha256: String, bytes: Int64? = nil) {
+    public init(url: URL, destination: String, checksum: Checksum, bytes: Int64? = nil) {
         self.url = url
         self.destination = destination
-        self.sha256 = sha256.lowercased()
+        self.checksum = checksum
         self.bytes = bytes
+    }
+
+    public init(url: URL, destination: String, sha256: String, bytes: Int64? = nil) {
+        self.init(url: url, destination: destination, checksum: .sha256(sha256), bytes: bytes)
     }
 
     public var partialPath: String { destination + ".part" }
@@ -105,13 +136,13 @@ public struct WeightsDownload: Sendable {
         }
         let actual: String
         do {
-            actual = try SHA256.hexDigest(ofFile: partialPath)
+            actual = try checksum.digest(ofFile: partialPath)
         } catch {
             throw .io(path: partialPath, reason: error.reason)
         }
-        guard actual == sha256 else {
+        guard actual == checksum.hex else {
             try? FileManager.default.removeItem(atPath: partialPath)
-            throw .checksumMismatch(expected: sha256, actual: actual)
+            throw .checksumMismatch(expected: checksum.hex, actual: actual)
         }
         guard rename(partialPath, destination) == 0 else {
             throw .io(path: destination, reason: String(cString: strerror(errno)))

@@ -44,3 +44,36 @@ struct SHA256Tests {
         #expect(try cache.sha256(of: path) == "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589")
     }
 }
+
+@Suite("MD5")
+struct MD5Tests {
+    // RFC 1321 appendix A.5.
+    @Test(arguments: [
+        ("", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("a", "0cc175b9c0f1b6a831c399e269772661"),
+        ("abc", "900150983cd24fb0d6963f7d28e17f72"),
+        ("message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
+        ("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"),
+        ("12345678901234567890123456789012345678901234567890123456789012345678901234567890", "57edf4a22be3c955ac49da2e2107b67a"),
+    ])
+    func knownVectors(_ message: String, _ digest: String) {
+        var hasher = MD5()
+        hasher.update(Array(message.utf8))
+        #expect(hasher.finalizeHex() == digest)
+    }
+
+    @Test func chunkedFilesHashLikeOneBuffer() throws {
+        let directory = TemporaryDirectory()
+        var random = SplitMix64(seed: 4)
+        let bytes = (0..<(9 << 20) + 123).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        let path = directory.path("file")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        var whole = MD5()
+        var pieces = MD5()
+        whole.update(bytes)
+        for start in stride(from: 0, to: bytes.count, by: 1000) { pieces.update(Array(bytes[start..<min(start + 1000, bytes.count)])) }
+        let expected = whole.finalizeHex()
+        #expect(pieces.finalizeHex() == expected)
+        #expect(try MD5.hexDigest(ofFile: path) == expected)
+    }
+}

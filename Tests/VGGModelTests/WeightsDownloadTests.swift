@@ -99,6 +99,25 @@ struct WeightsDownloadTests {
         }
     }
 
+    @Test func filesPublishedWithAnMD5AreCheckedByIt() throws {
+        server.route("/w", .serve(body))
+        var md5 = MD5()
+        md5.update(body)
+        let digest = md5.finalizeHex()
+        let good = WeightsDownload(url: URL(string: server.url("/w"))!, destination: destination, checksum: .md5(digest))
+        try good.run()
+        #expect(installed() == body)
+        try FileManager.default.removeItem(atPath: destination)
+        let bad = WeightsDownload(url: URL(string: server.url("/w"))!, destination: destination, checksum: .md5(String(repeating: "0", count: 32)))
+        do {
+            try bad.run()
+            Issue.record("a file with the wrong MD5 was installed")
+        } catch {
+            #expect(error.reason.contains("MD5 is \(digest)"))
+        }
+        #expect(installed() == nil)
+    }
+
     @Test func anExistingFileIsReplacedOnlyByAVerifiedOne() throws {
         try FileManager.default.createDirectory(atPath: directory.path("cache"), withIntermediateDirectories: true)
         try Data("old".utf8).write(to: URL(fileURLWithPath: destination))

@@ -67,6 +67,10 @@ struct WeightsCLITests {
         #expect(noHash.status == 64)
         let missing = try vggbatch(["weights", "fetch", "--url", server.url("/missing"), "--sha256", tinySHA256, "--output", directory.path("m")])
         #expect(missing.status == 2 && missing.standardError.contains("HTTP 404"))
+        // A known file with a published size: a mirror serving anything else is refused before its bytes are kept.
+        let keras = try vggbatch(["weights", "fetch", "keras-vgg16", "--url", server.url("/tiny.safetensors"), "--output", directory.path("k.h5")])
+        #expect(keras.status == 2 && keras.standardError.contains("expected 553467096"), "\(keras.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("k.h5")) && !FileManager.default.fileExists(atPath: directory.path("k.h5.part")))
     }
 
     @Test func listShowsWhatIsInstalled() throws {

@@ -115,22 +115,29 @@ extension VGGBatch.Weights {
             } else if url == nil || sha256 == nil {
                 known = KnownWeights.defaultWeights
             }
-            guard let digest = sha256?.lowercased() ?? known?.sha256 else {
-                throw CommandFailure("no SHA-256 is published for \(known?.name ?? "this file"); give the expected one with --sha256")
+            let checksum: WeightsDownload.Checksum
+            if let sha256 {
+                checksum = .sha256(sha256.lowercased())
+            } else if let published = known?.sha256 {
+                checksum = .sha256(published)
+            } else if let published = known?.md5 {
+                checksum = .md5(published)  // all the Keras files' publisher gives
+            } else {
+                throw CommandFailure("no checksum is published for \(known?.name ?? "this file"); give the expected SHA-256 with --sha256")
             }
-            if let known, known.format != "safetensors" {
-                printError("vggbatch: note: \(known.name) is \(known.format); vggbatch loads safetensors files")
+            if let known, !["safetensors", "hdf5"].contains(known.format) {
+                printError("vggbatch: note: \(known.name) is \(known.format), which vggbatch does not load (use safetensors or Keras HDF5)")
             }
             guard let source = url ?? known?.url else { throw CommandFailure("give a NAME or --url") }
             let fileName = known?.fileName ?? ((URL(string: source)?.lastPathComponent).flatMap { $0.isEmpty ? nil : $0 } ?? "weights.safetensors")
             let destination = output ?? (WeightsLocator.cacheDirectory(environment: environment) as NSString).appendingPathComponent(fileName)
-            if FileManager.default.fileExists(atPath: destination),
-                (try? SHA256.hexDigest(ofFile: destination)) == digest {
-                print("\(destination) is already installed (SHA-256 matches)")
+            let kind = checksum.kind
+            if FileManager.default.fileExists(atPath: destination), (try? checksum.digest(ofFile: destination)) == checksum.hex {
+                print("\(destination) is already installed (\(kind) matches)")
                 return
             }
-            try WeightsFetcher.fetch(url: source, destination: destination, sha256: digest, bytes: known?.bytes, name: known?.name ?? fileName)
-            print("installed \(destination) (SHA-256 \(digest) verified)")
+            try WeightsFetcher.fetch(url: source, destination: destination, checksum: checksum, bytes: known?.bytes, name: known?.name ?? fileName)
+            print("installed \(destination) (\(kind) \(checksum.hex) verified)")
         }
     }
 

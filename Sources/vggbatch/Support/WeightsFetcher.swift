@@ -13,12 +13,12 @@ enum WeightsFetcher {
         ["1", "true", "yes"].contains(environment[offlineVariable]?.lowercased() ?? "")
     }
 
-    /// Downloads `url` to `destination`, checked against `sha256` (and `bytes` when known).
-    static func fetch(url: String, destination: String, sha256: String, bytes: Int?, name: String) throws {
+    /// Downloads `url` to `destination`, checked against `checksum` (and `bytes` when known).
+    static func fetch(url: String, destination: String, checksum: WeightsDownload.Checksum, bytes: Int?, name: String) throws {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? "") else {
             throw CommandFailure("\(url) is not an http or https URL")
         }
-        let download = WeightsDownload(url: parsed, destination: destination, sha256: sha256, bytes: bytes.map(Int64.init))
+        let download = WeightsDownload(url: parsed, destination: destination, checksum: checksum, bytes: bytes.map(Int64.init))
         let line = ProgressLine(name: name)
         do throws(DownloadError) {
             try download.run { done, total in line.show(done, total) }
