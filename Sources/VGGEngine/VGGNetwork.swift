@@ -93,7 +93,8 @@ public final class VGGNetwork {
     /// Runs `count` images (1...maxBatchSize) through the network.
     ///
     /// - images: `count` × C × H × W floats, each image CHW, preprocessed for the weights.
-    /// - fc7: `count` × featureWidth floats (after fc7's ReLU), or nil.
+    /// - fc7: `count` × featureWidth floats (after fc7's ReLU; pool5 flattened for a
+    ///   convolutions-only network), or nil.
     /// - logits: `count` × classCount floats (fc8's output), or nil.
     /// - probabilities: `count` × classCount floats (softmax of the logits), or nil.
     /// - layerSeconds: if given, `architecture.layers.count` doubles to which each layer's
@@ -167,6 +168,17 @@ public final class VGGNetwork {
                     }
                 }
                 linearIndex += 1
+            }
+        }
+        // A convolutions-only network's features are pool5, flattened C, H, W.
+        if a.fullyConnected.isEmpty, let fc7 {
+            let pixels = height * width
+            current.withUnsafePointer { source in
+                for image in 0..<count {
+                    for c in 0..<channels {
+                        (fc7 + (image * channels + c) * pixels).update(from: source + (c * count + image) * pixels, count: pixels)
+                    }
+                }
             }
         }
     }

@@ -10,7 +10,7 @@ import VGGModel
 /// the layer group's attribute `weight_names` (Keras 2 writes `block1_conv1/kernel:0`, the
 /// 2016 Keras 1 files `block1_conv1_W_1:0`; both are read the same way). Layers with
 /// weights must be 13 convolutions, then either three Dense layers (fc1, fc2, predictions)
-/// or none (`_notop`). Convolution kernels are H×W×C×K (HWIO) and become K×C×3×3; Dense
+/// or none (`_notop`, whose network ends at pool5 and whose features are pool5 flattened). Convolution kernels are H×W×C×K (HWIO) and become K×C×3×3; Dense
 /// kernels are inputs × outputs and become outputs × inputs, fc1's inputs reordered from
 /// Keras' H,W,C flatten of pool5 to the engine's C,H,W. The architecture (widths, input
 /// size, classes) is read from the shapes.
@@ -100,9 +100,8 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
                 architecture = VGGArchitecture.configurationD(
                     convolutionChannels: widths, hiddenWidth: hidden, classes: classes, inputHeight: side * 32, inputWidth: side * 32)
             } else {
-                // Without a classifier the input size is free; the usual one is recorded.
-                architecture = VGGArchitecture.configurationD(
-                    convolutionChannels: widths, hiddenWidth: 1, classes: 1, inputHeight: 224, inputWidth: 224)
+                // Without a classifier the input size is free; the usual one is used.
+                architecture = VGGArchitecture.convolutionsOnly(convolutionChannels: widths, inputHeight: 224, inputWidth: 224)
             }
             convolutionPaths = convolutions.map { ($0.kernel.path, $0.bias.path) }
             densePaths = dense.map { ($0.kernel.path, $0.bias.path) }
@@ -140,8 +139,7 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
     /// Dense layer `index` (0 = fc6) as outputs × inputs, fc6's inputs in C,H,W order.
     public func fullyConnected(_ index: Int) throws(ModelError) -> LayerWeights {
         guard hasClassifier else {
-            throw .invalidFile(
-                path: path, reason: "a _notop file has no fully connected layers; labels and fc7 features need the full file (vgg16_weights_tf_dim_ordering_tf_kernels.h5)")
+            throw .invalidFile(path: path, reason: "a _notop file has no fully connected layers")
         }
         let layer = architecture.fullyConnected[index]
         let (outputs, inputs) = (layer.outputs, layer.inputs)

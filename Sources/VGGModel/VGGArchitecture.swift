@@ -41,6 +41,15 @@ public struct VGGArchitecture: Sendable, Equatable {
     /// Configuration D's topology with other widths: convolutions in blocks of 2, 2, 3, 3, 3,
     /// each block followed by a 2×2 max-pool, then two hidden fully connected layers and a
     /// classifier. Small versions of it make fast, exact tests of the full forward pass.
+    /// Configuration D's 13 convolutions and 5 pools without the fully connected layers:
+    /// what a Keras `_notop` file holds. Its feature vector is pool5, flattened.
+    public static func convolutionsOnly(convolutionChannels: [Int], inputHeight: Int, inputWidth: Int) -> VGGArchitecture {
+        var architecture = configurationD(
+            convolutionChannels: convolutionChannels, hiddenWidth: 1, classes: 1, inputHeight: inputHeight, inputWidth: inputWidth)
+        architecture.layers.removeAll { if case .fullyConnected = $0 { return true } else { return false } }
+        return architecture
+    }
+
     public static func configurationD(
         convolutionChannels: [Int], hiddenWidth: Int, classes: Int, inputHeight: Int, inputWidth: Int
     ) -> VGGArchitecture {
@@ -95,8 +104,18 @@ public struct VGGArchitecture: Sendable, Equatable {
         return (convolutions.last?.outputChannels ?? inputChannels, height, width)
     }
 
-    /// Width of the feature vector (fc7's output).
-    public var featureWidth: Int { fullyConnected.count >= 2 ? fullyConnected[1].outputs : 0 }
+    /// Width of the feature vector: fc7's output, or for a convolutions-only network (a
+    /// Keras `_notop` file) the flattened pool5 output (C·H·W, in C, H, W order).
+    public var featureWidth: Int {
+        if fullyConnected.isEmpty {
+            let pool5 = pool5Shape
+            return pool5.channels * pool5.height * pool5.width
+        }
+        return fullyConnected.count >= 2 ? fullyConnected[1].outputs : 0
+    }
+
+    /// Whether the network ends in fc6–fc8 (labels and fc7) rather than at pool5.
+    public var hasClassifier: Bool { !fullyConnected.isEmpty }
 
     /// Number of classes (fc8's output).
     public var classCount: Int { fullyConnected.last?.outputs ?? 0 }

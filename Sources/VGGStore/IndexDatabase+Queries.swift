@@ -11,8 +11,9 @@ public struct StoredModel: Sendable, Equatable {
     public var preprocessing: String
     public var resizePolicy: String
     public var featureDimension: Int
-    /// Images with results for this model (counted on the small prediction rows: the
-    /// feature rows are 16 KB each, and counting them reads the whole table).
+    /// Images with results for this model, counted on the small prediction rows (the
+    /// feature rows are 16 KB each, and counting them reads the whole table); for a model
+    /// that ends at pool5, which has no predictions, on the feature rows.
     public var imageCount: Int
 }
 
@@ -48,7 +49,8 @@ extension IndexDatabase {
         try connection.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
-                (SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1)
+                COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
+                    (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id))
             FROM model ORDER BY model.id
             """, []
         ).compactMap { row in

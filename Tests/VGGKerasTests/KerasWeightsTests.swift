@@ -60,12 +60,46 @@ struct KerasWeightsTests {
         #expect(!notop.hasClassifier && notop.metadata["keras_version"] == "1.2.2")
         #expect(notop.tensors.first?.name == "/block1_conv1/block1_conv1_W_1:0")
         for index in 0..<13 { #expect(try notop.convolution(index) == torch.convolution(index)) }
+        #expect(notop.architecture == .convolutionsOnly(
+            convolutionChannels: torch.architecture.convolutions.map(\.outputChannels), inputHeight: 224, inputWidth: 224))
         #expect(throws: ModelError.self) { try notop.fullyConnected(0) }
-        do {
-            _ = try notop.fullyConnected(0)
-        } catch {
-            #expect(error.reason.contains("_notop file has no fully connected layers"))
+    }
+
+    /// A `_notop` network ends at pool5: its features are pool5 flattened C, H, W, checked
+    /// against the reference kernels layer by layer.
+    @Test func notopFeaturesArePool5() throws {
+        let notop = try KerasWeights(path: Self.fixture("tiny-keras-notop.h5"))
+        let network = try VGGNetwork(source: notop, options: EngineOptions(threads: 2, maxBatchSize: 1))
+        let a = network.architecture
+        #expect(a.featureWidth == 16 * 7 * 7 && a.classCount == 0 && !a.hasClassifier)
+        var random = SplitMix64(seed: 5)
+        var x = (0..<(3 * 224 * 224)).map { _ in Float(random.nextGaussian()) }
+        var features = [Float](repeating: 0, count: a.featureWidth)
+        x.withUnsafeBufferPointer { input in
+            features.withUnsafeMutableBufferPointer { network.forward(images: input.baseAddress!, count: 1, fc7: $0.baseAddress) }
         }
+        var channels = 3
+        var size = 224
+        var convolution = 0
+        for layer in a.layers {
+            switch layer {
+            case .convolution(let c):
+                let weights = try notop.convolution(convolution)
+                x = ReferenceKernels.convolution3x3(
+                    input: x, batch: 1, channels: channels, height: size, width: size,
+                    weight: weights.weight, bias: weights.bias, outputChannels: c.outputChannels, relu: true)
+                channels = c.outputChannels
+                convolution += 1
+            case .maxPool:
+                x = ReferenceKernels.maxPool2x2(input: x, planes: channels, height: size, width: size)
+                size /= 2
+            case .fullyConnected:
+                Issue.record("a notop network has no fully connected layer")
+            }
+        }
+        #expect(x.count == features.count)
+        let scale = x.map(abs).max() ?? 1
+        for i in x.indices { #expect(abs(x[i] - features[i]) <= 1e-4 * scale, "feature \(i)") }
     }
 
     @Test func kerasWeightsUseCaffePreprocessing() throws {

@@ -125,9 +125,29 @@ struct WeightsCLITests {
         #expect(fromKeras.status == 0, "\(fromKeras.standardError)")
         #expect(!fromKeras.standardOutput.isEmpty && fromKeras.standardOutput == fromTorch.standardOutput)
 
-        let notop = try vggbatch(["classify", "--weights", fixtures + "/tiny-keras-notop.h5", image])
-        #expect(notop.status == 2 && notop.standardError.split(separator: "\n").count == 1 && notop.standardError.contains("_notop"))
-        let notopInfo = try vggbatch(["weights", "info", fixtures + "/tiny-keras-notop.h5"])
+        // A _notop file: no labels, pool5 (16 × 7 × 7 here) as the features, in classify and in the index.
+        let notop = fixtures + "/tiny-keras-notop.h5"
+        let notopJSON = try vggbatch(["classify", "--json", "--features", "--weights", notop, image])
+        #expect(notopJSON.status == 0, "\(notopJSON.standardError)")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(notopJSON.standardOutput.utf8)) as? [String: Any])
+        #expect((object["top"] as? [Any])?.isEmpty == true && (object["fc7"] as? [Any])?.count == 784)
+        let notopText = try vggbatch(["classify", "--weights", notop, image])
+        #expect(notopText.standardOutput.contains("no labels: these weights end at pool5"))
+        let notopInfo = try vggbatch(["weights", "info", notop])
         #expect(notopInfo.status == 0 && notopInfo.standardOutput.contains("convolutions only"))
+
+        let photos = directory.path("photos")
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        for name in ["skimage-chelsea.png", "skimage-coffee.png", "sklearn-china.jpg"] {
+            try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: photos + "/" + name)
+        }
+        let index = ["VGGBATCH_DB": directory.path("notop.sqlite"), "VGGBATCH_WEIGHTS": notop]
+        let scan = try vggbatch(["scan", photos], extra: index)
+        #expect(scan.status == 0, "\(scan.standardError)")
+        let similar = try vggbatch(["similar", "--json", "--include-self", "--limit", "1", photos + "/skimage-coffee.png"], extra: index)
+        #expect(similar.status == 0, "\(similar.standardError) \(scan.standardError)")
+        #expect(similar.standardOutput.contains("skimage-coffee.png"))
+        let status = try vggbatch(["status"], extra: index)
+        #expect(status.standardOutput.contains("3 images with features"), "\(status.standardOutput)")
     }
 }

@@ -89,6 +89,9 @@ extension VGGBatch {
 
         private func textBlock(_ path: String, _ output: ImageOutput) -> String {
             var lines = [path]
+            if output.probabilities.isEmpty {
+                lines.append("  (no labels: these weights end at pool5; --json --features prints the \(output.fc7.count) features)")
+            }
             for (item, probability) in topClasses(output) {
                 let index = String(item.index)
                 lines.append("  " + String(format: "%.4f", probability) + "  "

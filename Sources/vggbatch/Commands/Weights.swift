@@ -178,9 +178,7 @@ extension VGGBatch.Weights {
                 weights = try OpenedWeights.open(file)
                 // Every array is read once, so damage inside the data is found too.
                 for index in weights.architecture.convolutions.indices { _ = try weights.source.convolution(index) }
-                if (try? weights.requireClassifier()) != nil {
-                    for index in weights.architecture.fullyConnected.indices { _ = try weights.source.fullyConnected(index) }
-                }
+                for index in weights.architecture.fullyConnected.indices { _ = try weights.source.fullyConnected(index) }
                 digest = try SHA256.hexDigest(ofFile: file)
             } catch {
                 throw CommandFailure(error.reason)
@@ -209,10 +207,9 @@ extension VGGBatch.Weights {
                 let weights = try OpenedWeights.open(path)
                 let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: nil)
                 print("file: \(path)")
-                let classifier = (try? weights.requireClassifier()) != nil
-                print("architecture: " + (classifier
+                print("architecture: " + (weights.architecture.hasClassifier
                     ? "\(weights.architecture.metadataValue), \(weights.parameterCount) parameters"
-                    : "VGG16 convolutions only (a _notop file: features up to pool5), \(weights.parameterCount) parameters"))
+                    : "VGG16 convolutions only (a _notop file: features are pool5, \(weights.architecture.featureWidth) values), \(weights.parameterCount) parameters"))
                 print("layout: \(weights.layout.rawValue) names")
                 print("known as: \(identity.known?.name ?? "not a known file")")
                 print("preprocessing: \(identity.preprocessing.rawValue)")

@@ -62,7 +62,6 @@ struct LoadedModel {
         }
         do throws(ModelError) {
             let weights = try OpenedWeights.open(path)
-            try weights.requireClassifier()
             let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
             let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: cache)
             let preset = preprocess ?? PreprocessPreset(rawValue: identity.preprocessing.rawValue) ?? .torch

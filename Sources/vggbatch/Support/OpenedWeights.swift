@@ -34,15 +34,6 @@ enum OpenedWeights {
 
     var architecture: VGGArchitecture { source.architecture }
 
-    /// What can run: a Keras `_notop` file has no classifier.
-    func requireClassifier() throws(ModelError) {
-        if case .keras(let weights) = self, !weights.hasClassifier {
-            throw .invalidFile(
-                path: weights.path,
-                reason: "a _notop file has no fully connected layers; labels and fc7 features need the full file (vgg16_weights_tf_dim_ordering_tf_kernels.h5)")
-        }
-    }
-
     /// Parameters in the file.
     var parameterCount: Int {
         switch self {

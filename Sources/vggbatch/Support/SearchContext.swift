@@ -23,7 +23,7 @@ struct SearchContext {
                 throw CommandFailure("no model \(modelID) in the index (see `vggbatch status`)")
             }
             let rows = try index.searchRows(modelID: modelID)
-            guard model.imageCount > 0, rows.count > 0 else {
+            guard rows.count > 0 else {
                 throw CommandFailure("no feature vectors for model \(modelID) yet; run `vggbatch scan`")
             }
             return SearchContext(index: index, model: model, rows: rows, pool: ThreadPool(threadCount: threads))
