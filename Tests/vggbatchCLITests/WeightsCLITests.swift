@@ -103,9 +103,8 @@ struct WeightsCLITests {
 
         // No network: one error line that says where to put the file.
         let refused = try vggbatch(["classify", image], extra: ["VGGBATCH_MIRROR": "http://127.0.0.1:\(LocalHTTPServer.closedPort())/w"])
-        #expect(refused.status == 2)
-        let last = refused.standardError.split(separator: "\n").last.map(String.init) ?? ""
-        #expect(last.contains("connection refused") && last.contains("save it as \(defaultPath)"), "\(refused.standardError)")
+        #expect(refused.status == 2 && refused.standardError.split(separator: "\n").count == 1)
+        #expect(refused.standardError.contains("connection refused") && refused.standardError.contains("save it as \(defaultPath)"), "\(refused.standardError)")
     }
 
     @Test func kerasHDF5FilesLoadWithCaffePreprocessing() throws {

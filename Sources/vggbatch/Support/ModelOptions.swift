@@ -78,8 +78,9 @@ struct LoadedModel {
         let destination = (WeightsLocator.cacheDirectory(environment: environment) as NSString).appendingPathComponent(known.fileName)
         let url = environment[WeightsFetcher.mirrorVariable].flatMap { $0.isEmpty ? nil : $0 } ?? known.url
         guard let sha256 = known.sha256 else { throw CommandFailure("no SHA-256 is known for \(known.name)") }
-        printError("vggbatch: no weights installed; downloading \(known.name) (about 553 MB) from \(url) to \(destination) (use --offline or VGGBATCH_OFFLINE=1 to never download)")
-        try WeightsFetcher.fetch(url: url, destination: destination, checksum: .sha256(sha256), bytes: known.bytes, name: known.name)
+        try WeightsFetcher.fetch(
+            url: url, destination: destination, checksum: .sha256(sha256), bytes: known.bytes, name: known.name,
+            announce: "vggbatch: no weights installed; downloading \(known.name) (about 553 MB) from \(url) to \(destination) (use --offline or VGGBATCH_OFFLINE=1 to never download)")
         return destination
     }
 }

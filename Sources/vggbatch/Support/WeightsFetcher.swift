@@ -14,12 +14,16 @@ enum WeightsFetcher {
     }
 
     /// Downloads `url` to `destination`, checked against `checksum` (and `bytes` when known).
-    static func fetch(url: String, destination: String, checksum: WeightsDownload.Checksum, bytes: Int?, name: String) throws {
+    /// `announce`, if given, is printed once the server starts sending, so a failure to
+    /// connect stays a single line.
+    static func fetch(
+        url: String, destination: String, checksum: WeightsDownload.Checksum, bytes: Int?, name: String, announce: String? = nil
+    ) throws {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? "") else {
             throw CommandFailure("\(url) is not an http or https URL")
         }
         let download = WeightsDownload(url: parsed, destination: destination, checksum: checksum, bytes: bytes.map(Int64.init))
-        let line = ProgressLine(name: name)
+        let line = ProgressLine(name: name, announce: announce)
         do throws(DownloadError) {
             try download.run { done, total in line.show(done, total) }
             line.finish()
@@ -42,12 +46,20 @@ final class ProgressLine: @unchecked Sendable {
     private let terminal = isatty(STDERR_FILENO) == 1
     private let lock = NSLock()
     private var shown = false
+    private var announce: String?
 
-    init(name: String) {
+    init(name: String, announce: String? = nil) {
         self.name = name
+        self.announce = announce
     }
 
     func show(_ done: Int64, _ total: Int64?) {
+        lock.lock()
+        if let announce {
+            FileHandle.standardError.write(Data((announce + "\n").utf8))
+            self.announce = nil
+        }
+        lock.unlock()
         guard terminal else { return }
         let megabytes = Double(done) / 1e6
         let text: String
