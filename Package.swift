@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "VGGStore", targets: ["VGGStore"]),
         .library(name: "VGGPipeline", targets: ["VGGPipeline"]),
         .library(name: "VGGSearch", targets: ["VGGSearch"]),
+        .library(name: "VGGReport", targets: ["VGGReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -61,6 +62,9 @@ let package = Package(
             dependencies: ["VGGCommon"],
             swiftSettings: simdSettings),
         .target(
+            name: "VGGReport",
+            dependencies: ["VGGImaging"]),
+        .target(
             name: "VGGKeras",
             dependencies: ["VGGModel", "CHDF5Reader"]),
         // Kernels hand raw pointers to dedicated worker threads by design; Swift 5 mode keeps
@@ -88,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "vggbatch",
             dependencies: [
-                "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch",
+                "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch", "VGGReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: simdSettings),
@@ -110,6 +114,9 @@ let package = Package(
             dependencies: ["VGGImaging", "VGGModel", "VGGCommon", "_VGGTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: simdSettings),
+        .testTarget(
+            name: "VGGReportTests",
+            dependencies: ["VGGReport", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGKerasTests",
             dependencies: ["VGGKeras", "VGGModel", "VGGEngine", "_VGGTestSupport"],

@@ -194,6 +194,18 @@ extension IndexDatabase {
         return count
     }
 
+    /// Every image's stored predictions for a model, best first, in one pass.
+    public func allPredictions(modelID: Int64) throws(StoreError) -> [Int64: [(index: Int, probability: Double)]] {
+        let statement = try connection.prepare(
+            "SELECT image_id, class_index, probability FROM prediction WHERE model_id = ? ORDER BY image_id, rank")
+        try statement.bind(1, .integer(modelID))
+        var result = [Int64: [(index: Int, probability: Double)]]()
+        while try statement.step() {
+            result[statement.int64(0), default: []].append((Int(statement.int64(1)), statement.double(2)))
+        }
+        return result
+    }
+
     /// Deletes rows marked missing (and, through the foreign keys, their results).
     public func pruneMissing() throws(StoreError) -> Int {
         try connection.run("DELETE FROM image WHERE status = 'missing'", [])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VGGPipeline
+import VGGReport
 import VGGSearch
 import VGGStore
 
@@ -31,6 +32,9 @@ extension VGGBatch {
 
         @Option(help: "Threads.")
         var threads = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(help: ArgumentHelp("Also write the groups as an HTML page, side by side (thumbnails beside it in thumbs/).", valueName: "out.html"))
+        var html: String?
 
         @Flag(help: "Print one JSON object.") var json = false
         @Flag(help: "Print CSV: kind, group, path, score.") var csv = false
@@ -67,6 +71,37 @@ extension VGGBatch {
                 }
             }
             output(exact: exact, near: near, context: context)
+            if let html { try writePage(html, exact: exact, near: near, context: context) }
+        }
+
+        /// The groups as a page, in the report's look.
+        private func writePage(
+            _ path: String, exact: [[Int]], near: [(rows: [Int], pairs: [(a: Int, b: Int, score: Float)])], context: SearchContext
+        ) throws {
+            let directory = (path as NSString).deletingLastPathComponent
+            var builder = try ReportBuilder(index: context.index, model: context.model, directory: directory.isEmpty ? "." : directory, threads: threads)
+            let rows = context.rows
+            func photos(_ members: [Int], scores: [Double?]? = nil) throws -> [ReportPhoto] {
+                try builder.photos(members.map { (rows.paths[$0], rows.fingerprints[$0], rows.imageIDs[$0]) }, scores: scores)
+            }
+            var exactGroups = [ReportGroup]()
+            for (index, group) in exact.enumerated() {
+                exactGroups.append(ReportGroup(title: "Group \(index + 1): \(group.count) identical files", photos: try photos(group)))
+            }
+            var nearGroups = [ReportGroup]()
+            for (index, group) in near.enumerated() {
+                // Each member's best score within its group.
+                let best = group.rows.map { row in
+                    Double(group.pairs.filter { $0.a == row || $0.b == row }.map(\.score).max() ?? 0)
+                }
+                let notes = group.pairs.map { String(format: "%.4f  ", $0.score) + context.display($0.a) + "  ~  " + context.display($0.b) }
+                nearGroups.append(ReportGroup(title: "Group \(index + 1): \(group.rows.count) photos", photos: try photos(group.rows, scores: best), notes: notes))
+            }
+            var summary = try builder.summary().filter { ["Images indexed", "Model", "Preprocessing"].contains($0.0) }
+            summary.append(("Near-duplicate threshold", exactOnly ? "not searched (--exact-only)" : String(format: "fc7 cosine ≥ %.3f", threshold)))
+            try ReportBuilder.write(
+                ReportPage.duplicates(exact: exactGroups, near: nearGroups, summary: summary, footer: ReportBuilder.footer), to: path)
+            printError("wrote \(path)")
         }
 
         private func output(exact: [[Int]], near: [(rows: [Int], pairs: [(a: Int, b: Int, score: Float)])], context: SearchContext) {
@@ -104,7 +139,7 @@ extension VGGBatch {
                     for row in group { print("    \(name(row))") }
                 }
                 if exactOnly { return }
-                print(String(format: "near duplicates (fc7 cosine ≥ %.2f): %d groups", threshold, near.count))
+                print(String(format: "near duplicates (fc7 cosine ≥ %.3f): %d groups", threshold, near.count))
                 for (index, group) in near.enumerated() {
                     print("  group \(index + 1) (\(group.rows.count) files)")
                     for pair in group.pairs { print(String(format: "    %.4f  ", pair.score) + name(pair.a) + "  ~  " + name(pair.b)) }

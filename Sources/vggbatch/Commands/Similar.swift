@@ -4,6 +4,7 @@ import VGGEngine
 import VGGImaging
 import VGGModel
 import VGGPipeline
+import VGGReport
 import VGGSearch
 import VGGStore
 
@@ -50,6 +51,9 @@ extension VGGBatch {
 
         @Flag(help: "Report on standard error how much of the index was read and how long it took.")
         var verbose = false
+
+        @Option(help: ArgumentHelp("Also write the query and its matches as an HTML page (thumbnails beside it in thumbs/).", valueName: "out.html"))
+        var html: String?
 
         @Flag(help: "Print one JSON object.") var json = false
         @Flag(help: "Print CSV: path, score, label.") var csv = false
@@ -112,6 +116,30 @@ extension VGGBatch {
                     statistics.fetchedRows, statistics.fetchCalls))
             }
             try print(results: results, context: context, classes: topClasses)
+            if let html { try writePage(html, results: results, selfRows: selfRows, context: context) }
+        }
+
+        /// The query and its matches as a page, in the report's look.
+        private func writePage(_ path: String, results: [(row: Int, score: Float)], selfRows: [Int], context: SearchContext) throws {
+            let directory = (path as NSString).deletingLastPathComponent
+            var builder = try ReportBuilder(index: context.index, model: context.model, directory: directory.isEmpty ? "." : directory, threads: threads)
+            let rows = context.rows
+            var queryRows = [(path: [UInt8], fingerprint: [UInt8]?, imageID: Int64?)]()
+            for image in images {
+                let absolute = ScanSession.absoluteRoot(image)
+                if let row = selfRows.first(where: { rows.paths[$0] == absolute }) {
+                    queryRows.append((rows.paths[row], rows.fingerprints[row], rows.imageIDs[row]))
+                } else {
+                    queryRows.append((absolute, nil, nil))
+                }
+            }
+            let query = try builder.photos(queryRows)
+            let matches = try builder.photos(
+                results.map { (rows.paths[$0.row], rows.fingerprints[$0.row], rows.imageIDs[$0.row]) }, scores: results.map { Double($0.score) })
+            var summary = try builder.summary().filter { ["Model", "Preprocessing"].contains($0.0) }
+            summary.insert(("Searched", "\(rows.count) images, \(results.count) shown (limit \(limit), minimum score \(minScore))"), at: 0)
+            try ReportBuilder.write(ReportPage.similar(query: query, results: matches, summary: summary, footer: ReportBuilder.footer), to: path)
+            printError("wrote \(path)")
         }
 
         /// The unit query direction and the index rows of queries that are indexed files.

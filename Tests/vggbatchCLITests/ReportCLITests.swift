@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import VGGImaging
+import _VGGTestSupport
+
+/// `vggbatch report`, `similar --html` and `duplicates --html` on the samples with a tiny
+/// model: pages that parse, whose every image and link exists, and that escape names.
+@Suite("vggbatch report", .serialized)
+struct ReportCLITests {
+    let directory = TemporaryDirectory()
+    var photos: String { directory.path("photos") }
+    var environment: [String: String] {
+        ["XDG_CACHE_HOME": directory.path("cache"), "VGGBATCH_WEIGHTS": directory.path("tiny.safetensors"),
+         "VGGBATCH_DB": directory.path("index.sqlite")]
+    }
+    static let hostileName = "<img src=x onerror=alert(1)> & \"it's\".png"
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        for name in ["exiforient-Landscape_6.jpg", "skimage-chelsea.png", "skimage-coffee.png", "pillow-hopper.jpg", "libpng-toucan.png"] {
+            try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: photos + "/" + name)
+        }
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-coffee.png"), toPath: photos + "/" + Self.hostileName)
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: photos + "/broken <b>.jpg"))
+        let weights = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "5", "--output", directory.path("tiny.safetensors")])
+        precondition(weights.status == 0, weights.standardError)
+        _ = try CommandRunner.vggbatch(["scan", photos], environment: environment)
+    }
+
+    func vggbatch(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.vggbatch(arguments, environment: environment)
+    }
+
+    /// Parses the page and checks that each image it shows decodes and each link opens a file.
+    func checkPage(_ path: String) throws -> HTMLCheck.Page {
+        let html = try String(contentsOfFile: path, encoding: .utf8)
+        let page = try HTMLCheck.parse(html).get()
+        let base = (path as NSString).deletingLastPathComponent
+        for src in page.images {
+            let file = base + "/" + (src.removingPercentEncoding ?? src)
+            let thumbnail = try ImageDecoder.decode(contentsOf: file).image
+            #expect(max(thumbnail.width, thumbnail.height) <= 256 && thumbnail.width > 0, "\(src)")
+        }
+        for link in page.links where link.hasPrefix("file://") {
+            let target = String(link.dropFirst("file://".count)).removingPercentEncoding ?? ""
+            #expect(FileManager.default.fileExists(atPath: target), "\(link)")
+        }
+        #expect(!html.contains("<img src=x") && !page.elements.contains("script"))
+        return page
+    }
+
+    @Test func reportShowsEveryPhotoAndFailureAndCachesThumbnails() throws {
+        let output = directory.path("report")
+        let first = try vggbatch(["report", "--output", output])
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput.contains("6 photos") && first.standardOutput.contains("5 thumbnails made"))
+        let page = try checkPage(output + "/index.html")
+        #expect(page.images.count == 6)
+        #expect(page.text.contains(Self.hostileName), "the hostile name shows as text")
+        #expect(page.text.contains("broken <b>.jpg") && page.text.contains("not a JPEG or PNG file"))
+        #expect(page.text.contains("Images indexed") && page.text.contains("Last scan"))
+
+        let second = try vggbatch(["report", "--output", output])
+        #expect(second.standardOutput.contains("0 thumbnails made, 5 reused"))
+
+        // A group cap and a label filter.
+        let capped = try vggbatch(["report", "--output", output, "--per-label", "2"])
+        #expect(capped.status == 0)
+        let cappedPage = try checkPage(output + "/index.html")
+        #expect(cappedPage.images.count <= 2 * 5 && cappedPage.text.contains("more"))
+        let unknown = try vggbatch(["report", "--output", output, "--label", "no-such-label"])
+        #expect(unknown.status == 2 && unknown.standardError.contains("unknown label"))
+    }
+
+    @Test func thumbnailsAreUpright() throws {
+        let output = directory.path("upright")
+        _ = try vggbatch(["report", "--output", output])
+        let html = try String(contentsOfFile: output + "/index.html", encoding: .utf8)
+        // The card for the EXIF-6 landscape: its image comes right after its link.
+        let card = try #require(html.components(separatedBy: "<li class=\"card\">").first { $0.contains("exiforient-Landscape_6.jpg") })
+        let src = try #require(card.components(separatedBy: "src=\"").dropFirst().first?.components(separatedBy: "\"").first)
+        let thumbnail = try ImageDecoder.decode(contentsOf: output + "/" + src).image
+        #expect(thumbnail.width > thumbnail.height, "\(thumbnail.width)x\(thumbnail.height)")
+    }
+
+    @Test func similarAndDuplicatesWritePages() throws {
+        let similar = try vggbatch(["similar", "--html", directory.path("pages/similar.html"), "--limit", "3", photos + "/skimage-coffee.png"])
+        #expect(similar.status == 0, "\(similar.standardError)")
+        let similarPage = try checkPage(directory.path("pages/similar.html"))
+        #expect(similarPage.images.count == 4 && similarPage.text.contains("score "))
+        let duplicates = try vggbatch(["duplicates", "--html", directory.path("pages/duplicates.html")])
+        #expect(duplicates.status == 0, "\(duplicates.standardError)")
+        let duplicatesPage = try checkPage(directory.path("pages/duplicates.html"))
+        #expect(duplicatesPage.text.contains("Exact duplicates (same content): 1 groups"))
+        #expect(duplicatesPage.text.contains(Self.hostileName))
+    }
+}
