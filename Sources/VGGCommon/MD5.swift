@@ -3,30 +3,17 @@ import Foundation
 /// MD5 (RFC 1321), streaming. Only to check downloads against the checksums some
 /// publishers give instead of SHA-256 (the Keras application weights); never a fingerprint.
 public struct MD5: Sendable {
-    private var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
-    private var pending = [UInt8]()
-    private var length: UInt64 = 0
+    private typealias State = (UInt32, UInt32, UInt32, UInt32)
+    private var state: State = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
+    private var buffer = BlockBuffer()
 
-    public init() { pending.reserveCapacity(64) }
+    public init() {}
 
     /// Adds bytes to the message.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        length &+= UInt64(bytes.count)
-        var index = 0
-        if !pending.isEmpty {
-            let take = min(64 - pending.count, bytes.count)
-            pending.append(contentsOf: bytes[0..<take])
-            index = take
-            if pending.count == 64 {
-                pending.withUnsafeBytes { compress($0) }
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        while bytes.count - index >= 64 {
-            compress(UnsafeRawBufferPointer(rebasing: bytes[index..<(index + 64)]))
-            index += 64
-        }
-        if index < bytes.count { pending.append(contentsOf: bytes[index...]) }
+        var state = self.state
+        buffer.append(bytes) { Self.compress(&state, $0) }
+        self.state = state
     }
 
     /// Adds bytes to the message.
@@ -36,13 +23,9 @@ public struct MD5: Sendable {
 
     /// The digest as 32 lowercase hex digits; the hasher must not be used afterwards.
     public mutating func finalizeHex() -> String {
-        let bits = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
-        // Unlike SHA-256, the length goes in little-endian.
-        for shift in stride(from: 0, through: 56, by: 8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+        let tail = buffer.padding(bigEndianLength: false)
         tail.withUnsafeBytes { update($0) }
-        precondition(pending.isEmpty, "padding must end on a block boundary")
+        precondition(buffer.pending.isEmpty, "padding must end on a block boundary")
         let digits = Array("0123456789abcdef")
         let bytes = [state.0, state.1, state.2, state.3].flatMap { word in [0, 8, 16, 24].map { UInt8(truncatingIfNeeded: word >> UInt32($0)) } }
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
@@ -60,7 +43,7 @@ public struct MD5: Sendable {
         UInt32(truncatingIfNeeded: Int64((abs(sin(Double(i + 1))) * 4_294_967_296.0).rounded(.down)))
     }
 
-    private mutating func compress(_ block: UnsafeRawBufferPointer) {
+    private static func compress(_ state: inout State, _ block: UnsafeRawBufferPointer) {
         var m = [UInt32](repeating: 0, count: 16)
         for i in 0..<16 { m[i] = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) }
         var (a, b, c, d) = state
@@ -73,11 +56,11 @@ public struct MD5: Sendable {
             case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
             default: f = c ^ (b | ~d); g = (7 * i) % 16
             }
-            f = f &+ a &+ Self.constants[i] &+ m[g]
+            f = f &+ a &+ constants[i] &+ m[g]
             a = d
             d = c
             c = b
-            b = b &+ ((f << Self.shifts[i]) | (f >> (32 - Self.shifts[i])))
+            b = b &+ ((f << shifts[i]) | (f >> (32 - shifts[i])))
         }
         state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
     }

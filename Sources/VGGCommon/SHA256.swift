@@ -1,32 +1,19 @@
 /// SHA-256 (FIPS 180-4), streaming: weight-file checksums, content fingerprints, migration
 /// digests. Plain Swift so the package needs no crypto dependency.
 public struct SHA256: Sendable {
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+    private typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+    private var state: State = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
-    private var pending = [UInt8]()
-    private var length: UInt64 = 0
+    private var buffer = BlockBuffer()
 
-    public init() { pending.reserveCapacity(64) }
+    public init() {}
 
     /// Adds bytes to the message.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        length &+= UInt64(bytes.count)
-        var index = 0
-        if !pending.isEmpty {
-            let take = min(64 - pending.count, bytes.count)
-            pending.append(contentsOf: bytes[0..<take])
-            index = take
-            if pending.count == 64 {
-                pending.withUnsafeBytes { compress($0) }
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        while bytes.count - index >= 64 {
-            compress(UnsafeRawBufferPointer(rebasing: bytes[index..<(index + 64)]))
-            index += 64
-        }
-        if index < bytes.count { pending.append(contentsOf: bytes[index...]) }
+        var state = self.state
+        buffer.append(bytes) { Self.compress(&state, $0) }
+        self.state = state
     }
 
     /// Adds bytes to the message.
@@ -47,14 +34,9 @@ public struct SHA256: Sendable {
 
     /// The 32-byte digest; the hasher must not be used afterwards.
     public mutating func finalize() -> [UInt8] {
-        let bits = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-        let savedLength = length
+        let tail = buffer.padding(bigEndianLength: true)
         tail.withUnsafeBytes { update($0) }
-        length = savedLength
-        precondition(pending.isEmpty, "padding must end on a block boundary")
+        precondition(buffer.pending.isEmpty, "padding must end on a block boundary")
         let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
         return words.flatMap { word in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> UInt32($0)) } }
     }
@@ -77,7 +59,7 @@ public struct SHA256: Sendable {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    private mutating func compress(_ block: UnsafeRawBufferPointer) {
+    private static func compress(_ state: inout State, _ block: UnsafeRawBufferPointer) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             for i in 0..<16 {
                 // Safe: the block holds 64 bytes; big-endian words.
@@ -90,7 +72,7 @@ public struct SHA256: Sendable {
                 w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
             }
             var (a, b, c, d, e, f, g, h) = state
-            Self.k.withUnsafeBufferPointer { k in
+            k.withUnsafeBufferPointer { k in
                 for i in 0..<64 {
                     let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
                     let choice = (e & f) ^ (~e & g)

@@ -91,11 +91,17 @@ extension IndexDatabase {
 
     /// Up to `limit` images that have features but no projection yet: (image id, vector).
     public func featuresWithoutProjection(modelID: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])] {
+        try features(modelID: modelID, missingFrom: "feature_projection", limit: limit)
+    }
+
+    /// Up to `limit` images that have features but no row in `table` (a per-image, per-model
+    /// table of derived search data), by image id.
+    private func features(modelID: Int64, missingFrom table: String, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])] {
         try connection.query(
             """
             SELECT feature.image_id, feature.vector FROM feature
-            LEFT JOIN feature_projection p ON p.image_id = feature.image_id AND p.model_id = feature.model_id
-            WHERE feature.model_id = ? AND p.image_id IS NULL ORDER BY feature.image_id LIMIT ?
+            LEFT JOIN \(table) derived ON derived.image_id = feature.image_id AND derived.model_id = feature.model_id
+            WHERE feature.model_id = ? AND derived.image_id IS NULL ORDER BY feature.image_id LIMIT ?
             """, [.integer(modelID), .integer(Int64(limit))]
         ).compactMap { row in
             guard case .integer(let id) = row[0], case .blob(let bytes) = row[1], let vector = FeatureCodec.decode(bytes) else { return nil }
@@ -226,16 +232,7 @@ extension IndexDatabase {
 
     /// Up to `limit` images that have features but no code yet (indexes from before codes).
     public func featuresWithoutCode(modelID: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])] {
-        try connection.query(
-            """
-            SELECT feature.image_id, feature.vector FROM feature
-            LEFT JOIN feature_code c ON c.image_id = feature.image_id AND c.model_id = feature.model_id
-            WHERE feature.model_id = ? AND c.image_id IS NULL ORDER BY feature.image_id LIMIT ?
-            """, [.integer(modelID), .integer(Int64(limit))]
-        ).compactMap { row in
-            guard case .integer(let id) = row[0], case .blob(let bytes) = row[1], let vector = FeatureCodec.decode(bytes) else { return nil }
-            return (id, vector)
-        }
+        try features(modelID: modelID, missingFrom: "feature_code", limit: limit)
     }
 
     /// Full feature vectors of these images for the model, in the order asked (nil where absent).

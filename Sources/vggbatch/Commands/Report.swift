@@ -42,12 +42,7 @@ extension VGGBatch {
 
         func run() throws {
             let started = Date()
-            var wanted: Set<Int>?
-            if let label {
-                let matches = ImageNetLabels.matching(label)
-                if matches.isEmpty { throw CommandFailure("unknown label \"\(label)\" (use an ImageNet label such as \"tabby\" or a WordNet id)") }
-                wanted = Set(matches.map(\.index))
-            }
+            let wanted = try label.map(ImageNetLabels.classes(named:))
             let context = try SearchContext.load(database: database, modelID: model, threads: threads)
             var builder = try ReportBuilder(index: context.index, model: context.model, directory: output, threads: threads)
 

@@ -68,12 +68,7 @@ extension VGGBatch {
         }
 
         func run() throws {
-            var allowedClasses: Set<Int>?
-            if let label {
-                let matches = ImageNetLabels.matching(label)
-                if matches.isEmpty { throw CommandFailure("unknown label \"\(label)\" (use an ImageNet label such as \"tabby\" or a WordNet id)") }
-                allowedClasses = Set(matches.map(\.index))
-            }
+            let allowedClasses = try label.map(ImageNetLabels.classes(named:))
             let context = try SearchContext.load(database: database, modelID: model, threads: threads)
             let (query, selfRows) = try queryVector(context)
 

@@ -35,3 +35,12 @@ struct ImageOptions: ParsableArguments {
         return preparation
     }
 }
+
+extension ImageNetLabels {
+    /// The class indices a `--label` argument names, or a one-line failure when none.
+    static func classes(named label: String) throws -> Set<Int> {
+        let matches = matching(label)
+        if matches.isEmpty { throw CommandFailure("unknown label \"\(label)\" (use an ImageNet label such as \"tabby\" or a WordNet id)") }
+        return Set(matches.map(\.index))
+    }
+}
