@@ -15,6 +15,9 @@ public struct ScanOptions: Sendable {
     /// `protectionMinimum` of them) is treated as unmounted: nothing is marked missing.
     public var protectionFraction: Double = 0.5
     public var protectionMinimum: Int = 10
+    /// Called on a decode thread just before a file is read: lets fault tests delete,
+    /// truncate or replace files between the walk and the read. Nil in normal use.
+    public var beforeRead: (@Sendable (FoundFile) -> Void)?
 
     public init(roots: [[UInt8]], walk: WalkOptions, decodeThreads: Int, preparation: ImagePreparation, acceptMassMissing: Bool) {
         self.roots = roots
@@ -203,6 +206,7 @@ public final class ScanPipeline {
         while let item = work.take() {
             if cancellation.isCancelled || state.failure != nil { continue }
             let display = WalkEntry.displayString(item.file.absolutePath)
+            options.beforeRead?(item.file)
             let bytes: [UInt8]
             do throws(ImagingError) {
                 bytes = try ImageDecoder.readFile(

@@ -264,4 +264,45 @@ struct ScanPipelineTests {
         // One image every 0.6 s: written one transaction each, not all three at the end.
         #expect(index.writes >= 3)
     }
+
+    /// Files that change between the walk and the read: each becomes a failure with its
+    /// reason, or is indexed as it was read, never a crash or another file's result.
+    @Test func filesChangingUnderTheScanFailCleanly() throws {
+        let directory = TemporaryDirectory()
+        try copySamples(into: directory, names: Self.names)
+        let victims: [String: @Sendable (String) -> Void] = [
+            "pillow-hopper.jpg": { try? FileManager.default.removeItem(atPath: $0) },
+            "skimage-coins.png": { path in
+                let bytes = FileManager.default.contents(atPath: path) ?? Data()
+                FileManager.default.createFile(atPath: path, contents: bytes.prefix(bytes.count / 3))
+            },
+            "ljt-testorig.jpg": { path in
+                try? FileManager.default.removeItem(atPath: path)
+                try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            },
+            "libpng-toucan.png": { path in
+                // Rewritten with another photo: indexed as what was read.
+                try? FileManager.default.removeItem(atPath: path)
+                try? FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-camera.png"), toPath: path)
+            },
+        ]
+        var options = ScanOptions(
+            roots: [Array(directory.url.path.utf8)], walk: WalkOptions(), decodeThreads: 2,
+            preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: false)
+        options.beforeRead = { file in
+            let path = String(decoding: file.absolutePath, as: UTF8.self)
+            victims[(path as NSString).lastPathComponent]?(path)
+        }
+        let index = MemoryIndex()
+        let summary = try ScanPipeline(options: options, index: index, classifier: ChecksumClassifier(batch: 2), cancellation: CancellationFlag()).run { _ in }
+        #expect(summary.progress.failed == 3 && summary.progress.new == 2)
+        let byName = Dictionary(uniqueKeysWithValues: index.rows.values.map { (String(decoding: $0.file.relativePath, as: UTF8.self), $0) })
+        for name in ["pillow-hopper.jpg", "skimage-coins.png", "ljt-testorig.jpg"] { #expect(byName[name]?.file.status == .failed, "\(name)") }
+        // The rewritten file carries the result of the bytes that were read.
+        let camera = TemporaryDirectory()
+        try copySamples(into: camera, names: ["skimage-camera.png"])
+        let alone = MemoryIndex()
+        _ = try scan(camera, index: alone, classifier: ChecksumClassifier(batch: 1))
+        #expect(byName["libpng-toucan.png"]?.output == alone.output("skimage-camera.png"))
+    }
 }

@@ -210,7 +210,17 @@ struct ScanCLITests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         Thread.sleep(forTimeInterval: 0.3)
+        // Two searches and a status while the scan writes.
+        let queries = DispatchGroup()
+        let answers = ResultsBox()
+        for query in ["skimage-chelsea.png", "skimage-coins.png"] {
+            DispatchQueue.global().async(group: queries) {
+                answers.add(try? self.vggbatch(["similar", "--paths", self.directory.path("photos/sub/" + query)]))
+            }
+        }
         let status = try vggbatch(["status", "--json"])
+        queries.wait()
+        #expect(answers.all.count == 2 && answers.all.allSatisfy { $0?.status == 0 }, "\(answers.all.map { $0?.standardError ?? "" })")
         let second = try vggbatch(["scan", photos])
         process.interrupt()  // SIGINT: finish the batch, save, exit 130
         process.waitUntilExit()
@@ -270,6 +280,8 @@ struct ScanCLITests {
         let text = directory.path("not-a-db.sqlite")
         try Data("hello".utf8).write(to: URL(fileURLWithPath: text))
         let notDB = try vggbatch(["scan", "--db", text, photos])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: text)) == Data("hello".utf8), "nothing written")
+        #expect(!FileManager.default.fileExists(atPath: text + "-wal"))
         #expect(notDB.status == 2)
         #expect(notDB.standardError.split(separator: "\n").count == 1, "\(notDB.standardError)")
         #expect(notDB.standardError.contains("not a vggbatch index") || notDB.standardError.contains("not an SQLite database"))
@@ -282,10 +294,30 @@ struct ScanCLITests {
         let connection = try SQLiteConnection(path: database, readOnly: false, create: false)
         try connection.execute("INSERT INTO schema_migration (identifier, applied_at) VALUES ('9999_future', 'now')")
         connection.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
         let newer = try vggbatch(["scan", photos])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before, "nothing written")
         #expect(newer.status == 2)
         #expect(newer.standardError.contains("newer vggbatch"))
         let reader = try vggbatch(["status"])
         #expect(reader.status == 2 && reader.standardError.contains("newer vggbatch"))
+    }
+}
+
+/// Command results gathered from several threads.
+final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [CommandResult?] = []
+
+    func add(_ result: CommandResult?) {
+        lock.lock()
+        results.append(result)
+        lock.unlock()
+    }
+
+    var all: [CommandResult?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return results
     }
 }
