@@ -17,6 +17,9 @@ classes) with seeded random weights, written twice:
   (`block1_conv1/kernel:0`, a nested group).
 - tiny-keras-notop.h5: the convolution blocks only, as in the `_notop` file, with weight
   names in the form of the 2016 Keras 1 files (`block1_conv1_W_1:0`), to cover both.
+- huge-shape.h5: a hostile file of the same layout whose first kernel declares 3×3×3×2^40
+  floats (chunked, never written, so the file stays small): the loader must refuse it
+  without allocating.
 
 The test loads both forms and requires identical layer weights and network outputs.
 """
@@ -69,6 +72,7 @@ def main():
     keras_layers, top = keras_layers_from_torch(tensors)
     write_keras(OUT / "tiny-keras.h5", [("input_1", [])] + keras_layers + top, legacy=False)
     write_keras(OUT / "tiny-keras-notop.h5", [("input_1", [])] + keras_layers, legacy=True)
+    write_keras(OUT / "huge-shape.h5", [("input_1", [])] + keras_layers, legacy=True, huge_first_kernel=True)
 
 
 def keras_layers_from_torch(tensors):
@@ -99,7 +103,7 @@ def keras_layers_from_torch(tensors):
     return layers, top
 
 
-def write_keras(path, layers, legacy):
+def write_keras(path, layers, legacy, huge_first_kernel=False):
     with h5py.File(path, "w") as f:
         f.attrs["layer_names"] = np.array([name.encode() for name, _ in layers])
         f.attrs["backend"] = b"tensorflow"
@@ -112,7 +116,10 @@ def write_keras(path, layers, legacy):
                 names = [f"{name}/kernel:0", f"{name}/bias:0"][: len(weights)]
             group.attrs["weight_names"] = np.array([n.encode() for n in names], dtype="S")
             for weight_name, value in zip(names, weights):
-                group.create_dataset(weight_name, data=value)
+                if huge_first_kernel and name == "block1_conv1" and value.ndim == 4:
+                    group.create_dataset(weight_name, shape=(3, 3, 3, 1 << 40), dtype="f4", chunks=(3, 3, 3, 4))
+                else:
+                    group.create_dataset(weight_name, data=value)
 
 
 if __name__ == "__main__":

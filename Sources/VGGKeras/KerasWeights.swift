@@ -38,6 +38,7 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
         guard handle >= 0 else { throw .invalidFile(path: path, reason: String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
         file = handle
         do {
+            let fileSize = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
             guard let layerNames = Self.strings(handle, "/", "layer_names") else {
                 throw ModelError.invalidFile(path: path, reason: "no layer_names attribute: not a Keras weights file")
             }
@@ -57,6 +58,12 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
                 for weight in weightNames {
                     let datasetPath = "/" + layer + "/" + weight
                     guard let shape = Self.shape(handle, datasetPath) else { throw ModelError.missingTensor(path: path, tensor: datasetPath) }
+                    // Keras writes weights uncompressed, so no array can be larger than the file; checking
+                    // that bounds every allocation and keeps the shape arithmetic below from overflowing.
+                    guard let bytes = Self.floatBytes(shape), bytes <= fileSize else {
+                        throw ModelError.invalidFile(
+                            path: path, reason: "\(datasetPath) declares shape \(shape), more than the \(fileSize)-byte file holds")
+                    }
                     guard vgg_h5_dataset_is_float(handle, datasetPath) == 1 else {
                         throw ModelError.unsupportedDType(path: path, tensor: datasetPath, dtype: "not floating point")
                     }
@@ -188,6 +195,17 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
             start = end + 1
         }
         return result
+    }
+
+    /// Bytes of a float32 array of `shape`, or nil when that overflows.
+    private static func floatBytes(_ shape: [Int]) -> Int? {
+        var bytes = 4
+        for dimension in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            bytes = product
+        }
+        return bytes
     }
 
     private static func shape(_ file: Int64, _ datasetPath: String) -> [Int]? {

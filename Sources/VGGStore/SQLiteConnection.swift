@@ -61,9 +61,12 @@ public final class SQLiteConnection {
         }
         handle = opened
         sqlite3_extended_result_codes(opened, 1)
-        do {
+        do throws(StoreError) {
             try execute("PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON")
             _ = try query("SELECT count(*) FROM sqlite_schema")
+            // SQLite silently falls back to read-only when the file or its file system refuses
+            // writes; a writer must hear that now, before it migrates or changes anything.
+            if !readOnly && sqlite3_db_readonly(opened, "main") == 1 { throw StoreError.readOnly(path: path) }
         } catch {
             close()
             throw error

@@ -16,7 +16,11 @@ public final class ScanLock {
         let lockPath = databasePath + ".scan-lock"
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 {
-            throw .cannotOpen(path: lockPath, reason: String(cString: strerror(errno)))
+            let code = errno
+            // The lock lives beside the index: a folder nobody may write to means an index
+            // that cannot be written either, which is what the user needs to hear.
+            if code == EROFS || code == EACCES || code == EPERM { throw .readOnly(path: databasePath) }
+            throw .cannotOpen(path: lockPath, reason: String(cString: strerror(code)))
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)

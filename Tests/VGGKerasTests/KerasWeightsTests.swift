@@ -128,6 +128,12 @@ struct KerasWeightsTests {
                 #expect(!error.reason.isEmpty)
             }
         }
+        // A kernel declaring 3×3×3×2^40 floats in a 98 KB file: refused from its shape, nothing allocated.
+        let huge = Self.fixture("huge-shape.h5")
+        let error = #expect(throws: ModelError.self) { try KerasWeights(path: huge) }
+        #expect(error?.reason.contains("/block1_conv1/block1_conv1_W_1:0 declares shape [3, 3, 3, 1099511627776], more than the") == true,
+            "\(String(describing: error))")
+
         // An HDF5 file that is not Keras weights (a safetensors file is not HDF5; the notop file is, but a
         // different layer count is refused by name).
         #expect(throws: ModelError.self) { try KerasWeights(path: Self.fixture("tiny-torch.safetensors")) }

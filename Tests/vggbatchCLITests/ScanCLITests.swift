@@ -302,6 +302,36 @@ struct ScanCLITests {
         let reader = try vggbatch(["status"])
         #expect(reader.status == 2 && reader.standardError.contains("newer vggbatch"))
     }
+
+    /// An index on a read-only medium: a scan is refused in one line before anything is
+    /// written, and the reading commands still answer.
+    @Test func readOnlyDatabaseIsRefusedAndStillReadable() throws {
+        let shelf = directory.path("shelf")
+        try FileManager.default.createDirectory(atPath: shelf, withIntermediateDirectories: true)
+        let index = shelf + "/index.sqlite"
+        #expect(try vggbatch(["scan", "--db", index, photos]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: index))
+        let expected = try vggbatch(["export", "--db", index, "--format", "jsonl"]).standardOutput
+
+        let readOnly = try #require(ReadOnlyDirectory(shelf), "cannot make a read-only directory here")
+        defer { readOnly.restore() }
+        try #require(readOnly.isReadOnly)
+        let scan = try vggbatch(["scan", "--db", index, photos])
+        #expect(scan.status == 2)
+        #expect(scan.standardError.split(separator: "\n").count == 1, "\(scan.standardError)")
+        #expect(scan.standardError.contains("cannot write to \(index): it is read-only"), "\(scan.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: index)) == before, "nothing written")
+
+        let export = try vggbatch(["export", "--db", index, "--format", "jsonl"])
+        #expect(export.status == 0, "\(export.standardError)")
+        #expect(export.standardOutput == expected)
+        let status = try vggbatch(["status", "--db", index])
+        #expect(status.status == 0, "\(status.standardError)")
+        let photo = photos + "/" + Self.samples[0]
+        let similar = try vggbatch(["similar", "--db", index, "--paths", photo])
+        #expect(similar.status == 0, "\(similar.standardError)")
+        #expect(similar.standardOutput.split(separator: "\n").count == Self.samples.count - 1)
+    }
 }
 
 /// Command results gathered from several threads.
