@@ -11,11 +11,11 @@ public final class VGGNetwork {
     public let options: EngineOptions
 
     private let pool: ThreadPool
-    private let convolutionWeights: [PackedMatrixA]
+    /// Each convolution's weights in the form its algorithm needs.
+    private let convolutionKernels: [ConvolutionKernel]
+    /// Biases, zero-padded to a multiple of 16 channels.
     private let convolutionBiases: [AlignedBuffer]
-    /// Unpacked convolution weights, kept only for the `direct` algorithm.
-    private let directWeights: [LayerWeights]
-    private let linearWeights: [PackedMatrixB]
+    private let linearWeights: [LinearGEMM.Weights]
     private let linearBiases: [AlignedBuffer]
     private var columnsBySize: [Int: ConvolutionColumns] = [:]
     private let activationA: AlignedBuffer
@@ -23,6 +23,15 @@ public final class VGGNetwork {
     private let linearA: AlignedBuffer
     private let linearB: AlignedBuffer
     private let packBuffers: [AlignedBuffer]
+    /// Per-thread Winograd chunk buffers (empty when no layer uses Winograd).
+    private let winogradScratch: [AlignedBuffer]
+
+    /// A convolution's weights, by algorithm.
+    private enum ConvolutionKernel {
+        case direct(LayerWeights)
+        case gemm(PackedMatrixA)
+        case winograd(WinogradWeights)
+    }
 
     /// Packs every layer from `source`, one layer at a time (the source may release each layer
     /// once packed), and allocates the buffers for `options.maxBatchSize` images.
@@ -32,27 +41,40 @@ public final class VGGNetwork {
         self.options = options
         pool = ThreadPool(threadCount: options.threads)
 
-        var packed = [PackedMatrixA]()
+        var kernels = [ConvolutionKernel]()
         var biases = [AlignedBuffer]()
-        var direct = [LayerWeights]()
+        var winogradChannels: (input: Int, output: Int)?
         for (index, layer) in architecture.convolutions.enumerated() {
             let weights = try source.convolution(index)
             let depth = layer.inputChannels * 9
-            packed.append(PackedMatrixA(rows: layer.outputChannels, depth: depth) { row, k in weights.weight[row * depth + k] })
-            biases.append(AlignedBuffer(weights.bias))
-            if options.convolutionAlgorithm == .direct { direct.append(weights) }
+            switch options.algorithm(inputChannels: layer.inputChannels) {
+            case .direct:
+                kernels.append(.direct(weights))
+            case .winograd:
+                kernels.append(.winograd(WinogradWeights(
+                    weight: weights.weight, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels)))
+                winogradChannels = (
+                    max(winogradChannels?.input ?? 0, layer.inputChannels), max(winogradChannels?.output ?? 0, layer.outputChannels))
+            case .gemm, .auto:
+                kernels.append(.gemm(PackedMatrixA(rows: layer.outputChannels, depth: depth) { row, k in weights.weight[row * depth + k] }))
+            }
+            biases.append(AlignedBuffer(weights.bias + [Float](repeating: 0, count: GEMMBlocking.roundUp(layer.outputChannels, to: 16) - layer.outputChannels)))
             source.release(convolution: index)
         }
-        convolutionWeights = packed
+        convolutionKernels = kernels
         convolutionBiases = biases
-        directWeights = direct
 
-        var linear = [PackedMatrixB]()
+        var linear = [LinearGEMM.Weights]()
         var linearBias = [AlignedBuffer]()
         for (index, layer) in architecture.fullyConnected.enumerated() {
             let weights = try source.fullyConnected(index)
             let inputs = layer.inputs
-            linear.append(PackedMatrixB(depth: inputs, columns: layer.outputs) { k, column in weights.weight[column * inputs + k] })
+            switch options.linearPrecision {
+            case .float32:
+                linear.append(.float32(PackedMatrixB(depth: inputs, columns: layer.outputs) { k, column in weights.weight[column * inputs + k] }))
+            case .float16:
+                linear.append(.float16(HalfPackedMatrixB(depth: inputs, columns: layer.outputs) { k, column in weights.weight[column * inputs + k] }))
+            }
             linearBias.append(AlignedBuffer(weights.bias))
             source.release(fullyConnected: index)
         }
@@ -68,7 +90,7 @@ public final class VGGNetwork {
         for layer in architecture.layers {
             switch layer {
             case .convolution(let c):
-                largest = max(largest, c.outputChannels * height * width)
+                largest = max(largest, BlockedLayout.count(channels: max(c.inputChannels, c.outputChannels), batch: 1, height: height, width: width))
                 sizes.insert(height * 65536 + width)
             case .maxPool:
                 height /= 2
@@ -85,6 +107,11 @@ public final class VGGNetwork {
         linearB = AlignedBuffer(count: widest * batch)
         let packFloats = max(GEMMBlocking.kc * GEMMBlocking.nc, GEMMBlocking.kc * GEMMBlocking.roundUp(batch, to: 6))
         packBuffers = (0..<options.threads).map { _ in AlignedBuffer(count: packFloats) }
+        winogradScratch = winogradChannels.map { channels in
+            (0..<options.threads).map { _ in
+                AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: channels.input, outputChannels: channels.output))
+            }
+        } ?? []
         for size in sizes {
             columnsBySize[size] = ConvolutionColumns(batch: batch, height: size / 65536, width: size % 65536)
         }
@@ -125,6 +152,9 @@ public final class VGGNetwork {
 
         var convolutionIndex = 0
         var linearIndex = 0
+        // Whether `current` holds the channel-blocked layout (Winograd layers) rather than CNHW.
+        var blocked = false
+        var poolFused = false
         for (layerIndex, layer) in a.layers.enumerated() {
             let started = layerSeconds == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             defer {
@@ -134,11 +164,43 @@ public final class VGGNetwork {
             }
             switch layer {
             case .convolution(let c):
-                convolve(convolutionIndex, c, input: current, output: spare, count: count, height: height, width: width)
+                let kernel = convolutionKernels[convolutionIndex]
+                let shape = (count: count, height: height, width: width)
+                if case .winograd(let weights) = kernel {
+                    if !blocked {
+                        convertLayout(current, spare, toBlocked: true, channels: channels, count: count, pixels: height * width)
+                        swap(&current, &spare)
+                        blocked = true
+                    }
+                    // The 2×2 max-pool that follows is fused into the output transform.
+                    let fuse = layerIndex + 1 < a.layers.count && a.layers[layerIndex + 1] == .maxPool
+                    convolveWinograd(convolutionIndex, weights, input: current, output: spare, shape: shape, pool: fuse)
+                    if fuse {
+                        poolFused = true
+                        height /= 2
+                        width /= 2
+                    }
+                } else {
+                    if blocked {
+                        convertLayout(current, spare, toBlocked: false, channels: channels, count: count, pixels: height * width)
+                        swap(&current, &spare)
+                        blocked = false
+                    }
+                    convolve(convolutionIndex, kernel, c, input: current, output: spare, shape: shape)
+                }
                 swap(&current, &spare)
                 channels = c.outputChannels
                 convolutionIndex += 1
             case .maxPool:
+                if poolFused {
+                    poolFused = false
+                    continue
+                }
+                if blocked {
+                    convertLayout(current, spare, toBlocked: false, channels: channels, count: count, pixels: height * width)
+                    swap(&current, &spare)
+                    blocked = false
+                }
                 let planes = channels * count
                 let h = height
                 let w = width
@@ -154,7 +216,9 @@ public final class VGGNetwork {
                 height /= 2
                 width /= 2
             case .fullyConnected(let f):
-                if linearIndex == 0 { flattenForLinear(current, channels: channels, pixels: height * width, count: count) }
+                if linearIndex == 0 {
+                    linearA.withUnsafeMutablePointer { flatten(current, blocked: blocked, channels: channels, pixels: height * width, count: count, into: $0) }
+                }
                 let input = linearIndex % 2 == 0 ? linearA : linearB
                 let output = linearIndex % 2 == 0 ? linearB : linearA
                 runLinear(linearIndex, f, input: input, output: output, count: count)
@@ -172,11 +236,44 @@ public final class VGGNetwork {
         }
         // A convolutions-only network's features are pool5, flattened C, H, W.
         if a.fullyConnected.isEmpty, let fc7 {
-            let pixels = height * width
-            current.withUnsafePointer { source in
-                for image in 0..<count {
-                    for c in 0..<channels {
-                        (fc7 + (image * channels + c) * pixels).update(from: source + (c * count + image) * pixels, count: pixels)
+            flatten(current, blocked: blocked, channels: channels, pixels: height * width, count: count, into: fc7)
+        }
+    }
+
+    /// CNHW ⇄ blocked, from `source` into `destination`, split over channel blocks.
+    private func convertLayout(
+        _ source: AlignedBuffer, _ destination: AlignedBuffer, toBlocked: Bool, channels: Int, count: Int, pixels: Int
+    ) {
+        let blocks = BlockedLayout.paddedChannels(channels) / 8
+        source.withUnsafePointer { input in
+            destination.withUnsafeMutablePointer { output in
+                pool.run { t, threads in
+                    let range = ThreadPool.slice(blocks, thread: t, of: threads)
+                    if toBlocked {
+                        BlockedLayout.fromPlanes(input, channels: channels, batch: count, pixels: pixels, into: output, blockRange: range)
+                    } else {
+                        BlockedLayout.toPlanes(input, channels: channels, batch: count, pixels: pixels, into: output, blockRange: range)
+                    }
+                }
+            }
+        }
+    }
+
+    private func convolveWinograd(
+        _ index: Int, _ weights: WinogradWeights, input: AlignedBuffer, output: AlignedBuffer,
+        shape: (count: Int, height: Int, width: Int), pool fuse: Bool
+    ) {
+        let geometry = WinogradConvolution.Shape(batch: shape.count, height: shape.height, width: shape.width, pool: fuse)
+        let tiles = geometry.tiles
+        convolutionBiases[index].withUnsafePointer { bias in
+            input.withUnsafePointer { source in
+                output.withUnsafeMutablePointer { destination in
+                    pool.run { t, threads in
+                        winogradScratch[t].withUnsafeMutablePointer { scratch in
+                            WinogradConvolution.run(
+                                input: source, weights: weights, bias: bias, shape: geometry, output: destination,
+                                tileRange: ThreadPool.slice(tiles, thread: t, of: threads), scratch: scratch)
+                        }
                     }
                 }
             }
@@ -184,28 +281,32 @@ public final class VGGNetwork {
     }
 
     private func convolve(
-        _ index: Int, _ layer: VGGArchitecture.Convolution, input: AlignedBuffer, output: AlignedBuffer,
-        count: Int, height: Int, width: Int
+        _ index: Int, _ kernel: ConvolutionKernel, _ layer: VGGArchitecture.Convolution, input: AlignedBuffer, output: AlignedBuffer,
+        shape: (count: Int, height: Int, width: Int)
     ) {
-        if options.convolutionAlgorithm == .direct {
-            convolveDirect(index, layer, input: input, output: output, count: count, height: height, width: width)
+        let (count, height, width) = shape
+        switch kernel {
+        case .direct(let weights):
+            convolveDirect(weights, layer, input: input, output: output, count: count, height: height, width: width)
             return
-        }
-        guard let columns = columnsBySize[height * 65536 + width] else {
-            preconditionFailure("no column table for \(height)x\(width)")
-        }
-        let n = count * height * width
-        let panels = (n + 15) / 16
-        let weights = convolutionWeights[index]
-        convolutionBiases[index].withUnsafePointer { bias in
-            input.withUnsafePointer { source in
-                output.withUnsafeMutablePointer { destination in
-                    pool.run { t, threads in
-                        packBuffers[t].withUnsafeMutablePointer { pack in
-                            ConvolutionGEMM.run(
-                                input: source, inputChannels: layer.inputChannels, columns: columns, columnCount: n,
-                                weights: weights, bias: bias, relu: true, output: destination,
-                                panelRange: ThreadPool.slice(panels, thread: t, of: threads), packBuffer: pack)
+        case .winograd:
+            preconditionFailure("Winograd layers run through convolveWinograd")
+        case .gemm(let weights):
+            guard let columns = columnsBySize[height * 65536 + width] else {
+                preconditionFailure("no column table for \(height)x\(width)")
+            }
+            let n = count * height * width
+            let panels = (n + 15) / 16
+            convolutionBiases[index].withUnsafePointer { bias in
+                input.withUnsafePointer { source in
+                    output.withUnsafeMutablePointer { destination in
+                        pool.run { t, threads in
+                            packBuffers[t].withUnsafeMutablePointer { pack in
+                                ConvolutionGEMM.run(
+                                    input: source, inputChannels: layer.inputChannels, columns: columns, columnCount: n,
+                                    weights: weights, bias: bias, relu: true, output: destination,
+                                    panelRange: ThreadPool.slice(panels, thread: t, of: threads), packBuffer: pack)
+                            }
                         }
                     }
                 }
@@ -215,7 +316,7 @@ public final class VGGNetwork {
 
     /// The reference path: CNHW → NCHW, direct convolution, back. Allocates; tests only.
     private func convolveDirect(
-        _ index: Int, _ layer: VGGArchitecture.Convolution, input: AlignedBuffer, output: AlignedBuffer,
+        _ weights: LayerWeights, _ layer: VGGArchitecture.Convolution, input: AlignedBuffer, output: AlignedBuffer,
         count: Int, height: Int, width: Int
     ) {
         let plane = height * width
@@ -231,7 +332,7 @@ public final class VGGNetwork {
         }
         let result = ReferenceKernels.convolution3x3(
             input: nchw, batch: count, channels: cin, height: height, width: width,
-            weight: directWeights[index].weight, bias: directWeights[index].bias, outputChannels: cout, relu: true)
+            weight: weights.weight, bias: weights.bias, outputChannels: cout, relu: true)
         output.withUnsafeMutablePointer { destination in
             for image in 0..<count {
                 for c in 0..<cout {
@@ -241,14 +342,18 @@ public final class VGGNetwork {
         }
     }
 
-    /// CNHW pool5 → one row per image, flattened in C, H, W order (torchvision's `flatten`).
-    private func flattenForLinear(_ activations: AlignedBuffer, channels: Int, pixels: Int, count: Int) {
+    /// pool5 → one row per image, flattened in C, H, W order (torchvision's `flatten`).
+    private func flatten(
+        _ activations: AlignedBuffer, blocked: Bool, channels: Int, pixels: Int, count: Int, into destination: UnsafeMutablePointer<Float>
+    ) {
         activations.withUnsafePointer { source in
-            linearA.withUnsafeMutablePointer { destination in
-                for image in 0..<count {
-                    for c in 0..<channels {
-                        (destination + (image * channels + c) * pixels).update(from: source + (c * count + image) * pixels, count: pixels)
-                    }
+            if blocked {
+                BlockedLayout.flatten(source, channels: channels, batch: count, pixels: pixels, into: destination)
+                return
+            }
+            for image in 0..<count {
+                for c in 0..<channels {
+                    (destination + (image * channels + c) * pixels).update(from: source + (c * count + image) * pixels, count: pixels)
                 }
             }
         }

@@ -4,13 +4,34 @@ extension SafetensorsFile {
     /// F32 is copied as is; F16 (IEEE half) and BF16 are widened exactly, keeping
     /// subnormals, infinities and NaN payloads. Allocates exactly `elementCount` floats,
     /// which validation bounded by the file size.
-    public func floats(_ name: String) throws(ModelError) -> [Float] {
+    ///
+    /// With `releasingPages`, the mapped pages are handed back to the kernel chunk by chunk
+    /// as they are converted, so a large tensor is never resident twice (mapped and copied).
+    public func floats(_ name: String, releasingPages: Bool = false) throws(ModelError) -> [Float] {
         guard let tensor = tensors[name] else { throw .missingTensor(path: path, tensor: name) }
+        let elementSize: Int
+        let convert: (UnsafeRawBufferPointer, UnsafeMutableBufferPointer<Float>) -> Void
         switch tensor.dtype {
-        case "F32": return withBytes(of: tensor) { Self.floatsFromF32($0, count: tensor.elementCount) }
-        case "F16": return withBytes(of: tensor) { Self.floatsFrom16Bit($0, count: tensor.elementCount, Self.floatFromF16) }
-        case "BF16": return withBytes(of: tensor) { Self.floatsFrom16Bit($0, count: tensor.elementCount, Self.floatFromBF16) }
+        case "F32": (elementSize, convert) = (4, Self.convertF32)
+        case "F16": (elementSize, convert) = (2, { Self.convert16Bit($0, into: $1, Self.floatFromF16) })
+        case "BF16": (elementSize, convert) = (2, { Self.convert16Bit($0, into: $1, Self.floatFromBF16) })
         default: throw .unsupportedDType(path: path, tensor: name, dtype: tensor.dtype)
+        }
+        let count = tensor.elementCount
+        let chunk = (8 << 20) / elementSize
+        return withBytes(of: tensor) { bytes in
+            [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                // Safe: validation made bytes.count == count * elementSize; buffer holds count floats.
+                var first = 0
+                while first < count {
+                    let n = min(chunk, count - first)
+                    let source = UnsafeRawBufferPointer(rebasing: bytes[(first * elementSize)..<((first + n) * elementSize)])
+                    convert(source, UnsafeMutableBufferPointer(rebasing: buffer[first..<(first + n)]))
+                    if releasingPages { Self.releasePages(source) }
+                    first += n
+                }
+                initialized = count
+            }
         }
     }
 
@@ -40,32 +61,26 @@ extension SafetensorsFile {
         Float(bitPattern: UInt32(bits) << 16)
     }
 
-    private static func floatsFromF32(_ bytes: UnsafeRawBufferPointer, count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            // Safe: validation made bytes.count == count * 4, and buffer holds count floats.
-            #if _endian(little)
-            if count > 0 { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes) }
-            #else
-            for i in 0..<count {
-                let bits = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-                buffer.initializeElement(at: i, to: Float(bitPattern: bits))
-            }
-            #endif
-            initialized = count
+    /// Little-endian F32 bytes into floats (same count).
+    private static func convertF32(_ bytes: UnsafeRawBufferPointer, into buffer: UnsafeMutableBufferPointer<Float>) {
+        #if _endian(little)
+        if !buffer.isEmpty { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes) }
+        #else
+        for i in buffer.indices {
+            let bits = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+            buffer.initializeElement(at: i, to: Float(bitPattern: bits))
         }
+        #endif
     }
 
-    private static func floatsFrom16Bit(
-        _ bytes: UnsafeRawBufferPointer, count: Int, _ widen: (UInt16) -> Float
-    ) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            // Safe: validation made bytes.count == count * 2, and buffer holds count floats;
-            // loadUnaligned because a header length that is not a multiple of 2 misaligns the data.
-            for i in 0..<count {
-                let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                buffer.initializeElement(at: i, to: widen(bits))
-            }
-            initialized = count
+    /// Little-endian 16-bit values widened by `widen` into floats (same count). Unaligned
+    /// loads: a header length that is not a multiple of 2 misaligns the data.
+    private static func convert16Bit(
+        _ bytes: UnsafeRawBufferPointer, into buffer: UnsafeMutableBufferPointer<Float>, _ widen: (UInt16) -> Float
+    ) {
+        for i in buffer.indices {
+            let bits = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            buffer.initializeElement(at: i, to: widen(bits))
         }
     }
 }

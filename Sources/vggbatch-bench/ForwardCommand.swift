@@ -20,6 +20,9 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "Output safetensors file (tensors 'fc7' and 'logits').")
     var output: String
 
+    @Option(help: "How 3x3 convolutions run: auto, winograd, gemm or direct.")
+    var algorithm = EngineOptions.ConvolutionAlgorithm.auto
+
     @Option(help: "Engine threads.")
     var threads = 2
 
@@ -36,7 +39,7 @@ struct ForwardCommand: ParsableCommand {
             }
             let images = try file.floats("input")
             let count = shape[0]
-            let network = try VGGNetwork(source: source, options: EngineOptions(threads: threads, maxBatchSize: count))
+            let network = try VGGNetwork(source: source, options: EngineOptions(threads: threads, maxBatchSize: count, convolutionAlgorithm: algorithm))
             var fc7 = [Float](repeating: 0, count: count * a.featureWidth)
             var logits = [Float](repeating: 0, count: count * a.classCount)
             images.withUnsafeBufferPointer { x in
@@ -54,3 +57,5 @@ struct ForwardCommand: ParsableCommand {
         }
     }
 }
+
+extension EngineOptions.ConvolutionAlgorithm: ExpressibleByArgument {}

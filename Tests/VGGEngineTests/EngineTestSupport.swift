@@ -102,8 +102,15 @@ func fastConvolution(
 }
 
 /// Runs the fast fully connected kernel.
-func fastLinear(input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, relu: Bool, threads: Int = 1) -> [Float] {
-    let packed = PackedMatrixB(depth: inputs, columns: outputs) { k, column in weight[column * inputs + k] }
+func fastLinear(
+    input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, relu: Bool, threads: Int = 1,
+    precision: EngineOptions.LinearPrecision = .float32
+) -> [Float] {
+    let packed: LinearGEMM.Weights
+    switch precision {
+    case .float32: packed = .float32(PackedMatrixB(depth: inputs, columns: outputs) { k, column in weight[column * inputs + k] })
+    case .float16: packed = .float16(HalfPackedMatrixB(depth: inputs, columns: outputs) { k, column in weight[column * inputs + k] })
+    }
     let source = AlignedBuffer(input)
     let destination = AlignedBuffer(count: rows * outputs)
     let biasBuffer = AlignedBuffer(bias)
@@ -124,4 +131,49 @@ func fastLinear(input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [
         }
     }
     return destination.array
+}
+
+/// Runs the Winograd 3×3 convolution (and the fused 2×2 max-pool when `pool`) on NCHW input
+/// through the blocked layout, returning NCHW output.
+func fastWinograd(
+    input: [Float], batch: Int, channels: Int, height: Int, width: Int,
+    weight: [Float], bias: [Float], outputChannels: Int, pool: Bool, threads: Int = 1
+) -> [Float] {
+    let pixels = height * width
+    let weights = WinogradWeights(weight: weight, inputChannels: channels, outputChannels: outputChannels)
+    let shape = WinogradConvolution.Shape(batch: batch, height: height, width: width, pool: pool)
+    let planes = AlignedBuffer(toCNHW(input, batch: batch, channels: channels, pixels: pixels))
+    let source = AlignedBuffer(count: BlockedLayout.count(channels: channels, batch: batch, height: height, width: width))
+    planes.withUnsafePointer { p in
+        source.withUnsafeMutablePointer { s in
+            BlockedLayout.fromPlanes(p, channels: channels, batch: batch, pixels: pixels, into: s, blockRange: 0..<(BlockedLayout.paddedChannels(channels) / 8))
+        }
+    }
+    let outPixels = shape.outputHeight * shape.outputWidth
+    let destination = AlignedBuffer(count: BlockedLayout.count(channels: outputChannels, batch: batch, height: shape.outputHeight, width: shape.outputWidth))
+    let biasBuffer = AlignedBuffer(bias + [Float](repeating: 0, count: GEMMBlocking.roundUp(outputChannels, to: 16) - outputChannels))
+    let pool = ThreadPool(threadCount: threads)
+    let scratch = (0..<threads).map { _ in
+        AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: channels, outputChannels: outputChannels))
+    }
+    source.withUnsafePointer { x in
+        destination.withUnsafeMutablePointer { y in
+            biasBuffer.withUnsafePointer { b in
+                pool.run { t, count in
+                    scratch[t].withUnsafeMutablePointer { s in
+                        WinogradConvolution.run(
+                            input: x, weights: weights, bias: b, shape: shape, output: y,
+                            tileRange: ThreadPool.slice(shape.tiles, thread: t, of: count), scratch: s)
+                    }
+                }
+            }
+        }
+    }
+    let result = AlignedBuffer(count: outputChannels * batch * outPixels)
+    destination.withUnsafePointer { y in
+        result.withUnsafeMutablePointer { r in
+            BlockedLayout.toPlanes(y, channels: outputChannels, batch: batch, pixels: outPixels, into: r, blockRange: 0..<(BlockedLayout.paddedChannels(outputChannels) / 8))
+        }
+    }
+    return toNCHW(result.array, batch: batch, channels: outputChannels, pixels: outPixels)
 }

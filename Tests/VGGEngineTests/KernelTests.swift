@@ -21,6 +21,13 @@ struct KernelTests {
             let fast = fastLinear(input: x, rows: rows, inputs: inputs, weight: w, bias: b, outputs: outputs, relu: relu)
             let reference = ReferenceKernels.linear(input: x, rows: rows, inputs: inputs, weight: w, bias: b, outputs: outputs, relu: relu)
             #expect(normwiseError(fast, reference) < Self.tolerance)
+            // Half-precision weights: each rounded by at most 2^-11 relative, so the result is
+            // off by ~2^-11 / sqrt(inputs) of its scale; the reference gets the rounded weights.
+            let half = fastLinear(input: x, rows: rows, inputs: inputs, weight: w, bias: b, outputs: outputs, relu: relu, precision: .float16)
+            let rounded = w.map { Float(Float16($0)) }
+            let halfReference = ReferenceKernels.linear(input: x, rows: rows, inputs: inputs, weight: rounded, bias: b, outputs: outputs, relu: relu)
+            #expect(normwiseError(half, halfReference) < Self.tolerance)
+            #expect(normwiseError(half, reference) < 2e-3)
         }
     }
 
@@ -59,6 +66,77 @@ struct KernelTests {
             input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
             weight: w, bias: b, outputChannels: c.outputs, relu: true, tableBatch: c.batch + 2)
         #expect(normwiseError(fromLargerTable, reference) < Self.tolerance)
+    }
+
+    // Winograd F(4×4, 3×3) trades exactness for 4× fewer multiplies: its transforms scale
+    // values by up to ~10 and back, so float32 rounding gives ~1e-6 relative (L2) and up to
+    // ~1e-5 on the largest element; 5e-5 flags any indexing mistake (errors near 1).
+    static let winogradTolerance = 5e-5
+
+    static let winogradCases = convCases + [
+        ConvCase(batch: 2, channels: 16, outputs: 24, height: 40, width: 40),  // 200 tiles: three chunks
+        ConvCase(batch: 1, channels: 8, outputs: 8, height: 4, width: 4),  // one whole tile
+        ConvCase(batch: 3, channels: 9, outputs: 17, height: 7, width: 11),  // partial tiles both ways
+        // VGG16's channel counts, at spatial sizes a debug build can check against the reference.
+        ConvCase(batch: 1, channels: 64, outputs: 64, height: 16, width: 16),
+        ConvCase(batch: 2, channels: 64, outputs: 128, height: 8, width: 8),
+        ConvCase(batch: 1, channels: 128, outputs: 128, height: 8, width: 8),
+        ConvCase(batch: 1, channels: 128, outputs: 256, height: 6, width: 6),
+        ConvCase(batch: 1, channels: 256, outputs: 256, height: 5, width: 6),
+        ConvCase(batch: 1, channels: 256, outputs: 512, height: 4, width: 4),
+        ConvCase(batch: 1, channels: 512, outputs: 512, height: 3, width: 2),
+    ]
+
+    @Test(arguments: winogradCases)
+    func winogradMatchesReference(_ c: ConvCase) {
+        let x = randomValues(c.batch * c.channels * c.height * c.width, seed: 10)
+        let w = randomValues(c.outputs * c.channels * 9, seed: 11)
+        let b = randomValues(c.outputs, seed: 12)
+        let reference = ReferenceKernels.convolution3x3(
+            input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+            weight: w, bias: b, outputChannels: c.outputs, relu: true)
+        let pooled = ReferenceKernels.maxPool2x2(
+            input: reference, planes: c.batch * c.outputs, height: c.height, width: c.width)
+        var single: [Float]?
+        for threads in [1, 2, 3] {
+            let fast = fastWinograd(
+                input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+                weight: w, bias: b, outputChannels: c.outputs, pool: false, threads: threads)
+            #expect(normwiseError(fast, reference) < Self.winogradTolerance, "threads \(threads)")
+            // Tiles are computed alone: the thread count cannot change a single bit.
+            if let single { #expect(fast == single, "threads \(threads)") } else { single = fast }
+        }
+        if c.height >= 2 && c.width >= 2 {
+            let fastPooled = fastWinograd(
+                input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+                weight: w, bias: b, outputChannels: c.outputs, pool: true, threads: 2)
+            #expect(normwiseError(fastPooled, pooled) < Self.winogradTolerance, "fused pool")
+        }
+    }
+
+    @Test func blockedLayoutRoundTripsAndFlattensLikePlanes() {
+        let (channels, batch, pixels) = (13, 3, 10)
+        let values = randomValues(channels * batch * pixels, seed: 13)
+        let planes = AlignedBuffer(values)
+        let blocked = AlignedBuffer(count: BlockedLayout.count(channels: channels, batch: batch, height: 2, width: 5))
+        let back = AlignedBuffer(count: values.count)
+        var flattened = [Float](repeating: 0, count: values.count)
+        planes.withUnsafePointer { p in
+            blocked.withUnsafeMutablePointer { b in
+                BlockedLayout.fromPlanes(p, channels: channels, batch: batch, pixels: pixels, into: b, blockRange: 0..<2)
+            }
+        }
+        blocked.withUnsafePointer { b in
+            back.withUnsafeMutablePointer { BlockedLayout.toPlanes(b, channels: channels, batch: batch, pixels: pixels, into: $0, blockRange: 0..<2) }
+            flattened.withUnsafeMutableBufferPointer {
+                BlockedLayout.flatten(b, channels: channels, batch: batch, pixels: pixels, into: $0.baseAddress!)
+            }
+        }
+        #expect(back.array == values)
+        #expect(flattened == toNCHW(values, batch: batch, channels: channels, pixels: pixels))
+        // The three padding channels of the second block are zeros.
+        let padding = blocked.array.enumerated().filter { ($0.offset % 8) >= 5 && $0.offset >= batch * pixels * 8 }
+        #expect(padding.allSatisfy { $0.element == 0 })
     }
 
     @Test func gemmMicrokernelMatchesNaiveGEMM() {

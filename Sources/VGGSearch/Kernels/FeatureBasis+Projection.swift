@@ -40,10 +40,10 @@ extension FeatureBasis {
                             // belong to this thread alone; the scratch holds chunk × dimension floats.
                             let c = coordinates + start * rank
                             LinearGEMM.run(
-                                input: vectors + start * dimension, rows: rows, weights: packing.forward, bias: bias,
+                                input: vectors + start * dimension, rows: rows, weights: .float32(packing.forward), bias: bias,
                                 relu: false, output: c, panelRange: forwardPanels, packBuffer: pack)
                             LinearGEMM.run(
-                                input: UnsafePointer(c), rows: rows, weights: packing.backward, bias: bias,
+                                input: UnsafePointer(c), rows: rows, weights: .float32(packing.backward), bias: bias,
                                 relu: false, output: reconstruction, panelRange: backwardPanels, packBuffer: pack)
                             for i in 0..<rows {
                                 let rho = VectorKernels.distanceF32AccumulateF64_simd8(

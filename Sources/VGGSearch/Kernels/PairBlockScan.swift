@@ -66,7 +66,7 @@ final class PairBlockScan {
                                     let q0 = firstPanel + chunk * Self.panelsPerChunk
                                     let q1 = min(q0 + Self.panelsPerChunk, panelCount)
                                     LinearGEMM.run(
-                                        input: cb + blockStart * rank, rows: rows, weights: packed, bias: bias,
+                                        input: cb + blockStart * rank, rows: rows, weights: .float32(packed), bias: bias,
                                         relu: false, output: s, panelRange: q0..<q1, packBuffer: pack)
                                     let columns = (q0 * GEMMBlocking.nr)..<min(q1 * GEMMBlocking.nr, n)
                                     for i in 0..<rows {

@@ -30,7 +30,7 @@ enum RowBlockGEMM {
                         // Safe: rows start..<start+count lie inside both matrices; each thread
                         // writes only its own rows of the output.
                         LinearGEMM.run(
-                            input: input + start * depth, rows: count, weights: weights, bias: bias,
+                            input: input + start * depth, rows: count, weights: .float32(weights), bias: bias,
                             relu: false, output: output + start * columns, panelRange: panels, packBuffer: pack)
                         start += count
                     }

@@ -42,7 +42,7 @@ extension VGGBatch {
         }
 
         func run() throws {
-            let options = EngineOptions(threads: engine.threads, maxBatchSize: engine.batchSize)
+            let options = engine.options()
             let network: VGGNetwork
             if randomWeights {
                 do throws(ModelError) {

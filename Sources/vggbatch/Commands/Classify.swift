@@ -40,7 +40,7 @@ extension VGGBatch {
 
         func run() throws {
             let batch = min(engine.batchSize, images.count)
-            let loaded = try LoadedModel.load(model, engine: EngineOptions(threads: engine.threads, maxBatchSize: batch))
+            let loaded = try LoadedModel.load(model, engine: engine.options(maxBatchSize: batch))
             let preparation = try imageOptions.preparation(for: loaded.network.architecture)
             let header = "weights: \(loaded.identity.path) (\(loaded.identity.summary)); preprocessing: \(loaded.preset.summary); resize: \(preparation.policy.rawValue)"
             if json { printError(header) } else { print(header) }

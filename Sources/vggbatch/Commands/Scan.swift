@@ -50,7 +50,7 @@ extension VGGBatch {
             let environment = ProcessInfo.processInfo.environment
             let path = database.path(environment: environment)
             let session = try ScanSession.open(databasePath: path, createDirectory: database.usesDefaultLocation(environment: environment))
-            let loaded = try LoadedModel.load(model, engine: EngineOptions(threads: engine.threads, maxBatchSize: engine.batchSize))
+            let loaded = try LoadedModel.load(model, engine: engine.options())
             let preparation = try imageOptions.preparation(for: loaded.network.architecture)
             let report = ScanReporter(json: json)
             report.header(database: path, model: loaded, resize: preparation.policy.rawValue)

@@ -30,11 +30,23 @@ struct EngineArguments: ParsableArguments {
     @Option(help: "Engine threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: ArgumentHelp(
+        "How 3x3 convolutions run: auto (per layer, the fastest), winograd, gemm or direct (the slow reference).",
+        valueName: "algorithm"))
+    var algorithm = EngineOptions.ConvolutionAlgorithm.auto
+
     func validate() throws {
         if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1...256, got \(batchSize).") }
         if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads).") }
     }
+
+    /// Engine options for batches of up to `maxBatchSize` (default: --batch-size).
+    func options(maxBatchSize: Int? = nil) -> EngineOptions {
+        EngineOptions(threads: threads, maxBatchSize: maxBatchSize ?? batchSize, convolutionAlgorithm: algorithm)
+    }
 }
+
+extension EngineOptions.ConvolutionAlgorithm: ExpressibleByArgument {}
 
 /// A network ready to run, with what it is and how its inputs must be prepared.
 struct LoadedModel {
