@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check vggbatch's VGG16 against ONNX Runtime, then time both on the same weights.
+"""Check vggbatch's VGG16 against ONNX Runtime, then time it, ONNX Runtime and PyTorch on the same weights.
 
 Writes nothing to the repository. In the work directory (default /tmp/vggbatch-compare)
 it leaves the random weights, the ONNX graph built from them, and the accuracy input and
@@ -10,7 +10,8 @@ and date, ready for Benchmarks/README.md; --json prints the same results as JSON
 Run from the repository root after `swift build -c release`:
 
     pip install onnxruntime onnx numpy safetensors pillow
-    python3 scripts/compare_onnxruntime.py                       # batches 1 and 8, 2 threads
+    pip install 'torch==2.13.0+cpu'                              # optional: PyTorch too
+    python3 scripts/compare_onnxruntime.py                       # batches 1, 8 and 32, 2 threads
     python3 scripts/compare_onnxruntime.py --batches 1 4 16 --threads 2 --iterations 9
     python3 scripts/compare_onnxruntime.py --ort-only            # no Swift binaries needed
     python3 scripts/compare_onnxruntime.py --keras --skip-speed  # vggbatch reads a Keras HDF5 copy
@@ -33,8 +34,10 @@ Steps:
  4. Speed, one engine at a time: ONNX Runtime in a child process of this script
     (intra-op threads = --threads, inter-op 1, all optimisations, one warm-up run, then
     --iterations timed runs on seeded random input; median, min and max per image), then
-    `vggbatch bench` with the same batch size, threads and iterations; this pair runs
-    --rounds times, each in new processes, and the ratio is the median of the rounds'
+    PyTorch the same way when it is installed (eager nn.Sequential of the same weights,
+    torch.inference_mode, --torch-memory-format, set_num_threads(--threads)), then
+    `vggbatch bench` with the same batch size, threads and iterations; this group runs
+    --rounds times, each in new processes, and each ratio is the median of the rounds'
     ratios. GFLOP/s counts 30.94 GFLOP per image (15.47 G multiply-adds). Keep the machine
     otherwise idle. On the project's shared 2-core machines the second core is at times
     much slower than the first (a 2-thread run then takes about as long as a 1-thread
@@ -276,6 +279,72 @@ def ort_worker(args):
     }))
 
 
+def build_torch(weights, memory_format):
+    """VGG16 as a PyTorch nn.Sequential holding the same arrays (shared, not copied)."""
+    import torch
+    from torch import nn
+
+    layers, index, channels = [], 0, 3
+    for layer in VGG16_PLAN:
+        if layer == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+            index += 1
+        else:
+            conv = nn.Conv2d(channels, layer, 3, padding=1)
+            conv.weight.data = torch.from_numpy(weights[f"features.{index}.weight"])
+            conv.bias.data = torch.from_numpy(weights[f"features.{index}.bias"])
+            layers += [conv, nn.ReLU(inplace=True)]
+            channels, index = layer, index + 2
+    layers.append(nn.Flatten())
+    for n, (outputs, inputs) in enumerate(FC_SIZES):
+        linear = nn.Linear(inputs, outputs)
+        linear.weight.data = torch.from_numpy(weights[f"classifier.{n * 3}.weight"])
+        linear.bias.data = torch.from_numpy(weights[f"classifier.{n * 3}.bias"])
+        layers.append(linear)
+        if n < 2:
+            layers.append(nn.ReLU(inplace=True))
+    model = nn.Sequential(*layers).eval()
+    if memory_format == "channels_last":
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def torch_worker(args):
+    """Times PyTorch in this process and prints one JSON object (child mode)."""
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    started = time.perf_counter()
+    model = build_torch(load_weights(args.weights), args.torch_memory_format)
+    load_seconds = time.perf_counter() - started
+    rng = np.random.default_rng(args.seed)
+    x = torch.from_numpy(rng.standard_normal((args.batch, 3, 224, 224), dtype=np.float32))
+    if args.torch_memory_format == "channels_last":
+        x = x.to(memory_format=torch.channels_last)
+    times = []
+    with torch.inference_mode():
+        model(x)  # warm-up
+        for _ in range(args.iterations):
+            start = time.perf_counter()
+            model(x)
+            times.append(time.perf_counter() - start)
+    print(json.dumps({
+        "engine": f"PyTorch {torch.__version__} ({args.torch_memory_format})",
+        "batch_size": args.batch, "threads": args.threads, "iterations": args.iterations,
+        **per_image(times, args.batch),
+        "own_peak_rss_bytes": own_peak_rss_bytes(),
+        "model_load_seconds": load_seconds,
+        "batch_seconds": times,
+    }))
+
+
+def torch_available():
+    from importlib.util import find_spec
+    return find_spec("torch") is not None
+
+
 def per_image(batch_seconds, batch):
     ms = sorted(t * 1000 / batch for t in batch_seconds)
     median = statistics.median(ms)
@@ -304,6 +373,17 @@ def time_ort(args, onnx_path, batch):
         [sys.executable, str(Path(__file__).resolve()), "--ort-worker",
          "--onnx", str(onnx_path), "--batch", str(batch), "--threads", str(args.threads),
          "--iterations", str(args.iterations), "--seed", str(args.seed)])
+    result = last_json_object(output)
+    result["peak_rss_bytes"] = peak
+    return result
+
+
+def time_torch(args, weights_path, batch):
+    output, peak = run_measured(
+        [sys.executable, str(Path(__file__).resolve()), "--torch-worker",
+         "--weights", str(weights_path), "--batch", str(batch), "--threads", str(args.threads),
+         "--iterations", str(args.iterations), "--seed", str(args.seed),
+         "--torch-memory-format", args.torch_memory_format])
     result = last_json_object(output)
     result["peak_rss_bytes"] = peak
     return result
@@ -350,9 +430,9 @@ def print_speed(results, machine):
           f"{machine['rounds']} rounds of 1 warm-up + {machine['iterations']} timed runs: "
           "ms/img is the median of the rounds' medians, min and max over all runs; "
           f"{GFLOP_PER_IMAGE} GFLOP/image; peak RSS of the engine's process; "
-          "vggbatch/ORT is the median of the rounds' img/s ratios\n")
-    print("| engine | batch | img/s | ms/img | min | max | GFLOP/s | peak RSS MB | vggbatch/ORT |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "vggbatch/ORT and vggbatch/PyTorch are the medians of the rounds' img/s ratios\n")
+    print("| engine | batch | img/s | ms/img | min | max | GFLOP/s | peak RSS MB | vggbatch/ORT | vggbatch/PyTorch |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
     def number(value, digits):
         return "" if value is None else f"{value:.{digits}f}"
@@ -361,7 +441,8 @@ def print_speed(results, machine):
         print(f"| {row['engine']} | {row['batch_size']} | {row['images_per_second']:.2f} "
               f"| {row['ms_per_image']:.1f} | {number(row.get('min_ms_per_image'), 1)} "
               f"| {number(row.get('max_ms_per_image'), 1)} | {row['gflops']:.1f} "
-              f"| {row['peak_rss_bytes'] / 2**20:.0f} | {number(row.get('ratio'), 2)} |")
+              f"| {row['peak_rss_bytes'] / 2**20:.0f} | {number(row.get('ratio'), 2)} "
+              f"| {number(row.get('torch_ratio'), 2)} |")
     print()
 
 
@@ -430,8 +511,8 @@ def parse_args():
     parser.add_argument("--build-dir", type=Path, default=REPO / ".build" / "release",
                         help="directory holding vggbatch and vggbatch-bench "
                              "(default: .build/release)")
-    parser.add_argument("--batches", type=int, nargs="+", default=[1, 8],
-                        help="batch sizes to time (default: 1 8)")
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32],
+                        help="batch sizes to time (default: 1 8 32)")
     parser.add_argument("--threads", type=int, default=2,
                         help="threads for both engines (default 2)")
     parser.add_argument("--iterations", type=int, default=5,
@@ -444,6 +525,11 @@ def parse_args():
                         help="run only the ONNX Runtime side; no Swift binaries needed")
     parser.add_argument("--keras", action="store_true",
                         help="give vggbatch the weights as Keras HDF5 (needs h5py) for the accuracy check")
+    parser.add_argument("--no-torch", action="store_true",
+                        help="do not time PyTorch even when it is installed")
+    parser.add_argument("--torch-memory-format", choices=["nchw", "channels_last"], default="channels_last",
+                        help="PyTorch activation layout (default channels_last: 6.2 img/s against "
+                             "4.5 for nchw at batch 8 here, so the faster one is the yardstick)")
     parser.add_argument("--skip-accuracy", action="store_true", help="only time the engines")
     parser.add_argument("--skip-speed", action="store_true", help="only check accuracy")
     parser.add_argument("--time-anyway", action="store_true",
@@ -452,6 +538,7 @@ def parse_args():
     # Runtime (ort_worker). Each prints one JSON object.
     parser.add_argument("--prepare-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ort-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--onnx", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -496,6 +583,9 @@ def main():
     if args.ort_worker:
         ort_worker(args)
         return
+    if args.torch_worker:
+        torch_worker(args)
+        return
     if args.prepare_worker:
         prepare_worker(args)
         return
@@ -526,14 +616,21 @@ def main():
         failed = not report["accuracy"]["ok"]
 
     if not args.skip_speed and (not failed or args.time_anyway):
+        with_torch = not args.no_torch and torch_available()
+        if not with_torch and not args.no_torch:
+            print("PyTorch is not installed: timing ONNX Runtime and vggbatch only", file=sys.stderr)
         rows = []
         for batch in args.batches:
-            ort_rounds, swift_rounds = [], []
+            ort_rounds, torch_rounds, swift_rounds = [], [], []
             for _ in range(args.rounds):
                 ort_rounds.append(time_ort(args, onnx_path, batch))
+                if with_torch:
+                    torch_rounds.append(time_torch(args, weights_path, batch))
                 if not args.ort_only:
                     swift_rounds.append(time_vggbatch(args, weights_path, batch))
             rows.append(summarise(ort_rounds))
+            if torch_rounds:
+                rows.append(summarise(torch_rounds))
             if swift_rounds:
                 rows.append(summarise(swift_rounds))
                 # Each round's ratio compares runs a few seconds apart, which cancels most
@@ -541,6 +638,10 @@ def main():
                 rows[-1]["ratio"] = statistics.median(
                     s["images_per_second"] / o["images_per_second"]
                     for s, o in zip(swift_rounds, ort_rounds))
+                if torch_rounds:
+                    rows[-1]["torch_ratio"] = statistics.median(
+                        s["images_per_second"] / t["images_per_second"]
+                        for s, t in zip(swift_rounds, torch_rounds))
         report["speed"] = rows
         print_speed(rows, report["machine"])
     elif failed:

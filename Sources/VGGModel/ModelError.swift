@@ -20,6 +20,9 @@ public enum ModelError: Error, Equatable, Sendable {
     case unknownLayout(path: String, reason: String)
     /// No weights where vggbatch looked; says where to put them.
     case weightsNotFound(searched: [String], advice: String)
+    /// A problem found by another vggbatch process working on the file (the Keras
+    /// converter), in that process's own one-line words.
+    case reportedByChild(String)
 
     /// One line for a person.
     public var reason: String {
@@ -37,6 +40,7 @@ public enum ModelError: Error, Equatable, Sendable {
         case .unknownLayout(let path, let reason): return "\(path): unrecognised weight layout: \(reason)"
         case .weightsNotFound(let searched, let advice):
             return "no VGG16 weights found (looked in \(searched.joined(separator: ", "))). \(advice)"
+        case .reportedByChild(let line): return line
         }
     }
 }

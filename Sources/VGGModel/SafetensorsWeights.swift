@@ -61,8 +61,9 @@ public final class SafetensorsWeights: WeightSource, @unchecked Sendable {
     /// The tensor names that decide the layout; anything else is an unknown layout.
     static func detectLayout(_ file: SafetensorsFile) throws(ModelError) -> WeightLayout {
         let names = file.tensors
-        if names["classifier.0.weight"] != nil { return .torchvision }
         if names["pre_logits.fc1.weight"] != nil { return .timm }
+        // features.N alone: a convolutions-only network (converted from a Keras _notop file).
+        if names["classifier.0.weight"] != nil || names["features.0.weight"] != nil { return .torchvision }
         let sample = file.tensorNames.prefix(4).joined(separator: ", ")
         if file.tensorNames.contains(where: { $0.hasPrefix("block1_conv1") }) {
             throw .unknownLayout(path: file.path, reason: "Keras names (\(sample)) belong in an HDF5 file, not safetensors")

@@ -107,6 +107,30 @@ struct WeightsCLITests {
         #expect(refused.standardError.contains("connection refused") && refused.standardError.contains("save it as \(defaultPath)"), "\(refused.standardError)")
     }
 
+    /// libhdf5 runs only in the converter child: hostile files the fuzzer found, and a
+    /// converter that crashes outright, are one error line each, and a good file is
+    /// converted once and then read from the cache.
+    @Test func hdf5IsReadInAChildProcess() throws {
+        let regressions = FixturePaths.repositoryRoot.appendingPathComponent("Fuzz/Regressions/hdf5").path
+        for name in try FileManager.default.contentsOfDirectory(atPath: regressions).sorted() {
+            let result = try vggbatch(["weights", "info", regressions + "/" + name])
+            #expect(result.status == 2, "\(name)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(name): \(result.standardError)")
+            #expect(result.standardError.hasPrefix("vggbatch: error: \(regressions)/\(name): "), "\(result.standardError)")
+        }
+        let keras = FixturePaths.repositoryRoot.appendingPathComponent("Tests/VGGKerasTests/Fixtures/tiny-keras.h5").path
+        let crashed = try vggbatch(["weights", "info", keras], extra: ["VGGBATCH_TEST_CONVERTER_CRASH": "1"])
+        #expect(crashed.status == 2 && crashed.standardError.split(separator: "\n").count == 1, "\(crashed.standardError)")
+        #expect(crashed.standardError.contains("the HDF5 library crashed reading it (signal 6)"), "\(crashed.standardError)")
+
+        #expect(try vggbatch(["weights", "info", keras]).status == 0)
+        let converted = try FileManager.default.contentsOfDirectory(atPath: cache + "/vggbatch/converted")
+        #expect(converted.count == 1 && converted[0].hasPrefix("keras-") && converted[0].hasSuffix(".safetensors"), "\(converted)")
+        // Once converted, the child is not needed: a converter that would crash is never started.
+        let again = try vggbatch(["weights", "info", keras], extra: ["VGGBATCH_TEST_CONVERTER_CRASH": "1"])
+        #expect(again.status == 0, "\(again.standardError)")
+    }
+
     @Test func kerasHDF5FilesLoadWithCaffePreprocessing() throws {
         let fixtures = FixturePaths.repositoryRoot.appendingPathComponent("Tests/VGGKerasTests/Fixtures").path
         let keras = fixtures + "/tiny-keras.h5"

@@ -1,27 +1,32 @@
+import Foundation
 import VGGKeras
 import VGGModel
 
 /// A weights file of either format vggbatch reads, opened and checked: safetensors
-/// (torchvision or timm names) or Keras HDF5, told apart by the file's first bytes.
+/// (torchvision or timm names) or Keras HDF5, told apart by the file's first bytes. An HDF5
+/// file is used through its converted copy (see `KerasConversion`).
 enum OpenedWeights {
     case safetensors(SafetensorsWeights)
-    case keras(KerasWeights)
+    /// The HDF5 file the user named, and the safetensors copy converted from it.
+    case keras(original: String, converted: SafetensorsWeights)
 
     static func open(_ path: String) throws(ModelError) -> OpenedWeights {
-        KerasWeights.isHDF5(path: path) ? .keras(try KerasWeights(path: path)) : .safetensors(try SafetensorsWeights(path: path))
+        guard KerasWeights.isHDF5(path: path) else { return .safetensors(try SafetensorsWeights(path: path)) }
+        let converted = try KerasConversion.converted(path: path, environment: ProcessInfo.processInfo.environment)
+        return .keras(original: path, converted: try SafetensorsWeights(path: converted))
     }
 
     var source: any WeightSource {
         switch self {
         case .safetensors(let weights): return weights
-        case .keras(let weights): return weights
+        case .keras(_, let converted): return converted
         }
     }
 
     var path: String {
         switch self {
         case .safetensors(let weights): return weights.file.path
-        case .keras(let weights): return weights.path
+        case .keras(let original, _): return original
         }
     }
 
@@ -35,27 +40,36 @@ enum OpenedWeights {
     var architecture: VGGArchitecture { source.architecture }
 
     /// Parameters in the file.
-    var parameterCount: Int {
-        switch self {
-        case .safetensors(let weights): return weights.architecture.parameterCount
-        case .keras(let weights): return weights.parameterCount
-        }
-    }
+    var parameterCount: Int { source.architecture.parameterCount }
 
-    /// (name, type, shape) of every array, in file order for HDF5 and by name for safetensors.
+    /// (name, type, shape) of every array: by name for safetensors, in file order for HDF5
+    /// (as the converter recorded them).
     var tensorTable: [(name: String, dtype: String, shape: [Int])] {
-        switch self {
-        case .safetensors(let weights):
-            return weights.file.tensorNames.compactMap { name in weights.file.tensors[name].map { (name, $0.dtype, $0.shape) } }
-        case .keras(let weights):
-            return weights.tensors.map { ($0.name, "float", $0.shape) }
+        let file = converted.file
+        if case .keras = self, let datasets = file.metadata[KerasConversion.datasetsKey] {
+            return datasets.split(separator: "\n").map { line in
+                let (name, shape) = line.lastIndex(of: "[").map { (line[..<$0].dropLast(), line[$0...]) } ?? (line[...], "")
+                let sizes = shape.dropFirst().dropLast().split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                return (String(name), "float", sizes)
+            }
         }
+        return file.tensorNames.compactMap { name in file.tensors[name].map { (name, $0.dtype, $0.shape) } }
     }
 
+    /// The file's metadata; for HDF5, its root attributes (`keras_version`, `backend`).
     var metadata: [String: String] {
         switch self {
         case .safetensors(let weights): return weights.file.metadata
-        case .keras(let weights): return weights.metadata
+        case .keras(_, let converted):
+            return converted.file.metadata.filter { $0.key.hasPrefix("keras.") }.reduce(into: [:]) { $0[String($1.key.dropFirst(6))] = $1.value }
+        }
+    }
+
+    /// The safetensors file the engine reads.
+    private var converted: SafetensorsWeights {
+        switch self {
+        case .safetensors(let weights): return weights
+        case .keras(_, let converted): return converted
         }
     }
 }

@@ -1,0 +1,95 @@
+import Foundation
+import VGGKeras
+import VGGModel
+
+/// Keras HDF5 weights reach the engine through a child process.
+///
+/// libhdf5 (1.10 in Debian 12) has memory-safety bugs on crafted files: fuzzing found a heap
+/// over-read in attribute type decoding and allocations sized from unchecked metadata (see
+/// RELIABILITY.md). vggbatch therefore never calls it in its own process: `vggbatch weights
+/// convert-keras` (hidden) reads and checks the HDF5 file in a child and writes the same
+/// numbers as a torchvision-layout safetensors file in the cache, named by the HDF5 file's
+/// SHA-256, which every later run maps directly (1.5 s instead of 6 s for the 553 MB file).
+/// A child that crashes or fails becomes one error line about the file.
+enum KerasConversion {
+    /// Metadata key recording which HDF5 file a converted file came from.
+    static let sourceKey = "vggbatch.keras-source-sha256"
+    /// Metadata key listing the HDF5 datasets read, one "path [shape]" per line.
+    static let datasetsKey = "vggbatch.keras-datasets"
+
+    /// The converted safetensors file for the HDF5 file at `path`, converting it first when
+    /// the cache has no copy.
+    static func converted(path: String, environment: [String: String]) throws(ModelError) -> String {
+        let cache = WeightsLocator.cacheDirectory(environment: environment)
+        let digest = try WeightsHashCache(directory: cache).sha256(of: path)
+        let directory = (cache as NSString).appendingPathComponent("converted")
+        let target = (directory as NSString).appendingPathComponent("keras-\(digest).safetensors")
+        if let existing = try? SafetensorsFile(path: target), existing.metadata[sourceKey] == digest { return target }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .unwritable(path: directory, reason: "cannot create the folder for converted Keras weights")
+        }
+        try runConverter(path: path, digest: digest, output: target)
+        return target
+    }
+
+    /// Runs `vggbatch weights convert-keras` on `path` and waits for it.
+    private static func runConverter(path: String, digest: String, output: String) throws(ModelError) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executablePath())
+        process.arguments = ["weights", "convert-keras", path, "--output", output, "--sha256", digest]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw .unreadable(path: path, reason: "cannot start the HDF5 converter: \(error.localizedDescription)")
+        }
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationReason == .uncaughtSignal {
+            throw .invalidFile(
+                path: path,
+                reason: "the HDF5 library crashed reading it (signal \(process.terminationStatus)): the file is damaged or hostile")
+        }
+        guard process.terminationStatus == 0 else {
+            // The child's own one-line error, without its "vggbatch: error: " prefix.
+            let line = message.split(separator: "\n").last.map(String.init) ?? "the HDF5 converter failed"
+            let prefix = "vggbatch: error: "
+            throw .reportedByChild(line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count)) : line)
+        }
+    }
+
+    /// This program's own executable, for starting the converter.
+    private static func executablePath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// The converter itself (in the child): reads every array, checks it, and writes the
+    /// torchvision-layout file through a temporary name.
+    static func convert(path: String, sha256: String, output: String) throws(ModelError) {
+        if ProcessInfo.processInfo.environment["VGGBATCH_TEST_CONVERTER_CRASH"] == "1" { abort() }
+        let keras = try KerasWeights(path: path)
+        let architecture = keras.architecture
+        var tensors = [(name: String, shape: [Int], values: [Float])]()
+        for (index, layer) in architecture.convolutions.enumerated() {
+            let weights = try keras.convolution(index)
+            let name = "features.\(layer.featuresIndex)"
+            tensors.append(("\(name).weight", [layer.outputChannels, layer.inputChannels, 3, 3], weights.weight))
+            tensors.append(("\(name).bias", [layer.outputChannels], weights.bias))
+        }
+        for (index, layer) in architecture.fullyConnected.enumerated() {
+            let weights = try keras.fullyConnected(index)
+            tensors.append(("classifier.\(index * 3).weight", [layer.outputs, layer.inputs], weights.weight))
+            tensors.append(("classifier.\(index * 3).bias", [layer.outputs], weights.bias))
+        }
+        var metadata = [
+            VGGArchitecture.metadataKey: architecture.metadataValue, sourceKey: sha256,
+            datasetsKey: keras.tensors.map { "\($0.name) \($0.shape)" }.joined(separator: "\n"),
+        ]
+        for (key, value) in keras.metadata { metadata["keras." + key] = value }
+        try SafetensorsWriter.write(tensors, metadata: metadata, to: output)
+    }
+}
