@@ -105,7 +105,7 @@ public final class VGGNetwork {
         let widest = architecture.fullyConnected.map { max($0.inputs, $0.outputs) }.max() ?? 0
         linearA = AlignedBuffer(count: widest * batch)
         linearB = AlignedBuffer(count: widest * batch)
-        let packFloats = max(GEMMBlocking.kc * GEMMBlocking.nc, GEMMBlocking.kc * GEMMBlocking.roundUp(batch, to: 6))
+        let packFloats = max(GEMMBlocking.kc * GEMMBlocking.nc, GEMMBlocking.kc * (GEMMBlocking.roundUp(batch, to: 6) + 16))
         packBuffers = (0..<options.threads).map { _ in AlignedBuffer(count: packFloats) }
         winogradScratch = winogradChannels.map { channels in
             (0..<options.threads).map { _ in

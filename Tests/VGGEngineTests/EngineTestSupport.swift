@@ -115,7 +115,7 @@ func fastLinear(
     let destination = AlignedBuffer(count: rows * outputs)
     let biasBuffer = AlignedBuffer(bias)
     let pool = ThreadPool(threadCount: threads)
-    let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * GEMMBlocking.roundUp(rows, to: 6)) }
+    let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * (GEMMBlocking.roundUp(rows, to: 6) + 16)) }
     let panels = (outputs + 15) / 16
     source.withUnsafePointer { x in
         destination.withUnsafeMutablePointer { y in

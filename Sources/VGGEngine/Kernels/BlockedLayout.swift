@@ -24,15 +24,22 @@ public enum BlockedLayout {
     ) {
         let planeLength = batch * pixels
         for block in blockRange {
-            let out = destination + block * planeLength * 8
-            for lane in 0..<8 {
-                let c = block * 8 + lane
-                if c >= channels {
-                    for i in 0..<planeLength { out[i * 8 + lane] = 0 }
-                    continue
+            let out = UnsafeMutableRawPointer(destination + block * planeLength * 8)
+            let real = min(8, channels - block * 8)
+            if real == 8 {
+                // Eight planes read in step, one vector written per pixel.
+                let p = (0..<8).map { source + (block * 8 + $0) * planeLength }
+                let (p0, p1, p2, p3, p4, p5, p6, p7) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+                for i in 0..<planeLength {
+                    let vector = SIMD8<Float>(p0[i], p1[i], p2[i], p3[i], p4[i], p5[i], p6[i], p7[i])
+                    out.storeBytes(of: vector, toByteOffset: i * 32, as: SIMD8<Float>.self)
                 }
-                let plane = source + c * planeLength
-                for i in 0..<planeLength { out[i * 8 + lane] = plane[i] }
+                continue
+            }
+            for i in 0..<planeLength {
+                var vector = SIMD8<Float>()
+                for lane in 0..<real { vector[lane] = source[(block * 8 + lane) * planeLength + i] }
+                out.storeBytes(of: vector, toByteOffset: i * 32, as: SIMD8<Float>.self)
             }
         }
     }

@@ -1,6 +1,3 @@
-// swift-format-ignore-file: the twelve accumulators are kept as separate, aligned variables
-// because that is what the compiler turns into twelve ymm registers.
-
 /// A matrix B (K × N) stored as IEEE half floats, packed exactly like `PackedMatrixB`
 /// (16-column micro-panels, K-blocked, columns past N zero). Half the bytes of float32: the
 /// fully connected layers are limited by how fast their weights stream from memory, and
@@ -42,47 +39,19 @@ public final class HalfPackedMatrixB {
 
     /// Bytes the packed weights occupy.
     public var byteCount: Int { paddedColumns * depth * 2 }
-}
 
-/// `gemmF32_6x16_simd8` with a half-precision B panel, widened to float32 as it is loaded
-/// (F16C); products and sums are float32. Same contract otherwise.
-@inline(never)
-public func gemmF32_6x16_halfB(
-    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float16>,
-    c: UnsafeMutablePointer<Float>, cRowStride: Int, rows: Int = 6, epilogue: GEMMEpilogue
-) {
-    var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
-    var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-    var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
-    var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-    var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
-    var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-    var pa = a
-    var pb = UnsafeRawPointer(b)
-    for _ in 0..<kc {
-        // Safe: the packed panels hold kc * 6 floats and kc * 16 halves; b is 32-byte aligned.
-        let halves = pb.load(as: SIMD16<Float16>.self)
-        let b0 = SIMD8<Float>(halves.lowHalf)
-        let b1 = SIMD8<Float>(halves.highHalf)
-        var av = SIMD8<Float>(repeating: pa[0])
-        c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-        av = SIMD8<Float>(repeating: pa[1])
-        c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
-        av = SIMD8<Float>(repeating: pa[2])
-        c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
-        av = SIMD8<Float>(repeating: pa[3])
-        c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
-        av = SIMD8<Float>(repeating: pa[4])
-        c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
-        av = SIMD8<Float>(repeating: pa[5])
-        c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
-        pa += 6
-        pb += 32
+    /// Widens the micro-panel for columns `panel*16...` of the K block at `k0` (kcp × 16
+    /// halves) into `destination` as float32 (F16C), ready for the float32 microkernel. Done
+    /// once per panel and K block, however many row panels then use it.
+    @inline(__always)
+    func widenPanel(k0: Int, kcp: Int, panel: Int, into destination: UnsafeMutablePointer<Float>) {
+        let source = UnsafeRawPointer(storage + panelOffset(k0: k0, kcp: kcp, panel: panel))
+        let out = UnsafeMutableRawPointer(destination)
+        for kk in 0..<kcp {
+            // Safe: the panel holds kcp * 16 halves, 32-byte aligned; destination kcp * 16 floats.
+            let halves = source.load(fromByteOffset: kk * 32, as: SIMD16<Float16>.self)
+            out.storeBytes(of: SIMD8<Float>(halves.lowHalf), toByteOffset: kk * 64, as: SIMD8<Float>.self)
+            out.storeBytes(of: SIMD8<Float>(halves.highHalf), toByteOffset: kk * 64 + 32, as: SIMD8<Float>.self)
+        }
     }
-    storeRow(c00, c01, row: 0, c: c, cRowStride: cRowStride, epilogue: epilogue)
-    if rows > 1 { storeRow(c10, c11, row: 1, c: c, cRowStride: cRowStride, epilogue: epilogue) }
-    if rows > 2 { storeRow(c20, c21, row: 2, c: c, cRowStride: cRowStride, epilogue: epilogue) }
-    if rows > 3 { storeRow(c30, c31, row: 3, c: c, cRowStride: cRowStride, epilogue: epilogue) }
-    if rows > 4 { storeRow(c40, c41, row: 4, c: c, cRowStride: cRowStride, epilogue: epilogue) }
-    if rows > 5 { storeRow(c50, c51, row: 5, c: c, cRowStride: cRowStride, epilogue: epilogue) }
 }

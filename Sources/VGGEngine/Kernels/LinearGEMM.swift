@@ -21,31 +21,16 @@ public enum LinearGEMM {
             }
         }
 
-        /// One 6×16 (or smaller) block of C from the A micro-panel and B panel `panel`.
+        /// The float32 B micro-panel for columns `panel*16...` of the K block at `k0`: in
+        /// place for float32 weights, widened into `scratch` for half precision.
         @inline(__always)
-        func multiply(
-            kc: Int, a: UnsafePointer<Float>, k0: Int, panel: Int, c: UnsafeMutablePointer<Float>, cRowStride: Int,
-            rows: Int, columns: Int, epilogue: GEMMEpilogue
-        ) {
+        func panel(k0: Int, kcp: Int, panel: Int, scratch: UnsafeMutablePointer<Float>, _ body: (UnsafePointer<Float>) -> Void) {
             switch self {
             case .float32(let b):
-                b.storage.withUnsafePointer { storage in
-                    let bPanel = storage + b.panelOffset(k0: k0, kcp: kc, panel: panel)
-                    if columns == 16 {
-                        gemmF32_6x16_simd8(kc: kc, a: a, b: bPanel, c: c, cRowStride: cRowStride, rows: rows, epilogue: epilogue)
-                    } else {
-                        gemmF32_6x16_edge(kc: kc, a: a, b: bPanel, c: c, cRowStride: cRowStride, rows: rows, columns: columns, epilogue: epilogue)
-                    }
-                }
+                b.storage.withUnsafePointer { body($0 + b.panelOffset(k0: k0, kcp: kcp, panel: panel)) }
             case .float16(let b):
-                let bPanel = UnsafePointer(b.storage + b.panelOffset(k0: k0, kcp: kc, panel: panel))
-                if columns == 16 {
-                    gemmF32_6x16_halfB(kc: kc, a: a, b: bPanel, c: c, cRowStride: cRowStride, rows: rows, epilogue: epilogue)
-                } else {
-                    throughLocalTile(c: c, cRowStride: cRowStride, rows: rows, columns: columns, epilogue: epilogue) { tile, local in
-                        gemmF32_6x16_halfB(kc: kc, a: a, b: bPanel, c: tile, cRowStride: 16, epilogue: local)
-                    }
-                }
+                b.widenPanel(k0: k0, kcp: kcp, panel: panel, into: scratch)
+                body(UnsafePointer(scratch))
             }
         }
     }
@@ -54,7 +39,8 @@ public enum LinearGEMM {
     ///
     /// - input: `rows` × `weights.depth`, row-major.
     /// - output: `rows` × `weights.columns`, row-major.
-    /// - packBuffer: at least `GEMMBlocking.kc * roundUp(rows, 6)` floats, owned by the thread.
+    /// - packBuffer: at least `GEMMBlocking.kc * roundUp(rows, 6) + GEMMBlocking.kc * 16` floats,
+    ///   64-byte aligned, owned by the thread (the tail holds a widened half-precision panel).
     public static func run(
         input: UnsafePointer<Float>, rows: Int, weights: Weights, bias: UnsafePointer<Float>,
         relu: Bool, output: UnsafeMutablePointer<Float>, panelRange: Range<Int>,
@@ -63,6 +49,7 @@ public enum LinearGEMM {
         let depth = weights.depth
         let n = weights.columns
         let mPanels = (rows + 5) / 6
+        let widened = packBuffer + GEMMBlocking.kc * mPanels * 6
         for block in GEMMBlocking.kBlocks(depth) {
             let k0 = block.start
             let kcp = block.count
@@ -85,11 +72,19 @@ public enum LinearGEMM {
                 let validColumns = min(16, n - n0)
                 var local = epilogue
                 if block.index == 0 { local.columnBias = bias + n0 }
-                for i in 0..<mPanels {
-                    let m0 = i * 6
-                    weights.multiply(
-                        kc: kcp, a: packBuffer + i * 6 * kcp, k0: k0, panel: q, c: output + m0 * n + n0, cRowStride: n,
-                        rows: min(6, rows - m0), columns: validColumns, epilogue: local)
+                weights.panel(k0: k0, kcp: kcp, panel: q, scratch: widened) { bPanel in
+                    for i in 0..<mPanels {
+                        let m0 = i * 6
+                        let a = packBuffer + i * 6 * kcp
+                        let c = output + m0 * n + n0
+                        let validRows = min(6, rows - m0)
+                        if validColumns == 16 {
+                            gemmF32_6x16_simd8(kc: kcp, a: a, b: bPanel, c: c, cRowStride: n, rows: validRows, epilogue: local)
+                        } else {
+                            gemmF32_6x16_edge(
+                                kc: kcp, a: a, b: bPanel, c: c, cRowStride: n, rows: validRows, columns: validColumns, epilogue: local)
+                        }
+                    }
                 }
             }
         }
