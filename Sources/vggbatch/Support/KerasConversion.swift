@@ -39,26 +39,41 @@ enum KerasConversion {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executablePath())
         process.arguments = ["weights", "convert-keras", path, "--output", output, "--sha256", digest]
-        let errors = Pipe()
-        process.standardError = errors
+        // No crash backtracer in the child: a crash should end it at once, not leave a helper
+        // process holding its output open.
+        process.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
+        // Its messages go to a file, read once it has exited: a pipe could fill up or be
+        // held open by anything the child leaves behind.
+        let errorPath = output + ".\(getpid()).err"
+        guard FileManager.default.createFile(atPath: errorPath, contents: nil), let errorFile = FileHandle(forWritingAtPath: errorPath) else {
+            throw .unwritable(path: errorPath, reason: "cannot create the converter's message file")
+        }
+        defer { try? FileManager.default.removeItem(atPath: errorPath) }
+        process.standardError = errorFile
         process.standardOutput = FileHandle.nullDevice
         do {
             try process.run()
         } catch {
             throw .unreadable(path: path, reason: "cannot start the HDF5 converter: \(error.localizedDescription)")
         }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        try? errorFile.close()
+        let message = String(decoding: FileManager.default.contents(atPath: errorPath) ?? Data(), as: UTF8.self)
         if process.terminationReason == .uncaughtSignal {
             throw .invalidFile(
                 path: path,
                 reason: "the HDF5 library crashed reading it (signal \(process.terminationStatus)): the file is damaged or hostile")
         }
         guard process.terminationStatus == 0 else {
-            // The child's own one-line error, without its "vggbatch: error: " prefix.
-            let line = message.split(separator: "\n").last.map(String.init) ?? "the HDF5 converter failed"
+            // The child's own one-line error, without its "vggbatch: error: " prefix; a child
+            // that died without one (a sanitizer's report, say) failed inside the library.
             let prefix = "vggbatch: error: "
-            throw .reportedByChild(line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count)) : line)
+            guard let line = message.split(separator: "\n").last(where: { $0.hasPrefix(prefix) }) else {
+                throw .invalidFile(
+                    path: path,
+                    reason: "the HDF5 library failed reading it (exit status \(process.terminationStatus)): the file is damaged or hostile")
+            }
+            throw .reportedByChild(String(line.dropFirst(prefix.count)))
         }
     }
 
