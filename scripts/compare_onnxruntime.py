@@ -368,25 +368,24 @@ def own_peak_rss_bytes():
     return None
 
 
-def time_ort(args, onnx_path, batch):
+def time_worker(args, batch, mode, *extra):
+    """Runs this script in a worker mode (--ort-worker, --torch-worker) for one batch size."""
     output, peak = run_measured(
-        [sys.executable, str(Path(__file__).resolve()), "--ort-worker",
-         "--onnx", str(onnx_path), "--batch", str(batch), "--threads", str(args.threads),
+        [sys.executable, str(Path(__file__).resolve()), mode, *extra,
+         "--batch", str(batch), "--threads", str(args.threads),
          "--iterations", str(args.iterations), "--seed", str(args.seed)])
     result = last_json_object(output)
     result["peak_rss_bytes"] = peak
     return result
 
 
+def time_ort(args, onnx_path, batch):
+    return time_worker(args, batch, "--ort-worker", "--onnx", str(onnx_path))
+
+
 def time_torch(args, weights_path, batch):
-    output, peak = run_measured(
-        [sys.executable, str(Path(__file__).resolve()), "--torch-worker",
-         "--weights", str(weights_path), "--batch", str(batch), "--threads", str(args.threads),
-         "--iterations", str(args.iterations), "--seed", str(args.seed),
-         "--torch-memory-format", args.torch_memory_format])
-    result = last_json_object(output)
-    result["peak_rss_bytes"] = peak
-    return result
+    return time_worker(args, batch, "--torch-worker", "--weights", str(weights_path),
+                       "--torch-memory-format", args.torch_memory_format)
 
 
 def time_vggbatch(args, weights_path, batch):

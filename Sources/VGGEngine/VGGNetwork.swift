@@ -264,20 +264,9 @@ public final class VGGNetwork {
         shape: (count: Int, height: Int, width: Int), pool fuse: Bool
     ) {
         let geometry = WinogradConvolution.Shape(batch: shape.count, height: shape.height, width: shape.width, pool: fuse)
-        let tiles = geometry.tiles
-        convolutionBiases[index].withUnsafePointer { bias in
-            input.withUnsafePointer { source in
-                output.withUnsafeMutablePointer { destination in
-                    pool.run { t, threads in
-                        winogradScratch[t].withUnsafeMutablePointer { scratch in
-                            WinogradConvolution.run(
-                                input: source, weights: weights, bias: bias, shape: geometry, output: destination,
-                                tileRange: ThreadPool.slice(tiles, thread: t, of: threads), scratch: scratch)
-                        }
-                    }
-                }
-            }
-        }
+        WinogradConvolution.run(
+            on: pool, input: input, weights: weights, bias: convolutionBiases[index], shape: geometry, output: output,
+            scratch: winogradScratch)
     }
 
     private func convolve(
@@ -295,22 +284,9 @@ public final class VGGNetwork {
             guard let columns = columnsBySize[height * 65536 + width] else {
                 preconditionFailure("no column table for \(height)x\(width)")
             }
-            let n = count * height * width
-            let panels = (n + 15) / 16
-            convolutionBiases[index].withUnsafePointer { bias in
-                input.withUnsafePointer { source in
-                    output.withUnsafeMutablePointer { destination in
-                        pool.run { t, threads in
-                            packBuffers[t].withUnsafeMutablePointer { pack in
-                                ConvolutionGEMM.run(
-                                    input: source, inputChannels: layer.inputChannels, columns: columns, columnCount: n,
-                                    weights: weights, bias: bias, relu: true, output: destination,
-                                    panelRange: ThreadPool.slice(panels, thread: t, of: threads), packBuffer: pack)
-                            }
-                        }
-                    }
-                }
-            }
+            ConvolutionGEMM.run(
+                on: pool, input: input, inputChannels: layer.inputChannels, columns: columns, columnCount: count * height * width,
+                weights: weights, bias: convolutionBiases[index], relu: true, output: output, packBuffers: packBuffers)
         }
     }
 

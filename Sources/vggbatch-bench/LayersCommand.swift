@@ -107,21 +107,10 @@ struct LayersCommand: ParsableCommand {
         let pooled = AlignedBuffer(count: cout * n / 4)
         let bias = AlignedBuffer(weights.bias + [Float](repeating: 0, count: GEMMBlocking.roundUp(cout, to: 16) - cout))
         let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * GEMMBlocking.nc) }
-        let panels = (n + 15) / 16
         let gemmSeconds = median(repeating: repetitions) {
-            planes.withUnsafePointer { x in
-                gemmOut.withUnsafeMutablePointer { y in
-                    bias.withUnsafePointer { b in
-                        pool.run { t, count in
-                            packs[t].withUnsafeMutablePointer { p in
-                                ConvolutionGEMM.run(
-                                    input: x, inputChannels: cin, columns: columns, columnCount: n, weights: packed, bias: b,
-                                    relu: true, output: y, panelRange: ThreadPool.slice(panels, thread: t, of: count), packBuffer: p)
-                            }
-                        }
-                    }
-                }
-            }
+            ConvolutionGEMM.run(
+                on: pool, input: planes, inputChannels: cin, columns: columns, columnCount: n, weights: packed, bias: bias,
+                relu: true, output: gemmOut, packBuffers: packs)
             if fusedPool {
                 gemmOut.withUnsafePointer { y in
                     pooled.withUnsafeMutablePointer { z in
@@ -148,19 +137,8 @@ struct LayersCommand: ParsableCommand {
         let winogradOut = AlignedBuffer(count: BlockedLayout.count(channels: cout, batch: batch, height: shape.outputHeight, width: shape.outputWidth))
         let scratch = (0..<threads).map { _ in AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: cin, outputChannels: cout)) }
         let winogradSeconds = median(repeating: repetitions) {
-            blocked.withUnsafePointer { x in
-                winogradOut.withUnsafeMutablePointer { y in
-                    bias.withUnsafePointer { b in
-                        pool.run { t, count in
-                            scratch[t].withUnsafeMutablePointer { s in
-                                WinogradConvolution.run(
-                                    input: x, weights: transformed, bias: b, shape: shape, output: y,
-                                    tileRange: ThreadPool.slice(shape.tiles, thread: t, of: count), scratch: s)
-                            }
-                        }
-                    }
-                }
-            }
+            WinogradConvolution.run(
+                on: pool, input: blocked, weights: transformed, bias: bias, shape: shape, output: winogradOut, scratch: scratch)
         }
 
         // Errors on image 0, the first `checkChannels` output channels, against the reference

@@ -83,21 +83,9 @@ func fastConvolution(
     let biasBuffer = AlignedBuffer(bias)
     let pool = ThreadPool(threadCount: threads)
     let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * GEMMBlocking.nc) }
-    let panels = (n + 15) / 16
-    source.withUnsafePointer { input in
-        destination.withUnsafeMutablePointer { output in
-            biasBuffer.withUnsafePointer { b in
-                pool.run { t, count in
-                    packs[t].withUnsafeMutablePointer { pack in
-                        ConvolutionGEMM.run(
-                            input: input, inputChannels: channels, columns: columns, columnCount: n, weights: packed,
-                            bias: b, relu: relu, output: output, panelRange: ThreadPool.slice(panels, thread: t, of: count),
-                            packBuffer: pack)
-                    }
-                }
-            }
-        }
-    }
+    ConvolutionGEMM.run(
+        on: pool, input: source, inputChannels: channels, columns: columns, columnCount: n, weights: packed, bias: biasBuffer,
+        relu: relu, output: destination, packBuffers: packs)
     return toNCHW(destination.array, batch: batch, channels: outputChannels, pixels: pixels)
 }
 
@@ -156,19 +144,7 @@ func fastWinograd(
     let scratch = (0..<threads).map { _ in
         AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: channels, outputChannels: outputChannels))
     }
-    source.withUnsafePointer { x in
-        destination.withUnsafeMutablePointer { y in
-            biasBuffer.withUnsafePointer { b in
-                pool.run { t, count in
-                    scratch[t].withUnsafeMutablePointer { s in
-                        WinogradConvolution.run(
-                            input: x, weights: weights, bias: b, shape: shape, output: y,
-                            tileRange: ThreadPool.slice(shape.tiles, thread: t, of: count), scratch: s)
-                    }
-                }
-            }
-        }
-    }
+    WinogradConvolution.run(on: pool, input: source, weights: weights, bias: biasBuffer, shape: shape, output: destination, scratch: scratch)
     let result = AlignedBuffer(count: outputChannels * batch * outPixels)
     destination.withUnsafePointer { y in
         result.withUnsafeMutablePointer { r in

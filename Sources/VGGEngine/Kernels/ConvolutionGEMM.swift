@@ -48,6 +48,29 @@ public final class ConvolutionColumns {
 /// the implicit im2col of the CNHW input, packed block by block straight from the input.
 /// Bias and ReLU are fused into the last store.
 public enum ConvolutionGEMM {
+    /// Computes all `columnCount` output columns on `pool`, each thread taking its slice of
+    /// the panels with its own buffer from `packBuffers` (one per thread).
+    public static func run(
+        on pool: ThreadPool, input: AlignedBuffer, inputChannels: Int, columns: ConvolutionColumns, columnCount: Int,
+        weights: PackedMatrixA, bias: AlignedBuffer, relu: Bool, output: AlignedBuffer, packBuffers: [AlignedBuffer]
+    ) {
+        precondition(packBuffers.count >= pool.threadCount, "one pack buffer per thread")
+        let panels = (columnCount + 15) / 16
+        bias.withUnsafePointer { b in
+            input.withUnsafePointer { x in
+                output.withUnsafeMutablePointer { y in
+                    pool.run { t, threads in
+                        packBuffers[t].withUnsafeMutablePointer { pack in
+                            run(input: x, inputChannels: inputChannels, columns: columns, columnCount: columnCount,
+                                weights: weights, bias: b, relu: relu, output: y,
+                                panelRange: ThreadPool.slice(panels, thread: t, of: threads), packBuffer: pack)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Computes the output columns of panels `panelRange` (16 columns each).
     ///
     /// - input: CNHW, `inputChannels` planes of `columnCount` floats (the batch's pixels;

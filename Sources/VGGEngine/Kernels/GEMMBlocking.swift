@@ -97,17 +97,22 @@ public final class PackedMatrixB {
         storage = AlignedBuffer(count: paddedColumns * depth)
         let padded = paddedColumns
         storage.withUnsafeMutablePointer { base in
-            for block in GEMMBlocking.kBlocks(depth) {
-                let k0 = block.start
-                let kcp = block.count
-                for panel in 0..<(padded / 16) {
-                    let out = base + padded * k0 + panel * 16 * kcp
-                    for kk in 0..<kcp {
-                        for jj in 0..<16 {
-                            let column = panel * 16 + jj
-                            out[kk * 16 + jj] = column < columns ? element(k0 + kk, column) : 0
-                        }
-                    }
+            Self.forEachPackedElement(depth: depth, columns: columns, paddedColumns: padded) { base[$0] = element($1, $2) }
+        }
+    }
+
+    /// Calls `body(offset, k, column)` for every element of a K × N matrix packed as
+    /// 16-column micro-panels, K-blocked (the layout above); padding columns are skipped, so
+    /// they keep the zeros the storage starts with. Shared with `HalfPackedMatrixB`.
+    @inline(__always)
+    static func forEachPackedElement(depth: Int, columns: Int, paddedColumns: Int, _ body: (Int, Int, Int) -> Void) {
+        for block in GEMMBlocking.kBlocks(depth) {
+            let k0 = block.start
+            let kcp = block.count
+            for panel in 0..<(paddedColumns / 16) {
+                let start = paddedColumns * k0 + panel * 16 * kcp
+                for kk in 0..<kcp {
+                    for jj in 0..<min(16, columns - panel * 16) { body(start + kk * 16 + jj, k0 + kk, panel * 16 + jj) }
                 }
             }
         }

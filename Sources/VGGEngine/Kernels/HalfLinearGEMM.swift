@@ -16,18 +16,9 @@ public final class HalfPackedMatrixB {
         let count = max(paddedColumns * depth, 1)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * 2, alignment: 64)
         storage = raw.initializeMemory(as: Float16.self, repeating: 0, count: count)
-        for block in GEMMBlocking.kBlocks(depth) {
-            let k0 = block.start
-            let kcp = block.count
-            for panel in 0..<(paddedColumns / 16) {
-                let out = storage + paddedColumns * k0 + panel * 16 * kcp
-                for kk in 0..<kcp {
-                    for jj in 0..<16 {
-                        let column = panel * 16 + jj
-                        out[kk * 16 + jj] = column < columns ? Float16(element(k0 + kk, column)) : 0
-                    }
-                }
-            }
+        let halves = storage
+        PackedMatrixB.forEachPackedElement(depth: depth, columns: columns, paddedColumns: paddedColumns) { offset, k, column in
+            halves[offset] = Float16(element(k, column))
         }
     }
 

@@ -48,14 +48,46 @@ public enum WinogradConvolution {
         public var outputWidth: Int { pool ? width / 2 : width }
     }
 
-    /// Computes the tiles `tileRange` of the batch.
+    /// Computes the whole batch on `pool`: each thread takes its slice of the tiles, with
+    /// its own buffer from `scratch` (one per thread).
+    public static func run(
+        on pool: ThreadPool, input: AlignedBuffer, weights: WinogradWeights, bias: AlignedBuffer, shape: Shape,
+        output: AlignedBuffer, scratch: [AlignedBuffer]
+    ) {
+        precondition(scratch.count >= pool.threadCount, "one scratch buffer per thread")
+        let panels = weights.paddedOutputChannels / 16
+        // Few tiles (conv4 and conv5 at small batches): split the output channels instead, so
+        // each thread streams only its share of the transformed weights rather than all of
+        // them for a handful of tiles. Every output is computed the same way either way.
+        let byChannels = pool.threadCount > 1 && shape.tiles < pool.threadCount * chunkTiles / 2 && panels >= pool.threadCount
+        bias.withUnsafePointer { b in
+            input.withUnsafePointer { x in
+                output.withUnsafeMutablePointer { y in
+                    pool.run { t, threads in
+                        scratch[t].withUnsafeMutablePointer { s in
+                            if byChannels {
+                                run(input: x, weights: weights, bias: b, shape: shape, output: y, tileRange: 0..<shape.tiles,
+                                    panelRange: ThreadPool.slice(panels, thread: t, of: threads), scratch: s)
+                            } else {
+                                run(input: x, weights: weights, bias: b, shape: shape, output: y,
+                                    tileRange: ThreadPool.slice(shape.tiles, thread: t, of: threads), panelRange: 0..<panels, scratch: s)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Computes the tiles `tileRange` of the batch, for the output channels of the 16-channel
+    /// panels `panelRange`.
     ///
     /// - input: blocked layout, `weights.paddedInputChannels` channels, `shape` pixels.
     /// - output: blocked layout, `weights.paddedOutputChannels8` channels, the output shape.
     /// - scratch: `scratchCount(...)` floats, 64-byte aligned, owned by the calling thread.
     public static func run(
         input: UnsafePointer<Float>, weights: WinogradWeights, bias: UnsafePointer<Float>, shape: Shape,
-        output: UnsafeMutablePointer<Float>, tileRange: Range<Int>, scratch: UnsafeMutablePointer<Float>
+        output: UnsafeMutablePointer<Float>, tileRange: Range<Int>, panelRange: Range<Int>, scratch: UnsafeMutablePointer<Float>
     ) {
         let cin = weights.paddedInputChannels
         let cout = weights.paddedOutputChannels
@@ -71,10 +103,12 @@ public enum WinogradConvolution {
                     transformInput(input, shape: shape, channels: cin, tile: first + t, v: v + t * cin, vStride: chunkTiles * cin, scratch: tile6x6)
                 }
                 let rowBlocks = (count + 5) / 6
+                // The 8-channel blocks of these panels that hold real (or zero-padded) channels.
+                let blocks = (panelRange.lowerBound * 2)..<min(panelRange.upperBound * 2, weights.paddedOutputChannels8 / 8)
                 for position in 0..<36 {
                     let a = v + position * chunkTiles * cin
                     let c = m + position * chunkTiles * cout
-                    for panel in 0..<(cout / 16) {
+                    for panel in panelRange {
                         let b = u + weights.panelOffset(position: position, panel: panel)
                         for block in 0..<rowBlocks {
                             gemmF32_6x16_rowsA(
@@ -85,7 +119,7 @@ public enum WinogradConvolution {
                 }
                 for t in 0..<count {
                     transformOutput(
-                        m + t * cout, mStride: chunkTiles * cout, bias: bias, channels: weights.paddedOutputChannels8,
+                        m + t * cout, mStride: chunkTiles * cout, bias: bias, blocks: blocks,
                         shape: shape, tile: first + t, output: output, scratch: rows4x6)
                 }
                 first += count
@@ -195,10 +229,10 @@ public enum WinogradConvolution {
     // MARK: - Output transform: Y = Aᵀ M A, then bias, ReLU and the optional pool
 
     /// Reads the 36 GEMM results of `tile` (`m + ξ · mStride`, output channels contiguous)
-    /// and writes its outputs of the first `channels` channels (a multiple of 8).
+    /// and writes its outputs for the 8-channel `blocks`.
     @inline(__always)
     static func transformOutput(
-        _ m: UnsafePointer<Float>, mStride: Int, bias: UnsafePointer<Float>, channels: Int,
+        _ m: UnsafePointer<Float>, mStride: Int, bias: UnsafePointer<Float>, blocks: Range<Int>,
         shape: Shape, tile: Int, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
         let image = tile / shape.tilesPerImage
@@ -209,7 +243,7 @@ public enum WinogradConvolution {
         let outWidth = shape.outputWidth
         let s = UnsafeMutableRawPointer(scratch)
         let stride = mStride * 4
-        for block in 0..<(channels / 8) {
+        for block in blocks {
             let source = UnsafeRawPointer(m + block * 8)
             // Column pass: s[a][j] = Σ_i Aᵀ[a][i] m[i][j].
             for j in 0..<6 {
