@@ -20,6 +20,21 @@ public struct PNGChunkScan: Sendable, Equatable {
     public var exifTIFF: ArraySlice<UInt8>?
     /// Whether a tRNS chunk gives transparency to a colour type without an alpha channel.
     public var hasTransparency: Bool
+    /// A chunk other than IDAT whose stated length runs past the end of the file: libpng
+    /// allocates such a chunk whole before reading it, so a 6 KB file stating a 1.8 GB pCAL
+    /// chunk would cost 1.8 GB of memory.
+    public var oversizedChunk: OversizedChunk?
+
+    /// A chunk's type and the length it states.
+    public struct OversizedChunk: Sendable, Equatable {
+        public var type: String
+        public var length: Int
+
+        public init(type: String, length: Int) {
+            self.type = type
+            self.length = length
+        }
+    }
 
     public init(
         width: Int, height: Int, bitDepth: Int, colorType: Int, interlaced: Bool,
@@ -59,7 +74,13 @@ public struct PNGChunkScan: Sendable, Equatable {
             let dataStart = i + 8
             guard rawLength <= maxChunkLength, let length = Int(exactly: rawLength),
                   length <= end - dataStart
-            else { break }
+            else {
+                // IDAT is streamed, so a cut-off last IDAT is only a truncated file.
+                if result != nil && !type.elementsEqual(ChunkType.idat) {
+                    result?.oversizedChunk = OversizedChunk(type: String(decoding: type, as: UTF8.self), length: Int(rawLength))
+                }
+                break
+            }
             let data = png[dataStart..<(dataStart + length)]
             let isFirstChunk = chunkIndex == 0
             chunkIndex += 1
@@ -113,4 +134,5 @@ private enum ChunkType {
     static let iend: [UInt8] = [0x49, 0x45, 0x4E, 0x44]  // "IEND"
     static let exif: [UInt8] = [0x65, 0x58, 0x49, 0x66]  // "eXIf"
     static let trns: [UInt8] = [0x74, 0x52, 0x4E, 0x53]  // "tRNS"
+    static let idat: [UInt8] = [0x49, 0x44, 0x41, 0x54]  // "IDAT"
 }

@@ -12,6 +12,9 @@ enum PNGDecoder {
                 path: path,
                 reason: "Apple CgBI PNG (iOS-optimised, premultiplied BGRA; convert it with a standard PNG tool)")
         }
+        if let chunk = scan.oversizedChunk {
+            throw .corrupt(path: path, reason: "PNG chunk \(chunk.type) claims \(chunk.length) bytes, more than the \(bytes.count)-byte file holds")
+        }
         try ImageDecoder.checkPixelLimit(width: scan.width, height: scan.height, path: path, options: options)
         let width = scan.width
         let height = scan.height

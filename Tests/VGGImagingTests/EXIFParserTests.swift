@@ -271,17 +271,21 @@ struct PNGChunkScanTests {
         #expect(PNGChunkScan.scan(png)?.isAppleCgBI == false)
     }
 
-    @Test("Keeps what it found when a later chunk is cut short or oversized", arguments: [
-        ("eXIf data cut short", Array((pngSignature + ihdr() + chunk("eXIf", tiff(orientation: 6))).dropLast(10))),
+    @Test("Keeps what it found when a later chunk is cut short or oversized, and names such a chunk", arguments: [
+        ("eXIf data cut short", Array((pngSignature + ihdr() + chunk("eXIf", tiff(orientation: 6))).dropLast(10)),
+         PNGChunkScan.OversizedChunk(type: "eXIf", length: 50)),
         ("length above 2^31 - 1", pngSignature + ihdr() + [0x80, 0, 0, 0] + Array("eXIf".utf8)
-            + tiff(orientation: 6)),
-        ("no IEND", pngSignature + ihdr() + idat),
-        ("CRC of IHDR missing", Array((pngSignature + ihdr()).dropLast(4))),
-        ("half a chunk header", pngSignature + ihdr() + [0, 0, 0]),
-    ] as [(String, [UInt8])])
-    func truncatedAfterHeader(name: String, png: [UInt8]) throws {
+            + tiff(orientation: 6), PNGChunkScan.OversizedChunk(type: "eXIf", length: 1 << 31)),
+        ("IDAT cut short is only truncation", Array((pngSignature + ihdr() + idat).dropLast(6)), nil),
+        ("no IEND", pngSignature + ihdr() + idat, nil),
+        ("CRC of IHDR missing", Array((pngSignature + ihdr()).dropLast(4)), nil),
+        ("half a chunk header", pngSignature + ihdr() + [0, 0, 0], nil),
+    ] as [(String, [UInt8], PNGChunkScan.OversizedChunk?)])
+    func truncatedAfterHeader(name: String, png: [UInt8], oversized: PNGChunkScan.OversizedChunk?) throws {
         let result = try #require(PNGChunkScan.scan(png), "\(name)")
-        #expect(result == PNGChunkScan(width: 3, height: 2, bitDepth: 8, colorType: 2, interlaced: false), "\(name)")
+        var expected = PNGChunkScan(width: 3, height: 2, bitDepth: 8, colorType: 2, interlaced: false)
+        expected.oversizedChunk = oversized
+        #expect(result == expected, "\(name)")
     }
 
     @Test("Gives nil without a signature and a readable IHDR", arguments: [

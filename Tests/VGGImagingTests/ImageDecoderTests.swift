@@ -24,6 +24,14 @@ struct ImageDecoderTests {
         #expect(error?.reason.contains("not a JPEG or PNG") == true)
     }
 
+    /// Found by fuzzing: a 5.7 KB PNG whose pCAL chunk states 1.8 GB made libpng allocate
+    /// that much. Refused from the chunk walk, before libpng sees it.
+    @Test func chunkLongerThanTheFileIsRefusedBeforeLibpng() {
+        let path = FixturePaths.repositoryRoot.appendingPathComponent("Fuzz/Regressions/png/pcal-length-1.8GB.png").path
+        let error = decodeError(path)
+        #expect(error == .corrupt(path: path, reason: "PNG chunk pCAL claims 1869504876 bytes, more than the 5759-byte file holds"))
+    }
+
     @Test func emptyFileIsReported() {
         #expect(decodeError(FixturePaths.imaging("generated/empty.jpg")) == .empty(path: FixturePaths.imaging("generated/empty.jpg")))
     }
