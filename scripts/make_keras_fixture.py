@@ -106,8 +106,10 @@ def keras_layers_from_torch(tensors):
 def write_keras(path, layers, legacy, huge_first_kernel=False):
     with h5py.File(path, "w") as f:
         f.attrs["layer_names"] = np.array([name.encode() for name, _ in layers])
-        f.attrs["backend"] = b"tensorflow"
-        f.attrs["keras_version"] = b"1.2.2" if legacy else b"2.2.4"
+        # Fixed-length strings, as the h5py 2 of the published Keras files wrote them (h5py 3
+        # would store plain bytes as variable-length strings, which vggbatch does not read).
+        f.attrs["backend"] = np.bytes_(b"tensorflow")
+        f.attrs["keras_version"] = np.bytes_(b"1.2.2" if legacy else b"2.2.4")
         for name, weights in layers:
             group = f.create_group(name)
             if legacy:

@@ -39,17 +39,19 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
         file = handle
         do {
             let fileSize = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
-            guard let layerNames = Self.strings(handle, "/", "layer_names") else {
+            guard let layerNames = try Self.strings(handle, "/", "layer_names", path: path) else {
                 throw ModelError.invalidFile(path: path, reason: "no layer_names attribute: not a Keras weights file")
             }
             var metadata = [String: String]()
             for key in ["keras_version", "backend"] {
-                if let value = Self.strings(handle, "/", key)?.first { metadata[key] = value }
+                // Descriptive only, and often variable-length (h5py 3 writes `bytes` so), which is not
+                // read: such a value is left out rather than refused.
+                if let value = (try? Self.strings(handle, "/", key, path: path))??.first { metadata[key] = value }
             }
             self.metadata = metadata
             var layers = [(name: String, kernel: (path: String, shape: [Int]), bias: (path: String, shape: [Int]))]()
             for layer in layerNames {
-                guard let weightNames = Self.strings(handle, "/" + layer, "weight_names") else {
+                guard let weightNames = try Self.strings(handle, "/" + layer, "weight_names", path: path) else {
                     throw ModelError.invalidFile(path: path, reason: "layer \(layer) has no weight_names attribute")
                 }
                 if weightNames.isEmpty { continue }
@@ -183,9 +185,15 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
         return values
     }
 
-    private static func strings(_ file: Int64, _ object: String, _ name: String) -> [String]? {
+    /// The string attribute `name` of `object`, or nil when it is missing or unreadable;
+    /// throws for variable-length strings, which are refused unread (see the C shim).
+    private static func strings(_ file: Int64, _ object: String, _ name: String, path: String) throws(ModelError) -> [String]? {
         var buffer = [CChar](repeating: 0, count: 1 << 16)
         let count = vgg_h5_string_attribute(file, object, name, &buffer, buffer.count)
+        if count == -2 {
+            throw .invalidFile(
+                path: path, reason: "attribute \(name) of \(object) holds variable-length strings; Keras writes fixed-length ones")
+        }
         guard count >= 0 else { return nil }
         var result = [String]()
         var start = 0

@@ -134,6 +134,14 @@ struct KerasWeightsTests {
         #expect(error?.reason.contains("/block1_conv1/block1_conv1_W_1:0 declares shape [3, 3, 3, 1099511627776], more than the") == true,
             "\(String(describing: error))")
 
+        // Found by fuzzing: a 100 KB file whose variable-length keras_version attribute states 1.8 GB,
+        // which libhdf5 would allocate while reading it. Variable-length strings are never read: as
+        // metadata they are left out, as layer or weight names refused (scripts/fuzz replays this file
+        // with a 512 MB limit on any single allocation).
+        let vlen = FixturePaths.repositoryRoot.appendingPathComponent("Fuzz/Regressions/hdf5/vlen-string-1.8GB.h5").path
+        let vlenError = #expect(throws: ModelError.self) { try KerasWeights(path: vlen) }
+        #expect(vlenError?.reason.contains("layer input_1 has no weight_names attribute") == true, "\(String(describing: vlenError))")
+
         // An HDF5 file that is not Keras weights (a safetensors file is not HDF5; the notop file is, but a
         // different layer count is refused by name).
         #expect(throws: ModelError.self) { try KerasWeights(path: Self.fixture("tiny-torch.safetensors")) }

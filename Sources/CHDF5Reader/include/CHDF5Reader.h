@@ -16,8 +16,9 @@ void vgg_h5_close(int64_t file);
 int vgg_h5_exists(int64_t file, const char *path);
 
 // Reads the string (or string array) attribute `name` of the object at `object_path` into
-// `buffer` as NUL-terminated strings one after another. Returns the number of strings, or
-// -1 (missing, not strings, or more than `buffer_size` bytes).
+// `buffer` as NUL-terminated strings one after another. Returns the number of strings, -2
+// for variable-length strings (refused unread: libhdf5 would allocate whatever length the
+// file states), or -1 (missing, not strings, or more than `buffer_size` bytes).
 int vgg_h5_string_attribute(int64_t file, const char *object_path, const char *name, char *buffer, size_t buffer_size);
 
 // The shape of the dataset at `path`: returns its rank (0...8) with the sizes in `dims`,
