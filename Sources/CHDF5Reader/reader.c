@@ -137,10 +137,35 @@ int vgg_h5_dataset_is_float(int64_t file, const char *path) {
     hid_t dataset = open_dataset(file, path);
     if (dataset < 0) return -1;
     hid_t type = H5Dget_type(dataset);
-    int result = type < 0 ? -1 : (H5Tget_class(type) == H5T_FLOAT);
+    // A float of 2, 4 or 8 bytes: a crafted type size (2^32 + 3 bytes, found by fuzzing) would
+    // make libhdf5 allocate a conversion buffer of that many bytes per element.
+    size_t size = type < 0 ? 0 : H5Tget_size(type);
+    int result = type < 0 ? -1 : (H5Tget_class(type) == H5T_FLOAT && (size == 2 || size == 4 || size == 8));
     if (type >= 0) H5Tclose(type);
     H5Dclose(dataset);
     return result;
+}
+
+// Whether a chunked dataset's chunk is no larger than the whole dataset (`count` elements
+// of at most 8 bytes): libhdf5 allocates one chunk's stated size before reading it, and a
+// crafted file can state 4 GB (found by fuzzing). Other layouts are fine.
+static int chunk_is_sane(hid_t dataset, uint64_t count) {
+    hid_t plist = H5Dget_create_plist(dataset);
+    if (plist < 0) return 0;
+    int sane = 1;
+    if (H5Pget_layout(plist) == H5D_CHUNKED) {
+        hsize_t dims[32];
+        int rank = H5Pget_chunk(plist, 32, dims);
+        uint64_t elements = 1;
+        sane = rank > 0;
+        for (int i = 0; sane && i < rank; i++) {
+            if (dims[i] == 0 || elements > UINT64_MAX / dims[i]) sane = 0;
+            else elements *= dims[i];
+        }
+        sane = sane && elements <= count;
+    }
+    H5Pclose(plist);
+    return sane;
 }
 
 int vgg_h5_read_floats(int64_t file, const char *path, float *out, uint64_t count) {
@@ -148,7 +173,7 @@ int vgg_h5_read_floats(int64_t file, const char *path, float *out, uint64_t coun
     if (dataset < 0) return -1;
     int result = -1;
     hid_t space = H5Dget_space(dataset);
-    if (space >= 0 && (uint64_t)H5Sget_simple_extent_npoints(space) == count) {
+    if (space >= 0 && (uint64_t)H5Sget_simple_extent_npoints(space) == count && chunk_is_sane(dataset, count)) {
         result = H5Dread(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0 ? -1 : 0;
     }
     if (space >= 0) H5Sclose(space);
