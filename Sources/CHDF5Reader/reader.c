@@ -67,7 +67,6 @@ int vgg_h5_string_attribute(int64_t file, const char *object_path, const char *n
         result = 0;
         goto done;
     }
-    size_t used = 0;
     if (H5Tis_variable_str(type) > 0) {
         // Reading variable-length strings makes libhdf5 allocate whatever length the file
         // states (1.8 GB from a 100 KB file, found by fuzzing) before anything can be
@@ -75,26 +74,26 @@ int vgg_h5_string_attribute(int64_t file, const char *object_path, const char *n
         // are refused unread.
         result = -2;
         goto done;
-    } else {
-        size_t size = H5Tget_size(type);
-        if (size == 0 || size > 65536 || (size_t)count * size > (1u << 22)) goto done;
-        char *raw = malloc((size_t)count * size + 1);
-        if (!raw) goto done;
-        memory = H5Tcopy(H5T_C_S1);
-        H5Tset_size(memory, size);
-        H5Tset_strpad(memory, H5T_STR_NULLPAD);
-        int fits = H5Aread(attribute, memory, raw) >= 0;
-        for (hssize_t i = 0; fits && i < count; i++) {
-            const char *start = raw + (size_t)i * size;
-            size_t n = strnlen(start, size);
-            if (used + n + 1 > buffer_size) { fits = 0; break; }
-            memcpy(buffer + used, start, n);
-            buffer[used + n] = 0;
-            used += n + 1;
-        }
-        free(raw);
-        if (!fits) goto done;
     }
+    size_t size = H5Tget_size(type);
+    if (size == 0 || size > 65536 || (size_t)count * size > (1u << 22)) goto done;
+    char *raw = malloc((size_t)count * size + 1);
+    if (!raw) goto done;
+    memory = H5Tcopy(H5T_C_S1);
+    H5Tset_size(memory, size);
+    H5Tset_strpad(memory, H5T_STR_NULLPAD);
+    int fits = H5Aread(attribute, memory, raw) >= 0;
+    size_t used = 0;
+    for (hssize_t i = 0; fits && i < count; i++) {
+        const char *start = raw + (size_t)i * size;
+        size_t n = strnlen(start, size);
+        if (used + n + 1 > buffer_size) { fits = 0; break; }
+        memcpy(buffer + used, start, n);
+        buffer[used + n] = 0;
+        used += n + 1;
+    }
+    free(raw);
+    if (!fits) goto done;
     result = (int)count;
 done:
     if (memory >= 0) H5Tclose(memory);

@@ -34,6 +34,12 @@ public final class AlignedBuffer {
         }
     }
 
+    /// Copies `values` into a new buffer whose count is rounded up to a multiple of
+    /// `multiple`, the extra floats zero (biases for kernels that work in whole blocks).
+    public convenience init(_ values: [Float], zeroPaddedTo multiple: Int) {
+        self.init(values + [Float](repeating: 0, count: (multiple - values.count % multiple) % multiple))
+    }
+
     deinit { allocation.deallocate() }
 
     /// Calls `body` with the buffer's memory; the pointer must not escape.

@@ -58,7 +58,7 @@ public final class VGGNetwork {
             case .gemm, .auto:
                 kernels.append(.gemm(PackedMatrixA(rows: layer.outputChannels, depth: depth) { row, k in weights.weight[row * depth + k] }))
             }
-            biases.append(AlignedBuffer(weights.bias + [Float](repeating: 0, count: GEMMBlocking.roundUp(layer.outputChannels, to: 16) - layer.outputChannels)))
+            biases.append(AlignedBuffer(weights.bias, zeroPaddedTo: 16))
             source.release(convolution: index)
         }
         convolutionKernels = kernels
@@ -69,12 +69,9 @@ public final class VGGNetwork {
         for (index, layer) in architecture.fullyConnected.enumerated() {
             let weights = try source.fullyConnected(index)
             let inputs = layer.inputs
-            switch options.linearPrecision {
-            case .float32:
-                linear.append(.float32(PackedMatrixB(depth: inputs, columns: layer.outputs) { k, column in weights.weight[column * inputs + k] }))
-            case .float16:
-                linear.append(.float16(HalfPackedMatrixB(depth: inputs, columns: layer.outputs) { k, column in weights.weight[column * inputs + k] }))
-            }
+            linear.append(LinearGEMM.Weights(precision: options.linearPrecision, depth: inputs, columns: layer.outputs) { k, column in
+                weights.weight[column * inputs + k]
+            })
             linearBias.append(AlignedBuffer(weights.bias))
             source.release(fullyConnected: index)
         }
@@ -155,6 +152,13 @@ public final class VGGNetwork {
         // Whether `current` holds the channel-blocked layout (Winograd layers) rather than CNHW.
         var blocked = false
         var poolFused = false
+        /// Brings `current` into the layout the next layer needs, through `spare`.
+        func useLayout(blocked wanted: Bool) {
+            guard wanted != blocked else { return }
+            convertLayout(current, spare, toBlocked: wanted, channels: channels, count: count, pixels: height * width)
+            swap(&current, &spare)
+            blocked = wanted
+        }
         for (layerIndex, layer) in a.layers.enumerated() {
             let started = layerSeconds == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             defer {
@@ -165,42 +169,27 @@ public final class VGGNetwork {
             switch layer {
             case .convolution(let c):
                 let kernel = convolutionKernels[convolutionIndex]
-                let shape = (count: count, height: height, width: width)
-                if case .winograd(let weights) = kernel {
-                    if !blocked {
-                        convertLayout(current, spare, toBlocked: true, channels: channels, count: count, pixels: height * width)
-                        swap(&current, &spare)
-                        blocked = true
-                    }
-                    // The 2×2 max-pool that follows is fused into the output transform.
-                    let fuse = layerIndex + 1 < a.layers.count && a.layers[layerIndex + 1] == .maxPool
-                    convolveWinograd(convolutionIndex, weights, input: current, output: spare, shape: shape, pool: fuse)
-                    if fuse {
-                        poolFused = true
-                        height /= 2
-                        width /= 2
-                    }
-                } else {
-                    if blocked {
-                        convertLayout(current, spare, toBlocked: false, channels: channels, count: count, pixels: height * width)
-                        swap(&current, &spare)
-                        blocked = false
-                    }
-                    convolve(convolutionIndex, kernel, c, input: current, output: spare, shape: shape)
-                }
+                let isWinograd: Bool
+                if case .winograd = kernel { isWinograd = true } else { isWinograd = false }
+                useLayout(blocked: isWinograd)
+                // Winograd fuses the 2×2 max-pool that follows into its output transform.
+                poolFused = isWinograd && layerIndex + 1 < a.layers.count && a.layers[layerIndex + 1] == .maxPool
+                convolve(
+                    convolutionIndex, kernel, c, input: current, output: spare,
+                    shape: (count: count, height: height, width: width), fusingPool: poolFused)
                 swap(&current, &spare)
                 channels = c.outputChannels
                 convolutionIndex += 1
+                if poolFused {
+                    height /= 2
+                    width /= 2
+                }
             case .maxPool:
                 if poolFused {
                     poolFused = false
                     continue
                 }
-                if blocked {
-                    convertLayout(current, spare, toBlocked: false, channels: channels, count: count, pixels: height * width)
-                    swap(&current, &spare)
-                    blocked = false
-                }
+                useLayout(blocked: false)
                 let planes = channels * count
                 let h = height
                 let w = width
@@ -259,27 +248,19 @@ public final class VGGNetwork {
         }
     }
 
-    private func convolveWinograd(
-        _ index: Int, _ weights: WinogradWeights, input: AlignedBuffer, output: AlignedBuffer,
-        shape: (count: Int, height: Int, width: Int), pool fuse: Bool
-    ) {
-        let geometry = WinogradConvolution.Shape(batch: shape.count, height: shape.height, width: shape.width, pool: fuse)
-        WinogradConvolution.run(
-            on: pool, input: input, weights: weights, bias: convolutionBiases[index], shape: geometry, output: output,
-            scratch: winogradScratch)
-    }
-
     private func convolve(
         _ index: Int, _ kernel: ConvolutionKernel, _ layer: VGGArchitecture.Convolution, input: AlignedBuffer, output: AlignedBuffer,
-        shape: (count: Int, height: Int, width: Int)
+        shape: (count: Int, height: Int, width: Int), fusingPool: Bool
     ) {
         let (count, height, width) = shape
         switch kernel {
         case .direct(let weights):
             convolveDirect(weights, layer, input: input, output: output, count: count, height: height, width: width)
-            return
-        case .winograd:
-            preconditionFailure("Winograd layers run through convolveWinograd")
+        case .winograd(let weights):
+            WinogradConvolution.run(
+                on: pool, input: input, weights: weights, bias: convolutionBiases[index],
+                shape: WinogradConvolution.Shape(batch: count, height: height, width: width, pool: fusingPool),
+                output: output, scratch: winogradScratch)
         case .gemm(let weights):
             guard let columns = columnsBySize[height * 65536 + width] else {
                 preconditionFailure("no column table for \(height)x\(width)")
@@ -336,21 +317,8 @@ public final class VGGNetwork {
     }
 
     private func runLinear(_ index: Int, _ layer: VGGArchitecture.FullyConnected, input: AlignedBuffer, output: AlignedBuffer, count: Int) {
-        let weights = linearWeights[index]
-        let panels = (layer.outputs + 15) / 16
-        linearBiases[index].withUnsafePointer { bias in
-            input.withUnsafePointer { source in
-                output.withUnsafeMutablePointer { destination in
-                    pool.run { t, threads in
-                        packBuffers[t].withUnsafeMutablePointer { pack in
-                            LinearGEMM.run(
-                                input: source, rows: count, weights: weights, bias: bias, relu: layer.relu,
-                                output: destination, panelRange: ThreadPool.slice(panels, thread: t, of: threads),
-                                packBuffer: pack)
-                        }
-                    }
-                }
-            }
-        }
+        LinearGEMM.run(
+            on: pool, input: input, rows: count, weights: linearWeights[index], bias: linearBiases[index], relu: layer.relu,
+            output: output, packBuffers: packBuffers)
     }
 }

@@ -62,7 +62,7 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
                     guard let shape = Self.shape(handle, datasetPath) else { throw ModelError.missingTensor(path: path, tensor: datasetPath) }
                     // Keras writes weights uncompressed, so no array can be larger than the file; checking
                     // that bounds every allocation and keeps the shape arithmetic below from overflowing.
-                    guard let bytes = Self.floatBytes(shape), bytes <= fileSize else {
+                    guard let bytes = TensorSize.bytes(shape: shape, elementSize: 4), bytes <= fileSize else {
                         throw ModelError.invalidFile(
                             path: path, reason: "\(datasetPath) declares shape \(shape), more than the \(fileSize)-byte file holds")
                     }
@@ -203,17 +203,6 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
             start = end + 1
         }
         return result
-    }
-
-    /// Bytes of a float32 array of `shape`, or nil when that overflows.
-    private static func floatBytes(_ shape: [Int]) -> Int? {
-        var bytes = 4
-        for dimension in shape {
-            let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
-            if overflow { return nil }
-            bytes = product
-        }
-        return bytes
     }
 
     private static func shape(_ file: Int64, _ datasetPath: String) -> [Int]? {

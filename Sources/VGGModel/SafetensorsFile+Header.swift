@@ -80,7 +80,7 @@ extension SafetensorsFile {
             }
             shape.append(dimension)
         }
-        guard let byteLength = byteLength(shape: shape, elementSize: elementSize) else {
+        guard let byteLength = TensorSize.bytes(shape: shape, elementSize: elementSize) else {
             throw invalid("shape \(shape) of \(dtype) has more bytes than an Int can count")
         }
 
@@ -100,17 +100,6 @@ extension SafetensorsFile {
         // No overflow: end <= dataSize, and dataStart + dataSize is the file size.
         return SafetensorsTensor(
             name: name, dtype: dtype, shape: shape, byteOffset: dataStart + begin, byteCount: byteLength)
-    }
-
-    /// The product of `shape` and `elementSize`, or nil if it overflows `Int`.
-    private static func byteLength(shape: [Int], elementSize: Int) -> Int? {
-        var product = elementSize
-        for dimension in shape {
-            let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
-            if overflow { return nil }
-            product = next
-        }
-        return product
     }
 
     /// The value as an `Int` if it is a JSON integer in `0...Int.max` written without a

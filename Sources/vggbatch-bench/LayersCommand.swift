@@ -41,7 +41,6 @@ struct LayersCommand: ParsableCommand {
         var rows = [Row]()
         let layers = architecture.layers
         var convolution = 0
-        var names = [String]()
         var block = 1
         var inBlock = 1
         for (index, layer) in layers.enumerated() {
@@ -54,18 +53,15 @@ struct LayersCommand: ParsableCommand {
                 break
             case .convolution(let c):
                 let name = "conv\(block)_\(inBlock)"
-                names.append(name)
                 inBlock += 1
                 let fusedPool = index + 1 < layers.count && layers[index + 1] == .maxPool
                 let layerWeights = try weights.convolution(convolution)
                 convolution += 1
-                rows.append(measure(
-                    name: name, c, size: size, pool: fusedPool, weights: layerWeights, threads: pool))
+                let r = measure(name: name, c, size: size, pool: fusedPool, weights: layerWeights, threads: pool)
+                rows.append(r)
                 if json {
-                    let data = try JSONEncoder().encode(rows[rows.count - 1])
-                    print(String(decoding: data, as: UTF8.self))
+                    print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self))
                 } else {
-                    let r = rows[rows.count - 1]
                     print(String(
                         format: "%@ %3d->%3d %3dx%-3d gemm %7.2f ms %5.1f GFLOP/s | winograd %7.2f ms %5.1f eff. GFLOP/s (%.2fx) | error gemm %.1e winograd %.1e (rel. L2 %.1e)",
                         r.layer, r.inputChannels, r.outputChannels, r.size, r.size, r.gemmMilliseconds, r.gemmGFLOPs,
@@ -105,7 +101,7 @@ struct LayersCommand: ParsableCommand {
         }
         let gemmOut = AlignedBuffer(count: cout * n)
         let pooled = AlignedBuffer(count: cout * n / 4)
-        let bias = AlignedBuffer(weights.bias + [Float](repeating: 0, count: GEMMBlocking.roundUp(cout, to: 16) - cout))
+        let bias = AlignedBuffer(weights.bias, zeroPaddedTo: 16)
         let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * GEMMBlocking.nc) }
         let gemmSeconds = median(repeating: repetitions) {
             ConvolutionGEMM.run(
@@ -152,10 +148,15 @@ struct LayersCommand: ParsableCommand {
         let referencePooled = fusedPool ? ReferenceKernels.maxPool2x2(input: reference, planes: checked, height: size, width: size) : reference
         let gemmValues = gemmOut.array
         let gemmImage0 = (0..<checked).flatMap { k in gemmValues[(k * batch) * pixels..<(k * batch + 1) * pixels] }
-        let winogradValues = winogradOut.array
-        let winogradImage0 = (0..<checked).flatMap { k in
-            (0..<outPixels).map { p in winogradValues[((k / 8 * batch) * outPixels + p) * 8 + k % 8] }
+        var winogradImages = [Float](repeating: 0, count: batch * cout * outPixels)
+        winogradOut.withUnsafePointer { y in
+            winogradImages.withUnsafeMutableBufferPointer { rows in
+                // Safe: rows holds batch × cout × outPixels floats, what flatten writes.
+                guard let base = rows.baseAddress else { return }
+                BlockedLayout.flatten(y, channels: cout, batch: batch, pixels: outPixels, into: base)
+            }
         }
+        let winogradImage0 = Array(winogradImages[0..<(checked * outPixels)])
         let flops = 2.0 * Double(cout * cin * 9 * n)
         return Row(
             layer: name, inputChannels: cin, outputChannels: cout, size: size, pool: fusedPool,

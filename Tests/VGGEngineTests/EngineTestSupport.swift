@@ -94,30 +94,12 @@ func fastLinear(
     input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, relu: Bool, threads: Int = 1,
     precision: EngineOptions.LinearPrecision = .float32
 ) -> [Float] {
-    let packed: LinearGEMM.Weights
-    switch precision {
-    case .float32: packed = .float32(PackedMatrixB(depth: inputs, columns: outputs) { k, column in weight[column * inputs + k] })
-    case .float16: packed = .float16(HalfPackedMatrixB(depth: inputs, columns: outputs) { k, column in weight[column * inputs + k] })
-    }
-    let source = AlignedBuffer(input)
+    let packed = LinearGEMM.Weights(precision: precision, depth: inputs, columns: outputs) { k, column in weight[column * inputs + k] }
     let destination = AlignedBuffer(count: rows * outputs)
-    let biasBuffer = AlignedBuffer(bias)
-    let pool = ThreadPool(threadCount: threads)
     let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * (GEMMBlocking.roundUp(rows, to: 6) + 16)) }
-    let panels = (outputs + 15) / 16
-    source.withUnsafePointer { x in
-        destination.withUnsafeMutablePointer { y in
-            biasBuffer.withUnsafePointer { b in
-                pool.run { t, count in
-                    packs[t].withUnsafeMutablePointer { pack in
-                        LinearGEMM.run(
-                            input: x, rows: rows, weights: packed, bias: b, relu: relu, output: y,
-                            panelRange: ThreadPool.slice(panels, thread: t, of: count), packBuffer: pack)
-                    }
-                }
-            }
-        }
-    }
+    LinearGEMM.run(
+        on: ThreadPool(threadCount: threads), input: AlignedBuffer(input), rows: rows, weights: packed, bias: AlignedBuffer(bias),
+        relu: relu, output: destination, packBuffers: packs)
     return destination.array
 }
 
@@ -139,7 +121,7 @@ func fastWinograd(
     }
     let outPixels = shape.outputHeight * shape.outputWidth
     let destination = AlignedBuffer(count: BlockedLayout.count(channels: outputChannels, batch: batch, height: shape.outputHeight, width: shape.outputWidth))
-    let biasBuffer = AlignedBuffer(bias + [Float](repeating: 0, count: GEMMBlocking.roundUp(outputChannels, to: 16) - outputChannels))
+    let biasBuffer = AlignedBuffer(bias, zeroPaddedTo: 16)
     let pool = ThreadPool(threadCount: threads)
     let scratch = (0..<threads).map { _ in
         AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: channels, outputChannels: outputChannels))

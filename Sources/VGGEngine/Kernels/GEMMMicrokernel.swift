@@ -113,18 +113,6 @@ public func gemmF32_6x16_edge(
     kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, cRowStride: Int, rows: Int, columns: Int, epilogue: GEMMEpilogue
 ) {
-    throughLocalTile(c: c, cRowStride: cRowStride, rows: rows, columns: columns, epilogue: epilogue) { tile, local in
-        gemmF32_6x16_simd8(kc: kc, a: a, b: b, c: tile, cRowStride: 16, epilogue: local)
-    }
-}
-
-/// Runs a full 6×16 `kernel` on a local tile standing in for the `rows` × `columns` corner
-/// of C: the tile is loaded from C (or given the bias) first and copied back after.
-@inline(__always)
-func throughLocalTile(
-    c: UnsafeMutablePointer<Float>, cRowStride: Int, rows: Int, columns: Int, epilogue: GEMMEpilogue,
-    _ kernel: (UnsafeMutablePointer<Float>, GEMMEpilogue) -> Void
-) {
     precondition(rows >= 1 && rows <= 6 && columns >= 1 && columns <= 16, "edge tile out of range")
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 96 + 16 + 6) { scratch in
         // Safe: scratch holds 96 tile floats, then 16 column-bias and 6 row-bias floats.
@@ -140,7 +128,7 @@ func throughLocalTile(
             for j in 0..<columns { tile[96 + j] = columnBias[j] }
             local.columnBias = UnsafePointer(tile + 96)
         }
-        kernel(tile, local)
+        gemmF32_6x16_simd8(kc: kc, a: a, b: b, c: tile, cRowStride: 16, epilogue: local)
         for i in 0..<rows { for j in 0..<columns { c[i * cRowStride + j] = tile[i * 16 + j] } }
     }
 }

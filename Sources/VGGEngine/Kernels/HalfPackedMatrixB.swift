@@ -28,9 +28,6 @@ public final class HalfPackedMatrixB {
     @inline(__always)
     func panelOffset(k0: Int, kcp: Int, panel: Int) -> Int { paddedColumns * k0 + panel * 16 * kcp }
 
-    /// Bytes the packed weights occupy.
-    public var byteCount: Int { paddedColumns * depth * 2 }
-
     /// Widens the micro-panel for columns `panel*16...` of the K block at `k0` (kcp × 16
     /// halves) into `destination` as float32 (F16C), ready for the float32 microkernel. Done
     /// once per panel and K block, however many row panels then use it.

@@ -7,6 +7,14 @@ public enum LinearGEMM {
         case float32(PackedMatrixB)
         case float16(HalfPackedMatrixB)
 
+        /// Packs B (K × N) from `element(k, column)` in `precision`.
+        public init(precision: EngineOptions.LinearPrecision, depth: Int, columns: Int, element: (Int, Int) -> Float) {
+            switch precision {
+            case .float32: self = .float32(PackedMatrixB(depth: depth, columns: columns, element: element))
+            case .float16: self = .float16(HalfPackedMatrixB(depth: depth, columns: columns, element: element))
+            }
+        }
+
         public var depth: Int {
             switch self {
             case .float32(let b): return b.depth
@@ -31,6 +39,28 @@ public enum LinearGEMM {
             case .float16(let b):
                 b.widenPanel(k0: k0, kcp: kcp, panel: panel, into: scratch)
                 body(UnsafePointer(scratch))
+            }
+        }
+    }
+
+    /// Computes all output columns for all `rows` on `pool`, each thread taking its slice of
+    /// the panels with its own buffer from `packBuffers` (one per thread).
+    public static func run(
+        on pool: ThreadPool, input: AlignedBuffer, rows: Int, weights: Weights, bias: AlignedBuffer, relu: Bool,
+        output: AlignedBuffer, packBuffers: [AlignedBuffer]
+    ) {
+        precondition(packBuffers.count >= pool.threadCount, "one pack buffer per thread")
+        let panels = (weights.columns + 15) / 16
+        bias.withUnsafePointer { b in
+            input.withUnsafePointer { x in
+                output.withUnsafeMutablePointer { y in
+                    pool.run { t, threads in
+                        packBuffers[t].withUnsafeMutablePointer { pack in
+                            run(input: x, rows: rows, weights: weights, bias: b, relu: relu, output: y,
+                                panelRange: ThreadPool.slice(panels, thread: t, of: threads), packBuffer: pack)
+                        }
+                    }
+                }
             }
         }
     }

@@ -46,6 +46,15 @@ public enum WinogradConvolution {
         public var tiles: Int { batch * tilesPerImage }
         public var outputHeight: Int { pool ? height / 2 : height }
         public var outputWidth: Int { pool ? width / 2 : width }
+
+        /// The image of tile `index` and its place there, in tiles down and across.
+        @inline(__always)
+        func position(ofTile index: Int) -> (image: Int, row: Int, column: Int) {
+            let image = index / tilesPerImage
+            let inImage = index - image * tilesPerImage
+            let row = inImage / tilesAcross
+            return (image, row, inImage - row * tilesAcross)
+        }
     }
 
     /// Computes the whole batch on `pool`: each thread takes its slice of the tiles, with
@@ -136,10 +145,7 @@ public enum WinogradConvolution {
         _ input: UnsafePointer<Float>, shape: Shape, channels: Int, tile: Int,
         v: UnsafeMutablePointer<Float>, vStride: Int, scratch: UnsafeMutablePointer<Float>
     ) {
-        let image = tile / shape.tilesPerImage
-        let inImage = tile - image * shape.tilesPerImage
-        let ty = inImage / shape.tilesAcross
-        let tx = inImage - ty * shape.tilesAcross
+        let (image, ty, tx) = shape.position(ofTile: tile)
         let y0 = ty * 4 - 1
         let x0 = tx * 4 - 1
         let height = shape.height
@@ -235,10 +241,7 @@ public enum WinogradConvolution {
         _ m: UnsafePointer<Float>, mStride: Int, bias: UnsafePointer<Float>, blocks: Range<Int>,
         shape: Shape, tile: Int, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
-        let image = tile / shape.tilesPerImage
-        let inImage = tile - image * shape.tilesPerImage
-        let ty = inImage / shape.tilesAcross
-        let tx = inImage - ty * shape.tilesAcross
+        let (image, ty, tx) = shape.position(ofTile: tile)
         let outHeight = shape.outputHeight
         let outWidth = shape.outputWidth
         let s = UnsafeMutableRawPointer(scratch)

@@ -63,7 +63,4 @@ public final class WinogradWeights {
     func panelOffset(position: Int, panel: Int) -> Int {
         (position * (paddedOutputChannels / 16) + panel) * paddedInputChannels * 16
     }
-
-    /// Bytes the transformed weights occupy.
-    public var byteCount: Int { storage.count * 4 }
 }

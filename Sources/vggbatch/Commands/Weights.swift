@@ -205,7 +205,9 @@ extension VGGBatch.Weights {
         func run() throws {
             do throws(ModelError) {
                 let weights = try OpenedWeights.open(path)
-                let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: nil)
+                // The cache the HDF5 conversion has just filled: its file is not hashed twice.
+                let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment))
+                let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: cache)
                 print("file: \(path)")
                 print("architecture: " + (weights.architecture.hasClassifier
                     ? "\(weights.architecture.metadataValue), \(weights.parameterCount) parameters"

@@ -14,24 +14,46 @@ import VGGModel
 enum KerasConversion {
     /// Metadata key recording which HDF5 file a converted file came from.
     static let sourceKey = "vggbatch.keras-source-sha256"
-    /// Metadata key listing the HDF5 datasets read, one "path [shape]" per line.
+    /// Metadata key holding the HDF5 datasets read, in file order, as JSON.
     static let datasetsKey = "vggbatch.keras-datasets"
+    /// Prefix of the metadata keys that copy the HDF5 file's root attributes.
+    static let attributePrefix = "keras."
 
-    /// The converted safetensors file for the HDF5 file at `path`, converting it first when
-    /// the cache has no copy.
-    static func converted(path: String, environment: [String: String]) throws(ModelError) -> String {
+    /// One HDF5 dataset the converter read.
+    struct Dataset: Codable {
+        var name: String
+        var shape: [Int]
+    }
+
+    /// The converted copy of the HDF5 file at `path`, opened; converted first when the cache
+    /// has no copy of this content.
+    static func converted(path: String, environment: [String: String]) throws(ModelError) -> SafetensorsWeights {
         let cache = WeightsLocator.cacheDirectory(environment: environment)
         let digest = try WeightsHashCache(directory: cache).sha256(of: path)
         let directory = (cache as NSString).appendingPathComponent("converted")
         let target = (directory as NSString).appendingPathComponent("keras-\(digest).safetensors")
-        if let existing = try? SafetensorsFile(path: target), existing.metadata[sourceKey] == digest { return target }
+        if let existing = try? SafetensorsWeights(path: target), existing.file.metadata[sourceKey] == digest { return existing }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw .unwritable(path: directory, reason: "cannot create the folder for converted Keras weights")
         }
         try runConverter(path: path, digest: digest, output: target)
-        return target
+        return try SafetensorsWeights(path: target)
+    }
+
+    /// The HDF5 datasets a converted file records, or nil for another file.
+    static func datasets(recordedIn file: SafetensorsFile) -> [Dataset]? {
+        file.metadata[datasetsKey].flatMap { try? JSONDecoder().decode([Dataset].self, from: Data($0.utf8)) }
+    }
+
+    /// The HDF5 root attributes a converted file records, under their own names.
+    static func attributes(recordedIn file: SafetensorsFile) -> [String: String] {
+        var attributes = [String: String]()
+        for (key, value) in file.metadata where key.hasPrefix(attributePrefix) {
+            attributes[String(key.dropFirst(attributePrefix.count))] = value
+        }
+        return attributes
     }
 
     /// Runs `vggbatch weights convert-keras` on `path` and waits for it.
@@ -100,11 +122,12 @@ enum KerasConversion {
             tensors.append(("classifier.\(index * 3).weight", [layer.outputs, layer.inputs], weights.weight))
             tensors.append(("classifier.\(index * 3).bias", [layer.outputs], weights.bias))
         }
+        let datasets = keras.tensors.map { Dataset(name: $0.name, shape: $0.shape) }
         var metadata = [
             VGGArchitecture.metadataKey: architecture.metadataValue, sourceKey: sha256,
-            datasetsKey: keras.tensors.map { "\($0.name) \($0.shape)" }.joined(separator: "\n"),
+            datasetsKey: String(decoding: (try? JSONEncoder().encode(datasets)) ?? Data("[]".utf8), as: UTF8.self),
         ]
-        for (key, value) in keras.metadata { metadata["keras." + key] = value }
+        for (key, value) in keras.metadata { metadata[attributePrefix + key] = value }
         try SafetensorsWriter.write(tensors, metadata: metadata, to: output)
     }
 }

@@ -12,11 +12,11 @@ enum OpenedWeights {
 
     static func open(_ path: String) throws(ModelError) -> OpenedWeights {
         guard KerasWeights.isHDF5(path: path) else { return .safetensors(try SafetensorsWeights(path: path)) }
-        let converted = try KerasConversion.converted(path: path, environment: ProcessInfo.processInfo.environment)
-        return .keras(original: path, converted: try SafetensorsWeights(path: converted))
+        return .keras(original: path, converted: try KerasConversion.converted(path: path, environment: ProcessInfo.processInfo.environment))
     }
 
-    var source: any WeightSource {
+    /// The safetensors weights the engine reads (for HDF5, the converted copy).
+    var source: SafetensorsWeights {
         switch self {
         case .safetensors(let weights): return weights
         case .keras(_, let converted): return converted
@@ -45,13 +45,9 @@ enum OpenedWeights {
     /// (name, type, shape) of every array: by name for safetensors, in file order for HDF5
     /// (as the converter recorded them).
     var tensorTable: [(name: String, dtype: String, shape: [Int])] {
-        let file = converted.file
-        if case .keras = self, let datasets = file.metadata[KerasConversion.datasetsKey] {
-            return datasets.split(separator: "\n").map { line in
-                let (name, shape) = line.lastIndex(of: "[").map { (line[..<$0].dropLast(), line[$0...]) } ?? (line[...], "")
-                let sizes = shape.dropFirst().dropLast().split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                return (String(name), "float", sizes)
-            }
+        let file = source.file
+        if case .keras = self, let datasets = KerasConversion.datasets(recordedIn: file) {
+            return datasets.map { ($0.name, "float", $0.shape) }
         }
         return file.tensorNames.compactMap { name in file.tensors[name].map { (name, $0.dtype, $0.shape) } }
     }
@@ -60,16 +56,7 @@ enum OpenedWeights {
     var metadata: [String: String] {
         switch self {
         case .safetensors(let weights): return weights.file.metadata
-        case .keras(_, let converted):
-            return converted.file.metadata.filter { $0.key.hasPrefix("keras.") }.reduce(into: [:]) { $0[String($1.key.dropFirst(6))] = $1.value }
-        }
-    }
-
-    /// The safetensors file the engine reads.
-    private var converted: SafetensorsWeights {
-        switch self {
-        case .safetensors(let weights): return weights
-        case .keras(_, let converted): return converted
+        case .keras(_, let converted): return KerasConversion.attributes(recordedIn: converted.file)
         }
     }
 }
