@@ -262,12 +262,7 @@ def ort_worker(args):
     hwm_after_load = own_peak_rss_bytes()
     rng = np.random.default_rng(args.seed)
     x = rng.standard_normal((args.batch, 3, 224, 224), dtype=np.float32)
-    session.run(["logits"], {"input": x})  # warm-up
-    times = []
-    for _ in range(args.iterations):
-        start = time.perf_counter()
-        session.run(["logits"], {"input": x})
-        times.append(time.perf_counter() - start)
+    times = timed_runs(lambda: session.run(["logits"], {"input": x}), args.iterations)
     print(json.dumps({
         "engine": f"onnxruntime {onnxruntime.__version__}",
         "batch_size": args.batch, "threads": args.threads, "iterations": args.iterations,
@@ -323,13 +318,8 @@ def torch_worker(args):
     x = torch.from_numpy(rng.standard_normal((args.batch, 3, 224, 224), dtype=np.float32))
     if args.torch_memory_format == "channels_last":
         x = x.to(memory_format=torch.channels_last)
-    times = []
     with torch.inference_mode():
-        model(x)  # warm-up
-        for _ in range(args.iterations):
-            start = time.perf_counter()
-            model(x)
-            times.append(time.perf_counter() - start)
+        times = timed_runs(lambda: model(x), args.iterations)
     print(json.dumps({
         "engine": f"PyTorch {torch.__version__} ({args.torch_memory_format})",
         "batch_size": args.batch, "threads": args.threads, "iterations": args.iterations,
@@ -343,6 +333,17 @@ def torch_worker(args):
 def torch_available():
     from importlib.util import find_spec
     return find_spec("torch") is not None
+
+
+def timed_runs(run_batch, iterations):
+    """One warm-up call of run_batch, then the seconds of each of `iterations` timed calls."""
+    run_batch()
+    times = []
+    for _ in range(iterations):
+        start = time.perf_counter()
+        run_batch()
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def per_image(batch_seconds, batch):
