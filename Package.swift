@@ -63,7 +63,7 @@ let package = Package(
             swiftSettings: simdSettings),
         .target(
             name: "VGGReport",
-            dependencies: ["VGGImaging"]),
+            dependencies: ["VGGImaging", "VGGCommon"]),
         .target(
             name: "VGGKeras",
             dependencies: ["VGGModel", "CHDF5Reader"]),
@@ -77,7 +77,7 @@ let package = Package(
 
         .target(
             name: "VGGStore",
-            dependencies: ["CSQLite3"]),
+            dependencies: ["CSQLite3", "VGGCommon"]),
         .target(
             name: "VGGPipeline",
             dependencies: ["VGGImaging", "VGGCommon"],

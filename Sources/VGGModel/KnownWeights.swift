@@ -14,7 +14,8 @@ public struct KnownWeights: Sendable, Equatable {
     public var url: String
     /// The preprocessing the weights were trained with.
     public var preprocessing: PreprocessingFamily
-    /// File format; only safetensors loads today.
+    /// File format: "safetensors" and "hdf5" (Keras) load; the others are listed so that
+    /// a user who has one is told what it is.
     public var format: String
     /// One line on what the file is.
     public var summary: String
@@ -52,6 +53,9 @@ public struct KnownWeights: Sendable, Equatable {
             preprocessing: .torch, format: "onnx",
             summary: "ONNX model zoo VGG16 opset 7 (converted from MXNet; not loadable here)"),
     ]
+
+    /// Whether vggbatch can load this file's format.
+    public var isLoadable: Bool { ["safetensors", "hdf5"].contains(format) }
 
     /// The default download: the only safetensors file among them.
     public static var defaultWeights: KnownWeights { all[0] }

@@ -31,10 +31,11 @@ public struct WeightsIdentity: Sendable, Equatable {
             path: path, sha256: sha256, known: known, layout: layout, preprocessing: known?.preprocessing ?? layout.preprocessing)
     }
 
-    /// "timm vgg16.tv_in1k" for a known file, "unknown torchvision-layout file" otherwise.
+    /// "vgg16.tv_in1k, sha256 …" for a known file; otherwise the layout and that it is not
+    /// one of the published files (which is no error: fine-tuned or own weights are fine).
     public var summary: String {
         if let known { return "\(known.name), sha256 \(sha256.prefix(12))…" }
-        return "unrecognised \(layout.rawValue)-layout file, sha256 \(sha256.prefix(12))…"
+        return "\(layout.rawValue) layout, not a known published file, sha256 \(sha256.prefix(12))…"
     }
 }
 

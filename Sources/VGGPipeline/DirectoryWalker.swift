@@ -1,3 +1,5 @@
+import VGGCommon
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,7 +18,9 @@ import Darwin
 /// with an image name cannot block the walk. Symbolic links are reported and left alone
 /// unless `WalkOptions.followSymlinks` is set; then loops and directories reached twice are
 /// recognised by device and inode and each real directory is walked once (by whichever path
-/// comes first in the order). Problems are entries, not errors: only an unusable root throws.
+/// comes first in the order). A folder holding `GeneratedFolder.markerName` (a report or
+/// thumbnails vggbatch wrote) is not entered. Problems are entries, not errors: only an
+/// unusable root throws.
 ///
 /// The walker is its own iterator and can be iterated once.
 public final class DirectoryWalker: Sequence, IteratorProtocol {
@@ -49,6 +53,7 @@ public final class DirectoryWalker: Sequence, IteratorProtocol {
     }
 
     private let extensionKeys: Set<[UInt8]>
+    private static let markerName = Array(GeneratedFolder.markerName.utf8)
     private var stack: [Frame] = []
     /// Directories on the path from the root to the current one: reaching one again is a loop.
     private var ancestors: Set<DirectoryIdentity> = []
@@ -202,6 +207,10 @@ public final class DirectoryWalker: Sequence, IteratorProtocol {
             return skipped(place, "already visited", hidesFiles: true)
         }
         let listing = Self.readChildren(consuming: descriptor)
+        if listing.children.contains(where: { $0.name == Self.markerName }) {
+            summary.generatedSkipped += 1
+            return nil
+        }
         stack.append(Frame(
             relativePath: place.relative, absolutePath: place.absolute, depth: place.depth,
             identity: identity, children: listing.children))
@@ -365,6 +374,8 @@ public struct WalkSummary: Sendable, Equatable {
     public var hiddenSkipped = 0
     /// System folders (`WalkOptions.systemFolderNames`) left out.
     public var systemSkipped = 0
+    /// Folders vggbatch wrote itself (reports, thumbnails), recognised by their marker file.
+    public var generatedSkipped = 0
     /// Names without a wanted extension, and links to them.
     public var otherFilesIgnored = 0
 

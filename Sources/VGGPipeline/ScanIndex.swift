@@ -1,3 +1,4 @@
+import VGGCommon
 import VGGImaging
 
 /// How the index already knows a file.
@@ -56,6 +57,25 @@ public struct ClassifierOutput: Sendable, Equatable {
     }
 }
 
+/// The part of the index one walk covers: a whole scan root, or a folder inside one (a scan
+/// of a subfolder of a known root updates that root's rows; it never makes a second root).
+public struct ScanTarget: Sendable, Equatable {
+    public var rootID: Int64
+    /// The root's absolute path bytes.
+    public var rootPath: [UInt8]
+    /// The walked folder relative to the root; empty for the whole root.
+    public var subpath: [UInt8]
+
+    public init(rootID: Int64, rootPath: [UInt8], subpath: [UInt8]) {
+        self.rootID = rootID
+        self.rootPath = rootPath
+        self.subpath = subpath
+    }
+
+    /// The folder to walk.
+    public var path: [UInt8] { PathBytes.join(rootPath, subpath) }
+}
+
 /// One change to write to the index. Every record names its file; nothing is matched by
 /// position.
 public enum ScanRecord: Sendable {
@@ -74,8 +94,9 @@ public enum ScanRecord: Sendable {
 /// The index as the scan needs it. Lookups may come from several threads at once; `write`
 /// comes from one writer thread, and each call is one transaction.
 public protocol ScanIndex: AnyObject {
-    /// The id of a scan root, registering it if new.
-    func rootID(for absolutePath: [UInt8]) throws -> Int64
+    /// What a scan of this absolute folder covers: part of the known root that contains it,
+    /// or a new root (which takes over the rows of known roots inside it).
+    func target(for absolutePath: [UInt8]) throws -> ScanTarget
     /// What is stored for this path, if anything.
     func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile?
     /// Stored files with this content fingerprint whose file is gone (status missing, or no
@@ -84,10 +105,10 @@ public protocol ScanIndex: AnyObject {
     func claimVanishedFile(fingerprint: [UInt8]) throws -> KnownFile?
     /// Writes the records in one transaction.
     func write(_ records: [ScanRecord]) throws
-    /// Of the files stored under a root (not already missing), how many this scan did not see.
-    func vanished(rootID: Int64) throws -> (vanished: Int, known: Int)
-    /// Marks the root's unseen files missing (never deletes them); returns how many.
-    func markVanishedMissing(rootID: Int64) throws -> Int
+    /// Of the files stored under the target (not already missing), how many this scan did not see.
+    func vanished(in target: ScanTarget) throws -> (vanished: Int, known: Int)
+    /// Marks the target's unseen files missing (never deletes them); returns how many.
+    func markVanishedMissing(in target: ScanTarget) throws -> Int
 }
 
 /// Runs batches of prepared images through the network.

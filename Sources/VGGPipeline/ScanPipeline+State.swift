@@ -9,7 +9,8 @@ extension ScanPipeline {
         private var problems: [(String, String)] = []
         private var unavailable: [(String, String)] = []
         private var incomplete: [String] = []
-        private var completed = Set<Int64>()
+        private var empty: [String] = []
+        private var completed = Set<Int>()
         private var writing = 0.0
         private var inference = 0.0
 
@@ -38,7 +39,7 @@ extension ScanPipeline {
                 progress.done += 1
                 switch record {
                 case .unchanged: progress.unchanged += 1
-                case .metadataChanged: progress.changed += 1
+                case .metadataChanged: progress.touched += 1
                 case .moved: progress.moved += 1
                 case .indexed(_, let replacing, let fingerprint, _, _, _):
                     // Same content seen again (results for another model, a retried file) is not a change.
@@ -91,19 +92,32 @@ extension ScanPipeline {
             lock.unlock()
         }
 
+        func addEmpty(_ path: String) {
+            lock.lock()
+            empty.append(path)
+            lock.unlock()
+        }
+
+        var emptyFolders: [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            return empty
+        }
+
         var incompleteRoots: [String] {
             lock.lock()
             defer { lock.unlock() }
             return incomplete
         }
 
-        func markCompleted(_ root: Int64) {
+        /// Marks target number `target` (in scan order) as walked completely.
+        func markCompleted(_ target: Int) {
             lock.lock()
-            completed.insert(root)
+            completed.insert(target)
             lock.unlock()
         }
 
-        var completedRoots: Set<Int64> {
+        var completedRoots: Set<Int> {
             lock.lock()
             defer { lock.unlock() }
             return completed

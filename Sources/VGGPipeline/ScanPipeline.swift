@@ -1,9 +1,10 @@
 import Foundation
+import VGGCommon
 import VGGImaging
 
 /// What a scan does and with what budget.
 public struct ScanOptions: Sendable {
-    /// Absolute root directories, as file-system bytes.
+    /// Absolute folders to scan, as file-system bytes (each a root, or a folder inside one).
     public var roots: [[UInt8]]
     public var walk: WalkOptions
     /// Threads that read, fingerprint, decode and resize files.
@@ -50,23 +51,19 @@ public final class ScanPipeline {
     /// reports progress about twice a second from the calling thread.
     public func run(progress: (ScanProgress) -> Void) throws -> ScanSummary {
         let started = Date()
-        // A root given twice is walked once (twice would race its own rows).
-        var rootIDs = [Int64]()
-        var roots = [[UInt8]]()
+        // A folder given twice is walked once (twice would race its own rows).
+        var targets = [ScanTarget]()
         for root in options.roots {
-            let id = try index.rootID(for: root)
-            if !rootIDs.contains(id) {
-                rootIDs.append(id)
-                roots.append(root)
-            }
+            let target = try index.target(for: root)
+            if !targets.contains(target) { targets.append(target) }
         }
 
         let work = BoundedQueue<WorkItem>(capacity: 64)
         let prepared = BoundedQueue<PreparedItem>(capacity: max(2 * classifier.maxBatchSize, 8))
         let records = BoundedQueue<ScanRecord>(capacity: 4096)
 
-        let walked = Array(zip(rootIDs, roots))
-        let walker = Thread { [self] in walk(roots: walked, into: work, records: records) }
+        let walkTargets = targets
+        let walker = Thread { [self] in walk(walkTargets, into: work, records: records) }
         walker.name = "vggbatch-walker"
         let decoders = DispatchGroup()
         for index in 0..<max(1, options.decodeThreads) {
@@ -103,15 +100,16 @@ public final class ScanPipeline {
         summary.walkProblems = state.walkProblems
         summary.unavailableRoots = state.unavailableRoots
         summary.incompleteRoots = state.incompleteRoots
+        summary.emptyFolders = state.emptyFolders
         if !summary.interrupted {
-            for (rootID, root) in zip(rootIDs, roots) where state.completedRoots.contains(rootID) {
-                let (vanished, known) = try index.vanished(rootID: rootID)
+            for (number, target) in targets.enumerated() where state.completedRoots.contains(number) {
+                let (vanished, known) = try index.vanished(in: target)
                 if vanished == 0 { continue }
                 let massive = vanished >= options.protectionMinimum && Double(vanished) > options.protectionFraction * Double(known)
                 if massive && !options.acceptMassMissing {
-                    summary.protectedRoots.append((WalkEntry.displayString(root), vanished, known))
+                    summary.protectedRoots.append((WalkEntry.displayString(target.path), vanished, known))
                 } else {
-                    summary.missing += try index.markVanishedMissing(rootID: rootID)
+                    summary.missing += try index.markVanishedMissing(in: target)
                 }
             }
         }
@@ -134,18 +132,19 @@ public final class ScanPipeline {
         var prepared: PreparedImage
     }
 
-    /// Walks every root in order; unchanged files go straight to the writer.
-    private func walk(roots: [(id: Int64, path: [UInt8])], into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
+    /// Walks every target in order; unchanged files go straight to the writer.
+    private func walk(_ targets: [ScanTarget], into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
         defer { work.close() }
-        for (rootID, root) in roots {
+        for (number, target) in targets.enumerated() {
             let walker: DirectoryWalker
             do {
-                walker = try DirectoryWalker(root: root, options: options.walk)
+                walker = try DirectoryWalker(root: target.path, options: options.walk)
             } catch {
-                state.addUnavailable(WalkEntry.displayString(root), error.reason)
+                state.addUnavailable(WalkEntry.displayString(target.path), error.reason)
                 continue
             }
             var completed = true
+            var candidates = 0
             for entry in walker {
                 if cancellation.isCancelled || state.failure != nil {
                     completed = false
@@ -154,11 +153,13 @@ public final class ScanPipeline {
                 let path = WalkEntry.displayString(entry.absolutePath)
                 switch entry.kind {
                 case .file(let stat):
+                    candidates += 1
                     state.update { $0.discovered += 1 }
-                    let found = FoundFile(rootID: rootID, relativePath: entry.relativePath, absolutePath: entry.absolutePath, stat: stat)
+                    let relative = PathBytes.join(target.subpath, entry.relativePath)
+                    let found = FoundFile(rootID: target.rootID, relativePath: relative, absolutePath: entry.absolutePath, stat: stat)
                     let known: KnownFile?
                     do {
-                        known = try index.knownFile(rootID: rootID, relativePath: entry.relativePath)
+                        known = try index.knownFile(rootID: target.rootID, relativePath: relative)
                     } catch {
                         state.fail(error)
                         return
@@ -180,9 +181,10 @@ public final class ScanPipeline {
                 }
             }
             if completed {
-                state.markCompleted(rootID)
+                state.markCompleted(number)
+                if candidates == 0 { state.addEmpty(WalkEntry.displayString(target.path)) }
             } else if !cancellation.isCancelled && state.failure == nil {
-                state.addIncomplete(WalkEntry.displayString(root))
+                state.addIncomplete(WalkEntry.displayString(target.path))
             }
         }
         state.update { $0.walkFinished = true }

@@ -5,11 +5,16 @@ public struct ScanProgress: Sendable, Equatable {
     /// Files fully handled (written to the index, whatever the outcome).
     public var done = 0
     public var new = 0
+    /// Files whose content changed: recomputed.
     public var changed = 0
+    /// Same content with a new size, time or inode (touched, copied back): results kept.
+    public var touched = 0
+    /// Files that needed nothing from the walk on (their results may still have been
+    /// computed now for a model that lacked them: see `inferred`).
     public var unchanged = 0
     public var moved = 0
     public var failed = 0
-    /// Images run through the network.
+    /// Images run through the network (results computed for the scan's model).
     public var inferred = 0
     /// Entries skipped by policy (symlinks not followed, non-regular files, loops).
     public var skipped = 0
@@ -37,6 +42,8 @@ public struct ScanSummary: Sendable {
     public var incompleteRoots: [String] = []
     /// Roots where most known files vanished at once: not marked missing, as a precaution.
     public var protectedRoots: [(path: String, vanished: Int, known: Int)] = []
+    /// Folders walked completely that hold no JPEG or PNG file.
+    public var emptyFolders: [String] = []
     /// Problems met while walking: (path, reason).
     public var walkProblems: [(path: String, reason: String)] = []
     public var interrupted = false

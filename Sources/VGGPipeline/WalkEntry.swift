@@ -1,3 +1,5 @@
+import VGGCommon
+
 /// One thing a `DirectoryWalker` found worth reporting: a candidate file, or a place it
 /// could not or would not go.
 ///
@@ -44,44 +46,7 @@ public struct WalkEntry: Sendable, Equatable {
     /// `absolutePath` for a person to read; see `displayString(_:)`.
     public var displayAbsolutePath: String { Self.displayString(absolutePath) }
 
-    /// Path bytes as readable text that still names exactly one byte sequence.
-    ///
-    /// Valid UTF-8 is shown as is. Each byte of an invalid sequence becomes `\xNN`, and so
-    /// does each control character (a newline in a name must not break a line of output);
-    /// a backslash becomes `\\`, so an escape can never be confused with a name that
-    /// happens to contain the same characters.
-    public static func displayString(_ bytes: [UInt8]) -> String {
-        var text = ""
-        text.reserveCapacity(bytes.count)
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        loop: while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let encoded):
-                let scalar = Unicode.UTF8.decode(encoded)
-                if scalar == "\\" {
-                    text += "\\\\"
-                } else if scalar.value < 0x20 || scalar.value == 0x7F {
-                    appendEscape(UInt8(scalar.value), to: &text)
-                } else {
-                    text.unicodeScalars.append(scalar)
-                }
-                offset += encoded.count
-            case .error(let length):
-                for byte in bytes[offset..<(offset + length)] { appendEscape(byte, to: &text) }
-                offset += length
-            case .emptyInput:
-                break loop
-            }
-        }
-        return text
-    }
-
-    private static func appendEscape(_ byte: UInt8, to text: inout String) {
-        let digits = Array("0123456789abcdef")
-        text += "\\x"
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 0xF)])
-    }
+    /// Path bytes as readable one-line text that still names exactly one byte sequence
+    /// (see `PathBytes.display`).
+    public static func displayString(_ bytes: [UInt8]) -> String { PathBytes.display(bytes) }
 }

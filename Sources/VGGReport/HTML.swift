@@ -1,3 +1,5 @@
+import VGGCommon
+
 /// Building blocks for the report pages: escaping and file URLs. Every piece of text that
 /// comes from a file name, a label or the database goes through `text` or `attribute`.
 public enum HTML {
@@ -37,18 +39,5 @@ public enum HTML {
     /// A relative URL (a thumbnail), percent-encoded the same way.
     public static func relativeURL(_ path: String) -> String { percentEncoded(Array(path.utf8)) }
 
-    private static func percentEncoded(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789ABCDEF")
-        var result = ""
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                result += "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
-            }
-        }
-        return result
-    }
+    private static func percentEncoded(_ bytes: [UInt8]) -> String { PathBytes.percentEncoded(bytes) }
 }

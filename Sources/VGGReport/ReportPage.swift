@@ -1,10 +1,11 @@
 import Foundation
+import VGGCommon
 
 /// One photo on a page.
 public struct ReportPhoto: Sendable {
     /// Absolute path bytes of the original.
     public var path: [UInt8]
-    /// The thumbnail's URL relative to the page, or nil when none could be made.
+    /// The thumbnail's URL (relative to the page, or a file:// URL), or nil when none could be made.
     public var thumbnail: String?
     /// Top labels with probabilities, best first (empty for weights without a classifier).
     public var top: [(label: String, probability: Double)]
@@ -72,9 +73,9 @@ public enum ReportPage {
     /// A `duplicates` answer: exact copies, then near-duplicate groups with their pair scores.
     public static func duplicates(exact: [ReportGroup], near: [ReportGroup], summary: [(String, String)], footer: String) -> String {
         var body = "<h1>Duplicates</h1>\n" + summaryTable(summary)
-        body += "<h2>Exact duplicates (same content): \(exact.count) groups</h2>\n"
+        body += "<h2>Exact duplicates (same content): \(counted(exact.count, "group"))</h2>\n"
         for (index, group) in exact.enumerated() { body += section(group, id: "e\(index + 1)", level: 3) }
-        body += "<h2>Near duplicates: \(near.count) groups</h2>\n"
+        body += "<h2>Near duplicates: \(counted(near.count, "group"))</h2>\n"
         for (index, group) in near.enumerated() { body += section(group, id: "n\(index + 1)", level: 3) }
         return document(title: "vggbatch duplicates", body: body, footer: footer)
     }

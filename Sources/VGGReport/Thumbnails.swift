@@ -1,9 +1,11 @@
 import Foundation
+import VGGCommon
 import VGGImaging
 
 /// Upright JPEG thumbnails of indexed photos, made with libjpeg and cached in a folder by
 /// content fingerprint: a second report over the same photos decodes nothing, and a photo
-/// that changes gets a new thumbnail because its fingerprint changes.
+/// that changes gets a new thumbnail because its fingerprint changes. Every folder of
+/// thumbnails holds the `GeneratedFolder` marker, so a scan never indexes them as photos.
 public struct Thumbnails: Sendable {
     /// Longest side of a thumbnail, in pixels.
     public static let longSide = 256
@@ -37,7 +39,7 @@ public struct Thumbnails: Sendable {
     /// thumbnail exists afterwards (a photo that no longer decodes gets none) and how many
     /// were made now.
     public func prepare(_ requests: [Request], threads: Int) throws -> (available: Set<[UInt8]>, made: Int) {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Self.createMarkedDirectory(directory)
         var unique = [[UInt8]: Request]()
         for request in requests where unique[request.fingerprint] == nil { unique[request.fingerprint] = request }
         let work = Array(unique.values)
@@ -62,10 +64,35 @@ public struct Thumbnails: Sendable {
         return (available, made)
     }
 
+    /// The absolute path of a fingerprint's thumbnail.
+    public func path(_ fingerprint: [UInt8]) -> String {
+        (directory as NSString).appendingPathComponent(Self.fileName(fingerprint))
+    }
+
+    /// Puts these thumbnails into `folder` too (hard links where the file system allows,
+    /// copies otherwise), for a page that must carry its pictures with it.
+    public func copy(_ fingerprints: Set<[UInt8]>, to folder: String) throws {
+        try Self.createMarkedDirectory(folder)
+        for fingerprint in fingerprints {
+            let target = (folder as NSString).appendingPathComponent(Self.fileName(fingerprint))
+            if FileManager.default.fileExists(atPath: target) { continue }
+            if link(path(fingerprint), target) != 0 { try FileManager.default.copyItem(atPath: path(fingerprint), toPath: target) }
+        }
+    }
+
+    /// Creates `folder` (and its parents) with the marker that keeps scans out of it.
+    static func createMarkedDirectory(_ folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let marker = (folder as NSString).appendingPathComponent(GeneratedFolder.markerName)
+        if !FileManager.default.fileExists(atPath: marker) {
+            try Data(GeneratedFolder.markerText.utf8).write(to: URL(fileURLWithPath: marker))
+        }
+    }
+
     enum Outcome { case existing, made, failed }
 
     private func make(_ request: Request) -> Outcome {
-        let target = (directory as NSString).appendingPathComponent(Self.fileName(request.fingerprint))
+        let target = path(request.fingerprint)
         if FileManager.default.fileExists(atPath: target) { return .existing }
         do {
             let display = String(decoding: request.path, as: UTF8.self)

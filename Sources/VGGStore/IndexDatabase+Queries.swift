@@ -11,6 +11,11 @@ public struct StoredModel: Sendable, Equatable {
     public var preprocessing: String
     public var resizePolicy: String
     public var featureDimension: Int
+    /// Where the weights were last found (absolute path bytes), with their size and
+    /// modification time then; nil for a model recorded before the index kept them.
+    public var weightsPath: [UInt8]?
+    public var weightsSize: Int64?
+    public var weightsModifiedNanoseconds: Int64?
     /// Images with results for this model, counted on the small prediction rows (the
     /// feature rows are 16 KB each, and counting them reads the whole table); for a model
     /// that ends at pool5, which has no predictions, on the feature rows.
@@ -19,6 +24,7 @@ public struct StoredModel: Sendable, Equatable {
 
 /// Per-root counts by status.
 public struct RootStatus: Sendable, Equatable {
+    public var id: Int64
     public var path: [UInt8]
     public var ok: Int
     public var failed: Int
@@ -46,11 +52,13 @@ public struct ExportRow: Sendable {
 
 extension IndexDatabase {
     public func models() throws(StoreError) -> [StoredModel] {
-        try connection.query(
+        let location = appliedMigrations.contains("0004_add_weights_location") ? "weights_path, weights_size, weights_mtime_ns" : "NULL, NULL, NULL"
+        return try connection.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
                 COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
-                    (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id))
+                    (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id)),
+                \(location)
             FROM model ORDER BY model.id
             """, []
         ).compactMap { row in
@@ -60,10 +68,30 @@ extension IndexDatabase {
             else { return nil }
             var name: String?
             if case .text(let text) = row[2] { name = text }
+            var weightsPath: [UInt8]?
+            if case .blob(let bytes) = row[8] { weightsPath = bytes }
             return StoredModel(
                 id: id, weightsSHA256: sha, name: name, architecture: architecture, preprocessing: preprocessing,
-                resizePolicy: resize, featureDimension: Int(dim), imageCount: Int(count))
+                resizePolicy: resize, featureDimension: Int(dim), weightsPath: weightsPath,
+                weightsSize: Self.int(row[9]).map(Int64.init), weightsModifiedNanoseconds: Self.int(row[10]).map(Int64.init),
+                imageCount: Int(count))
         }
+    }
+
+    /// The model commands use unless told otherwise: the one with results for the most
+    /// images; among equals, the one the last scan used, then the newest.
+    public func defaultModel() throws(StoreError) -> StoredModel? {
+        let all = try models()
+        let latest = try latestModelID()
+        return all.max { a, b in
+            (a.imageCount, a.id == latest ? 1 : 0, a.id) < (b.imageCount, b.id == latest ? 1 : 0, b.id)
+        }
+    }
+
+    /// The model with this id, or the default one when `id` is nil; nil when there is none.
+    public func model(id: Int64?) throws(StoreError) -> StoredModel? {
+        guard let id else { return try defaultModel() }
+        return try models().first { $0.id == id }
     }
 
     /// The model of the most recent scan, or the newest model.
@@ -77,13 +105,13 @@ extension IndexDatabase {
     public func rootStatuses() throws(StoreError) -> [RootStatus] {
         try connection.query(
             """
-            SELECT root.path, SUM(image.status = 'ok'), SUM(image.status = 'failed'), SUM(image.status = 'missing')
+            SELECT root.path, SUM(image.status = 'ok'), SUM(image.status = 'failed'), SUM(image.status = 'missing'), root.id
             FROM root LEFT JOIN image ON image.root_id = root.id GROUP BY root.id ORDER BY root.path
             """, []
         ).compactMap { row in
-            guard case .blob(let path) = row[0] else { return nil }
+            guard case .blob(let path) = row[0], case .integer(let id) = row[4] else { return nil }
             func count(_ value: SQLiteValue) -> Int { if case .integer(let n) = value { return Int(n) } else { return 0 } }
-            return RootStatus(path: path, ok: count(row[1]), failed: count(row[2]), missing: count(row[3]))
+            return RootStatus(id: id, path: path, ok: count(row[1]), failed: count(row[2]), missing: count(row[3]))
         }
     }
 
@@ -114,13 +142,15 @@ extension IndexDatabase {
         }
     }
 
-    /// The last scan runs, newest first: (started, finished, status).
+    /// The last scan run: when it started and finished, and how it ended. A run recorded as
+    /// running while no scan holds the lock was left by a process that died: interrupted.
     public func lastRun() throws(StoreError) -> (started: String, finished: String?, status: String)? {
         guard let row = try connection.query("SELECT started_at, finished_at, status FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
-            case .text(let started) = row[0], case .text(let status) = row[2]
+            case .text(let started) = row[0], case .text(var status) = row[2]
         else { return nil }
         var finished: String?
         if case .text(let text) = row[1] { finished = text }
+        if status == "running" && !ScanLock.isHeld(databasePath: path) { status = "interrupted" }
         return (started, finished, status)
     }
 

@@ -28,21 +28,14 @@ public struct StoredImage: Sendable, Equatable {
 
 /// Counts recorded with a scan run.
 public struct RunCounts: Sendable, Equatable {
-    public var new = 0, changed = 0, unchanged = 0, moved = 0, failed = 0, missing = 0
+    public var new = 0, changed = 0, touched = 0, unchanged = 0, moved = 0, failed = 0, missing = 0
+    /// Images run through the network for the run's model.
+    public var computed = 0
     public init() {}
 }
 
 extension IndexDatabase {
     // MARK: Roots, models, runs
-
-    /// The id of the scan root with these path bytes, registering it if new.
-    public func rootID(path: [UInt8]) throws(StoreError) -> Int64 {
-        if let row = try connection.query("SELECT id FROM root WHERE path = ?", [.blob(path)]).first, case .integer(let id) = row[0] {
-            return id
-        }
-        try connection.run("INSERT INTO root (path, added_at) VALUES (?, ?)", [.blob(path), .text(Self.now())])
-        return connection.lastInsertRowID
-    }
 
     /// The id of the model row for these weights and preprocessing, creating it if new.
     public func modelID(
@@ -56,6 +49,14 @@ extension IndexDatabase {
             [.text(weightsSHA256), name.map { .text($0) } ?? .null, .text(architecture), .text(preprocessing), .text(resizePolicy),
              .integer(Int64(featureDimension)), .text(Self.now())])
         return connection.lastInsertRowID
+    }
+
+    /// Records where the model's weights were found (absolute path bytes, size, modification
+    /// time), so later commands can load the same file without being told.
+    public func recordWeightsLocation(modelID: Int64, path: [UInt8], size: Int64, mtimeNanoseconds: Int64) throws(StoreError) {
+        try connection.run(
+            "UPDATE model SET weights_path = ?, weights_size = ?, weights_mtime_ns = ? WHERE id = ?",
+            [.blob(path), .integer(size), .integer(mtimeNanoseconds), .integer(modelID)])
     }
 
     /// Records the start of a scan and returns its run id. Runs still marked running are
@@ -74,12 +75,12 @@ extension IndexDatabase {
     public func finishRun(_ id: Int64, status: String, counts: RunCounts) throws(StoreError) {
         try connection.run(
             """
-            UPDATE scan_run SET finished_at = ?, status = ?, new_count = ?, changed_count = ?, unchanged_count = ?,
-                moved_count = ?, failed_count = ?, missing_count = ? WHERE id = ?
+            UPDATE scan_run SET finished_at = ?, status = ?, new_count = ?, changed_count = ?, touched_count = ?,
+                unchanged_count = ?, moved_count = ?, failed_count = ?, missing_count = ?, computed_count = ? WHERE id = ?
             """,
-            [.text(Self.now()), .text(status), .integer(Int64(counts.new)), .integer(Int64(counts.changed)),
-             .integer(Int64(counts.unchanged)), .integer(Int64(counts.moved)), .integer(Int64(counts.failed)),
-             .integer(Int64(counts.missing)), .integer(id)])
+            [.text(Self.now()), .text(status)]
+                + [counts.new, counts.changed, counts.touched, counts.unchanged, counts.moved, counts.failed, counts.missing, counts.computed]
+                .map { .integer(Int64($0)) } + [.integer(id)])
     }
 
     // MARK: Lookups
@@ -234,22 +235,22 @@ extension IndexDatabase {
 
     // MARK: Missing files
 
-    /// Of the root's rows not already missing, how many this run did not see, and how many there are.
-    public func vanished(rootID: Int64, runID: Int64) throws(StoreError) -> (vanished: Int, known: Int) {
+    /// Of the scope's rows not already missing, how many this run did not see, and how many there are.
+    public func vanished(in scope: RootScope, runID: Int64) throws(StoreError) -> (vanished: Int, known: Int) {
+        let (condition, values) = Self.condition(scope)
         let rows = try connection.query(
-            """
-            SELECT COALESCE(SUM(last_seen_run IS NOT ?), 0), COUNT(*) FROM image WHERE root_id = ? AND status != 'missing'
-            """,
-            [.integer(runID), .integer(rootID)])
+            "SELECT COALESCE(SUM(last_seen_run IS NOT ?), 0), COUNT(*) FROM image WHERE \(condition) AND status != 'missing'",
+            [.integer(runID)] + values)
         guard let row = rows.first, case .integer(let vanished) = row[0], case .integer(let known) = row[1] else { return (0, 0) }
         return (Int(vanished), Int(known))
     }
 
-    /// Marks the root's rows this run did not see as missing (never deletes); returns how many.
-    public func markMissing(rootID: Int64, runID: Int64) throws(StoreError) -> Int {
+    /// Marks the scope's rows this run did not see as missing (never deletes); returns how many.
+    public func markMissing(in scope: RootScope, runID: Int64) throws(StoreError) -> Int {
+        let (condition, values) = Self.condition(scope)
         try connection.run(
-            "UPDATE image SET status = 'missing' WHERE root_id = ? AND status != 'missing' AND last_seen_run IS NOT ?",
-            [.integer(rootID), .integer(runID)])
+            "UPDATE image SET status = 'missing' WHERE \(condition) AND status != 'missing' AND last_seen_run IS NOT ?",
+            values + [.integer(runID)])
         return connection.changes
     }
 

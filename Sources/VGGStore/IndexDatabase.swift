@@ -12,6 +12,9 @@ public final class IndexDatabase {
     public let path: String
     public let connection: SQLiteConnection
     public let readOnly: Bool
+    /// The migrations the file records. A reader cannot migrate an index written by an older
+    /// vggbatch, so queries that use later columns check for the migration that added them.
+    let appliedMigrations: Set<String>
     /// Prepared statements of the hot paths, reused (reset and rebound) for every row.
     private var statements: [String: SQLiteStatement] = [:]
 
@@ -57,8 +60,10 @@ public final class IndexDatabase {
             let unknown = applied.filter { !known.contains($0) }
             if !unknown.isEmpty { throw .newerSchema(path: path, unknownMigrations: unknown) }
             if applied.isEmpty { throw .cannotOpen(path: path, reason: "not a vggbatch index (no schema)") }
+            appliedMigrations = Set(applied)
         } else {
             try Migrator.migrate(connection, path: path)
+            appliedMigrations = Set(Migrator.embedded.map(\.identifier))
             // WAL: readers (similar, status, export) keep working while a scan writes.
             try connection.execute("PRAGMA journal_mode=WAL")
             // NORMAL, not FULL: a power cut may lose the last transactions, never corrupt the
@@ -71,6 +76,32 @@ public final class IndexDatabase {
     /// Runs `body` in one IMMEDIATE transaction (committed, or rolled back on error).
     public func transaction<R>(_ body: () throws -> R) throws -> R {
         try connection.transaction(body)
+    }
+
+    /// Finalizes the cached statements and closes the connection. When the last connection
+    /// to the file closes, SQLite checkpoints the write-ahead log into it and deletes the
+    /// -wal and -shm files, so an index copied or archived afterwards is one file.
+    public func close() {
+        statements.removeAll()
+        connection.close()
+    }
+
+    /// `transaction(_:)` for bodies that throw only `StoreError`, keeping the error typed.
+    public func storeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        try connection.storeTransaction(body)
+    }
+
+    /// Records run `runID` as interrupted through a connection of its own, for a process
+    /// about to exit on a signal while its writer may be inside a transaction (waited for
+    /// up to a second). Best effort: a run left running without its scan lock held is shown
+    /// as interrupted anyway.
+    public static func markInterrupted(path: String, runID: Int64) {
+        guard let connection = try? SQLiteConnection(path: path, readOnly: false, create: false) else { return }
+        defer { connection.close() }
+        try? connection.execute("PRAGMA busy_timeout=1000")
+        try? connection.run(
+            "UPDATE scan_run SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'",
+            [.text(now()), .integer(runID)])
     }
 
     /// Runs a statement prepared once per connection and cached, with new values.

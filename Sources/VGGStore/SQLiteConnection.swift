@@ -1,4 +1,5 @@
 import CSQLite3
+import VGGCommon
 
 #if canImport(Glibc)
 import Glibc
@@ -48,8 +49,21 @@ public final class SQLiteConnection {
         } else {
             flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
         }
+        do {
+            try open(path, flags: flags)
+        } catch let error where readOnly && Self.needsImmutable(error, path: path) {
+            // A WAL-mode index whose folder cannot be written (an archive, a read-only share)
+            // has no -shm file and cannot get one, so SQLite refuses to read it. With no
+            // write-ahead log beside it there is nothing unsaved to miss: open it as
+            // immutable, which needs neither the -shm file nor locks.
+            try open(Self.immutableURI(path), flags: flags | SQLITE_OPEN_URI)
+        }
+    }
+
+    /// Opens `target` (a path, or a URI with SQLITE_OPEN_URI) and checks it is usable.
+    private func open(_ target: String, flags: Int32) throws(StoreError) {
         var opened: OpaquePointer?
-        let code = sqlite3_open_v2(path, &opened, flags, nil)
+        let code = sqlite3_open_v2(target, &opened, flags, nil)
         guard code == SQLITE_OK, let opened else {
             var message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             // "unable to open database file" alone does not say whether the file is missing
@@ -66,11 +80,29 @@ public final class SQLiteConnection {
             _ = try query("SELECT count(*) FROM sqlite_schema")
             // SQLite silently falls back to read-only when the file or its file system refuses
             // writes; a writer must hear that now, before it migrates or changes anything.
-            if !readOnly && sqlite3_db_readonly(opened, "main") == 1 { throw StoreError.readOnly(path: path) }
+            if !isReadOnly && sqlite3_db_readonly(opened, "main") == 1 { throw StoreError.readOnly(path: path) }
         } catch {
             close()
             throw error
         }
+    }
+
+    /// Whether a read-only open failed only for want of a writable folder, with no unsaved
+    /// write-ahead log that an immutable open would ignore.
+    private static func needsImmutable(_ error: StoreError, path: String) -> Bool {
+        switch error {
+        case .readOnly, .cannotOpen: break
+        default: return false
+        }
+        var info = stat()
+        let hasLog = stat(path + "-wal", &info) == 0 && info.st_size > 0
+        return !hasLog && access(path, R_OK) == 0
+    }
+
+    /// `file:` URI for `path` with `immutable=1` (percent-encoded, so "?", "#" and "%" in a
+    /// name cannot end the path).
+    private static func immutableURI(_ path: String) -> String {
+        "file:" + PathBytes.percentEncoded(Array(path.utf8)) + "?mode=ro&immutable=1"
     }
 
     deinit { close() }

@@ -29,6 +29,21 @@ public final class ScanLock {
         descriptor = fd
     }
 
+    /// Whether a scan holds the lock on the index at `databasePath` right now. Reads only
+    /// (the lock file is opened read-only and a missing one means no scan), so it works on
+    /// an index on a read-only medium; a run recorded as running without its lock held was
+    /// left by a process that died.
+    public static func isHeld(databasePath: String) -> Bool {
+        let fd = open(databasePath + ".scan-lock", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
+
     deinit {
         flock(descriptor, LOCK_UN)
         close(descriptor)

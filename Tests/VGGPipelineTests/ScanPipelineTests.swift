@@ -16,7 +16,23 @@ struct ScanPipelineTests {
         var writes = 0
         var claimed = Set<Int64>()
 
-        func rootID(for absolutePath: [UInt8]) throws -> Int64 { 1 }
+        /// The one root: the first folder scanned; later folders inside it are parts of it.
+        var rootPath: [UInt8]?
+
+        func target(for absolutePath: [UInt8]) throws -> ScanTarget {
+            let root = rootPath ?? absolutePath
+            rootPath = root
+            let subpath = absolutePath == root ? [] : Array(absolutePath.dropFirst(root.count + 1))
+            return ScanTarget(rootID: 1, rootPath: root, subpath: subpath)
+        }
+
+        /// Row ids inside a target that this scan did not see and are not missing yet.
+        private func unseen(in target: ScanTarget) -> [Int64] {
+            rows.keys.filter { id in
+                guard let file = rows[id]?.file, file.status != .missing, !seen.contains(id) else { return false }
+                return target.subpath.isEmpty || file.relativePath.starts(with: target.subpath + [UInt8(ascii: "/")])
+            }
+        }
 
         func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile? {
             lock.lock()
@@ -67,17 +83,14 @@ struct ScanPipelineTests {
             }
         }
 
-        func vanished(rootID: Int64) throws -> (vanished: Int, known: Int) {
-            (rows.keys.filter { !seen.contains($0) && rows[$0]?.file.status != .missing }.count, rows.values.filter { $0.file.status != .missing }.count)
+        func vanished(in target: ScanTarget) throws -> (vanished: Int, known: Int) {
+            (unseen(in: target).count, rows.values.filter { $0.file.status != .missing }.count)
         }
 
-        func markVanishedMissing(rootID: Int64) throws -> Int {
-            var count = 0
-            for id in rows.keys where !seen.contains(id) && rows[id]?.file.status != .missing {
-                rows[id]?.file.status = .missing
-                count += 1
-            }
-            return count
+        func markVanishedMissing(in target: ScanTarget) throws -> Int {
+            let ids = unseen(in: target)
+            for id in ids { rows[id]?.file.status = .missing }
+            return ids.count
         }
 
         func output(_ name: String) -> ClassifierOutput? {
@@ -208,6 +221,41 @@ struct ScanPipelineTests {
         let summary = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 2), rootCopies: 3)
         #expect(summary.progress.new == 5 && summary.progress.discovered == 5)
         #expect(index.rows.count == 5)
+    }
+
+    /// A scan of a folder inside the root keys its files under the root (one row each) and
+    /// can only mark files inside that folder missing.
+    @Test func aFolderInsideTheRootIsScannedAsPartOfIt() throws {
+        let directory = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path("sub"), withIntermediateDirectories: true)
+        try copySamples(into: directory, names: ["pillow-hopper.jpg", "ljt-testorig.jpg"])
+        for name in ["skimage-coins.png", "libpng-toucan.png"] {
+            try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: directory.path("sub/" + name))
+        }
+        let index = MemoryIndex()
+        let classifier = ChecksumClassifier(batch: 2)
+        _ = try scan(directory, index: index, classifier: classifier)
+        #expect(index.rows.count == 4)
+        index.seen.removeAll()
+        try FileManager.default.removeItem(atPath: directory.path("pillow-hopper.jpg"))
+        try FileManager.default.removeItem(atPath: directory.path("sub/skimage-coins.png"))
+        let options = ScanOptions(
+            roots: [Array(directory.path("sub").utf8)], walk: WalkOptions(), decodeThreads: 1,
+            preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: false)
+        let part = try ScanPipeline(options: options, index: index, classifier: classifier, cancellation: CancellationFlag()).run { _ in }
+        #expect(part.progress.unchanged == 1 && part.progress.new == 0 && part.progress.inferred == 0)
+        #expect(part.missing == 1)
+        #expect(index.rows.count == 4)
+        let missing = index.rows.values.filter { $0.file.status == .missing }.map { String(decoding: $0.file.relativePath, as: UTF8.self) }
+        #expect(missing == ["sub/skimage-coins.png"])
+    }
+
+    @Test func aFolderWithoutImagesIsReported() throws {
+        let directory = TemporaryDirectory()
+        try Data("notes".utf8).write(to: directory.url.appendingPathComponent("readme.txt"))
+        let summary = try scan(directory, index: MemoryIndex(), classifier: ChecksumClassifier(batch: 2))
+        #expect(summary.emptyFolders == [directory.url.path])
+        #expect(summary.progress.discovered == 0)
     }
 
     @Test func filesAWalkCouldNotReachAreNotMarkedMissing() throws {

@@ -14,8 +14,9 @@ struct ScanWriteTests {
     let stat = StoredStat(size: 10, mtimeNanoseconds: 20, inode: 30, device: 40)
 
     init() throws {
-        database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)
-        rootID = try database.rootID(path: Array("/photos".utf8))
+        let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)
+        self.database = database
+        rootID = try database.transaction { try database.scope(for: Array("/photos".utf8)).scope.root.id }
         modelID = try database.modelID(
             weightsSHA256: String(repeating: "a", count: 64), name: nil, architecture: "vgg16", preprocessing: "torch",
             resizePolicy: "squash", featureDimension: 4)

@@ -3,14 +3,32 @@ import Foundation
 /// The outcome of running a command to completion.
 public struct CommandResult: Sendable {
     public let status: Int32
-    public let standardOutput: String
+    /// Standard output as bytes, exactly.
+    public let standardOutputBytes: Data
     public let standardError: String
+
+    /// Standard output as text (bytes that are not UTF-8 become U+FFFD).
+    public var standardOutput: String { String(decoding: standardOutputBytes, as: UTF8.self) }
 }
 
 /// Runs the built `vggbatch` binary the way a user would, capturing output and exit status.
 public enum CommandRunner {
     public static func vggbatch(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
         try run(FixturePaths.vggbatchExecutable, arguments, environment: environment)
+    }
+
+    /// Starts `vggbatch` in the background, its output discarded, for tests that signal or
+    /// kill it while it runs.
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = FixturePaths.vggbatchExecutable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 
     /// Runs `executable` with stdin closed; output goes through files, so a chatty child can
@@ -38,7 +56,7 @@ public enum CommandRunner {
         process.waitUntilExit()
         return CommandResult(
             status: process.terminationStatus,
-            standardOutput: try String(contentsOf: outURL, encoding: .utf8),
-            standardError: try String(contentsOf: errURL, encoding: .utf8))
+            standardOutputBytes: try Data(contentsOf: outURL),
+            standardError: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
 }

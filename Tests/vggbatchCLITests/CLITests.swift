@@ -42,6 +42,9 @@ struct CLITests {
         (["inspect", "--resize", "stretch", "x.jpg"], "--resize"),
         (["inspect", "--max-pixels", "0", "x.jpg"], "--max-pixels must be at least 1"),
         (["inspect"], "Missing expected argument"),
+        (["similar", "--limit", "-1", "x.jpg"], "--limit must be 1...100000, got -1"),
+        (["scan", "--threads", "-2", "x"], "--threads must be 1...256, got -2"),
+        (["similar", "--null", "x.jpg"], "--null goes with --paths"),
         (["frobnicate"], "frobnicate"),
     ])
     func badCommandLinesExit64WithOneLine(_ arguments: [String], _ fragment: String) throws {
@@ -101,6 +104,40 @@ struct CLITests {
         let written = try ImageDecoder.decode(contentsOf: output).image
         let expected = try ImagePreparation(policy: ResizePolicy(rawValue: policy) ?? .squash).prepare(contentsOf: source).resized
         #expect(written == expected)
+    }
+
+    /// Two inputs with the same file name from different folders get a view each.
+    @Test func dumpResizedNeverOverwritesAnotherInputsView() throws {
+        let directory = TemporaryDirectory()
+        for folder in ["a", "b", "out"] {
+            try FileManager.default.createDirectory(atPath: directory.path(folder), withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-chelsea.png"), toPath: directory.path("a/photo.png"))
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-coffee.png"), toPath: directory.path("b/photo.png"))
+        let result = try CommandRunner.vggbatch(["inspect", directory.path("a/photo.png"), directory.path("b/photo.png"), "--dump-resized", directory.path("out")])
+        #expect(result.status == 0, "\(result.standardError)")
+        let first = directory.path("out/photo.224x224.png")
+        let second = directory.path("out/photo-2.224x224.png")
+        #expect(result.standardOutput.contains("wrote         \(first)") && result.standardOutput.contains("wrote         \(second)"))
+        let chelsea = try ImagePreparation(policy: .squash).prepare(contentsOf: directory.path("a/photo.png")).resized
+        let coffee = try ImagePreparation(policy: .squash).prepare(contentsOf: directory.path("b/photo.png")).resized
+        #expect(try ImageDecoder.decode(contentsOf: first).image == chelsea)
+        #expect(try ImageDecoder.decode(contentsOf: second).image == coffee)
+    }
+
+    /// Every command's JSON reads the same way: `{"key": value, ...}`.
+    @Test func inspectJSONLooksLikeEveryOtherCommand() throws {
+        let result = try CommandRunner.vggbatch(["inspect", "--json", FixturePaths.sample("pillow-hopper.jpg")])
+        #expect(result.standardOutput.hasPrefix("{\"path\": \"\(FixturePaths.sample("pillow-hopper.jpg"))\", \"format\": \"jpeg\", \"stored_width\": "), "\(result.standardOutput)")
+    }
+
+    /// A default that depends on the machine is said once, in words.
+    @Test func threadDefaultsAreSaidOnce() throws {
+        for command in ["scan", "classify", "similar", "report"] {
+            let help = try CommandRunner.vggbatch([command, "--help"]).standardOutput.replacingOccurrences(of: "\n", with: " ")
+                .split(separator: " ").joined(separator: " ")
+            #expect(help.contains("(default: all cores).") && !help.contains("all cores). (default:"), "\(command): \(help)")
+        }
     }
 
     @Test func dumpResizedNeedsADirectoryForSeveralImages() throws {

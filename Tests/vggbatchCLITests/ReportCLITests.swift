@@ -31,13 +31,18 @@ struct ReportCLITests {
         try CommandRunner.vggbatch(arguments, environment: environment)
     }
 
+    /// The file an image source on the page at `page` names (a file:// URL or a relative one).
+    static func file(_ src: String, page: String) -> String {
+        if src.hasPrefix("file://") { return String(src.dropFirst("file://".count)).removingPercentEncoding ?? src }
+        return (page as NSString).deletingLastPathComponent + "/" + (src.removingPercentEncoding ?? src)
+    }
+
     /// Parses the page and checks that each image it shows decodes and each link opens a file.
     func checkPage(_ path: String) throws -> HTMLCheck.Page {
         let html = try String(contentsOfFile: path, encoding: .utf8)
         let page = try HTMLCheck.parse(html).get()
-        let base = (path as NSString).deletingLastPathComponent
         for src in page.images {
-            let file = base + "/" + (src.removingPercentEncoding ?? src)
+            let file = Self.file(src, page: path)
             let thumbnail = try ImageDecoder.decode(contentsOf: file).image
             #expect(max(thumbnail.width, thumbnail.height) <= 256 && thumbnail.width > 0, "\(src)")
         }
@@ -79,7 +84,7 @@ struct ReportCLITests {
         // The card for the EXIF-6 landscape: its image comes right after its link.
         let card = try #require(html.components(separatedBy: "<li class=\"card\">").first { $0.contains("exiforient-Landscape_6.jpg") })
         let src = try #require(card.components(separatedBy: "src=\"").dropFirst().first?.components(separatedBy: "\"").first)
-        let thumbnail = try ImageDecoder.decode(contentsOf: output + "/" + src).image
+        let thumbnail = try ImageDecoder.decode(contentsOf: Self.file(src, page: output + "/index.html")).image
         #expect(thumbnail.width > thumbnail.height, "\(thumbnail.width)x\(thumbnail.height)")
     }
 
@@ -91,7 +96,32 @@ struct ReportCLITests {
         let duplicates = try vggbatch(["duplicates", "--html", directory.path("pages/duplicates.html")])
         #expect(duplicates.status == 0, "\(duplicates.standardError)")
         let duplicatesPage = try checkPage(directory.path("pages/duplicates.html"))
-        #expect(duplicatesPage.text.contains("Exact duplicates (same content): 1 groups"))
+        #expect(duplicatesPage.text.contains("Exact duplicates (same content): 1 group"))
+        #expect(!duplicatesPage.text.contains("1 groups"))
         #expect(duplicatesPage.text.contains(Self.hostileName))
+    }
+
+    /// Pages written inside a scanned folder leave no pictures there for the next scan: the
+    /// thumbnails stay in the cache, and self-contained copies sit in a marked folder.
+    @Test func pagesInsideAScannedFolderDoNotPolluteTheNextScan() throws {
+        let inside = photos + "/report"
+        #expect(try vggbatch(["report", "--output", inside]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: inside + "/thumbs"))
+        let cached = try checkPage(inside + "/index.html")
+        #expect(cached.images.allSatisfy { $0.hasPrefix("file://" + directory.path("cache/vggbatch/thumbs/")) }, "\(cached.images)")
+
+        let similar = try vggbatch(["similar", "--html", photos + "/similar.html", "--self-contained", photos + "/skimage-coffee.png"])
+        #expect(similar.status == 0, "\(similar.standardError)")
+        #expect(try vggbatch(["report", "--output", inside, "--self-contained"]).status == 0)
+        for page in [photos + "/similar.html", inside + "/index.html"] {
+            let checked = try checkPage(page)
+            #expect(!checked.images.isEmpty && checked.images.allSatisfy { $0.hasPrefix("thumbs/") }, "\(checked.images)")
+        }
+        #expect(FileManager.default.fileExists(atPath: photos + "/thumbs/.vggbatch-generated"))
+        #expect(FileManager.default.fileExists(atPath: inside + "/thumbs/.vggbatch-generated"))
+
+        let rescan = try vggbatch(["scan", "--json", photos])
+        let summary = try #require(JSONSerialization.jsonObject(with: Data((rescan.standardOutput.split(separator: "\n").last ?? "").utf8)) as? [String: Any])
+        #expect(summary["new"] as? Int == 0 && summary["unchanged"] as? Int == 7, "\(summary)")
     }
 }

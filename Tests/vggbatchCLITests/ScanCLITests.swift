@@ -68,6 +68,14 @@ struct ScanCLITests {
         #expect(try summary(second)["unchanged"] as? Int == 6)
         #expect(try exported() == before)
 
+        // The same content with a new time: touched, not changed, and nothing computed.
+        let coins = directory.path("photos/sub/skimage-coins.png")
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: coins)
+        let touched = try vggbatch(["scan", "--json", photos])
+        let touchedCounts = try summary(touched)
+        #expect(touchedCounts["touched"] as? Int == 1 && touchedCounts["changed"] as? Int == 0 && touchedCounts["computed"] as? Int == 0)
+        #expect(touched.standardError.contains("0 new, 0 changed, 1 touched, 5 unchanged"), "\(touched.standardError)")
+
         // With a new time the file is looked at again: now it is garbage, so it fails.
         try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: victim)
         let third = try vggbatch(["scan", "--json", photos])
@@ -109,7 +117,7 @@ struct ScanCLITests {
         try FileManager.default.moveItem(atPath: directory.path("aside.jpg"), toPath: path)
         let back = try vggbatch(["scan", "--json", photos])
         let counts = try summary(back)
-        #expect(counts["new"] as? Int == 0 && counts["changed"] as? Int == 1)
+        #expect(counts["new"] as? Int == 0 && counts["touched"] as? Int == 1 && counts["changed"] as? Int == 0)
         let after = try showJSON(path)
         #expect(after["status"] as? String == "ok")
         #expect((after["models"] as? [[String: Any]])?.first?["top"] as? NSArray == (before["models"] as? [[String: Any]])?.first?["top"] as? NSArray)
@@ -138,7 +146,13 @@ struct ScanCLITests {
         _ = try vggbatch(["scan", photos])
         // The whole root gone (an unmounted drive): nothing is marked missing.
         try FileManager.default.moveItem(atPath: photos, toPath: directory.path("elsewhere"))
-        let unplugged = try vggbatch(["scan", "--json", photos])
+        // Named on the command line, a folder that is not there is a mistake: one line, exit 2.
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
+        let named = try vggbatch(["scan", "--json", photos])
+        #expect(named.status == 2 && named.standardError == "vggbatch: error: \(photos): no such folder\n", "\(named.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before, "nothing written")
+        // A rescan of every root (no folder named) reports it and marks nothing missing.
+        let unplugged = try vggbatch(["scan", "--json"])
         #expect(unplugged.standardError.contains("could not be scanned"))
         #expect(try summary(unplugged)["missing"] as? Int == 0)
         try FileManager.default.moveItem(atPath: directory.path("elsewhere"), toPath: photos)
@@ -174,13 +188,7 @@ struct ScanCLITests {
         let expected = try vggbatch(["export", "--features"], extra: ["VGGBATCH_DB": clean]).standardOutput
 
         for delay in [0.15, 0.4, 0.8] {
-            let process = Process()
-            process.executableURL = FixturePaths.vggbatchExecutable
-            process.arguments = ["scan", "--batch-size", "2", photos]
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try CommandRunner.start(["scan", "--batch-size", "2", photos], environment: environment)
             Thread.sleep(forTimeInterval: delay)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -202,13 +210,7 @@ struct ScanCLITests {
             try FileManager.default.copyItem(atPath: FixturePaths.sample("sklearn-china.jpg"), toPath: directory.path("photos/c\(i).jpg"))
         }
         _ = try vggbatch(["scan", directory.path("photos/sub")])
-        let process = Process()
-        process.executableURL = FixturePaths.vggbatchExecutable
-        process.arguments = ["scan", "--batch-size", "1", photos]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try CommandRunner.start(["scan", "--batch-size", "1", photos], environment: environment)
         Thread.sleep(forTimeInterval: 0.3)
         // Two searches and a status while the scan writes.
         let queries = DispatchGroup()
@@ -246,10 +248,32 @@ struct ScanCLITests {
         let first = try vggbatch(["scan", "--json", photos])
         #expect(try summary(first)["new"] as? Int == 9)
         let lines = try exported()
-        #expect(lines.contains { $0.contains("new\\\\x0aline.jpg") })
+        // JSON carries the real name (a newline escaped as JSON does); bytes that are not
+        // UTF-8 have the display form's escapes.
+        #expect(lines.contains { $0.contains("new\\nline.jpg") })
         #expect(lines.contains { $0.contains("bad\\\\xff\\\\xfe.jpg") })
         let again = try vggbatch(["scan", "--json", photos])
         #expect(try summary(again)["unchanged"] as? Int == 9)
+
+        let newline = photos + "/new\nline.jpg"
+        // CSV quotes the field, with the newline inside it.
+        let csv = try vggbatch(["export", "--format", "csv"]).standardOutput
+        #expect(csv.contains("\"\(newline)\",") , "\(csv)")
+        // similar --json and --csv carry the name exactly.
+        let query = photos + "/" + Self.samples[0]
+        let similar = try vggbatch(["similar", "--json", "--limit", "100", query])
+        let results = try #require((JSONSerialization.jsonObject(with: Data(similar.standardOutput.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        #expect(results.contains { $0["path"] as? String == newline })
+        #expect(try vggbatch(["similar", "--csv", "--limit", "100", query]).standardOutput.contains("\"\(newline)\","))
+        // --paths --null: each path's exact bytes, NUL after each, as find -print0.
+        let null = try vggbatch(["similar", "--paths", "--null", "--limit", "100", query]).standardOutputBytes
+        let entries = null.split(separator: 0, omittingEmptySubsequences: false).map { Array($0) }
+        #expect(entries.count == 9 - 1 + 1 && entries.last == [], "eight results, each ended by NUL")
+        #expect(entries.contains(Array(newline.utf8)))
+        #expect(entries.contains(Array(photos.utf8) + [UInt8(ascii: "/"), 0x62, 0x61, 0x64, 0xFF, 0xFE] + Array(".jpg".utf8)))
+        // Plain --paths keeps one line per path: the newline shows as an escape.
+        let plain = try vggbatch(["similar", "--paths", "--limit", "100", query]).standardOutput.split(separator: "\n")
+        #expect(plain.contains { $0.hasSuffix("/new\\x0aline.jpg") })
     }
 
     @Test func exportFormatsAndModelsSideBySide() throws {
@@ -257,7 +281,10 @@ struct ScanCLITests {
         let other = directory.path("other.safetensors")
         _ = try vggbatch(["weights", "random", "--tiny", "--seed", "6", "--output", other])
         let second = try vggbatch(["scan", "--json", "--weights", other, photos])
-        #expect(try summary(second)["new"] as? Int == 0)  // same files, new results for the second model
+        // Same files, new results for the second model: unchanged files, all computed for it.
+        let counts = try summary(second)
+        #expect(counts["new"] as? Int == 0 && counts["unchanged"] as? Int == 6 && counts["computed"] as? Int == 6 && counts["model"] as? Int == 2)
+        #expect(second.standardError.contains("6 computed for model 2"), "\(second.standardError)")
         let status = try vggbatch(["status", "--json"])
         let object = try #require(JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any])
         #expect((object["models"] as? [[String: Any]])?.count == 2)
@@ -310,8 +337,14 @@ struct ScanCLITests {
         try FileManager.default.createDirectory(atPath: shelf, withIntermediateDirectories: true)
         let index = shelf + "/index.sqlite"
         #expect(try vggbatch(["scan", "--db", index, photos]).status == 0)
-        let before = try Data(contentsOf: URL(fileURLWithPath: index))
         let expected = try vggbatch(["export", "--db", index, "--format", "jsonl"]).standardOutput
+        // An archived index is the database file alone: no -wal or -shm beside it, and its
+        // folder cannot be written, so they cannot be made either.
+        let writer = try SQLiteConnection(path: index, readOnly: false, create: false)
+        try writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        writer.close()
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: index + suffix) }
+        let before = try Data(contentsOf: URL(fileURLWithPath: index))
 
         let readOnly = try #require(ReadOnlyDirectory(shelf), "cannot make a read-only directory here")
         defer { readOnly.restore() }
@@ -331,6 +364,54 @@ struct ScanCLITests {
         let similar = try vggbatch(["similar", "--db", index, "--paths", photo])
         #expect(similar.status == 0, "\(similar.standardError)")
         #expect(similar.standardOutput.split(separator: "\n").count == Self.samples.count - 1)
+        for reader in [["show", photo], ["duplicates"], ["roots"], ["status", "--failed"], ["report", "--output", directory.path("report")]] {
+            let result = try vggbatch(reader + ["--db", index])
+            #expect(result.status == 0, "\(reader): \(result.standardError)")
+        }
+        // Only the commands that write refuse, in one line.
+        for writer in [["prune"], ["roots", "remove", "--yes", photos]] {
+            let result = try vggbatch(writer + ["--db", index])
+            #expect(result.status == 2 && result.standardError == "vggbatch: error: cannot write to \(index): it is read-only\n", "\(writer): \(result.standardError)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: index)) == before, "nothing written")
+        #expect(!FileManager.default.fileExists(atPath: index + "-wal"))
+    }
+
+    /// A second Ctrl-C ends the scan at once, but the run is still recorded as interrupted;
+    /// a scan killed outright is shown as interrupted too (its lock is gone).
+    @Test func interruptedRunsAreNeverLeftRunning() throws {
+        for i in 0..<40 {
+            try FileManager.default.copyItem(atPath: FixturePaths.sample("sklearn-china.jpg"), toPath: directory.path("photos/c\(i).jpg"))
+        }
+        for signals in [[SIGINT, SIGINT], [SIGKILL]] {
+            try? FileManager.default.removeItem(atPath: database)
+            let process = try CommandRunner.start(["scan", "--batch-size", "1", photos], environment: environment)
+            try #require(waitForRunningScan(), "the scan did not start")
+            Thread.sleep(forTimeInterval: 0.2)
+            for signal in signals { kill(process.processIdentifier, signal) }
+            process.waitUntilExit()
+            let status = try #require(JSONSerialization.jsonObject(with: Data(try vggbatch(["status", "--json"]).standardOutput.utf8)) as? [String: Any])
+            #expect((status["last_scan"] as? [String: Any])?["status"] as? String == "interrupted", "\(signals): \(status)")
+            if signals == [SIGINT, SIGINT] {
+                #expect(process.terminationStatus == 130)
+                // Recorded in the index itself, not only inferred from the free lock.
+                let connection = try SQLiteConnection(path: database, readOnly: true, create: false)
+                #expect(try connection.query("SELECT status FROM scan_run") == [[.text("interrupted")]])
+            }
+        }
+    }
+
+    /// Waits (up to 20 s) until the index records a running scan.
+    func waitForRunningScan() -> Bool {
+        for _ in 0..<200 {
+            if let connection = try? SQLiteConnection(path: database, readOnly: true, create: false),
+                (try? connection.query("SELECT COUNT(*) FROM scan_run WHERE status = 'running'")) == [[.integer(1)]]
+            {
+                return true
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return false
     }
 }
 

@@ -121,3 +121,37 @@ struct SearchCLITests {
         #expect(empty.standardError.contains("no index here yet"))
     }
 }
+
+/// Answers that are empty, and how counts and scores read.
+extension SearchCLITests {
+    @Test func emptyAnswersSayWhy() throws {
+        let query = photos + "/skimage-coffee.png"
+        let nowhere = try vggbatch(["similar", "--under", directory.path("no-such-folder"), query])
+        #expect(nowhere.status == 64)
+        #expect(nowhere.standardError == "vggbatch: --under \(directory.path("no-such-folder")): no such folder. (see 'vggbatch help')\n")
+        // A real folder with nothing indexed under it: a valid question whose answer is empty.
+        let elsewhere = directory.path("elsewhere")
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        let empty = try vggbatch(["similar", "--json", "--under", elsewhere, query])
+        #expect(empty.status == 0 && empty.standardError == "no results: nothing is indexed under \(elsewhere)\n", "\(empty.standardError)")
+        #expect((try json(empty)["results"] as? [Any])?.isEmpty == true)
+        let high = try vggbatch(["similar", "--paths", "--min-score", "1", query])
+        #expect(high.status == 0 && high.standardOutput.isEmpty && high.standardError == "no results: no photo scores 1.0000 or more\n")
+        let report = try vggbatch(["report", "--output", directory.path("report"), "--label", "goldfish"])
+        #expect(report.status == 0 && report.standardError == "no photo of model 1 has \"goldfish\" as its top label; no page written\n", "\(report.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("report/index.html")))
+    }
+
+    @Test func countsAndScoresReadOneWay() throws {
+        let text = try vggbatch(["duplicates", "--threshold", "0.995"])
+        #expect(text.standardOutput.contains("exact duplicates (same content): 1 group\n"), "\(text.standardOutput)")
+        #expect(text.standardOutput.contains("near duplicates (fc7 cosine ≥ 0.995): 1 group\n"))
+        #expect(text.standardOutput.contains("  group 1 (2 files)\n"))
+        let csv = try vggbatch(["duplicates", "--csv", "--threshold", "0.995"]).standardOutput.split(separator: "\n").dropFirst()
+        #expect(csv.count == 4)
+        // One number format for every score: the exact copies' 1 is "1.0" like the rest.
+        let scores = csv.compactMap { $0.split(separator: ",").last.map(String.init) }
+        #expect(scores.count == 4 && scores.allSatisfy { Float($0) != nil && $0.contains(".") }, "\(scores)")
+        #expect(csv.filter { $0.hasPrefix("exact,") }.allSatisfy { $0.hasSuffix(",1.0") })
+    }
+}

@@ -80,6 +80,10 @@ struct WeightsCLITests {
         try Data(tiny).write(to: URL(fileURLWithPath: defaultPath))
         let after = try vggbatch(["weights", "list"])
         #expect(after.standardOutput.contains("installed: \(defaultPath)"))
+        // The Keras HDF5 files load (through their converted copy); only the pickle and ONNX do not.
+        let entries = after.standardOutput.components(separatedBy: "\n").filter { $0.contains("preprocessing") }
+        #expect(entries.filter { $0.contains("not loadable") }.count == 2, "\(entries)")
+        #expect(entries.filter { $0.contains("hdf5") }.allSatisfy { !$0.contains("not loadable") })
     }
 
     @Test func withoutWeightsClassifyDownloadsTheDefaultUnlessOffline() throws {
@@ -175,5 +179,18 @@ struct WeightsCLITests {
         #expect(similar.standardOutput.contains("skimage-coffee.png"))
         let status = try vggbatch(["status"], extra: index)
         #expect(status.standardOutput.contains("3 images with features"), "\(status.standardOutput)")
+        // The stored vector is named after its layer, and label filters say why they cannot work.
+        let shown = try vggbatch(["show", photos + "/skimage-coffee.png"], extra: index)
+        #expect(shown.standardOutput.contains("model 1, pool5 784 floats"), "\(shown.standardOutput)")
+        let shownJSON = try vggbatch(["show", "--json", photos + "/skimage-coffee.png"], extra: index).standardOutput
+        #expect(shownJSON.contains("\"feature_layer\": \"pool5\", \"feature_dim\": 784"), "\(shownJSON)")
+        for command in [["similar", photos + "/skimage-coffee.png", "--label", "tabby"], ["report", "--label", "tabby", "--output", directory.path("r")]] {
+            let refused = try vggbatch(command, extra: index)
+            #expect(refused.status == 64 && refused.standardError == "vggbatch: --label: model 1 has no labels (its weights end at pool5). (see 'vggbatch help')\n", "\(refused.standardError)")
+        }
+        let near = try vggbatch(["duplicates"], extra: index)
+        #expect(near.standardOutput.contains("near duplicates (pool5 cosine"), "\(near.standardOutput)")
+        // Weights that are not a published file are described as such, not as an error.
+        #expect(scan.standardError.contains("keras layout, not a known published file"), "\(scan.standardError)")
     }
 }

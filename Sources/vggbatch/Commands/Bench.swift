@@ -22,12 +22,12 @@ extension VGGBatch {
         @Flag(help: "Use seeded random weights instead of a file (same speed as real weights).")
         var randomWeights = false
 
-        @Option(help: "Seed for --random-weights.")
+        @Option(parsing: .unconditional, help: "Seed for --random-weights.")
         var seed: UInt64 = 1
 
         @OptionGroup var engine: EngineArguments
 
-        @Option(help: "Timed batches after the warm-up.")
+        @Option(parsing: .unconditional, help: "Timed batches after the warm-up.")
         var iterations = 5
 
         @Flag(help: "Print one JSON object.")
@@ -57,7 +57,7 @@ extension VGGBatch {
             if json {
                 var fields = [
                     ("images_per_second", "\(result.imagesPerSecond)"), ("ms_per_image", "\(result.millisecondsPerImage)"),
-                    ("gflops", "\(result.gflops)"), ("batch_size", "\(engine.batchSize)"), ("threads", "\(engine.threads)"),
+                    ("gflops", "\(result.gflops)"), ("batch_size", "\(engine.batchSize)"), ("threads", "\(engine.threadCount)"),
                     ("peak_rss_bytes", "\(result.peakResidentBytes)"),
                 ]
                 if layers {
@@ -74,7 +74,7 @@ extension VGGBatch {
                 }
                 print(String(
                     format: "batch %d, %d threads: %.2f images/s, %.1f ms/image, %.1f GFLOP/s, peak RSS %.0f MB (median of %d)",
-                    engine.batchSize, engine.threads, result.imagesPerSecond, result.millisecondsPerImage, result.gflops,
+                    engine.batchSize, engine.threadCount, result.imagesPerSecond, result.millisecondsPerImage, result.gflops,
                     Double(result.peakResidentBytes) / 1e6, iterations))
             }
         }

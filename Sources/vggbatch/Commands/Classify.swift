@@ -3,6 +3,7 @@ import Foundation
 import VGGEngine
 import VGGImaging
 import VGGModel
+import VGGStore
 
 extension VGGBatch {
     /// `vggbatch classify`: ImageNet labels (and optionally fc7 features) for images.
@@ -13,17 +14,23 @@ extension VGGBatch {
                 With --json, prints one object per image per line: \
                 {"path": ..., "top": [{"index", "wnid", "label", "probability"}, ...]}, plus "fc7" \
                 (4096 floats, after ReLU) with --features, or {"path": ..., "error": ...} for a \
-                file that failed. Exits 1 if any image failed, 2 if the weights cannot be used.
+                file that failed. Without --weights (or VGGBATCH_WEIGHTS), the weights of the \
+                index's model are used when there is an index (--db, --model), so labels match \
+                what `scan` stored. Exits 1 if any image failed, 2 if the weights cannot be used.
                 """)
 
         @Argument(help: ArgumentHelp("Image files (JPEG or PNG, recognised by content).", valueName: "image"))
         var images: [String]
 
         @OptionGroup var model: ModelOptions
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(name: .customLong("model"), help: "Use the weights of this model of the index (default: the one with the most images).")
+        var indexModel: Int64?
         @OptionGroup var engine: EngineArguments
         @OptionGroup var imageOptions: ImageOptions
 
-        @Option(help: "Number of labels per image.")
+        @Option(parsing: .unconditional, help: "Number of labels per image.")
         var top = 5
 
         @Flag(help: "Print one JSON object per image per line.")
@@ -40,7 +47,7 @@ extension VGGBatch {
 
         func run() throws {
             let batch = min(engine.batchSize, images.count)
-            let loaded = try LoadedModel.load(model, engine: engine.options(maxBatchSize: batch))
+            let loaded = try LoadedModel.load(model, engine: engine.options(maxBatchSize: batch), remembered: try rememberedModel())
             let preparation = try imageOptions.preparation(for: loaded.network.architecture)
             let header = "weights: \(loaded.identity.path) (\(loaded.identity.summary)); preprocessing: \(loaded.preset.summary); resize: \(preparation.policy.rawValue)"
             if json { printError(header) } else { print(header) }
@@ -66,6 +73,29 @@ extension VGGBatch {
                 start += batch
             }
             if failures > 0 { throw ExitCode.failure }
+        }
+
+        /// The index's model whose weights to use when none are named, if there is an index.
+        private func rememberedModel() throws -> StoredModel? {
+            let environment = ProcessInfo.processInfo.environment
+            if model.weights != nil || !(environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty {
+                if indexModel != nil { throw ValidationError("--model chooses the index's weights; leave out --weights or VGGBATCH_WEIGHTS.") }
+                return nil
+            }
+            let path = database.path(environment: environment)
+            guard FileManager.default.fileExists(atPath: path) else {
+                if indexModel != nil { throw CommandFailure("--model: there is no index at \(path)") }
+                return nil
+            }
+            let index = try database.openReader()
+            let chosen: StoredModel?
+            do throws(StoreError) {
+                chosen = try index.model(id: indexModel)
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+            if chosen == nil, let indexModel { throw CommandFailure("no model \(indexModel) in the index (see `vggbatch status`)") }
+            return chosen
         }
 
         private func topClasses(_ output: ImageOutput) -> [(ImageNetClass, Float)] {

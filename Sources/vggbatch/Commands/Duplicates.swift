@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VGGCommon
 import VGGPipeline
 import VGGReport
 import VGGSearch
@@ -21,20 +22,23 @@ extension VGGBatch {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "Cosine similarity from which two photos count as near-duplicates.")
+        @Option(parsing: .unconditional, help: "Cosine similarity from which two photos count as near-duplicates.")
         var threshold: Float = Duplicates.defaultThreshold
 
         @Flag(help: "Only exact duplicates (same content).")
         var exactOnly = false
 
-        @Option(help: "Model id (default: the last scan's model).")
+        @Option(parsing: .unconditional, help: "Model id (default: the one with the most images; see `vggbatch status`).")
         var model: Int64?
 
-        @Option(help: "Threads.")
-        var threads = ProcessInfo.processInfo.activeProcessorCount
+        @OptionGroup var threadOptions: ThreadOptions
+        var threads: Int { threadOptions.count }
 
-        @Option(help: ArgumentHelp("Also write the groups as an HTML page, side by side (thumbnails beside it in thumbs/).", valueName: "out.html"))
+        @Option(help: ArgumentHelp("Also write the groups as an HTML page, side by side (thumbnails from the cache; see --self-contained).", valueName: "out.html"))
         var html: String?
+
+        @Flag(help: "With --html, copy the thumbnails into thumbs/ beside the page and link them relatively.")
+        var selfContained = false
 
         @Flag(help: "Print one JSON object.") var json = false
         @Flag(help: "Print CSV: kind, group, path, score.") var csv = false
@@ -48,8 +52,11 @@ extension VGGBatch {
             let context = try SearchContext.load(database: database, modelID: model, threads: threads)
             let rows = context.rows
             // Exact tier: same fingerprint.
+            // One row per file is the index's rule; rows with the same path (an index written
+            // before it, not yet rescanned) still count as one file, never as two copies.
             var byFingerprint = [[UInt8]: [Int]]()
-            for (row, fingerprint) in rows.fingerprints.enumerated() {
+            var seenPaths = Set<[UInt8]>()
+            for (row, fingerprint) in rows.fingerprints.enumerated() where seenPaths.insert(rows.paths[row]).inserted {
                 if let fingerprint { byFingerprint[fingerprint, default: []].append(row) }
             }
             let exact = byFingerprint.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
@@ -59,7 +66,8 @@ extension VGGBatch {
                 let projections = try context.projections()
                 let pairs = try DuplicateFinder.pairs(
                     coordinates: projections.coordinates, residuals: projections.residuals, rank: projections.rank,
-                    threshold: threshold, fullVectors: { try context.fullVectors($0) }, pool: context.pool)
+                    threshold: threshold, fullVectors: { try context.fullVectors($0) }, pool: context.pool
+                ).filter { rows.paths[$0.a] != rows.paths[$0.b] }
                 let sameContent = { (a: Int, b: Int) in rows.fingerprints[a] != nil && rows.fingerprints[a] == rows.fingerprints[b] }
                 let groups = DuplicateFinder.groups(pairs: pairs, count: rows.count)
                 for group in groups {
@@ -79,7 +87,7 @@ extension VGGBatch {
             _ path: String, exact: [[Int]], near: [(rows: [Int], pairs: [(a: Int, b: Int, score: Float)])], context: SearchContext
         ) throws {
             let directory = (path as NSString).deletingLastPathComponent
-            var builder = try ReportBuilder(index: context.index, model: context.model, directory: directory.isEmpty ? "." : directory, threads: threads)
+            var builder = try ReportBuilder(index: context.index, model: context.model, directory: directory.isEmpty ? "." : directory, selfContained: selfContained, threads: threads)
             let rows = context.rows
             func photos(_ members: [Int], scores: [Double?]? = nil) throws -> [ReportPhoto] {
                 try builder.photos(members.map { (rows.paths[$0], rows.fingerprints[$0], rows.imageIDs[$0]) }, scores: scores)
@@ -100,23 +108,24 @@ extension VGGBatch {
             var summary = try builder.summary().filter { ["Images indexed", "Model", "Preprocessing"].contains($0.0) }
             summary.append(("Near-duplicate threshold", exactOnly ? "not searched (--exact-only)" : String(format: "fc7 cosine ≥ %.3f", threshold)))
             try ReportBuilder.write(
-                ReportPage.duplicates(exact: exactGroups, near: nearGroups, summary: summary, footer: ReportBuilder.footer), to: path)
+                ReportPage.duplicates(exact: exactGroups, near: nearGroups, summary: summary, footer: builder.footer), to: path)
             printError("wrote \(path)")
         }
 
         private func output(exact: [[Int]], near: [(rows: [Int], pairs: [(a: Int, b: Int, score: Float)])], context: SearchContext) {
             let name = context.display
+            let exactName = { (row: Int) in PathBytes.text(context.rows.paths[row]) }
             if json {
                 print(JSONText.object([
                     ("threshold", JSONText.number(threshold)),
                     ("exact", JSONText.array(exact.map { group in
-                        JSONText.object([("files", JSONText.array(group.map { JSONText.string(name($0)) }))])
+                        JSONText.object([("files", JSONText.array(group.map { JSONText.string(exactName($0)) }))])
                     })),
                     ("near", JSONText.array(near.map { group in
                         JSONText.object([
-                            ("files", JSONText.array(group.rows.map { JSONText.string(name($0)) })),
+                            ("files", JSONText.array(group.rows.map { JSONText.string(exactName($0)) })),
                             ("pairs", JSONText.array(group.pairs.map { pair in
-                                JSONText.object([("a", JSONText.string(name(pair.a))), ("b", JSONText.string(name(pair.b))), ("score", JSONText.number(pair.score))])
+                                JSONText.object([("a", JSONText.string(exactName(pair.a))), ("b", JSONText.string(exactName(pair.b))), ("score", JSONText.number(pair.score))])
                             })),
                         ])
                     })),
@@ -124,24 +133,24 @@ extension VGGBatch {
             } else if csv {
                 print("kind,group,path,score")
                 for (index, group) in exact.enumerated() {
-                    for row in group { print("exact,\(index + 1),\(Similar.csvField(name(row))),1") }
+                    for row in group { print("exact,\(index + 1),\(CSVText.field(exactName(row))),\(JSONText.number(1))") }
                 }
                 for (index, group) in near.enumerated() {
                     for row in group.rows {
                         let best = group.pairs.filter { $0.a == row || $0.b == row }.map(\.score).max() ?? 0
-                        print("near,\(index + 1),\(Similar.csvField(name(row))),\(best)")
+                        print("near,\(index + 1),\(CSVText.field(exactName(row))),\(JSONText.number(best))")
                     }
                 }
             } else {
-                print("exact duplicates (same content): \(exact.count) groups")
+                print("exact duplicates (same content): \(counted(exact.count, "group"))")
                 for (index, group) in exact.enumerated() {
-                    print("  group \(index + 1) (\(group.count) files)")
+                    print("  group \(index + 1) (\(counted(group.count, "file")))")
                     for row in group { print("    \(name(row))") }
                 }
                 if exactOnly { return }
-                print(String(format: "near duplicates (fc7 cosine ≥ %.3f): %d groups", threshold, near.count))
+                print(String(format: "near duplicates (%@ cosine ≥ %.3f): %@", context.featureLayer, threshold, counted(near.count, "group")))
                 for (index, group) in near.enumerated() {
-                    print("  group \(index + 1) (\(group.rows.count) files)")
+                    print("  group \(index + 1) (\(counted(group.rows.count, "file")))")
                     for pair in group.pairs { print(String(format: "    %.4f  ", pair.score) + name(pair.a) + "  ~  " + name(pair.b)) }
                 }
             }

@@ -15,7 +15,7 @@ extension VGGBatch {
                 jsonl: one {"path", "top", "fc7"} object per line (as classify prints). csv: path \
                 and the top-5 index, wnid, label, probability (fc7 columns with --features). npy: \
                 an N×D float32 array in OUTPUT and the paths, one per line, in OUTPUT.paths.txt. \
-                Uses the most recent scan's model unless --model is given.
+                Uses the model with the most images unless --model is given.
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -29,7 +29,7 @@ extension VGGBatch {
         @Option(help: ArgumentHelp("Output file (required for npy); standard output otherwise.", valueName: "path"))
         var output: String?
 
-        @Option(help: "Model id (see `vggbatch status`).")
+        @Option(parsing: .unconditional, help: "Model id (see `vggbatch status`).")
         var model: Int64?
 
         func validate() throws {
@@ -40,7 +40,7 @@ extension VGGBatch {
             let index = try database.openReader()
             let sink = try ExportSink(format: format, features: features || format == .npy, output: output)
             do {
-                guard let modelID = try model ?? index.latestModelID() else {
+                guard let modelID = try model ?? index.defaultModel()?.id else {
                     throw CommandFailure("the index has no results yet; run `vggbatch scan DIR` first")
                 }
                 try index.exportRows(modelID: modelID, includeFeatures: features || format == .npy) { row in

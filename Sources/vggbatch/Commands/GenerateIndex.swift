@@ -19,10 +19,10 @@ extension VGGBatch {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "Number of images.")
+        @Option(parsing: .unconditional, help: "Number of images.")
         var images = 100_000
 
-        @Option(help: "Random seed.")
+        @Option(parsing: .unconditional, help: "Random seed.")
         var seed: UInt64 = 1
 
         func run() throws {
@@ -33,7 +33,7 @@ extension VGGBatch {
             let dimension = 4096
             let latent = 64
             let w = (0..<(dimension * latent)).map { _ in normal() }
-            let root = try index.rootID(path: Array("/synthetic".utf8))
+            let root = try index.transaction { try index.scope(for: Array("/synthetic".utf8)).scope.root.id }
             let modelID = try index.modelID(
                 weightsSHA256: String(repeating: "0", count: 64), name: "synthetic", architecture: "synthetic",
                 preprocessing: "torch", resizePolicy: "squash", featureDimension: dimension)

@@ -36,17 +36,20 @@ extension VGGBatch {
         func run() throws {
             let preparation = imageOptions.preparation
             var failures = 0
+            var written = Set<String>()
             for path in images {
                 do throws(ImagingError) {
                     let prepared = try preparation.prepare(contentsOf: path)
                     var dumped: String?
-                    if let dumpResized { dumped = try dump(prepared.resized, for: path, to: dumpResized) }
-                    print(json ? JSONLine.encode(InspectRecord(path: path, info: prepared.info, resizedPNG: dumped))
+                    if let dumpResized { dumped = try dump(prepared.resized, for: path, to: dumpResized, avoiding: &written) }
+                    print(json ? Self.record(path: path, info: prepared.info, resizedPNG: dumped)
                                 : describe(path: path, info: prepared.info, policy: preparation.policy, dumped: dumped))
                 } catch {
                     failures += 1
                     if json {
-                        print(JSONLine.encode(InspectFailure(path: path, error: error.reason, errorKind: error.kind)))
+                        print(JSONText.object([
+                            ("path", JSONText.string(path)), ("error", JSONText.string(error.reason)), ("error_kind", JSONText.string(error.kind)),
+                        ]))
                     } else {
                         printError("\(path): error: \(error.reason)")
                     }
@@ -55,12 +58,21 @@ extension VGGBatch {
             if failures > 0 { throw ExitCode.failure }
         }
 
-        private func dump(_ image: RGBImage, for path: String, to target: String) throws(ImagingError) -> String {
+        /// Writes the network view of `path` as a PNG: to `target`, or into it when it is a
+        /// folder, named after the input; inputs with the same name (from different folders)
+        /// get "-2", "-3"... rather than overwriting each other's view.
+        private func dump(_ image: RGBImage, for path: String, to target: String, avoiding written: inout Set<String>) throws(ImagingError) -> String {
             var output = target
             if isDirectory(target) {
                 let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-                output = URL(fileURLWithPath: target).appendingPathComponent("\(stem).\(image.width)x\(image.height).png").path
+                var number = 1
+                repeat {
+                    let suffix = number == 1 ? "" : "-\(number)"
+                    output = URL(fileURLWithPath: target).appendingPathComponent("\(stem)\(suffix).\(image.width)x\(image.height).png").path
+                    number += 1
+                } while written.contains(output)
             }
+            written.insert(output)
             let bytes = try ImageEncoder.png(image)
             do {
                 try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
@@ -68,6 +80,24 @@ extension VGGBatch {
                 throw .unreadable(path: output, reason: "cannot write the resized image: \(error.localizedDescription)")
             }
             return output
+        }
+
+        /// `inspect --json` line for a decoded image. Field names are part of the CLI contract.
+        static func record(path: String, info: ImageInfo, resizedPNG: String?) -> String {
+            var fields: [(String, String)] = [
+                ("path", JSONText.string(path)), ("format", JSONText.string(info.format.rawValue)),
+                ("stored_width", "\(info.storedWidth)"), ("stored_height", "\(info.storedHeight)"),
+                ("orientation", "\(info.orientation.rawValue)"),
+                ("upright_width", "\(info.uprightWidth)"), ("upright_height", "\(info.uprightHeight)"),
+                ("bit_depth", "\(info.bitDepth)"), ("color_model", JSONText.string(info.colorModel)),
+                ("has_alpha", "\(info.hasAlpha)"), ("interlaced", "\(info.interlaced)"), ("arithmetic_coded", "\(info.arithmeticCoded)"),
+                ("dct_scale_denominator", "\(info.dctScaleDenominator)"),
+                ("decoded_width", "\(info.decodedWidth)"), ("decoded_height", "\(info.decodedHeight)"),
+                ("warnings", "\(info.warningCount)"),
+            ]
+            if let warning = info.firstWarning { fields.append(("warning", JSONText.string(warning))) }
+            if let resizedPNG { fields.append(("resized_png", JSONText.string(resizedPNG))) }
+            return JSONText.object(fields)
         }
 
         private func describe(path: String, info: ImageInfo, policy: ResizePolicy, dumped: String?) -> String {
@@ -114,53 +144,5 @@ private func orientationText(_ orientation: Orientation) -> String {
     case 6: return "rotated 90° clockwise to display"
     case 7: return "transversed"
     default: return "rotated 90° counter-clockwise to display"
-    }
-}
-
-/// `inspect --json` line for a decoded image. Field names are part of the CLI contract.
-private struct InspectRecord: Encodable {
-    let path: String
-    let info: ImageInfo
-    let resizedPNG: String?
-
-    enum CodingKeys: String, CodingKey {
-        case path, format, storedWidth = "stored_width", storedHeight = "stored_height", orientation
-        case uprightWidth = "upright_width", uprightHeight = "upright_height", bitDepth = "bit_depth"
-        case colorModel = "color_model", hasAlpha = "has_alpha", interlaced, arithmeticCoded = "arithmetic_coded"
-        case dctScale = "dct_scale_denominator", decodedWidth = "decoded_width", decodedHeight = "decoded_height"
-        case warnings, warning, resizedPNG = "resized_png"
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(path, forKey: .path)
-        try c.encode(info.format.rawValue, forKey: .format)
-        try c.encode(info.storedWidth, forKey: .storedWidth)
-        try c.encode(info.storedHeight, forKey: .storedHeight)
-        try c.encode(info.orientation.rawValue, forKey: .orientation)
-        try c.encode(info.uprightWidth, forKey: .uprightWidth)
-        try c.encode(info.uprightHeight, forKey: .uprightHeight)
-        try c.encode(info.bitDepth, forKey: .bitDepth)
-        try c.encode(info.colorModel, forKey: .colorModel)
-        try c.encode(info.hasAlpha, forKey: .hasAlpha)
-        try c.encode(info.interlaced, forKey: .interlaced)
-        try c.encode(info.arithmeticCoded, forKey: .arithmeticCoded)
-        try c.encode(info.dctScaleDenominator, forKey: .dctScale)
-        try c.encode(info.decodedWidth, forKey: .decodedWidth)
-        try c.encode(info.decodedHeight, forKey: .decodedHeight)
-        try c.encode(info.warningCount, forKey: .warnings)
-        try c.encodeIfPresent(info.firstWarning, forKey: .warning)
-        try c.encodeIfPresent(resizedPNG, forKey: .resizedPNG)
-    }
-}
-
-/// `inspect --json` line for a file that failed.
-private struct InspectFailure: Encodable {
-    let path: String
-    let error: String
-    let errorKind: String
-
-    enum CodingKeys: String, CodingKey {
-        case path, error, errorKind = "error_kind"
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VGGCommon
 import VGGModel
 import VGGReport
 import VGGStore
@@ -10,9 +11,12 @@ extension VGGBatch {
         static let configuration = CommandConfiguration(
             abstract: "Write an HTML page of the index: photos grouped by top label, with their labels, and the failed files.",
             discussion: """
-                Writes DIR/index.html and DIR/thumbs/ (256-pixel upright JPEG thumbnails, cached \
-                by content fingerprint, so a second report is fast). The page opens from file:// \
-                with no server and no network; each thumbnail links to its original.
+                Writes DIR/index.html. Thumbnails (256-pixel upright JPEGs, cached by content \
+                fingerprint, so a second report is fast) live in $XDG_CACHE_HOME/vggbatch/thumbs \
+                and the page links to them there; with --self-contained they are copied to \
+                DIR/thumbs/ so the folder can be moved or shared. Folders of thumbnails carry a \
+                marker that `vggbatch scan` skips. The page opens from file:// with no server and \
+                no network; each thumbnail links to its original.
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -23,28 +27,33 @@ extension VGGBatch {
         @Option(help: "Only photos whose top label matches (an ImageNet label or WordNet id).")
         var label: String?
 
-        @Option(help: "Photos shown per label (the rest are counted).")
+        @Option(parsing: .unconditional, help: "Photos shown per label (the rest are counted).")
         var perLabel = 24
 
-        @Option(help: "Model id (default: the last scan's model).")
+        @Option(parsing: .unconditional, help: "Model id (default: the one with the most images; see `vggbatch status`).")
         var model: Int64?
 
-        @Option(help: "Threads for thumbnails.")
-        var threads = ProcessInfo.processInfo.activeProcessorCount
+        @OptionGroup var threadOptions: ThreadOptions
+        var threads: Int { threadOptions.count }
+
+        @Flag(help: "Copy the thumbnails into DIR/thumbs/ and link them relatively, so the report can be moved or shared.")
+        var selfContained = false
 
         @Flag(help: "Open the page in the desktop's browser (xdg-open).")
         var open = false
 
         func validate() throws {
             if !(1...10_000).contains(perLabel) { throw ValidationError("--per-label must be 1...10000, got \(perLabel).") }
-            if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256.") }
         }
 
         func run() throws {
             let started = Date()
             let wanted = try label.map(ImageNetLabels.classes(named:))
             let context = try SearchContext.load(database: database, modelID: model, threads: threads)
-            var builder = try ReportBuilder(index: context.index, model: context.model, directory: output, threads: threads)
+            if wanted != nil && !context.hasLabels {
+                throw ValidationError("--label: model \(context.model.id) has no labels (its weights end at pool5).")
+            }
+            var builder = try ReportBuilder(index: context.index, model: context.model, directory: output, selfContained: selfContained, threads: threads)
 
             // Group every indexed photo by its top-1 class, largest groups first.
             var members = [Int: [Int]]()
@@ -52,6 +61,10 @@ extension VGGBatch {
                 let top = builder.predictions[context.rows.imageIDs[row]]?.first?.index ?? -1
                 if let wanted, !wanted.contains(top) { continue }
                 members[top, default: []].append(row)
+            }
+            if let label, members.isEmpty {
+                printError("no photo of model \(context.model.id) has \"\(label)\" as its top label; no page written")
+                return
             }
             let order = members.keys.sorted { (members[$0]?.count ?? 0, $1) > (members[$1]?.count ?? 0, $0) }
             var groups = [ReportGroup]()
@@ -68,13 +81,13 @@ extension VGGBatch {
             } catch {
                 throw CommandFailure(error.reason)
             }
-            let page = ReportPage.library(summary: try builder.summary(), groups: groups, failures: failures, footer: ReportBuilder.footer)
+            let page = ReportPage.library(summary: try builder.summary(), groups: groups, failures: failures, footer: builder.footer)
             let path = (output as NSString).appendingPathComponent("index.html")
             try ReportBuilder.write(page, to: path)
             let shown = groups.reduce(0) { $0 + $1.photos.count }
             print(String(
-                format: "wrote %@: %d photos in %d groups (%d thumbnails made, %d reused) in %.1f s",
-                path, shown, groups.count, builder.thumbnailsMade, builder.thumbnailsReused, Date().timeIntervalSince(started)))
+                format: "wrote %@: %@ in %@ (%d thumbnails made, %d reused) in %.1f s",
+                path, counted(shown, "photo"), counted(groups.count, "group"), builder.thumbnailsMade, builder.thumbnailsReused, Date().timeIntervalSince(started)))
             if open { Self.openInBrowser(path) }
         }
 

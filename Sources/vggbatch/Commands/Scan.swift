@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import VGGCommon
 import VGGEngine
 import VGGPipeline
+import VGGImaging
 import VGGStore
 
 extension VGGBatch {
@@ -14,19 +16,22 @@ extension VGGBatch {
                 renamed files keep their results, vanished files are marked missing (never \
                 deleted; see `vggbatch prune`), unless their whole root is unreachable or most of \
                 it vanished at once. Ctrl-C finishes the batch in flight, saves it and exits 130; \
-                the next scan carries on. Exit status: 0 when every file was indexed or unchanged, \
-                1 when some failed (see `vggbatch status --failed`), 2 when the scan could not run.
+                the next scan carries on. A folder inside a folder already indexed is part of it \
+                (its files keep their one entry); a folder that contains indexed folders takes them \
+                over. Without --weights, the weights the index was built with are used again. \
+                Exit status: 0 when every file was indexed or unchanged, 1 when some failed (see \
+                `vggbatch status --failed`), 2 when the scan could not run.
                 """)
 
-        @Argument(help: ArgumentHelp("Folders to index.", valueName: "dir"))
-        var directories: [String]
+        @Argument(help: ArgumentHelp("Folders to index (default: every folder the index already holds; see `vggbatch roots`).", valueName: "dir"))
+        var directories: [String] = []
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var model: ModelOptions
         @OptionGroup var engine: EngineArguments
         @OptionGroup var imageOptions: ImageOptions
 
-        @Option(help: "Threads that read and decode files (the engine has its own).")
+        @Option(parsing: .unconditional, help: "Threads that read and decode files (the engine has its own).")
         var decodeThreads = 1
 
         @Flag(help: "Follow symbolic links (loops are detected and skipped).")
@@ -42,30 +47,52 @@ extension VGGBatch {
         var json = false
 
         func validate() throws {
-            if directories.isEmpty { throw ValidationError("Give at least one folder to scan.") }
             if !(1...64).contains(decodeThreads) { throw ValidationError("--decode-threads must be 1...64, got \(decodeThreads).") }
         }
 
         func run() throws {
+            // A folder that is not there is a mistake to hear about before anything is
+            // written: no index created, no root registered.
+            for directory in directories {
+                switch PathBytes.kind(directory) {
+                case .directory: continue
+                case .missing: throw CommandFailure("\(directory): no such folder")
+                case .file, .other: throw CommandFailure("\(directory): not a folder (scan takes folders; see `vggbatch classify` for single images)")
+                }
+            }
             let environment = ProcessInfo.processInfo.environment
             let path = database.path(environment: environment)
             let session = try ScanSession.open(databasePath: path, createDirectory: database.usesDefaultLocation(environment: environment))
-            let loaded = try LoadedModel.load(model, engine: engine.options())
-            let preparation = try imageOptions.preparation(for: loaded.network.architecture)
+            defer { session.close() }
             let report = ScanReporter(json: json)
+            report.folded(try session.repairNestedRoots(), repaired: true)
+            var roots = directories.map(PathBytes.absolute)
+            let remembered: StoredModel?
+            do throws(StoreError) {
+                if roots.isEmpty { roots = try session.reader.roots().map(\.path) }
+                remembered = try session.reader.defaultModel()
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+            if roots.isEmpty { throw ValidationError("Give a folder to scan (the index holds none yet).") }
+
+            let loaded = try LoadedModel.load(model, engine: engine.options(), remembered: remembered)
+            let rememberedPolicy = remembered.flatMap { $0.weightsSHA256 == loaded.identity.sha256 ? ResizePolicy(rawValue: $0.resizePolicy) : nil }
+            let preparation = try imageOptions.preparation(for: loaded.network.architecture, default: rememberedPolicy)
             report.header(database: path, model: loaded, resize: preparation.policy.rawValue)
 
             let options = ScanOptions(
-                roots: ScanSession.distinctRoots(directories.map(ScanSession.absoluteRoot)),
+                roots: PathBytes.outermost(roots),
                 walk: WalkOptions(includeHidden: includeHidden, followSymlinks: followSymlinks),
                 decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: acceptMissing)
-            let runOptions = "roots=\(directories) batch=\(engine.batchSize) threads=\(engine.threads) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(followSymlinks) include-hidden=\(includeHidden)"
-            let summary = try session.scan(
+            let runOptions = "roots=\(roots.map(PathBytes.display)) batch=\(engine.batchSize) threads=\(engine.threadCount) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(followSymlinks) include-hidden=\(includeHidden)"
+            let outcome = try session.scan(
                 options: options, runOptions: runOptions, model: loaded,
                 classifier: EngineClassifier(network: loaded.network, preset: loaded.preset), reporter: report)
-            report.summary(summary)
-            if summary.interrupted { throw ExitCode(130) }
-            if summary.progress.failed > 0 { throw ExitCode.failure }
+            report.folded(outcome.folded, repaired: false)
+            report.summary(outcome.summary, modelID: outcome.modelID)
+            if outcome.summary.interrupted { throw ExitCode(130) }
+            if outcome.summary.progress.failed > 0 { throw ExitCode.failure }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VGGCommon
 import VGGModel
 import VGGPipeline
 import VGGStore
@@ -19,7 +20,7 @@ extension VGGBatch {
 
         func run() throws {
             let index = try database.openReader()
-            let path = ScanSession.absoluteRoot(image)
+            let path = PathBytes.absolute(image)
             let found: ImageDetails?
             do throws(StoreError) {
                 found = try index.details(absolutePath: path)
@@ -30,12 +31,23 @@ extension VGGBatch {
                 throw CommandFailure("\(image) is not in the index (scan its folder first)")
             }
             let display = WalkEntry.displayString(path)
+            let models: [StoredModel]
+            do throws(StoreError) {
+                models = try index.models()
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+            // The layer each model stores: fc7, or pool5 for weights that end there.
+            func layer(_ modelID: Int64) -> String {
+                let architecture = models.first { $0.id == modelID }.flatMap { VGGArchitecture(metadataValue: $0.architecture) }
+                return architecture?.hasClassifier == false ? "pool5" : "fc7"
+            }
             let results = details.results.map { result in
                 (result.modelID, result.top.map { entry in (ImageNetLabels.at(entry.index), entry.index, entry.probability) }, result.features)
             }
             if json {
                 print(JSONText.object([
-                    ("path", JSONText.string(display)), ("status", JSONText.string(details.image.status)),
+                    ("path", JSONText.string(PathBytes.text(path))), ("status", JSONText.string(details.image.status)),
                     ("reason", details.failureReason.map(JSONText.string) ?? "null"),
                     ("size", "\(details.image.stat.size)"), ("width", details.width.map(String.init) ?? "null"),
                     ("height", details.height.map(String.init) ?? "null"),
@@ -47,7 +59,8 @@ extension VGGBatch {
                             ("top", JSONText.array(top.map { label, index, probability in
                                 JSONText.object([("index", "\(index)"), ("wnid", JSONText.string(label?.wnid ?? "")), ("label", JSONText.string(label?.label ?? "")), ("probability", JSONText.number(Float(probability)))])
                             })),
-                            ("fc7_dim", features.map { "\($0.count)" } ?? "null"),
+                            ("feature_layer", JSONText.string(layer(modelID))),
+                            ("feature_dim", features.map { "\($0.count)" } ?? "null"),
                         ])
                     })),
                 ]))
@@ -59,7 +72,7 @@ extension VGGBatch {
             print("  fingerprint  \(details.image.fingerprint.map(Self.hex) ?? "-")")
             print("  seen         \(details.firstSeen) … \(details.lastSeen)")
             for (modelID, top, features) in results {
-                print("  model \(modelID)\(features.map { ", fc7 \($0.count) floats" } ?? "")")
+                print("  model \(modelID)\(features.map { ", \(layer(modelID)) \($0.count) floats" } ?? "")")
                 for (label, index, probability) in top {
                     print(String(format: "    %.4f  %3d  %@  %@", probability, index, label?.wnid ?? "", label?.label ?? ""))
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VGGCommon
 import VGGModel
 import VGGPipeline
 import VGGStore
@@ -26,7 +27,7 @@ extension VGGBatch {
                     let failures = try index.failures()
                     if json {
                         print(JSONText.array(failures.map {
-                            JSONText.object([("path", JSONText.string(WalkEntry.displayString($0.path))), ("reason", JSONText.string($0.reason))])
+                            JSONText.object([("path", JSONText.string(PathBytes.text($0.path))), ("reason", JSONText.string($0.reason))])
                         }))
                     } else {
                         for failure in failures { print("\(WalkEntry.displayString(failure.path)): \(failure.reason)") }
@@ -35,9 +36,9 @@ extension VGGBatch {
                 }
                 let roots = try index.rootStatuses()
                 let models = try index.models()
-                let latest = try index.latestModelID()
+                let chosen = try index.defaultModel()
                 var labels = [(index: Int, count: Int)]()
-                if let latest { labels = try index.topClasses(modelID: latest, limit: 10) }
+                if let chosen { labels = try index.topClasses(modelID: chosen.id, limit: 10) }
                 let run = try index.lastRun()
                 let totals = roots.reduce((0, 0, 0)) { ($0.0 + $1.ok, $0.1 + $1.failed, $0.2 + $1.missing) }
                 if json {
@@ -45,7 +46,7 @@ extension VGGBatch {
                         ("database", JSONText.string(index.path)), ("bytes", "\(index.fileBytes)"),
                         ("ok", "\(totals.0)"), ("failed", "\(totals.1)"), ("missing", "\(totals.2)"),
                         ("roots", JSONText.array(roots.map {
-                            JSONText.object([("path", JSONText.string(WalkEntry.displayString($0.path))), ("ok", "\($0.ok)"), ("failed", "\($0.failed)"), ("missing", "\($0.missing)")])
+                            JSONText.object([("path", JSONText.string(PathBytes.text($0.path))), ("ok", "\($0.ok)"), ("failed", "\($0.failed)"), ("missing", "\($0.missing)")])
                         })),
                         ("models", JSONText.array(models.map(Self.modelJSON))),
                         ("top_labels", JSONText.array(labels.map { entry in
@@ -62,7 +63,10 @@ extension VGGBatch {
                     print("  \(WalkEntry.displayString(root.path)): \(root.ok) ok, \(root.failed) failed, \(root.missing) missing")
                 }
                 for model in models {
-                    print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(model.imageCount) images with features")
+                    print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(model.imageCount) images with features\(model.id == chosen?.id && models.count > 1 ? " (the default)" : "")")
+                    if let path = model.weightsPath {
+                        print("  weights: \(PathBytes.display(path))\(PathBytes.kind(path) == .file ? "" : " (not there now)")")
+                    }
                 }
                 if let run { print("last scan: \(run.started) (\(run.status))") }
                 if !labels.isEmpty {
@@ -81,6 +85,7 @@ extension VGGBatch {
                 ("id", "\(model.id)"), ("weights_sha256", JSONText.string(model.weightsSHA256)), ("name", model.name.map(JSONText.string) ?? "null"),
                 ("preprocessing", JSONText.string(model.preprocessing)), ("resize", JSONText.string(model.resizePolicy)),
                 ("feature_dim", "\(model.featureDimension)"), ("images", "\(model.imageCount)"),
+                ("weights_path", model.weightsPath.map { JSONText.string(PathBytes.text($0)) } ?? "null"),
             ])
         }
     }

@@ -39,7 +39,7 @@ extension VGGBatch.Weights {
                 tests and benchmarks can use it; its labels are meaningless.
                 """)
 
-        @Option(help: "Random seed; the same seed writes the same file.")
+        @Option(parsing: .unconditional, help: "Random seed; the same seed writes the same file.")
         var seed: UInt64 = 1
 
         @Option(help: ArgumentHelp("Where to write the file.", valueName: "path"))
@@ -125,7 +125,7 @@ extension VGGBatch.Weights {
             } else {
                 throw CommandFailure("no checksum is published for \(known?.name ?? "this file"); give the expected SHA-256 with --sha256")
             }
-            if let known, !["safetensors", "hdf5"].contains(known.format) {
+            if let known, !known.isLoadable {
                 printError("vggbatch: note: \(known.name) is \(known.format), which vggbatch does not load (use safetensors or Keras HDF5)")
             }
             guard let source = url ?? known?.url else { throw CommandFailure("give a NAME or --url") }
@@ -154,7 +154,7 @@ extension VGGBatch.Weights {
                 print("\(known.name)\(known.name == KnownWeights.defaultWeights.name ? " (default)" : "")")
                 print("  \(known.summary)")
                 print("  \(known.format), \(size), preprocessing \(known.preprocessing.rawValue)"
-                    + (known.format == "safetensors" ? "" : " (not loadable by vggbatch)"))
+                    + (known.isLoadable ? "" : " (not loadable by vggbatch)"))
                 print("  " + (installed ? "installed: \(path)" : "not installed (vggbatch weights fetch \(known.name))"))
             }
         }

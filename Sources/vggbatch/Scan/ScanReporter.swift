@@ -1,5 +1,7 @@
 import Foundation
+import VGGCommon
 import VGGPipeline
+import VGGStore
 
 /// Shows a scan's progress: a live bar on a terminal, a plain line every ten seconds
 /// otherwise, or JSON lines with `--json`; then the summary.
@@ -58,16 +60,30 @@ final class ScanReporter: @unchecked Sendable {
         printError("vggbatch: interrupted; finishing the batch in flight and saving (Ctrl-C again to quit at once)")
     }
 
-    func summary(_ s: ScanSummary) {
+    /// Roots folded into a folder that contains them: their files keep their one entry.
+    func folded(_ roots: [FoldedRoot], repaired: Bool) {
+        for root in roots {
+            var parts = [String]()
+            if root.moved > 0 { parts.append("its \(root.moved) files are now indexed under it") }
+            if root.merged > 0 { parts.append("\(root.merged) files that had two entries now have one") }
+            if parts.isEmpty { parts.append("it is now part of it") }
+            printError(
+                "\(PathBytes.display(root.inner)) is inside \(PathBytes.display(root.outer))\(repaired ? " (an index from an older vggbatch)" : ""): "
+                    + parts.joined(separator: "; "))
+        }
+    }
+
+    func summary(_ s: ScanSummary, modelID: Int64) {
         lock.lock()
         defer { lock.unlock() }
         if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
         let p = s.progress
         if json {
             print(JSONText.object([
-                ("event", JSONText.string("summary")), ("new", "\(p.new)"), ("changed", "\(p.changed)"),
+                ("event", JSONText.string("summary")), ("new", "\(p.new)"), ("changed", "\(p.changed)"), ("touched", "\(p.touched)"),
                 ("unchanged", "\(p.unchanged)"), ("moved", "\(p.moved)"), ("failed", "\(p.failed)"),
                 ("missing", "\(s.missing)"), ("skipped", "\(p.skipped)"), ("unreadable", "\(p.unreadable)"),
+                ("computed", "\(p.inferred)"), ("model", "\(modelID)"),
                 ("interrupted", "\(s.interrupted)"), ("seconds", String(format: "%.2f", p.seconds)),
                 ("images_per_second", String(format: "%.2f", p.imagesPerSecond)),
                 ("write_seconds", String(format: "%.3f", s.writeSeconds)), ("inference_seconds", String(format: "%.3f", s.inferenceSeconds)),
@@ -81,13 +97,15 @@ final class ScanReporter: @unchecked Sendable {
         for path in s.incompleteRoots {
             printError("vggbatch: \(path) was not walked completely (see the problems above); nothing under it was marked missing")
         }
+        for path in s.emptyFolders { printError("vggbatch: \(path): no JPEG or PNG files found") }
         for (path, vanished, known) in s.protectedRoots {
             printError("vggbatch: \(vanished) of \(known) known files under \(path) vanished at once; not marking them missing (an unmounted drive?). If they really are gone, scan again with --accept-missing.")
         }
         if s.interrupted { printError("vggbatch: scan interrupted; what was done is saved, the next scan carries on") }
         printError(String(
-            format: "%d new, %d changed, %d unchanged, %d moved, %d failed, %d missing, %d skipped; %@, %.2f images/s",
-            p.new, p.changed, p.unchanged, p.moved, p.failed, s.missing, p.skipped, Self.duration(p.seconds), p.imagesPerSecond))
+            format: "%d new, %d changed, %d touched, %d unchanged, %d moved, %d failed, %d missing, %d skipped; %d computed for model %lld; %@, %.2f images/s",
+            p.new, p.changed, p.touched, p.unchanged, p.moved, p.failed, s.missing, p.skipped, p.inferred, modelID,
+            Self.duration(p.seconds), p.imagesPerSecond))
         if p.failed > 0 { printError("failed files are listed by `vggbatch status --failed`") }
     }
 

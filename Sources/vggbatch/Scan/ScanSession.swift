@@ -1,4 +1,5 @@
 import Foundation
+import VGGCommon
 import VGGPipeline
 import VGGStore
 
@@ -27,36 +28,27 @@ struct ScanSession {
         }
     }
 
-    /// The absolute, symlink-resolved form of a root argument, as file-system bytes (kept
-    /// as given, made absolute, when it cannot be resolved: the walk then reports it).
-    static func absoluteRoot(_ argument: String) -> [UInt8] {
-        if let resolved = realpath(argument, nil) {
-            defer { free(resolved) }
-            return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
-        }
-        let absolute = argument.hasPrefix("/") ? argument : FileManager.default.currentDirectoryPath + "/" + argument
-        return Array((absolute as NSString).standardizingPath.utf8)
+    /// Closes both connections (the index is checkpointed into one file); the lock goes
+    /// with the session.
+    func close() {
+        reader.close()
+        writer.close()
     }
 
-    /// The roots to walk: each resolved once, repeats dropped and roots inside another root
-    /// of the same scan folded into it (its files are walked there), in the given order.
-    static func distinctRoots(_ roots: [[UInt8]]) -> [[UInt8]] {
-        var kept: [[UInt8]] = []
-        for root in roots {
-            let covered = kept.contains { outer in
-                outer == root || (outer == [UInt8(ascii: "/")] || root.starts(with: outer + [UInt8(ascii: "/")]))
-            }
-            if covered { continue }
-            kept.removeAll { $0.starts(with: root + [UInt8(ascii: "/")]) || (root == [UInt8(ascii: "/")] && $0 != root) }
-            kept.append(root)
+    /// Folds roots that lie inside other roots into them (an index written before roots
+    /// were kept apart, where such files had two rows).
+    func repairNestedRoots() throws -> [FoldedRoot] {
+        do throws(StoreError) {
+            return try writer.storeTransaction { () throws(StoreError) in try writer.foldNestedRoots() }
+        } catch {
+            throw CommandFailure(error.reason)
         }
-        return kept
     }
 
     /// Runs the pipeline with Ctrl-C handling and records the run.
     func scan(
         options: ScanOptions, runOptions: String, model: LoadedModel, classifier: BatchClassifier, reporter: ScanReporter
-    ) throws -> ScanSummary {
+    ) throws -> ScanOutcome {
         let modelID: Int64
         let runID: Int64
         do throws(StoreError) {
@@ -64,13 +56,20 @@ struct ScanSession {
                 weightsSHA256: model.identity.sha256, name: model.identity.known?.name,
                 architecture: model.network.architecture.metadataValue, preprocessing: model.preset.rawValue,
                 resizePolicy: options.preparation.policy.rawValue, featureDimension: model.network.architecture.featureWidth)
+            if let location = model.location {
+                try writer.recordWeightsLocation(
+                    modelID: modelID, path: location.path, size: location.size, mtimeNanoseconds: location.mtimeNanoseconds)
+            }
             runID = try writer.beginRun(options: runOptions, modelID: modelID)
         } catch {
             throw CommandFailure(error.reason)
         }
         let index = StoreScanIndex(writer: writer, reader: reader, runID: runID, modelID: modelID)
         let cancellation = CancellationFlag()
-        let interrupts = InterruptHandler(cancellation: cancellation) { reporter.interrupting() }
+        let databasePath = writer.path
+        let interrupts = InterruptHandler(
+            cancellation: cancellation, onFirst: { reporter.interrupting() },
+            beforeExit: { IndexDatabase.markInterrupted(path: databasePath, runID: runID) })
         defer { interrupts.restore() }
 
         let summary: ScanSummary
@@ -93,6 +92,8 @@ struct ScanSession {
         var counts = RunCounts()
         counts.new = summary.progress.new
         counts.changed = summary.progress.changed
+        counts.touched = summary.progress.touched
+        counts.computed = summary.progress.inferred
         counts.unchanged = summary.progress.unchanged
         counts.moved = summary.progress.moved
         counts.failed = summary.progress.failed
@@ -102,21 +103,39 @@ struct ScanSession {
         } catch {
             throw CommandFailure(error.reason)
         }
-        return summary
+        return ScanOutcome(summary: summary, folded: index.folded, modelID: modelID)
     }
 }
 
-/// Ctrl-C (SIGINT) and SIGTERM: the first asks the scan to stop after the batch in flight;
-/// a second Ctrl-C exits at once (the index stays consistent: it is transactional).
+/// What a scan did, for the summary.
+struct ScanOutcome {
+    var summary: ScanSummary
+    /// Known roots that lay inside a folder scanned now, folded into it.
+    var folded: [FoldedRoot]
+    /// The model the results were computed for.
+    var modelID: Int64
+}
+
+/// Ctrl-C (SIGINT), SIGTERM and SIGHUP: the first asks the scan to stop after the batch in
+/// flight; a second exits at once (the index stays consistent: it is transactional), after
+/// `beforeExit` has recorded the run as interrupted.
 final class InterruptHandler {
+    private static let signals = [SIGINT, SIGTERM, SIGHUP]
     private var sources: [DispatchSourceSignal] = []
 
-    init(cancellation: CancellationFlag, onFirst: @escaping () -> Void) {
-        for signalNumber in [SIGINT, SIGTERM] {
+    init(cancellation: CancellationFlag, onFirst: @escaping () -> Void, beforeExit: @escaping () -> Void) {
+        // One queue for every signal, so two arriving together are handled in turn.
+        let queue = DispatchQueue(label: "vggbatch-signals")
+        for signalNumber in Self.signals {
             signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
             source.setEventHandler {
-                if cancellation.isCancelled { exit(130) }
+                // Signals that arrive before the handler runs are merged into one event;
+                // `data` says how many there were.
+                if cancellation.isCancelled || source.data > 1 {
+                    beforeExit()
+                    exit(130)
+                }
                 cancellation.cancel()
                 onFirst()
             }
@@ -127,7 +146,6 @@ final class InterruptHandler {
 
     func restore() {
         for source in sources { source.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+        for signalNumber in Self.signals { signal(signalNumber, SIG_DFL) }
     }
 }

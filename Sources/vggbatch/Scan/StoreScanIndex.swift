@@ -22,12 +22,16 @@ final class StoreScanIndex: ScanIndex {
         self.modelID = modelID
     }
 
-    func rootID(for absolutePath: [UInt8]) throws -> Int64 {
-        let id = try writer.rootID(path: absolutePath)
+    /// Roots folded into a new root that contains them, for the summary.
+    private(set) var folded: [FoldedRoot] = []
+
+    func target(for absolutePath: [UInt8]) throws -> ScanTarget {
+        let (scope, newlyFolded) = try writer.transaction { try writer.scope(for: absolutePath) }
         readerLock.lock()
-        if FileStat.presence(of: absolutePath, followingSymlinks: true) == .directory { walkedRoots.insert(id) }
+        folded += newlyFolded
+        if FileStat.presence(of: absolutePath, followingSymlinks: true) == .directory { walkedRoots.insert(scope.root.id) }
         readerLock.unlock()
-        return id
+        return ScanTarget(rootID: scope.root.id, rootPath: scope.root.path, subpath: scope.subpath)
     }
 
     func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile? {
@@ -77,12 +81,16 @@ final class StoreScanIndex: ScanIndex {
         }
     }
 
-    func vanished(rootID: Int64) throws -> (vanished: Int, known: Int) {
-        try writer.vanished(rootID: rootID, runID: runID)
+    func vanished(in target: ScanTarget) throws -> (vanished: Int, known: Int) {
+        try writer.vanished(in: Self.scope(target), runID: runID)
     }
 
-    func markVanishedMissing(rootID: Int64) throws -> Int {
-        try writer.transaction { try writer.markMissing(rootID: rootID, runID: runID) }
+    func markVanishedMissing(in target: ScanTarget) throws -> Int {
+        try writer.transaction { try writer.markMissing(in: Self.scope(target), runID: runID) }
+    }
+
+    private static func scope(_ target: ScanTarget) -> RootScope {
+        RootScope(root: StoredRoot(id: target.rootID, path: target.rootPath), subpath: target.subpath)
     }
 
     private static func knownFile(_ image: StoredImage) -> KnownFile {

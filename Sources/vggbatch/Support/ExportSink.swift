@@ -1,6 +1,6 @@
 import Foundation
 import VGGModel
-import VGGPipeline
+import VGGCommon
 import VGGStore
 
 /// Writes exported rows as CSV, JSON lines or a NumPy .npy array (plus a paths file),
@@ -43,7 +43,7 @@ final class ExportSink {
     }
 
     func write(_ row: ExportRow) throws {
-        let path = WalkEntry.displayString(row.path)
+        let path = PathBytes.text(row.path)
         rows += 1
         switch format {
         case .jsonl:
@@ -58,12 +58,12 @@ final class ExportSink {
                 emit(header.joined(separator: ",") + "\n")
                 wroteHeader = true
             }
-            var cells = [Self.csv(path)]
+            var cells = [CSVText.field(path)]
             for rank in 0..<5 {
                 if rank < row.top.count {
                     let entry = row.top[rank]
                     let label = ImageNetLabels.at(entry.index)
-                    cells += ["\(entry.index)", label?.wnid ?? "", Self.csv(label?.label ?? ""), "\(Float(entry.probability))"]
+                    cells += ["\(entry.index)", label?.wnid ?? "", CSVText.field(label?.label ?? ""), "\(Float(entry.probability))"]
                 } else {
                     cells += ["", "", "", ""]
                 }
@@ -77,7 +77,8 @@ final class ExportSink {
             var data = Data(capacity: vector.count * 4)
             for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
             handle.write(data)
-            pathsHandle?.write(Data((path + "\n").utf8))
+            // One path per line: line breaks and bytes that are not UTF-8 as escapes.
+            pathsHandle?.write(Data((PathBytes.display(row.path) + "\n").utf8))
         }
     }
 
@@ -107,10 +108,5 @@ final class ExportSink {
             ("index", "\(entry.index)"), ("wnid", JSONText.string(label?.wnid ?? "")),
             ("label", JSONText.string(label?.label ?? "")), ("probability", JSONText.number(Float(entry.probability))),
         ])
-    }
-
-    private static func csv(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }

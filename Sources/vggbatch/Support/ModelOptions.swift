@@ -3,6 +3,8 @@ import Foundation
 import VGGEngine
 import VGGImaging
 import VGGModel
+import VGGStore
+import VGGCommon
 
 extension PreprocessPreset: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
@@ -24,11 +26,13 @@ struct ModelOptions: ParsableArguments {
 
 /// Options that size the engine.
 struct EngineArguments: ParsableArguments {
-    @Option(help: "Images per forward pass.")
+    @Option(parsing: .unconditional, help: "Images per forward pass.")
     var batchSize = 8
 
-    @Option(help: "Engine threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Engine threads (default: all cores).")
+    var threads: Int?
+
+    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Option(help: ArgumentHelp(
         "How 3x3 convolutions run: auto (per layer, the fastest), winograd, gemm or direct (the slow reference).",
@@ -37,12 +41,12 @@ struct EngineArguments: ParsableArguments {
 
     func validate() throws {
         if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1...256, got \(batchSize).") }
-        if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads).") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads).") }
     }
 
     /// Engine options for batches of up to `maxBatchSize` (default: --batch-size).
     func options(maxBatchSize: Int? = nil) -> EngineOptions {
-        EngineOptions(threads: threads, maxBatchSize: maxBatchSize ?? batchSize, convolutionAlgorithm: algorithm)
+        EngineOptions(threads: threadCount, maxBatchSize: maxBatchSize ?? batchSize, convolutionAlgorithm: algorithm)
     }
 }
 
@@ -54,23 +58,41 @@ struct LoadedModel {
     let identity: WeightsIdentity
     let preset: PreprocessPreset
 
-    /// Resolves, validates, identifies and packs the weights. Model problems become one-line
-    /// `CommandFailure`s.
-    static func load(_ options: ModelOptions, engine: EngineOptions) throws -> LoadedModel {
-        try load(weights: options.weights, preprocess: options.preprocess, engine: engine, offline: options.offline)
+    /// Where the weights file is now (absolute path bytes, size, modification time), for
+    /// the index to remember; nil if it cannot be stat'ed.
+    var location: (path: [UInt8], size: Int64, mtimeNanoseconds: Int64)? {
+        var info = stat()
+        guard stat(identity.path, &info) == 0 else { return nil }
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return (PathBytes.absolute(identity.path), Int64(info.st_size), mtime)
     }
 
-    static func load(weights explicit: String?, preprocess: PreprocessPreset?, engine: EngineOptions, offline: Bool = false) throws -> LoadedModel {
+    /// Resolves, validates, identifies and packs the weights. Model problems become one-line
+    /// `CommandFailure`s. `remembered` is the index's model: its weights file is used when
+    /// none is named (--weights, VGGBATCH_WEIGHTS) and it is still there and the same.
+    static func load(_ options: ModelOptions, engine: EngineOptions, remembered: StoredModel? = nil) throws -> LoadedModel {
+        try load(weights: options.weights, preprocess: options.preprocess, engine: engine, offline: options.offline, remembered: remembered)
+    }
+
+    static func load(
+        weights explicit: String?, preprocess: PreprocessPreset?, engine: EngineOptions, offline: Bool = false, remembered: StoredModel? = nil
+    ) throws -> LoadedModel {
         let environment = ProcessInfo.processInfo.environment
         var path: String
-        do throws(ModelError) {
-            path = try WeightsLocator.resolve(explicit: explicit, environment: environment)
-        } catch {
-            // Nothing asked for by name and nothing installed: get the default file.
-            guard case .weightsNotFound = error, explicit == nil, (environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty,
-                !offline, !WeightsFetcher.isOffline(environment)
-            else { throw CommandFailure(error.reason) }
-            path = try fetchDefault(environment: environment)
+        var preprocess = preprocess
+        if explicit == nil, (environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty, let remembered, let found = rememberedWeights(remembered, environment) {
+            path = found
+            preprocess = preprocess ?? PreprocessPreset(rawValue: remembered.preprocessing)
+        } else {
+            do throws(ModelError) {
+                path = try WeightsLocator.resolve(explicit: explicit, environment: environment)
+            } catch {
+                // Nothing asked for by name and nothing installed: get the default file.
+                guard case .weightsNotFound = error, explicit == nil, (environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty,
+                    !offline, !WeightsFetcher.isOffline(environment)
+                else { throw CommandFailure(error.reason) }
+                path = try fetchDefault(environment: environment)
+            }
         }
         do throws(ModelError) {
             let weights = try OpenedWeights.open(path)
@@ -82,6 +104,25 @@ struct LoadedModel {
         } catch {
             throw CommandFailure(error.reason)
         }
+    }
+
+    /// The weights file the index's model was computed with, if it is still where it was
+    /// last found and its SHA-256 (through the hash cache) is still the model's; otherwise
+    /// nil, after one line saying why the default weights are used instead.
+    private static func rememberedWeights(_ model: StoredModel, _ environment: [String: String]) -> String? {
+        guard let bytes = model.weightsPath else { return nil }
+        let path = String(decoding: bytes, as: UTF8.self)
+        let what = "the weights of model \(model.id) (\(PathBytes.display(bytes)))"
+        guard PathBytes.kind(bytes) == .file else {
+            printError("vggbatch: warning: \(what) are no longer there; using the default weights")
+            return nil
+        }
+        let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
+        guard (try? cache.sha256(of: path)) == model.weightsSHA256 else {
+            printError("vggbatch: warning: \(what) have changed since the index used them; using the default weights")
+            return nil
+        }
+        return path
     }
 
     /// Downloads the default weights into the cache (from `VGGBATCH_MIRROR` if set).

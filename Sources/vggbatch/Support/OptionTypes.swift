@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VGGImaging
 import VGGModel
 
@@ -6,12 +7,24 @@ extension ResizePolicy: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
+/// A thread count that defaults to every core.
+struct ThreadOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Threads (default: all cores).")
+    var threads: Int?
+
+    var count: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    func validate() throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads).") }
+    }
+}
+
 /// Options every command that reads images shares.
 struct ImageOptions: ParsableArguments {
-    @Option(help: "How images become 224x224: 'squash' resizes the whole image, 'center-crop' resizes the short side to 256 and crops the centre.")
-    var resize: ResizePolicy = .squash
+    @Option(help: "How images become 224x224: 'squash' (the default) resizes the whole image, 'center-crop' resizes the short side to 256 and crops the centre.")
+    var resize: ResizePolicy?
 
-    @Option(help: ArgumentHelp("Reject images with more pixels than this (checked from the header before decoding).", valueName: "pixels"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Reject images with more pixels than this (checked from the header before decoding).", valueName: "pixels"))
     var maxPixels: Int = DecodeOptions.defaultMaxPixels
 
     @Flag(name: .customLong("no-dct-scaling"), help: "Decode JPEGs at full size instead of the smallest DCT scale (1/2, 1/4, 1/8) that still covers the resize.")
@@ -22,15 +35,17 @@ struct ImageOptions: ParsableArguments {
     }
 
     var preparation: ImagePreparation {
-        ImagePreparation(policy: resize, maxPixels: maxPixels, dctScaling: !noDCTScaling)
+        ImagePreparation(policy: resize ?? .squash, maxPixels: maxPixels, dctScaling: !noDCTScaling)
     }
 
-    /// The preparation for a network's (square) input size.
-    func preparation(for architecture: VGGArchitecture) throws -> ImagePreparation {
+    /// The preparation for a network's (square) input size; `policy` is the resize policy
+    /// when none was given (the index's model's, for a rescan).
+    func preparation(for architecture: VGGArchitecture, default policy: ResizePolicy? = nil) throws -> ImagePreparation {
         guard architecture.inputHeight == architecture.inputWidth else {
             throw CommandFailure("the network's input is \(architecture.inputHeight)x\(architecture.inputWidth); only square inputs are supported")
         }
         var preparation = self.preparation
+        preparation.policy = resize ?? policy ?? .squash
         preparation.size = architecture.inputHeight
         return preparation
     }

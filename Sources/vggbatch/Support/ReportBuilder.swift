@@ -7,21 +7,32 @@ import VGGStore
 
 /// Turns index rows into report photos (labels and cached thumbnails) and writes pages,
 /// for `report`, `similar --html` and `duplicates --html`.
+///
+/// Thumbnails live in the cache (`$XDG_CACHE_HOME/vggbatch/thumbs`), never beside the page
+/// by default: a page written inside a scanned folder must not leave pictures there for the
+/// next scan. Pages link to the cached files; a self-contained page gets its own copies in
+/// a `thumbs` folder beside it (marked, so scans skip it) and relative links.
 struct ReportBuilder {
     let index: IndexDatabase
     let model: StoredModel
-    /// The folder the page goes in; thumbnails go in its `thumbs` folder.
+    /// The folder the page goes in.
     let directory: String
+    /// Copy the thumbnails beside the page and link them relatively.
+    let selfContained: Bool
     let threads: Int
+    let thumbnails: Thumbnails
     private(set) var predictions: [Int64: [(index: Int, probability: Double)]] = [:]
     private(set) var thumbnailsMade = 0
     private(set) var thumbnailsReused = 0
 
-    init(index: IndexDatabase, model: StoredModel, directory: String, threads: Int) throws {
+    init(index: IndexDatabase, model: StoredModel, directory: String, selfContained: Bool, threads: Int) throws {
         self.index = index
         self.model = model
         self.directory = directory
+        self.selfContained = selfContained
         self.threads = threads
+        let cache = WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment)
+        thumbnails = Thumbnails(directory: (cache as NSString).appendingPathComponent("thumbs"))
         do throws(StoreError) {
             predictions = try index.allPredictions(modelID: model.id)
         } catch {
@@ -29,23 +40,36 @@ struct ReportBuilder {
         }
     }
 
-    var thumbnailDirectory: String { (directory as NSString).appendingPathComponent("thumbs") }
+    /// The folder of a self-contained page's own thumbnails.
+    var pageThumbnailDirectory: String { (directory as NSString).appendingPathComponent("thumbs") }
 
     /// Photos for rows (path, fingerprint, image id), thumbnails made where missing.
     mutating func photos(_ rows: [(path: [UInt8], fingerprint: [UInt8]?, imageID: Int64?)], scores: [Double?]? = nil) throws -> [ReportPhoto] {
-        let thumbnails = Thumbnails(directory: thumbnailDirectory)
         let requests = rows.compactMap { row in Self.key(row).map { Thumbnails.Request(path: row.path, fingerprint: $0) } }
         let prepared: (available: Set<[UInt8]>, made: Int)
         do {
             prepared = try thumbnails.prepare(requests, threads: threads)
         } catch {
-            throw CommandFailure("cannot write thumbnails in \(thumbnailDirectory): \(error.localizedDescription)")
+            throw CommandFailure("cannot write thumbnails in \(thumbnails.directory): \(error.localizedDescription)")
+        }
+        if selfContained {
+            do {
+                try thumbnails.copy(prepared.available, to: pageThumbnailDirectory)
+            } catch {
+                throw CommandFailure("cannot write thumbnails in \(pageThumbnailDirectory): \(error.localizedDescription)")
+            }
         }
         thumbnailsMade += prepared.made
         thumbnailsReused += Set(requests.map(\.fingerprint)).intersection(prepared.available).count - prepared.made
+        let thumbnails = self.thumbnails
+        let selfContained = self.selfContained
         return rows.enumerated().map { offset, row in
             let key = Self.key(row)
-            let thumbnail = key.flatMap { prepared.available.contains($0) ? HTML.relativeURL("thumbs/" + Thumbnails.fileName($0)) : nil }
+            let thumbnail = key.flatMap { key -> String? in
+                guard prepared.available.contains(key) else { return nil }
+                return selfContained
+                    ? HTML.relativeURL("thumbs/" + Thumbnails.fileName(key)) : HTML.fileURL(PathBytes.absolute(thumbnails.path(key)))
+            }
             let top = row.imageID.flatMap { predictions[$0] }?.prefix(5).map { entry in
                 (label: ImageNetLabels.at(entry.index)?.label ?? "class \(entry.index)", probability: entry.probability)
             } ?? []
@@ -98,7 +122,8 @@ struct ReportBuilder {
         }
     }
 
-    static var footer: String {
-        "Made by vggbatch on \(ISO8601DateFormatter().string(from: Date())). Thumbnails are in thumbs/, named by content fingerprint."
+    var footer: String {
+        let place = selfContained ? "thumbs/ beside this page" : thumbnails.directory
+        return "Made by vggbatch on \(ISO8601DateFormatter().string(from: Date())). Thumbnails are in \(place), named by content fingerprint."
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import VGGEngine
+import VGGModel
 import VGGPipeline
 import VGGSearch
 import VGGStore
@@ -12,13 +13,15 @@ struct SearchContext {
     let rows: SearchRows
     let pool: ThreadPool
 
-    /// Opens the index read-only and lists the chosen (default: latest) model's images.
+    /// Opens the index read-only and lists the chosen model's images (default: the one with the most images).
     static func load(database: DatabaseOptions, modelID requested: Int64?, threads: Int) throws -> SearchContext {
         let index = try database.openReader()
         do {
             let models = try index.models()
             guard !models.isEmpty else { throw CommandFailure("the index is empty; run `vggbatch scan DIR` first") }
-            let modelID = try requested ?? index.latestModelID() ?? models[models.count - 1].id
+            guard let modelID = try requested ?? index.defaultModel()?.id else {
+                throw CommandFailure("the index is empty; run `vggbatch scan DIR` first")
+            }
             guard let model = models.first(where: { $0.id == modelID }) else {
                 throw CommandFailure("no model \(modelID) in the index (see `vggbatch status`)")
             }
@@ -88,6 +91,13 @@ struct SearchContext {
             return unit
         }
     }
+
+    /// Whether the model has ImageNet labels (its weights are not a pool5 `_notop` file).
+    var hasLabels: Bool { VGGArchitecture(metadataValue: model.architecture)?.hasClassifier ?? true }
+
+    /// The layer whose output the model stores as features: "fc7", or "pool5" for a network
+    /// that ends there.
+    var featureLayer: String { hasLabels ? "fc7" : "pool5" }
 
     func display(_ row: Int) -> String { WalkEntry.displayString(rows.paths[row]) }
 }

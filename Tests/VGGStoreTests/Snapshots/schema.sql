@@ -79,7 +79,7 @@ CREATE TABLE model (
     preprocessing TEXT NOT NULL,
     resize_policy TEXT NOT NULL,
     feature_dim INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
+    created_at TEXT NOT NULL, weights_path BLOB, weights_size INTEGER, weights_mtime_ns INTEGER,
     UNIQUE (weights_sha256, preprocessing, resize_policy)
 ) STRICT;
 
@@ -114,7 +114,7 @@ CREATE TABLE scan_run (
     moved_count INTEGER NOT NULL DEFAULT 0,
     failed_count INTEGER NOT NULL DEFAULT 0,
     missing_count INTEGER NOT NULL DEFAULT 0
-) STRICT;
+, touched_count INTEGER NOT NULL DEFAULT 0, computed_count INTEGER NOT NULL DEFAULT 0) STRICT;
 
 -- table schema_migration on schema_migration
 CREATE TABLE schema_migration (

@@ -1,0 +1,140 @@
+import Foundation
+
+/// File paths as the raw bytes the file system uses (names need not be UTF-8), and the few
+/// operations on them that scanning, searching and the index share: one implementation each.
+public enum PathBytes {
+    public static let slash = UInt8(ascii: "/")
+
+    /// The absolute, symlink-resolved form of a command-line path; when it cannot be resolved
+    /// (it does not exist), the path made absolute and standardised, so callers can still
+    /// report it or find it among stored paths.
+    public static func absolute(_ argument: String) -> [UInt8] {
+        if let resolved = realpath(argument, nil) {
+            defer { free(resolved) }
+            // Safe: realpath returns a NUL-terminated string it allocated; copied, then freed.
+            return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
+        }
+        let absolute = argument.hasPrefix("/") ? argument : FileManager.default.currentDirectoryPath + "/" + argument
+        return Array((absolute as NSString).standardizingPath.utf8)
+    }
+
+    /// Whether `path` is `folder` or lies below it (component-wise: "/a/bc" is not in "/a/b").
+    public static func isWithin(_ path: [UInt8], folder: [UInt8]) -> Bool {
+        relative(path, to: folder) != nil
+    }
+
+    /// `path` relative to `folder`: empty when they are equal, nil when `path` is not within it.
+    public static func relative(_ path: [UInt8], to folder: [UInt8]) -> [UInt8]? {
+        if path == folder { return [] }
+        if folder == [slash] { return path.first == slash ? Array(path.dropFirst()) : nil }
+        guard path.count > folder.count + 1, path.starts(with: folder), path[folder.count] == slash else { return nil }
+        return Array(path[(folder.count + 1)...])
+    }
+
+    /// `parent` + "/" + `child`, without doubling the slash of "/" and without a trailing
+    /// slash for an empty child.
+    public static func join(_ parent: [UInt8], _ child: [UInt8]) -> [UInt8] {
+        if child.isEmpty { return parent }
+        if parent.isEmpty { return child }
+        return parent.last == slash ? parent + child : parent + [slash] + child
+    }
+
+    /// The paths with repeats dropped and every path inside another one left out (its files
+    /// are reached through the outer one), in the order first given.
+    public static func outermost(_ paths: [[UInt8]]) -> [[UInt8]] {
+        var kept: [[UInt8]] = []
+        for path in paths {
+            if kept.contains(where: { isWithin(path, folder: $0) }) { continue }
+            kept.removeAll { isWithin($0, folder: path) }
+            kept.append(path)
+        }
+        return kept
+    }
+
+    /// Every byte outside the unreserved set (RFC 3986) and "/" as %XX: a path that is
+    /// safe inside a URL or an SQLite URI whatever bytes its names hold.
+    public static func percentEncoded(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789ABCDEF")
+        var result = ""
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), slash:
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                result += "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
+            }
+        }
+        return result
+    }
+
+    /// What a path is, without following a final symbolic link only when asked.
+    public enum Kind: Equatable, Sendable { case directory, file, other, missing }
+
+    /// The kind of the file at `path` (following symbolic links).
+    public static func kind(_ path: [UInt8]) -> Kind {
+        var info = stat()
+        let found = (path + [0]).withUnsafeBufferPointer { buffer -> Bool in
+            // Safe: the buffer is NUL-terminated and lives for the call.
+            buffer.baseAddress.map { stat(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self), &info) == 0 } ?? false
+        }
+        guard found else { return .missing }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .file
+        default: return .other
+        }
+    }
+
+    /// `kind` for a path given as text.
+    public static func kind(_ path: String) -> Kind { kind(Array(path.utf8)) }
+
+    /// The bytes as text for machine-readable output (JSON, CSV): exact when they are UTF-8,
+    /// so a newline in a name stays a newline for the format to escape; names that are not
+    /// UTF-8 get the display form's `\xNN` escapes (see `display`).
+    public static func text(_ bytes: [UInt8]) -> String {
+        if let exact = String(validating: bytes, as: UTF8.self) { return exact }
+        return display(bytes)
+    }
+
+    /// Path bytes as readable one-line text that still names exactly one byte sequence.
+    ///
+    /// Valid UTF-8 is shown as is. Each byte of an invalid sequence becomes `\xNN`, and so
+    /// does each control character (a newline in a name must not break a line of output);
+    /// a backslash becomes `\\`, so an escape can never be confused with a name that
+    /// happens to contain the same characters.
+    public static func display(_ bytes: [UInt8]) -> String {
+        var text = ""
+        text.reserveCapacity(bytes.count)
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        loop: while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                let scalar = Unicode.UTF8.decode(encoded)
+                if scalar == "\\" {
+                    text += "\\\\"
+                } else if scalar.value < 0x20 || scalar.value == 0x7F {
+                    appendEscape(UInt8(scalar.value), to: &text)
+                } else {
+                    text.unicodeScalars.append(scalar)
+                }
+                offset += encoded.count
+            case .error(let length):
+                for byte in bytes[offset..<(offset + length)] { appendEscape(byte, to: &text) }
+                offset += length
+            case .emptyInput:
+                break loop
+            }
+        }
+        return text
+    }
+
+    private static func appendEscape(_ byte: UInt8, to text: inout String) {
+        let digits = Array("0123456789abcdef")
+        text += "\\x"
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0xF)])
+    }
+}

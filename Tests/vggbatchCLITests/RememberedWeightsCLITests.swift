@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import _VGGTestSupport
+
+/// The index remembers the weights each model was computed with: a rescan, `similar` with a
+/// photo outside the index and `classify` use them without being told, and only fall back to
+/// the default weights (here: none installed, and offline) when the file is gone or changed.
+@Suite("vggbatch remembers its weights", .serialized)
+struct RememberedWeightsCLITests {
+    let directory = TemporaryDirectory()
+    var photos: String { directory.path("photos") }
+    var weights: String { directory.path("models/mine.safetensors") }
+    /// No VGGBATCH_WEIGHTS, an empty cache and no network: only remembered weights can work.
+    var environment: [String: String] {
+        ["XDG_CACHE_HOME": directory.path("cache"), "VGGBATCH_DB": directory.path("index.sqlite"), "VGGBATCH_OFFLINE": "1",
+         "VGGBATCH_WEIGHTS": ""]
+    }
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.path("models"), withIntermediateDirectories: true)
+        for name in ["pillow-hopper.jpg", "skimage-coins.png", "sklearn-china.jpg"] {
+            try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: photos + "/" + name)
+        }
+        let result = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "5", "--output", weights])
+        precondition(result.status == 0, result.standardError)
+    }
+
+    func vggbatch(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.vggbatch(arguments, environment: environment)
+    }
+
+    func summary(_ result: CommandResult) throws -> [String: Any] {
+        let last = try #require(result.standardOutput.split(separator: "\n").last)
+        return try #require(JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+    }
+
+    @Test func rescanSimilarAndClassifyUseTheIndexWeights() throws {
+        let first = try vggbatch(["scan", "--weights", weights, photos])
+        #expect(first.status == 0, "\(first.standardError)")
+
+        let rescan = try vggbatch(["scan", "--json", photos])
+        #expect(rescan.status == 0, "\(rescan.standardError)")
+        #expect(rescan.standardError.contains("weights: \(weights)"))
+        let counts = try summary(rescan)
+        #expect(counts["unchanged"] as? Int == 3 && counts["computed"] as? Int == 0 && counts["model"] as? Int == 1)
+
+        // A query outside the index is computed with the same weights.
+        let outside = directory.path("query.png")
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-chelsea.png"), toPath: outside)
+        let similar = try vggbatch(["similar", "--paths", outside])
+        #expect(similar.status == 0, "\(similar.standardError)")
+        #expect(similar.standardOutput.split(separator: "\n").count == 3)
+
+        let classify = try vggbatch(["classify", outside])
+        #expect(classify.status == 0, "\(classify.standardError)")
+        #expect(classify.standardOutput.hasPrefix("weights: \(weights)"))
+        let explicit = try vggbatch(["classify", "--weights", weights, outside])
+        #expect(classify.standardOutput == explicit.standardOutput)
+
+        let status = try vggbatch(["status"])
+        #expect(status.standardOutput.contains("  weights: \(weights)\n"), "\(status.standardOutput)")
+    }
+
+    @Test func aMissingQueryIsAnErrorBeforeAnyWeights() throws {
+        #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)
+        // With the weights gone, any attempt to load them would fail on them first.
+        try FileManager.default.moveItem(atPath: weights, toPath: weights + ".away")
+        let typo = try vggbatch(["similar", directory.path("no-such-photo.jpg")])
+        #expect(typo.status == 64)
+        #expect(typo.standardError == "vggbatch: \(directory.path("no-such-photo.jpg")): no such file (and not in the index). (see 'vggbatch help')\n", "\(typo.standardError)")
+    }
+
+    @Test func movedOrChangedWeightsFallBackToTheDefaultWithAWarning() throws {
+        #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)
+        // Other weights at the same path: not the model's any more.
+        let other = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "6", "--output", weights])
+        #expect(other.status == 0)
+        let changed = try vggbatch(["scan", photos])
+        #expect(changed.status == 2)
+        #expect(changed.standardError.contains("the weights of model 1 (\(weights)) have changed since the index used them; using the default weights"))
+        #expect(changed.standardError.contains("vggbatch weights fetch"), "then the default, which is not installed: \(changed.standardError)")
+
+        try FileManager.default.removeItem(atPath: weights)
+        let gone = try vggbatch(["scan", photos])
+        #expect(gone.status == 2 && gone.standardError.contains("(\(weights)) are no longer there"))
+    }
+
+    @Test func modelChoosesWhichWeights() throws {
+        let second = directory.path("models/second.safetensors")
+        #expect(try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "9", "--output", second]).status == 0)
+        #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)
+        #expect(try vggbatch(["scan", "--weights", second, photos]).status == 0)
+        let image = photos + "/pillow-hopper.jpg"
+        // Both models have three images; the default is the one scanned last.
+        #expect(try vggbatch(["classify", image]).standardOutput.hasPrefix("weights: \(second)"))
+        #expect(try vggbatch(["classify", "--model", "1", image]).standardOutput.hasPrefix("weights: \(weights)"))
+        let unknown = try vggbatch(["classify", "--model", "7", image])
+        #expect(unknown.status == 2 && unknown.standardError.contains("no model 7 in the index"))
+    }
+}
