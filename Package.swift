@@ -1,14 +1,9 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// SIMD kernels need AVX2/FMA code generation; without it `addingProduct` lowers to
-// libm `fmaf` calls and runs ~100x slower. Guarded so other architectures still build.
-#if arch(x86_64)
-let simdSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
-#else
-let simdSettings: [SwiftSetting] = []
-#endif
-
+// No target carries unsafe flags: everything is built for the baseline of its
+// architecture, and the SIMD kernels that need more (AVX2, AVX-512) are C functions with
+// clang target attributes in CVGGKernels, chosen at run time from the CPU.
 let package = Package(
     name: "vggbatch",
     platforms: [.macOS(.v14)],
@@ -50,17 +45,19 @@ let package = Package(
         .target(
             name: "CImageCodecs",
             dependencies: ["CJPEG", "CPNG"]),
+        // The engine's and the search's innermost loops, once per instruction set (see its header).
+        .target(
+            name: "CVGGKernels",
+            exclude: ["kernels.inc"]),
 
         // MARK: - Libraries
         .target(name: "VGGCommon"),
         .target(
             name: "VGGImaging",
-            dependencies: ["CImageCodecs"],
-            swiftSettings: simdSettings),
+            dependencies: ["CImageCodecs"]),
         .target(
             name: "VGGModel",
-            dependencies: ["VGGCommon"],
-            swiftSettings: simdSettings),
+            dependencies: ["VGGCommon"]),
         .target(
             name: "VGGReport",
             dependencies: ["VGGImaging", "VGGCommon"]),
@@ -71,9 +68,9 @@ let package = Package(
         // strict-concurrency checking out of that (the pool's contract is documented instead).
         .target(
             name: "VGGEngine",
-            dependencies: ["VGGModel"],
+            dependencies: ["VGGModel", "CVGGKernels"],
             exclude: ["README.md"],
-            swiftSettings: simdSettings + [.swiftLanguageMode(.v5)]),
+            swiftSettings: [.swiftLanguageMode(.v5)]),
 
         .target(
             name: "VGGStore",
@@ -86,7 +83,7 @@ let package = Package(
         .target(
             name: "VGGSearch",
             dependencies: ["VGGEngine", "VGGCommon"],
-            swiftSettings: simdSettings + [.swiftLanguageMode(.v5)]),
+            swiftSettings: [.swiftLanguageMode(.v5)]),
 
         // MARK: - Executables
         .executableTarget(
@@ -94,15 +91,13 @@ let package = Package(
             dependencies: [
                 "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch", "VGGReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: simdSettings),
+            ]),
         .executableTarget(
             name: "vggbatch-bench",
             dependencies: [
                 "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: simdSettings),
+            ]),
 
         // MARK: - Tests
         .target(
@@ -112,16 +107,14 @@ let package = Package(
         .testTarget(
             name: "VGGImagingTests",
             dependencies: ["VGGImaging", "VGGModel", "VGGCommon", "_VGGTestSupport"],
-            exclude: ["Fixtures"],
-            swiftSettings: simdSettings),
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "VGGReportTests",
             dependencies: ["VGGReport", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGKerasTests",
             dependencies: ["VGGKeras", "VGGModel", "VGGEngine", "_VGGTestSupport"],
-            exclude: ["Fixtures"],
-            swiftSettings: simdSettings),
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "VGGModelTests",
             dependencies: ["VGGModel", "VGGCommon", "_VGGTestSupport"],
@@ -129,8 +122,7 @@ let package = Package(
         .testTarget(
             name: "VGGEngineTests",
             dependencies: ["VGGEngine", "VGGModel", "VGGCommon", "_VGGTestSupport"],
-            exclude: ["Fixtures"],
-            swiftSettings: simdSettings),
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "VGGStoreTests",
             dependencies: ["VGGStore", "VGGCommon", "_VGGTestSupport"],
@@ -140,8 +132,7 @@ let package = Package(
             dependencies: ["VGGPipeline", "VGGImaging", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGSearchTests",
-            dependencies: ["VGGSearch", "VGGEngine", "VGGCommon", "VGGStore", "_VGGTestSupport"],
-            swiftSettings: simdSettings),
+            dependencies: ["VGGSearch", "VGGEngine", "VGGCommon", "VGGStore", "_VGGTestSupport"]),
         .testTarget(
             name: "vggbatchCLITests",
             dependencies: ["_VGGTestSupport", "VGGImaging", "VGGStore"])

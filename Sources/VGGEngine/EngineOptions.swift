@@ -34,16 +34,20 @@ public struct EngineOptions: Sendable, Equatable {
     public var maxBatchSize: Int
     public var convolutionAlgorithm: ConvolutionAlgorithm
     public var linearPrecision: LinearPrecision
+    /// The instruction set's kernels (default: `VGGBATCH_ISA` if this CPU runs it, else
+    /// the fastest it runs).
+    public var kernels: KernelSet
 
     public init(
         threads: Int = 2, maxBatchSize: Int = 8, convolutionAlgorithm: ConvolutionAlgorithm = .auto,
-        linearPrecision: LinearPrecision = .float16
+        linearPrecision: LinearPrecision = .float16, kernels: KernelSet = .default
     ) {
         precondition(threads >= 1 && maxBatchSize >= 1, "threads and batch size must be positive")
         self.threads = threads
         self.maxBatchSize = maxBatchSize
         self.convolutionAlgorithm = convolutionAlgorithm
         self.linearPrecision = linearPrecision
+        self.kernels = kernels
     }
 
     /// The algorithm a convolution with `inputChannels` inputs runs with: `direct` or `gemm`

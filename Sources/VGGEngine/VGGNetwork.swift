@@ -9,11 +9,13 @@ import VGGModel
 public final class VGGNetwork {
     public let architecture: VGGArchitecture
     public let options: EngineOptions
+    /// The instruction set's kernels, and the layouts they need.
+    public var kernels: KernelSet { options.kernels }
 
     private let pool: ThreadPool
     /// Each convolution's weights in the form its algorithm needs.
     private let convolutionKernels: [ConvolutionKernel]
-    /// Biases, zero-padded to a multiple of 16 channels.
+    /// Biases, zero-padded to a multiple of the tile width.
     private let convolutionBiases: [AlignedBuffer]
     private let linearWeights: [LinearGEMM.Weights]
     private let linearBiases: [AlignedBuffer]
@@ -40,8 +42,9 @@ public final class VGGNetwork {
         self.architecture = architecture
         self.options = options
         pool = ThreadPool(threadCount: options.threads)
+        let kernels = options.kernels
 
-        var kernels = [ConvolutionKernel]()
+        var convolution = [ConvolutionKernel]()
         var biases = [AlignedBuffer]()
         var winogradChannels: (input: Int, output: Int)?
         for (index, layer) in architecture.convolutions.enumerated() {
@@ -49,19 +52,21 @@ public final class VGGNetwork {
             let depth = layer.inputChannels * 9
             switch options.algorithm(inputChannels: layer.inputChannels) {
             case .direct:
-                kernels.append(.direct(weights))
+                convolution.append(.direct(weights))
             case .winograd:
-                kernels.append(.winograd(WinogradWeights(
-                    weight: weights.weight, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels)))
+                convolution.append(.winograd(WinogradWeights(
+                    weight: weights.weight, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernels: kernels)))
                 winogradChannels = (
                     max(winogradChannels?.input ?? 0, layer.inputChannels), max(winogradChannels?.output ?? 0, layer.outputChannels))
             case .gemm, .auto:
-                kernels.append(.gemm(PackedMatrixA(rows: layer.outputChannels, depth: depth) { row, k in weights.weight[row * depth + k] }))
+                convolution.append(.gemm(PackedMatrixA(rows: layer.outputChannels, depth: depth, mr: kernels.mr) { row, k in
+                    weights.weight[row * depth + k]
+                }))
             }
-            biases.append(AlignedBuffer(weights.bias, zeroPaddedTo: 16))
+            biases.append(AlignedBuffer(weights.bias, zeroPaddedTo: kernels.nr))
             source.release(convolution: index)
         }
-        convolutionKernels = kernels
+        convolutionKernels = convolution
         convolutionBiases = biases
 
         var linear = [LinearGEMM.Weights]()
@@ -69,7 +74,7 @@ public final class VGGNetwork {
         for (index, layer) in architecture.fullyConnected.enumerated() {
             let weights = try source.fullyConnected(index)
             let inputs = layer.inputs
-            linear.append(LinearGEMM.Weights(precision: options.linearPrecision, depth: inputs, columns: layer.outputs) { k, column in
+            linear.append(LinearGEMM.Weights(precision: options.linearPrecision, depth: inputs, columns: layer.outputs, nr: kernels.nr) { k, column in
                 weights.weight[column * inputs + k]
             })
             linearBias.append(AlignedBuffer(weights.bias))
@@ -87,7 +92,8 @@ public final class VGGNetwork {
         for layer in architecture.layers {
             switch layer {
             case .convolution(let c):
-                largest = max(largest, BlockedLayout.count(channels: max(c.inputChannels, c.outputChannels), batch: 1, height: height, width: width))
+                largest = max(largest, BlockedLayout.count(
+                    channels: max(c.inputChannels, c.outputChannels), batch: 1, height: height, width: width, block: kernels.lanes))
                 sizes.insert(height * 65536 + width)
             case .maxPool:
                 height /= 2
@@ -96,21 +102,21 @@ public final class VGGNetwork {
             }
         }
         // Padding: packing reads up to a row and a panel past either end of the planes.
-        let padding = architecture.inputWidth + 32
+        let padding = architecture.inputWidth + 2 * kernels.nr
         activationA = AlignedBuffer(count: largest * batch, padding: padding)
         activationB = AlignedBuffer(count: largest * batch, padding: padding)
         let widest = architecture.fullyConnected.map { max($0.inputs, $0.outputs) }.max() ?? 0
         linearA = AlignedBuffer(count: widest * batch)
         linearB = AlignedBuffer(count: widest * batch)
-        let packFloats = max(GEMMBlocking.kc * GEMMBlocking.nc, GEMMBlocking.kc * (GEMMBlocking.roundUp(batch, to: 6) + 16))
+        let packFloats = max(ConvolutionGEMM.packCount, LinearGEMM.packCount(rows: batch, kernels: kernels))
         packBuffers = (0..<options.threads).map { _ in AlignedBuffer(count: packFloats) }
         winogradScratch = winogradChannels.map { channels in
             (0..<options.threads).map { _ in
-                AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: channels.input, outputChannels: channels.output))
+                AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: channels.input, outputChannels: channels.output, kernels: kernels))
             }
         } ?? []
         for size in sizes {
-            columnsBySize[size] = ConvolutionColumns(batch: batch, height: size / 65536, width: size % 65536)
+            columnsBySize[size] = ConvolutionColumns(batch: batch, height: size / 65536, width: size % 65536, nr: kernels.nr)
         }
     }
 
@@ -233,15 +239,16 @@ public final class VGGNetwork {
     private func convertLayout(
         _ source: AlignedBuffer, _ destination: AlignedBuffer, toBlocked: Bool, channels: Int, count: Int, pixels: Int
     ) {
-        let blocks = BlockedLayout.paddedChannels(channels) / 8
+        let block = kernels.lanes
+        let blocks = BlockedLayout.paddedChannels(channels, block: block) / block
         source.withUnsafePointer { input in
             destination.withUnsafeMutablePointer { output in
                 pool.run { t, threads in
                     let range = ThreadPool.slice(blocks, thread: t, of: threads)
                     if toBlocked {
-                        BlockedLayout.fromPlanes(input, channels: channels, batch: count, pixels: pixels, into: output, blockRange: range)
+                        BlockedLayout.fromPlanes(input, channels: channels, batch: count, pixels: pixels, block: block, into: output, blockRange: range)
                     } else {
-                        BlockedLayout.toPlanes(input, channels: channels, batch: count, pixels: pixels, into: output, blockRange: range)
+                        BlockedLayout.toPlanes(input, channels: channels, batch: count, pixels: pixels, block: block, into: output, blockRange: range)
                     }
                 }
             }
@@ -260,14 +267,14 @@ public final class VGGNetwork {
             WinogradConvolution.run(
                 on: pool, input: input, weights: weights, bias: convolutionBiases[index],
                 shape: WinogradConvolution.Shape(batch: count, height: height, width: width, pool: fusingPool),
-                output: output, scratch: winogradScratch)
+                output: output, scratch: winogradScratch, kernels: kernels)
         case .gemm(let weights):
             guard let columns = columnsBySize[height * 65536 + width] else {
                 preconditionFailure("no column table for \(height)x\(width)")
             }
             ConvolutionGEMM.run(
                 on: pool, input: input, inputChannels: layer.inputChannels, columns: columns, columnCount: count * height * width,
-                weights: weights, bias: convolutionBiases[index], relu: true, output: output, packBuffers: packBuffers)
+                weights: weights, bias: convolutionBiases[index], relu: true, output: output, packBuffers: packBuffers, kernels: kernels)
         }
     }
 
@@ -305,7 +312,7 @@ public final class VGGNetwork {
     ) {
         activations.withUnsafePointer { source in
             if blocked {
-                BlockedLayout.flatten(source, channels: channels, batch: count, pixels: pixels, into: destination)
+                BlockedLayout.flatten(source, channels: channels, batch: count, pixels: pixels, block: kernels.lanes, into: destination)
                 return
             }
             for image in 0..<count {
@@ -319,6 +326,6 @@ public final class VGGNetwork {
     private func runLinear(_ index: Int, _ layer: VGGArchitecture.FullyConnected, input: AlignedBuffer, output: AlignedBuffer, count: Int) {
         LinearGEMM.run(
             on: pool, input: input, rows: count, weights: linearWeights[index], bias: linearBiases[index], relu: layer.relu,
-            output: output, packBuffers: packBuffers)
+            output: output, packBuffers: packBuffers, kernels: kernels)
     }
 }

@@ -22,18 +22,20 @@ public enum DuplicateFinder {
     /// - progress: fraction of the scoring work done, called on the calling thread.
     public static func pairs(
         coordinates: [Float], residuals: [Float], rank: Int, threshold: Float,
-        fullVectors: (_ rows: [Int]) throws -> [[Float]], pool: ThreadPool, progress: ((Double) -> Void)? = nil
+        fullVectors: (_ rows: [Int]) throws -> [[Float]], pool: ThreadPool, kernels: KernelSet = .default,
+        progress: ((Double) -> Void)? = nil
     ) throws -> [(a: Int, b: Int, score: Float)] {
         try pairsWithStatistics(
             coordinates: coordinates, residuals: residuals, rank: rank, threshold: threshold,
-            fullVectors: fullVectors, pool: pool, progress: progress
+            fullVectors: fullVectors, pool: pool, kernels: kernels, progress: progress
         ).pairs
     }
 
     /// `pairs`, with how many candidates and full vectors it had to check.
     public static func pairsWithStatistics(
         coordinates: [Float], residuals: [Float], rank: Int, threshold: Float,
-        fullVectors: (_ rows: [Int]) throws -> [[Float]], pool: ThreadPool, progress: ((Double) -> Void)? = nil
+        fullVectors: (_ rows: [Int]) throws -> [[Float]], pool: ThreadPool, kernels: KernelSet = .default,
+        progress: ((Double) -> Void)? = nil
     ) throws -> (pairs: [(a: Int, b: Int, score: Float)], statistics: SearchStatistics) {
         let n = residuals.count
         precondition(rank >= 1 && coordinates.count == n * rank, "coordinates are not \(n) × \(rank)")
@@ -42,14 +44,14 @@ public enum DuplicateFinder {
         statistics.rows = n
         guard n >= 2 else { return ([], statistics) }
 
-        let scan = PairBlockScan(coordinates: coordinates, residuals: residuals, rank: rank, threads: pool.threadCount)
+        let scan = PairBlockScan(coordinates: coordinates, residuals: residuals, rank: rank, threads: pool.threadCount, kernels: kernels)
         let limit = threshold - FeatureBasis.boundSlack
         let blockRows = PairBlockScan.blockRows
         // Work of a block ∝ its rows × the columns from its start: the triangle, in blocks.
         var totalWork = 0.0
         for start in stride(from: 0, to: n, by: blockRows) { totalWork += Double(min(blockRows, n - start) * (n - start)) }
 
-        var verifier = PairVerifier(threshold: threshold, windowRows: windowRows, residentVectors: residentVectors)
+        var verifier = PairVerifier(threshold: threshold, windowRows: windowRows, residentVectors: residentVectors, kernels: kernels)
         var pending = [(a: Int, b: Int)]()
         var doneWork = 0.0
         var start = 0

@@ -14,7 +14,7 @@ extension FeatureBasis {
     /// The two products are float GEMMs (2·S·D·r multiply-adds each per iteration), split by
     /// rows between threads; the result does not depend on the thread count.
     public static func learn(
-        samples: [[Float]], rank: Int, iterations: Int = 8, seed: UInt64, pool: ThreadPool
+        samples: [[Float]], rank: Int, iterations: Int = 8, seed: UInt64, pool: ThreadPool, kernels: KernelSet = .default
     ) -> FeatureBasis {
         precondition(!samples.isEmpty, "learning a basis needs at least one sample")
         let dimension = samples[0].count
@@ -29,18 +29,18 @@ extension FeatureBasis {
 
         var random = SplitMix64(seed: seed)
         var q = (0..<(rank * dimension)).map { _ in random.nextGaussian() }
-        GramSchmidt.orthonormaliseRows(&q, rows: rank, dimension: dimension, random: &random, pool: pool)
+        GramSchmidt.orthonormaliseRows(&q, rows: rank, dimension: dimension, random: &random, pool: pool, kernels: kernels)
         for _ in 0..<iterations {
-            let qt = PackedMatrixB(depth: dimension, columns: rank) { k, n in Float(q[n * dimension + k]) }
-            let p = RowBlockGEMM.multiply(x, rows: count, weights: qt, pool: pool)
-            let pb = PackedMatrixB(depth: count, columns: rank) { k, n in p[k * rank + n] }
-            let y = RowBlockGEMM.multiply(xt, rows: dimension, weights: pb, pool: pool)
+            let qt = PackedMatrixB(depth: dimension, columns: rank, nr: kernels.nr) { k, n in Float(q[n * dimension + k]) }
+            let p = RowBlockGEMM.multiply(x, rows: count, weights: qt, pool: pool, kernels: kernels)
+            let pb = PackedMatrixB(depth: count, columns: rank, nr: kernels.nr) { k, n in p[k * rank + n] }
+            let y = RowBlockGEMM.multiply(xt, rows: dimension, weights: pb, pool: pool, kernels: kernels)
             for n in 0..<rank {
                 for d in 0..<dimension { q[n * dimension + d] = Double(y[d * rank + n]) }
             }
-            GramSchmidt.orthonormaliseRows(&q, rows: rank, dimension: dimension, random: &random, pool: pool)
+            GramSchmidt.orthonormaliseRows(&q, rows: rank, dimension: dimension, random: &random, pool: pool, kernels: kernels)
         }
-        return FeatureBasis(rank: rank, dimension: dimension, rows: q.map { Float($0) })
+        return FeatureBasis(rank: rank, dimension: dimension, rows: q.map { Float($0) }, kernels: kernels)
     }
 
     /// Row-major transpose, in 32 × 32 tiles so that both sides stay in cache.

@@ -15,6 +15,8 @@ public struct FeatureBasis {
     public let dimension: Int
     /// The basis, row-major rank × dimension: row i is basis vector i.
     public let rows: [Float]
+    /// The kernels the projections run with (and Q is packed for).
+    public let kernels: KernelSet
     /// Q packed for the projection GEMMs, once per basis.
     let packing: BasisPacking
 
@@ -24,13 +26,14 @@ public struct FeatureBasis {
     public static let boundSlack: Float = 1e-4
 
     /// A basis from stored rows (rank × dimension floats, orthonormal rows).
-    public init(rank: Int, dimension: Int, rows: [Float]) {
+    public init(rank: Int, dimension: Int, rows: [Float], kernels: KernelSet = .default) {
         precondition(rank >= 1 && rank <= dimension, "basis rank \(rank) must be 1...\(dimension)")
         precondition(rows.count == rank * dimension, "basis has \(rows.count) floats, expected \(rank) × \(dimension)")
         self.rank = rank
         self.dimension = dimension
         self.rows = rows
-        packing = BasisPacking(rows: rows, rank: rank, dimension: dimension)
+        self.kernels = kernels
+        packing = BasisPacking(rows: rows, rank: rank, dimension: dimension, nr: kernels.nr)
     }
 
     /// Scales `v` to unit length in place; false (and `v` unchanged) if it is zero or not finite.
@@ -53,9 +56,9 @@ final class BasisPacking {
     let backward: PackedMatrixB
     let zeroBias: AlignedBuffer
 
-    init(rows: [Float], rank: Int, dimension: Int) {
-        forward = PackedMatrixB(depth: dimension, columns: rank) { k, n in rows[n * dimension + k] }
-        backward = PackedMatrixB(depth: rank, columns: dimension) { k, n in rows[k * dimension + n] }
+    init(rows: [Float], rank: Int, dimension: Int, nr: Int) {
+        forward = PackedMatrixB(depth: dimension, columns: rank, nr: nr) { k, n in rows[n * dimension + k] }
+        backward = PackedMatrixB(depth: rank, columns: dimension, nr: nr) { k, n in rows[k * dimension + n] }
         zeroBias = AlignedBuffer(count: max(rank, dimension))
     }
 }

@@ -1,3 +1,5 @@
+import VGGEngine
+
 /// Exact verification of candidate pairs with full vectors, in windows that bound memory.
 ///
 /// Candidates arrive sorted by (a, b). A window takes up to `windowRows` distinct first
@@ -7,17 +9,19 @@ struct PairVerifier {
     let threshold: Float
     let windowRows: Int
     let residentVectors: Int
+    let kernels: KernelSet
     private(set) var found: [(a: Int, b: Int, score: Float)] = []
     private(set) var checked = 0
     private(set) var fetchedRows = 0
     private(set) var fetchCalls = 0
     private var dimension: Int?
 
-    init(threshold: Float, windowRows: Int, residentVectors: Int) {
+    init(threshold: Float, windowRows: Int, residentVectors: Int, kernels: KernelSet) {
         precondition(windowRows >= 1 && residentVectors > windowRows, "verification window sizes")
         self.threshold = threshold
         self.windowRows = windowRows
         self.residentVectors = residentVectors
+        self.kernels = kernels
     }
 
     /// Scores `candidates` exactly and keeps those at or above the threshold.
@@ -63,7 +67,7 @@ struct PairVerifier {
         let bar = Double(threshold)
         for pair in pairs {
             guard let va = first[pair.a], let vb = partners[pair.b] else { continue }
-            let cosine = VectorKernels.dot(va, vb)
+            let cosine = VectorKernels.dot(va, vb, kernels: kernels)
             if cosine >= bar { found.append((pair.a, pair.b, Float(cosine))) }
         }
     }

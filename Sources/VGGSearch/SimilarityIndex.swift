@@ -17,7 +17,7 @@ public struct SimilarityIndex {
     /// The most full vectors requested in one call (16 MB at D = 4096).
     public static let fetchLimit = 1024
     /// Absolute slack added to every interval: it covers the float error of the estimate
-    /// (under 1e-5 for unit vectors at D = 4096, see `VectorKernels.codeScoresI8_simd8`) and
+    /// (under 1e-5 for unit vectors at D = 4096, see `KernelSet.codeScoresI8`) and
     /// the unit vectors being unit only to float precision, with room to spare.
     public static let slack: Float = 1e-4
 
@@ -29,29 +29,34 @@ public struct SimilarityIndex {
     public let estimates: [Float]
     /// N error bounds.
     public let errors: [Float]
+    /// The kernels of the exact scores.
+    public let kernels: KernelSet
     private let fullVectors: (_ rows: [Int]) throws -> [[Float]]
 
     /// - estimates, errors: N each, for this query.
     /// - fullVectors: the unit float vectors of the given rows, in the order given; called
     ///   a few times per query with batches of rows.
     public init(
-        query: [Float], estimates: [Float], errors: [Float], fullVectors: @escaping (_ rows: [Int]) throws -> [[Float]]
+        query: [Float], estimates: [Float], errors: [Float], kernels: KernelSet = .default,
+        fullVectors: @escaping (_ rows: [Int]) throws -> [[Float]]
     ) {
         precondition(errors.count == estimates.count, "\(estimates.count) estimates but \(errors.count) errors")
         self.query = query
         self.estimates = estimates
         self.errors = errors
+        self.kernels = kernels
         self.fullVectors = fullVectors
     }
 
     /// An index over codes held in memory (N × dimension, row-major), scored for `query`.
     public init(
-        query: [Float], codes: [Int8], scales: [Float], errors: [Float], pool: ThreadPool,
+        query: [Float], codes: [Int8], scales: [Float], errors: [Float], pool: ThreadPool, kernels: KernelSet = .default,
         fullVectors: @escaping (_ rows: [Int]) throws -> [[Float]]
     ) {
         precondition(codes.count == scales.count * query.count, "codes are not \(scales.count) × \(query.count)")
-        let estimates = VectorKernels.codeScores(query: query, codes: codes, scales: scales, dimension: query.count, pool: pool)
-        self.init(query: query, estimates: estimates, errors: errors, fullVectors: fullVectors)
+        let estimates = VectorKernels.codeScores(
+            query: query, codes: codes, scales: scales, dimension: query.count, pool: pool, kernels: kernels)
+        self.init(query: query, estimates: estimates, errors: errors, kernels: kernels, fullVectors: fullVectors)
     }
 
     /// The `k` rows with the highest exact cosine to the query, best first, equal scores by row.
@@ -72,7 +77,7 @@ public struct SimilarityIndex {
         statistics.rows = count
         guard k > 0, count > 0 else { return ([], statistics) }
 
-        let queryNorm = Float(VectorKernels.dot(query, query).squareRoot())
+        let queryNorm = Float(VectorKernels.dot(query, query, kernels: kernels).squareRoot())
         // Finite, so that rows not allowed (never offered) cannot reach it.
         let floor = Double(max(minimumScore, -Float.greatestFiniteMagnitude))
 
@@ -105,7 +110,7 @@ public struct SimilarityIndex {
                 guard vector.count == query.count else {
                     throw SearchError.dimensionMismatch(row: row, expected: query.count, actual: vector.count)
                 }
-                let score = VectorKernels.dot(query, vector)
+                let score = VectorKernels.dot(query, vector, kernels: kernels)
                 if score >= floor { best.offer(RankedRow(score: score, row: row)) }
             }
             position = end
@@ -130,9 +135,11 @@ public struct SimilarityIndex {
 /// so a search never holds the codes: e = scale · (q · code), as `SimilarityIndex` wants.
 public struct CodeScorer {
     public let query: [Float]
+    public let kernels: KernelSet
 
-    public init(query: [Float]) {
+    public init(query: [Float], kernels: KernelSet = .default) {
         self.query = query
+        self.kernels = kernels
     }
 
     /// The estimate for one code of `query.count` signed bytes.
@@ -145,7 +152,7 @@ public struct CodeScorer {
             guard let qb = q.baseAddress, let cb = code.baseAddress else { return }
             withUnsafeMutablePointer(to: &result) { out in
                 withUnsafePointer(to: &scaleValue) { s in
-                    VectorKernels.codeScoresI8_simd8(
+                    kernels.codeScoresI8(
                         query: qb, codes: cb.assumingMemoryBound(to: Int8.self), scales: s, dimension: query.count,
                         rows: 0..<1, scores: out)
                 }

@@ -26,7 +26,10 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "Engine threads.")
     var threads = 2
 
+    @OptionGroup var kernelOptions: KernelOptions
+
     func run() throws {
+        let kernels = try kernelOptions.kernels()
         do throws(ModelError) {
             let source: any WeightSource = KerasWeights.isHDF5(path: weights)
                 ? try KerasWeights(path: weights) : try SafetensorsWeights(path: weights)
@@ -39,7 +42,8 @@ struct ForwardCommand: ParsableCommand {
             }
             let images = try file.floats("input")
             let count = shape[0]
-            let network = try VGGNetwork(source: source, options: EngineOptions(threads: threads, maxBatchSize: count, convolutionAlgorithm: algorithm))
+            let options = EngineOptions(threads: threads, maxBatchSize: count, convolutionAlgorithm: algorithm, kernels: kernels)
+            let network = try VGGNetwork(source: source, options: options)
             var fc7 = [Float](repeating: 0, count: count * a.featureWidth)
             var logits = [Float](repeating: 0, count: count * a.classCount)
             images.withUnsafeBufferPointer { x in

@@ -17,6 +17,7 @@ struct LayersCommand: ParsableCommand {
     @Option(help: "Output channels of image 0 checked against the reference (all of them is slow).")
     var checkChannels = 8
     @Flag(help: "Print one JSON object per layer instead of a table.") var json = false
+    @OptionGroup var kernelOptions: KernelOptions
 
     struct Row: Encodable {
         var layer: String
@@ -37,6 +38,8 @@ struct LayersCommand: ParsableCommand {
         let architecture = VGGArchitecture.vgg16
         let weights = RandomWeights(architecture: architecture, seed: 42)
         let pool = ThreadPool(threadCount: threads)
+        let kernels = try kernelOptions.kernels()
+        if !json { print("kernels: \(kernels), CPU: \(KernelSet.cpuName)") }
         var size = architecture.inputHeight
         var rows = [Row]()
         let layers = architecture.layers
@@ -57,7 +60,7 @@ struct LayersCommand: ParsableCommand {
                 let fusedPool = index + 1 < layers.count && layers[index + 1] == .maxPool
                 let layerWeights = try weights.convolution(convolution)
                 convolution += 1
-                let r = measure(name: name, c, size: size, pool: fusedPool, weights: layerWeights, threads: pool)
+                let r = measure(name: name, c, size: size, pool: fusedPool, weights: layerWeights, threads: pool, kernels: kernels)
                 rows.append(r)
                 if json {
                     print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self))
@@ -79,7 +82,8 @@ struct LayersCommand: ParsableCommand {
     }
 
     private func measure(
-        name: String, _ c: VGGArchitecture.Convolution, size: Int, pool fusedPool: Bool, weights: LayerWeights, threads pool: ThreadPool
+        name: String, _ c: VGGArchitecture.Convolution, size: Int, pool fusedPool: Bool, weights: LayerWeights, threads pool: ThreadPool,
+        kernels: KernelSet
     ) -> Row {
         let (cin, cout) = (c.inputChannels, c.outputChannels)
         let pixels = size * size
@@ -89,8 +93,8 @@ struct LayersCommand: ParsableCommand {
         let nchw = (0..<(batch * cin * pixels)).map { _ in Float(generator.nextUnit()) }
 
         // GEMM path (CNHW), plus the separate max-pool it needs.
-        let packed = PackedMatrixA(rows: cout, depth: cin * 9) { row, k in weights.weight[row * cin * 9 + k] }
-        let columns = ConvolutionColumns(batch: batch, height: size, width: size)
+        let packed = PackedMatrixA(rows: cout, depth: cin * 9, mr: kernels.mr) { row, k in weights.weight[row * cin * 9 + k] }
+        let columns = ConvolutionColumns(batch: batch, height: size, width: size, nr: kernels.nr)
         let planes = AlignedBuffer(count: cin * n, padding: columns.requiredPadding)
         planes.withUnsafeMutablePointer { p in
             for image in 0..<batch {
@@ -101,12 +105,12 @@ struct LayersCommand: ParsableCommand {
         }
         let gemmOut = AlignedBuffer(count: cout * n)
         let pooled = AlignedBuffer(count: cout * n / 4)
-        let bias = AlignedBuffer(weights.bias, zeroPaddedTo: 16)
-        let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * GEMMBlocking.nc) }
+        let bias = AlignedBuffer(weights.bias, zeroPaddedTo: kernels.nr)
+        let packs = (0..<threads).map { _ in AlignedBuffer(count: ConvolutionGEMM.packCount) }
         let gemmSeconds = median(repeating: repetitions) {
             ConvolutionGEMM.run(
                 on: pool, input: planes, inputChannels: cin, columns: columns, columnCount: n, weights: packed, bias: bias,
-                relu: true, output: gemmOut, packBuffers: packs)
+                relu: true, output: gemmOut, packBuffers: packs, kernels: kernels)
             if fusedPool {
                 gemmOut.withUnsafePointer { y in
                     pooled.withUnsafeMutablePointer { z in
@@ -120,21 +124,26 @@ struct LayersCommand: ParsableCommand {
         }
 
         // Winograd path (blocked layout), pool fused.
-        let transformed = WinogradWeights(weight: weights.weight, inputChannels: cin, outputChannels: cout)
+        let lanes = kernels.lanes
+        let transformed = WinogradWeights(weight: weights.weight, inputChannels: cin, outputChannels: cout, kernels: kernels)
         let shape = WinogradConvolution.Shape(batch: batch, height: size, width: size, pool: fusedPool)
-        let blocked = AlignedBuffer(count: BlockedLayout.count(channels: cin, batch: batch, height: size, width: size))
+        let blocked = AlignedBuffer(count: BlockedLayout.count(channels: cin, batch: batch, height: size, width: size, block: lanes))
         planes.withUnsafePointer { p in
             blocked.withUnsafeMutablePointer { b in
-                BlockedLayout.fromPlanes(p, channels: cin, batch: batch, pixels: pixels, into: b,
-                                         blockRange: 0..<(BlockedLayout.paddedChannels(cin) / 8))
+                BlockedLayout.fromPlanes(p, channels: cin, batch: batch, pixels: pixels, block: lanes, into: b,
+                                         blockRange: 0..<(BlockedLayout.paddedChannels(cin, block: lanes) / lanes))
             }
         }
         let outPixels = shape.outputHeight * shape.outputWidth
-        let winogradOut = AlignedBuffer(count: BlockedLayout.count(channels: cout, batch: batch, height: shape.outputHeight, width: shape.outputWidth))
-        let scratch = (0..<threads).map { _ in AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: cin, outputChannels: cout)) }
+        let winogradOut = AlignedBuffer(count: BlockedLayout.count(
+            channels: cout, batch: batch, height: shape.outputHeight, width: shape.outputWidth, block: lanes))
+        let scratch = (0..<threads).map { _ in
+            AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: cin, outputChannels: cout, kernels: kernels))
+        }
         let winogradSeconds = median(repeating: repetitions) {
             WinogradConvolution.run(
-                on: pool, input: blocked, weights: transformed, bias: bias, shape: shape, output: winogradOut, scratch: scratch)
+                on: pool, input: blocked, weights: transformed, bias: bias, shape: shape, output: winogradOut, scratch: scratch,
+                kernels: kernels)
         }
 
         // Errors on image 0, the first `checkChannels` output channels, against the reference
@@ -153,7 +162,7 @@ struct LayersCommand: ParsableCommand {
             winogradImages.withUnsafeMutableBufferPointer { rows in
                 // Safe: rows holds batch × cout × outPixels floats, what flatten writes.
                 guard let base = rows.baseAddress else { return }
-                BlockedLayout.flatten(y, channels: cout, batch: batch, pixels: outPixels, into: base)
+                BlockedLayout.flatten(y, channels: cout, batch: batch, pixels: outPixels, block: lanes, into: base)
             }
         }
         let winogradImage0 = Array(winogradImages[0..<(checked * outPixels)])

@@ -62,6 +62,17 @@ func toNCHW(_ values: [Float], batch: Int, channels: Int, pixels: Int) -> [Float
     return out
 }
 
+/// The kernel sets the tests sweep: the one `VGGBATCH_ISA` names, else every set this CPU
+/// runs (the portable one and, on x86-64 with AVX2, the AVX2 and AVX-512-on-AVX2 ones, and
+/// the native AVX-512 one where the CPU has it).
+let testedKernels: [KernelSet] = {
+    let environment = ProcessInfo.processInfo.environment
+    if !(environment[KernelSet.environmentVariable] ?? "").isEmpty, let named = try? KernelSet.fromEnvironment(environment) {
+        return [named]
+    }
+    return KernelSet.available
+}()
+
 /// The tiny configuration-D network of the golden files (input 3×64×48).
 let tinyArchitecture = VGGArchitecture.configurationD(
     convolutionChannels: [4, 4, 8, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16],
@@ -70,36 +81,39 @@ let tinyArchitecture = VGGArchitecture.configurationD(
 /// Runs the fast 3×3 convolution on NCHW input through the engine's kernels.
 func fastConvolution(
     input: [Float], batch: Int, channels: Int, height: Int, width: Int,
-    weight: [Float], bias: [Float], outputChannels: Int, relu: Bool, threads: Int = 1, tableBatch: Int? = nil
+    weight: [Float], bias: [Float], outputChannels: Int, relu: Bool, threads: Int = 1, tableBatch: Int? = nil,
+    kernels: KernelSet
 ) -> [Float] {
     let pixels = height * width
     let n = batch * pixels
-    let packed = PackedMatrixA(rows: outputChannels, depth: channels * 9) { row, k in weight[row * channels * 9 + k] }
-    let columns = ConvolutionColumns(batch: tableBatch ?? batch, height: height, width: width)
+    let packed = PackedMatrixA(rows: outputChannels, depth: channels * 9, mr: kernels.mr) { row, k in weight[row * channels * 9 + k] }
+    let columns = ConvolutionColumns(batch: tableBatch ?? batch, height: height, width: width, nr: kernels.nr)
     let values = toCNHW(input, batch: batch, channels: channels, pixels: pixels)
     let source = AlignedBuffer(count: values.count, padding: columns.requiredPadding)
     source.withUnsafeMutablePointer { $0.update(from: values, count: values.count) }
     let destination = AlignedBuffer(count: outputChannels * n)
     let biasBuffer = AlignedBuffer(bias)
     let pool = ThreadPool(threadCount: threads)
-    let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * GEMMBlocking.nc) }
+    let packs = (0..<threads).map { _ in AlignedBuffer(count: ConvolutionGEMM.packCount) }
     ConvolutionGEMM.run(
         on: pool, input: source, inputChannels: channels, columns: columns, columnCount: n, weights: packed, bias: biasBuffer,
-        relu: relu, output: destination, packBuffers: packs)
+        relu: relu, output: destination, packBuffers: packs, kernels: kernels)
     return toNCHW(destination.array, batch: batch, channels: outputChannels, pixels: pixels)
 }
 
 /// Runs the fast fully connected kernel.
 func fastLinear(
     input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, relu: Bool, threads: Int = 1,
-    precision: EngineOptions.LinearPrecision = .float32
+    precision: EngineOptions.LinearPrecision = .float32, kernels: KernelSet
 ) -> [Float] {
-    let packed = LinearGEMM.Weights(precision: precision, depth: inputs, columns: outputs) { k, column in weight[column * inputs + k] }
+    let packed = LinearGEMM.Weights(precision: precision, depth: inputs, columns: outputs, nr: kernels.nr) { k, column in
+        weight[column * inputs + k]
+    }
     let destination = AlignedBuffer(count: rows * outputs)
-    let packs = (0..<threads).map { _ in AlignedBuffer(count: GEMMBlocking.kc * (GEMMBlocking.roundUp(rows, to: 6) + 16)) }
+    let packs = (0..<threads).map { _ in AlignedBuffer(count: LinearGEMM.packCount(rows: rows, kernels: kernels)) }
     LinearGEMM.run(
         on: ThreadPool(threadCount: threads), input: AlignedBuffer(input), rows: rows, weights: packed, bias: AlignedBuffer(bias),
-        relu: relu, output: destination, packBuffers: packs)
+        relu: relu, output: destination, packBuffers: packs, kernels: kernels)
     return destination.array
 }
 
@@ -107,30 +121,37 @@ func fastLinear(
 /// through the blocked layout, returning NCHW output.
 func fastWinograd(
     input: [Float], batch: Int, channels: Int, height: Int, width: Int,
-    weight: [Float], bias: [Float], outputChannels: Int, pool: Bool, threads: Int = 1
+    weight: [Float], bias: [Float], outputChannels: Int, pool: Bool, threads: Int = 1, kernels: KernelSet
 ) -> [Float] {
     let pixels = height * width
-    let weights = WinogradWeights(weight: weight, inputChannels: channels, outputChannels: outputChannels)
+    let lanes = kernels.lanes
+    let weights = WinogradWeights(weight: weight, inputChannels: channels, outputChannels: outputChannels, kernels: kernels)
     let shape = WinogradConvolution.Shape(batch: batch, height: height, width: width, pool: pool)
     let planes = AlignedBuffer(toCNHW(input, batch: batch, channels: channels, pixels: pixels))
-    let source = AlignedBuffer(count: BlockedLayout.count(channels: channels, batch: batch, height: height, width: width))
+    let source = AlignedBuffer(count: BlockedLayout.count(channels: channels, batch: batch, height: height, width: width, block: lanes))
     planes.withUnsafePointer { p in
         source.withUnsafeMutablePointer { s in
-            BlockedLayout.fromPlanes(p, channels: channels, batch: batch, pixels: pixels, into: s, blockRange: 0..<(BlockedLayout.paddedChannels(channels) / 8))
+            BlockedLayout.fromPlanes(
+                p, channels: channels, batch: batch, pixels: pixels, block: lanes, into: s,
+                blockRange: 0..<(BlockedLayout.paddedChannels(channels, block: lanes) / lanes))
         }
     }
     let outPixels = shape.outputHeight * shape.outputWidth
-    let destination = AlignedBuffer(count: BlockedLayout.count(channels: outputChannels, batch: batch, height: shape.outputHeight, width: shape.outputWidth))
-    let biasBuffer = AlignedBuffer(bias, zeroPaddedTo: 16)
+    let destination = AlignedBuffer(count: BlockedLayout.count(
+        channels: outputChannels, batch: batch, height: shape.outputHeight, width: shape.outputWidth, block: lanes))
+    let biasBuffer = AlignedBuffer(bias, zeroPaddedTo: kernels.nr)
     let pool = ThreadPool(threadCount: threads)
     let scratch = (0..<threads).map { _ in
-        AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: channels, outputChannels: outputChannels))
+        AlignedBuffer(count: WinogradConvolution.scratchCount(inputChannels: channels, outputChannels: outputChannels, kernels: kernels))
     }
-    WinogradConvolution.run(on: pool, input: source, weights: weights, bias: biasBuffer, shape: shape, output: destination, scratch: scratch)
+    WinogradConvolution.run(
+        on: pool, input: source, weights: weights, bias: biasBuffer, shape: shape, output: destination, scratch: scratch, kernels: kernels)
     let result = AlignedBuffer(count: outputChannels * batch * outPixels)
     destination.withUnsafePointer { y in
         result.withUnsafeMutablePointer { r in
-            BlockedLayout.toPlanes(y, channels: outputChannels, batch: batch, pixels: outPixels, into: r, blockRange: 0..<(BlockedLayout.paddedChannels(outputChannels) / 8))
+            BlockedLayout.toPlanes(
+                y, channels: outputChannels, batch: batch, pixels: outPixels, block: lanes, into: r,
+                blockRange: 0..<(BlockedLayout.paddedChannels(outputChannels, block: lanes) / lanes))
         }
     }
     return toNCHW(result.array, batch: batch, channels: outputChannels, pixels: outPixels)

@@ -9,8 +9,8 @@ struct GoldenKernelTests {
     // differences of a few ulps of the largest value, normwise ~1e-7; 2e-6 as for the reference.
     static let tolerance = 2e-6
 
-    @Test(arguments: ["conv-13to5-9x7", "conv-3to16-17x18", "conv-16to13-6x5"])
-    func convolution(_ name: String) throws {
+    @Test(arguments: ["conv-13to5-9x7", "conv-3to16-17x18", "conv-16to13-6x5"], testedKernels)
+    func convolution(_ name: String, _ kernels: KernelSet) throws {
         let golden = try Golden("\(name).safetensors")
         let shape = golden.shape("input")
         let weightShape = golden.shape("weight")
@@ -19,7 +19,7 @@ struct GoldenKernelTests {
             let fast = fastConvolution(
                 input: try golden.values("input"), batch: shape[0], channels: shape[1], height: shape[2], width: shape[3],
                 weight: try golden.values("weight"), bias: try golden.values("bias"), outputChannels: weightShape[0],
-                relu: relu, threads: 2)
+                relu: relu, threads: 2, kernels: kernels)
             let expected = try golden.values(relu ? "output_relu" : "output")
             #expect(normwiseError(fast, expected) < Self.tolerance, "relu \(relu)")
         }
@@ -38,13 +38,14 @@ struct GoldenKernelTests {
         #expect(output.array == (try golden.values("output")))
     }
 
-    @Test func linear() throws {
+    @Test(arguments: testedKernels)
+    func linear(_ kernels: KernelSet) throws {
         let golden = try Golden("linear-37to29.safetensors")
         let shape = golden.shape("input")
         let outputs = golden.shape("weight")[0]
         let fast = fastLinear(
             input: try golden.values("input"), rows: shape[0], inputs: shape[1], weight: try golden.values("weight"),
-            bias: try golden.values("bias"), outputs: outputs, relu: false, threads: 2)
+            bias: try golden.values("bias"), outputs: outputs, relu: false, threads: 2, kernels: kernels)
         #expect(normwiseError(fast, try golden.values("output")) < Self.tolerance)
     }
 

@@ -2,7 +2,8 @@ import Testing
 import VGGEngine
 import VGGModel
 
-/// Each fast kernel against the reference kernels on awkward and real shapes.
+/// Each fast kernel against the reference kernels on awkward and real shapes, on every
+/// kernel set this CPU runs (`testedKernels`).
 @Suite("Kernels against the reference")
 struct KernelTests {
     // Tolerance: float32 sums of up to a few thousand products against Double sums; the
@@ -10,20 +11,35 @@ struct KernelTests {
     // room for longer reductions while any indexing mistake gives errors near 1.
     static let tolerance = 2e-6
 
-    @Test(arguments: [
-        (1, 1, 1), (5, 27, 15), (6, 300, 16), (7, 600, 17), (13, 257, 40), (8, 513, 33), (1, 1024, 100),
-    ])
-    func linearMatchesReference(_ rows: Int, _ inputs: Int, _ outputs: Int) {
+    struct LinearCase: Sendable, CustomTestStringConvertible {
+        let rows, inputs, outputs: Int
+        var testDescription: String { "\(rows)x\(inputs)->\(outputs)" }
+    }
+
+    // Rows around both tile heights (6 and 14), columns around every tile width (8, 16, 32).
+    static let linearCases = [
+        LinearCase(rows: 1, inputs: 1, outputs: 1), LinearCase(rows: 5, inputs: 27, outputs: 15),
+        LinearCase(rows: 6, inputs: 300, outputs: 16), LinearCase(rows: 7, inputs: 600, outputs: 17),
+        LinearCase(rows: 13, inputs: 257, outputs: 40), LinearCase(rows: 8, inputs: 513, outputs: 33),
+        LinearCase(rows: 15, inputs: 64, outputs: 31), LinearCase(rows: 14, inputs: 9, outputs: 65),
+        LinearCase(rows: 1, inputs: 1024, outputs: 100),
+    ]
+
+    @Test(arguments: linearCases, testedKernels)
+    func linearMatchesReference(_ c: LinearCase, _ kernels: KernelSet) {
+        let (rows, inputs, outputs) = (c.rows, c.inputs, c.outputs)
         let x = randomValues(rows * inputs, seed: 1)
         let w = randomValues(outputs * inputs, seed: 2)
         let b = randomValues(outputs, seed: 3)
         for relu in [false, true] {
-            let fast = fastLinear(input: x, rows: rows, inputs: inputs, weight: w, bias: b, outputs: outputs, relu: relu)
+            let fast = fastLinear(input: x, rows: rows, inputs: inputs, weight: w, bias: b, outputs: outputs, relu: relu, kernels: kernels)
             let reference = ReferenceKernels.linear(input: x, rows: rows, inputs: inputs, weight: w, bias: b, outputs: outputs, relu: relu)
             #expect(normwiseError(fast, reference) < Self.tolerance)
             // Half-precision weights: each rounded by at most 2^-11 relative, so the result is
             // off by ~2^-11 / sqrt(inputs) of its scale; the reference gets the rounded weights.
-            let half = fastLinear(input: x, rows: rows, inputs: inputs, weight: w, bias: b, outputs: outputs, relu: relu, precision: .float16)
+            let half = fastLinear(
+                input: x, rows: rows, inputs: inputs, weight: w, bias: b, outputs: outputs, relu: relu, precision: .float16,
+                kernels: kernels)
             let rounded = w.map { Float(Float16($0)) }
             let halfReference = ReferenceKernels.linear(input: x, rows: rows, inputs: inputs, weight: rounded, bias: b, outputs: outputs, relu: relu)
             #expect(normwiseError(half, halfReference) < Self.tolerance)
@@ -43,12 +59,12 @@ struct KernelTests {
         ConvCase(batch: 3, channels: 16, outputs: 13, height: 6, width: 5),
         ConvCase(batch: 2, channels: 4, outputs: 7, height: 1, width: 5),
         ConvCase(batch: 1, channels: 64, outputs: 12, height: 14, width: 14),  // K = 576: three K blocks
-        ConvCase(batch: 2, channels: 3, outputs: 64, height: 32, width: 32),  // conv1_1-like, full 16-column rows
+        ConvCase(batch: 2, channels: 3, outputs: 64, height: 32, width: 32),  // conv1_1-like, whole panels
         ConvCase(batch: 1, channels: 30, outputs: 130, height: 20, width: 19),  // M > MC
     ]
 
-    @Test(arguments: convCases)
-    func convolutionMatchesReference(_ c: ConvCase) {
+    @Test(arguments: convCases, testedKernels)
+    func convolutionMatchesReference(_ c: ConvCase, _ kernels: KernelSet) {
         let x = randomValues(c.batch * c.channels * c.height * c.width, seed: 4)
         let w = randomValues(c.outputs * c.channels * 9, seed: 5)
         let b = randomValues(c.outputs, seed: 6)
@@ -58,13 +74,13 @@ struct KernelTests {
         for threads in [1, 2, 3] {
             let fast = fastConvolution(
                 input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
-                weight: w, bias: b, outputChannels: c.outputs, relu: true, threads: threads)
+                weight: w, bias: b, outputChannels: c.outputs, relu: true, threads: threads, kernels: kernels)
             #expect(normwiseError(fast, reference) < Self.tolerance, "threads \(threads)")
         }
         // A column table built for a larger batch serves a smaller one.
         let fromLargerTable = fastConvolution(
             input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
-            weight: w, bias: b, outputChannels: c.outputs, relu: true, tableBatch: c.batch + 2)
+            weight: w, bias: b, outputChannels: c.outputs, relu: true, tableBatch: c.batch + 2, kernels: kernels)
         #expect(normwiseError(fromLargerTable, reference) < Self.tolerance)
     }
 
@@ -75,6 +91,7 @@ struct KernelTests {
 
     static let winogradCases = convCases + [
         ConvCase(batch: 2, channels: 16, outputs: 24, height: 40, width: 40),  // 200 tiles: three chunks
+        ConvCase(batch: 1, channels: 24, outputs: 40, height: 22, width: 26),  // 42 tiles: partial register tiles
         ConvCase(batch: 1, channels: 8, outputs: 8, height: 4, width: 4),  // one whole tile
         ConvCase(batch: 3, channels: 9, outputs: 17, height: 7, width: 11),  // partial tiles both ways
         // VGG16's channel counts, at spatial sizes a debug build can check against the reference.
@@ -87,8 +104,8 @@ struct KernelTests {
         ConvCase(batch: 1, channels: 512, outputs: 512, height: 3, width: 2),
     ]
 
-    @Test(arguments: winogradCases)
-    func winogradMatchesReference(_ c: ConvCase) {
+    @Test(arguments: winogradCases, testedKernels)
+    func winogradMatchesReference(_ c: ConvCase, _ kernels: KernelSet) {
         let x = randomValues(c.batch * c.channels * c.height * c.width, seed: 10)
         let w = randomValues(c.outputs * c.channels * 9, seed: 11)
         let b = randomValues(c.outputs, seed: 12)
@@ -101,7 +118,7 @@ struct KernelTests {
         for threads in [1, 2, 3] {
             let fast = fastWinograd(
                 input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
-                weight: w, bias: b, outputChannels: c.outputs, pool: false, threads: threads)
+                weight: w, bias: b, outputChannels: c.outputs, pool: false, threads: threads, kernels: kernels)
             #expect(normwiseError(fast, reference) < Self.winogradTolerance, "threads \(threads)")
             // Tiles are computed alone: the thread count cannot change a single bit.
             if let single { #expect(fast == single, "threads \(threads)") } else { single = fast }
@@ -109,46 +126,70 @@ struct KernelTests {
         if c.height >= 2 && c.width >= 2 {
             let fastPooled = fastWinograd(
                 input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
-                weight: w, bias: b, outputChannels: c.outputs, pool: true, threads: 2)
+                weight: w, bias: b, outputChannels: c.outputs, pool: true, threads: 2, kernels: kernels)
             #expect(normwiseError(fastPooled, pooled) < Self.winogradTolerance, "fused pool")
         }
     }
 
-    @Test func blockedLayoutRoundTripsAndFlattensLikePlanes() {
-        let (channels, batch, pixels) = (13, 3, 10)
+    @Test(arguments: [4, 8, 16])
+    func blockedLayoutRoundTripsAndFlattensLikePlanes(_ block: Int) {
+        let (channels, batch, pixels) = (block + 5, 3, 10)
         let values = randomValues(channels * batch * pixels, seed: 13)
         let planes = AlignedBuffer(values)
-        let blocked = AlignedBuffer(count: BlockedLayout.count(channels: channels, batch: batch, height: 2, width: 5))
+        let blocked = AlignedBuffer(count: BlockedLayout.count(channels: channels, batch: batch, height: 2, width: 5, block: block))
         let back = AlignedBuffer(count: values.count)
         var flattened = [Float](repeating: 0, count: values.count)
+        let blocks = 0..<(BlockedLayout.paddedChannels(channels, block: block) / block)
         planes.withUnsafePointer { p in
             blocked.withUnsafeMutablePointer { b in
-                BlockedLayout.fromPlanes(p, channels: channels, batch: batch, pixels: pixels, into: b, blockRange: 0..<2)
+                BlockedLayout.fromPlanes(p, channels: channels, batch: batch, pixels: pixels, block: block, into: b, blockRange: blocks)
             }
         }
         blocked.withUnsafePointer { b in
-            back.withUnsafeMutablePointer { BlockedLayout.toPlanes(b, channels: channels, batch: batch, pixels: pixels, into: $0, blockRange: 0..<2) }
+            back.withUnsafeMutablePointer {
+                BlockedLayout.toPlanes(b, channels: channels, batch: batch, pixels: pixels, block: block, into: $0, blockRange: blocks)
+            }
             flattened.withUnsafeMutableBufferPointer {
-                BlockedLayout.flatten(b, channels: channels, batch: batch, pixels: pixels, into: $0.baseAddress!)
+                BlockedLayout.flatten(b, channels: channels, batch: batch, pixels: pixels, block: block, into: $0.baseAddress!)
             }
         }
         #expect(back.array == values)
         #expect(flattened == toNCHW(values, batch: batch, channels: channels, pixels: pixels))
-        // The three padding channels of the second block are zeros.
-        let padding = blocked.array.enumerated().filter { ($0.offset % 8) >= 5 && $0.offset >= batch * pixels * 8 }
+        // The padding channels of the last block are zeros.
+        let padding = blocked.array.enumerated().filter { ($0.offset % block) >= channels - block && $0.offset >= batch * pixels * block }
         #expect(padding.allSatisfy { $0.element == 0 })
     }
 
-    @Test func gemmMicrokernelMatchesNaiveGEMM() {
-        // The microkernel through PackedMatrixA/B on a single-block and a multi-block depth.
+    @Test(arguments: testedKernels)
+    func gemmMicrokernelMatchesNaiveGEMM(_ kernels: KernelSet) {
+        // The microkernel through PackedMatrixA/B, one whole tile, on single- and multi-block depths.
+        let (mr, nr) = (kernels.mr, kernels.nr)
         for depth in [1, 7, 256, 700] {
-            let a = randomValues(6 * depth, seed: 7)
-            let b = randomValues(depth * 16, seed: 8)
-            let reference = ReferenceKernels.gemm(a: a, b: b, m: 6, n: 16, k: depth)
-            let fast = fastLinear(input: a, rows: 6, inputs: depth, weight: transpose(b, rows: depth, columns: 16),
-                                  bias: [Float](repeating: 0, count: 16), outputs: 16, relu: false)
+            let a = randomValues(mr * depth, seed: 7)
+            let b = randomValues(depth * nr, seed: 8)
+            let reference = ReferenceKernels.gemm(a: a, b: b, m: mr, n: nr, k: depth)
+            let fast = fastLinear(input: a, rows: mr, inputs: depth, weight: transpose(b, rows: depth, columns: nr),
+                                  bias: [Float](repeating: 0, count: nr), outputs: nr, relu: false, kernels: kernels)
             #expect(normwiseError(fast, reference) < Self.tolerance, "depth \(depth)")
         }
+    }
+
+    /// The native AVX-512 build, on a CPU that has it (elsewhere this test is skipped and says
+    /// so; the same code compiled for AVX2 runs in every other test of this suite).
+    @Test(.enabled(if: KernelSet(.avx512) != nil, "this CPU has no AVX-512 (F, BW, VL, DQ): the native AVX-512 kernels are not run here"))
+    func nativeAVX512KernelsMatchTheirAVX2Build() throws {
+        let native = try #require(KernelSet(.avx512))
+        let emulated = try #require(KernelSet(.avx512OnAVX2))
+        let c = ConvCase(batch: 2, channels: 64, outputs: 64, height: 12, width: 12)
+        let x = randomValues(c.batch * c.channels * c.height * c.width, seed: 20)
+        let w = randomValues(c.outputs * c.channels * 9, seed: 21)
+        let b = randomValues(c.outputs, seed: 22)
+        func run(_ kernels: KernelSet) -> [Float] {
+            fastWinograd(
+                input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+                weight: w, bias: b, outputChannels: c.outputs, pool: true, threads: 2, kernels: kernels)
+        }
+        #expect(normwiseError(run(native), run(emulated)) < 1e-6)
     }
 
     @Test func maxPoolMatchesReference() {

@@ -40,21 +40,42 @@ struct NetworkTests {
 
     @Test(arguments: EngineOptions.ConvolutionAlgorithm.allCases, EngineOptions.LinearPrecision.allCases)
     func tinyNetworkMatchesONNXRuntime(_ algorithm: EngineOptions.ConvolutionAlgorithm, _ precision: EngineOptions.LinearPrecision) throws {
+        for kernels in testedKernels {
+            try checkTinyNetwork(algorithm: algorithm, precision: precision, kernels: kernels)
+        }
+    }
+
+    func checkTinyNetwork(algorithm: EngineOptions.ConvolutionAlgorithm, precision: EngineOptions.LinearPrecision, kernels: KernelSet) throws {
         let golden = try Golden("tiny-vgg-io.safetensors")
         let images = try golden.values("input")
-        let options = EngineOptions(threads: 2, maxBatchSize: 3, convolutionAlgorithm: algorithm, linearPrecision: precision)
+        let options = EngineOptions(threads: 2, maxBatchSize: 3, convolutionAlgorithm: algorithm, linearPrecision: precision, kernels: kernels)
         let out = Self.run(try VGGNetwork(source: try Self.tinyWeights(), options: options), images: images, count: 3)
         // 16 layers of float32 in different summation orders: normwise error ~1e-6 measured;
         // the bound is 1e-4 relative, and fc7 directions must agree to cosine 0.99999.
         // Half-precision fully connected weights (rounded by up to 2^-11 each) move the
         // logits by 4.7e-4 here (fc7 cosine 0.99999996): bound 2e-3, and cosine 0.9999.
         let (bound, minimumCosine) = precision == .float32 ? (1e-4, 0.99999) : (2e-3, 0.9999)
-        #expect(normwiseError(out.logits, try golden.values("logits")) < bound)
-        #expect(normwiseError(out.probabilities, try golden.values("probabilities")) < bound)
+        #expect(normwiseError(out.logits, try golden.values("logits")) < bound, "\(kernels)")
+        #expect(normwiseError(out.probabilities, try golden.values("probabilities")) < bound, "\(kernels)")
         let fc7 = try golden.values("fc7")
         for image in 0..<3 {
             let range = (image * 24)..<((image + 1) * 24)
-            #expect(cosine(out.fc7[range], fc7[range]) > minimumCosine)
+            #expect(cosine(out.fc7[range], fc7[range]) > minimumCosine, "\(kernels)")
+        }
+    }
+
+    /// Every kernel set computes the same network: fc7 directions agree to cosine 0.99999.
+    @Test func kernelSetsAgree() throws {
+        let images = try Golden("tiny-vgg-io.safetensors").values("input")
+        let weights = try Self.tinyWeights()
+        let outputs = try testedKernels.map { kernels in
+            Self.run(try VGGNetwork(source: weights, options: EngineOptions(threads: 2, maxBatchSize: 3, kernels: kernels)), images: images, count: 3)
+        }
+        for (kernels, out) in zip(testedKernels, outputs) {
+            for image in 0..<3 {
+                let range = (image * 24)..<((image + 1) * 24)
+                #expect(cosine(out.fc7[range], outputs[0].fc7[range]) > 0.99999, "\(kernels) against \(testedKernels[0])")
+            }
         }
     }
 
@@ -69,14 +90,16 @@ struct NetworkTests {
         #expect(a == b)
     }
 
-    @Test func resultsAreBitIdenticalForAnyThreadCountAndBatchSize() throws {
+    @Test(arguments: testedKernels)
+    func resultsAreBitIdenticalForAnyThreadCountAndBatchSize(_ kernels: KernelSet) throws {
         let images = try Golden("tiny-vgg-io.safetensors").values("input")
         let perImage = 3 * 64 * 48
         let weights = try Self.tinyWeights()
-        let baseline = Self.run(try VGGNetwork(source: weights, options: EngineOptions(threads: 1, maxBatchSize: 3)), images: images, count: 3)
+        let baseline = Self.run(
+            try VGGNetwork(source: weights, options: EngineOptions(threads: 1, maxBatchSize: 3, kernels: kernels)), images: images, count: 3)
         for threads in [2, 3, 5] {
             for maxBatch in [1, 2, 3, 4] {
-                let network = try VGGNetwork(source: weights, options: EngineOptions(threads: threads, maxBatchSize: maxBatch))
+                let network = try VGGNetwork(source: weights, options: EngineOptions(threads: threads, maxBatchSize: maxBatch, kernels: kernels))
                 // Feed the three images in batches of every size up to maxBatch.
                 for batch in 1...min(maxBatch, 3) {
                     var start = 0

@@ -66,7 +66,7 @@ struct DuplicateFinderTests {
         var candidates = [(a: Int, b: Int)]()
         for a in 0..<60 { for b in (a + 1)..<60 { candidates.append((a, b)) } }
         var largest = 0
-        var verifier = PairVerifier(threshold: 0.6, windowRows: 3, residentVectors: 8)
+        var verifier = PairVerifier(threshold: 0.6, windowRows: 3, residentVectors: 8, kernels: .default)
         try verifier.verify(candidates) { rows in
             largest = max(largest, rows.count)
             return rows.map { vectors[$0] }

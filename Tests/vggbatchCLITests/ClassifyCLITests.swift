@@ -115,4 +115,26 @@ struct ClassifyCLITests {
         _ = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "5", "--output", again])
         #expect(FileManager.default.contents(atPath: again) == FileManager.default.contents(atPath: weights))
     }
+
+    /// The instruction set is chosen at run time: `VGGBATCH_ISA` forces one, every choice
+    /// gives the same labels, and a name this CPU cannot run is one line, not a crash.
+    @Test func instructionSetsAreChosenAtRunTimeAndSaySo() throws {
+        let image = FixturePaths.sample("skimage-chelsea.png")
+        var answers = [String: String]()
+        for isa in ["portable", "avx2", "avx512", "avx512-on-avx2"] {
+            let result = try CommandRunner.vggbatch(
+                ["classify", "--weights", weights, "--verbose", image], environment: environment.merging(["VGGBATCH_ISA": isa]) { $1 })
+            if result.status == 0 {
+                #expect(result.standardError.contains("kernels: \(isa) ("), "\(result.standardError)")
+                answers[isa] = result.standardOutput.split(separator: "\n").dropFirst().prefix(3).map { $0.split(separator: " ").last.map(String.init) ?? "" }.joined(separator: ",")
+            } else {
+                // Only a set this CPU lacks may be refused, in one line.
+                #expect(isa != "portable" && result.status == 2 && result.standardError.hasPrefix("vggbatch: error: this CPU"), "\(result.standardError)")
+                #expect(result.standardError.split(separator: "\n").count == 1)
+            }
+        }
+        #expect(answers["portable"] != nil && Set(answers.values).count == 1, "the top-3 labels agree on every set: \(answers)")
+        let bogus = try CommandRunner.vggbatch(["classify", "--weights", weights, image], environment: environment.merging(["VGGBATCH_ISA": "sse9"]) { $1 })
+        #expect(bogus.status == 2 && bogus.standardError.contains("unknown instruction set \"sse9\""), "\(bogus.standardError)")
+    }
 }

@@ -1,13 +1,17 @@
-/// Cache blocking shared by the GEMM drivers (BLIS order: NC, KC, MC around a 6×16 kernel).
+/// Cache blocking shared by the GEMM drivers (BLIS order: NC, KC, MC around the register
+/// tile of the kernel set, mr × nr).
 ///
-/// Measured on Zen 3 (512 KiB L2, 32 MiB L3): KC 256 keeps a B micro-panel (16 KiB) in L1,
-/// MC 120 keeps an A block (120 KiB) in L2, NC 1024 keeps a packed B block (1 MiB) in L3.
+/// Measured on Zen 3 (512 KiB L2, 32 MiB L3) with the 6 × 16 tile: KC 256 keeps a B
+/// micro-panel (16 KiB) in L1, MC ≈ 120 keeps an A block (120 KiB) in L2, NC 1024 keeps a
+/// packed B block (1 MiB) in L3; the 14 × 32 tile keeps the same KC and NC and rounds MC to
+/// whole tiles (126 rows).
 public enum GEMMBlocking {
-    public static let mr = 6
-    public static let nr = 16
     public static let kc = 256
-    public static let mc = 120
     public static let nc = 1024
+
+    /// Rows of A per block for tiles of `mr` rows: about 120, in whole tiles.
+    @inline(__always)
+    public static func mc(mr: Int) -> Int { roundUp(120, to: mr) }
 
     /// `n` rounded up to a multiple of `multiple`.
     @inline(__always)
@@ -42,32 +46,35 @@ public struct KBlocks: Sequence, IteratorProtocol {
     }
 }
 
-/// A matrix A (M × K) packed once into 6-row micro-panels, K-blocked: for each K block
-/// starting at k0 with length kcp, `ceil(M/6)` panels of kcp × 6 floats (k-major) follow
-/// one another, beginning at float offset `paddedM * k0`. Rows past M are zero.
+/// A matrix A (M × K) packed once into mr-row micro-panels, K-blocked: for each K block
+/// starting at k0 with length kcp, `ceil(M/mr)` panels of kcp × mr floats (k-major) follow
+/// one another, beginning at float offset `paddedRows * k0`. Rows past M are zero.
 public final class PackedMatrixA {
     public let rows: Int
     public let depth: Int
+    /// Rows per micro-panel: the kernel set's `mr`.
+    public let mr: Int
     public let paddedRows: Int
     public let storage: AlignedBuffer
 
-    /// Packs A from `element(row, k)`.
-    public init(rows: Int, depth: Int, element: (Int, Int) -> Float) {
+    /// Packs A from `element(row, k)` for tiles of `mr` rows.
+    public init(rows: Int, depth: Int, mr: Int, element: (Int, Int) -> Float) {
         self.rows = rows
         self.depth = depth
-        paddedRows = GEMMBlocking.roundUp(rows, to: GEMMBlocking.mr)
+        self.mr = mr
+        paddedRows = GEMMBlocking.roundUp(rows, to: mr)
         storage = AlignedBuffer(count: paddedRows * depth)
         let padded = paddedRows
         storage.withUnsafeMutablePointer { base in
             for block in GEMMBlocking.kBlocks(depth) {
                 let k0 = block.start
                 let kcp = block.count
-                for panel in 0..<(padded / 6) {
-                    let out = base + padded * k0 + panel * 6 * kcp
+                for panel in 0..<(padded / mr) {
+                    let out = base + padded * k0 + panel * mr * kcp
                     for kk in 0..<kcp {
-                        for ii in 0..<6 {
-                            let row = panel * 6 + ii
-                            out[kk * 6 + ii] = row < rows ? element(row, k0 + kk) : 0
+                        for ii in 0..<mr {
+                            let row = panel * mr + ii
+                            out[kk * mr + ii] = row < rows ? element(row, k0 + kk) : 0
                         }
                     }
                 }
@@ -75,50 +82,56 @@ public final class PackedMatrixA {
         }
     }
 
-    /// Float offset of the micro-panel for rows `panel*6...` in the K block starting at `k0`.
+    /// Float offset of the micro-panel for rows `panel*mr...` in the K block starting at `k0`.
     @inline(__always)
-    public func panelOffset(k0: Int, kcp: Int, panel: Int) -> Int { paddedRows * k0 + panel * 6 * kcp }
+    public func panelOffset(k0: Int, kcp: Int, panel: Int) -> Int { paddedRows * k0 + panel * mr * kcp }
 }
 
-/// A matrix B (K × N) packed once into 16-column micro-panels, K-blocked: for each K block
-/// starting at k0 with length kcp, `ceil(N/16)` panels of kcp × 16 floats (k-major) follow
+/// A matrix B (K × N) packed once into nr-column micro-panels, K-blocked: for each K block
+/// starting at k0 with length kcp, `ceil(N/nr)` panels of kcp × nr floats (k-major) follow
 /// one another, beginning at float offset `paddedColumns * k0`. Columns past N are zero.
 public final class PackedMatrixB {
     public let depth: Int
     public let columns: Int
+    /// Columns per micro-panel: the kernel set's `nr`.
+    public let nr: Int
     public let paddedColumns: Int
     public let storage: AlignedBuffer
 
-    /// Packs B from `element(k, column)`.
-    public init(depth: Int, columns: Int, element: (Int, Int) -> Float) {
+    /// Packs B from `element(k, column)` for tiles `nr` columns wide.
+    public init(depth: Int, columns: Int, nr: Int, element: (Int, Int) -> Float) {
         self.depth = depth
         self.columns = columns
-        paddedColumns = GEMMBlocking.roundUp(columns, to: GEMMBlocking.nr)
+        self.nr = nr
+        paddedColumns = GEMMBlocking.roundUp(columns, to: nr)
         storage = AlignedBuffer(count: paddedColumns * depth)
         let padded = paddedColumns
         storage.withUnsafeMutablePointer { base in
-            Self.forEachPackedElement(depth: depth, columns: columns, paddedColumns: padded) { base[$0] = element($1, $2) }
+            Self.forEachPackedElement(depth: depth, columns: columns, nr: nr, paddedColumns: padded) { base[$0] = element($1, $2) }
         }
     }
 
+    /// Panels of `nr` columns covering `columns` columns.
+    public var panels: Int { paddedColumns / nr }
+
     /// Calls `body(offset, k, column)` for every element of a K × N matrix packed as
-    /// 16-column micro-panels, K-blocked (the layout above); padding columns are skipped, so
+    /// nr-column micro-panels, K-blocked (the layout above); padding columns are skipped, so
     /// they keep the zeros the storage starts with. Shared with `HalfPackedMatrixB`.
     @inline(__always)
-    static func forEachPackedElement(depth: Int, columns: Int, paddedColumns: Int, _ body: (Int, Int, Int) -> Void) {
+    static func forEachPackedElement(depth: Int, columns: Int, nr: Int, paddedColumns: Int, _ body: (Int, Int, Int) -> Void) {
         for block in GEMMBlocking.kBlocks(depth) {
             let k0 = block.start
             let kcp = block.count
-            for panel in 0..<(paddedColumns / 16) {
-                let start = paddedColumns * k0 + panel * 16 * kcp
+            for panel in 0..<(paddedColumns / nr) {
+                let start = paddedColumns * k0 + panel * nr * kcp
                 for kk in 0..<kcp {
-                    for jj in 0..<min(16, columns - panel * 16) { body(start + kk * 16 + jj, k0 + kk, panel * 16 + jj) }
+                    for jj in 0..<min(nr, columns - panel * nr) { body(start + kk * nr + jj, k0 + kk, panel * nr + jj) }
                 }
             }
         }
     }
 
-    /// Float offset of the micro-panel for columns `panel*16...` in the K block at `k0`.
+    /// Float offset of the micro-panel for columns `panel*nr...` in the K block at `k0`.
     @inline(__always)
-    public func panelOffset(k0: Int, kcp: Int, panel: Int) -> Int { paddedColumns * k0 + panel * 16 * kcp }
+    public func panelOffset(k0: Int, kcp: Int, panel: Int) -> Int { paddedColumns * k0 + panel * nr * kcp }
 }

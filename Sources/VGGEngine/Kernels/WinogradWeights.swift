@@ -1,16 +1,19 @@
 /// Convolution weights in the Winograd domain, transformed once at load: for each of the 36
 /// positions ξ, `U_ξ = (G g Gᵀ)_ξ` over all input and output channels, packed as GEMM B
-/// micro-panels of 16 output channels (k = input channel, 16 floats per k). The transform runs
-/// in Double and is rounded once to Float. Padded channels hold zeros.
+/// micro-panels of nr output channels (k = input channel, nr floats per k). The transform
+/// runs in Double and is rounded once to Float. Padded channels hold zeros.
 public final class WinogradWeights {
     public let inputChannels: Int
     public let outputChannels: Int
-    /// Input channels rounded up to 8 (the blocked layout).
+    /// The kernel set's vector width (the blocked layout's channel block) and tile width.
+    public let lanes: Int
+    public let nr: Int
+    /// Input channels rounded up to whole channel blocks.
     public let paddedInputChannels: Int
-    /// Output channels rounded up to 16 (the microkernel's width).
+    /// Output channels rounded up to nr (the microkernel's width).
     public let paddedOutputChannels: Int
-    /// Output channels rounded up to 8: what the output transform writes.
-    public let paddedOutputChannels8: Int
+    /// Output channels rounded up to whole channel blocks: what the output transform writes.
+    public let paddedOutputBlocks: Int
     let storage: AlignedBuffer
 
     /// G of F(4×4, 3×3): 6×3.
@@ -23,17 +26,20 @@ public final class WinogradWeights {
         [0, 0, 1],
     ]
 
-    /// Transforms PyTorch-layout weights (K × C × 3 × 3).
-    public init(weight: [Float], inputChannels: Int, outputChannels: Int) {
+    /// Transforms PyTorch-layout weights (K × C × 3 × 3) for `kernels`' layout.
+    public init(weight: [Float], inputChannels: Int, outputChannels: Int, kernels: KernelSet) {
         precondition(weight.count == inputChannels * outputChannels * 9, "weights do not match the channels")
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
-        paddedInputChannels = BlockedLayout.paddedChannels(inputChannels)
-        paddedOutputChannels = GEMMBlocking.roundUp(outputChannels, to: 16)
-        paddedOutputChannels8 = BlockedLayout.paddedChannels(outputChannels)
+        lanes = kernels.lanes
+        nr = kernels.nr
+        paddedInputChannels = BlockedLayout.paddedChannels(inputChannels, block: lanes)
+        paddedOutputChannels = GEMMBlocking.roundUp(outputChannels, to: nr)
+        paddedOutputBlocks = BlockedLayout.paddedChannels(outputChannels, block: lanes) / lanes
         let cin = paddedInputChannels
-        let panels = paddedOutputChannels / 16
-        storage = AlignedBuffer(count: 36 * panels * cin * 16)
+        let nr = self.nr
+        let panels = paddedOutputChannels / nr
+        storage = AlignedBuffer(count: 36 * panels * cin * nr)
         let g = Self.g
         storage.withUnsafeMutablePointer { u in
             var kernel = [Double](repeating: 0, count: 9)
@@ -50,7 +56,7 @@ public final class WinogradWeights {
                         for s in 0..<6 {
                             let value = half[r * 3] * g[s][0] + half[r * 3 + 1] * g[s][1] + half[r * 3 + 2] * g[s][2]
                             let position = r * 6 + s
-                            u[((position * panels + k / 16) * cin + c) * 16 + k % 16] = Float(value)
+                            u[((position * panels + k / nr) * cin + c) * nr + k % nr] = Float(value)
                         }
                     }
                 }
@@ -58,9 +64,9 @@ public final class WinogradWeights {
         }
     }
 
-    /// Float offset of the B micro-panel of output channels 16·panel..<16·panel+16 at ξ.
+    /// Float offset of the B micro-panel of output channels nr·panel..<nr·(panel+1) at ξ.
     @inline(__always)
     func panelOffset(position: Int, panel: Int) -> Int {
-        (position * (paddedOutputChannels / 16) + panel) * paddedInputChannels * 16
+        (position * (paddedOutputChannels / nr) + panel) * paddedInputChannels * nr
     }
 }

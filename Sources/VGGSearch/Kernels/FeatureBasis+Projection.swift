@@ -19,15 +19,16 @@ extension FeatureBasis {
         _ vectors: UnsafePointer<Float>, count: Int, into coordinates: UnsafeMutablePointer<Float>,
         residuals: UnsafeMutablePointer<Float>, pool: ThreadPool
     ) {
-        let chunk = GEMMBlocking.mc
-        let packCount = GEMMBlocking.kc * GEMMBlocking.roundUp(chunk, to: GEMMBlocking.mr)
+        let kernels = self.kernels
+        let chunk = GEMMBlocking.mc(mr: kernels.mr)
+        let packCount = LinearGEMM.packCount(rows: chunk, kernels: kernels)
         let rank = self.rank
         let dimension = self.dimension
         let packBuffers = (0..<pool.threadCount).map { _ in AlignedBuffer(count: packCount) }
         let reconstructions = (0..<pool.threadCount).map { _ in AlignedBuffer(count: chunk * dimension) }
         let packing = self.packing
-        let forwardPanels = 0..<((rank + GEMMBlocking.nr - 1) / GEMMBlocking.nr)
-        let backwardPanels = 0..<((dimension + GEMMBlocking.nr - 1) / GEMMBlocking.nr)
+        let forwardPanels = 0..<packing.forward.panels
+        let backwardPanels = 0..<packing.backward.panels
         packing.zeroBias.withUnsafePointer { bias in
             pool.run { thread, threads in
                 let mine = ThreadPool.slice(count, thread: thread, of: threads)
@@ -41,12 +42,12 @@ extension FeatureBasis {
                             let c = coordinates + start * rank
                             LinearGEMM.run(
                                 input: vectors + start * dimension, rows: rows, weights: .float32(packing.forward), bias: bias,
-                                relu: false, output: c, panelRange: forwardPanels, packBuffer: pack)
+                                relu: false, output: c, panelRange: forwardPanels, packBuffer: pack, kernels: kernels)
                             LinearGEMM.run(
                                 input: UnsafePointer(c), rows: rows, weights: .float32(packing.backward), bias: bias,
-                                relu: false, output: reconstruction, panelRange: backwardPanels, packBuffer: pack)
+                                relu: false, output: reconstruction, panelRange: backwardPanels, packBuffer: pack, kernels: kernels)
                             for i in 0..<rows {
-                                let rho = VectorKernels.distanceF32AccumulateF64_simd8(
+                                let rho = kernels.distanceF32AccumulateF64(
                                     vectors + (start + i) * dimension, reconstruction + i * dimension, count: dimension)
                                 residuals[start + i] = Float(rho) * Self.residualScale + Self.residualMargin
                             }

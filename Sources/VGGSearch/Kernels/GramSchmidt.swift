@@ -19,7 +19,7 @@ enum GramSchmidt {
     /// Orthonormalises `rows` rows of `dimension` doubles; returns how many were replaced.
     @discardableResult
     static func orthonormaliseRows(
-        _ matrix: inout [Double], rows: Int, dimension: Int, random: inout SplitMix64, pool: ThreadPool
+        _ matrix: inout [Double], rows: Int, dimension: Int, random: inout SplitMix64, pool: ThreadPool, kernels: KernelSet
     ) -> Int {
         precondition(rows >= 0 && rows <= dimension && matrix.count == rows * dimension, "matrix is not rows × dimension")
         var replaced = 0
@@ -31,7 +31,7 @@ enum GramSchmidt {
                 for j in 0..<rows {
                     let y = base + j * dimension
                     while true {
-                        let original = dotF64(y, y, count: dimension).squareRoot()
+                        let original = kernels.dotF64(y, y, count: dimension).squareRoot()
                         guard original > 0, original.isFinite else {
                             fillGaussian(y, count: dimension, random: &random)
                             replaced += 1
@@ -41,8 +41,9 @@ enum GramSchmidt {
                         var passes = 0
                         var settled = j == 0
                         while !settled && passes < 4 {
-                            subtractProjections(y, onto: base, previous: j, dimension: dimension, coefficients: hb, pool: pool)
-                            let next = dotF64(y, y, count: dimension).squareRoot()
+                            subtractProjections(
+                                y, onto: base, previous: j, dimension: dimension, coefficients: hb, pool: pool, kernels: kernels)
+                            let next = kernels.dotF64(y, y, count: dimension).squareRoot()
                             passes += 1
                             settled = passes >= 2 && next >= 0.5 * current
                             current = next
@@ -64,12 +65,12 @@ enum GramSchmidt {
     /// y −= Σᵢ (qᵢ·y) qᵢ over the first `previous` rows of `basis` (one classical pass).
     private static func subtractProjections(
         _ y: UnsafeMutablePointer<Double>, onto basis: UnsafePointer<Double>, previous: Int, dimension: Int,
-        coefficients: UnsafeMutablePointer<Double>, pool: ThreadPool
+        coefficients: UnsafeMutablePointer<Double>, pool: ThreadPool, kernels: KernelSet
     ) {
         let threaded = previous * dimension >= threadingThreshold && pool.threadCount > 1
         let dots = { (thread: Int, threads: Int) in
             for i in ThreadPool.slice(previous, thread: thread, of: threads) {
-                coefficients[i] = dotF64(basis + i * dimension, y, count: dimension)
+                coefficients[i] = kernels.dotF64(basis + i * dimension, y, count: dimension)
             }
         }
         // Element ranges start at multiples of 4 so that the SIMD/scalar split, and with it
@@ -79,7 +80,7 @@ enum GramSchmidt {
             let slice = ThreadPool.slice(quads, thread: thread, of: threads)
             let range = (slice.lowerBound * 4)..<min(slice.upperBound * 4, dimension)
             for i in 0..<previous {
-                subtractScaled(coefficients[i], basis + i * dimension, from: y, range: range)
+                kernels.axpyF64(-coefficients[i], basis + i * dimension, y, range: range)
             }
         }
         if threaded {
@@ -89,60 +90,6 @@ enum GramSchmidt {
             dots(0, 1)
             update(0, 1)
         }
-    }
-
-    /// y[range] −= h · q[range], fused multiply-adds in groups of four (scalar past the last group).
-    @inline(__always)
-    private static func subtractScaled(
-        _ h: Double, _ q: UnsafePointer<Double>, from y: UnsafeMutablePointer<Double>, range: Range<Int>
-    ) {
-        let minusH = -h
-        let vh = SIMD4<Double>(repeating: minusH)
-        let pq = UnsafeRawPointer(q)
-        let py = UnsafeMutableRawPointer(y)
-        var k = range.lowerBound
-        while k + 4 <= range.upperBound {
-            // Safe: k + 4 <= range.upperBound <= the row length.
-            let yv = py.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
-            let qv = pq.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
-            py.storeBytes(of: yv.addingProduct(vh, qv), toByteOffset: k * 8, as: SIMD4<Double>.self)
-            k += 4
-        }
-        while k < range.upperBound {
-            y[k] = y[k].addingProduct(minusH, q[k])
-            k += 1
-        }
-    }
-
-    /// Σ a[i]·b[i] in Double, four 4-lane accumulators in a fixed order.
-    @inline(__always)
-    static func dotF64(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
-        let pa = UnsafeRawPointer(a)
-        let pb = UnsafeRawPointer(b)
-        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
-        var i = 0
-        while i + 16 <= count {
-            // Safe: i + 16 <= count doubles are readable behind both pointers.
-            s0 = s0.addingProduct(
-                pa.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self),
-                pb.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self))
-            s1 = s1.addingProduct(
-                pa.loadUnaligned(fromByteOffset: i * 8 + 32, as: SIMD4<Double>.self),
-                pb.loadUnaligned(fromByteOffset: i * 8 + 32, as: SIMD4<Double>.self))
-            s2 = s2.addingProduct(
-                pa.loadUnaligned(fromByteOffset: i * 8 + 64, as: SIMD4<Double>.self),
-                pb.loadUnaligned(fromByteOffset: i * 8 + 64, as: SIMD4<Double>.self))
-            s3 = s3.addingProduct(
-                pa.loadUnaligned(fromByteOffset: i * 8 + 96, as: SIMD4<Double>.self),
-                pb.loadUnaligned(fromByteOffset: i * 8 + 96, as: SIMD4<Double>.self))
-            i += 16
-        }
-        var sum = ((s0 + s1) + (s2 + s3)).sum()
-        while i < count {
-            sum = sum.addingProduct(a[i], b[i])
-            i += 1
-        }
-        return sum
     }
 
     private static func fillGaussian(_ y: UnsafeMutablePointer<Double>, count: Int, random: inout SplitMix64) {

@@ -11,9 +11,10 @@ extension VGGBatch {
             discussion: """
                 Runs one warm-up batch, checks the outputs are finite and that a lone image \
                 gives bit-identical results to the same image inside the batch, then times \
-                --iterations batches and reports the median. --json prints {"images_per_second", \
-                "ms_per_image", "gflops", "batch_size", "threads", "peak_rss_bytes"}. Use a \
-                release build (swift build -c release).
+                --iterations batches and reports the median, with the instruction set the kernels \
+                use (--isa, or $VGGBATCH_ISA, else the fastest this CPU runs). --json prints \
+                {"images_per_second", "ms_per_image", "gflops", "batch_size", "threads", \
+                "instruction_set", "cpu", "peak_rss_bytes"}. Use a release build (swift build -c release).
                 """)
 
         @Option(help: ArgumentHelp("VGG16 weights (safetensors); default: the usual weights search.", valueName: "path"))
@@ -36,13 +37,16 @@ extension VGGBatch {
         @Flag(help: "Also report each layer's mean time per image and GFLOP/s.")
         var layers = false
 
+        @Option(help: "Instruction set of the kernels: avx512, avx2, avx512-on-avx2 or portable (default: $VGGBATCH_ISA, else the fastest this CPU runs).")
+        var isa: String?
+
         func validate() throws {
             if randomWeights && weights != nil { throw ValidationError("Give --weights or --random-weights, not both.") }
             if !(1...10_000).contains(iterations) { throw ValidationError("--iterations must be 1...10000, got \(iterations).") }
         }
 
         func run() throws {
-            let options = engine.options()
+            let options = try engine.options(isa: isa)
             let network: VGGNetwork
             if randomWeights {
                 do throws(ModelError) {
@@ -58,6 +62,7 @@ extension VGGBatch {
                 var fields = [
                     ("images_per_second", "\(result.imagesPerSecond)"), ("ms_per_image", "\(result.millisecondsPerImage)"),
                     ("gflops", "\(result.gflops)"), ("batch_size", "\(engine.batchSize)"), ("threads", "\(engine.threadCount)"),
+                    ("instruction_set", JSONText.string(options.kernels.instructionSet.rawValue)), ("cpu", JSONText.string(KernelSet.cpuName)),
                     ("peak_rss_bytes", "\(result.peakResidentBytes)"),
                 ]
                 if layers {
@@ -67,6 +72,7 @@ extension VGGBatch {
                 }
                 print(JSONText.object(fields))
             } else {
+                print("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName)")
                 if layers {
                     for layer in result.layers {
                         print(String(format: "  %-8@ %8.2f ms/image %8.1f GFLOP/s", layer.name as NSString, layer.millisecondsPerImage, layer.gflops))

@@ -39,6 +39,9 @@ extension VGGBatch {
         @Flag(help: "Include the fc7 feature vector (4096 floats) in --json output.")
         var features = false
 
+        @Flag(help: "Say on standard error which kernels (instruction set) and how many threads run the network.")
+        var verbose = false
+
         func validate() throws {
             if images.isEmpty { throw ValidationError("Give at least one image.") }
             if !(1...1000).contains(top) { throw ValidationError("--top must be 1...1000, got \(top).") }
@@ -47,10 +50,14 @@ extension VGGBatch {
 
         func run() throws {
             let batch = min(engine.batchSize, images.count)
-            let loaded = try LoadedModel.load(model, engine: engine.options(maxBatchSize: batch), remembered: try rememberedModel())
+            let loaded = try LoadedModel.load(model, engine: try engine.options(maxBatchSize: batch), remembered: try rememberedModel())
             let preparation = try imageOptions.preparation(for: loaded.network.architecture)
             let header = "weights: \(loaded.identity.path) (\(loaded.identity.summary)); preprocessing: \(loaded.preset.summary); resize: \(preparation.policy.rawValue)"
             if json { printError(header) } else { print(header) }
+            if verbose {
+                let options = loaded.network.options
+                printError("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName), \(options.threads) threads, batches of \(options.maxBatchSize)")
+            }
 
             let classifier = FileBatchClassifier(model: loaded, preparation: preparation)
             var failures = 0

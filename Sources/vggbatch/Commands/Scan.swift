@@ -76,7 +76,7 @@ extension VGGBatch {
             }
             if roots.isEmpty { throw ValidationError("Give a folder to scan (the index holds none yet).") }
 
-            let loaded = try LoadedModel.load(model, engine: engine.options(), remembered: remembered)
+            let loaded = try LoadedModel.load(model, engine: try engine.options(), remembered: remembered)
             let rememberedPolicy = remembered.flatMap { $0.weightsSHA256 == loaded.identity.sha256 ? ResizePolicy(rawValue: $0.resizePolicy) : nil }
             let preparation = try imageOptions.preparation(for: loaded.network.architecture, default: rememberedPolicy)
             report.header(database: path, model: loaded, resize: preparation.policy.rawValue)

@@ -16,7 +16,9 @@ final class ScanReporter: @unchecked Sendable {
 
     func header(database: String, model: LoadedModel, resize: String) {
         printError("index: \(database)")
-        printError("weights: \(model.identity.path) (\(model.identity.summary)); preprocessing: \(model.preset.rawValue); resize: \(resize)")
+        printError(
+            "weights: \(model.identity.path) (\(model.identity.summary)); preprocessing: \(model.preset.rawValue); resize: \(resize); "
+                + "kernels: \(model.network.kernels.instructionSet.rawValue)")
     }
 
     func progress(_ p: ScanProgress) {

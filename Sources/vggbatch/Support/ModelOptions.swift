@@ -44,9 +44,18 @@ struct EngineArguments: ParsableArguments {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads).") }
     }
 
-    /// Engine options for batches of up to `maxBatchSize` (default: --batch-size).
-    func options(maxBatchSize: Int? = nil) -> EngineOptions {
-        EngineOptions(threads: threadCount, maxBatchSize: maxBatchSize ?? batchSize, convolutionAlgorithm: algorithm)
+    /// Engine options for batches of up to `maxBatchSize` (default: --batch-size), with the
+    /// kernels `isa` names (default: $VGGBATCH_ISA, else the fastest this CPU runs).
+    func options(maxBatchSize: Int? = nil, isa: String? = nil) throws -> EngineOptions {
+        var environment = ProcessInfo.processInfo.environment
+        if let isa { environment[KernelSet.environmentVariable] = isa }
+        let kernels: KernelSet
+        do throws(EngineError) {
+            kernels = try KernelSet.fromEnvironment(environment)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        return EngineOptions(threads: threadCount, maxBatchSize: maxBatchSize ?? batchSize, convolutionAlgorithm: algorithm, kernels: kernels)
     }
 }
 
