@@ -6,8 +6,8 @@ extension KernelSet {
     /// C[rows × columns] = epilogue(C, A[mr × kc] · B[kc × nr]) for one register tile
     /// (`gemm_mr×nr` of the set).
     ///
-    /// - a: packed A micro-panel, k-major: element (i, k) at `a[k * mr + i]`; rows past
-    ///   `rows` (1...mr) are computed from its zero padding and dropped.
+    /// - a: packed A micro-panel, k-major: element (i, k) at `a[k * mr + i]`; only the
+    ///   first `rows` (1...mr) rows are read and computed.
     /// - b: packed B micro-panel, k-major: element (k, j) at `b[k * nr + j]`.
     /// - c: row i at `c + i * ldc`; only rows × columns (columns 1...nr) floats are touched.
     /// The first K block writes bias + A·B, later blocks add A·B; ReLU is applied last. The
@@ -21,6 +21,19 @@ extension KernelSet {
             accumulate: epilogue.accumulate ? 1 : 0, row_bias: epilogue.rowBias, column_bias: epilogue.columnBias,
             relu: epilogue.relu ? 1 : 0)
         table.pointee.gemm_packed(kc, a, b, c, ldc, Int32(rows), Int32(columns), &e)
+    }
+
+    /// `gemmPacked` with B stored as IEEE halves in the same layout, widened as it is loaded
+    /// (F16C on x86-64 above the baseline): half-precision weights stream at half the bytes.
+    @inline(__always)
+    public func gemmPackedHalf(
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<UInt16>, c: UnsafeMutablePointer<Float>, ldc: Int,
+        rows: Int, columns: Int, epilogue: GEMMEpilogue
+    ) {
+        var e = vgg_epilogue(
+            accumulate: epilogue.accumulate ? 1 : 0, row_bias: epilogue.rowBias, column_bias: epilogue.columnBias,
+            relu: epilogue.relu ? 1 : 0)
+        table.pointee.gemm_packed_half(kc, a, b, c, ldc, Int32(rows), Int32(columns), &e)
     }
 
     /// C[rows × nr] = A[rows × k] · B[k × nr], overwriting C, with A read in place (row i at
@@ -72,11 +85,6 @@ extension KernelSet {
         table.pointee.pack_conv3x3(input, masks, width, n, k0, kcp, firstPanel, panels, out)
     }
 
-    /// `count` IEEE halves (a multiple of `lanes`) widened to floats.
-    @inline(__always)
-    public func widenHalves(_ source: UnsafePointer<UInt16>, count: Int, into destination: UnsafeMutablePointer<Float>) {
-        table.pointee.widen_half(source, count, destination)
-    }
 
     /// Σ a[i]·b[i] of floats, summed in Double (the products are exact there) in a fixed
     /// order: the same on every set.

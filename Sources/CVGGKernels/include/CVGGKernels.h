@@ -49,6 +49,9 @@ typedef struct {
     /// A and B packed micro-panels; C row-major with `ldc` floats per row.
     void (*gemm_packed)(long kc, const float *a, const float *b, float *c, long ldc, int rows, int columns,
                         const vgg_epilogue *epilogue);
+    /// `gemm_packed` with B as IEEE halves in the same layout, widened as loaded.
+    void (*gemm_packed_half)(long kc, const float *a, const uint16_t *b, float *c, long ldc, int rows, int columns,
+                             const vgg_epilogue *epilogue);
     /// C[rows × nr] = A[rows × k] · B[k × nr], rows ≤ mr, A read in place (row i at a + i·lda),
     /// the whole reduction in registers; C row-major with `ldc` floats per row.
     void (*gemm_rows)(long k, const float *a, long lda, int rows, const float *b, float *c, long ldc);
@@ -62,8 +65,6 @@ typedef struct {
     /// Implicit-im2col packing of a 3×3 convolution's B (see kernels.inc).
     void (*pack_conv3x3)(const float *input, const uint32_t *masks, long width, long n, long k0, long kcp,
                          long first_panel, long panels, float *out);
-    /// `count` IEEE halves (a multiple of `lanes`) widened to floats.
-    void (*widen_half)(const uint16_t *source, long count, float *destination);
     /// Σ a[i]·b[i] of floats, summed in Double in a fixed order.
     double (*dot_f32_f64)(const float *a, const float *b, long count);
     /// Σ (v[i] − w[i])² of floats, in Double in a fixed order.

@@ -31,11 +31,9 @@ public final class HalfPackedMatrixB {
     @inline(__always)
     func panelOffset(k0: Int, kcp: Int, panel: Int) -> Int { paddedColumns * k0 + panel * nr * kcp }
 
-    /// Widens the micro-panel for columns `panel*nr...` of the K block at `k0` (kcp × nr
-    /// halves) into `destination` as float32, ready for the float32 microkernel. Done once
-    /// per panel and K block, however many row panels then use it.
+    /// The micro-panel for columns `panel*nr...` of the K block at `k0` (kcp × nr halves).
     @inline(__always)
-    func widenPanel(k0: Int, kcp: Int, panel: Int, into destination: UnsafeMutablePointer<Float>, kernels: KernelSet) {
-        kernels.widenHalves(storage + panelOffset(k0: k0, kcp: kcp, panel: panel), count: kcp * nr, into: destination)
+    func panel(k0: Int, kcp: Int, panel: Int) -> UnsafePointer<UInt16> {
+        UnsafePointer(storage + panelOffset(k0: k0, kcp: kcp, panel: panel))
     }
 }

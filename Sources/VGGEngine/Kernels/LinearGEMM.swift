@@ -36,26 +36,39 @@ public enum LinearGEMM {
             }
         }
 
-        /// The float32 B micro-panel for columns `panel*nr...` of the K block at `k0`: in
-        /// place for float32 weights, widened into `scratch` for half precision.
+        /// Runs the microkernel for every row panel of packed X (`a`, `mPanels` panels of
+        /// mr × kcp) against B's micro-panel for columns `panel*nr...` of the K block at `k0`
+        /// (half-precision weights are widened by the kernel as it loads them).
         @inline(__always)
-        func panel(
-            k0: Int, kcp: Int, panel: Int, scratch: UnsafeMutablePointer<Float>, kernels: KernelSet, _ body: (UnsafePointer<Float>) -> Void
+        func multiply(
+            k0: Int, kcp: Int, panel: Int, a: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>, ldc: Int,
+            columns: Int, epilogue: GEMMEpilogue, kernels: KernelSet
         ) {
+            let mr = kernels.mr
             switch self {
             case .float32(let b):
-                b.storage.withUnsafePointer { body($0 + b.panelOffset(k0: k0, kcp: kcp, panel: panel)) }
+                b.storage.withUnsafePointer { storage in
+                    let bPanel = storage + b.panelOffset(k0: k0, kcp: kcp, panel: panel)
+                    for m0 in stride(from: 0, to: rows, by: mr) {
+                        kernels.gemmPacked(
+                            kc: kcp, a: a + m0 * kcp, b: bPanel, c: output + m0 * ldc, ldc: ldc, rows: min(mr, rows - m0),
+                            columns: columns, epilogue: epilogue)
+                    }
+                }
             case .float16(let b):
-                b.widenPanel(k0: k0, kcp: kcp, panel: panel, into: scratch, kernels: kernels)
-                body(UnsafePointer(scratch))
+                let bPanel = b.panel(k0: k0, kcp: kcp, panel: panel)
+                for m0 in stride(from: 0, to: rows, by: mr) {
+                    kernels.gemmPackedHalf(
+                        kc: kcp, a: a + m0 * kcp, b: bPanel, c: output + m0 * ldc, ldc: ldc, rows: min(mr, rows - m0),
+                        columns: columns, epilogue: epilogue)
+                }
             }
         }
     }
 
-    /// Floats of pack buffer one thread needs for up to `rows` rows: the packed X block and
-    /// a widened half-precision panel.
+    /// Floats of pack buffer one thread needs for up to `rows` rows: the packed X block.
     public static func packCount(rows: Int, kernels: KernelSet) -> Int {
-        GEMMBlocking.kc * (GEMMBlocking.roundUp(rows, to: kernels.mr) + kernels.nr)
+        GEMMBlocking.kc * GEMMBlocking.roundUp(rows, to: kernels.mr)
     }
 
     /// Computes all output columns for all `rows` on `pool`, each thread taking its slice of
@@ -97,7 +110,6 @@ public enum LinearGEMM {
         let mr = kernels.mr
         let nr = kernels.nr
         let mPanels = (rows + mr - 1) / mr
-        let widened = packBuffer + GEMMBlocking.kc * mPanels * mr
         for block in GEMMBlocking.kBlocks(depth) {
             let k0 = block.start
             let kcp = block.count
@@ -117,17 +129,11 @@ public enum LinearGEMM {
             let epilogue = GEMMEpilogue(accumulate: block.index > 0, relu: relu && block.isLast)
             for q in panelRange {
                 let n0 = q * nr
-                let validColumns = min(nr, n - n0)
                 var local = epilogue
                 if block.index == 0 { local.columnBias = bias + n0 }
-                weights.panel(k0: k0, kcp: kcp, panel: q, scratch: widened, kernels: kernels) { bPanel in
-                    for i in 0..<mPanels {
-                        let m0 = i * mr
-                        kernels.gemmPacked(
-                            kc: kcp, a: packBuffer + i * mr * kcp, b: bPanel, c: output + m0 * n + n0, ldc: n,
-                            rows: min(mr, rows - m0), columns: validColumns, epilogue: local)
-                    }
-                }
+                weights.multiply(
+                    k0: k0, kcp: kcp, panel: q, a: packBuffer, rows: rows, output: output + n0, ldc: n, columns: min(nr, n - n0),
+                    epilogue: local, kernels: kernels)
             }
         }
     }
