@@ -395,7 +395,8 @@ def time_vggbatch(args, weights_path, batch):
          "--batch-size", str(batch), "--threads", str(args.threads),
          "--iterations", str(args.iterations), "--json"])
     reported = last_json_object(output)
-    result = {"engine": "vggbatch", "batch_size": batch, "threads": args.threads,
+    engine = f"vggbatch ({reported['instruction_set']})" if "instruction_set" in reported else "vggbatch"
+    result = {"engine": engine, "batch_size": batch, "threads": args.threads,
               "iterations": args.iterations, "ms_per_image": reported["ms_per_image"],
               "min_ms_per_image": reported.get("min_ms_per_image"),
               "max_ms_per_image": reported.get("max_ms_per_image"),
@@ -425,7 +426,7 @@ def summarise(rounds):
 
 
 def print_speed(results, machine):
-    print(f"## Speed: {machine['cpu']}, {machine['cpus']} CPUs, {machine['date']}\n")
+    print(f"## Speed: {machine['cpu']} ({machine['cpu_flags']}), {machine['cpus']} CPUs, {machine['date']}\n")
     print(f"{machine['onnxruntime']}, {machine['threads']} threads; each engine ran "
           f"{machine['rounds']} rounds of 1 warm-up + {machine['iterations']} timed runs: "
           "ms/img is the median of the rounds' medians, min and max over all runs; "
@@ -490,7 +491,19 @@ def machine_info(args):
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cpus": len(os.sched_getaffinity(0)),
+    flags = set()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    vector = [name for name in ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx512fp16")
+              if name in flags]
+    return {"cpu": cpu, "cpu_flags": " ".join(vector) or "none of avx2/avx512",
+            "cpus": len(os.sched_getaffinity(0)),
             "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
             "onnxruntime": f"ONNX Runtime {version('onnxruntime')}",
             "python": platform.python_version(), "threads": args.threads,

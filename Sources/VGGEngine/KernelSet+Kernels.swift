@@ -3,13 +3,14 @@ import CVGGKernels
 /// The kernels, called through the set's table. Each states its layout here; the loops
 /// themselves, with the same contracts, are in `CVGGKernels/kernels.inc`.
 extension KernelSet {
-    /// C[rows × columns] = epilogue(C, A[mr × kc] · B[kc × nr]) for one register tile
-    /// (`gemm_mr×nr` of the set).
+    /// C[rows × columns] = epilogue(C, A[rows × kc] · B[kc × nr]) for one B micro-panel, mr
+    /// rows (one register tile) at a time; only `rows` rows are computed.
     ///
-    /// - a: packed A micro-panel, k-major: element (i, k) at `a[k * mr + i]`; only the
-    ///   first `rows` (1...mr) rows are read and computed.
+    /// - a: packed A micro-panels of mr rows, one after another, k-major: element (i, k) at
+    ///   `a[(i / mr) * mr * kc + k * mr + i % mr]`.
     /// - b: packed B micro-panel, k-major: element (k, j) at `b[k * nr + j]`.
     /// - c: row i at `c + i * ldc`; only rows × columns (columns 1...nr) floats are touched.
+    ///   A row bias is read for each of the `rows` rows.
     /// The first K block writes bias + A·B, later blocks add A·B; ReLU is applied last. The
     /// summation order depends only on kc, never on threads or the batch.
     @inline(__always)
@@ -85,6 +86,12 @@ extension KernelSet {
         table.pointee.pack_conv3x3(input, masks, width, n, k0, kcp, firstPanel, panels, out)
     }
 
+
+    /// `count` floats (a multiple of `lanes`) rounded to the nearest IEEE halves.
+    @inline(__always)
+    public func narrowHalves(_ source: UnsafePointer<Float>, count: Int, into destination: UnsafeMutablePointer<UInt16>) {
+        table.pointee.narrow_half(source, count, destination)
+    }
 
     /// Σ a[i]·b[i] of floats, summed in Double (the products are exact there) in a fixed
     /// order: the same on every set.

@@ -74,7 +74,7 @@ public final class VGGNetwork {
         for (index, layer) in architecture.fullyConnected.enumerated() {
             let weights = try source.fullyConnected(index)
             let inputs = layer.inputs
-            linear.append(LinearGEMM.Weights(precision: options.linearPrecision, depth: inputs, columns: layer.outputs, nr: kernels.nr) { k, column in
+            linear.append(LinearGEMM.Weights(precision: options.linearPrecision, depth: inputs, columns: layer.outputs, kernels: kernels) { k, column in
                 weights.weight[column * inputs + k]
             })
             linearBias.append(AlignedBuffer(weights.bias))

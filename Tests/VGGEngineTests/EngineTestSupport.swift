@@ -106,7 +106,7 @@ func fastLinear(
     input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, relu: Bool, threads: Int = 1,
     precision: EngineOptions.LinearPrecision = .float32, kernels: KernelSet
 ) -> [Float] {
-    let packed = LinearGEMM.Weights(precision: precision, depth: inputs, columns: outputs, nr: kernels.nr) { k, column in
+    let packed = LinearGEMM.Weights(precision: precision, depth: inputs, columns: outputs, kernels: kernels) { k, column in
         weight[column * inputs + k]
     }
     let destination = AlignedBuffer(count: rows * outputs)

@@ -45,8 +45,9 @@ typedef struct {
     int mr;
     int nr;
 
-    /// C[rows × columns] = epilogue(C, A[mr × kc] · B[kc × nr]), rows ≤ mr, columns ≤ nr;
-    /// A and B packed micro-panels; C row-major with `ldc` floats per row.
+    /// C[rows × columns] = epilogue(C, A[rows × kc] · B[kc × nr]), columns ≤ nr, any rows;
+    /// A packed micro-panels of mr rows one after another, B one packed micro-panel; C
+    /// row-major with `ldc` floats per row.
     void (*gemm_packed)(long kc, const float *a, const float *b, float *c, long ldc, int rows, int columns,
                         const vgg_epilogue *epilogue);
     /// `gemm_packed` with B as IEEE halves in the same layout, widened as loaded.
@@ -65,6 +66,8 @@ typedef struct {
     /// Implicit-im2col packing of a 3×3 convolution's B (see kernels.inc).
     void (*pack_conv3x3)(const float *input, const uint32_t *masks, long width, long n, long k0, long kcp,
                          long first_panel, long panels, float *out);
+    /// `count` floats (a multiple of `lanes`) rounded to the nearest IEEE halves.
+    void (*narrow_half)(const float *source, long count, uint16_t *destination);
     /// Σ a[i]·b[i] of floats, summed in Double in a fixed order.
     double (*dot_f32_f64)(const float *a, const float *b, long count);
     /// Σ (v[i] − w[i])² of floats, in Double in a fixed order.

@@ -120,18 +120,15 @@ public enum ConvolutionGEMM {
                         var ic = 0
                         while ic < mPanels {
                             let icEnd = min(ic + mcPanels, mPanels)
+                            let m0 = ic * mr
+                            var local = epilogue
+                            if let rowBias = epilogue.rowBias { local.rowBias = rowBias + m0 }
                             for q in 0..<panels {
                                 let n0 = (jc + q) * nr
-                                let b = UnsafePointer(packBuffer + q * nr * kcp)
-                                for i in ic..<icEnd {
-                                    let m0 = i * mr
-                                    var local = epilogue
-                                    if let rowBias = epilogue.rowBias { local.rowBias = rowBias + m0 }
-                                    kernels.gemmPacked(
-                                        kc: kcp, a: a + weights.panelOffset(k0: k0, kcp: kcp, panel: i), b: b,
-                                        c: output + m0 * n + n0, ldc: n, rows: min(mr, weights.rows - m0),
-                                        columns: min(nr, n - n0), epilogue: local)
-                                }
+                                kernels.gemmPacked(
+                                    kc: kcp, a: a + weights.panelOffset(k0: k0, kcp: kcp, panel: ic),
+                                    b: UnsafePointer(packBuffer + q * nr * kcp), c: output + m0 * n + n0, ldc: n,
+                                    rows: min(icEnd * mr, weights.rows) - m0, columns: min(nr, n - n0), epilogue: local)
                             }
                             ic = icEnd
                         }

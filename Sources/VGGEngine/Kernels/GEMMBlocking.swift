@@ -124,8 +124,10 @@ public final class PackedMatrixB {
             let kcp = block.count
             for panel in 0..<(paddedColumns / nr) {
                 let start = paddedColumns * k0 + panel * nr * kcp
-                for kk in 0..<kcp {
-                    for jj in 0..<min(nr, columns - panel * nr) { body(start + kk * nr + jj, k0 + kk, panel * nr + jj) }
+                // Column by column: each reads one source row (W[n][k0...]) in order, while
+                // the panel it fills (kcp × nr) stays in L1.
+                for jj in 0..<min(nr, columns - panel * nr) {
+                    for kk in 0..<kcp { body(start + kk * nr + jj, k0 + kk, panel * nr + jj) }
                 }
             }
         }

@@ -9,9 +9,11 @@ public final class HalfPackedMatrixB {
     public let paddedColumns: Int
     let storage: UnsafeMutablePointer<UInt16>
 
-    /// Packs B from `element(k, column)` for tiles `nr` columns wide, rounding each value to
-    /// the nearest half.
-    public init(depth: Int, columns: Int, nr: Int, element: (Int, Int) -> Float) {
+    /// Packs B from `element(k, column)` for `kernels`' tiles, rounding each value to the
+    /// nearest half: a panel at a time through a float buffer, narrowed by the kernel set
+    /// (F16C), since a conversion per element is a library call on the baseline.
+    public init(depth: Int, columns: Int, kernels: KernelSet, element: (Int, Int) -> Float) {
+        let nr = kernels.nr
         self.depth = depth
         self.columns = columns
         self.nr = nr
@@ -19,9 +21,17 @@ public final class HalfPackedMatrixB {
         let count = max(paddedColumns * depth, 1)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * 2, alignment: 64)
         storage = raw.initializeMemory(as: UInt16.self, repeating: 0, count: count)
-        let halves = storage
-        PackedMatrixB.forEachPackedElement(depth: depth, columns: columns, nr: nr, paddedColumns: paddedColumns) { offset, k, column in
-            halves[offset] = Float16(element(k, column)).bitPattern
+        let panel = AlignedBuffer(count: GEMMBlocking.kc * nr)
+        panel.withUnsafeMutablePointer { floats in
+            for block in GEMMBlocking.kBlocks(depth) {
+                for p in 0..<(paddedColumns / nr) {
+                    floats.update(repeating: 0, count: block.count * nr)
+                    for jj in 0..<min(nr, columns - p * nr) {
+                        for kk in 0..<block.count { floats[kk * nr + jj] = element(block.start + kk, p * nr + jj) }
+                    }
+                    kernels.narrowHalves(floats, count: block.count * nr, into: storage + panelOffset(k0: block.start, kcp: block.count, panel: p))
+                }
+            }
         }
     }
 

@@ -7,11 +7,11 @@ public enum LinearGEMM {
         case float32(PackedMatrixB)
         case float16(HalfPackedMatrixB)
 
-        /// Packs B (K × N) from `element(k, column)` in `precision`, for tiles `nr` wide.
-        public init(precision: EngineOptions.LinearPrecision, depth: Int, columns: Int, nr: Int, element: (Int, Int) -> Float) {
+        /// Packs B (K × N) from `element(k, column)` in `precision`, for `kernels`' tiles.
+        public init(precision: EngineOptions.LinearPrecision, depth: Int, columns: Int, kernels: KernelSet, element: (Int, Int) -> Float) {
             switch precision {
-            case .float32: self = .float32(PackedMatrixB(depth: depth, columns: columns, nr: nr, element: element))
-            case .float16: self = .float16(HalfPackedMatrixB(depth: depth, columns: columns, nr: nr, element: element))
+            case .float32: self = .float32(PackedMatrixB(depth: depth, columns: columns, nr: kernels.nr, element: element))
+            case .float16: self = .float16(HalfPackedMatrixB(depth: depth, columns: columns, kernels: kernels, element: element))
             }
         }
 
@@ -44,24 +44,17 @@ public enum LinearGEMM {
             k0: Int, kcp: Int, panel: Int, a: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>, ldc: Int,
             columns: Int, epilogue: GEMMEpilogue, kernels: KernelSet
         ) {
-            let mr = kernels.mr
             switch self {
             case .float32(let b):
                 b.storage.withUnsafePointer { storage in
-                    let bPanel = storage + b.panelOffset(k0: k0, kcp: kcp, panel: panel)
-                    for m0 in stride(from: 0, to: rows, by: mr) {
-                        kernels.gemmPacked(
-                            kc: kcp, a: a + m0 * kcp, b: bPanel, c: output + m0 * ldc, ldc: ldc, rows: min(mr, rows - m0),
-                            columns: columns, epilogue: epilogue)
-                    }
-                }
-            case .float16(let b):
-                let bPanel = b.panel(k0: k0, kcp: kcp, panel: panel)
-                for m0 in stride(from: 0, to: rows, by: mr) {
-                    kernels.gemmPackedHalf(
-                        kc: kcp, a: a + m0 * kcp, b: bPanel, c: output + m0 * ldc, ldc: ldc, rows: min(mr, rows - m0),
+                    kernels.gemmPacked(
+                        kc: kcp, a: a, b: storage + b.panelOffset(k0: k0, kcp: kcp, panel: panel), c: output, ldc: ldc, rows: rows,
                         columns: columns, epilogue: epilogue)
                 }
+            case .float16(let b):
+                kernels.gemmPackedHalf(
+                    kc: kcp, a: a, b: b.panel(k0: k0, kcp: kcp, panel: panel), c: output, ldc: ldc, rows: rows, columns: columns,
+                    epilogue: epilogue)
             }
         }
     }
