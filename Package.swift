@@ -17,6 +17,9 @@ let package = Package(
         .library(name: "VGGPipeline", targets: ["VGGPipeline"]),
         .library(name: "VGGSearch", targets: ["VGGSearch"]),
         .library(name: "VGGReport", targets: ["VGGReport"]),
+        .library(name: "VGGInference", targets: ["VGGInference"]),
+        .library(name: "VGGIndexing", targets: ["VGGIndexing"]),
+        .library(name: "VGGQuery", targets: ["VGGQuery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -72,24 +75,42 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
 
+        // The index's vocabulary: rows, runs, models and the one error type every database
+        // backend throws.
         .target(
-            name: "VGGStore",
-            dependencies: ["CSQLite3", "VGGCommon"]),
+            name: "VGGIndexTypes",
+            dependencies: ["VGGCommon"]),
         .target(
             name: "VGGPipeline",
             dependencies: ["VGGImaging", "VGGCommon"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
-
         .target(
             name: "VGGSearch",
-            dependencies: ["VGGEngine", "VGGCommon"],
+            dependencies: ["VGGEngine", "VGGCommon", "VGGIndexTypes"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Weights to a running network: finding, fetching, converting, classifying files.
+        .target(
+            name: "VGGInference",
+            dependencies: ["VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGPipeline", "VGGIndexTypes"]),
+        // The write side: a scan of folders into any index (`IndexWriter`).
+        .target(
+            name: "VGGIndexing",
+            dependencies: ["VGGCommon", "VGGImaging", "VGGEngine", "VGGPipeline", "VGGSearch", "VGGInference", "VGGIndexTypes"]),
+        // The read side: status, export, similar, duplicates and pages from any index (`IndexReader`).
+        .target(
+            name: "VGGQuery",
+            dependencies: ["VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGSearch", "VGGInference", "VGGReport", "VGGIndexTypes"]),
+        // SQLite: the embedded index, implementing the protocols the other libraries own.
+        .target(
+            name: "VGGStore",
+            dependencies: ["CSQLite3", "VGGCommon", "VGGIndexTypes", "VGGPipeline", "VGGSearch", "VGGIndexing", "VGGQuery"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "vggbatch",
             dependencies: [
                 "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch", "VGGReport",
+                "VGGIndexTypes", "VGGInference", "VGGIndexing", "VGGQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -125,11 +146,11 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "VGGStoreTests",
-            dependencies: ["VGGStore", "VGGCommon", "_VGGTestSupport"],
+            dependencies: ["VGGStore", "VGGIndexTypes", "VGGIndexing", "VGGSearch", "VGGPipeline", "VGGCommon", "_VGGTestSupport"],
             exclude: ["Snapshots"]),
         .testTarget(
             name: "VGGPipelineTests",
-            dependencies: ["VGGPipeline", "VGGImaging", "_VGGTestSupport"]),
+            dependencies: ["VGGPipeline", "VGGImaging", "VGGCommon", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGSearchTests",
             dependencies: ["VGGSearch", "VGGEngine", "VGGCommon", "VGGStore", "_VGGTestSupport"]),

@@ -120,6 +120,45 @@ public final class VGGNetwork {
         }
     }
 
+    /// What a batch gives back, per image: the feature vector (fc7 after its ReLU, or pool5
+    /// flattened for a convolutions-only network) and the class probabilities (empty then).
+    public struct BatchOutputs: Sendable {
+        public let count: Int
+        public let featureWidth: Int
+        public let classCount: Int
+        /// count × featureWidth.
+        public let features: [Float]
+        /// count × classCount.
+        public let probabilities: [Float]
+
+        public func features(of image: Int) -> ArraySlice<Float> {
+            features[(image * featureWidth)..<((image + 1) * featureWidth)]
+        }
+
+        public func probabilities(of image: Int) -> ArraySlice<Float> {
+            probabilities[(image * classCount)..<((image + 1) * classCount)]
+        }
+    }
+
+    /// Runs `count` images (1...maxBatchSize) through the network: `inputs` holds them one
+    /// after another, each C × H × W, preprocessed for the weights.
+    public func forward(_ inputs: [Float], count: Int) -> BatchOutputs {
+        let a = architecture
+        precondition(inputs.count == count * a.inputChannels * a.inputHeight * a.inputWidth, "inputs are not \(count) images")
+        var features = [Float](repeating: 0, count: count * a.featureWidth)
+        var probabilities = [Float](repeating: 0, count: count * a.classCount)
+        inputs.withUnsafeBufferPointer { x in
+            features.withUnsafeMutableBufferPointer { f in
+                probabilities.withUnsafeMutableBufferPointer { p in
+                    // Safe: the buffers hold exactly the floats `forward` reads and writes.
+                    guard let input = x.baseAddress else { return }
+                    forward(images: input, count: count, fc7: f.baseAddress, probabilities: a.classCount > 0 ? p.baseAddress : nil)
+                }
+            }
+        }
+        return BatchOutputs(count: count, featureWidth: a.featureWidth, classCount: a.classCount, features: features, probabilities: probabilities)
+    }
+
     /// Runs `count` images (1...maxBatchSize) through the network.
     ///
     /// - images: `count` × C × H × W floats, each image CHW, preprocessed for the weights.

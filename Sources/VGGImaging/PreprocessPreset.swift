@@ -37,6 +37,17 @@ public enum PreprocessPreset: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// Writes the preprocessed image, planar CHW, into `batch` from float `offset` on (the
+    /// image's slot in a batch buffer, which must have room for `3 * height * width` floats).
+    public func write(_ image: RGBImage, into batch: inout [Float], at offset: Int) {
+        let count = 3 * image.width * image.height
+        precondition(offset >= 0 && offset + count <= batch.count, "image slot \(offset)..<\(offset + count) outside a batch of \(batch.count) floats")
+        batch.withUnsafeMutableBufferPointer { buffer in
+            // Safe: the slot lies inside the buffer (checked above).
+            write(image, into: UnsafeMutableBufferPointer(rebasing: buffer[offset..<(offset + count)]))
+        }
+    }
+
     /// Writes the preprocessed image, planar CHW, into `destination`, which must hold
     /// exactly `3 * image.height * image.width` floats; a slice of a batch buffer lets a
     /// batch be filled without allocating.

@@ -74,8 +74,8 @@ public final class SafetensorsWeights: WeightSource, @unchecked Sendable {
     }
 
     private func convolutionNames(_ index: Int) -> (String, String) {
-        let n = architecture.convolutions[index].featuresIndex
-        return ("features.\(n).weight", "features.\(n).bias")
+        let names = TensorNames.convolution(featuresIndex: architecture.convolutions[index].featuresIndex)
+        return (names.weight, names.bias)
     }
 
     private func convolutionShape(_ index: Int) -> [Int] {
@@ -84,14 +84,8 @@ public final class SafetensorsWeights: WeightSource, @unchecked Sendable {
     }
 
     private func linearNames(_ index: Int) -> (String, String) {
-        let prefix: String
-        switch (layout, index) {
-        case (.torchvision, _), (.keras, _): prefix = "classifier.\(index * 3)"
-        case (.timm, 0): prefix = "pre_logits.fc1"
-        case (.timm, 1): prefix = "pre_logits.fc2"
-        case (.timm, _): prefix = "head.fc"
-        }
-        return ("\(prefix).weight", "\(prefix).bias")
+        let names = TensorNames.linear(index, layout: layout)
+        return (names.weight, names.bias)
     }
 
     /// Linear shapes, plus the convolution forms timm uses for fc6 (7×7) and fc7 (1×1).

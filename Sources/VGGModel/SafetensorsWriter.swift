@@ -5,6 +5,7 @@ private let systemWrite = Glibc.write
 import Darwin
 private let systemWrite = Darwin.write
 #endif
+import VGGCommon
 
 /// Writes F32 safetensors files byte-for-byte reproducibly.
 ///
@@ -86,7 +87,7 @@ public enum SafetensorsWriter {
         var entries: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.keys.sorted(by: utf8Precedes).map { key in
-                "\(jsonString(key)):\(jsonString(metadata[key] ?? ""))"
+                "\(JSONText.string(key)):\(JSONText.string(metadata[key] ?? ""))"
             }
             entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
@@ -95,33 +96,12 @@ public enum SafetensorsWriter {
             let end = offset + tensor.values.count * MemoryLayout<Float>.size
             let shape = tensor.shape.map(String.init).joined(separator: ",")
             entries.append(
-                "\(jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+                "\(JSONText.string(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var bytes = Array("{\(entries.joined(separator: ","))}".utf8)
         bytes += [UInt8](repeating: UInt8(ascii: " "), count: (8 - bytes.count % 8) % 8)
         return bytes
-    }
-
-    /// A JSON string literal; control characters are escaped, other text is kept as UTF-8.
-    private static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{00}"..."\u{1F}":
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// Byte order of UTF-8, which is what other safetensors writers sort by; `String`'s own

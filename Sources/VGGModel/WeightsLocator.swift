@@ -1,4 +1,5 @@
 import Foundation
+import VGGCommon
 
 /// Where vggbatch looks for weights: an explicit path, then `VGGBATCH_WEIGHTS`, then the
 /// weights cache (`$XDG_CACHE_HOME/vggbatch`, else `~/.cache/vggbatch`).
@@ -30,11 +31,10 @@ public enum WeightsLocator {
     }
 
     private static func existing(_ path: String) throws(ModelError) -> String {
-        var directory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &directory) {
-            throw .unreadable(path: path, reason: "no such file")
+        switch PathBytes.kind(path) {
+        case .missing: throw .unreadable(path: path, reason: "no such file")
+        case .directory: throw .unreadable(path: path, reason: "a directory, not a weights file")
+        case .file, .other: return path
         }
-        if directory.boolValue { throw .unreadable(path: path, reason: "a directory, not a weights file") }
-        return path
     }
 }

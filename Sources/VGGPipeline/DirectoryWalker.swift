@@ -70,7 +70,7 @@ public final class DirectoryWalker: Sequence, IteratorProtocol {
         precondition(options.maxDepth >= 0, "maxDepth must not be negative")
         self.options = options
         self.extensionKeys = options.extensionKeys
-        let display = WalkEntry.displayString(root)
+        let display = PathBytes.display(root)
         guard !root.isEmpty else { throw .rootUnavailable(path: display, reason: "empty path") }
         guard let absolute = Self.absolute(root) else {
             throw .rootUnavailable(path: display, reason: "cannot find the working directory")

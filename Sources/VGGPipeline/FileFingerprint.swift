@@ -37,7 +37,7 @@ public enum FileFingerprint {
     /// - Throws: `WalkError.unreadable` when the file cannot be opened or read, is not a
     ///   regular file, or changes size while it is read.
     public static func compute(path: [UInt8]) throws(WalkError) -> [UInt8] {
-        let display = WalkEntry.displayString(path)
+        let display = PathBytes.display(path)
         guard let cPath = cString(path) else {
             throw .unreadable(path: display, reason: "path contains a NUL byte")
         }

@@ -38,6 +38,13 @@ public struct FoundFile: Sendable, Equatable {
     public var relativePath: [UInt8]
     public var absolutePath: [UInt8]
     public var stat: FileStat
+
+    public init(rootID: Int64, relativePath: [UInt8], absolutePath: [UInt8], stat: FileStat) {
+        self.rootID = rootID
+        self.relativePath = relativePath
+        self.absolutePath = absolutePath
+        self.stat = stat
+    }
 }
 
 /// What the network said about one image.
@@ -115,10 +122,7 @@ public protocol ScanIndex: AnyObject {
 public protocol BatchClassifier: AnyObject {
     /// Largest batch `classify` accepts.
     var maxBatchSize: Int { get }
-    /// Floats per prepared image.
-    var inputFloats: Int { get }
-    /// Writes the network input for one resized image.
-    func writeInput(_ image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>)
-    /// Classifies `count` inputs laid out one after another; one output per input, in order.
-    func classify(_ inputs: UnsafePointer<Float>, count: Int) -> [ClassifierOutput]
+    /// Classifies images already resized to the network's input (1...maxBatchSize of them);
+    /// one output per image, in order.
+    func classify(_ images: [RGBImage]) -> [ClassifierOutput]
 }

@@ -107,7 +107,7 @@ public final class ScanPipeline {
                 if vanished == 0 { continue }
                 let massive = vanished >= options.protectionMinimum && Double(vanished) > options.protectionFraction * Double(known)
                 if massive && !options.acceptMassMissing {
-                    summary.protectedRoots.append((WalkEntry.displayString(target.path), vanished, known))
+                    summary.protectedRoots.append((PathBytes.display(target.path), vanished, known))
                 } else {
                     summary.missing += try index.markVanishedMissing(in: target)
                 }
@@ -140,7 +140,7 @@ public final class ScanPipeline {
             do {
                 walker = try DirectoryWalker(root: target.path, options: options.walk)
             } catch {
-                state.addUnavailable(WalkEntry.displayString(target.path), error.reason)
+                state.addUnavailable(PathBytes.display(target.path), error.reason)
                 continue
             }
             var completed = true
@@ -150,7 +150,7 @@ public final class ScanPipeline {
                     completed = false
                     break
                 }
-                let path = WalkEntry.displayString(entry.absolutePath)
+                let path = PathBytes.display(entry.absolutePath)
                 switch entry.kind {
                 case .file(let stat):
                     candidates += 1
@@ -182,9 +182,9 @@ public final class ScanPipeline {
             }
             if completed {
                 state.markCompleted(number)
-                if candidates == 0 { state.addEmpty(WalkEntry.displayString(target.path)) }
+                if candidates == 0 { state.addEmpty(PathBytes.display(target.path)) }
             } else if !cancellation.isCancelled && state.failure == nil {
-                state.addIncomplete(WalkEntry.displayString(target.path))
+                state.addIncomplete(PathBytes.display(target.path))
             }
         }
         state.update { $0.walkFinished = true }
@@ -207,7 +207,7 @@ public final class ScanPipeline {
     private func decode(from work: BoundedQueue<WorkItem>, into prepared: BoundedQueue<PreparedItem>, records: BoundedQueue<ScanRecord>) {
         while let item = work.take() {
             if cancellation.isCancelled || state.failure != nil { continue }
-            let display = WalkEntry.displayString(item.file.absolutePath)
+            let display = PathBytes.display(item.file.absolutePath)
             options.beforeRead?(item.file)
             let bytes: [UInt8]
             do throws(ImagingError) {
@@ -249,8 +249,6 @@ public final class ScanPipeline {
     /// calling thread; reports progress between batches.
     private func infer(from prepared: BoundedQueue<PreparedItem>, records: BoundedQueue<ScanRecord>, started: Date, progress: (ScanProgress) -> Void) {
         let batchSize = classifier.maxBatchSize
-        let floats = classifier.inputFloats
-        var inputs = [Float](repeating: 0, count: batchSize * floats)
         var batch = [PreparedItem]()
         var lastReport = Date.distantPast
         while true {
@@ -266,27 +264,19 @@ public final class ScanPipeline {
             guard batch.count == batchSize || (finalBatch && !batch.isEmpty) else { continue }
             if cancellation.isCancelled && !batch.isEmpty && !finalBatch {
                 // Finish what is in hand, then let the decoders' leftovers drain unprocessed.
-                run(batch, inputs: &inputs, floats: floats, records: records)
+                run(batch, records: records)
                 batch.removeAll()
                 while prepared.take() != nil {}
                 break
             }
-            run(batch, inputs: &inputs, floats: floats, records: records)
+            run(batch, records: records)
             batch.removeAll()
         }
     }
 
-    private func run(_ batch: [PreparedItem], inputs: inout [Float], floats: Int, records: BoundedQueue<ScanRecord>) {
-        inputs.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            for (slot, item) in batch.enumerated() {
-                classifier.writeInput(item.prepared.resized, into: UnsafeMutableBufferPointer(start: base + slot * floats, count: floats))
-            }
-        }
+    private func run(_ batch: [PreparedItem], records: BoundedQueue<ScanRecord>) {
         let started = Date()
-        let outputs = inputs.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress.map { classifier.classify($0, count: batch.count) } ?? []
-        }
+        let outputs = classifier.classify(batch.map(\.prepared.resized))
         state.addInference(Date().timeIntervalSince(started), images: batch.count)
         precondition(outputs.count == batch.count, "classifier returned \(outputs.count) outputs for \(batch.count) inputs")
         for (item, output) in zip(batch, outputs) {

@@ -5,7 +5,7 @@ import VGGCommon
 ///
 /// Paths are raw bytes because file names on Linux are bytes, not text: a name that is not
 /// valid UTF-8 must still be indexed and opened again byte for byte. Use `displayPath` or
-/// `displayString(_:)` to show one to a person.
+/// `PathBytes.display(_:)` to show one to a person.
 public struct WalkEntry: Sendable, Equatable {
     /// What was found at the path.
     public enum Kind: Sendable, Equatable {
@@ -40,13 +40,9 @@ public struct WalkEntry: Sendable, Equatable {
         self.hidesFiles = hidesFiles
     }
 
-    /// `relativePath` for a person to read; see `displayString(_:)`.
-    public var displayPath: String { Self.displayString(relativePath) }
+    /// `relativePath` for a person to read; see `PathBytes.display`.
+    public var displayPath: String { PathBytes.display(relativePath) }
 
-    /// `absolutePath` for a person to read; see `displayString(_:)`.
-    public var displayAbsolutePath: String { Self.displayString(absolutePath) }
-
-    /// Path bytes as readable one-line text that still names exactly one byte sequence
-    /// (see `PathBytes.display`).
-    public static func displayString(_ bytes: [UInt8]) -> String { PathBytes.display(bytes) }
+    /// `absolutePath` for a person to read (see `PathBytes.display`).
+    public var displayAbsolutePath: String { PathBytes.display(absolutePath) }
 }

@@ -1,54 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A model row as `status` and `export` show it.
-public struct StoredModel: Sendable, Equatable {
-    public var id: Int64
-    public var weightsSHA256: String
-    public var name: String?
-    public var architecture: String
-    public var preprocessing: String
-    public var resizePolicy: String
-    public var featureDimension: Int
-    /// Where the weights were last found (absolute path bytes), with their size and
-    /// modification time then; nil for a model recorded before the index kept them.
-    public var weightsPath: [UInt8]?
-    public var weightsSize: Int64?
-    public var weightsModifiedNanoseconds: Int64?
-    /// Images with results for this model, counted on the small prediction rows (the
-    /// feature rows are 16 KB each, and counting them reads the whole table); for a model
-    /// that ends at pool5, which has no predictions, on the feature rows.
-    public var imageCount: Int
-}
-
-/// Per-root counts by status.
-public struct RootStatus: Sendable, Equatable {
-    public var id: Int64
-    public var path: [UInt8]
-    public var ok: Int
-    public var failed: Int
-    public var missing: Int
-}
-
-/// Everything stored for one image.
-public struct ImageDetails: Sendable {
-    public var image: StoredImage
-    public var width: Int?
-    public var height: Int?
-    public var failureReason: String?
-    public var firstSeen: String
-    public var lastSeen: String
-    /// Per model id: top-5 (class index, probability) and the feature vector.
-    public var results: [(modelID: Int64, top: [(index: Int, probability: Double)], features: [Float]?)]
-}
-
-/// One exported row: path bytes, top predictions, features when asked for.
-public struct ExportRow: Sendable {
-    public var path: [UInt8]
-    public var top: [(index: Int, probability: Double)]
-    public var features: [Float]?
-}
+import VGGIndexTypes
 
 extension IndexDatabase {
     public func models() throws(StoreError) -> [StoredModel] {
@@ -144,14 +97,14 @@ extension IndexDatabase {
 
     /// The last scan run: when it started and finished, and how it ended. A run recorded as
     /// running while no scan holds the lock was left by a process that died: interrupted.
-    public func lastRun() throws(StoreError) -> (started: String, finished: String?, status: String)? {
+    public func lastRun() throws(StoreError) -> RunRecord? {
         guard let row = try connection.query("SELECT started_at, finished_at, status FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
             case .text(let started) = row[0], case .text(var status) = row[2]
         else { return nil }
         var finished: String?
         if case .text(let text) = row[1] { finished = text }
         if status == "running" && !ScanLock.isHeld(databasePath: path) { status = "interrupted" }
-        return (started, finished, status)
+        return RunRecord(started: started, finished: finished, status: status)
     }
 
     /// The row for an absolute path, found through the root that contains it.

@@ -1,48 +1,5 @@
 import VGGCommon
-
-/// A scan root: a folder whose files the index holds, by path relative to it.
-public struct StoredRoot: Sendable, Equatable {
-    public var id: Int64
-    /// Absolute, symlink-resolved path bytes.
-    public var path: [UInt8]
-
-    public init(id: Int64, path: [UInt8]) {
-        self.id = id
-        self.path = path
-    }
-}
-
-/// One root folded into another that contains it: its rows now live under `outer`.
-public struct FoldedRoot: Sendable, Equatable {
-    public var inner: [UInt8]
-    public var outer: [UInt8]
-    /// Rows moved under the outer root.
-    public var moved: Int
-    /// Rows that were the same file reached through both roots, merged into one.
-    public var merged: Int
-
-    public init(inner: [UInt8], outer: [UInt8], moved: Int, merged: Int) {
-        self.inner = inner
-        self.outer = outer
-        self.moved = moved
-        self.merged = merged
-    }
-}
-
-/// The part of the index one scan argument covers: a whole root, or a folder inside one.
-public struct RootScope: Sendable, Equatable {
-    public var root: StoredRoot
-    /// The folder below the root, relative to it; empty for the whole root.
-    public var subpath: [UInt8]
-
-    public init(root: StoredRoot, subpath: [UInt8]) {
-        self.root = root
-        self.subpath = subpath
-    }
-
-    /// The folder this scope walks.
-    public var path: [UInt8] { PathBytes.join(root.path, subpath) }
-}
+import VGGIndexTypes
 
 /// A file has exactly one row however it is reached: roots never nest. A folder inside a
 /// known root is scanned as part of that root, a new root that contains known roots takes

@@ -1,39 +1,6 @@
-/// Size, time and identity of a file as the index stores them.
-public struct StoredStat: Sendable, Equatable {
-    public var size: Int64
-    public var mtimeNanoseconds: Int64
-    public var inode: UInt64
-    public var device: UInt64
-
-    public init(size: Int64, mtimeNanoseconds: Int64, inode: UInt64, device: UInt64) {
-        self.size = size
-        self.mtimeNanoseconds = mtimeNanoseconds
-        self.inode = inode
-        self.device = device
-    }
-}
-
-/// One image row as a scan needs it.
-public struct StoredImage: Sendable, Equatable {
-    public var id: Int64
-    public var rootID: Int64
-    public var rootPath: [UInt8]
-    public var relativePath: [UInt8]
-    public var stat: StoredStat
-    public var fingerprint: [UInt8]?
-    public var status: String
-    /// Whether predictions and features exist for the model asked about.
-    public var hasResults: Bool
-}
-
-/// Counts recorded with a scan run.
-public struct RunCounts: Sendable, Equatable {
-    public var new = 0, changed = 0, touched = 0, unchanged = 0, moved = 0, failed = 0, missing = 0
-    /// Images run through the network for the run's model.
-    public var computed = 0
-    public init() {}
-}
-
+import VGGCommon
+import VGGIndexTypes
+import VGGSearch
 extension IndexDatabase {
     // MARK: Roots, models, runs
 
@@ -121,7 +88,7 @@ extension IndexDatabase {
         if case .blob(let bytes) = row[8] { fingerprint = bytes }
         return StoredImage(
             id: id, rootID: rootID, rootPath: rootPath, relativePath: relative,
-            stat: StoredStat(size: size, mtimeNanoseconds: mtime, inode: UInt64(bitPattern: inode), device: UInt64(bitPattern: device)),
+            stat: FileStat(size: size, mtimeNanoseconds: mtime, inode: UInt64(bitPattern: inode), device: UInt64(bitPattern: device)),
             fingerprint: fingerprint, status: status, hasResults: has != 0)
     }
 
@@ -134,7 +101,7 @@ extension IndexDatabase {
 
     /// Same content with a new stat (touched, copied back, restored, readable again after a
     /// read error, back after going missing): results stay and the row is ok again.
-    public func updateStat(imageID: Int64, stat: StoredStat, runID: Int64) throws(StoreError) {
+    public func updateStat(imageID: Int64, stat: FileStat, runID: Int64) throws(StoreError) {
         try connection.run(
             """
             UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, status = 'ok', failure_reason = NULL,
@@ -144,7 +111,7 @@ extension IndexDatabase {
     }
 
     /// A vanished file found under a new path: only the path changes, results stay.
-    public func move(imageID: Int64, rootID: Int64, relativePath: [UInt8], stat: StoredStat, runID: Int64) throws(StoreError) {
+    public func move(imageID: Int64, rootID: Int64, relativePath: [UInt8], stat: FileStat, runID: Int64) throws(StoreError) {
         try connection.run(
             """
             UPDATE image SET root_id = ?, relative_path = ?, size = ?, mtime_ns = ?, inode = ?, device = ?,
@@ -157,7 +124,7 @@ extension IndexDatabase {
     /// old results for every model are removed since its content changed).
     @discardableResult
     public func storeIndexed(
-        existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: StoredStat, fingerprint: [UInt8],
+        existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8],
         width: Int, height: Int, runID: Int64, modelID: Int64, top: [(index: Int, probability: Float)], features: [Float]
     ) throws(StoreError) -> Int64 {
         let id = try upsertImage(
@@ -177,7 +144,7 @@ extension IndexDatabase {
 
     /// Stores a file that could not be decoded, with its reason.
     public func storeFailure(
-        existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: StoredStat, fingerprint: [UInt8]?, reason: String, runID: Int64
+        existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8]?, reason: String, runID: Int64
     ) throws(StoreError) {
         _ = try upsertImage(
             existingID: existingID, rootID: rootID, relativePath: relativePath, stat: stat, fingerprint: fingerprint,
@@ -185,7 +152,7 @@ extension IndexDatabase {
     }
 
     private func upsertImage(
-        existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: StoredStat, fingerprint: [UInt8]?,
+        existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8]?,
         width: Int?, height: Int?, status: String, reason: String?, runID: Int64, modelID: Int64? = nil
     ) throws(StoreError) -> Int64 {
         let now = Self.now()
@@ -254,7 +221,7 @@ extension IndexDatabase {
         return connection.changes
     }
 
-    static func statValues(_ stat: StoredStat) -> [SQLiteValue] {
+    static func statValues(_ stat: FileStat) -> [SQLiteValue] {
         [.integer(stat.size), .integer(stat.mtimeNanoseconds), .integer(Int64(bitPattern: stat.inode)), .integer(Int64(bitPattern: stat.device))]
     }
 }

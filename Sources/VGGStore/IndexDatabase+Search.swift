@@ -1,51 +1,5 @@
-/// A model's stored search basis.
-public struct StoredBasis: Sendable {
-    public var rank: Int
-    public var dimension: Int
-    public var rows: [Float]
-    public var sampleCount: Int
-
-    public init(rank: Int, dimension: Int, rows: [Float], sampleCount: Int) {
-        self.rank = rank
-        self.dimension = dimension
-        self.rows = rows
-        self.sampleCount = sampleCount
-    }
-}
-
-/// The images a search covers for one model: every ok image with a feature vector, sorted
-/// by path (the order that breaks equal scores). Row r of every search array is image r.
-public struct SearchRows: Sendable {
-    public var imageIDs: [Int64] = []
-    public var paths: [[UInt8]] = []
-    public var fingerprints: [[UInt8]?] = []
-    /// The row of each image id.
-    public var rowOf: [Int64: Int] = [:]
-
-    public var count: Int { imageIDs.count }
-}
-
-/// Per-row estimates of a query's cosines and their error bounds (see `FeatureCode`).
-public struct SearchEstimates: Sendable {
-    /// scale · (q · code) for each row of `SearchRows`.
-    public var estimates: [Float]
-    public var errors: [Float]
-    /// Rows whose code was made from the float32 vector because none was stored (an index
-    /// from before codes, or a damaged row).
-    public var computed = 0
-}
-
-/// The basis coordinates of `SearchRows` (see `FeatureBasis` in VGGSearch).
-public struct SearchProjections: Sendable {
-    public var rank: Int
-    /// rows × rank, row-major; zero for rows in `missing`.
-    public var coordinates: [Float]
-    public var residuals: [Float]
-    /// Rows without a stored projection (a scan interrupted while rebuilding them): the
-    /// caller projects their float32 vectors.
-    public var missing: [Int]
-}
-
+import VGGIndexTypes
+import VGGSearch
 extension IndexDatabase {
     /// Images with features for the model.
     public func featureCount(modelID: Int64) throws(StoreError) -> Int {
@@ -253,7 +207,7 @@ extension IndexDatabase {
 
     /// Class indices of the top-5 predictions of each image (for label filters), or of the
     /// given images only.
-    public func topFiveClasses(modelID: Int64, imageIDs: [Int64]? = nil) throws(StoreError) -> [Int64: [Int]] {
+    public func topFiveClasses(modelID: Int64, imageIDs: [Int64]?) throws(StoreError) -> [Int64: [Int]] {
         var result = [Int64: [Int]]()
         var rows = [[SQLiteValue]]()
         if let imageIDs {
@@ -277,5 +231,28 @@ extension IndexDatabase {
     /// The id of the ok image at an absolute path, if indexed.
     public func imageID(absolutePath: [UInt8]) throws(StoreError) -> Int64? {
         try details(absolutePath: absolutePath).flatMap { $0.image.status == "ok" ? $0.image.id : nil }
+    }
+}
+
+extension IndexDatabase {
+    /// Every stored code of the model, row by row: (image id, scale, error, code bytes).
+    public func forEachCode(modelID: Int64, _ body: (Int64, Float, Float, UnsafeRawBufferPointer) -> Void) throws(StoreError) {
+        let statement = try connection.prepare("SELECT image_id, scale, error, code FROM feature_code WHERE model_id = ?")
+        try statement.bind(1, .integer(modelID))
+        while try statement.step() {
+            let id = statement.int64(0)
+            let scale = Float(statement.double(1))
+            let error = Float(statement.double(2))
+            statement.withBlob(3) { body(id, scale, error, $0) }
+        }
+    }
+
+    /// Every feature vector of the model, row by row: (image id, vector).
+    public func forEachFeature(modelID: Int64, _ body: (Int64, [Float]) -> Void) throws(StoreError) {
+        let statement = try connection.prepare("SELECT image_id, vector FROM feature WHERE model_id = ?")
+        try statement.bind(1, .integer(modelID))
+        while try statement.step() {
+            if let vector = statement.blob(1).flatMap(FeatureCodec.decode) { body(statement.int64(0), vector) }
+        }
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
+import VGGCommon
 #if canImport(Glibc)
 import Glibc
 #endif
+import VGGIndexTypes
 
 /// The vggbatch index: one SQLite file in WAL mode, migrated on open.
 ///
@@ -10,7 +12,7 @@ import Glibc
 /// connections beside it, which WAL lets run while the writer writes.
 public final class IndexDatabase {
     public let path: String
-    public let connection: SQLiteConnection
+    let connection: SQLiteConnection
     public let readOnly: Bool
     /// The migrations the file records. A reader cannot migrate an index written by an older
     /// vggbatch, so queries that use later columns check for the migration that added them.
@@ -32,6 +34,16 @@ public final class IndexDatabase {
         return (data as NSString).appendingPathComponent("vggbatch/index.sqlite")
     }
 
+    /// Checks that the folder of the index at `path` exists, creating it first when `create`.
+    static func prepareDirectory(for path: String, create: Bool) throws(StoreError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard !directory.isEmpty else { return }
+        if create { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        guard PathBytes.kind(directory) == .directory else {
+            throw .cannotOpen(path: path, reason: "directory \(directory) does not exist")
+        }
+    }
+
     /// Opens (creating and migrating when `readOnly` is false) the index at `path`.
     ///
     /// Read-write: the parent directory must exist unless it is the default location, which
@@ -44,14 +56,7 @@ public final class IndexDatabase {
                 throw .cannotOpen(path: path, reason: "no index here yet; run `vggbatch scan DIR` first")
             }
         } else {
-            let directory = (path as NSString).deletingLastPathComponent
-            if createDirectory && !directory.isEmpty {
-                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-            var isDirectory: ObjCBool = false
-            if !directory.isEmpty && !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
-                throw .cannotOpen(path: path, reason: "directory \(directory) does not exist")
-            }
+            try Self.prepareDirectory(for: path, create: createDirectory)
         }
         connection = try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
         if readOnly {

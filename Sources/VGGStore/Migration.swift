@@ -1,3 +1,4 @@
+import VGGIndexTypes
 /// One schema change: the SQL of `Migrations/<identifier>.sql`, compiled into the binary.
 public struct Migration: Sendable, Equatable {
     /// The file's stem, `NNNN_verb_noun`; migrations apply in the lexical order of identifiers.

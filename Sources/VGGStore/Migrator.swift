@@ -1,4 +1,5 @@
 import CSQLite3
+import VGGIndexTypes
 
 /// Brings a database's schema up to date by applying `Migrations/*.sql` in order.
 ///

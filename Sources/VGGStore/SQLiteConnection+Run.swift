@@ -1,3 +1,4 @@
+import VGGIndexTypes
 extension SQLiteConnection {
     /// Executes one statement with bound values, discarding any rows it returns.
     public func run(_ sql: String, _ values: [SQLiteValue]) throws(StoreError) {

@@ -6,6 +6,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import VGGIndexTypes
 
 /// One SQLite database connection: a thin wrapper over the C API.
 ///

@@ -1,4 +1,5 @@
 import CSQLite3
+import VGGIndexTypes
 
 /// A compiled statement, finalized when released. Prepare once, then bind, step and reset
 /// for each row of a batch.

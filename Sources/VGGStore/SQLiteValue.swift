@@ -1,3 +1,4 @@
+import VGGIndexTypes
 /// One SQLite value, as bound to a parameter or read from a column.
 public enum SQLiteValue: Equatable, Sendable {
     case null

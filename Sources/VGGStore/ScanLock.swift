@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import VGGIndexTypes
 
 /// An exclusive lock that one scan holds on an index for its whole run (a lock file beside
 /// the database, `flock`ed), so a second scan fails at once with a clear message instead of

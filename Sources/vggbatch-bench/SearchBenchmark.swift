@@ -18,7 +18,7 @@ struct SearchBenchmark: ParsableCommand {
 
     func run() throws {
         let index = try IndexDatabase(path: db, readOnly: true)
-        guard let modelID = try index.latestModelID() else { throw ValidationError("\(db) has no model") }
+        guard let modelID = try index.defaultModel()?.id else { throw ValidationError("\(db) has no model") }
         let rows = try index.searchRows(modelID: modelID)
         let dimension = try index.models().first { $0.id == modelID }?.featureDimension ?? 0
         guard rows.count > 0, dimension > 0 else { throw ValidationError("\(db) has no feature vectors") }
@@ -28,17 +28,12 @@ struct SearchBenchmark: ParsableCommand {
         var scales = [Float](repeating: 0, count: rows.count)
         var errors = [Float](repeating: 0, count: rows.count)
         var held = 0
-        let statement = try index.connection.prepare("SELECT image_id, scale, error, code FROM feature_code WHERE model_id = ?")
-        try statement.bind(1, .integer(modelID))
-        while try statement.step() {
-            guard let row = rows.rowOf[statement.int64(0)] else { continue }
-            statement.withBlob(3) { bytes in
-                guard let source = bytes.baseAddress, bytes.count == dimension else { return }
-                codes.withUnsafeMutableBytes { $0.baseAddress.map { ($0 + row * dimension).copyMemory(from: source, byteCount: dimension) } }
-                held += 1
-            }
-            scales[row] = Float(statement.double(1))
-            errors[row] = Float(statement.double(2))
+        try index.forEachCode(modelID: modelID) { id, scale, error, bytes in
+            guard let row = rows.rowOf[id], let source = bytes.baseAddress, bytes.count == dimension else { return }
+            codes.withUnsafeMutableBytes { $0.baseAddress.map { ($0 + row * dimension).copyMemory(from: source, byteCount: dimension) } }
+            held += 1
+            scales[row] = scale
+            errors[row] = error
         }
         guard held == rows.count else { throw ValidationError("\(rows.count - held) rows have no code; run `vggbatch scan` on the index first") }
 
@@ -57,10 +52,9 @@ struct SearchBenchmark: ParsableCommand {
         // Check: three queries against a float32 brute force streamed from the index.
         let checked = Array(queryVectors.prefix(3))
         var scores = Array(repeating: [(row: Int, score: Double)](), count: checked.count)
-        let all = try index.connection.prepare("SELECT image_id, vector FROM feature WHERE model_id = ?")
-        try all.bind(1, .integer(modelID))
-        while try all.step() {
-            guard let row = rows.rowOf[all.int64(0)], var vector = all.blob(1).flatMap(FeatureCodec.decode) else { continue }
+        try index.forEachFeature(modelID: modelID) { id, stored in
+            guard let row = rows.rowOf[id] else { return }
+            var vector = stored
             if !FeatureBasis.normalise(&vector) { vector = [Float](repeating: 0, count: vector.count) }
             for (q, query) in checked.enumerated() {
                 var dot = 0.0

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Testing
+import VGGCommon
 import VGGPipeline
 import _VGGTestSupport
 
@@ -274,7 +275,7 @@ struct DirectoryWalkerTests {
         (Array("tab\there 😀".utf8), "tab\\x09here 😀"),
     ])
     func displayStringIsReadableAndUnambiguous(bytes: [UInt8], expected: String) {
-        #expect(WalkEntry.displayString(bytes) == expected)
+        #expect(PathBytes.display(bytes) == expected)
     }
 
     @Test func thirtyLevelsDeepAndTheDepthLimit() throws {

@@ -1,3 +1,4 @@
+import VGGCommon
 import Foundation
 import Testing
 import VGGImaging
@@ -101,19 +102,15 @@ struct ScanPipelineTests {
     /// Output = the sum of the input's first 300 floats: any mix-up of files changes it.
     final class ChecksumClassifier: BatchClassifier {
         let maxBatchSize: Int
-        let inputFloats = 3 * 16 * 16
         var batches: [Int] = []
         init(batch: Int) { maxBatchSize = batch }
 
-        func writeInput(_ image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>) {
-            PreprocessPreset.torch.write(image, into: destination)
-        }
-
-        func classify(_ inputs: UnsafePointer<Float>, count: Int) -> [ClassifierOutput] {
-            batches.append(count)
-            return (0..<count).map { image in
+        func classify(_ images: [RGBImage]) -> [ClassifierOutput] {
+            batches.append(images.count)
+            return images.map { image in
+                let tensor = PreprocessPreset.torch.tensor(from: image)
                 var sum: Float = 0
-                for i in 0..<300 { sum += inputs[image * inputFloats + i] }
+                for i in 0..<300 { sum += tensor[i] }
                 return ClassifierOutput(top: [(0, 1)], features: [sum])
             }
         }
@@ -295,11 +292,9 @@ struct ScanPipelineTests {
     @Test func recordsAreWrittenWithinTheWriteInterval() throws {
         final class SlowClassifier: BatchClassifier {
             let maxBatchSize = 1
-            let inputFloats = 3 * 16 * 16
-            func writeInput(_ image: RGBImage, into destination: UnsafeMutableBufferPointer<Float>) {}
-            func classify(_ inputs: UnsafePointer<Float>, count: Int) -> [ClassifierOutput] {
+            func classify(_ images: [RGBImage]) -> [ClassifierOutput] {
                 Thread.sleep(forTimeInterval: 0.6)
-                return (0..<count).map { _ in ClassifierOutput(top: [(0, 1)], features: [1]) }
+                return images.map { _ in ClassifierOutput(top: [(0, 1)], features: [1]) }
             }
         }
         let directory = TemporaryDirectory()

@@ -1,7 +1,9 @@
 import Foundation
 import VGGCommon
 import Testing
-import VGGStore
+@testable import VGGStore
+import VGGIndexTypes
+import VGGSearch
 import _VGGTestSupport
 
 /// The migrations compiled into the binary match `Migrations/*.sql`, and landed ones never change.

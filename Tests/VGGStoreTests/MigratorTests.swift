@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-import VGGStore
+@testable import VGGStore
+import VGGIndexTypes
+import VGGSearch
 import _VGGTestSupport
 
 /// Migrations applied to real database files: from empty, step by step, twice, failing,

@@ -1,6 +1,9 @@
+import VGGCommon
 import Foundation
 import Testing
-import VGGStore
+@testable import VGGStore
+import VGGIndexTypes
+import VGGSearch
 import _VGGTestSupport
 
 /// Roots never nest, and a scope inside a root covers exactly its folder.
@@ -9,7 +12,7 @@ struct RootScopeTests {
     let directory = TemporaryDirectory()
     let database: IndexDatabase
     let modelID: Int64
-    let stat = StoredStat(size: 10, mtimeNanoseconds: 20, inode: 30, device: 40)
+    let stat = FileStat(size: 10, mtimeNanoseconds: 20, inode: 30, device: 40)
 
     init() throws {
         let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-import VGGStore
+@testable import VGGStore
+import VGGIndexTypes
+import VGGSearch
 import _VGGTestSupport
 
 /// The C API wrapper against real database files, each test in its own temporary directory.

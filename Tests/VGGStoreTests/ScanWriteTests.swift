@@ -1,6 +1,9 @@
+import VGGCommon
 import Foundation
 import Testing
-import VGGStore
+@testable import VGGStore
+import VGGIndexTypes
+import VGGSearch
 import _VGGTestSupport
 
 /// What the scan's writes keep and what they drop.
@@ -11,7 +14,7 @@ struct ScanWriteTests {
     let rootID: Int64
     let modelID: Int64
     let runID: Int64
-    let stat = StoredStat(size: 10, mtimeNanoseconds: 20, inode: 30, device: 40)
+    let stat = FileStat(size: 10, mtimeNanoseconds: 20, inode: 30, device: 40)
 
     init() throws {
         let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)

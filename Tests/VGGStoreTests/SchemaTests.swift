@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-import VGGStore
+@testable import VGGStore
+import VGGIndexTypes
+import VGGSearch
 import _VGGTestSupport
 
 /// The fully migrated schema: its snapshot, its CHECK constraints and its cascades.

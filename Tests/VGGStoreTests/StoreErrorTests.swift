@@ -1,5 +1,6 @@
 import Testing
 @testable import VGGStore
+import VGGIndexTypes
 
 @Suite("Store errors")
 struct StoreErrorTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VGGStore
+@testable import VGGStore
 import _VGGTestSupport
 
 /// The whole bad-image corpus (PngSuite, libpng, libjpeg-turbo and Pillow test files, many

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import VGGImaging
-import VGGStore
+@testable import VGGStore
 import _VGGTestSupport
 
 /// `vggbatch similar` and `duplicates` end to end on the samples, a tiny model and real SQLite.

@@ -1,7 +1,10 @@
+import VGGCommon
 import ArgumentParser
 import Foundation
 import VGGEngine
+import VGGInference
 import VGGModel
+import VGGQuery
 
 extension VGGBatch {
     /// `vggbatch bench`: engine-only throughput at full VGG16 size.
@@ -55,9 +58,14 @@ extension VGGBatch {
                     throw CommandFailure(error.reason)
                 }
             } else {
-                network = try LoadedModel.load(weights: weights, preprocess: nil, engine: options).network
+                network = try ModelOptions.load(WeightsRequest(path: weights), engine: options).network
             }
-            let result = try EngineBenchmark(network: network, batch: engine.batchSize, iterations: iterations).run()
+            let result: EngineBenchmark.Result
+            do throws(InferenceError) {
+                result = try EngineBenchmark(network: network, batch: engine.batchSize, iterations: iterations).run()
+            } catch {
+                throw error.failure
+            }
             if json {
                 var fields = [
                     ("images_per_second", "\(result.imagesPerSecond)"), ("ms_per_image", "\(result.millisecondsPerImage)"),

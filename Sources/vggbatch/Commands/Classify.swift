@@ -3,7 +3,10 @@ import Foundation
 import VGGEngine
 import VGGImaging
 import VGGModel
-import VGGStore
+import VGGCommon
+import VGGIndexTypes
+import VGGInference
+import VGGQuery
 
 extension VGGBatch {
     /// `vggbatch classify`: ImageNet labels (and optionally fc7 features) for images.
@@ -50,8 +53,8 @@ extension VGGBatch {
 
         func run() throws {
             let batch = min(engine.batchSize, images.count)
-            let loaded = try LoadedModel.load(model, engine: try engine.options(maxBatchSize: batch), remembered: try rememberedModel())
-            let preparation = try imageOptions.preparation(for: loaded.network.architecture)
+            let loaded = try model.load(engine: try engine.options(maxBatchSize: batch), remembered: try rememberedModel())
+            let preparation = try imageOptions.preparation(for: loaded)
             let header = "weights: \(loaded.identity.path) (\(loaded.identity.summary)); preprocessing: \(loaded.preset.summary); resize: \(preparation.policy.rawValue)"
             if json { printError(header) } else { print(header) }
             if verbose {
@@ -66,7 +69,7 @@ extension VGGBatch {
                 let paths = Array(images[start..<min(start + batch, images.count)])
                 for result in classifier.classify(paths) {
                     switch result.outcome {
-                    case .success(let output):
+                    case .success(let (output, _)):
                         print(json ? jsonLine(result.path, output) : textBlock(result.path, output))
                     case .failure(let error):
                         failures += 1
@@ -106,10 +109,7 @@ extension VGGBatch {
         }
 
         private func topClasses(_ output: ImageOutput) -> [(ImageNetClass, Float)] {
-            output.probabilities.enumerated()
-                .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
-                .prefix(top)
-                .compactMap { entry in ImageNetLabels.at(entry.offset).map { ($0, entry.element) } }
+            topIndices(output.probabilities, count: top).compactMap { index in ImageNetLabels.at(index).map { ($0, output.probabilities[index]) } }
         }
 
         private func jsonLine(_ path: String, _ output: ImageOutput) -> String {
@@ -120,14 +120,14 @@ extension VGGBatch {
                 ])
             }
             var fields = [("path", JSONText.string(path)), ("top", JSONText.array(topItems))]
-            if features { fields.append(("fc7", JSONText.array(output.fc7.map(JSONText.number)))) }
+            if features { fields.append(("fc7", JSONText.array(output.features.map(JSONText.number)))) }
             return JSONText.object(fields)
         }
 
         private func textBlock(_ path: String, _ output: ImageOutput) -> String {
             var lines = [path]
             if output.probabilities.isEmpty {
-                lines.append("  (no labels: these weights end at pool5; --json --features prints the \(output.fc7.count) features)")
+                lines.append("  (no labels: these weights end at pool5; --json --features prints the \(output.features.count) features)")
             }
             for (item, probability) in topClasses(output) {
                 let index = String(item.index)

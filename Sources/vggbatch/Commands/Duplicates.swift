@@ -4,7 +4,8 @@ import VGGCommon
 import VGGPipeline
 import VGGReport
 import VGGSearch
-import VGGStore
+import VGGModel
+import VGGQuery
 
 extension VGGBatch {
     /// `vggbatch duplicates`: exact copies and near-duplicates in the index.
@@ -49,70 +50,24 @@ extension VGGBatch {
         }
 
         func run() throws {
-            let context = try SearchContext.load(database: database, modelID: model, threads: threads)
-            let rows = context.rows
-            // Exact tier: same fingerprint.
-            // One row per file is the index's rule; rows with the same path (an index written
-            // before it, not yet rescanned) still count as one file, never as two copies.
-            var byFingerprint = [[UInt8]: [Int]]()
-            var seenPaths = Set<[UInt8]>()
-            for (row, fingerprint) in rows.fingerprints.enumerated() where seenPaths.insert(rows.paths[row]).inserted {
-                if let fingerprint { byFingerprint[fingerprint, default: []].append(row) }
-            }
-            let exact = byFingerprint.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
-
-            var near: [(rows: [Int], pairs: [(a: Int, b: Int, score: Float)])] = []
-            if !exactOnly {
-                let projections = try context.projections()
-                let pairs = try DuplicateFinder.pairs(
-                    coordinates: projections.coordinates, residuals: projections.residuals, rank: projections.rank,
-                    threshold: threshold, fullVectors: { try context.fullVectors($0) }, pool: context.pool
-                ).filter { rows.paths[$0.a] != rows.paths[$0.b] }
-                let sameContent = { (a: Int, b: Int) in rows.fingerprints[a] != nil && rows.fingerprints[a] == rows.fingerprints[b] }
-                let groups = DuplicateFinder.groups(pairs: pairs, count: rows.count)
-                for group in groups {
-                    let members = Set(group)
-                    let groupPairs = pairs.filter { members.contains($0.a) }
-                    // A group made only of byte-identical copies is already in the exact list.
-                    if groupPairs.allSatisfy({ sameContent($0.a, $0.b) }) { continue }
-                    near.append((group, groupPairs.sorted { ($0.a, $0.b) < ($1.a, $1.b) }))
+            let search = DuplicateSearch(threshold: threshold, exactOnly: exactOnly)
+            let index = try database.openReader()
+            do throws(QueryError) {
+                let context = try SearchContext.load(index: index, modelID: model, threads: threads)
+                let answer = try search.run(context)
+                output(exact: answer.exact, near: answer.near, context: context)
+                if let html {
+                    try search.writePage(
+                        answer, context: context, to: html, selfContained: selfContained, threads: threads,
+                        cacheDirectory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment))
+                    printError("wrote \(html)")
                 }
+            } catch {
+                throw error.failure
             }
-            output(exact: exact, near: near, context: context)
-            if let html { try writePage(html, exact: exact, near: near, context: context) }
         }
 
-        /// The groups as a page, in the report's look.
-        private func writePage(
-            _ path: String, exact: [[Int]], near: [(rows: [Int], pairs: [(a: Int, b: Int, score: Float)])], context: SearchContext
-        ) throws {
-            let directory = (path as NSString).deletingLastPathComponent
-            var builder = try ReportBuilder(index: context.index, model: context.model, directory: directory.isEmpty ? "." : directory, selfContained: selfContained, threads: threads)
-            let rows = context.rows
-            func photos(_ members: [Int], scores: [Double?]? = nil) throws -> [ReportPhoto] {
-                try builder.photos(members.map { (rows.paths[$0], rows.fingerprints[$0], rows.imageIDs[$0]) }, scores: scores)
-            }
-            var exactGroups = [ReportGroup]()
-            for (index, group) in exact.enumerated() {
-                exactGroups.append(ReportGroup(title: "Group \(index + 1): \(group.count) identical files", photos: try photos(group)))
-            }
-            var nearGroups = [ReportGroup]()
-            for (index, group) in near.enumerated() {
-                // Each member's best score within its group.
-                let best = group.rows.map { row in
-                    Double(group.pairs.filter { $0.a == row || $0.b == row }.map(\.score).max() ?? 0)
-                }
-                let notes = group.pairs.map { String(format: "%.4f  ", $0.score) + context.display($0.a) + "  ~  " + context.display($0.b) }
-                nearGroups.append(ReportGroup(title: "Group \(index + 1): \(group.rows.count) photos", photos: try photos(group.rows, scores: best), notes: notes))
-            }
-            var summary = try builder.summary().filter { ["Images indexed", "Model", "Preprocessing"].contains($0.0) }
-            summary.append(("Near-duplicate threshold", exactOnly ? "not searched (--exact-only)" : String(format: "fc7 cosine ≥ %.3f", threshold)))
-            try ReportBuilder.write(
-                ReportPage.duplicates(exact: exactGroups, near: nearGroups, summary: summary, footer: builder.footer), to: path)
-            printError("wrote \(path)")
-        }
-
-        private func output(exact: [[Int]], near: [(rows: [Int], pairs: [(a: Int, b: Int, score: Float)])], context: SearchContext) {
+        private func output(exact: [[Int]], near: [DuplicateSearch.NearGroup], context: SearchContext) {
             let name = context.display
             let exactName = { (row: Int) in PathBytes.text(context.rows.paths[row]) }
             if json {
@@ -137,7 +92,7 @@ extension VGGBatch {
                 }
                 for (index, group) in near.enumerated() {
                     for row in group.rows {
-                        let best = group.pairs.filter { $0.a == row || $0.b == row }.map(\.score).max() ?? 0
+                        let best = group.bestScore(of: row)
                         print("near,\(index + 1),\(CSVText.field(exactName(row))),\(JSONText.number(best))")
                     }
                 }

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import VGGModel
 import VGGPipeline
-import VGGStore
+import VGGIndexTypes
+import VGGQuery
 
 extension VGGBatch {
     /// `vggbatch export`: every indexed image with its labels (and features).
     struct Export: ParsableCommand {
-        enum Format: String, ExpressibleByArgument, CaseIterable { case csv, jsonl, npy }
 
         static let configuration = CommandConfiguration(
             abstract: "Export every indexed image: labels, and fc7 features with --features.",
@@ -21,7 +21,7 @@ extension VGGBatch {
         @OptionGroup var database: DatabaseOptions
 
         @Option(help: "csv, jsonl or npy.")
-        var format: Format = .jsonl
+        var format: ExportWriter.Format = .jsonl
 
         @Flag(help: "Include the fc7 feature vectors.")
         var features = false
@@ -38,8 +38,8 @@ extension VGGBatch {
 
         func run() throws {
             let index = try database.openReader()
-            let sink = try ExportSink(format: format, features: features || format == .npy, output: output)
             do {
+                let sink = try ExportWriter(format: format, features: features || format == .npy, output: output)
                 guard let modelID = try model ?? index.defaultModel()?.id else {
                     throw CommandFailure("the index has no results yet; run `vggbatch scan DIR` first")
                 }
@@ -47,9 +47,14 @@ extension VGGBatch {
                     try sink.write(row)
                 }
                 try sink.finish()
+                if let output { printError("exported \(sink.rowCount) images to \(output)") }
             } catch let error as StoreError {
-                throw CommandFailure(error.reason)
+                throw error.failure
+            } catch let error as QueryError {
+                throw error.failure
             }
         }
     }
 }
+
+extension ExportWriter.Format: ExpressibleByArgument {}

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import VGGPipeline
+import VGGIndexTypes
 import VGGCommon
 import VGGModel
-import VGGStore
+import VGGIndexing
 
 extension VGGBatch {
     /// `vggbatch generate-index` (hidden): a synthetic index for the search benchmarks.
@@ -26,22 +28,24 @@ extension VGGBatch {
         var seed: UInt64 = 1
 
         func run() throws {
-            let path = database.path(environment: ProcessInfo.processInfo.environment)
-            let index = try IndexDatabase(path: path, readOnly: false)
+            let index = try database.openWriter()
+            defer { index.close() }
             var generator = SplitMix64(seed: seed)
             func normal() -> Float { Float(generator.nextGaussian()) }
             let dimension = 4096
             let latent = 64
             let w = (0..<(dimension * latent)).map { _ in normal() }
-            let root = try index.transaction { try index.scope(for: Array("/synthetic".utf8)).scope.root.id }
-            let modelID = try index.modelID(
-                weightsSHA256: String(repeating: "0", count: 64), name: "synthetic", architecture: "synthetic",
-                preprocessing: "torch", resizePolicy: "squash", featureDimension: dimension)
-            let run = try index.beginRun(options: "generate-index \(images)", modelID: modelID)
-            var previous = [Float]()
-            var written = 0
-            while written < images {
-                try index.transaction {
+            do {
+                let modelID = try index.registerModel(ModelRegistration(
+                    weightsSHA256: String(repeating: "0", count: 64), name: "synthetic", architecture: "synthetic",
+                    preprocessing: "torch", resizePolicy: "squash", featureDimension: dimension))
+                let run = try index.beginRun(options: "generate-index \(images)", modelID: modelID)
+                let scan = index.scanIndex(runID: run, modelID: modelID)
+                let target = try scan.target(for: Array("/synthetic".utf8))
+                var previous = [Float]()
+                var written = 0
+                while written < images {
+                    var records = [ScanRecord]()
                     for _ in 0..<min(1000, images - written) {
                         var vector: [Float]
                         if written % 50 == 1 && !previous.isEmpty {
@@ -55,29 +59,32 @@ extension VGGBatch {
                             }
                         }
                         previous = vector
-                        let name = String(format: "img%07d.jpg", written)
-                        let fingerprint = Array(SHA256Fingerprint.of(name))
-                        try index.storeIndexed(
-                            existingID: nil, rootID: root, relativePath: Array(name.utf8),
-                            stat: StoredStat(size: 1, mtimeNanoseconds: 0, inode: UInt64(written), device: 0),
-                            fingerprint: fingerprint, width: 224, height: 224, runID: run, modelID: modelID,
-                            top: (0..<5).map { ((written * 7 + $0 * 131) % 1000, 0.2) }, features: vector)
+                        let name = Array(String(format: "img%07d.jpg", written).utf8)
+                        let file = FoundFile(
+                            rootID: target.rootID, relativePath: name, absolutePath: target.rootPath + [UInt8(ascii: "/")] + name,
+                            stat: FileStat(size: 1, mtimeNanoseconds: 0, inode: UInt64(written), device: 0))
+                        records.append(.indexed(
+                            file, replacing: nil, fingerprint: SHA256Fingerprint.of(name), width: 224, height: 224,
+                            output: ClassifierOutput(top: (0..<5).map { ((written * 7 + $0 * 131) % 1000, 0.2) }, features: vector)))
                         written += 1
                     }
+                    try scan.write(records)
                 }
+                try index.finishRun(run, status: "finished", counts: RunCounts())
+                let projected = try SearchMaintenance.update(index, modelID: modelID, threads: ProcessInfo.processInfo.activeProcessorCount)
+                print("wrote \(written) synthetic images to \(index.location); projected \(projected)")
+            } catch let error as StoreError {
+                throw error.failure
             }
-            try index.finishRun(run, status: "finished", counts: RunCounts())
-            let projected = try SearchMaintenance.update(index, modelID: modelID, threads: ProcessInfo.processInfo.activeProcessorCount)
-            print("wrote \(written) synthetic images to \(path); projected \(projected)")
         }
     }
 }
 
 /// A stand-in content fingerprint for synthetic rows (distinct per name).
 enum SHA256Fingerprint {
-    static func of(_ text: String) -> [UInt8] {
+    static func of(_ bytes: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(Array(text.utf8))
+        hasher.update(bytes)
         let hex = Array(hasher.finalizeHex().utf8)
         return stride(from: 0, to: hex.count, by: 2).map { UInt8(String(decoding: hex[$0..<($0 + 2)], as: UTF8.self), radix: 16) ?? 0 }
     }

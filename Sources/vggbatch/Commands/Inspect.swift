@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import VGGCommon
 import VGGImaging
+import VGGQuery
 
 extension VGGBatch {
     /// `vggbatch inspect`: what a file is and what the network will see of it.
@@ -28,7 +30,7 @@ extension VGGBatch {
 
         func validate() throws {
             if images.isEmpty { throw ValidationError("Give at least one image.") }
-            if let dumpResized, images.count > 1, !isDirectory(dumpResized) {
+            if let dumpResized, images.count > 1, PathBytes.kind(dumpResized) != .directory {
                 throw ValidationError("--dump-resized must name an existing directory when several images are given.")
             }
         }
@@ -63,7 +65,7 @@ extension VGGBatch {
         /// get "-2", "-3"... rather than overwriting each other's view.
         private func dump(_ image: RGBImage, for path: String, to target: String, avoiding written: inout Set<String>) throws(ImagingError) -> String {
             var output = target
-            if isDirectory(target) {
+            if PathBytes.kind(target) == .directory {
                 let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
                 var number = 1
                 repeat {
@@ -127,11 +129,6 @@ extension VGGBatch {
             return lines.joined(separator: "\n")
         }
     }
-}
-
-private func isDirectory(_ path: String) -> Bool {
-    var directory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
 }
 
 private func orientationText(_ orientation: Orientation) -> String {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VGGStore
+import VGGIndexTypes
 
 extension VGGBatch {
     /// `vggbatch prune`: forget files marked missing.
@@ -14,22 +14,16 @@ extension VGGBatch {
         var dryRun = false
 
         func run() throws {
-            let path = database.path(environment: ProcessInfo.processInfo.environment)
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw CommandFailure("no index at \(path)")
-            }
-            do {
-                let lock = try ScanLock(databasePath: path)
-                defer { withExtendedLifetime(lock) {} }
-                let index = try IndexDatabase(path: path, readOnly: false)
+            let index = try database.openExistingWriter()
+            defer { index.close() }
+            do throws(StoreError) {
                 if dryRun {
                     let missing = try index.rootStatuses().reduce(0) { $0 + $1.missing }
                     print("\(missing) missing entries would be deleted")
                     return
                 }
-                let deleted = try index.transaction { try index.pruneMissing() }
-                print("deleted \(deleted) missing entries")
-            } catch let error as StoreError {
+                print("deleted \(try index.pruneMissing()) missing entries")
+            } catch {
                 throw CommandFailure(error.reason)
             }
         }

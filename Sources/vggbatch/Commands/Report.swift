@@ -3,7 +3,7 @@ import Foundation
 import VGGCommon
 import VGGModel
 import VGGReport
-import VGGStore
+import VGGQuery
 
 extension VGGBatch {
     /// `vggbatch report`: a static HTML page of the library grouped by label.
@@ -48,47 +48,25 @@ extension VGGBatch {
 
         func run() throws {
             let started = Date()
-            let wanted = try label.map(ImageNetLabels.classes(named:))
-            let context = try SearchContext.load(database: database, modelID: model, threads: threads)
-            if wanted != nil && !context.hasLabels {
-                throw ValidationError("--label: model \(context.model.id) has no labels (its weights end at pool5).")
+            let report = LibraryReport(directory: output, label: label, perLabel: perLabel, selfContained: selfContained)
+            let outcome: LibraryReport.Outcome
+            let index = try database.openReader()
+            do throws(QueryError) {
+                let context = try SearchContext.load(index: index, modelID: model, threads: threads)
+                outcome = try report.write(
+                    context, threads: threads, cacheDirectory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment))
+            } catch {
+                throw error.failure
             }
-            var builder = try ReportBuilder(index: context.index, model: context.model, directory: output, selfContained: selfContained, threads: threads)
-
-            // Group every indexed photo by its top-1 class, largest groups first.
-            var members = [Int: [Int]]()
-            for row in 0..<context.rows.count {
-                let top = builder.predictions[context.rows.imageIDs[row]]?.first?.index ?? -1
-                if let wanted, !wanted.contains(top) { continue }
-                members[top, default: []].append(row)
-            }
-            if let label, members.isEmpty {
-                printError("no photo of model \(context.model.id) has \"\(label)\" as its top label; no page written")
+            guard let page = outcome.page else {
+                printError(outcome.emptyReason ?? "no page written")
                 return
             }
-            let order = members.keys.sorted { (members[$0]?.count ?? 0, $1) > (members[$1]?.count ?? 0, $0) }
-            var groups = [ReportGroup]()
-            for classIndex in order {
-                let rows = members[classIndex] ?? []
-                let shown = Array(rows.prefix(perLabel))
-                let photos = try builder.photos(shown.map { (context.rows.paths[$0], context.rows.fingerprints[$0], context.rows.imageIDs[$0]) })
-                let title = classIndex < 0 ? "No labels (weights without a classifier)" : (ImageNetLabels.at(classIndex)?.label ?? "class \(classIndex)")
-                groups.append(ReportGroup(title: title, photos: photos, more: rows.count - shown.count))
-            }
-            let failures: [(path: [UInt8], reason: String)]
-            do throws(StoreError) {
-                failures = try context.index.failures()
-            } catch {
-                throw CommandFailure(error.reason)
-            }
-            let page = ReportPage.library(summary: try builder.summary(), groups: groups, failures: failures, footer: builder.footer)
-            let path = (output as NSString).appendingPathComponent("index.html")
-            try ReportBuilder.write(page, to: path)
-            let shown = groups.reduce(0) { $0 + $1.photos.count }
             print(String(
                 format: "wrote %@: %@ in %@ (%d thumbnails made, %d reused) in %.1f s",
-                path, counted(shown, "photo"), counted(groups.count, "group"), builder.thumbnailsMade, builder.thumbnailsReused, Date().timeIntervalSince(started)))
-            if open { Self.openInBrowser(path) }
+                page, counted(outcome.photos, "photo"), counted(outcome.groups, "group"), outcome.thumbnailsMade, outcome.thumbnailsReused,
+                Date().timeIntervalSince(started)))
+            if open { Self.openInBrowser(page) }
         }
 
         /// Hands a page to the desktop (xdg-open), or says where it is.

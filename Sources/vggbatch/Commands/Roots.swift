@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import VGGCommon
-import VGGStore
+import VGGIndexTypes
+import VGGQuery
 
 extension VGGBatch {
     /// `vggbatch roots`: the folders the index holds, and forgetting one.
@@ -68,20 +69,17 @@ extension VGGBatch.Roots {
         var yes = false
 
         func run() throws {
-            let path = database.path(environment: ProcessInfo.processInfo.environment)
-            guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure("no index at \(path)") }
+            let index = try database.openExistingWriter()
+            defer { index.close() }
             let target = PathBytes.absolute(directory)
             do {
-                let lock = try ScanLock(databasePath: path)
-                defer { withExtendedLifetime(lock) {} }
-                let index = try IndexDatabase(path: path, readOnly: false)
                 let roots = try index.rootStatuses()
                 guard let root = roots.first(where: { $0.path == target }) else {
                     if let outer = roots.first(where: { PathBytes.isWithin(target, folder: $0.path) }) {
                         throw CommandFailure(
                             "\(directory) is not a root; it is inside the root \(PathBytes.display(outer.path)) (remove that root, or delete the files and scan it again)")
                     }
-                    throw CommandFailure("\(directory) is not a root of \(path) (see `vggbatch roots`)")
+                    throw CommandFailure("\(directory) is not a root of \(index.location) (see `vggbatch roots`)")
                 }
                 let total = root.ok + root.failed + root.missing
                 let what = "\(PathBytes.display(root.path)): \(total) entries (\(root.ok) ok, \(root.failed) failed, \(root.missing) missing)"
@@ -95,12 +93,10 @@ extension VGGBatch.Roots {
                         return
                     }
                 }
-                let removed = try index.storeTransaction { () throws(StoreError) in
-                    try index.removeRoot(StoredRoot(id: root.id, path: root.path))
-                }
+                let removed = try index.removeRoot(StoredRoot(id: root.id, path: root.path))
                 print("forgot \(PathBytes.display(root.path)): \(removed) entries removed")
             } catch let error as StoreError {
-                throw CommandFailure(error.reason)
+                throw error.failure
             }
         }
     }

@@ -4,7 +4,9 @@ import VGGCommon
 import VGGEngine
 import VGGPipeline
 import VGGImaging
-import VGGStore
+import VGGIndexTypes
+import VGGIndexing
+import VGGInference
 
 extension VGGBatch {
     /// `vggbatch scan`: index folders into the SQLite index, incrementally.
@@ -60,35 +62,49 @@ extension VGGBatch {
                 case .file, .other: throw CommandFailure("\(directory): not a folder (scan takes folders; see `vggbatch classify` for single images)")
                 }
             }
-            let environment = ProcessInfo.processInfo.environment
-            let path = database.path(environment: environment)
-            let session = try ScanSession.open(databasePath: path, createDirectory: database.usesDefaultLocation(environment: environment))
-            defer { session.close() }
+            let index = try database.openWriter()
+            defer { index.close() }
+            let session = ScanSession(index: index)
             let report = ScanReporter(json: json)
-            report.folded(try session.repairNestedRoots(), repaired: true)
+            do throws(IndexingError) {
+                report.folded(try session.repairNestedRoots(), repaired: true)
+            } catch {
+                throw error.failure
+            }
             var roots = directories.map(PathBytes.absolute)
             let remembered: StoredModel?
             do throws(StoreError) {
-                if roots.isEmpty { roots = try session.reader.roots().map(\.path) }
-                remembered = try session.reader.defaultModel()
+                if roots.isEmpty { roots = try index.roots().map(\.path) }
+                remembered = try index.defaultModel()
             } catch {
-                throw CommandFailure(error.reason)
+                throw error.failure
             }
             if roots.isEmpty { throw ValidationError("Give a folder to scan (the index holds none yet).") }
 
-            let loaded = try LoadedModel.load(model, engine: try engine.options(), remembered: remembered)
+            let loaded = try model.load(engine: try engine.options(), remembered: remembered)
             let rememberedPolicy = remembered.flatMap { $0.weightsSHA256 == loaded.identity.sha256 ? ResizePolicy(rawValue: $0.resizePolicy) : nil }
-            let preparation = try imageOptions.preparation(for: loaded.network.architecture, default: rememberedPolicy)
-            report.header(database: path, model: loaded, resize: preparation.policy.rawValue)
+            let preparation = try imageOptions.preparation(for: loaded, default: rememberedPolicy)
+            report.header(database: index.location, model: loaded, resize: preparation.policy.rawValue)
 
             let options = ScanOptions(
                 roots: PathBytes.outermost(roots),
                 walk: WalkOptions(includeHidden: includeHidden, followSymlinks: followSymlinks),
                 decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: acceptMissing)
             let runOptions = "roots=\(roots.map(PathBytes.display)) batch=\(engine.batchSize) threads=\(engine.threadCount) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(followSymlinks) include-hidden=\(includeHidden)"
-            let outcome = try session.scan(
-                options: options, runOptions: runOptions, model: loaded,
-                classifier: EngineClassifier(network: loaded.network, preset: loaded.preset), reporter: report)
+            let cancellation = CancellationFlag()
+            let interrupts = InterruptHandler(cancellation: cancellation) { report.interrupting() }
+            defer { interrupts.restore() }
+            let outcome: ScanSession.Outcome
+            do throws(IndexingError) {
+                outcome = try session.scan(
+                    options: options, runOptions: runOptions, model: loaded,
+                    classifier: EngineClassifier(network: loaded.network, preset: loaded.preset), cancellation: cancellation,
+                    runStarted: { interrupts.setRecorder($0) }, progress: { report.progress($0) })
+            } catch {
+                throw error.failure
+            }
+            if outcome.searchUpdated > 0 { report.searchUpdated(outcome.searchUpdated) }
+            if let warning = outcome.searchWarning { printError("vggbatch: warning: " + warning) }
             report.folded(outcome.folded, repaired: false)
             report.summary(outcome.summary, modelID: outcome.modelID)
             if outcome.summary.interrupted { throw ExitCode(130) }

@@ -3,7 +3,8 @@ import Foundation
 import VGGCommon
 import VGGModel
 import VGGPipeline
-import VGGStore
+import VGGIndexTypes
+import VGGQuery
 
 extension VGGBatch {
     /// `vggbatch show`: everything stored for one file.
@@ -30,7 +31,7 @@ extension VGGBatch {
             guard let details = found else {
                 throw CommandFailure("\(image) is not in the index (scan its folder first)")
             }
-            let display = WalkEntry.displayString(path)
+            let display = PathBytes.display(path)
             let models: [StoredModel]
             do throws(StoreError) {
                 models = try index.models()

@@ -7,7 +7,7 @@ import VGGModel
 import VGGPipeline
 import VGGReport
 import VGGSearch
-import VGGStore
+import VGGQuery
 
 extension VGGBatch {
     /// `vggbatch similar`: the indexed photos most like one or more images.
@@ -75,154 +75,36 @@ extension VGGBatch {
         }
 
         func run() throws {
-            var underFolder: [UInt8]?
-            if let under {
-                guard PathBytes.kind(under) == .directory else { throw ValidationError("--under \(under): no such folder.") }
-                underFolder = PathBytes.absolute(under)
-            }
-            let allowedClasses = try label.map(ImageNetLabels.classes(named:))
-            let context = try SearchContext.load(database: database, modelID: model, threads: threads)
-            if allowedClasses != nil && !context.hasLabels {
-                throw ValidationError("--label: model \(context.model.id) has no labels (its weights end at pool5).")
-            }
-            let (query, selfRows) = try queryVector(context)
-
-            var allowed = [Bool](repeating: true, count: context.rows.count)
-            if !includeSelf { for row in selfRows { allowed[row] = false } }
-            if let underFolder {
-                for row in allowed.indices where !PathBytes.isWithin(context.rows.paths[row], folder: underFolder) { allowed[row] = false }
-            }
-            var topClasses = [Int64: [Int]]()
-            if let allowedClasses {
-                do throws(StoreError) {
-                    topClasses = try context.index.topFiveClasses(modelID: context.model.id)
-                } catch {
-                    throw CommandFailure(error.reason)
+            let search = SimilarSearch(
+                queries: images, limit: limit, minimumScore: minScore, under: under, label: label, includeSelf: includeSelf,
+                weights: weights)
+            let environment = ProcessInfo.processInfo.environment
+            let index = try database.openReader()
+            do throws(QueryError) {
+                let context = try SearchContext.load(index: index, modelID: model, threads: threads)
+                let answer = try search.run(
+                    context, engine: EngineOptions(threads: threads), environment: environment,
+                    onWarning: { printError("vggbatch: warning: " + $0) })
+                if verbose {
+                    printError(String(
+                        format: "scored %d codes in %.1f ms (%d made from float vectors); verified in %.1f ms, reading %d full vectors in %d batches",
+                        answer.statistics.rows, answer.scoringSeconds * 1000, answer.estimatesComputed, answer.verifyingSeconds * 1000,
+                        answer.statistics.fetchedRows, answer.statistics.fetchCalls))
                 }
-                for row in allowed.indices where allowed[row] {
-                    allowed[row] = !(topClasses[context.rows.imageIDs[row]] ?? []).allSatisfy { !allowedClasses.contains($0) }
+                if let reason = answer.emptyReason { printError("no results: " + reason) }
+                print(results: answer.results, context: context, classes: answer.topClasses)
+                if let html {
+                    try search.writePage(
+                        answer, context: context, to: html, selfContained: selfContained, threads: threads,
+                        cacheDirectory: WeightsLocator.cacheDirectory(environment: environment))
+                    printError("wrote \(html)")
                 }
+            } catch {
+                throw error.failure
             }
-            let loading = Date()
-            let estimates = try context.estimates(for: query)
-            let searchIndex = SimilarityIndex(
-                query: query, estimates: estimates.estimates, errors: estimates.errors, fullVectors: { try context.fullVectors($0) })
-            let started = Date()
-            let (results, statistics) = try searchIndex.nearestWithStatistics(
-                k: limit, minimumScore: minScore, allowed: { allowed[$0] })
-            let searchSeconds = Date().timeIntervalSince(started)
-            if allowedClasses == nil {
-                do throws(StoreError) {
-                    topClasses = try context.index.topFiveClasses(modelID: context.model.id, imageIDs: results.map { context.rows.imageIDs[$0.row] })
-                } catch {
-                    throw CommandFailure(error.reason)
-                }
-            }
-            if verbose {
-                printError(String(
-                    format: "scored %d codes in %.1f ms (%d made from float vectors); verified in %.1f ms, reading %d full vectors in %d batches",
-                    statistics.rows, started.timeIntervalSince(loading) * 1000, estimates.computed, searchSeconds * 1000,
-                    statistics.fetchedRows, statistics.fetchCalls))
-            }
-            if results.isEmpty { printError("no results: \(emptyReason(allowed: allowed))") }
-            try print(results: results, context: context, classes: topClasses)
-            if let html { try writePage(html, results: results, selfRows: selfRows, context: context) }
         }
 
-        /// Why a valid search found nothing, in a few words.
-        private func emptyReason(allowed: [Bool]) -> String {
-            guard !allowed.contains(true) else { return String(format: "no photo scores %.4f or more", minScore) }
-            var filters = [String]()
-            if let under { filters.append("under \(under)") }
-            if let label { filters.append("with \"\(label)\" among its top 5 labels") }
-            return filters.isEmpty ? "nothing is indexed but the queries" : "nothing is indexed " + filters.joined(separator: " and ")
-        }
-
-        /// The query and its matches as a page, in the report's look.
-        private func writePage(_ path: String, results: [(row: Int, score: Float)], selfRows: [Int], context: SearchContext) throws {
-            let directory = (path as NSString).deletingLastPathComponent
-            var builder = try ReportBuilder(index: context.index, model: context.model, directory: directory.isEmpty ? "." : directory, selfContained: selfContained, threads: threads)
-            let rows = context.rows
-            var queryRows = [(path: [UInt8], fingerprint: [UInt8]?, imageID: Int64?)]()
-            for image in images {
-                let absolute = PathBytes.absolute(image)
-                if let row = selfRows.first(where: { rows.paths[$0] == absolute }) {
-                    queryRows.append((rows.paths[row], rows.fingerprints[row], rows.imageIDs[row]))
-                } else {
-                    queryRows.append((absolute, nil, nil))
-                }
-            }
-            let query = try builder.photos(queryRows)
-            let matches = try builder.photos(
-                results.map { (rows.paths[$0.row], rows.fingerprints[$0.row], rows.imageIDs[$0.row]) }, scores: results.map { Double($0.score) })
-            var summary = try builder.summary().filter { ["Model", "Preprocessing"].contains($0.0) }
-            summary.insert(("Searched", "\(rows.count) images, \(results.count) shown (limit \(limit), minimum score \(minScore))"), at: 0)
-            try ReportBuilder.write(ReportPage.similar(query: query, results: matches, summary: summary, footer: builder.footer), to: path)
-            printError("wrote \(path)")
-        }
-
-        /// The unit query direction and the index rows of queries that are indexed files.
-        private func queryVector(_ context: SearchContext) throws -> ([Float], [Int]) {
-            var sum = [Float](repeating: 0, count: context.model.featureDimension)
-            var selfRows = [Int]()
-            let rowOf = context.rows.rowOf
-            var computed = [String]()
-            for image in images {
-                let path = PathBytes.absolute(image)
-                var vector: [Float]?
-                do {
-                    if let id = try context.index.imageID(absolutePath: path), let row = rowOf[id] {
-                        vector = try context.fullVectors([row]).first
-                        selfRows.append(row)
-                    }
-                } catch let error as StoreError {
-                    throw CommandFailure(error.reason)
-                }
-                if vector == nil {
-                    // Not indexed: it must be there to be computed, which is checked before
-                    // any weights are touched.
-                    switch PathBytes.kind(image) {
-                    case .file: computed.append(image)
-                    case .missing: throw ValidationError("\(image): no such file (and not in the index).")
-                    case .directory, .other: throw ValidationError("\(image): not an image file.")
-                    }
-                }
-                if var unit = vector, FeatureBasis.normalise(&unit) { for i in sum.indices { sum[i] += unit[i] } }
-            }
-            if !computed.isEmpty {
-                for vector in try computeFeatures(computed, context: context) {
-                    var unit = vector
-                    if FeatureBasis.normalise(&unit) { for i in sum.indices { sum[i] += unit[i] } }
-                }
-            }
-            guard FeatureBasis.normalise(&sum) else { throw CommandFailure("the query images have all-zero features; nothing is similar to them") }
-            return (sum, selfRows)
-        }
-
-        /// fc7 of images not in the index, with the index's own model and preprocessing.
-        private func computeFeatures(_ paths: [String], context: SearchContext) throws -> [[Float]] {
-            let loaded = try LoadedModel.load(
-                weights: weights, preprocess: PreprocessPreset(rawValue: context.model.preprocessing),
-                engine: EngineOptions(threads: threads, maxBatchSize: min(8, paths.count)), remembered: context.model)
-            guard loaded.identity.sha256 == context.model.weightsSHA256 else {
-                throw CommandFailure(
-                    "\(paths[0]) is not indexed, and the weights found (\(loaded.identity.path)) are not the index's model "
-                        + "(sha256 \(context.model.weightsSHA256.prefix(12))…); pass --weights with that file")
-            }
-            let preparation = ImagePreparation(
-                policy: ResizePolicy(rawValue: context.model.resizePolicy) ?? .squash, size: loaded.network.architecture.inputHeight)
-            let classifier = FileBatchClassifier(model: loaded, preparation: preparation)
-            var features = [[Float]]()
-            for result in classifier.classify(paths) {
-                switch result.outcome {
-                case .success(let output): features.append(output.fc7)
-                case .failure(let error): throw CommandFailure("query \(result.path): \(error.reason)")
-                }
-            }
-            return features
-        }
-
-        private func print(results: [(row: Int, score: Float)], context: SearchContext, classes: [Int64: [Int]]) throws {
+        private func print(results: [(row: Int, score: Float)], context: SearchContext, classes: [Int64: [Int]]) {
             let rows = results.map { result in
                 (path: PathBytes.text(context.rows.paths[result.row]), score: result.score, top: classes[context.rows.imageIDs[result.row]] ?? [])
             }

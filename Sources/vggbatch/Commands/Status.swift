@@ -3,7 +3,8 @@ import Foundation
 import VGGCommon
 import VGGModel
 import VGGPipeline
-import VGGStore
+import VGGIndexTypes
+import VGGQuery
 
 extension VGGBatch {
     /// `vggbatch status`: what the index holds.
@@ -30,7 +31,7 @@ extension VGGBatch {
                             JSONText.object([("path", JSONText.string(PathBytes.text($0.path))), ("reason", JSONText.string($0.reason))])
                         }))
                     } else {
-                        for failure in failures { print("\(WalkEntry.displayString(failure.path)): \(failure.reason)") }
+                        for failure in failures { print("\(PathBytes.display(failure.path)): \(failure.reason)") }
                     }
                     return
                 }
@@ -43,7 +44,7 @@ extension VGGBatch {
                 let totals = roots.reduce((0, 0, 0)) { ($0.0 + $1.ok, $0.1 + $1.failed, $0.2 + $1.missing) }
                 if json {
                     print(JSONText.object([
-                        ("database", JSONText.string(index.path)), ("bytes", "\(index.fileBytes)"),
+                        ("database", JSONText.string(index.location)), ("bytes", "\((index.storedBytes ?? 0))"),
                         ("ok", "\(totals.0)"), ("failed", "\(totals.1)"), ("missing", "\(totals.2)"),
                         ("roots", JSONText.array(roots.map {
                             JSONText.object([("path", JSONText.string(PathBytes.text($0.path))), ("ok", "\($0.ok)"), ("failed", "\($0.failed)"), ("missing", "\($0.missing)")])
@@ -57,10 +58,10 @@ extension VGGBatch {
                     ]))
                     return
                 }
-                print("index: \(index.path) (\(String(format: "%.1f", Double(index.fileBytes) / 1e6)) MB)")
+                print("index: \(index.location) (\(String(format: "%.1f", Double((index.storedBytes ?? 0)) / 1e6)) MB)")
                 print("images: \(totals.0) ok, \(totals.1) failed, \(totals.2) missing")
                 for root in roots {
-                    print("  \(WalkEntry.displayString(root.path)): \(root.ok) ok, \(root.failed) failed, \(root.missing) missing")
+                    print("  \(PathBytes.display(root.path)): \(root.ok) ok, \(root.failed) failed, \(root.missing) missing")
                 }
                 for model in models {
                     print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(model.imageCount) images with features\(model.id == chosen?.id && models.count > 1 ? " (the default)" : "")")

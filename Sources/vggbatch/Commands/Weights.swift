@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VGGCommon
 import VGGModel
+import VGGInference
 
 extension VGGBatch {
     /// `vggbatch weights`: manage weight files.
@@ -51,21 +52,8 @@ extension VGGBatch.Weights {
         func run() throws {
             let architecture: VGGArchitecture = tiny ? .tiny : .vgg16
             let source = RandomWeights(architecture: architecture, seed: seed)
-            var tensors = [(name: String, shape: [Int], values: [Float])]()
             do throws(ModelError) {
-                for (index, layer) in source.architecture.convolutions.enumerated() {
-                    let weights = try source.convolution(index)
-                    let shape = [layer.outputChannels, layer.inputChannels, 3, 3]
-                    tensors.append(("features.\(layer.featuresIndex).weight", shape, weights.weight))
-                    tensors.append(("features.\(layer.featuresIndex).bias", [layer.outputChannels], weights.bias))
-                }
-                for (index, layer) in source.architecture.fullyConnected.enumerated() {
-                    let weights = try source.fullyConnected(index)
-                    tensors.append(("classifier.\(index * 3).weight", [layer.outputs, layer.inputs], weights.weight))
-                    tensors.append(("classifier.\(index * 3).bias", [layer.outputs], weights.bias))
-                }
-                try SafetensorsWriter.write(
-                    tensors, metadata: metadata(architecture), to: output)
+                try SafetensorsWriter.writeTorchvision(source, metadata: metadata(architecture), to: output)
             } catch {
                 throw CommandFailure(error.reason)
             }
@@ -136,7 +124,14 @@ extension VGGBatch.Weights {
                 print("\(destination) is already installed (\(kind) matches)")
                 return
             }
-            try WeightsFetcher.fetch(url: source, destination: destination, checksum: checksum, bytes: known?.bytes, name: known?.name ?? fileName)
+            let line = ProgressLine(name: known?.name ?? fileName)
+            do throws(InferenceError) {
+                try WeightsDownloader.fetch(url: source, destination: destination, checksum: checksum, bytes: known?.bytes) { line.show($0, $1) }
+                line.finish()
+            } catch {
+                line.finish()
+                throw error.failure
+            }
             print("installed \(destination) (\(kind) \(checksum.hex) verified)")
         }
     }

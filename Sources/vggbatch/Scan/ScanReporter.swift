@@ -1,7 +1,9 @@
 import Foundation
 import VGGCommon
 import VGGPipeline
-import VGGStore
+import VGGIndexTypes
+import VGGInference
+import VGGQuery
 
 /// Shows a scan's progress: a live bar on a terminal, a plain line every ten seconds
 /// otherwise, or JSON lines with `--json`; then the summary.

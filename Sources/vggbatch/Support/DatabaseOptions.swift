@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import VGGIndexTypes
+import VGGIndexing
+import VGGQuery
 import VGGStore
 
 /// Where the index lives.
@@ -19,13 +22,32 @@ struct DatabaseOptions: ParsableArguments {
         db == nil && (environment["VGGBATCH_DB"] ?? "").isEmpty
     }
 
-    /// Opens the index read-only, as every command but `scan` and `prune` does.
-    func openReader() throws -> IndexDatabase {
+    /// Opens the index for reading, as every command but `scan`, `prune` and `roots remove`
+    /// does (a read-only file in a read-only folder is fine).
+    func openReader() throws -> IndexReader {
         let path = path(environment: ProcessInfo.processInfo.environment)
         do throws(StoreError) {
             return try IndexDatabase(path: path, readOnly: true)
         } catch {
             throw CommandFailure(error.reason)
         }
+    }
+
+    /// Opens the index for writing, holding the right to write (the scan lock).
+    func openWriter() throws -> IndexWriter {
+        let environment = ProcessInfo.processInfo.environment
+        let path = path(environment: environment)
+        do throws(StoreError) {
+            return try SQLiteIndexWriter.open(path: path, createDirectory: usesDefaultLocation(environment: environment))
+        } catch {
+            throw CommandFailure(error.reason)
+        }
+    }
+
+    /// Opens an existing index for writing (`prune`, `roots remove`): no index is created.
+    func openExistingWriter() throws -> IndexWriter {
+        let path = path(environment: ProcessInfo.processInfo.environment)
+        guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure("no index at \(path)") }
+        return try openWriter()
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 import VGGEngine
 import VGGImaging
 import VGGModel
-import VGGStore
-import VGGCommon
+import VGGIndexTypes
+import VGGInference
 
 extension PreprocessPreset: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
@@ -61,88 +61,21 @@ struct EngineArguments: ParsableArguments {
 
 extension EngineOptions.ConvolutionAlgorithm: ExpressibleByArgument {}
 
-/// A network ready to run, with what it is and how its inputs must be prepared.
-struct LoadedModel {
-    let network: VGGNetwork
-    let identity: WeightsIdentity
-    let preset: PreprocessPreset
-
-    /// Where the weights file is now (absolute path bytes, size, modification time), for
-    /// the index to remember; nil if it cannot be stat'ed.
-    var location: (path: [UInt8], size: Int64, mtimeNanoseconds: Int64)? {
-        var info = stat()
-        guard stat(identity.path, &info) == 0 else { return nil }
-        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        return (PathBytes.absolute(identity.path), Int64(info.st_size), mtime)
+extension ModelOptions {
+    /// Loads the weights these options ask for (or the index's model's, `remembered`), with
+    /// a progress line for a download and the loader's warnings on standard error.
+    func load(engine: EngineOptions, remembered: StoredModel? = nil) throws -> LoadedModel {
+        try ModelOptions.load(WeightsRequest(path: weights, preprocess: preprocess, offline: offline, remembered: remembered), engine: engine)
     }
 
-    /// Resolves, validates, identifies and packs the weights. Model problems become one-line
-    /// `CommandFailure`s. `remembered` is the index's model: its weights file is used when
-    /// none is named (--weights, VGGBATCH_WEIGHTS) and it is still there and the same.
-    static func load(_ options: ModelOptions, engine: EngineOptions, remembered: StoredModel? = nil) throws -> LoadedModel {
-        try load(weights: options.weights, preprocess: options.preprocess, engine: engine, offline: options.offline, remembered: remembered)
-    }
-
-    static func load(
-        weights explicit: String?, preprocess: PreprocessPreset?, engine: EngineOptions, offline: Bool = false, remembered: StoredModel? = nil
-    ) throws -> LoadedModel {
-        let environment = ProcessInfo.processInfo.environment
-        var path: String
-        var preprocess = preprocess
-        if explicit == nil, (environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty, let remembered, let found = rememberedWeights(remembered, environment) {
-            path = found
-            preprocess = preprocess ?? PreprocessPreset(rawValue: remembered.preprocessing)
-        } else {
-            do throws(ModelError) {
-                path = try WeightsLocator.resolve(explicit: explicit, environment: environment)
-            } catch {
-                // Nothing asked for by name and nothing installed: get the default file.
-                guard case .weightsNotFound = error, explicit == nil, (environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty,
-                    !offline, !WeightsFetcher.isOffline(environment)
-                else { throw CommandFailure(error.reason) }
-                path = try fetchDefault(environment: environment)
-            }
-        }
-        do throws(ModelError) {
-            let weights = try OpenedWeights.open(path)
-            let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
-            let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: cache)
-            let preset = preprocess ?? PreprocessPreset(rawValue: identity.preprocessing.rawValue) ?? .torch
-            let network = try VGGNetwork(source: weights.source, options: engine)
-            return LoadedModel(network: network, identity: identity, preset: preset)
+    static func load(_ request: WeightsRequest, engine: EngineOptions) throws -> LoadedModel {
+        let line = ProgressLine(name: KnownWeights.defaultWeights.name)
+        do throws(InferenceError) {
+            return try LoadedModel.load(
+                request, engine: engine, environment: ProcessInfo.processInfo.environment,
+                onWarning: { printError("vggbatch: warning: " + $0) }, onDownload: { line.show($0) })
         } catch {
             throw CommandFailure(error.reason)
         }
-    }
-
-    /// The weights file the index's model was computed with, if it is still where it was
-    /// last found and its SHA-256 (through the hash cache) is still the model's; otherwise
-    /// nil, after one line saying why the default weights are used instead.
-    private static func rememberedWeights(_ model: StoredModel, _ environment: [String: String]) -> String? {
-        guard let bytes = model.weightsPath else { return nil }
-        let path = String(decoding: bytes, as: UTF8.self)
-        let what = "the weights of model \(model.id) (\(PathBytes.display(bytes)))"
-        guard PathBytes.kind(bytes) == .file else {
-            printError("vggbatch: warning: \(what) are no longer there; using the default weights")
-            return nil
-        }
-        let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
-        guard (try? cache.sha256(of: path)) == model.weightsSHA256 else {
-            printError("vggbatch: warning: \(what) have changed since the index used them; using the default weights")
-            return nil
-        }
-        return path
-    }
-
-    /// Downloads the default weights into the cache (from `VGGBATCH_MIRROR` if set).
-    private static func fetchDefault(environment: [String: String]) throws -> String {
-        let known = KnownWeights.defaultWeights
-        let destination = (WeightsLocator.cacheDirectory(environment: environment) as NSString).appendingPathComponent(known.fileName)
-        let url = environment[WeightsFetcher.mirrorVariable].flatMap { $0.isEmpty ? nil : $0 } ?? known.url
-        guard let sha256 = known.sha256 else { throw CommandFailure("no SHA-256 is known for \(known.name)") }
-        try WeightsFetcher.fetch(
-            url: url, destination: destination, checksum: .sha256(sha256), bytes: known.bytes, name: known.name,
-            announce: "vggbatch: no weights installed; downloading \(known.name) (about 553 MB) from \(url) to \(destination) (use --offline or VGGBATCH_OFFLINE=1 to never download)")
-        return destination
     }
 }

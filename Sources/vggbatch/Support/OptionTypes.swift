@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VGGImaging
+import VGGInference
 import VGGModel
 
 extension ResizePolicy: ExpressibleByArgument {
@@ -38,24 +39,15 @@ struct ImageOptions: ParsableArguments {
         ImagePreparation(policy: resize ?? .squash, maxPixels: maxPixels, dctScaling: !noDCTScaling)
     }
 
-    /// The preparation for a network's (square) input size; `policy` is the resize policy
-    /// when none was given (the index's model's, for a rescan).
-    func preparation(for architecture: VGGArchitecture, default policy: ResizePolicy? = nil) throws -> ImagePreparation {
-        guard architecture.inputHeight == architecture.inputWidth else {
-            throw CommandFailure("the network's input is \(architecture.inputHeight)x\(architecture.inputWidth); only square inputs are supported")
+    /// The preparation for `model`'s (square) input; `policy` is the resize policy when none
+    /// was given (the index's model's, for a rescan).
+    func preparation(for model: LoadedModel, default policy: ResizePolicy? = nil) throws -> ImagePreparation {
+        var options = preparation
+        options.policy = resize ?? policy ?? .squash
+        do throws(InferenceError) {
+            return try model.preparation(options)
+        } catch {
+            throw CommandFailure(error.reason)
         }
-        var preparation = self.preparation
-        preparation.policy = resize ?? policy ?? .squash
-        preparation.size = architecture.inputHeight
-        return preparation
-    }
-}
-
-extension ImageNetLabels {
-    /// The class indices a `--label` argument names, or a one-line failure when none.
-    static func classes(named label: String) throws -> Set<Int> {
-        let matches = matching(label)
-        if matches.isEmpty { throw CommandFailure("unknown label \"\(label)\" (use an ImageNet label such as \"tabby\" or a WordNet id)") }
-        return Set(matches.map(\.index))
     }
 }

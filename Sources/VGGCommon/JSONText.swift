@@ -1,8 +1,8 @@
 /// Builds JSON text by hand where key order is part of the output contract
 /// (`{"path": ..., "top": [...]}` reads better with the path first).
-enum JSONText {
+public enum JSONText {
     /// A JSON string literal.
-    static func string(_ value: String) -> String {
+    public static func string(_ value: String) -> String {
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {
@@ -24,13 +24,13 @@ enum JSONText {
     }
 
     /// A JSON number for a finite float (shortest round-trip form); null otherwise.
-    static func number(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
+    public static func number(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
 
     /// A JSON object from ordered key/JSON-text pairs.
-    static func object(_ fields: [(String, String)]) -> String {
+    public static func object(_ fields: [(String, String)]) -> String {
         "{" + fields.map { string($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
     }
 
     /// A JSON array from JSON texts.
-    static func array(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
+    public static func array(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
 }

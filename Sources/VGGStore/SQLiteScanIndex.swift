@@ -1,11 +1,14 @@
+import VGGCommon
 import Foundation
+import VGGIndexTypes
+import VGGIndexing
 import VGGPipeline
-import VGGStore
+import VGGSearch
 
 /// The SQLite index as the scan pipeline's `ScanIndex`: lookups on a read-only connection
 /// (shared by the walker and decode threads under a lock), writes on the scan's one writer
 /// connection, each batch of records in one transaction.
-final class StoreScanIndex: ScanIndex {
+final class SQLiteScanIndex: RunScanIndex {
     private let writer: IndexDatabase
     private let reader: IndexDatabase
     private let readerLock = NSLock()
@@ -101,7 +104,7 @@ final class StoreScanIndex: ScanIndex {
             fingerprint: image.fingerprint, status: KnownFile.Status(rawValue: image.status) ?? .failed, hasResults: image.hasResults)
     }
 
-    private static func stored(_ stat: FileStat) -> StoredStat {
-        StoredStat(size: stat.size, mtimeNanoseconds: stat.mtimeNanoseconds, inode: stat.inode, device: stat.device)
+    private static func stored(_ stat: FileStat) -> FileStat {
+        FileStat(size: stat.size, mtimeNanoseconds: stat.mtimeNanoseconds, inode: stat.inode, device: stat.device)
     }
 }

@@ -4,21 +4,28 @@ import VGGEngine
 import VGGModel
 
 /// Times full forward passes on seeded random input after checking the outputs.
-struct EngineBenchmark {
-    let network: VGGNetwork
-    let batch: Int
-    let iterations: Int
+public struct EngineBenchmark {
+    public let network: VGGNetwork
+    public let batch: Int
+    public let iterations: Int
 
-    struct Result {
-        var imagesPerSecond: Double
-        var millisecondsPerImage: Double
-        var gflops: Double
-        var peakResidentBytes: Int
-        /// Per layer, in network order: name, mean milliseconds per image, GFLOP/s.
-        var layers: [(name: String, millisecondsPerImage: Double, gflops: Double)]
+    public init(network: VGGNetwork, batch: Int, iterations: Int) {
+        self.network = network
+        self.batch = batch
+        self.iterations = iterations
     }
 
-    func run() throws -> Result {
+    public struct Result {
+        public var imagesPerSecond: Double
+        public var millisecondsPerImage: Double
+        public var gflops: Double
+        public var peakResidentBytes: Int
+        /// Per layer, in network order: name, mean milliseconds per image, GFLOP/s.
+        public var layers: [(name: String, millisecondsPerImage: Double, gflops: Double)]
+    }
+
+    /// Checks the outputs, then times `iterations` passes; the median is reported.
+    public func run() throws(InferenceError) -> Result {
         let a = network.architecture
         let imageFloats = a.inputChannels * a.inputHeight * a.inputWidth
         var generator = SplitMix64(seed: 42)
@@ -41,9 +48,9 @@ struct EngineBenchmark {
         // Check before timing: finite outputs, and batch results equal lone-image results.
         forward(batch, into: &logits)
         forward(1, into: &single)
-        guard logits.allSatisfy({ $0.isFinite }) else { throw CommandFailure("the engine produced non-finite logits") }
+        guard logits.allSatisfy({ $0.isFinite }) else { throw .selfCheck("the engine produced non-finite logits") }
         guard Array(logits[0..<a.classCount]) == single else {
-            throw CommandFailure("the engine's batch and single-image results differ")
+            throw .selfCheck("the engine's batch and single-image results differ")
         }
 
         var seconds = [Double]()
@@ -87,7 +94,7 @@ struct EngineBenchmark {
 
 /// This process's peak resident set size (VmHWM). Not `getrusage`: on Linux its maximum is
 /// inherited across fork, so a benchmark started by a large parent would report the parent's.
-func peakResidentBytes() -> Int {
+public func peakResidentBytes() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
     for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
         let digits = line.split(separator: " ").compactMap { Int($0) }

@@ -1,9 +1,8 @@
 import Foundation
 import VGGCommon
 import VGGModel
-import VGGPipeline
+import VGGIndexTypes
 import VGGReport
-import VGGStore
 
 /// Turns index rows into report photos (labels and cached thumbnails) and writes pages,
 /// for `report`, `similar --html` and `duplicates --html`.
@@ -12,51 +11,66 @@ import VGGStore
 /// by default: a page written inside a scanned folder must not leave pictures there for the
 /// next scan. Pages link to the cached files; a self-contained page gets its own copies in
 /// a `thumbs` folder beside it (marked, so scans skip it) and relative links.
-struct ReportBuilder {
-    let index: IndexDatabase
-    let model: StoredModel
+public struct ReportBuilder {
+    public let index: IndexReader
+    public let model: StoredModel
     /// The folder the page goes in.
-    let directory: String
+    public let directory: String
     /// Copy the thumbnails beside the page and link them relatively.
-    let selfContained: Bool
-    let threads: Int
-    let thumbnails: Thumbnails
-    private(set) var predictions: [Int64: [(index: Int, probability: Double)]] = [:]
-    private(set) var thumbnailsMade = 0
-    private(set) var thumbnailsReused = 0
+    public let selfContained: Bool
+    public let threads: Int
+    public let thumbnails: Thumbnails
+    public private(set) var predictions: [Int64: [(index: Int, probability: Double)]] = [:]
+    public private(set) var thumbnailsMade = 0
+    public private(set) var thumbnailsReused = 0
 
-    init(index: IndexDatabase, model: StoredModel, directory: String, selfContained: Bool, threads: Int) throws {
+    /// Thumbnails go to `cacheDirectory`/thumbs (the weights cache, `$XDG_CACHE_HOME/vggbatch`).
+    public init(
+        index: IndexReader, model: StoredModel, directory: String, selfContained: Bool, threads: Int, cacheDirectory: String
+    ) throws(QueryError) {
         self.index = index
         self.model = model
         self.directory = directory
         self.selfContained = selfContained
         self.threads = threads
-        let cache = WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment)
-        thumbnails = Thumbnails(directory: (cache as NSString).appendingPathComponent("thumbs"))
+        thumbnails = Thumbnails(directory: (cacheDirectory as NSString).appendingPathComponent("thumbs"))
         do throws(StoreError) {
             predictions = try index.allPredictions(modelID: model.id)
         } catch {
-            throw CommandFailure(error.reason)
+            throw .store(error)
         }
     }
 
+    /// A builder for a single page at `path` (its folder holds the page's own thumbnails
+    /// when `selfContained`).
+    public static func page(
+        at path: String, context: SearchContext, selfContained: Bool, threads: Int, cacheDirectory: String
+    ) throws(QueryError) -> ReportBuilder {
+        let directory = (path as NSString).deletingLastPathComponent
+        return try ReportBuilder(
+            index: context.index, model: context.model, directory: directory.isEmpty ? "." : directory, selfContained: selfContained,
+            threads: threads, cacheDirectory: cacheDirectory)
+    }
+
     /// The folder of a self-contained page's own thumbnails.
-    var pageThumbnailDirectory: String { (directory as NSString).appendingPathComponent("thumbs") }
+    public var pageThumbnailDirectory: String { (directory as NSString).appendingPathComponent("thumbs") }
 
     /// Photos for rows (path, fingerprint, image id), thumbnails made where missing.
-    mutating func photos(_ rows: [(path: [UInt8], fingerprint: [UInt8]?, imageID: Int64?)], scores: [Double?]? = nil) throws -> [ReportPhoto] {
+    public mutating func photos(
+        _ rows: [(path: [UInt8], fingerprint: [UInt8]?, imageID: Int64?)], scores: [Double?]? = nil
+    ) throws(QueryError) -> [ReportPhoto] {
         let requests = rows.compactMap { row in Self.key(row).map { Thumbnails.Request(path: row.path, fingerprint: $0) } }
         let prepared: (available: Set<[UInt8]>, made: Int)
         do {
             prepared = try thumbnails.prepare(requests, threads: threads)
         } catch {
-            throw CommandFailure("cannot write thumbnails in \(thumbnails.directory): \(error.localizedDescription)")
+            throw .cannotWrite(path: thumbnails.directory, reason: error.localizedDescription)
         }
         if selfContained {
             do {
                 try thumbnails.copy(prepared.available, to: pageThumbnailDirectory)
             } catch {
-                throw CommandFailure("cannot write thumbnails in \(pageThumbnailDirectory): \(error.localizedDescription)")
+                throw .cannotWrite(path: pageThumbnailDirectory, reason: error.localizedDescription)
             }
         }
         thumbnailsMade += prepared.made
@@ -90,7 +104,7 @@ struct ReportBuilder {
     }
 
     /// Facts for the top of a page.
-    func summary() throws -> [(String, String)] {
+    public func summary() throws(QueryError) -> [(String, String)] {
         do throws(StoreError) {
             let roots = try index.rootStatuses()
             let totals = roots.reduce((0, 0, 0)) { ($0.0 + $1.ok, $0.1 + $1.failed, $0.2 + $1.missing) }
@@ -100,29 +114,27 @@ struct ReportBuilder {
                 ("Preprocessing", "\(model.preprocessing), resize \(model.resizePolicy)"),
             ]
             if let run = try index.lastRun() { rows.append(("Last scan", "\(run.started) (\(run.status))")) }
-            rows.append(("Folders", roots.map { WalkEntry.displayString($0.path) }.joined(separator: ", ")))
+            rows.append(("Folders", roots.map { PathBytes.display($0.path) }.joined(separator: ", ")))
             return rows
         } catch {
-            throw CommandFailure(error.reason)
+            throw .store(error)
         }
     }
 
     /// Writes `html` to `path` (through a temporary file and a rename).
-    static func write(_ html: String, to path: String) throws {
+    public static func write(_ html: String, to path: String) throws(QueryError) {
         let directory = (path as NSString).deletingLastPathComponent
+        let partial = path + ".part"
         do {
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            let partial = path + ".part"
             try Data(html.utf8).write(to: URL(fileURLWithPath: partial))
-            guard rename(partial, path) == 0 else { throw CommandFailure("cannot write \(path): \(String(cString: strerror(errno)))") }
-        } catch let failure as CommandFailure {
-            throw failure
         } catch {
-            throw CommandFailure("cannot write \(path): \(error.localizedDescription)")
+            throw .cannotWrite(path: path, reason: error.localizedDescription)
         }
+        guard rename(partial, path) == 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     }
 
-    var footer: String {
+    public var footer: String {
         let place = selfContained ? "thumbs/ beside this page" : thumbnails.directory
         return "Made by vggbatch on \(ISO8601DateFormatter().string(from: Date())). Thumbnails are in \(place), named by content fingerprint."
     }

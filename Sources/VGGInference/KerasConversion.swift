@@ -11,23 +11,23 @@ import VGGModel
 /// numbers as a torchvision-layout safetensors file in the cache, named by the HDF5 file's
 /// SHA-256, which every later run maps directly (1.5 s instead of 6 s for the 553 MB file).
 /// A child that crashes or fails becomes one error line about the file.
-enum KerasConversion {
+public enum KerasConversion {
     /// Metadata key recording which HDF5 file a converted file came from.
-    static let sourceKey = "vggbatch.keras-source-sha256"
+    public static let sourceKey = "vggbatch.keras-source-sha256"
     /// Metadata key holding the HDF5 datasets read, in file order, as JSON.
-    static let datasetsKey = "vggbatch.keras-datasets"
+    public static let datasetsKey = "vggbatch.keras-datasets"
     /// Prefix of the metadata keys that copy the HDF5 file's root attributes.
-    static let attributePrefix = "keras."
+    public static let attributePrefix = "keras."
 
     /// One HDF5 dataset the converter read.
-    struct Dataset: Codable {
-        var name: String
-        var shape: [Int]
+    public struct Dataset: Codable, Sendable {
+        public var name: String
+        public var shape: [Int]
     }
 
     /// The converted copy of the HDF5 file at `path`, opened; converted first when the cache
     /// has no copy of this content.
-    static func converted(path: String, environment: [String: String]) throws(ModelError) -> SafetensorsWeights {
+    public static func converted(path: String, environment: [String: String]) throws(ModelError) -> SafetensorsWeights {
         let cache = WeightsLocator.cacheDirectory(environment: environment)
         let digest = try WeightsHashCache(directory: cache).sha256(of: path)
         let directory = (cache as NSString).appendingPathComponent("converted")
@@ -43,12 +43,12 @@ enum KerasConversion {
     }
 
     /// The HDF5 datasets a converted file records, or nil for another file.
-    static func datasets(recordedIn file: SafetensorsFile) -> [Dataset]? {
+    public static func datasets(recordedIn file: SafetensorsFile) -> [Dataset]? {
         file.metadata[datasetsKey].flatMap { try? JSONDecoder().decode([Dataset].self, from: Data($0.utf8)) }
     }
 
     /// The HDF5 root attributes a converted file records, under their own names.
-    static func attributes(recordedIn file: SafetensorsFile) -> [String: String] {
+    public static func attributes(recordedIn file: SafetensorsFile) -> [String: String] {
         var attributes = [String: String]()
         for (key, value) in file.metadata where key.hasPrefix(attributePrefix) {
             attributes[String(key.dropFirst(attributePrefix.count))] = value
@@ -106,28 +106,16 @@ enum KerasConversion {
 
     /// The converter itself (in the child): reads every array, checks it, and writes the
     /// torchvision-layout file through a temporary name.
-    static func convert(path: String, sha256: String, output: String) throws(ModelError) {
+    public static func convert(path: String, sha256: String, output: String) throws(ModelError) {
         if ProcessInfo.processInfo.environment["VGGBATCH_TEST_CONVERTER_CRASH"] == "1" { abort() }
         let keras = try KerasWeights(path: path)
         let architecture = keras.architecture
-        var tensors = [(name: String, shape: [Int], values: [Float])]()
-        for (index, layer) in architecture.convolutions.enumerated() {
-            let weights = try keras.convolution(index)
-            let name = "features.\(layer.featuresIndex)"
-            tensors.append(("\(name).weight", [layer.outputChannels, layer.inputChannels, 3, 3], weights.weight))
-            tensors.append(("\(name).bias", [layer.outputChannels], weights.bias))
-        }
-        for (index, layer) in architecture.fullyConnected.enumerated() {
-            let weights = try keras.fullyConnected(index)
-            tensors.append(("classifier.\(index * 3).weight", [layer.outputs, layer.inputs], weights.weight))
-            tensors.append(("classifier.\(index * 3).bias", [layer.outputs], weights.bias))
-        }
         let datasets = keras.tensors.map { Dataset(name: $0.name, shape: $0.shape) }
         var metadata = [
             VGGArchitecture.metadataKey: architecture.metadataValue, sourceKey: sha256,
             datasetsKey: String(decoding: (try? JSONEncoder().encode(datasets)) ?? Data("[]".utf8), as: UTF8.self),
         ]
         for (key, value) in keras.metadata { metadata[attributePrefix + key] = value }
-        try SafetensorsWriter.write(tensors, metadata: metadata, to: output)
+        try SafetensorsWriter.writeTorchvision(keras, metadata: metadata, to: output)
     }
 }

@@ -1,12 +1,14 @@
 import Foundation
-import VGGModel
 import VGGCommon
-import VGGStore
+import VGGIndexTypes
+import VGGModel
 
 /// Writes exported rows as CSV, JSON lines or a NumPy .npy array (plus a paths file),
 /// streaming: rows are written as they come, never collected.
-final class ExportSink {
-    private let format: VGGBatch.Export.Format
+public final class ExportWriter {
+    public enum Format: String, CaseIterable, Sendable { case csv, jsonl, npy }
+
+    private let format: Format
     private let features: Bool
     private let output: String?
     private var handle: FileHandle
@@ -16,7 +18,12 @@ final class ExportSink {
     private var pathsHandle: FileHandle?
     private var wroteHeader = false
 
-    init(format: VGGBatch.Export.Format, features: Bool, output: String?) throws {
+    /// Rows written so far.
+    public var rowCount: Int { rows }
+
+    /// Writes to `output` (through `output.partial`, renamed by `finish`), or to standard
+    /// output when nil.
+    public init(format: Format, features: Bool, output: String?) throws(QueryError) {
         self.format = format
         self.features = features
         self.output = output
@@ -24,7 +31,7 @@ final class ExportSink {
             // Written beside the target and renamed at the end, so a failed export leaves no half file.
             let temporary = output + ".partial"
             guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
-                throw CommandFailure("cannot write \(output)")
+                throw .cannotWrite(path: output, reason: "cannot create \(temporary)")
             }
             self.temporary = temporary
             self.handle = handle
@@ -33,7 +40,7 @@ final class ExportSink {
                 handle.write(Data(repeating: 0x20, count: 128))
                 let pathsFile = output + ".paths.txt"
                 guard FileManager.default.createFile(atPath: pathsFile, contents: nil), let paths = FileHandle(forWritingAtPath: pathsFile) else {
-                    throw CommandFailure("cannot write \(pathsFile)")
+                    throw .cannotWrite(path: pathsFile, reason: "cannot create it")
                 }
                 pathsHandle = paths
             }
@@ -42,7 +49,7 @@ final class ExportSink {
         }
     }
 
-    func write(_ row: ExportRow) throws {
+    public func write(_ row: ExportRow) throws(QueryError) {
         let path = PathBytes.text(row.path)
         rows += 1
         switch format {
@@ -73,7 +80,7 @@ final class ExportSink {
         case .npy:
             let vector = row.features ?? []
             if dimension == 0 { dimension = vector.count }
-            guard vector.count == dimension else { throw CommandFailure("feature vectors of different lengths in one model") }
+            guard vector.count == dimension else { throw .inconsistent("feature vectors of different lengths in one model") }
             var data = Data(capacity: vector.count * 4)
             for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
             handle.write(data)
@@ -82,7 +89,8 @@ final class ExportSink {
         }
     }
 
-    func finish() throws {
+    /// Completes the file (the .npy header) and moves it into place.
+    public func finish() throws(QueryError) {
         if format == .npy {
             // NumPy format 1.0: magic, version, header length, dict padded so data starts at 128.
             var dictionary = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(dimension)), }"
@@ -91,12 +99,11 @@ final class ExportSink {
             header.append(Data(dictionary.utf8))
             handle.seek(toFileOffset: 0)
             handle.write(header)
-            try pathsHandle?.close()
+            try? pathsHandle?.close()
         }
         if let temporary, let output {
-            try handle.close()
-            if rename(temporary, output) != 0 { throw CommandFailure("cannot write \(output): \(String(cString: strerror(errno)))") }
-            printError("exported \(rows) images to \(output)")
+            try? handle.close()
+            if rename(temporary, output) != 0 { throw .cannotWrite(path: output, reason: String(cString: strerror(errno))) }
         }
     }
 

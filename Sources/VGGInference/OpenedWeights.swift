@@ -5,46 +5,46 @@ import VGGModel
 /// A weights file of either format vggbatch reads, opened and checked: safetensors
 /// (torchvision or timm names) or Keras HDF5, told apart by the file's first bytes. An HDF5
 /// file is used through its converted copy (see `KerasConversion`).
-enum OpenedWeights {
+public enum OpenedWeights {
     case safetensors(SafetensorsWeights)
     /// The HDF5 file the user named, and the safetensors copy converted from it.
     case keras(original: String, converted: SafetensorsWeights)
 
-    static func open(_ path: String) throws(ModelError) -> OpenedWeights {
+    public static func open(_ path: String) throws(ModelError) -> OpenedWeights {
         guard KerasWeights.isHDF5(path: path) else { return .safetensors(try SafetensorsWeights(path: path)) }
         return .keras(original: path, converted: try KerasConversion.converted(path: path, environment: ProcessInfo.processInfo.environment))
     }
 
     /// The safetensors weights the engine reads (for HDF5, the converted copy).
-    var source: SafetensorsWeights {
+    public var source: SafetensorsWeights {
         switch self {
         case .safetensors(let weights): return weights
         case .keras(_, let converted): return converted
         }
     }
 
-    var path: String {
+    public var path: String {
         switch self {
         case .safetensors(let weights): return weights.file.path
         case .keras(let original, _): return original
         }
     }
 
-    var layout: WeightLayout {
+    public var layout: WeightLayout {
         switch self {
         case .safetensors(let weights): return weights.layout
         case .keras: return .keras
         }
     }
 
-    var architecture: VGGArchitecture { source.architecture }
+    public var architecture: VGGArchitecture { source.architecture }
 
     /// Parameters in the file.
-    var parameterCount: Int { source.architecture.parameterCount }
+    public var parameterCount: Int { source.architecture.parameterCount }
 
     /// (name, type, shape) of every array: by name for safetensors, in file order for HDF5
     /// (as the converter recorded them).
-    var tensorTable: [(name: String, dtype: String, shape: [Int])] {
+    public var tensorTable: [(name: String, dtype: String, shape: [Int])] {
         let file = source.file
         if case .keras = self, let datasets = KerasConversion.datasets(recordedIn: file) {
             return datasets.map { ($0.name, "float", $0.shape) }
@@ -53,7 +53,7 @@ enum OpenedWeights {
     }
 
     /// The file's metadata; for HDF5, its root attributes (`keras_version`, `backend`).
-    var metadata: [String: String] {
+    public var metadata: [String: String] {
         switch self {
         case .safetensors(let weights): return weights.file.metadata
         case .keras(_, let converted): return KerasConversion.attributes(recordedIn: converted.file)

@@ -1,6 +1,6 @@
 import Testing
 import VGGCommon
-import VGGStore
+import VGGSearch
 
 /// The int8 form of the fc7 vectors: its error bound must be a true bound, or `similar`
 /// could miss a result.

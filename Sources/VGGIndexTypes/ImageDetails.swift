@@ -1,0 +1,21 @@
+/// Everything stored for one image.
+public struct ImageDetails: Sendable {
+    public var image: StoredImage
+    public var width: Int?
+    public var height: Int?
+    public var failureReason: String?
+    public var firstSeen: String
+    public var lastSeen: String
+    /// Per model id: top-5 (class index, probability) and the feature vector.
+    public var results: [(modelID: Int64, top: [(index: Int, probability: Double)], features: [Float]?)]
+
+    public init(image: StoredImage, width: Int?, height: Int?, failureReason: String?, firstSeen: String, lastSeen: String, results: [(modelID: Int64, top: [(index: Int, probability: Double)], features: [Float]?)]) {
+        self.image = image
+        self.width = width
+        self.height = height
+        self.failureReason = failureReason
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.results = results
+    }
+}

@@ -1,0 +1,36 @@
+/// What identifies a model row (weights, preprocessing and resize policy) and what is
+/// recorded with it.
+public struct ModelRegistration: Sendable, Equatable {
+    public var weightsSHA256: String
+    /// The published file's name, if it is one.
+    public var name: String?
+    /// `VGGArchitecture.metadataValue`.
+    public var architecture: String
+    public var preprocessing: String
+    public var resizePolicy: String
+    public var featureDimension: Int
+
+    public init(
+        weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String, featureDimension: Int
+    ) {
+        self.weightsSHA256 = weightsSHA256
+        self.name = name
+        self.architecture = architecture
+        self.preprocessing = preprocessing
+        self.resizePolicy = resizePolicy
+        self.featureDimension = featureDimension
+    }
+}
+
+/// Where a weights file was found: absolute path bytes, size and modification time.
+public struct WeightsLocation: Sendable, Equatable {
+    public var path: [UInt8]
+    public var size: Int64
+    public var mtimeNanoseconds: Int64
+
+    public init(path: [UInt8], size: Int64, mtimeNanoseconds: Int64) {
+        self.path = path
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+    }
+}

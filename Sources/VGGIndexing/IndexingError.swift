@@ -1,0 +1,29 @@
+import VGGIndexTypes
+import VGGInference
+
+/// Why indexing stopped as a whole (one file's problems are recorded instead).
+public enum IndexingError: Error, Sendable, CustomStringConvertible {
+    /// The index could not be read or written.
+    case store(StoreError)
+    /// The weights or the engine could not be used.
+    case inference(InferenceError)
+    /// Anything else the pipeline met (a store that throws another error type).
+    case other(String)
+
+    public var reason: String {
+        switch self {
+        case .store(let error): return error.reason
+        case .inference(let error): return error.reason
+        case .other(let reason): return reason
+        }
+    }
+
+    public var description: String { reason }
+
+    /// The typed form of an error from the pipeline or a store.
+    static func from(_ error: Error) -> IndexingError {
+        if let error = error as? IndexingError { return error }
+        if let error = error as? StoreError { return .store(error) }
+        return .other("\(error)")
+    }
+}

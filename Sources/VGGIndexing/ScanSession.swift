@@ -1,0 +1,94 @@
+import Foundation
+import VGGEngine
+import VGGImaging
+import VGGIndexTypes
+import VGGInference
+import VGGPipeline
+
+/// One scan of an index: registers the model and the run, runs the pipeline over the
+/// folders, marks vanished files missing, brings the search data up to date and records how
+/// the run ended. Printing and signals are the caller's: progress comes back through
+/// `progress`, and `runStarted` hands over a function that records the run as interrupted
+/// (for a signal handler about to exit) and the cancellation flag that stops the scan after
+/// the batch in flight.
+public final class ScanSession {
+    public let index: IndexWriter
+
+    public init(index: IndexWriter) {
+        self.index = index
+    }
+
+    /// What a scan did.
+    public struct Outcome: Sendable {
+        public var summary: ScanSummary
+        /// Known roots that lay inside a folder scanned now, folded into it.
+        public var folded: [FoldedRoot]
+        /// The model the results were computed for.
+        public var modelID: Int64
+        /// Images whose search data was brought up to date after the scan.
+        public var searchUpdated: Int
+        /// Set when the search data could not be updated (the next scan retries).
+        public var searchWarning: String?
+    }
+
+    /// Folds roots that lie inside other roots (an index written before roots were kept
+    /// apart, where such files had two rows).
+    public func repairNestedRoots() throws(IndexingError) -> [FoldedRoot] {
+        do throws(StoreError) {
+            return try index.foldNestedRoots()
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// Runs the scan to its end (or until `cancellation` is set).
+    public func scan(
+        options: ScanOptions, runOptions: String, model: LoadedModel, classifier: BatchClassifier, cancellation: CancellationFlag,
+        runStarted: (_ recordInterruption: @escaping @Sendable () -> Void) -> Void = { _ in },
+        progress: (ScanProgress) -> Void
+    ) throws(IndexingError) -> Outcome {
+        let modelID: Int64
+        let runID: Int64
+        do throws(StoreError) {
+            modelID = try index.registerModel(model.registration(resizePolicy: options.preparation.policy))
+            if let location = model.location { try index.recordWeightsLocation(modelID: modelID, location) }
+            runID = try index.beginRun(options: runOptions, modelID: modelID)
+        } catch {
+            throw .store(error)
+        }
+        runStarted(index.interruptionRecorder(runID: runID))
+        let scanIndex = index.scanIndex(runID: runID, modelID: modelID)
+        let summary: ScanSummary
+        do {
+            summary = try ScanPipeline(options: options, index: scanIndex, classifier: classifier, cancellation: cancellation)
+                .run(progress: progress)
+        } catch {
+            try? index.finishRun(runID, status: "failed", counts: RunCounts())
+            throw IndexingError.from(error)
+        }
+        // A failure here loses nothing: the next scan retries.
+        var updated = 0
+        var warning: String?
+        do throws(StoreError) {
+            updated = try SearchMaintenance.update(
+                index, modelID: modelID, threads: model.network.options.threads, kernels: model.network.kernels)
+        } catch {
+            warning = "search data not updated (\(error.reason)); the next scan retries"
+        }
+        var counts = RunCounts()
+        counts.new = summary.progress.new
+        counts.changed = summary.progress.changed
+        counts.touched = summary.progress.touched
+        counts.computed = summary.progress.inferred
+        counts.unchanged = summary.progress.unchanged
+        counts.moved = summary.progress.moved
+        counts.failed = summary.progress.failed
+        counts.missing = summary.missing
+        do throws(StoreError) {
+            try index.finishRun(runID, status: summary.interrupted ? "interrupted" : "finished", counts: counts)
+        } catch {
+            throw .store(error)
+        }
+        return Outcome(summary: summary, folded: scanIndex.folded, modelID: modelID, searchUpdated: updated, searchWarning: warning)
+    }
+}

@@ -1,0 +1,66 @@
+import VGGEngine
+import VGGIndexTypes
+import VGGSearch
+
+/// Keeps the compact search data (int8 codes, a learned basis and per-image projections) up
+/// to date after a scan, so `similar` and `duplicates` read 4 KB or 1 KB per image.
+public enum SearchMaintenance {
+    /// Vectors used to learn a basis, and its largest rank.
+    public static let sampleLimit = 4096
+    public static let maximumRank = 256
+    /// Images handled per transaction.
+    static let chunk = 1024
+
+    /// Writes the int8 code of every image that has features but no code (indexes made
+    /// before codes were kept, or results written by another writer), learns a basis if
+    /// there is none (or it came from a much smaller library), then projects every image
+    /// that has features but no projection. Returns how many images it updated.
+    @discardableResult
+    public static func update(_ index: IndexWriter, modelID: Int64, threads: Int, kernels: KernelSet = .default) throws(StoreError) -> Int {
+        let total = try index.featureCount(modelID: modelID)
+        guard total > 0 else { return 0 }
+        var coded = 0
+        while true {
+            let batch = try index.featuresWithoutCode(modelID: modelID, limit: chunk)
+            if batch.isEmpty { break }
+            try index.storeCodes(batch.map { ($0.imageID, FeatureCode(vector: $0.vector)) }, modelID: modelID)
+            coded += batch.count
+        }
+        let pool = ThreadPool(threadCount: threads)
+        var stored = try index.basis(modelID: modelID)
+        if stored == nil || (stored?.sampleCount ?? 0) < min(total, sampleLimit) / 2 {
+            let samples = try index.sampleFeatures(modelID: modelID, limit: sampleLimit).compactMap { vector -> [Float]? in
+                var unit = vector
+                return FeatureBasis.normalise(&unit) ? unit : nil
+            }
+            guard let dimension = samples.first?.count else { return coded }
+            let rank = min(maximumRank, samples.count, dimension)
+            let basis = FeatureBasis.learn(samples: samples, rank: rank, seed: 1, pool: pool, kernels: kernels)
+            let record = StoredBasis(rank: basis.rank, dimension: basis.dimension, rows: basis.rows, sampleCount: samples.count)
+            try index.replaceBasis(modelID: modelID, record)
+            stored = record
+        }
+        guard let stored else { return coded }
+        let basis = FeatureBasis(rank: stored.rank, dimension: stored.dimension, rows: stored.rows, kernels: kernels)
+        var projected = 0
+        while true {
+            let batch = try index.featuresWithoutProjection(modelID: modelID, limit: chunk)
+            if batch.isEmpty { break }
+            var vectors = [Float]()
+            vectors.reserveCapacity(batch.count * basis.dimension)
+            for item in batch {
+                var unit = item.vector
+                if !FeatureBasis.normalise(&unit) { unit = [Float](repeating: 0, count: basis.dimension) }
+                vectors.append(contentsOf: unit)
+            }
+            let (coordinates, residuals) = basis.project(vectors, pool: pool)
+            let rank = basis.rank
+            try index.storeProjections(
+                batch.enumerated().map { i, item in
+                    (item.imageID, Array(coordinates[(i * rank)..<((i + 1) * rank)]), residuals[i])
+                }, modelID: modelID)
+            projected += batch.count
+        }
+        return max(coded, projected)
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import VGGCommon
+import VGGEngine
+import VGGImaging
+import VGGIndexTypes
+import VGGModel
+
+/// Which weights a command asks for.
+public struct WeightsRequest: Sendable {
+    /// `--weights PATH`.
+    public var path: String?
+    /// `--preprocess`; nil for what the weights were trained with.
+    public var preprocess: PreprocessPreset?
+    /// Never download (`--offline`; `VGGBATCH_OFFLINE=1` counts too).
+    public var offline: Bool
+    /// The index's model: its weights file is used when none is named and it is still where
+    /// it was last found, with the same SHA-256.
+    public var remembered: StoredModel?
+
+    public init(path: String? = nil, preprocess: PreprocessPreset? = nil, offline: Bool = false, remembered: StoredModel? = nil) {
+        self.path = path
+        self.preprocess = preprocess
+        self.offline = offline
+        self.remembered = remembered
+    }
+}
+
+/// What happens during a download of the default weights, for a progress display.
+public enum DownloadEvent: Sendable {
+    /// The server answered; the text says what is being downloaded, from where, to where.
+    case started(String)
+    case progress(done: Int64, total: Int64?)
+    case finished
+}
+
+/// A network ready to run, with what it is and how its inputs must be prepared.
+public struct LoadedModel {
+    public let network: VGGNetwork
+    public let identity: WeightsIdentity
+    public let preset: PreprocessPreset
+
+    /// Where the weights file is now, for the index to remember; nil if it cannot be stat'ed.
+    public var location: WeightsLocation? {
+        var info = stat()
+        guard stat(identity.path, &info) == 0 else { return nil }
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return WeightsLocation(path: PathBytes.absolute(identity.path), size: Int64(info.st_size), mtimeNanoseconds: mtime)
+    }
+
+    /// The model row these weights make with `resizePolicy`.
+    public func registration(resizePolicy: ResizePolicy) -> ModelRegistration {
+        ModelRegistration(
+            weightsSHA256: identity.sha256, name: identity.known?.name, architecture: network.architecture.metadataValue,
+            preprocessing: preset.rawValue, resizePolicy: resizePolicy.rawValue, featureDimension: network.architecture.featureWidth)
+    }
+
+    /// The preparation of images for this network (square input) with `options`' decode
+    /// settings and `policy`.
+    public func preparation(_ options: ImagePreparation) throws(InferenceError) -> ImagePreparation {
+        let a = network.architecture
+        guard a.inputHeight == a.inputWidth else { throw .nonSquareInput(height: a.inputHeight, width: a.inputWidth) }
+        var preparation = options
+        preparation.size = a.inputHeight
+        return preparation
+    }
+
+    /// Resolves, validates, identifies and packs the weights: `request.path`, else
+    /// `VGGBATCH_WEIGHTS`, else the remembered model's file, else the default file in the
+    /// cache, downloaded when missing unless offline. `onWarning` hears, as they happen, the
+    /// lines a person should see even if loading then fails (remembered weights that moved
+    /// or changed, so the default weights are tried instead).
+    public static func load(
+        _ request: WeightsRequest, engine: EngineOptions, environment: [String: String],
+        onWarning: (String) -> Void = { _ in },
+        onDownload: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
+    ) throws(InferenceError) -> LoadedModel {
+        var preprocess = request.preprocess
+        let named = request.path != nil || !(environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty
+        var path: String
+        if !named, let remembered = request.remembered, let found = rememberedWeights(remembered, environment, onWarning: onWarning) {
+            path = found
+            preprocess = preprocess ?? PreprocessPreset(rawValue: remembered.preprocessing)
+        } else {
+            do throws(ModelError) {
+                path = try WeightsLocator.resolve(explicit: request.path, environment: environment)
+            } catch {
+                // Nothing asked for by name and nothing installed: get the default file.
+                guard case .weightsNotFound = error, !named, !request.offline, !WeightsDownloader.isOffline(environment)
+                else { throw .weights(error) }
+                path = try fetchDefault(environment: environment, onDownload: onDownload)
+            }
+        }
+        do throws(ModelError) {
+            let weights = try OpenedWeights.open(path)
+            let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
+            let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: cache)
+            let preset = preprocess ?? PreprocessPreset(rawValue: identity.preprocessing.rawValue) ?? .torch
+            let network = try VGGNetwork(source: weights.source, options: engine)
+            return LoadedModel(network: network, identity: identity, preset: preset)
+        } catch {
+            throw .weights(error)
+        }
+    }
+
+    /// The weights file the index's model was computed with, if it is still where it was
+    /// last found and its SHA-256 (through the hash cache) is still the model's; otherwise
+    /// nil, with a line saying why the default weights are used instead.
+    private static func rememberedWeights(_ model: StoredModel, _ environment: [String: String], onWarning: (String) -> Void) -> String? {
+        guard let bytes = model.weightsPath else { return nil }
+        let path = String(decoding: bytes, as: UTF8.self)
+        let what = "the weights of model \(model.id) (\(PathBytes.display(bytes)))"
+        guard PathBytes.kind(bytes) == .file else {
+            onWarning("\(what) are no longer there; using the default weights")
+            return nil
+        }
+        let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
+        guard (try? cache.sha256(of: path)) == model.weightsSHA256 else {
+            onWarning("\(what) have changed since the index used them; using the default weights")
+            return nil
+        }
+        return path
+    }
+
+    /// Downloads the default weights into the cache (from `VGGBATCH_MIRROR` if set).
+    private static func fetchDefault(
+        environment: [String: String], onDownload: @escaping @Sendable (DownloadEvent) -> Void
+    ) throws(InferenceError) -> String {
+        let known = KnownWeights.defaultWeights
+        let destination = (WeightsLocator.cacheDirectory(environment: environment) as NSString).appendingPathComponent(known.fileName)
+        let url = environment[WeightsDownloader.mirrorVariable].flatMap { $0.isEmpty ? nil : $0 } ?? known.url
+        guard let sha256 = known.sha256 else { throw .download(reason: "no SHA-256 is known for \(known.name)") }
+        let announcement = "no weights installed; downloading \(known.name) (about 553 MB) from \(url) to \(destination) "
+            + "(use --offline or VGGBATCH_OFFLINE=1 to never download)"
+        let started = OnceFlag()
+        defer { onDownload(.finished) }
+        try WeightsDownloader.fetch(url: url, destination: destination, checksum: .sha256(sha256), bytes: known.bytes) { done, total in
+            if started.setFirst() { onDownload(.started(announcement)) }
+            onDownload(.progress(done: done, total: total))
+        }
+        return destination
+    }
+}
+
+/// True the first time `setFirst` is called, false after (from any thread).
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+
+    func setFirst() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if set { return false }
+        set = true
+        return true
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import VGGCommon
+import VGGEngine
+import VGGImaging
+import VGGIndexTypes
+import VGGInference
+import VGGModel
+import VGGSearch
+
+/// `similar`: the indexed photos nearest to one or more query images, exactly.
+///
+/// A query is an indexed file (its stored vector is used, whether or not the file is still
+/// there) or any image, run through the index's own model: the weights file the index last
+/// found, or the one given. Several queries search by their mean direction.
+public struct SimilarSearch {
+    public var queries: [String]
+    public var limit: Int
+    public var minimumScore: Float
+    /// Only results under this folder (as given on the command line).
+    public var under: String?
+    /// Only results with this ImageNet label or WordNet id among their top 5.
+    public var label: String?
+    public var includeSelf: Bool
+    /// Weights for queries outside the index (the remembered model's file when nil).
+    public var weights: String?
+
+    public init(
+        queries: [String], limit: Int = 10, minimumScore: Float = -1, under: String? = nil, label: String? = nil,
+        includeSelf: Bool = false, weights: String? = nil
+    ) {
+        self.queries = queries
+        self.limit = limit
+        self.minimumScore = minimumScore
+        self.under = under
+        self.label = label
+        self.includeSelf = includeSelf
+        self.weights = weights
+    }
+
+    /// What a search found, and what it cost.
+    public struct Answer {
+        /// Best first: index rows of `SearchContext.rows` and their exact cosines.
+        public var results: [(row: Int, score: Float)]
+        /// Rows of the queries that are indexed files.
+        public var queryRows: [Int]
+        /// Top-5 class indices of the results (of every image when a label filter ran).
+        public var topClasses: [Int64: [Int]]
+        /// Why there are no results, in a few words (nil when there are some).
+        public var emptyReason: String?
+        public var statistics: SearchStatistics
+        /// Rows whose code was made from the float vector (no stored code).
+        public var estimatesComputed: Int
+        public var scoringSeconds: Double
+        public var verifyingSeconds: Double
+    }
+
+    /// Runs the search on `context`. Query files that are not indexed must exist (checked
+    /// before any weights are loaded); they are computed with `engine`. `onWarning` hears the
+    /// lines a person should see as they arise (remembered weights that moved).
+    public func run(
+        _ context: SearchContext, engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void = { _ in }
+    ) throws(QueryError) -> Answer {
+        var underFolder: [UInt8]?
+        if let under {
+            guard PathBytes.kind(under) == .directory else { throw .invalidArgument("--under \(under): no such folder.") }
+            underFolder = PathBytes.absolute(under)
+        }
+        let allowedClasses = try label.map { label throws(QueryError) in try ImageNetLabels.classes(named: label) }
+        if allowedClasses != nil && !context.hasLabels {
+            throw .invalidArgument("--label: model \(context.model.id) has no labels (its weights end at pool5).")
+        }
+        let (query, queryRows) = try queryVector(context, engine: engine, environment: environment, onWarning: onWarning)
+        let rows = context.rows
+        var allowed = [Bool](repeating: true, count: rows.count)
+        if !includeSelf { for row in queryRows { allowed[row] = false } }
+        if let underFolder {
+            for row in allowed.indices where !PathBytes.isWithin(rows.paths[row], folder: underFolder) { allowed[row] = false }
+        }
+        var topClasses = [Int64: [Int]]()
+        do throws(StoreError) {
+            if let allowedClasses {
+                topClasses = try context.index.topFiveClasses(modelID: context.model.id, imageIDs: nil)
+                for row in allowed.indices where allowed[row] {
+                    allowed[row] = !(topClasses[rows.imageIDs[row]] ?? []).allSatisfy { !allowedClasses.contains($0) }
+                }
+            }
+        } catch {
+            throw .store(error)
+        }
+        let loading = Date()
+        let estimates = try context.estimates(for: query)
+        let index = SimilarityIndex(
+            query: query, estimates: estimates.estimates, errors: estimates.errors, kernels: context.kernels,
+            fullVectors: { try context.fullVectors($0) })
+        let started = Date()
+        let found: (matches: [(row: Int, score: Float)], statistics: SearchStatistics)
+        do {
+            found = try index.nearestWithStatistics(k: limit, minimumScore: minimumScore, allowed: { allowed[$0] })
+        } catch let error as QueryError {
+            throw error
+        } catch {
+            throw .inconsistent("\(error)")
+        }
+        let verifying = Date().timeIntervalSince(started)
+        do throws(StoreError) {
+            if allowedClasses == nil {
+                topClasses = try context.index.topFiveClasses(modelID: context.model.id, imageIDs: found.matches.map { rows.imageIDs[$0.row] })
+            }
+        } catch {
+            throw .store(error)
+        }
+        return Answer(
+            results: found.matches, queryRows: queryRows, topClasses: topClasses,
+            emptyReason: found.matches.isEmpty ? emptyReason(allowed: allowed) : nil, statistics: found.statistics,
+            estimatesComputed: estimates.computed, scoringSeconds: started.timeIntervalSince(loading), verifyingSeconds: verifying)
+    }
+
+    /// Why a valid search found nothing, in a few words.
+    private func emptyReason(allowed: [Bool]) -> String {
+        guard !allowed.contains(true) else { return String(format: "no photo scores %.4f or more", minimumScore) }
+        var filters = [String]()
+        if let under { filters.append("under \(under)") }
+        if let label { filters.append("with \"\(label)\" among its top 5 labels") }
+        return filters.isEmpty ? "nothing is indexed but the queries" : "nothing is indexed " + filters.joined(separator: " and ")
+    }
+
+    /// The unit query direction and the rows of queries that are indexed files.
+    private func queryVector(
+        _ context: SearchContext, engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void
+    ) throws(QueryError) -> ([Float], [Int]) {
+        var sum = [Float](repeating: 0, count: context.model.featureDimension)
+        var queryRows = [Int]()
+        var computed = [String]()
+        func add(_ vector: [Float]) {
+            var unit = vector
+            if FeatureBasis.normalise(&unit) { for i in sum.indices where i < unit.count { sum[i] += unit[i] } }
+        }
+        for image in queries {
+            let path = PathBytes.absolute(image)
+            var vector: [Float]?
+            let id: Int64?
+            do throws(StoreError) {
+                id = try context.index.imageID(absolutePath: path)
+            } catch {
+                throw .store(error)
+            }
+            if let id, let row = context.rows.rowOf[id] {
+                vector = try context.fullVectors([row]).first
+                queryRows.append(row)
+            }
+            if let vector {
+                add(vector)
+                continue
+            }
+            // Not indexed: it must be there to be computed, which is checked before any
+            // weights are touched.
+            switch PathBytes.kind(image) {
+            case .file: computed.append(image)
+            case .missing: throw .invalidArgument("\(image): no such file (and not in the index).")
+            case .directory, .other: throw .invalidArgument("\(image): not an image file.")
+            }
+        }
+        if !computed.isEmpty {
+            for vector in try computeFeatures(computed, context: context, engine: engine, environment: environment, onWarning: onWarning) {
+                add(vector)
+            }
+        }
+        guard FeatureBasis.normalise(&sum) else { throw .empty("the query images have all-zero features; nothing is similar to them") }
+        return (sum, queryRows)
+    }
+
+    /// Features of images not in the index, with the index's own model and preprocessing.
+    private func computeFeatures(
+        _ paths: [String], context: SearchContext, engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void
+    ) throws(QueryError) -> [[Float]] {
+        var options = engine
+        options.maxBatchSize = min(8, paths.count)
+        let loaded: LoadedModel
+        do throws(InferenceError) {
+            loaded = try LoadedModel.load(
+                WeightsRequest(path: weights, preprocess: PreprocessPreset(rawValue: context.model.preprocessing), remembered: context.model),
+                engine: options, environment: environment, onWarning: onWarning)
+        } catch {
+            throw .inference(error)
+        }
+        guard loaded.identity.sha256 == context.model.weightsSHA256 else {
+            throw .invalidArgument(
+                "\(paths[0]) is not indexed, and the weights found (\(loaded.identity.path)) are not the index's model "
+                    + "(sha256 \(context.model.weightsSHA256.prefix(12))…); pass --weights with that file")
+        }
+        let preparation: ImagePreparation
+        do throws(InferenceError) {
+            preparation = try loaded.preparation(ImagePreparation(policy: ResizePolicy(rawValue: context.model.resizePolicy) ?? .squash))
+        } catch {
+            throw .inference(error)
+        }
+        let classifier = FileBatchClassifier(model: loaded, preparation: preparation)
+        var features = [[Float]]()
+        var start = 0
+        while start < paths.count {
+            let batch = Array(paths[start..<min(start + options.maxBatchSize, paths.count)])
+            for result in classifier.classify(batch) {
+                switch result.outcome {
+                case .success(let output): features.append(output.output.features)
+                case .failure(let error): throw .query(path: result.path, reason: error.reason)
+                }
+            }
+            start += batch.count
+        }
+        return features
+    }
+}

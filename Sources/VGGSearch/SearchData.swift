@@ -1,0 +1,26 @@
+import VGGIndexTypes
+
+/// What a search reads from an index, for one model: the rows it covers and the stored forms
+/// of their vectors. The index (SQLite or PostgreSQL) implements it; search never imports a
+/// database.
+public protocol SearchData: AnyObject {
+    /// Every ok image with a feature vector for the model, sorted by path (the order that
+    /// breaks equal scores). Row r of every search array is image r.
+    func searchRows(modelID: Int64) throws(StoreError) -> SearchRows
+
+    /// Every row's code passed to `score` (code bytes, scale) in one streaming pass, with its
+    /// error bound; a row without a valid stored code gets one made from its float vector,
+    /// so no image is ever left out of a search. The codes are never all held.
+    func searchEstimates(
+        modelID: Int64, rows: SearchRows, dimension: Int, score: (_ code: UnsafeRawBufferPointer, _ scale: Float) -> Float
+    ) throws(StoreError) -> SearchEstimates
+
+    /// The basis coordinates of `rows`, read in one pass; rows without one are listed.
+    func searchProjections(modelID: Int64, rows: SearchRows, rank: Int) throws(StoreError) -> SearchProjections
+
+    /// The model's stored basis, if one was learned.
+    func basis(modelID: Int64) throws(StoreError) -> StoredBasis?
+
+    /// Full feature vectors of these images for the model, in the order asked (nil where absent).
+    func features(imageIDs: [Int64], modelID: Int64) throws(StoreError) -> [[Float]?]
+}
