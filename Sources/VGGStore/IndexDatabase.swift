@@ -5,20 +5,15 @@ import Glibc
 #endif
 import VGGIndexTypes
 
-/// The vggbatch index: one SQLite file in WAL mode, migrated on open.
+/// The index in one SQLite file in WAL mode, migrated on open.
 ///
 /// A scan writes through exactly one `IndexDatabase` opened read-write (it also holds the
 /// scan lock); `status`, `similar`, `export` and the scan's own lookups open read-only
 /// connections beside it, which WAL lets run while the writer writes.
-public final class IndexDatabase {
+public final class IndexDatabase: SQLIndex {
     public let path: String
-    let connection: SQLiteConnection
     public let readOnly: Bool
-    /// The migrations the file records. A reader cannot migrate an index written by an older
-    /// vggbatch, so queries that use later columns check for the migration that added them.
-    let appliedMigrations: Set<String>
-    /// Prepared statements of the hot paths, reused (reset and rebound) for every row.
-    private var statements: [String: SQLiteStatement] = [:]
+    let connection: SQLiteConnection
 
     /// `--db PATH`, else `VGGBATCH_DB`, else `$XDG_DATA_HOME/vggbatch/index.sqlite`
     /// (`~/.local/share/vggbatch/index.sqlite`).
@@ -58,17 +53,16 @@ public final class IndexDatabase {
         } else {
             try Self.prepareDirectory(for: path, create: createDirectory)
         }
-        connection = try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
+        let connection = try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
+        self.connection = connection
+        let applied: [String]
         if readOnly {
-            let applied = try Migrator.appliedMigrations(connection)
-            let known = Set(Migrator.embedded.map(\.identifier))
-            let unknown = applied.filter { !known.contains($0) }
-            if !unknown.isEmpty { throw .newerSchema(path: path, unknownMigrations: unknown) }
+            applied = try Migrator.appliedMigrations(connection)
+            try Migration.refuseUnknown(applied, known: Migrator.embedded, location: path)
             if applied.isEmpty { throw .cannotOpen(path: path, reason: "not a vggbatch index (no schema)") }
-            appliedMigrations = Set(applied)
         } else {
             try Migrator.migrate(connection, path: path)
-            appliedMigrations = Set(Migrator.embedded.map(\.identifier))
+            applied = Migrator.embedded.map(\.identifier)
             // WAL: readers (similar, status, export) keep working while a scan writes.
             try connection.execute("PRAGMA journal_mode=WAL")
             // NORMAL, not FULL: a power cut may lose the last transactions, never corrupt the
@@ -76,25 +70,21 @@ public final class IndexDatabase {
             // costs a little time, while FULL would fsync on every one of thousands of commits.
             try connection.execute("PRAGMA synchronous=NORMAL")
         }
+        super.init(database: connection, location: path, appliedMigrations: Set(applied))
     }
 
-    /// Runs `body` in one IMMEDIATE transaction (committed, or rolled back on error).
-    public func transaction<R>(_ body: () throws -> R) throws -> R {
-        try connection.transaction(body)
+    /// Bytes used by the database file and its WAL.
+    public override var storedBytes: Int64? {
+        var total: Int64 = 0
+        for suffix in ["", "-wal"] {
+            var info = stat()
+            if stat(path + suffix, &info) == 0 { total += Int64(info.st_size) }
+        }
+        return total
     }
 
-    /// Finalizes the cached statements and closes the connection. When the last connection
-    /// to the file closes, SQLite checkpoints the write-ahead log into it and deletes the
-    /// -wal and -shm files, so an index copied or archived afterwards is one file.
-    public func close() {
-        statements.removeAll()
-        connection.close()
-    }
-
-    /// `transaction(_:)` for bodies that throw only `StoreError`, keeping the error typed.
-    public func storeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
-        try connection.storeTransaction(body)
-    }
+    /// A scan holds the scan lock while it runs.
+    public override func scanMayBeRunning() -> Bool { ScanLock.isHeld(databasePath: path) }
 
     /// Records run `runID` as interrupted through a connection of its own, for a process
     /// about to exit on a signal while its writer may be inside a transaction (waited for
@@ -104,37 +94,6 @@ public final class IndexDatabase {
         guard let connection = try? SQLiteConnection(path: path, readOnly: false, create: false) else { return }
         defer { connection.close() }
         try? connection.execute("PRAGMA busy_timeout=1000")
-        try? connection.run(
-            "UPDATE scan_run SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'",
-            [.text(now()), .integer(runID)])
-    }
-
-    /// Runs a statement prepared once per connection and cached, with new values.
-    func runCached(_ sql: String, _ values: [SQLiteValue]) throws(StoreError) {
-        let statement: SQLiteStatement
-        if let cached = statements[sql] {
-            statement = cached
-        } else {
-            statement = try connection.prepare(sql)
-            statements[sql] = statement
-        }
-        statement.reset()
-        statement.clearBindings()
-        try statement.bind(values)
-        while try statement.step() {}
-        statement.reset()
-    }
-
-    /// The current UTC time as ISO 8601 with milliseconds (written on every touched row, so
-    /// formatted directly rather than through a date formatter).
-    static func now() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        var parts = tm()
-        var seconds = spec.tv_sec
-        gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), spec.tv_nsec / 1_000_000)
+        try? SQLIndex(database: connection, location: path, appliedMigrations: []).markInterrupted(runID: runID)
     }
 }

@@ -15,3 +15,13 @@ public struct Migration: Sendable, Equatable {
         self.sha256 = sha256
     }
 }
+
+extension Migration {
+    /// Refuses a database that records migrations not in `known`: it was written by a newer
+    /// vggbatch, and nothing may be written to it.
+    public static func refuseUnknown(_ applied: [String], known: [Migration], location: String) throws(StoreError) {
+        let identifiers = Set(known.map(\.identifier))
+        let unknown = applied.filter { !identifiers.contains($0) }
+        if !unknown.isEmpty { throw .newerSchema(path: location, unknownMigrations: unknown) }
+    }
+}

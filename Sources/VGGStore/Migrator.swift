@@ -33,7 +33,7 @@ public enum Migrator {
 
         // Read before writing anything: a database from a newer vggbatch stays untouched.
         let applied = try appliedMigrations(connection)
-        try refuseUnknown(applied, known: migrations, path: path)
+        try Migration.refuseUnknown(applied, known: migrations, location: path)
         let pending = target.filter { !applied.contains($0.identifier) }
         guard !pending.isEmpty else { return }
 
@@ -81,11 +81,11 @@ public enum Migrator {
     private static func apply(
         _ migration: Migration, to connection: SQLiteConnection, path: String, known: [Migration]
     ) throws(StoreError) {
-        try connection.storeTransaction { () throws(StoreError) in
+        try connection.writeTransaction { () throws(StoreError) in
             try connection.execute(createTable)
             // Another process may have migrated between the first read and this write lock.
             let applied = try appliedMigrations(connection)
-            try refuseUnknown(applied, known: known, path: path)
+            try Migration.refuseUnknown(applied, known: known, location: path)
             guard !applied.contains(migration.identifier) else { return }
 
             do throws(StoreError) {
@@ -115,12 +115,6 @@ public enum Migrator {
         }
     }
 
-    private static func refuseUnknown(_ applied: [String], known: [Migration], path: String) throws(StoreError) {
-        let identifiers = Set(known.map(\.identifier))
-        let unknown = applied.filter { !identifiers.contains($0) }
-        if !unknown.isEmpty { throw .newerSchema(path: path, unknownMigrations: unknown) }
-    }
-
     /// Puts the migration's identifier in front of SQLite's message, which alone would not
     /// say which file failed.
     private static func naming(_ migration: Migration, in error: StoreError) -> StoreError {
@@ -128,7 +122,7 @@ public enum Migrator {
         return .sqlite(code: code, message: "migration \(migration.identifier): \(message)", sql: sql)
     }
 
-    private static func describe(_ value: SQLiteValue?) -> String {
+    private static func describe(_ value: SQLValue?) -> String {
         if case .text(let text) = value { return text }
         return "?"
     }

@@ -16,12 +16,16 @@ import VGGIndexTypes
 /// Not thread-safe: it is opened with SQLITE_OPEN_NOMUTEX, so one thread uses it at a time.
 /// A process writes through one read-write connection and reads through others beside it.
 /// Every connection has `foreign_keys=ON` and `busy_timeout=5000` (milliseconds).
-public final class SQLiteConnection {
+public final class SQLiteConnection: SQLDatabase {
+    public var dialect: SQLDialect { .sqlite }
+
     /// The database file, as given to `init`.
     public let path: String
     /// Whether the connection was opened with SQLITE_OPEN_READONLY.
     public let isReadOnly: Bool
     private var handle: OpaquePointer?
+    /// Statements `run` prepared, by SQL, reset and rebound for each use.
+    private var cached: [String: SQLiteStatement] = [:]
 
     /// The SQL of each statement SQLite started (top level, not inside triggers) while
     /// `recordsStatements` is on; tests count transactions and statements with it.
@@ -115,6 +119,7 @@ public final class SQLiteConnection {
     /// SQLite frees the connection once the last one goes (sqlite3_close_v2).
     public func close() {
         guard let handle else { return }
+        cached.removeAll()
         // The trace hook points at this object, which may go before the connection does.
         sqlite3_trace_v2(handle, 0, nil, nil)
         sqlite3_close_v2(handle)
@@ -134,6 +139,10 @@ public final class SQLiteConnection {
 
     /// Compiles one statement; text after it other than whitespace and `;` is refused.
     public func prepare(_ sql: String) throws(StoreError) -> SQLiteStatement {
+        try prepare(sql, retainsConnection: true)
+    }
+
+    private func prepare(_ sql: String, retainsConnection: Bool) throws(StoreError) -> SQLiteStatement {
         let db = openHandle
         var statement: OpaquePointer?
         let (code, rest) = sql.withCString { text -> (Int32, String) in
@@ -150,14 +159,14 @@ public final class SQLiteConnection {
             sqlite3_finalize(statement)
             throw .sqlite(code: SQLITE_MISUSE, message: "prepare takes one statement; use execute for several", sql: sql)
         }
-        return SQLiteStatement(connection: self, handle: statement, sql: sql)
+        return SQLiteStatement(connection: self, handle: statement, sql: sql, retainsConnection: retainsConnection)
     }
 
     /// Prepares `sql`, binds `values` to its parameters in order, and returns every row.
-    public func query(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> [[SQLiteValue]] {
+    public func query(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> [[SQLValue]] {
         let statement = try prepare(sql)
         try statement.bind(values)
-        var rows: [[SQLiteValue]] = []
+        var rows: [[SQLValue]] = []
         while try statement.step() {
             rows.append((0..<statement.columnCount).map { statement.value($0) })
         }
@@ -182,7 +191,7 @@ public final class SQLiteConnection {
     }
 
     /// `transaction(_:)` for bodies that throw only `StoreError`, keeping the error typed.
-    func storeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+    public func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -191,6 +200,33 @@ public final class SQLiteConnection {
         } catch {
             rollbackIfActive()
             throw error
+        }
+    }
+
+    /// Runs one statement that returns no rows, prepared once and cached; returns the rows
+    /// it changed.
+    @discardableResult
+    public func run(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> Int {
+        let statement: SQLiteStatement
+        if let found = cached[sql] {
+            statement = found
+        } else {
+            statement = try prepare(sql, retainsConnection: false)
+            cached[sql] = statement
+        }
+        statement.reset()
+        statement.clearBindings()
+        defer { statement.reset() }
+        try statement.bind(values)
+        while try statement.step() {}
+        return changes
+    }
+
+    public func scanRows(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(StoreError) -> Bool) throws(StoreError) {
+        let statement = try prepare(sql)
+        try statement.bind(values)
+        while try statement.step() {
+            if !(try body(statement)) { return }
         }
     }
 

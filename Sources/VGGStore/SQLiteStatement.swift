@@ -9,10 +9,14 @@ import VGGIndexTypes
 public final class SQLiteStatement {
     /// The SQL the statement was compiled from (it appears in errors).
     public let sql: String
-    private let connection: SQLiteConnection
+    /// The connection, held strongly by statements handed to callers; the connection's own
+    /// cached statements (`SQLiteConnection.run`) do not hold it, or neither would ever go.
+    private let owner: SQLiteConnection?
+    private unowned(unsafe) let connection: SQLiteConnection
     private let handle: OpaquePointer
 
-    init(connection: SQLiteConnection, handle: OpaquePointer, sql: String) {
+    init(connection: SQLiteConnection, handle: OpaquePointer, sql: String, retainsConnection: Bool = true) {
+        self.owner = retainsConnection ? connection : nil
         self.connection = connection
         self.handle = handle
         self.sql = sql
@@ -63,7 +67,7 @@ public final class SQLiteStatement {
     }
 
     /// Binds any value to parameter `index` (from 1).
-    public func bind(_ index: Int32, _ value: SQLiteValue) throws(StoreError) {
+    public func bind(_ index: Int32, _ value: SQLValue) throws(StoreError) {
         switch value {
         case .null: try bindNull(index)
         case .integer(let integer): try bind(index, integer)
@@ -74,12 +78,12 @@ public final class SQLiteStatement {
     }
 
     /// Binds `values` to parameters 1, 2, …; there must be one value per parameter.
-    public func bind(_ values: SQLiteValue...) throws(StoreError) {
+    public func bind(_ values: SQLValue...) throws(StoreError) {
         try bind(values)
     }
 
     /// Binds `values` to parameters 1, 2, …; there must be one value per parameter.
-    public func bind(_ values: [SQLiteValue]) throws(StoreError) {
+    public func bind(_ values: [SQLValue]) throws(StoreError) {
         let expected = Int(sqlite3_bind_parameter_count(liveHandle))
         precondition(values.count == expected, "\(values.count) values for \(expected) parameters in: \(sql)")
         for (offset, value) in values.enumerated() {
@@ -170,7 +174,7 @@ public final class SQLiteStatement {
     }
 
     /// Column `column` (from 0) with the type SQLite stored it as.
-    public func value(_ column: Int32) -> SQLiteValue {
+    public func value(_ column: Int32) -> SQLValue {
         switch sqlite3_column_type(liveHandle, column) {
         case SQLITE_INTEGER: return .integer(int64(column))
         case SQLITE_FLOAT: return .real(double(column))
@@ -198,4 +202,12 @@ private var sqliteTransient: sqlite3_destructor_type {
     // Safe: SQLite defines SQLITE_TRANSIENT as the destructor value -1; it compares the
     // value and never calls it.
     unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+}
+
+extension SQLiteStatement: SQLRow {
+    public func isNull(_ column: Int) -> Bool { isNull(Int32(column)) }
+    public func int64(_ column: Int) -> Int64 { int64(Int32(column)) }
+    public func double(_ column: Int) -> Double { double(Int32(column)) }
+    public func blob(_ column: Int) -> [UInt8]? { blob(Int32(column)) }
+    public func withBlob<R>(_ column: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R { withBlob(Int32(column), body) }
 }

@@ -23,11 +23,11 @@ struct RootScopeTests {
     }
 
     func scope(_ path: String) throws -> (scope: RootScope, folded: [FoldedRoot]) {
-        try database.storeTransaction { () throws(StoreError) in try database.scope(for: Array(path.utf8)) }
+        try database.writeTransaction { () throws(StoreError) in try database.scope(for: Array(path.utf8)) }
     }
 
     func store(_ relative: String, root: Int64, run: Int64) throws {
-        try database.storeTransaction { () throws(StoreError) in
+        try database.writeTransaction { () throws(StoreError) in
             _ = try database.storeIndexed(
                 existingID: nil, rootID: root, relativePath: Array(relative.utf8), stat: stat, fingerprint: Array(relative.utf8),
                 width: 4, height: 3, runID: run, modelID: modelID, top: [(index: 7, probability: 0.5)], features: [1, 2, 3, 4])
@@ -60,7 +60,7 @@ struct RootScopeTests {
         let second = try database.beginRun(options: "", modelID: modelID)
         let misc = try scope("/photos/misc").scope
         #expect(try database.vanished(in: misc, runID: second) == (vanished: 2, known: 2))
-        let marked = try database.storeTransaction { () throws(StoreError) in try database.markMissing(in: misc, runID: second) }
+        let marked = try database.writeTransaction { () throws(StoreError) in try database.markMissing(in: misc, runID: second) }
         #expect(marked == 2)
         let missing = try database.connection.query("SELECT CAST(relative_path AS TEXT) FROM image WHERE status = 'missing' ORDER BY 1")
         #expect(missing == [[.text("misc/a.jpg")], [.text("misc/deep/b.jpg")]])
@@ -85,12 +85,12 @@ struct RootScopeTests {
             """)
         let other = try database.modelID(
             weightsSHA256: "b", name: nil, architecture: "vgg16", preprocessing: "torch", resizePolicy: "squash", featureDimension: 4)
-        try database.storeTransaction { () throws(StoreError) in
+        try database.writeTransaction { () throws(StoreError) in
             _ = try database.storeIndexed(
                 existingID: nil, rootID: 9, relativePath: Array("a.jpg".utf8), stat: stat, fingerprint: Array("a.jpg".utf8),
                 width: 4, height: 3, runID: run, modelID: other, top: [(index: 9, probability: 0.25)], features: [4, 3, 2, 1])
         }
-        let repaired = try database.storeTransaction { () throws(StoreError) in try database.foldNestedRoots() }
+        let repaired = try database.writeTransaction { () throws(StoreError) in try database.foldNestedRoots() }
         #expect(repaired.map(\.merged) == [1])
         #expect(try relativePaths() == ["/photos/misc/a.jpg"])
         let kept = try #require(try database.connection.query("SELECT id FROM image").first?.first)

@@ -64,7 +64,7 @@ struct SQLiteConnectionTests {
 
     @Test func queryBindsValuesInOrder() throws {
         let connection = try open()
-        let values: [SQLiteValue] = [.null, .integer(Int64.max), .real(1.5), .text("a'b"), .blob([0, 1, 2])]
+        let values: [SQLValue] = [.null, .integer(Int64.max), .real(1.5), .text("a'b"), .blob([0, 1, 2])]
         #expect(try connection.query("SELECT ?, ?, ?, ?, ?", values) == [values])
 
         let statement = try connection.prepare("SELECT ? + ?")

@@ -19,7 +19,7 @@ struct ScanWriteTests {
     init() throws {
         let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)
         self.database = database
-        rootID = try database.transaction { try database.scope(for: Array("/photos".utf8)).scope.root.id }
+        rootID = try database.writeTransaction { () throws(StoreError) in try database.scope(for: Array("/photos".utf8)).scope.root.id }
         modelID = try database.modelID(
             weightsSHA256: String(repeating: "a", count: 64), name: nil, architecture: "vgg16", preprocessing: "torch",
             resizePolicy: "squash", featureDimension: 4)
@@ -31,7 +31,7 @@ struct ScanWriteTests {
     }
 
     func storeClassified(fingerprint: [UInt8]) throws -> Int64 {
-        try database.transaction {
+        try database.writeTransaction { () throws(StoreError) in
             try database.storeIndexed(
                 existingID: nil, rootID: rootID, relativePath: Array("a.jpg".utf8), stat: stat, fingerprint: fingerprint,
                 width: 4, height: 3, runID: runID, modelID: modelID, top: [(index: 7, probability: 0.5)], features: [1, 2, 3, 4])
@@ -40,7 +40,7 @@ struct ScanWriteTests {
 
     @Test func aFileThatCannotBeReadKeepsItsResultsAndContent() throws {
         let id = try storeClassified(fingerprint: [1, 2, 3])
-        try database.transaction {
+        try database.writeTransaction { () throws(StoreError) in
             try database.storeFailure(
                 existingID: id, rootID: rootID, relativePath: Array("a.jpg".utf8), stat: stat, fingerprint: nil,
                 reason: "cannot read file: Input/output error", runID: runID)
@@ -50,14 +50,14 @@ struct ScanWriteTests {
         #expect(row.status == "failed" && row.fingerprint == [1, 2, 3] && row.hasResults)
 
         // Readable again with the same bytes: back to ok, results untouched.
-        try database.transaction { try database.updateStat(imageID: id, stat: stat, runID: runID) }
+        try database.writeTransaction { () throws(StoreError) in try database.updateStat(imageID: id, stat: stat, runID: runID) }
         let again = try #require(try database.image(rootID: rootID, relativePath: Array("a.jpg".utf8), modelID: modelID))
         #expect(again.status == "ok" && again.hasResults)
     }
 
     @Test func newContentThatFailsToDecodeDropsTheOldResults() throws {
         let id = try storeClassified(fingerprint: [1, 2, 3])
-        try database.transaction {
+        try database.writeTransaction { () throws(StoreError) in
             try database.storeFailure(
                 existingID: id, rootID: rootID, relativePath: Array("a.jpg".utf8), stat: stat, fingerprint: [9, 9],
                 reason: "not a JPEG or PNG file", runID: runID)

@@ -13,7 +13,7 @@ func tableNames(_ connection: SQLiteConnection) throws -> Set<String> {
 }
 
 /// The single integer a query returns, such as a count.
-func integer(_ connection: SQLiteConnection, _ sql: String, _ values: [SQLiteValue] = []) throws -> Int64? {
+func integer(_ connection: SQLiteConnection, _ sql: String, _ values: [SQLValue] = []) throws -> Int64? {
     guard case .integer(let value) = try connection.query(sql, values).first?.first else { return nil }
     return value
 }

@@ -38,7 +38,7 @@ struct DatabaseOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         let path = path(environment: environment)
         do throws(StoreError) {
-            return try SQLiteIndexWriter.open(path: path, createDirectory: usesDefaultLocation(environment: environment))
+            return try SQLIndexWriter.open(path: path, createDirectory: usesDefaultLocation(environment: environment))
         } catch {
             throw CommandFailure(error.reason)
         }

@@ -1,9 +1,9 @@
 import VGGIndexTypes
 import VGGSearch
-extension IndexDatabase {
+extension SQLIndex {
     /// Images with features for the model.
     public func featureCount(modelID: Int64) throws(StoreError) -> Int {
-        let rows = try connection.query("SELECT COUNT(*) FROM feature WHERE model_id = ?", [.integer(modelID)])
+        let rows = try database.query("SELECT COUNT(*) FROM feature WHERE model_id = ?", [.integer(modelID)])
         if case .integer(let n)? = rows.first?.first { return Int(n) }
         return 0
     }
@@ -13,9 +13,9 @@ extension IndexDatabase {
         let total = try featureCount(modelID: modelID)
         guard total > 0 else { return [] }
         let step = max(1, total / max(limit, 1))
-        return try connection.query(
+        return try database.query(
             """
-            SELECT vector FROM (SELECT vector, ROW_NUMBER() OVER (ORDER BY image_id) AS n FROM feature WHERE model_id = ?)
+            SELECT vector FROM (SELECT vector, ROW_NUMBER() OVER (ORDER BY image_id) AS n FROM feature WHERE model_id = ?) numbered
             WHERE (n - 1) % ? = 0 LIMIT ?
             """, [.integer(modelID), .integer(Int64(step)), .integer(Int64(limit))]
         ).compactMap { row in
@@ -25,7 +25,7 @@ extension IndexDatabase {
     }
 
     public func basis(modelID: Int64) throws(StoreError) -> StoredBasis? {
-        guard let row = try connection.query(
+        guard let row = try database.query(
             "SELECT rank, dim, rows, sample_count FROM feature_basis WHERE model_id = ?", [.integer(modelID)]).first,
             case .integer(let rank) = row[0], case .integer(let dim) = row[1], case .blob(let bytes) = row[2],
             case .integer(let samples) = row[3], let rows = FeatureCodec.decode(bytes), rows.count == Int(rank * dim)
@@ -35,9 +35,9 @@ extension IndexDatabase {
 
     /// Replaces the model's basis; its old projections no longer apply and are removed.
     public func replaceBasis(modelID: Int64, _ basis: StoredBasis) throws(StoreError) {
-        try connection.run("DELETE FROM feature_projection WHERE model_id = ?", [.integer(modelID)])
-        try connection.run("DELETE FROM feature_basis WHERE model_id = ?", [.integer(modelID)])
-        try connection.run(
+        try database.run("DELETE FROM feature_projection WHERE model_id = ?", [.integer(modelID)])
+        try database.run("DELETE FROM feature_basis WHERE model_id = ?", [.integer(modelID)])
+        try database.run(
             "INSERT INTO feature_basis (model_id, rank, dim, rows, sample_count, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             [.integer(modelID), .integer(Int64(basis.rank)), .integer(Int64(basis.dimension)), .blob(FeatureCodec.encode(basis.rows)),
              .integer(Int64(basis.sampleCount)), .text(Self.now())])
@@ -51,7 +51,7 @@ extension IndexDatabase {
     /// Up to `limit` images that have features but no row in `table` (a per-image, per-model
     /// table of derived search data), by image id.
     private func features(modelID: Int64, missingFrom table: String, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])] {
-        try connection.query(
+        try database.query(
             """
             SELECT feature.image_id, feature.vector FROM feature
             LEFT JOIN \(table) derived ON derived.image_id = feature.image_id AND derived.model_id = feature.model_id
@@ -64,27 +64,29 @@ extension IndexDatabase {
     }
 
     public func storeProjection(imageID: Int64, modelID: Int64, coordinates: [Float], residual: Float) throws(StoreError) {
-        try runCached(
-            "INSERT OR REPLACE INTO feature_projection (image_id, model_id, coordinates, residual) VALUES (?, ?, ?, ?)",
+        try database.run(
+            """
+            INSERT INTO feature_projection (image_id, model_id, coordinates, residual) VALUES (?, ?, ?, ?)
+            ON CONFLICT (image_id, model_id) DO UPDATE SET coordinates = excluded.coordinates, residual = excluded.residual
+            """,
             [.integer(imageID), .integer(modelID), .blob(FeatureCodec.encode(coordinates)), .real(Double(residual))])
     }
 
     /// Every ok image with a feature vector for the model, sorted by path.
     public func searchRows(modelID: Int64) throws(StoreError) -> SearchRows {
-        let statement = try connection.prepare(
+        var ids = [Int64]()
+        var paths = [[UInt8]]()
+        var fingerprints = [[UInt8]?]()
+        try database.forEachRow(
             """
             SELECT image.id, root.path, image.relative_path, image.fingerprint FROM feature
             JOIN image ON image.id = feature.image_id JOIN root ON root.id = image.root_id
             WHERE feature.model_id = ? AND image.status = 'ok'
-            """)
-        try statement.bind(1, .integer(modelID))
-        var ids = [Int64]()
-        var paths = [[UInt8]]()
-        var fingerprints = [[UInt8]?]()
-        while try statement.step() {
-            ids.append(statement.int64(0))
-            paths.append((statement.blob(1) ?? []) + [UInt8(ascii: "/")] + (statement.blob(2) ?? []))
-            fingerprints.append(statement.blob(3))
+            """, [.integer(modelID)]
+        ) { (row: SQLRow) throws(StoreError) in
+            ids.append(row.int64(0))
+            paths.append((row.blob(1) ?? []) + [UInt8(ascii: "/")] + (row.blob(2) ?? []))
+            fingerprints.append(row.blob(3))
         }
         // Sorted here rather than by SQL, which would sort the whole joined rows.
         let order = paths.indices.sorted { paths[$0].lexicographicallyPrecedes(paths[$1]) }
@@ -107,14 +109,13 @@ extension IndexDatabase {
         var result = SearchEstimates(
             estimates: [Float](repeating: 0, count: rows.count), errors: [Float](repeating: 0, count: rows.count))
         var filled = [Bool](repeating: false, count: rows.count)
-        let statement = try connection.prepare("SELECT image_id, scale, error, code FROM feature_code WHERE model_id = ?")
-        try statement.bind(1, .integer(modelID))
-        while try statement.step() {
-            guard let row = rows.rowOf[statement.int64(0)] else { continue }
-            let scale = Float(statement.double(1))
-            let error = Float(statement.double(2))
-            guard scale.isFinite, error.isFinite, scale >= 0, error >= 0 else { continue }
-            let estimate = statement.withBlob(3) { bytes -> Float? in bytes.count == dimension ? score(bytes, scale) : nil }
+        try database.forEachRow("SELECT image_id, scale, error, code FROM feature_code WHERE model_id = ?", [.integer(modelID)]) {
+            (stored: SQLRow) throws(StoreError) in
+            guard let row = rows.rowOf[stored.int64(0)] else { return }
+            let scale = Float(stored.double(1))
+            let error = Float(stored.double(2))
+            guard scale.isFinite, error.isFinite, scale >= 0, error >= 0 else { return }
+            let estimate = stored.withBlob(3) { bytes -> Float? in bytes.count == dimension ? score(bytes, scale) : nil }
             if let estimate {
                 result.estimates[row] = estimate
                 result.errors[row] = error
@@ -127,7 +128,7 @@ extension IndexDatabase {
             let vectors = try features(imageIDs: chunk.map { rows.imageIDs[$0] }, modelID: modelID)
             for (row, vector) in zip(chunk, vectors) {
                 guard let vector, vector.count == dimension else {
-                    throw StoreError.corrupt(path: path, reason: "the feature vector of image \(rows.imageIDs[row]) does not have \(dimension) values")
+                    throw StoreError.corrupt(path: location, reason: "the feature vector of image \(rows.imageIDs[row]) does not have \(dimension) values")
                 }
                 let code = FeatureCode(vector: vector)
                 result.estimates[row] = code.code.withUnsafeBytes { score($0, code.scale) }
@@ -144,15 +145,15 @@ extension IndexDatabase {
             rank: rank, coordinates: [Float](repeating: 0, count: rows.count * rank),
             residuals: [Float](repeating: 0, count: rows.count), missing: [])
         var filled = [Bool](repeating: false, count: rows.count)
-        let statement = try connection.prepare("SELECT image_id, residual, coordinates FROM feature_projection WHERE model_id = ?")
-        try statement.bind(1, .integer(modelID))
         var failure: StoreError?
         result.coordinates.withUnsafeMutableBytes { coordinates in
             do throws(StoreError) {
-                while try statement.step() {
-                    guard let row = rows.rowOf[statement.int64(0)] else { continue }
-                    let residual = Float(statement.double(1))
-                    let copied = statement.withBlob(2) { bytes -> Bool in
+                try database.forEachRow(
+                    "SELECT image_id, residual, coordinates FROM feature_projection WHERE model_id = ?", [.integer(modelID)]
+                ) { (stored: SQLRow) throws(StoreError) in
+                    guard let row = rows.rowOf[stored.int64(0)] else { return }
+                    let residual = Float(stored.double(1))
+                    let copied = stored.withBlob(2) { bytes -> Bool in
                         guard let source = bytes.baseAddress, let base = coordinates.baseAddress, bytes.count == 4 * rank,
                             residual.isFinite, residual >= 0
                         else { return false }
@@ -179,8 +180,11 @@ extension IndexDatabase {
 
     /// Stores the int8 code of an image's feature vector (replacing any).
     public func storeCode(_ code: FeatureCode, imageID: Int64, modelID: Int64) throws(StoreError) {
-        try runCached(
-            "INSERT OR REPLACE INTO feature_code (image_id, model_id, scale, error, code) VALUES (?, ?, ?, ?, ?)",
+        try database.run(
+            """
+            INSERT INTO feature_code (image_id, model_id, scale, error, code) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (image_id, model_id) DO UPDATE SET scale = excluded.scale, error = excluded.error, code = excluded.code
+            """,
             [.integer(imageID), .integer(modelID), .real(Double(code.scale)), .real(Double(code.error)), .blob(code.bytes)])
     }
 
@@ -195,7 +199,7 @@ extension IndexDatabase {
         for start in stride(from: 0, to: imageIDs.count, by: 500) {
             let chunk = Array(imageIDs[start..<min(start + 500, imageIDs.count)])
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try connection.query(
+            let rows = try database.query(
                 "SELECT image_id, vector FROM feature WHERE model_id = ? AND image_id IN (\(placeholders))",
                 [.integer(modelID)] + chunk.map { .integer($0) })
             for row in rows {
@@ -209,17 +213,17 @@ extension IndexDatabase {
     /// given images only.
     public func topFiveClasses(modelID: Int64, imageIDs: [Int64]?) throws(StoreError) -> [Int64: [Int]] {
         var result = [Int64: [Int]]()
-        var rows = [[SQLiteValue]]()
+        var rows = [[SQLValue]]()
         if let imageIDs {
             for start in stride(from: 0, to: imageIDs.count, by: 500) {
                 let chunk = imageIDs[start..<min(start + 500, imageIDs.count)]
                 let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                rows += try connection.query(
+                rows += try database.query(
                     "SELECT image_id, class_index FROM prediction WHERE model_id = ? AND image_id IN (\(placeholders)) ORDER BY image_id, rank",
                     [.integer(modelID)] + chunk.map { .integer($0) })
             }
         } else {
-            rows = try connection.query(
+            rows = try database.query(
                 "SELECT image_id, class_index FROM prediction WHERE model_id = ? ORDER BY image_id, rank", [.integer(modelID)])
         }
         for row in rows {
@@ -234,25 +238,21 @@ extension IndexDatabase {
     }
 }
 
-extension IndexDatabase {
+extension SQLIndex {
     /// Every stored code of the model, row by row: (image id, scale, error, code bytes).
     public func forEachCode(modelID: Int64, _ body: (Int64, Float, Float, UnsafeRawBufferPointer) -> Void) throws(StoreError) {
-        let statement = try connection.prepare("SELECT image_id, scale, error, code FROM feature_code WHERE model_id = ?")
-        try statement.bind(1, .integer(modelID))
-        while try statement.step() {
-            let id = statement.int64(0)
-            let scale = Float(statement.double(1))
-            let error = Float(statement.double(2))
-            statement.withBlob(3) { body(id, scale, error, $0) }
+        try database.forEachRow("SELECT image_id, scale, error, code FROM feature_code WHERE model_id = ?", [.integer(modelID)]) {
+            (row: SQLRow) throws(StoreError) in
+            let (id, scale, error) = (row.int64(0), Float(row.double(1)), Float(row.double(2)))
+            row.withBlob(3) { body(id, scale, error, $0) }
         }
     }
 
     /// Every feature vector of the model, row by row: (image id, vector).
     public func forEachFeature(modelID: Int64, _ body: (Int64, [Float]) -> Void) throws(StoreError) {
-        let statement = try connection.prepare("SELECT image_id, vector FROM feature WHERE model_id = ?")
-        try statement.bind(1, .integer(modelID))
-        while try statement.step() {
-            if let vector = statement.blob(1).flatMap(FeatureCodec.decode) { body(statement.int64(0), vector) }
+        try database.forEachRow("SELECT image_id, vector FROM feature WHERE model_id = ?", [.integer(modelID)]) {
+            (row: SQLRow) throws(StoreError) in
+            if let vector = row.blob(1).flatMap(FeatureCodec.decode) { body(row.int64(0), vector) }
         }
     }
 }

@@ -1,27 +1,26 @@
 import VGGCommon
 import VGGIndexTypes
 import VGGSearch
-extension IndexDatabase {
+extension SQLIndex {
     // MARK: Roots, models, runs
 
     /// The id of the model row for these weights and preprocessing, creating it if new.
     public func modelID(
         weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String, featureDimension: Int
     ) throws(StoreError) -> Int64 {
-        let key: [SQLiteValue] = [.text(weightsSHA256), .text(preprocessing), .text(resizePolicy)]
+        let key: [SQLValue] = [.text(weightsSHA256), .text(preprocessing), .text(resizePolicy)]
         let select = "SELECT id FROM model WHERE weights_sha256 = ? AND preprocessing = ? AND resize_policy = ?"
-        if let row = try connection.query(select, key).first, case .integer(let id) = row[0] { return id }
-        try connection.run(
+        if let row = try database.query(select, key).first, case .integer(let id) = row[0] { return id }
+        return try insert(
             "INSERT INTO model (weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [.text(weightsSHA256), name.map { .text($0) } ?? .null, .text(architecture), .text(preprocessing), .text(resizePolicy),
              .integer(Int64(featureDimension)), .text(Self.now())])
-        return connection.lastInsertRowID
     }
 
     /// Records where the model's weights were found (absolute path bytes, size, modification
     /// time), so later commands can load the same file without being told.
     public func recordWeightsLocation(modelID: Int64, path: [UInt8], size: Int64, mtimeNanoseconds: Int64) throws(StoreError) {
-        try connection.run(
+        try database.run(
             "UPDATE model SET weights_path = ?, weights_size = ?, weights_mtime_ns = ? WHERE id = ?",
             [.blob(path), .integer(size), .integer(mtimeNanoseconds), .integer(modelID)])
     }
@@ -30,17 +29,31 @@ extension IndexDatabase {
     /// from a scan that was killed (the caller holds the scan lock, so none is alive): they
     /// are marked interrupted.
     public func beginRun(options: String, modelID: Int64) throws(StoreError) -> Int64 {
-        try connection.run(
+        try database.run(
             "UPDATE scan_run SET status = 'interrupted', finished_at = ? WHERE status = 'running'", [.text(Self.now())])
-        try connection.run(
+        return try insert(
             "INSERT INTO scan_run (started_at, options, model_id, status) VALUES (?, ?, ?, 'running')",
             [.text(Self.now()), .text(options), .integer(modelID)])
-        return connection.lastInsertRowID
+    }
+
+    /// Records a run as interrupted, unless it already ended.
+    public func markInterrupted(runID: Int64) throws(StoreError) {
+        try database.run(
+            "UPDATE scan_run SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'",
+            [.text(Self.now()), .integer(runID)])
+    }
+
+    /// Runs an INSERT and returns the id of the new row.
+    func insert(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> Int64 {
+        guard let id = try database.query(sql + " RETURNING id", values).first?.first?.integer else {
+            throw .corrupt(path: location, reason: "a new row got no id")
+        }
+        return id
     }
 
     /// Records how a scan ended.
     public func finishRun(_ id: Int64, status: String, counts: RunCounts) throws(StoreError) {
-        try connection.run(
+        try database.run(
             """
             UPDATE scan_run SET finished_at = ?, status = ?, new_count = ?, changed_count = ?, touched_count = ?,
                 unchanged_count = ?, moved_count = ?, failed_count = ?, missing_count = ?, computed_count = ? WHERE id = ?
@@ -55,12 +68,12 @@ extension IndexDatabase {
     private static let imageColumns = """
         image.id, image.root_id, root.path, image.relative_path, image.size, image.mtime_ns, image.inode, image.device,
         image.fingerprint, image.status,
-        EXISTS (SELECT 1 FROM feature WHERE feature.image_id = image.id AND feature.model_id = ?)
+        CASE WHEN EXISTS (SELECT 1 FROM feature WHERE feature.image_id = image.id AND feature.model_id = ?) THEN 1 ELSE 0 END
         """
 
     /// The row for a path under a root, if any.
     public func image(rootID: Int64, relativePath: [UInt8], modelID: Int64) throws(StoreError) -> StoredImage? {
-        try connection.query(
+        try database.query(
             "SELECT \(Self.imageColumns) FROM image JOIN root ON root.id = image.root_id WHERE image.root_id = ? AND image.relative_path = ?",
             [.integer(modelID), .integer(rootID), .blob(relativePath)]
         ).first.flatMap(Self.storedImage)
@@ -69,16 +82,16 @@ extension IndexDatabase {
     /// Rows with this content fingerprint, any root, leaving out rows already seen by run
     /// `excludingRun` (their files exist, so they cannot have moved).
     public func images(fingerprint: [UInt8], modelID: Int64, excludingRun: Int64 = -1) throws(StoreError) -> [StoredImage] {
-        try connection.query(
+        try database.query(
             """
             SELECT \(Self.imageColumns) FROM image JOIN root ON root.id = image.root_id
-            WHERE image.fingerprint = ? AND image.last_seen_run IS NOT ? ORDER BY image.id
+            WHERE image.fingerprint = ? AND image.last_seen_run IS DISTINCT FROM ? ORDER BY image.id
             """,
             [.integer(modelID), .blob(fingerprint), .integer(excludingRun)]
         ).compactMap(Self.storedImage)
     }
 
-    static func storedImage(_ row: [SQLiteValue]) -> StoredImage? {
+    static func storedImage(_ row: [SQLValue]) -> StoredImage? {
         guard row.count == 11, case .integer(let id) = row[0], case .integer(let rootID) = row[1],
             case .blob(let rootPath) = row[2], case .blob(let relative) = row[3], case .integer(let size) = row[4],
             case .integer(let mtime) = row[5], case .integer(let inode) = row[6], case .integer(let device) = row[7],
@@ -96,13 +109,13 @@ extension IndexDatabase {
 
     /// Seen again, unchanged.
     public func touch(imageID: Int64, runID: Int64) throws(StoreError) {
-        try runCached("UPDATE image SET last_seen = ?, last_seen_run = ? WHERE id = ?", [.text(Self.now()), .integer(runID), .integer(imageID)])
+        try database.run("UPDATE image SET last_seen = ?, last_seen_run = ? WHERE id = ?", [.text(Self.now()), .integer(runID), .integer(imageID)])
     }
 
     /// Same content with a new stat (touched, copied back, restored, readable again after a
     /// read error, back after going missing): results stay and the row is ok again.
     public func updateStat(imageID: Int64, stat: FileStat, runID: Int64) throws(StoreError) {
-        try connection.run(
+        try database.run(
             """
             UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, status = 'ok', failure_reason = NULL,
                 last_seen = ?, last_seen_run = ? WHERE id = ?
@@ -110,14 +123,35 @@ extension IndexDatabase {
             Self.statValues(stat) + [.text(Self.now()), .integer(runID), .integer(imageID)])
     }
 
-    /// A vanished file found under a new path: only the path changes, results stay.
-    public func move(imageID: Int64, rootID: Int64, relativePath: [UInt8], stat: FileStat, runID: Int64) throws(StoreError) {
-        try connection.run(
+    /// A vanished file found under a new path: only the path changes, results stay. When the
+    /// row is no longer at its old path (another writer moved it first, to another copy of the
+    /// same content), the new path gets a row of its own with a copy of the results, which
+    /// belong to the content, not the path.
+    public func move(
+        imageID: Int64, from oldRootID: Int64, _ oldRelativePath: [UInt8], to rootID: Int64, _ relativePath: [UInt8], stat: FileStat,
+        runID: Int64
+    ) throws(StoreError) {
+        let now = Self.now()
+        let moved = try database.run(
             """
             UPDATE image SET root_id = ?, relative_path = ?, size = ?, mtime_ns = ?, inode = ?, device = ?,
-                status = 'ok', last_seen = ?, last_seen_run = ? WHERE id = ?
+                status = 'ok', last_seen = ?, last_seen_run = ? WHERE id = ? AND root_id = ? AND relative_path = ?
             """,
-            [.integer(rootID), .blob(relativePath)] + Self.statValues(stat) + [.text(Self.now()), .integer(runID), .integer(imageID)])
+            [.integer(rootID), .blob(relativePath)] + Self.statValues(stat)
+                + [.text(now), .integer(runID), .integer(imageID), .integer(oldRootID), .blob(oldRelativePath)])
+        guard moved == 0 else { return }
+        let copied = try database.query(
+            """
+            INSERT INTO image (root_id, relative_path, size, mtime_ns, inode, device, fingerprint, width, height, status,
+                failure_reason, first_seen, last_seen, last_seen_run)
+            SELECT ?, ?, ?, ?, ?, ?, fingerprint, width, height, 'ok', NULL, ?, ?, ? FROM image WHERE id = ? RETURNING id
+            """,
+            [.integer(rootID), .blob(relativePath)] + Self.statValues(stat) + [.text(now), .text(now), .integer(runID), .integer(imageID)])
+        // The results' row is gone altogether (pruned meanwhile): the next scan computes the file.
+        guard let copy = copied.first?.first?.integer else { return }
+        for (table, columns) in Self.resultColumns {
+            try copyResults(table: table, columns: columns, from: imageID, to: copy)
+        }
     }
 
     /// Stores a decoded and classified file (new, or replacing the row of a changed one, whose
@@ -131,11 +165,11 @@ extension IndexDatabase {
             existingID: existingID, rootID: rootID, relativePath: relativePath, stat: stat, fingerprint: fingerprint,
             width: width, height: height, status: "ok", reason: nil, runID: runID, modelID: modelID)
         for (rank, entry) in top.prefix(5).enumerated() {
-            try runCached(
+            try database.run(
                 "INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES (?, ?, ?, ?, ?)",
                 [.integer(id), .integer(modelID), .integer(Int64(rank + 1)), .integer(Int64(entry.index)), .real(Double(entry.probability))])
         }
-        try runCached(
+        try database.run(
             "INSERT INTO feature (image_id, model_id, dim, vector) VALUES (?, ?, ?, ?)",
             [.integer(id), .integer(modelID), .integer(Int64(features.count)), .blob(FeatureCodec.encode(features))])
         try storeCode(FeatureCode(vector: features), imageID: id, modelID: modelID)
@@ -156,7 +190,7 @@ extension IndexDatabase {
         width: Int?, height: Int?, status: String, reason: String?, runID: Int64, modelID: Int64? = nil
     ) throws(StoreError) -> Int64 {
         let now = Self.now()
-        let common: [SQLiteValue] = Self.statValues(stat) + [
+        let common: [SQLValue] = Self.statValues(stat) + [
             fingerprint.map { .blob($0) } ?? .null, width.map { .integer(Int64($0)) } ?? .null,
             height.map { .integer(Int64($0)) } ?? .null, .text(status), reason.map { .text($0) } ?? .null,
         ]
@@ -164,7 +198,7 @@ extension IndexDatabase {
             guard fingerprint != nil else {
                 // The file could not be read: nothing is known about its content, so the
                 // stored fingerprint, size and results all stay for when it can be read again.
-                try connection.run(
+                try database.run(
                     """
                     UPDATE image SET status = ?, failure_reason = ?, last_seen = ?, last_seen_run = ? WHERE id = ?
                     """,
@@ -173,14 +207,14 @@ extension IndexDatabase {
             }
             // New content invalidates every model's results; the same content (a file seen
             // again for another model, or a failed file retried) keeps the other models'.
-            let previous = try connection.query("SELECT fingerprint FROM image WHERE id = ?", [.integer(existingID)]).first?.first
+            let previous = try database.query("SELECT fingerprint FROM image WHERE id = ?", [.integer(existingID)]).first?.first
             let sameContent = fingerprint.map { previous == .blob($0) } ?? false
             let scope = sameContent ? " AND model_id = ?" : ""
-            let values: [SQLiteValue] = sameContent ? [.integer(existingID), .integer(modelID ?? -1)] : [.integer(existingID)]
+            let values: [SQLValue] = sameContent ? [.integer(existingID), .integer(modelID ?? -1)] : [.integer(existingID)]
             for table in Self.resultTables {
-                try connection.run("DELETE FROM \(table) WHERE image_id = ?" + scope, values)
+                try database.run("DELETE FROM \(table) WHERE image_id = ?" + scope, values)
             }
-            try connection.run(
+            try database.run(
                 """
                 UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, fingerprint = ?, width = ?, height = ?,
                     status = ?, failure_reason = ?, last_seen = ?, last_seen_run = ? WHERE id = ?
@@ -188,13 +222,12 @@ extension IndexDatabase {
                 common + [.text(now), .integer(runID), .integer(existingID)])
             return existingID
         }
-        try connection.run(
+        return try insert(
             """
             INSERT INTO image (root_id, relative_path, size, mtime_ns, inode, device, fingerprint, width, height, status,
                 failure_reason, first_seen, last_seen, last_seen_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.integer(rootID), .blob(relativePath)] + common + [.text(now), .text(now), .integer(runID)])
-        return connection.lastInsertRowID
     }
 
     /// Tables holding per-image, per-model results, removed together when content changes.
@@ -205,8 +238,11 @@ extension IndexDatabase {
     /// Of the scope's rows not already missing, how many this run did not see, and how many there are.
     public func vanished(in scope: RootScope, runID: Int64) throws(StoreError) -> (vanished: Int, known: Int) {
         let (condition, values) = Self.condition(scope)
-        let rows = try connection.query(
-            "SELECT COALESCE(SUM(last_seen_run IS NOT ?), 0), COUNT(*) FROM image WHERE \(condition) AND status != 'missing'",
+        let rows = try database.query(
+            """
+            SELECT COALESCE(SUM(CASE WHEN last_seen_run IS DISTINCT FROM ? THEN 1 ELSE 0 END), 0), COUNT(*)
+            FROM image WHERE \(condition) AND status != 'missing'
+            """,
             [.integer(runID)] + values)
         guard let row = rows.first, case .integer(let vanished) = row[0], case .integer(let known) = row[1] else { return (0, 0) }
         return (Int(vanished), Int(known))
@@ -215,13 +251,12 @@ extension IndexDatabase {
     /// Marks the scope's rows this run did not see as missing (never deletes); returns how many.
     public func markMissing(in scope: RootScope, runID: Int64) throws(StoreError) -> Int {
         let (condition, values) = Self.condition(scope)
-        try connection.run(
-            "UPDATE image SET status = 'missing' WHERE \(condition) AND status != 'missing' AND last_seen_run IS NOT ?",
+        return try database.run(
+            "UPDATE image SET status = 'missing' WHERE \(condition) AND status != 'missing' AND last_seen_run IS DISTINCT FROM ?",
             values + [.integer(runID)])
-        return connection.changes
     }
 
-    static func statValues(_ stat: FileStat) -> [SQLiteValue] {
+    static func statValues(_ stat: FileStat) -> [SQLValue] {
         [.integer(stat.size), .integer(stat.mtimeNanoseconds), .integer(Int64(bitPattern: stat.inode)), .integer(Int64(bitPattern: stat.device))]
     }
 }

@@ -5,10 +5,10 @@ import VGGIndexTypes
 /// known root is scanned as part of that root, a new root that contains known roots takes
 /// their rows over (kept, not recomputed), and an index that already holds nested roots (from
 /// before this rule) is repaired the same way by the next writer.
-extension IndexDatabase {
+extension SQLIndex {
     /// Every root, by path.
     public func roots() throws(StoreError) -> [StoredRoot] {
-        try connection.query("SELECT id, path FROM root ORDER BY path", []).compactMap { row in
+        try database.query("SELECT id, path FROM root ORDER BY path", []).compactMap { row in
             guard case .integer(let id) = row[0], case .blob(let path) = row[1] else { return nil }
             return StoredRoot(id: id, path: path)
         }
@@ -29,8 +29,9 @@ extension IndexDatabase {
         {
             return (RootScope(root: outer, subpath: subpath), [])
         }
-        try connection.run("INSERT INTO root (path, added_at) VALUES (?, ?)", [.blob(path), .text(Self.now())])
-        let root = StoredRoot(id: connection.lastInsertRowID, path: path)
+        let inserted = try database.query("INSERT INTO root (path, added_at) VALUES (?, ?) RETURNING id", [.blob(path), .text(Self.now())])
+        guard let id = inserted.first?.first?.integer else { throw .corrupt(path: location, reason: "a new root got no id") }
+        let root = StoredRoot(id: id, path: path)
         var folded = [FoldedRoot]()
         for inner in known where PathBytes.isWithin(inner.path, folder: path) {
             folded.append(try fold(inner, into: root))
@@ -63,10 +64,11 @@ extension IndexDatabase {
             preconditionFailure("fold: \(PathBytes.display(inner.path)) is not inside \(PathBytes.display(outer.path))")
         }
         let slashPrefix = prefix + [PathBytes.slash]
-        let pairs = try connection.query(
+        let pairs = try database.query(
             """
-            SELECT i.id, o.id, i.fingerprint IS o.fingerprint, COALESCE(i.last_seen_run, -1) > COALESCE(o.last_seen_run, -1)
-            FROM image i JOIN image o ON o.root_id = ? AND o.relative_path = CAST(? || i.relative_path AS BLOB)
+            SELECT i.id, o.id, CASE WHEN i.fingerprint IS NOT DISTINCT FROM o.fingerprint THEN 1 ELSE 0 END,
+                CASE WHEN COALESCE(i.last_seen_run, -1) > COALESCE(o.last_seen_run, -1) THEN 1 ELSE 0 END
+            FROM image i JOIN image o ON o.root_id = ? AND o.relative_path = \(database.dialect.concatenated("?", "i.relative_path"))
             WHERE i.root_id = ?
             """, [.integer(outer.id), .blob(slashPrefix), .integer(inner.id)])
         for row in pairs {
@@ -76,19 +78,24 @@ extension IndexDatabase {
             let (kept, dropped) = innerNewer != 0 ? (innerID, outerID) : (outerID, innerID)
             if sameContent != 0 {
                 for (table, columns) in Self.resultColumns {
-                    try connection.run(
-                        "INSERT OR IGNORE INTO \(table) (image_id, \(columns)) SELECT ?, \(columns) FROM \(table) WHERE image_id = ?",
-                        [.integer(kept), .integer(dropped)])
+                    try copyResults(table: table, columns: columns, from: dropped, to: kept)
                 }
             }
-            try connection.run("DELETE FROM image WHERE id = ?", [.integer(dropped)])
+            try database.run("DELETE FROM image WHERE id = ?", [.integer(dropped)])
         }
-        try connection.run(
-            "UPDATE image SET root_id = ?, relative_path = CAST(? || relative_path AS BLOB) WHERE root_id = ?",
+        let moved = try database.run(
+            "UPDATE image SET root_id = ?, relative_path = \(database.dialect.concatenated("?", "relative_path")) WHERE root_id = ?",
             [.integer(outer.id), .blob(slashPrefix), .integer(inner.id)])
-        let moved = connection.changes
-        try connection.run("DELETE FROM root WHERE id = ?", [.integer(inner.id)])
+        try database.run("DELETE FROM root WHERE id = ?", [.integer(inner.id)])
         return FoldedRoot(inner: inner.path, outer: outer.path, moved: moved, merged: pairs.count)
+    }
+
+    /// Copies one image's rows of a result table to another image, keeping what the other
+    /// already has.
+    func copyResults(table: String, columns: String, from source: Int64, to destination: Int64) throws(StoreError) {
+        try database.run(
+            "INSERT INTO \(table) (image_id, \(columns)) SELECT ?, \(columns) FROM \(table) WHERE image_id = ? ON CONFLICT DO NOTHING",
+            [.integer(destination), .integer(source)])
     }
 
     /// The per-image result tables and their columns besides `image_id`.
@@ -102,14 +109,13 @@ extension IndexDatabase {
     /// Forgets a root and every row under it (their results go with them). Returns how
     /// many image rows were deleted. Call inside a transaction.
     public func removeRoot(_ root: StoredRoot) throws(StoreError) -> Int {
-        try connection.run("DELETE FROM image WHERE root_id = ?", [.integer(root.id)])
-        let deleted = connection.changes
-        try connection.run("DELETE FROM root WHERE id = ?", [.integer(root.id)])
+        let deleted = try database.run("DELETE FROM image WHERE root_id = ?", [.integer(root.id)])
+        try database.run("DELETE FROM root WHERE id = ?", [.integer(root.id)])
         return deleted
     }
 
     /// The SQL condition (and its values) selecting the image rows of a scope.
-    static func condition(_ scope: RootScope) -> (sql: String, values: [SQLiteValue]) {
+    static func condition(_ scope: RootScope) -> (sql: String, values: [SQLValue]) {
         if scope.subpath.isEmpty { return ("root_id = ?", [.integer(scope.root.id)]) }
         // Every relative path below the folder sorts between "sub/" and "sub0" ("0" follows "/").
         return (

@@ -1,12 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import VGGIndexTypes
 
-extension IndexDatabase {
+extension SQLIndex {
     public func models() throws(StoreError) -> [StoredModel] {
         let location = appliedMigrations.contains("0004_add_weights_location") ? "weights_path, weights_size, weights_mtime_ns" : "NULL, NULL, NULL"
-        return try connection.query(
+        return try database.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
                 COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
@@ -49,30 +46,31 @@ extension IndexDatabase {
 
     /// The model of the most recent scan, or the newest model.
     public func latestModelID() throws(StoreError) -> Int64? {
-        let rows = try connection.query(
+        let rows = try database.query(
             "SELECT COALESCE((SELECT model_id FROM scan_run WHERE model_id IS NOT NULL ORDER BY id DESC LIMIT 1), (SELECT MAX(id) FROM model))", [])
         if let row = rows.first, case .integer(let id) = row[0] { return id }
         return nil
     }
 
     public func rootStatuses() throws(StoreError) -> [RootStatus] {
-        try connection.query(
+        try database.query(
             """
-            SELECT root.path, SUM(image.status = 'ok'), SUM(image.status = 'failed'), SUM(image.status = 'missing'), root.id
-            FROM root LEFT JOIN image ON image.root_id = root.id GROUP BY root.id ORDER BY root.path
+            SELECT root.path, SUM(CASE WHEN image.status = 'ok' THEN 1 ELSE 0 END), SUM(CASE WHEN image.status = 'failed' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN image.status = 'missing' THEN 1 ELSE 0 END), root.id
+            FROM root LEFT JOIN image ON image.root_id = root.id GROUP BY root.id, root.path ORDER BY root.path
             """, []
         ).compactMap { row in
             guard case .blob(let path) = row[0], case .integer(let id) = row[4] else { return nil }
-            func count(_ value: SQLiteValue) -> Int { if case .integer(let n) = value { return Int(n) } else { return 0 } }
+            func count(_ value: SQLValue) -> Int { if case .integer(let n) = value { return Int(n) } else { return 0 } }
             return RootStatus(id: id, path: path, ok: count(row[1]), failed: count(row[2]), missing: count(row[3]))
         }
     }
 
     /// Failed files with their reasons, by path.
     public func failures() throws(StoreError) -> [(path: [UInt8], reason: String)] {
-        try connection.query(
+        try database.query(
             """
-            SELECT CAST(root.path || X'2F' || image.relative_path AS BLOB), COALESCE(image.failure_reason, '')
+            SELECT \(database.dialect.absolutePath(root: "root.path", relative: "image.relative_path")), COALESCE(image.failure_reason, '')
             FROM image JOIN root ON root.id = image.root_id WHERE image.status = 'failed' ORDER BY 1
             """, []
         ).compactMap { row in
@@ -83,7 +81,7 @@ extension IndexDatabase {
 
     /// The most frequent top-1 classes for a model: (class index, images), most first.
     public func topClasses(modelID: Int64, limit: Int) throws(StoreError) -> [(index: Int, count: Int)] {
-        try connection.query(
+        try database.query(
             """
             SELECT prediction.class_index, COUNT(*) FROM prediction JOIN image ON image.id = prediction.image_id
             WHERE prediction.model_id = ? AND prediction.rank = 1 AND image.status = 'ok'
@@ -98,24 +96,24 @@ extension IndexDatabase {
     /// The last scan run: when it started and finished, and how it ended. A run recorded as
     /// running while no scan holds the lock was left by a process that died: interrupted.
     public func lastRun() throws(StoreError) -> RunRecord? {
-        guard let row = try connection.query("SELECT started_at, finished_at, status FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
+        guard let row = try database.query("SELECT started_at, finished_at, status FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
             case .text(let started) = row[0], case .text(var status) = row[2]
         else { return nil }
         var finished: String?
         if case .text(let text) = row[1] { finished = text }
-        if status == "running" && !ScanLock.isHeld(databasePath: path) { status = "interrupted" }
+        if status == "running" && !scanMayBeRunning() { status = "interrupted" }
         return RunRecord(started: started, finished: finished, status: status)
     }
 
     /// The row for an absolute path, found through the root that contains it.
     public func details(absolutePath: [UInt8]) throws(StoreError) -> ImageDetails? {
-        let roots = try connection.query("SELECT id, path FROM root", [])
+        let roots = try database.query("SELECT id, path FROM root", [])
         for root in roots {
             guard case .integer(let rootID) = root[0], case .blob(let rootPath) = root[1] else { continue }
             let prefix = rootPath + [UInt8(ascii: "/")]
             guard absolutePath.starts(with: prefix) else { continue }
             let relative = Array(absolutePath[prefix.count...])
-            let rows = try connection.query(
+            let rows = try database.query(
                 """
                 SELECT image.id, image.root_id, root.path, image.relative_path, image.size, image.mtime_ns, image.inode, image.device,
                     image.fingerprint, image.status, 0, image.width, image.height, image.failure_reason, image.first_seen, image.last_seen
@@ -137,7 +135,7 @@ extension IndexDatabase {
 
     /// Rank-ordered predictions of one image for one model.
     public func predictions(imageID: Int64, modelID: Int64) throws(StoreError) -> [(index: Int, probability: Double)] {
-        try connection.query(
+        try database.query(
             "SELECT class_index, probability FROM prediction WHERE image_id = ? AND model_id = ? ORDER BY rank",
             [.integer(imageID), .integer(modelID)]
         ).compactMap { row in
@@ -148,7 +146,7 @@ extension IndexDatabase {
 
     /// The stored feature vector, checked against its recorded dimension.
     public func features(imageID: Int64, modelID: Int64) throws(StoreError) -> [Float]? {
-        guard let row = try connection.query(
+        guard let row = try database.query(
             "SELECT dim, vector FROM feature WHERE image_id = ? AND model_id = ?", [.integer(imageID), .integer(modelID)]).first,
             case .integer(let dim) = row[0], case .blob(let bytes) = row[1], let values = FeatureCodec.decode(bytes), values.count == Int(dim)
         else { return nil }
@@ -159,52 +157,49 @@ extension IndexDatabase {
     /// list in memory). Returns the number of rows.
     @discardableResult
     public func exportRows(modelID: Int64, includeFeatures: Bool, _ body: (ExportRow) throws -> Void) throws -> Int {
-        let statement = try connection.prepare(
+        var count = 0
+        var failure: Error?
+        // Each row's predictions are read on the same connection while the rows stream.
+        try database.scanRows(
             """
-            SELECT image.id, CAST(root.path || X'2F' || image.relative_path AS BLOB), \(includeFeatures ? "feature.vector" : "NULL")
+            SELECT image.id, \(database.dialect.absolutePath(root: "root.path", relative: "image.relative_path")), \(includeFeatures ? "feature.vector" : "NULL")
             FROM image JOIN root ON root.id = image.root_id JOIN feature ON feature.image_id = image.id AND feature.model_id = ?
             WHERE image.status = 'ok' ORDER BY 2
-            """)
-        try statement.bind(1, .integer(modelID))
-        var count = 0
-        while try statement.step() {
-            let imageID = statement.int64(0)
-            let path = statement.blob(1) ?? []
-            let features = includeFeatures ? statement.blob(2).flatMap(FeatureCodec.decode) : nil
-            try body(ExportRow(path: path, top: try predictions(imageID: imageID, modelID: modelID), features: features))
+            """, [.integer(modelID)]
+        ) { (row: SQLRow) throws(StoreError) -> Bool in
+            let imageID = row.int64(0)
+            let export = ExportRow(
+                path: row.blob(1) ?? [], top: try predictions(imageID: imageID, modelID: modelID),
+                features: includeFeatures ? row.blob(2).flatMap(FeatureCodec.decode) : nil)
+            do {
+                try body(export)
+            } catch {
+                failure = error
+                return false
+            }
             count += 1
+            return true
         }
+        if let failure { throw failure }
         return count
     }
 
     /// Every image's stored predictions for a model, best first, in one pass.
     public func allPredictions(modelID: Int64) throws(StoreError) -> [Int64: [(index: Int, probability: Double)]] {
-        let statement = try connection.prepare(
-            "SELECT image_id, class_index, probability FROM prediction WHERE model_id = ? ORDER BY image_id, rank")
-        try statement.bind(1, .integer(modelID))
         var result = [Int64: [(index: Int, probability: Double)]]()
-        while try statement.step() {
-            result[statement.int64(0), default: []].append((Int(statement.int64(1)), statement.double(2)))
+        try database.forEachRow(
+            "SELECT image_id, class_index, probability FROM prediction WHERE model_id = ? ORDER BY image_id, rank", [.integer(modelID)]
+        ) { (row: SQLRow) throws(StoreError) in
+            result[row.int64(0), default: []].append((Int(row.int64(1)), row.double(2)))
         }
         return result
     }
 
     /// Deletes rows marked missing (and, through the foreign keys, their results).
     public func pruneMissing() throws(StoreError) -> Int {
-        try connection.run("DELETE FROM image WHERE status = 'missing'", [])
-        return connection.changes
+        return try database.run("DELETE FROM image WHERE status = 'missing'", [])
     }
 
-    /// Bytes used by the database file and its WAL.
-    public var fileBytes: Int64 {
-        var total: Int64 = 0
-        for suffix in ["", "-wal"] {
-            var info = stat()
-            if stat(path + suffix, &info) == 0 { total += Int64(info.st_size) }
-        }
-        return total
-    }
-
-    static func int(_ value: SQLiteValue) -> Int? { if case .integer(let n) = value { return Int(n) } else { return nil } }
-    static func text(_ value: SQLiteValue) -> String? { if case .text(let t) = value { return t } else { return nil } }
+    static func int(_ value: SQLValue) -> Int? { if case .integer(let n) = value { return Int(n) } else { return nil } }
+    static func text(_ value: SQLValue) -> String? { if case .text(let t) = value { return t } else { return nil } }
 }

@@ -3,36 +3,42 @@ import VGGIndexTypes
 import VGGIndexing
 import VGGSearch
 
-/// A SQLite index opened for writing: the scan lock (one writer at a time), the writer
-/// connection, and a read-only connection beside it for the scan's lookups.
-public final class SQLiteIndexWriter: IndexWriter {
-    let lock: ScanLock
-    let writer: IndexDatabase
-    let reader: IndexDatabase
+/// An index opened for writing: the right to write (SQLite's scan lock, PostgreSQL's
+/// advisory lock), the writer connection, and a read connection beside it for the scan's
+/// lookups.
+open class SQLIndexWriter: IndexWriter {
+    public let writer: SQLIndex
+    public let reader: SQLIndex
+    /// Held while the writer is open; released with it.
+    private let lock: AnyObject?
+    private let recordInterruption: @Sendable (Int64) -> Void
 
-    /// Takes the scan lock on the index at `path` and opens it (creating and migrating it;
-    /// its folder must exist unless `createDirectory`, the default location's case).
-    public static func open(path: String, createDirectory: Bool) throws(StoreError) -> SQLiteIndexWriter {
+    /// `recordInterruption` records a run as interrupted through a connection of its own.
+    public init(writer: SQLIndex, reader: SQLIndex, lock: AnyObject?, recordInterruption: @escaping @Sendable (Int64) -> Void) {
+        self.writer = writer
+        self.reader = reader
+        self.lock = lock
+        self.recordInterruption = recordInterruption
+    }
+
+    /// Takes the scan lock on the SQLite index at `path` and opens it (creating and
+    /// migrating it; its folder must exist unless `createDirectory`, the default location's
+    /// case).
+    public static func open(path: String, createDirectory: Bool) throws(StoreError) -> SQLIndexWriter {
         try IndexDatabase.prepareDirectory(for: path, create: createDirectory)
         let lock = try ScanLock(databasePath: path)
         let writer = try IndexDatabase(path: path, readOnly: false)
         let reader = try IndexDatabase(path: path, readOnly: true)
-        return SQLiteIndexWriter(lock: lock, writer: writer, reader: reader)
+        return SQLIndexWriter(writer: writer, reader: reader, lock: lock) { IndexDatabase.markInterrupted(path: path, runID: $0) }
     }
 
-    private init(lock: ScanLock, writer: IndexDatabase, reader: IndexDatabase) {
-        self.lock = lock
-        self.writer = writer
-        self.reader = reader
-    }
-
-    public var location: String { writer.path }
+    public var location: String { writer.location }
 
     public func roots() throws(StoreError) -> [StoredRoot] { try writer.roots() }
     public func defaultModel() throws(StoreError) -> StoredModel? { try writer.defaultModel() }
 
     public func foldNestedRoots() throws(StoreError) -> [FoldedRoot] {
-        try writer.storeTransaction { () throws(StoreError) in try writer.foldNestedRoots() }
+        try writer.writeTransaction { () throws(StoreError) in try writer.foldNestedRoots() }
     }
 
     public func registerModel(_ registration: ModelRegistration) throws(StoreError) -> Int64 {
@@ -55,12 +61,12 @@ public final class SQLiteIndexWriter: IndexWriter {
     }
 
     public func interruptionRecorder(runID: Int64) -> @Sendable () -> Void {
-        let path = writer.path
-        return { IndexDatabase.markInterrupted(path: path, runID: runID) }
+        let record = recordInterruption
+        return { record(runID) }
     }
 
-    public func scanIndex(runID: Int64, modelID: Int64) -> any RunScanIndex {
-        SQLiteScanIndex(writer: writer, reader: reader, runID: runID, modelID: modelID)
+    open func scanIndex(runID: Int64, modelID: Int64) -> any RunScanIndex {
+        SQLScanIndex(writer: writer, reader: reader, runID: runID, modelID: modelID)
     }
 
     public func featureCount(modelID: Int64) throws(StoreError) -> Int { try writer.featureCount(modelID: modelID) }
@@ -70,7 +76,7 @@ public final class SQLiteIndexWriter: IndexWriter {
     }
 
     public func storeCodes(_ codes: [(imageID: Int64, code: FeatureCode)], modelID: Int64) throws(StoreError) {
-        try writer.storeTransaction { () throws(StoreError) in
+        try writer.writeTransaction { () throws(StoreError) in
             for item in codes { try writer.storeCode(item.code, imageID: item.imageID, modelID: modelID) }
         }
     }
@@ -82,7 +88,7 @@ public final class SQLiteIndexWriter: IndexWriter {
     }
 
     public func replaceBasis(modelID: Int64, _ basis: StoredBasis) throws(StoreError) {
-        try writer.storeTransaction { () throws(StoreError) in try writer.replaceBasis(modelID: modelID, basis) }
+        try writer.writeTransaction { () throws(StoreError) in try writer.replaceBasis(modelID: modelID, basis) }
     }
 
     public func featuresWithoutProjection(modelID: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])] {
@@ -90,7 +96,7 @@ public final class SQLiteIndexWriter: IndexWriter {
     }
 
     public func storeProjections(_ rows: [(imageID: Int64, coordinates: [Float], residual: Float)], modelID: Int64) throws(StoreError) {
-        try writer.storeTransaction { () throws(StoreError) in
+        try writer.writeTransaction { () throws(StoreError) in
             for row in rows {
                 try writer.storeProjection(imageID: row.imageID, modelID: modelID, coordinates: row.coordinates, residual: row.residual)
             }
@@ -100,15 +106,16 @@ public final class SQLiteIndexWriter: IndexWriter {
     public func rootStatuses() throws(StoreError) -> [RootStatus] { try writer.rootStatuses() }
 
     public func pruneMissing() throws(StoreError) -> Int {
-        try writer.storeTransaction { () throws(StoreError) in try writer.pruneMissing() }
+        try writer.writeTransaction { () throws(StoreError) in try writer.pruneMissing() }
     }
 
     public func removeRoot(_ root: StoredRoot) throws(StoreError) -> Int {
-        try writer.storeTransaction { () throws(StoreError) in try writer.removeRoot(root) }
+        try writer.writeTransaction { () throws(StoreError) in try writer.removeRoot(root) }
     }
 
-    public func close() {
+    open func close() {
         reader.close()
         writer.close()
+        withExtendedLifetime(lock) {}
     }
 }

@@ -5,20 +5,20 @@ import VGGIndexing
 import VGGPipeline
 import VGGSearch
 
-/// The SQLite index as the scan pipeline's `ScanIndex`: lookups on a read-only connection
-/// (shared by the walker and decode threads under a lock), writes on the scan's one writer
-/// connection, each batch of records in one transaction.
-final class SQLiteScanIndex: RunScanIndex {
-    private let writer: IndexDatabase
-    private let reader: IndexDatabase
+/// The index as the scan pipeline's `ScanIndex`: lookups on a read connection (shared by
+/// the walker and decode threads under a lock), writes on the scan's one writer connection,
+/// each batch of records in one transaction.
+open class SQLScanIndex: RunScanIndex {
+    public let writer: SQLIndex
+    public let reader: SQLIndex
     private let readerLock = NSLock()
     private var claimed = Set<Int64>()
     /// Roots of this scan that are there to walk: only their files can be known to be gone.
     private var walkedRoots = Set<Int64>()
-    let runID: Int64
-    let modelID: Int64
+    public let runID: Int64
+    public let modelID: Int64
 
-    init(writer: IndexDatabase, reader: IndexDatabase, runID: Int64, modelID: Int64) {
+    public init(writer: SQLIndex, reader: SQLIndex, runID: Int64, modelID: Int64) {
         self.writer = writer
         self.reader = reader
         self.runID = runID
@@ -26,10 +26,10 @@ final class SQLiteScanIndex: RunScanIndex {
     }
 
     /// Roots folded into a new root that contains them, for the summary.
-    private(set) var folded: [FoldedRoot] = []
+    public private(set) var folded: [FoldedRoot] = []
 
-    func target(for absolutePath: [UInt8]) throws -> ScanTarget {
-        let (scope, newlyFolded) = try writer.transaction { try writer.scope(for: absolutePath) }
+    public func target(for absolutePath: [UInt8]) throws -> ScanTarget {
+        let (scope, newlyFolded) = try writer.writeTransaction { () throws(StoreError) in try writer.scope(for: absolutePath) }
         readerLock.lock()
         folded += newlyFolded
         if FileStat.presence(of: absolutePath, followingSymlinks: true) == .directory { walkedRoots.insert(scope.root.id) }
@@ -37,13 +37,13 @@ final class SQLiteScanIndex: RunScanIndex {
         return ScanTarget(rootID: scope.root.id, rootPath: scope.root.path, subpath: scope.subpath)
     }
 
-    func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile? {
+    public func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile? {
         readerLock.lock()
         defer { readerLock.unlock() }
         return try reader.image(rootID: rootID, relativePath: relativePath, modelID: modelID).map(Self.knownFile)
     }
 
-    func claimVanishedFile(fingerprint: [UInt8]) throws -> KnownFile? {
+    open func claimVanishedFile(fingerprint: [UInt8]) throws -> KnownFile? {
         readerLock.lock()
         defer { readerLock.unlock() }
         // A file counts as moved only from a root this scan walks (a file under another root,
@@ -60,51 +60,51 @@ final class SQLiteScanIndex: RunScanIndex {
         return nil
     }
 
-    func write(_ records: [ScanRecord]) throws {
-        try writer.transaction {
+    open func write(_ records: [ScanRecord]) throws {
+        try writer.writeTransaction { () throws(StoreError) in try writeRecords(records) }
+    }
+
+    /// Writes the records inside the caller's transaction.
+    public func writeRecords(_ records: [ScanRecord]) throws(StoreError) {
             for record in records {
                 switch record {
                 case .unchanged(let known):
                     try writer.touch(imageID: known.imageID, runID: runID)
                 case .metadataChanged(let known, let stat):
-                    try writer.updateStat(imageID: known.imageID, stat: Self.stored(stat), runID: runID)
+                    try writer.updateStat(imageID: known.imageID, stat: stat, runID: runID)
                 case .moved(let from, let to):
-                    try writer.move(imageID: from.imageID, rootID: to.rootID, relativePath: to.relativePath, stat: Self.stored(to.stat), runID: runID)
+                    try writer.move(
+                        imageID: from.imageID, from: from.rootID, from.relativePath, to: to.rootID, to.relativePath, stat: to.stat, runID: runID)
                 case .indexed(let file, let replacing, let fingerprint, let width, let height, let output):
                     try writer.storeIndexed(
                         existingID: replacing?.imageID, rootID: file.rootID, relativePath: file.relativePath,
-                        stat: Self.stored(file.stat), fingerprint: fingerprint, width: width, height: height,
+                        stat: file.stat, fingerprint: fingerprint, width: width, height: height,
                         runID: runID, modelID: modelID, top: output.top, features: output.features)
                 case .failed(let file, let replacing, let fingerprint, let reason):
                     try writer.storeFailure(
                         existingID: replacing?.imageID, rootID: file.rootID, relativePath: file.relativePath,
-                        stat: Self.stored(file.stat), fingerprint: fingerprint, reason: reason, runID: runID)
+                        stat: file.stat, fingerprint: fingerprint, reason: reason, runID: runID)
                 }
             }
-        }
     }
 
-    func vanished(in target: ScanTarget) throws -> (vanished: Int, known: Int) {
+    public func vanished(in target: ScanTarget) throws -> (vanished: Int, known: Int) {
         try writer.vanished(in: Self.scope(target), runID: runID)
     }
 
-    func markVanishedMissing(in target: ScanTarget) throws -> Int {
-        try writer.transaction { try writer.markMissing(in: Self.scope(target), runID: runID) }
+    public func markVanishedMissing(in target: ScanTarget) throws -> Int {
+        try writer.writeTransaction { () throws(StoreError) in try writer.markMissing(in: Self.scope(target), runID: runID) }
     }
 
     private static func scope(_ target: ScanTarget) -> RootScope {
         RootScope(root: StoredRoot(id: target.rootID, path: target.rootPath), subpath: target.subpath)
     }
 
-    private static func knownFile(_ image: StoredImage) -> KnownFile {
+    public static func knownFile(_ image: StoredImage) -> KnownFile {
         KnownFile(
             imageID: image.id, rootID: image.rootID, relativePath: image.relativePath,
             absolutePath: image.rootPath + [UInt8(ascii: "/")] + image.relativePath,
-            stat: FileStat(size: image.stat.size, mtimeNanoseconds: image.stat.mtimeNanoseconds, inode: image.stat.inode, device: image.stat.device),
+            stat: image.stat,
             fingerprint: image.fingerprint, status: KnownFile.Status(rawValue: image.status) ?? .failed, hasResults: image.hasResults)
-    }
-
-    private static func stored(_ stat: FileStat) -> FileStat {
-        FileStat(size: stat.size, mtimeNanoseconds: stat.mtimeNanoseconds, inode: stat.inode, device: stat.device)
     }
 }

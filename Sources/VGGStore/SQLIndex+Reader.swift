@@ -1,0 +1,5 @@
+import VGGIndexTypes
+import VGGQuery
+
+/// An index opened for reading answers the reading commands.
+extension SQLIndex: IndexReader {}
