@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "VGGInference", targets: ["VGGInference"]),
         .library(name: "VGGIndexing", targets: ["VGGIndexing"]),
         .library(name: "VGGQuery", targets: ["VGGQuery"]),
+        .library(name: "VGGPostgres", targets: ["VGGPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,6 +36,9 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite3", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
         .systemLibrary(
             name: "CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
@@ -104,13 +108,17 @@ let package = Package(
         .target(
             name: "VGGStore",
             dependencies: ["CSQLite3", "VGGCommon", "VGGIndexTypes", "VGGPipeline", "VGGSearch", "VGGIndexing", "VGGQuery"]),
+        // The index on a PostgreSQL server, shared by many machines, with its work queue.
+        .target(
+            name: "VGGPostgres",
+            dependencies: ["CLibPQ", "VGGStore", "VGGCommon", "VGGIndexTypes", "VGGPipeline", "VGGImaging", "VGGIndexing"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "vggbatch",
             dependencies: [
                 "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch", "VGGReport",
-                "VGGIndexTypes", "VGGInference", "VGGIndexing", "VGGQuery",
+                "VGGIndexTypes", "VGGInference", "VGGIndexing", "VGGQuery", "VGGPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -123,7 +131,7 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "_VGGTestSupport",
-            dependencies: ["VGGImaging", "VGGModel", "VGGCommon"],
+            dependencies: ["VGGImaging", "VGGModel", "VGGCommon", "VGGIndexTypes", "VGGStore", "VGGPostgres"],
             path: "Tests/_VGGTestSupport"),
         .testTarget(
             name: "VGGImagingTests",
@@ -155,7 +163,13 @@ let package = Package(
             name: "VGGSearchTests",
             dependencies: ["VGGSearch", "VGGEngine", "VGGCommon", "VGGStore", "_VGGTestSupport"]),
         .testTarget(
+            name: "VGGPostgresTests",
+            dependencies: [
+                "VGGPostgres", "VGGStore", "VGGIndexTypes", "VGGIndexing", "VGGPipeline", "VGGImaging", "VGGSearch", "VGGCommon",
+                "_VGGTestSupport",
+            ]),
+        .testTarget(
             name: "vggbatchCLITests",
-            dependencies: ["_VGGTestSupport", "VGGImaging", "VGGStore"])
+            dependencies: ["_VGGTestSupport", "VGGImaging", "VGGStore", "VGGIndexTypes", "VGGPostgres"])
     ]
 )

@@ -10,6 +10,7 @@ public protocol IndexWriter: AnyObject {
     var location: String { get }
 
     func roots() throws(StoreError) -> [StoredRoot]
+    func models() throws(StoreError) -> [StoredModel]
     /// The model commands use unless told: the one with the most images (see `StoredModel`).
     func defaultModel() throws(StoreError) -> StoredModel?
     /// Folds every root that lies inside another into the outermost one (an index written
@@ -61,4 +62,14 @@ public protocol IndexWriter: AnyObject {
 /// A run's per-file traffic, which also says which known roots a new root took over.
 public protocol RunScanIndex: ScanIndex {
     var folded: [FoldedRoot] { get }
+}
+
+/// An index many machines write to through a shared work queue (PostgreSQL): besides what a
+/// scan does, it lets a worker find the model files wait for and announce itself.
+public protocol SharedIndexWriter: IndexWriter {
+    /// Models that have files waiting in the queue (pending, or claimed with an expired
+    /// lease), with how many, most first.
+    func waitingModels() throws(StoreError) -> [(model: StoredModel, waiting: Int)]
+    /// Records this process as a worker for `modelID` (for `status`).
+    func registerWorker(modelID: Int64) throws(StoreError)
 }

@@ -7,6 +7,10 @@ public enum IndexingError: Error, Sendable, CustomStringConvertible {
     case store(StoreError)
     /// The weights or the engine could not be used.
     case inference(InferenceError)
+    /// `work` on an index without a shared queue (SQLite).
+    case noQueue(location: String)
+    /// `--model N` names no model of the index.
+    case noModel(Int64)
     /// Anything else the pipeline met (a store that throws another error type).
     case other(String)
 
@@ -15,6 +19,8 @@ public enum IndexingError: Error, Sendable, CustomStringConvertible {
         case .store(let error): return error.reason
         case .inference(let error): return error.reason
         case .other(let reason): return reason
+        case .noQueue(let location): return "\(location) has no shared work queue; `vggbatch work` needs a PostgreSQL index"
+        case .noModel(let id): return "no model \(id) in the index (see `vggbatch status`)"
         }
     }
 

@@ -53,6 +53,8 @@ public final class ScanSession {
             modelID = try index.registerModel(model.registration(resizePolicy: options.preparation.policy))
             if let location = model.location { try index.recordWeightsLocation(modelID: modelID, location) }
             runID = try index.beginRun(options: runOptions, modelID: modelID)
+            // With a shared queue the scan is one of the workers.
+            try (index as? SharedIndexWriter)?.registerWorker(modelID: modelID)
         } catch {
             throw .store(error)
         }
@@ -90,5 +92,47 @@ public final class ScanSession {
             throw .store(error)
         }
         return Outcome(summary: summary, folded: scanIndex.folded, modelID: modelID, searchUpdated: updated, searchWarning: warning)
+    }
+
+    /// Works the shared queue of a `SharedIndexWriter` for `modelID` (the model the loaded
+    /// weights are): claims batches, computes them and writes them, until the queue is done
+    /// (or for ever with `options.follow`, or until `cancellation`). Walks nothing and marks
+    /// nothing missing: the scan that queued the files does that when the queue is done.
+    public func work(
+        options: ScanOptions, model: LoadedModel, modelID: Int64, classifier: BatchClassifier, cancellation: CancellationFlag,
+        progress: (ScanProgress) -> Void
+    ) throws(IndexingError) -> ScanSummary {
+        precondition(options.roots.isEmpty, "a worker walks nothing")
+        guard let shared = index as? SharedIndexWriter else { throw .noQueue(location: index.location) }
+        do throws(StoreError) {
+            try shared.registerWorker(modelID: modelID)
+        } catch {
+            throw .store(error)
+        }
+        let scanIndex = index.scanIndex(runID: -1, modelID: modelID)
+        do {
+            return try ScanPipeline(options: options, index: scanIndex, classifier: classifier, cancellation: cancellation)
+                .run(progress: progress)
+        } catch {
+            throw IndexingError.from(error)
+        }
+    }
+
+    /// The model a worker computes for: the one the most files wait for (or `id`), and the
+    /// number waiting; nil when nothing waits.
+    public func waitingModel(id: Int64?) throws(IndexingError) -> (model: StoredModel, waiting: Int)? {
+        guard let shared = index as? SharedIndexWriter else { throw .noQueue(location: index.location) }
+        let waiting: [(model: StoredModel, waiting: Int)]
+        let models: [StoredModel]
+        do throws(StoreError) {
+            waiting = try shared.waitingModels()
+            models = try index.models()
+        } catch {
+            throw .store(error)
+        }
+        guard let id else { return waiting.first }
+        if let found = waiting.first(where: { $0.model.id == id }) { return found }
+        guard let model = models.first(where: { $0.id == id }) else { throw .noModel(id) }
+        return (model, 0)
     }
 }

@@ -13,6 +13,7 @@ extension ScanPipeline {
         private var completed = Set<Int>()
         private var writing = 0.0
         private var inference = 0.0
+        private var dry = false
 
         /// At most this many walk problems are kept for the summary (all are counted).
         static let problemLimit = 1000
@@ -133,6 +134,20 @@ extension ScanPipeline {
             lock.lock()
             defer { lock.unlock() }
             return unavailable.map { ($0.0, $0.1) }
+        }
+
+        /// With a work queue: the last claim got fewer files than it asked for.
+        var queueDry: Bool {
+            get {
+                lock.lock()
+                defer { lock.unlock() }
+                return dry
+            }
+            set {
+                lock.lock()
+                dry = newValue
+                lock.unlock()
+            }
         }
 
         var writeSeconds: Double {

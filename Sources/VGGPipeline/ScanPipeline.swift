@@ -16,6 +16,13 @@ public struct ScanOptions: Sendable {
     /// `protectionMinimum` of them) is treated as unmounted: nothing is marked missing.
     public var protectionFraction: Double = 0.5
     public var protectionMinimum: Int = 10
+    /// With a work queue: keep claiming after the queue runs dry, until cancelled.
+    public var follow = false
+    /// With a work queue: a file claimed this many times without a result (each worker that
+    /// took it died) is stored as failed instead of being handed out again.
+    public var maxAttempts = 5
+    /// With a work queue: seconds between claims while nothing is free.
+    public var pollInterval = 0.5
     /// Called on a decode thread just before a file is read: lets fault tests delete,
     /// truncate or replace files between the walk and the read. Nil in normal use.
     public var beforeRead: (@Sendable (FoundFile) -> Void)?
@@ -58,13 +65,27 @@ public final class ScanPipeline {
             if !targets.contains(target) { targets.append(target) }
         }
 
-        let work = BoundedQueue<WorkItem>(capacity: 64)
+        let queue = index.workQueue
+        // Claimed files wait here on their lease: only a couple of batches are claimed ahead.
+        let work = BoundedQueue<WorkItem>(capacity: queue == nil ? 64 : 2 * classifier.maxBatchSize)
         let prepared = BoundedQueue<PreparedItem>(capacity: max(2 * classifier.maxBatchSize, 8))
         let records = BoundedQueue<ScanRecord>(capacity: 4096)
 
         let walkTargets = targets
-        let walker = Thread { [self] in walk(walkTargets, into: work, records: records) }
+        let walker = Thread { [self] in
+            if let queue {
+                walk(walkTargets, into: { found, known in enqueue(found, queue: queue, flush: found == nil) }, records: records)
+            } else {
+                walk(walkTargets, into: { found, known in if let found { work.put(WorkItem(file: found, known: known)) } }, records: records)
+                work.close()
+            }
+        }
         walker.name = "vggbatch-walker"
+        var claimer: Thread?
+        if let queue {
+            claimer = Thread { [self] in claim(from: queue, into: work, records: records) }
+            claimer?.name = "vggbatch-claimer"
+        }
         let decoders = DispatchGroup()
         for index in 0..<max(1, options.decodeThreads) {
             decoders.enter()
@@ -83,6 +104,7 @@ public final class ScanPipeline {
         writer.name = "vggbatch-writer"
         writer.start()
         walker.start()
+        claimer?.start()
         DispatchQueue.global().async {
             decoders.wait()
             prepared.close()
@@ -91,6 +113,10 @@ public final class ScanPipeline {
         infer(from: prepared, records: records, started: started, progress: progress)
         records.close()
         writerDone.wait()
+        if let queue, cancellation.isCancelled || state.failure != nil {
+            // Whatever was claimed and not written goes back now rather than at lease expiry.
+            try? queue.releaseClaims()
+        }
         if let failure = state.failure { throw failure }
 
         var summary = ScanSummary(progress: state.snapshot(seconds: Date().timeIntervalSince(started)))
@@ -123,6 +149,8 @@ public final class ScanPipeline {
     private struct WorkItem {
         var file: FoundFile
         var known: KnownFile?
+        /// The decode settings of the scan that queued the file, when it came from a queue.
+        var preparation: ImagePreparation?
     }
 
     private struct PreparedItem {
@@ -132,9 +160,15 @@ public final class ScanPipeline {
         var prepared: PreparedImage
     }
 
-    /// Walks every target in order; unchanged files go straight to the writer.
-    private func walk(_ targets: [ScanTarget], into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
-        defer { work.close() }
+    /// Walks every target in order; unchanged files go straight to the writer, the others
+    /// to `pass`, which is called once more with nil when the walk ends.
+    private func walk(
+        _ targets: [ScanTarget], into pass: (FoundFile?, KnownFile?) -> Void, records: BoundedQueue<ScanRecord>
+    ) {
+        defer {
+            pass(nil, nil)
+            state.update { $0.walkFinished = true }
+        }
         for (number, target) in targets.enumerated() {
             let walker: DirectoryWalker
             do {
@@ -167,7 +201,7 @@ public final class ScanPipeline {
                     if let known, known.stat == stat, Self.settled(known) {
                         records.put(.unchanged(known))
                     } else {
-                        work.put(WorkItem(file: found, known: known))
+                        pass(found, known)
                     }
                 case .skipped(let reason):
                     state.update { $0.skipped += 1 }
@@ -187,7 +221,76 @@ public final class ScanPipeline {
                 state.addIncomplete(PathBytes.display(target.path))
             }
         }
-        state.update { $0.walkFinished = true }
+    }
+
+    // MARK: - The work queue
+
+    /// Files the walker found for the queue, sent in batches (a slow walk still sends each
+    /// within a second).
+    private var pendingQueue: [FoundFile] = []
+    private var pendingSince = Date()
+
+    /// Buffers `found` for the queue (walker thread), sending when enough has gathered or
+    /// when `flush`.
+    private func enqueue(_ found: FoundFile?, queue: WorkQueue, flush: Bool) {
+        if let found {
+            if pendingQueue.isEmpty { pendingSince = Date() }
+            pendingQueue.append(found)
+        }
+        guard !pendingQueue.isEmpty, flush || pendingQueue.count >= Self.writeBatch || Date().timeIntervalSince(pendingSince) > 1
+        else { return }
+        guard state.failure == nil else { return }
+        do {
+            try queue.enqueue(pendingQueue, preparation: options.preparation)
+            state.update { $0.queued += pendingQueue.count }
+        } catch {
+            state.fail(error)
+            cancellation.cancel()
+        }
+        pendingQueue.removeAll(keepingCapacity: true)
+    }
+
+    /// Claims batches from the queue and hands them to the decoders until the queue is done
+    /// (nothing waiting or claimed by anyone, and this process's walk over), or for ever
+    /// with `follow`, or until cancelled.
+    private func claim(from queue: WorkQueue, into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
+        defer { work.close() }
+        while !cancellation.isCancelled && state.failure == nil {
+            let claimed: [ClaimedFile]
+            do {
+                claimed = try queue.claim(limit: classifier.maxBatchSize)
+                state.queueDry = claimed.count < classifier.maxBatchSize
+                if claimed.isEmpty {
+                    let walking = !state.snapshot(seconds: 0).walkFinished
+                    if try !walking && !options.follow && queue.isFinished() { return }
+                    // Nothing free now: files claimed by others may come back when their
+                    // leases run out, and the walk may queue more.
+                    let until = Date().addingTimeInterval(options.pollInterval)
+                    while Date() < until && !cancellation.isCancelled { Thread.sleep(forTimeInterval: 0.05) }
+                    continue
+                }
+                for item in claimed {
+                    let known = try index.knownFile(rootID: item.file.rootID, relativePath: item.file.relativePath)
+                    if item.attempts > options.maxAttempts {
+                        records.put(.failed(
+                            item.file, replacing: known, fingerprint: nil,
+                            reason: "claimed \(item.attempts) times without a result (each worker that took it stopped); the next scan tries again"))
+                    } else if let known, known.stat == item.file.stat, Self.settled(known) {
+                        // Computed since it was queued (by an earlier claim that finished late).
+                        records.put(.unchanged(known))
+                    } else {
+                        var preparation = options.preparation
+                        preparation.maxPixels = item.maxPixels
+                        preparation.dctScaling = item.dctScaling
+                        work.put(WorkItem(file: item.file, known: known, preparation: preparation))
+                    }
+                }
+            } catch {
+                state.fail(error)
+                cancellation.cancel()
+                return
+            }
+        }
     }
 
     /// Whether a file whose size, time and inode are as stored needs no work: it was
@@ -237,7 +340,7 @@ public final class ScanPipeline {
                 }
             }
             do throws(ImagingError) {
-                let image = try options.preparation.prepare(bytes: bytes, path: display)
+                let image = try (item.preparation ?? options.preparation).prepare(bytes: bytes, path: display)
                 prepared.put(PreparedItem(file: item.file, known: item.known, fingerprint: fingerprint, prepared: image))
             } catch {
                 records.put(.failed(item.file, replacing: item.known, fingerprint: fingerprint, reason: error.reason))
@@ -259,9 +362,12 @@ public final class ScanPipeline {
             }
             if !available && prepared.isClosedAndEmpty && batch.isEmpty { break }
             while batch.count < batchSize, let item = prepared.poll() { batch.append(item) }
-            // Run a full batch, or a partial one once nothing more can come.
+            // Run a full batch, or a partial one once nothing more can come, or, with a work
+            // queue, when the queue has run dry and nothing has arrived for a while (the rest
+            // may be claimed by others, and this batch's leases are running).
             let finalBatch = prepared.isClosedAndEmpty
-            guard batch.count == batchSize || (finalBatch && !batch.isEmpty) else { continue }
+            let stalled = !available && state.queueDry && !batch.isEmpty
+            guard batch.count == batchSize || (finalBatch && !batch.isEmpty) || stalled else { continue }
             if cancellation.isCancelled && !batch.isEmpty && !finalBatch {
                 // Finish what is in hand, then let the decoders' leftovers drain unprocessed.
                 run(batch, records: records)

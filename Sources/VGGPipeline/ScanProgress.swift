@@ -14,6 +14,8 @@ public struct ScanProgress: Sendable, Equatable {
     public var unchanged = 0
     public var moved = 0
     public var failed = 0
+    /// Files put in the shared work queue for any worker to compute (PostgreSQL index).
+    public var queued = 0
     /// Images run through the network (results computed for the scan's model).
     public var inferred = 0
     /// Entries skipped by policy (symlinks not followed, non-regular files, loops).

@@ -35,4 +35,6 @@ public protocol IndexReader: SearchData {
     func topFiveClasses(modelID: Int64, imageIDs: [Int64]?) throws(StoreError) -> [Int64: [Int]]
     /// The id of the ok image at an absolute path, if indexed.
     func imageID(absolutePath: [UInt8]) throws(StoreError) -> Int64?
+    /// The shared work queue's counts; nil for an index without one (SQLite).
+    func queueStatus() throws(StoreError) -> QueueStatus?
 }

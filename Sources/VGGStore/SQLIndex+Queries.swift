@@ -2,7 +2,7 @@ import VGGIndexTypes
 
 extension SQLIndex {
     public func models() throws(StoreError) -> [StoredModel] {
-        let location = appliedMigrations.contains("0004_add_weights_location") ? "weights_path, weights_size, weights_mtime_ns" : "NULL, NULL, NULL"
+        let location = recordsWeightsLocation ? "weights_path, weights_size, weights_mtime_ns" : "NULL, NULL, NULL"
         return try database.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,

@@ -256,7 +256,7 @@ extension SQLIndex {
             values + [.integer(runID)])
     }
 
-    static func statValues(_ stat: FileStat) -> [SQLValue] {
+    public static func statValues(_ stat: FileStat) -> [SQLValue] {
         [.integer(stat.size), .integer(stat.mtimeNanoseconds), .integer(Int64(bitPattern: stat.inode)), .integer(Int64(bitPattern: stat.device))]
     }
 }

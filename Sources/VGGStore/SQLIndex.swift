@@ -28,12 +28,19 @@ open class SQLIndex {
         self.appliedMigrations = appliedMigrations
     }
 
+    /// Whether the model table has the weights location columns (SQLite migration 0004; an
+    /// older index opened read-only lacks them).
+    open var recordsWeightsLocation: Bool { appliedMigrations.contains("0004_add_weights_location") }
+
     /// Bytes the index takes where it is stored, when known.
     open var storedBytes: Int64? { nil }
 
     /// Whether a scan may still be running. A run recorded as running while no scan can be
     /// alive was left by a process that died, and is reported as interrupted.
     open func scanMayBeRunning() -> Bool { true }
+
+    /// The shared work queue's counts; nil for an index without one.
+    open func queueStatus() throws(StoreError) -> QueueStatus? { nil }
 
     /// Runs `body` in one write transaction (committed, or rolled back on error).
     public func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {

@@ -36,6 +36,7 @@ open class SQLIndexWriter: IndexWriter {
 
     public func roots() throws(StoreError) -> [StoredRoot] { try writer.roots() }
     public func defaultModel() throws(StoreError) -> StoredModel? { try writer.defaultModel() }
+    public func models() throws(StoreError) -> [StoredModel] { try writer.models() }
 
     public func foldNestedRoots() throws(StoreError) -> [FoldedRoot] {
         try writer.writeTransaction { () throws(StoreError) in try writer.foldNestedRoots() }

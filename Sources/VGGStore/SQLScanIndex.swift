@@ -50,7 +50,7 @@ open class SQLScanIndex: RunScanIndex {
         // perhaps on an unmounted drive, is not known to be gone) and only if nothing is at
         // its old path now, whatever its stored status says.
         for candidate in try reader.images(fingerprint: fingerprint, modelID: modelID, excludingRun: runID)
-        where candidate.hasResults && walkedRoots.contains(candidate.rootID) && !claimed.contains(candidate.id) {
+        where candidate.hasResults && mayHaveVanished(fromRoot: candidate.rootID, at: candidate.rootPath) && !claimed.contains(candidate.id) {
             let known = Self.knownFile(candidate)
             if FileStat.presence(of: known.absolutePath) == .gone {
                 claimed.insert(candidate.id)
@@ -60,12 +60,17 @@ open class SQLScanIndex: RunScanIndex {
         return nil
     }
 
-    open func write(_ records: [ScanRecord]) throws {
-        try writer.writeTransaction { () throws(StoreError) in try writeRecords(records) }
+    /// Whether files of this root can be known to be gone: the root is one this scan walks.
+    open func mayHaveVanished(fromRoot rootID: Int64, at path: [UInt8]) -> Bool {
+        walkedRoots.contains(rootID)
     }
 
-    /// Writes the records inside the caller's transaction.
-    public func writeRecords(_ records: [ScanRecord]) throws(StoreError) {
+    open func write(_ records: [ScanRecord]) throws {
+        try writer.writeTransaction { () throws(StoreError) in try writeRecords(records, runID: runID) }
+    }
+
+    /// Writes the records inside the caller's transaction, as seen by run `runID`.
+    public func writeRecords(_ records: [ScanRecord], runID: Int64) throws(StoreError) {
             for record in records {
                 switch record {
                 case .unchanged(let known):

@@ -92,9 +92,8 @@ extension VGGBatch {
                 if indexModel != nil { throw ValidationError("--model chooses the index's weights; leave out --weights or VGGBATCH_WEIGHTS.") }
                 return nil
             }
-            let path = database.path(environment: environment)
-            guard FileManager.default.fileExists(atPath: path) else {
-                if indexModel != nil { throw CommandFailure("--model: there is no index at \(path)") }
+            guard database.exists else {
+                if indexModel != nil { throw CommandFailure("--model: there is no index at \(database.path(environment: environment))") }
                 return nil
             }
             let index = try database.openReader()

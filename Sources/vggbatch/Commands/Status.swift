@@ -41,6 +41,7 @@ extension VGGBatch {
                 var labels = [(index: Int, count: Int)]()
                 if let chosen { labels = try index.topClasses(modelID: chosen.id, limit: 10) }
                 let run = try index.lastRun()
+                let queue = try index.queueStatus()
                 let totals = roots.reduce((0, 0, 0)) { ($0.0 + $1.ok, $0.1 + $1.failed, $0.2 + $1.missing) }
                 if json {
                     print(JSONText.object([
@@ -54,6 +55,7 @@ extension VGGBatch {
                             JSONText.object([("index", "\(entry.index)"), ("wnid", JSONText.string(ImageNetLabels.at(entry.index)?.wnid ?? "")),
                                              ("label", JSONText.string(ImageNetLabels.at(entry.index)?.label ?? "")), ("images", "\(entry.count)")])
                         })),
+                        ("queue", queue.map(Self.queueJSON) ?? "null"),
                         ("last_scan", run.map { JSONText.object([("started", JSONText.string($0.started)), ("finished", $0.finished.map(JSONText.string) ?? "null"), ("status", JSONText.string($0.status))]) } ?? "null"),
                     ]))
                     return
@@ -70,6 +72,12 @@ extension VGGBatch {
                     }
                 }
                 if let run { print("last scan: \(run.started) (\(run.status))") }
+                if let queue {
+                    print(
+                        "queue: \(queue.pending) pending, \(queue.claimed) claimed\(queue.expired > 0 ? " (+\(queue.expired) with expired leases)" : ""), "
+                            + "\(queue.done) done, \(queue.failed) failed; \(counted(queue.activeWorkers, "worker")) seen in the last minute, "
+                            + String(format: "%.2f files/s", queue.filesPerSecond))
+                }
                 if !labels.isEmpty {
                     print("most common labels:")
                     for entry in labels {
@@ -79,6 +87,14 @@ extension VGGBatch {
             } catch {
                 throw CommandFailure(error.reason)
             }
+        }
+
+        static func queueJSON(_ queue: QueueStatus) -> String {
+            JSONText.object([
+                ("pending", "\(queue.pending)"), ("claimed", "\(queue.claimed)"), ("expired", "\(queue.expired)"),
+                ("done", "\(queue.done)"), ("failed", "\(queue.failed)"), ("workers_last_minute", "\(queue.activeWorkers)"),
+                ("files_per_second", String(format: "%.3f", queue.filesPerSecond)),
+            ])
         }
 
         static func modelJSON(_ model: StoredModel) -> String {

@@ -87,7 +87,7 @@ final class ScanReporter: @unchecked Sendable {
                 ("event", JSONText.string("summary")), ("new", "\(p.new)"), ("changed", "\(p.changed)"), ("touched", "\(p.touched)"),
                 ("unchanged", "\(p.unchanged)"), ("moved", "\(p.moved)"), ("failed", "\(p.failed)"),
                 ("missing", "\(s.missing)"), ("skipped", "\(p.skipped)"), ("unreadable", "\(p.unreadable)"),
-                ("computed", "\(p.inferred)"), ("model", "\(modelID)"),
+                ("computed", "\(p.inferred)"), ("queued", "\(p.queued)"), ("model", "\(modelID)"),
                 ("interrupted", "\(s.interrupted)"), ("seconds", String(format: "%.2f", p.seconds)),
                 ("images_per_second", String(format: "%.2f", p.imagesPerSecond)),
                 ("write_seconds", String(format: "%.3f", s.writeSeconds)), ("inference_seconds", String(format: "%.3f", s.inferenceSeconds)),
@@ -110,7 +110,29 @@ final class ScanReporter: @unchecked Sendable {
             format: "%d new, %d changed, %d touched, %d unchanged, %d moved, %d failed, %d missing, %d skipped; %d computed for model %lld; %@, %.2f images/s",
             p.new, p.changed, p.touched, p.unchanged, p.moved, p.failed, s.missing, p.skipped, p.inferred, modelID,
             Self.duration(p.seconds), p.imagesPerSecond))
+        if p.queued > 0 {
+            printError("\(counted(p.queued, "file")) went through the shared queue; the counts above are of the files this process wrote, the rest were written by other workers")
+        }
         if p.failed > 0 { printError("failed files are listed by `vggbatch status --failed`") }
+    }
+
+    /// What a worker did, when it stops.
+    func workSummary(_ s: ScanSummary, modelID: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
+        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+        let p = s.progress
+        if json {
+            print(JSONText.object([
+                ("event", JSONText.string("summary")), ("written", "\(p.done)"), ("computed", "\(p.inferred)"), ("failed", "\(p.failed)"),
+                ("moved", "\(p.moved)"), ("model", "\(modelID)"), ("interrupted", "\(s.interrupted)"),
+                ("seconds", String(format: "%.2f", p.seconds)), ("images_per_second", String(format: "%.2f", p.imagesPerSecond)),
+            ]))
+        }
+        if s.interrupted { printError("vggbatch: worker interrupted; its unfinished files went back to the queue") }
+        printError(String(
+            format: "%d files written (%d computed, %d failed, %d moved) for model %lld; %@, %.2f images/s",
+            p.done, p.inferred, p.failed, p.moved, modelID, Self.duration(p.seconds), p.imagesPerSecond))
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -2,19 +2,29 @@ import ArgumentParser
 import Foundation
 import VGGIndexTypes
 import VGGIndexing
+import VGGPostgres
 import VGGQuery
 import VGGStore
 
-/// Where the index lives.
+/// Where the index lives: an SQLite file, or a PostgreSQL database shared by many machines.
 struct DatabaseOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "The index database. Default: $VGGBATCH_DB, else $XDG_DATA_HOME/vggbatch/index.sqlite (~/.local/share/vggbatch/index.sqlite).",
-        valueName: "path"))
+        "The index: an SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB. Default: $VGGBATCH_DB, else $XDG_DATA_HOME/vggbatch/index.sqlite (~/.local/share/vggbatch/index.sqlite).",
+        valueName: "path-or-url"))
     var db: String?
 
+    /// The SQLite path or PostgreSQL URL in effect.
     func path(environment: [String: String]) -> String {
         IndexDatabase.defaultPath(explicit: db, environment: environment)
     }
+
+    private var target: String { path(environment: ProcessInfo.processInfo.environment) }
+
+    /// Whether the index is on a PostgreSQL server.
+    var isPostgres: Bool { PostgresIndex.isURL(target) }
+
+    /// Whether an index exists there (a PostgreSQL database is asked when opened).
+    var exists: Bool { isPostgres || FileManager.default.fileExists(atPath: target) }
 
     /// Only the default location's folder is created on demand; a folder named by the user
     /// must exist (a typo should not create a new index somewhere).
@@ -22,32 +32,51 @@ struct DatabaseOptions: ParsableArguments {
         db == nil && (environment["VGGBATCH_DB"] ?? "").isEmpty
     }
 
-    /// Opens the index for reading, as every command but `scan`, `prune` and `roots remove`
-    /// does (a read-only file in a read-only folder is fine).
+    /// Opens the index for reading, as every command but `scan`, `work`, `prune` and
+    /// `roots remove` does (a read-only SQLite file in a read-only folder is fine).
     func openReader() throws -> IndexReader {
-        let path = path(environment: ProcessInfo.processInfo.environment)
         do throws(StoreError) {
-            return try IndexDatabase(path: path, readOnly: true)
+            if isPostgres { return try PostgresIndex(url: target, migrate: false) }
+            return try IndexDatabase(path: target, readOnly: true)
         } catch {
-            throw CommandFailure(error.reason)
+            throw error.failure
         }
     }
 
-    /// Opens the index for writing, holding the right to write (the scan lock).
+    /// Opens the index for writing, holding the right to write (SQLite's scan lock, the
+    /// PostgreSQL index's advisory lock).
     func openWriter() throws -> IndexWriter {
         let environment = ProcessInfo.processInfo.environment
-        let path = path(environment: environment)
         do throws(StoreError) {
-            return try SQLIndexWriter.open(path: path, createDirectory: usesDefaultLocation(environment: environment))
+            if isPostgres { return try PostgresIndexWriter.open(url: target, lease: Self.defaultLease, exclusive: true) }
+            return try SQLIndexWriter.open(path: target, createDirectory: usesDefaultLocation(environment: environment))
         } catch {
-            throw CommandFailure(error.reason)
+            throw error.failure
         }
     }
 
     /// Opens an existing index for writing (`prune`, `roots remove`): no index is created.
     func openExistingWriter() throws -> IndexWriter {
-        let path = path(environment: ProcessInfo.processInfo.environment)
-        guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure("no index at \(path)") }
+        if isPostgres {
+            _ = try openReader()
+        } else if !exists {
+            throw CommandFailure("no index at \(target)")
+        }
         return try openWriter()
     }
+
+    /// Opens a PostgreSQL index as one of its workers, beside the scan and other workers.
+    func openWorker(lease: Double) throws -> SharedIndexWriter {
+        guard isPostgres else {
+            throw ValidationError("`vggbatch work` needs a PostgreSQL index (--db postgresql://USER@HOST:PORT/DB, or VGGBATCH_DB); an SQLite index is scanned by one machine")
+        }
+        do throws(StoreError) {
+            return try PostgresIndexWriter.open(url: target, lease: lease, exclusive: false)
+        } catch {
+            throw error.failure
+        }
+    }
+
+    /// Seconds a claim of the work queue lasts without a write from its worker.
+    static let defaultLease = 120.0
 }

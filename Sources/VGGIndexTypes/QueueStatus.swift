@@ -1,0 +1,26 @@
+/// The shared work queue of a PostgreSQL index, as `status` shows it.
+public struct QueueStatus: Sendable, Equatable {
+    /// Files waiting for a worker.
+    public var pending: Int
+    /// Files a worker holds a live lease on.
+    public var claimed: Int
+    /// Claims whose lease ran out (their worker stopped): the next claim takes them.
+    public var expired: Int
+    public var done: Int
+    /// Files that could not be indexed (the reason is on the image row).
+    public var failed: Int
+    /// Worker processes seen in the last minute.
+    public var activeWorkers: Int
+    /// Files finished in the last minute, per second.
+    public var filesPerSecond: Double
+
+    public init(pending: Int, claimed: Int, expired: Int, done: Int, failed: Int, activeWorkers: Int, filesPerSecond: Double) {
+        self.pending = pending
+        self.claimed = claimed
+        self.expired = expired
+        self.done = done
+        self.failed = failed
+        self.activeWorkers = activeWorkers
+        self.filesPerSecond = filesPerSecond
+    }
+}

@@ -1,0 +1,42 @@
+import VGGImaging
+
+/// A work queue shared by many machines (the PostgreSQL index): a scan puts the files that
+/// need the network into it instead of decoding them itself, and every worker (the scan
+/// included) claims batches, computes them and writes their results. A claim is a lease:
+/// a worker that dies loses its files to the next one to claim after the lease runs out.
+public protocol WorkQueue: AnyObject {
+    /// Adds files to compute for this run, with the decode settings of the scan that found
+    /// them, in one transaction. A file already waiting or claimed is not added twice.
+    func enqueue(_ files: [FoundFile], preparation: ImagePreparation) throws
+    /// Claims up to `limit` files for this process (pending ones, and claims of others whose
+    /// lease ran out); empty when none is free now.
+    func claim(limit: Int) throws -> [ClaimedFile]
+    /// Whether nothing of this model waits or is claimed, by anyone: the queue is done.
+    func isFinished() throws -> Bool
+    /// Hands this process's claims that were never written back to the queue (after an
+    /// interruption), so others need not wait for their leases to run out.
+    func releaseClaims() throws
+}
+
+/// A file handed out by a `WorkQueue`, with the decode settings of the scan that queued it
+/// (the resize policy and input size are the model's).
+public struct ClaimedFile: Sendable {
+    public var file: FoundFile
+    public var maxPixels: Int
+    public var dctScaling: Bool
+    /// How many times the file has been claimed, this claim included.
+    public var attempts: Int
+
+    public init(file: FoundFile, maxPixels: Int, dctScaling: Bool, attempts: Int) {
+        self.file = file
+        self.maxPixels = maxPixels
+        self.dctScaling = dctScaling
+        self.attempts = attempts
+    }
+}
+
+extension ScanIndex {
+    /// The shared queue behind this index, if it has one (PostgreSQL); nil for SQLite, where
+    /// the scan computes every file itself.
+    public var workQueue: WorkQueue? { (self as AnyObject) as? WorkQueue }
+}

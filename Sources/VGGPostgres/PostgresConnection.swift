@@ -1,0 +1,293 @@
+import CLibPQ
+import Foundation
+import VGGIndexTypes
+import VGGStore
+
+/// One PostgreSQL connection through libpq: a thin wrapper over the C API.
+///
+/// This file and `PostgresRow` are the only places that hold libpq pointers. Statements are
+/// written with `?` placeholders, as for SQLite, and numbered here. Parameters go as text,
+/// except byte strings, which go as binary; results come back binary and are read by column
+/// type (integers, booleans, floats, text, bytea).
+///
+/// Not thread-safe, as libpq connections are not: one thread uses it at a time.
+public final class PostgresConnection: SQLDatabase {
+    /// The URL without its password, for messages.
+    public let location: String
+    private var handle: OpaquePointer?
+    /// Statements `run` prepared on the server, by SQL.
+    private var prepared: [String: String] = [:]
+    private var cursors = 0
+    private var inTransaction = false
+
+    public var dialect: SQLDialect { .postgresql }
+
+    /// Connects to `url` (`postgresql://USER@HOST:PORT/DB`, or any form libpq accepts).
+    public init(url: String) throws(StoreError) {
+        location = Self.redacted(url)
+        guard let connection = PQconnectdb(url) else { throw .cannotOpen(path: location, reason: "out of memory") }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw .cannotOpen(path: location, reason: message)
+        }
+        handle = connection
+        // Notices (an IF NOT EXISTS that found the table) are the server talking to itself.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        do throws(StoreError) {
+            try execute("SET client_min_messages = warning; SET application_name = 'vggbatch'")
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    public func close() {
+        guard let handle else { return }
+        PQfinish(handle)
+        self.handle = nil
+    }
+
+    /// Runs one or more `;`-separated statements without parameters (migrations, settings).
+    public func execute(_ sql: String) throws(StoreError) {
+        let result = PQexec(try openHandle(), sql)
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+    }
+
+    public func query(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> [[SQLValue]] {
+        let result = try send(Self.numbered(sql), values, sql: sql)
+        defer { PQclear(result) }
+        let row = PostgresRow(result: result, row: 0)
+        return (0..<Int(PQntuples(result))).map { index in
+            var current = row
+            current.row = Int32(index)
+            return (0..<Int(PQnfields(result))).map(current.value)
+        }
+    }
+
+    @discardableResult
+    public func run(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> Int {
+        let connection = try openHandle()
+        let name: String
+        if let found = prepared[sql] {
+            name = found
+        } else {
+            name = "vggbatch_\(prepared.count)"
+            let result = PQprepare(connection, name, Self.numbered(sql), Int32(values.count), Self.types(values))
+            defer { PQclear(result) }
+            try check(result, sql: sql)
+            prepared[sql] = name
+        }
+        let result = withParameters(values) { count, pointers, lengths, formats in
+            PQexecPrepared(connection, name, count, pointers, lengths, formats, 1)
+        }
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+        return Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    /// Streams the rows through a server-side cursor, a page at a time, inside the current
+    /// transaction or one of its own.
+    public func scanRows(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(StoreError) -> Bool) throws(StoreError) {
+        let own = !inTransaction
+        if own { try begin() }
+        do throws(StoreError) {
+            cursors += 1
+            let cursor = "vggbatch_cursor_\(cursors)"
+            PQclear(try send("DECLARE \(cursor) NO SCROLL CURSOR FOR " + Self.numbered(sql), values, sql: sql))
+            var going = true
+            while going {
+                let fetch = "FETCH FORWARD \(Self.pageRows) FROM \(cursor)"
+                let page = try send(fetch, [], sql: fetch)
+                defer { PQclear(page) }
+                let count = PQntuples(page)
+                if count == 0 { break }
+                var row = PostgresRow(result: page, row: 0)
+                for index in 0..<count where going {
+                    row.row = index
+                    going = try body(row)
+                }
+            }
+            try execute("CLOSE \(cursor)")
+        } catch {
+            if own { rollback() }
+            throw error
+        }
+        if own { try commit() }
+    }
+
+    /// Rows fetched from a cursor at a time (feature vectors are 16 KB each).
+    static let pageRows = 512
+
+    public func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        precondition(!inTransaction, "transactions do not nest")
+        try begin()
+        do throws(StoreError) {
+            let result = try body()
+            try commit()
+            return result
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    /// Whether the connection is still usable (a server restart or a network failure ends it).
+    public var isConnected: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
+
+    // MARK: - Internals
+
+    private func begin() throws(StoreError) {
+        try execute("BEGIN")
+        inTransaction = true
+    }
+
+    private func commit() throws(StoreError) {
+        inTransaction = false
+        try execute("COMMIT")
+    }
+
+    private func rollback() {
+        inTransaction = false
+        if let handle { PQclear(PQexec(handle, "ROLLBACK")) }
+    }
+
+    private func openHandle() throws(StoreError) -> OpaquePointer {
+        guard let handle else { throw .cannotOpen(path: location, reason: "the connection is closed") }
+        return handle
+    }
+
+    /// Sends one statement with parameters and returns its result (binary), which the
+    /// caller clears; a failed one is cleared here.
+    private func send(_ numbered: String, _ values: [SQLValue], sql: String) throws(StoreError) -> OpaquePointer? {
+        let connection = try openHandle()
+        let result = withParameters(values) { count, pointers, lengths, formats in
+            PQexecParams(connection, numbered, count, Self.types(values), pointers, lengths, formats, 1)
+        }
+        do throws(StoreError) {
+            try check(result, sql: sql)
+        } catch {
+            PQclear(result)
+            throw error
+        }
+        return result
+    }
+
+    /// Throws the server's error for a failed result (the caller still clears it).
+    private func check(_ result: OpaquePointer?, sql: String) throws(StoreError) {
+        let status = PQresultStatus(result)
+        guard status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK else { return }
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+        let message = Self.trimmed(result.flatMap { PQresultErrorMessage($0) } ?? handle.flatMap { PQerrorMessage($0) })
+        throw Self.error(state: state, message: message.isEmpty ? "no answer from the server" : message, sql: sql, location: location)
+    }
+
+    /// A SQLSTATE as the case a user can act on; the one place that maps them.
+    static func error(state: String, message: String, sql: String?, location: String) -> StoreError {
+        switch state {
+        case "53100": return .diskFull(path: location)
+        case "25006": return .readOnly(path: location)
+        case "55P03", "40P01", "57014": return .locked(path: location, reason: message)
+        case "XX001", "XX002": return .corrupt(path: location, reason: message)
+        default:
+            // No state (the connection broke), connection, authorization, database or shutdown errors.
+            if state.isEmpty || state.hasPrefix("08") || state.hasPrefix("28") || state == "3D000" || state.hasPrefix("57P") {
+                return .cannotOpen(path: location, reason: message)
+            }
+            return .server(code: state, message: message, sql: sql)
+        }
+    }
+
+    /// The parameter types: bytea for byte strings, left to the server for the rest.
+    private static func types(_ values: [SQLValue]) -> [Oid] {
+        values.map { if case .blob = $0 { return 17 } else { return 0 } }
+    }
+
+    /// Calls `body` with libpq's parameter arrays: text for numbers and strings, binary for
+    /// byte strings, a null pointer for NULL.
+    private func withParameters<R>(
+        _ values: [SQLValue],
+        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
+    ) -> R {
+        let pointers = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: max(values.count, 1))
+        var buffers = [UnsafeMutableRawPointer]()
+        defer {
+            for buffer in buffers { buffer.deallocate() }
+            pointers.deallocate()
+        }
+        var lengths = [Int32]()
+        var formats = [Int32]()
+        for (index, value) in values.enumerated() {
+            let bytes: [UInt8]
+            switch value {
+            case .null:
+                pointers[index] = nil
+                lengths.append(0)
+                formats.append(0)
+                continue
+            case .integer(let n): bytes = Array("\(n)".utf8) + [0]
+            case .real(let x): bytes = Array(Self.text(x).utf8) + [0]
+            case .text(let t): bytes = Array(t.utf8) + [0]
+            case .blob(let b): bytes = b
+            }
+            // Safe: each buffer holds the value's bytes (at least one byte, so that an empty
+            // value is not a null pointer) and lives until libpq has sent them.
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+            buffers.append(buffer)
+            bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(buffer), byteCount: bytes.count) }
+            pointers[index] = UnsafePointer(buffer.assumingMemoryBound(to: CChar.self))
+            lengths.append(Int32(bytes.count))
+            if case .blob = value { formats.append(1) } else { formats.append(0) }
+        }
+        return body(Int32(values.count), pointers, lengths, formats)
+    }
+
+    /// A double as text the server reads back to the same value (Swift prints the shortest
+    /// round-trip form).
+    private static func text(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "Infinity" : "-Infinity" }
+        return "\(value)"
+    }
+
+    /// `?` placeholders as `$1`, `$2`, … (quoted text and identifiers left alone).
+    static func numbered(_ sql: String) -> String {
+        var out = ""
+        var number = 0
+        var quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "?" {
+                number += 1
+                out += "$\(number)"
+                continue
+            }
+            out.append(character)
+        }
+        return out
+    }
+
+    /// The URL with any password replaced, so that messages and `status` never show it.
+    static func redacted(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+        let credentials = url[scheme.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+
+    /// libpq's message on one line ("ERROR:" and the line breaks of its hints dropped).
+    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "" }
+        return String(cString: message).split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { $0.hasPrefix("ERROR:") ? String($0.dropFirst("ERROR:".count)).trimmingCharacters(in: .whitespaces) : $0 }
+            .filter { !$0.isEmpty }
+            .joined(separator: "; ")
+    }
+}

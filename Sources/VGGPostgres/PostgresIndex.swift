@@ -1,0 +1,74 @@
+import VGGIndexTypes
+import VGGStore
+
+/// The index on a PostgreSQL server (`--db postgresql://USER@HOST:PORT/DB`): the same
+/// queries as SQLite's, through libpq, plus the shared work queue.
+public final class PostgresIndex: SQLIndex {
+    public let connection: PostgresConnection
+
+    /// Whether `text` names a PostgreSQL database rather than an SQLite file.
+    public static func isURL(_ text: String) -> Bool {
+        text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
+    }
+
+    /// Connects to `url`. For writing (`migrate`), the schema is created or brought up to
+    /// date; for reading it must exist. Either way a newer schema is refused first.
+    public init(url: String, migrate: Bool) throws(StoreError) {
+        let connection = try PostgresConnection(url: url)
+        self.connection = connection
+        let applied: [String]
+        do throws(StoreError) {
+            if migrate {
+                try PostgresMigrator.migrate(connection)
+                applied = PostgresMigrator.embedded.map(\.identifier)
+            } else {
+                applied = try PostgresMigrator.appliedMigrations(connection)
+                try Migration.refuseUnknown(applied, known: PostgresMigrator.embedded, location: connection.location)
+                if applied.isEmpty {
+                    throw StoreError.cannotOpen(
+                        path: connection.location, reason: "no vggbatch index in this database yet; run `vggbatch scan DIR --db URL` first")
+                }
+                // A reader never writes by mistake.
+                try connection.execute("SET default_transaction_read_only = on")
+            }
+        } catch {
+            connection.close()
+            throw error
+        }
+        super.init(database: connection, location: connection.location, appliedMigrations: Set(applied))
+    }
+
+    /// The schema has had every column of the SQLite migrations from its first version.
+    public override var recordsWeightsLocation: Bool { true }
+
+    public override var storedBytes: Int64? {
+        (try? connection.query("SELECT pg_database_size(current_database())", []))?.first?.first?.integer
+    }
+
+    public override func queueStatus() throws(StoreError) -> QueueStatus? {
+        guard let row = try connection.query(
+            """
+            SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'claimed' AND lease_until >= now()),
+                COUNT(*) FILTER (WHERE state = 'claimed' AND lease_until < now()), COUNT(*) FILTER (WHERE state = 'done'),
+                COUNT(*) FILTER (WHERE state = 'failed'),
+                COUNT(*) FILTER (WHERE state IN ('done', 'failed') AND finished_at > now() - interval '1 minute'),
+                (SELECT COUNT(*) FROM worker WHERE last_seen_at > now() - interval '1 minute')
+            FROM work_item
+            """, []).first
+        else { return nil }
+        let counts = row.map { Int($0.integer ?? 0) }
+        return QueueStatus(
+            pending: counts[0], claimed: counts[1], expired: counts[2], done: counts[3], failed: counts[4],
+            activeWorkers: counts[6], filesPerSecond: Double(counts[5]) / 60)
+    }
+
+    /// A scan holds the index's advisory lock while it runs.
+    public override func scanMayBeRunning() -> Bool {
+        let held = try? connection.query(
+            """
+            SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objid = ?
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """, [.integer(Int64(PostgresIndexWriter.scanLockKey.0)), .integer(Int64(PostgresIndexWriter.scanLockKey.1))])
+        return (held?.first?.first?.integer ?? 1) > 0
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import VGGCommon
+import VGGImaging
+import VGGIndexTypes
+import VGGPipeline
+import VGGStore
+
+/// The PostgreSQL index as a scan or a worker sees it: the SQL index's lookups and writes,
+/// plus the work queue. A file that came from a claim is written only while the claim is
+/// still this process's, in the transaction that marks it done, so a file claimed twice (a
+/// lease that ran out while its first worker was still busy) is written once.
+final class PostgresScanIndex: SQLScanIndex, WorkQueue {
+    /// The queue's own connection, shared by the walker (enqueue) and the claimer.
+    private let queue: PostgresConnection?
+    private let queueLock = NSLock()
+    private let workerID: String
+    private let lease: Double
+    /// Claims not written yet, by file: the queue row and the run that queued the file.
+    private var claims: [FileKey: (item: Int64, runID: Int64)] = [:]
+    private let claimsLock = NSLock()
+    private let openFailure: StoreError?
+
+    private struct FileKey: Hashable {
+        var rootID: Int64
+        var relativePath: [UInt8]
+    }
+
+    init(writer: SQLIndex, reader: SQLIndex, runID: Int64, modelID: Int64, url: String, workerID: String, lease: Double) {
+        do throws(StoreError) {
+            queue = try PostgresConnection(url: url)
+            openFailure = nil
+        } catch {
+            queue = nil
+            openFailure = error
+        }
+        self.workerID = workerID
+        self.lease = lease
+        super.init(writer: writer, reader: reader, runID: runID, modelID: modelID)
+    }
+
+    deinit { queue?.close() }
+
+    /// A worker walks nothing: a file's old path counts as gone when its root is there to
+    /// look in (mounted) and the file is not.
+    override func mayHaveVanished(fromRoot rootID: Int64, at path: [UInt8]) -> Bool {
+        super.mayHaveVanished(fromRoot: rootID, at: path) || FileStat.presence(of: path, followingSymlinks: true) == .directory
+    }
+
+    // MARK: WorkQueue
+
+    private func withQueue<R>(_ body: (PostgresConnection) throws(StoreError) -> R) throws(StoreError) -> R {
+        guard let queue else { throw openFailure ?? .cannotOpen(path: writer.location, reason: "no queue connection") }
+        queueLock.lock()
+        defer { queueLock.unlock() }
+        return try body(queue)
+    }
+
+    func enqueue(_ files: [FoundFile], preparation: ImagePreparation) throws {
+        try withQueue { (queue) throws(StoreError) in
+            try queue.writeTransaction { () throws(StoreError) in
+                for file in files {
+                    // A file already waiting or claimed keeps its place; a finished one is queued again.
+                    try queue.run(
+                        """
+                        INSERT INTO work_item (model_id, run_id, root_id, relative_path, size, mtime_ns, inode, device,
+                            max_pixels, dct_scaling, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+                        ON CONFLICT (model_id, root_id, relative_path) DO UPDATE SET run_id = excluded.run_id, size = excluded.size,
+                            mtime_ns = excluded.mtime_ns, inode = excluded.inode, device = excluded.device,
+                            max_pixels = excluded.max_pixels, dct_scaling = excluded.dct_scaling, state = 'pending',
+                            claimed_by = NULL, lease_until = NULL, attempts = 0, enqueued_at = now(), finished_at = NULL
+                        WHERE work_item.state IN ('done', 'failed')
+                        """,
+                        [.integer(modelID), .integer(runID), .integer(file.rootID), .blob(file.relativePath)]
+                            + SQLIndex.statValues(file.stat)
+                            + [.integer(Int64(preparation.maxPixels)), .text(preparation.dctScaling ? "true" : "false")])
+                }
+            }
+        }
+    }
+
+    /// Claims of this process whose lease ran out are not taken again by it: it is still
+    /// working on them, and its write will tell whether they are still its own.
+    func claim(limit: Int) throws -> [ClaimedFile] {
+        let rows = try withQueue { (queue) throws(StoreError) in
+            try queue.query(
+                """
+                UPDATE work_item SET state = 'claimed', claimed_by = ?, lease_until = now() + make_interval(secs => ?),
+                    attempts = attempts + 1
+                WHERE id IN (
+                    SELECT id FROM work_item
+                    WHERE model_id = ? AND (state = 'pending'
+                        OR (state = 'claimed' AND lease_until < now() AND claimed_by IS DISTINCT FROM ?))
+                    ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
+                RETURNING id, run_id, root_id, (SELECT path FROM root WHERE root.id = work_item.root_id), relative_path,
+                    size, mtime_ns, inode, device, max_pixels, CASE WHEN dct_scaling THEN 1 ELSE 0 END, attempts
+                """, [.text(workerID), .real(lease), .integer(modelID), .text(workerID), .integer(Int64(limit))])
+        }
+        var claimed = [ClaimedFile]()
+        claimsLock.lock()
+        defer { claimsLock.unlock() }
+        for row in rows {
+            guard let item = row[0].integer, let run = row[1].integer, let rootID = row[2].integer, let rootPath = row[3].blob,
+                let relative = row[4].blob, let size = row[5].integer, let mtime = row[6].integer, let inode = row[7].integer,
+                let device = row[8].integer, let maxPixels = row[9].integer, let dct = row[10].integer, let attempts = row[11].integer
+            else { continue }
+            let stat = FileStat(size: size, mtimeNanoseconds: mtime, inode: UInt64(bitPattern: inode), device: UInt64(bitPattern: device))
+            let file = FoundFile(rootID: rootID, relativePath: relative, absolutePath: PathBytes.join(rootPath, relative), stat: stat)
+            claims[FileKey(rootID: rootID, relativePath: relative)] = (item, run)
+            claimed.append(ClaimedFile(file: file, maxPixels: Int(maxPixels), dctScaling: dct != 0, attempts: Int(attempts)))
+        }
+        return claimed
+    }
+
+    func isFinished() throws -> Bool {
+        try withQueue { (queue) throws(StoreError) in
+            try queue.query(
+                "SELECT COUNT(*) FROM work_item WHERE model_id = ? AND state IN ('pending', 'claimed')", [.integer(modelID)]
+            ).first?.first?.integer == 0
+        }
+    }
+
+    func releaseClaims() throws {
+        _ = try withQueue { (queue) throws(StoreError) in
+            try queue.run(
+                "UPDATE work_item SET state = 'pending', claimed_by = NULL, lease_until = NULL WHERE claimed_by = ? AND state = 'claimed'",
+                [.text(workerID)])
+        }
+        claimsLock.lock()
+        claims.removeAll()
+        claimsLock.unlock()
+    }
+
+    // MARK: Writing through claims
+
+    override func write(_ records: [ScanRecord]) throws {
+        claimsLock.lock()
+        let claimed = records.map { claims[Self.key($0)] }
+        claimsLock.unlock()
+        try writer.writeTransaction { () throws(StoreError) in
+            let items = claimed.compactMap { $0?.item }
+            var held = Set<Int64>()
+            for chunk in stride(from: 0, to: items.count, by: 500).map({ Array(items[$0..<min($0 + 500, items.count)]) }) {
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try writer.database.query(
+                    "SELECT id FROM work_item WHERE id IN (\(placeholders)) AND claimed_by = ? AND state = 'claimed' FOR UPDATE",
+                    chunk.map { .integer($0) } + [.text(workerID)])
+                held.formUnion(rows.compactMap { $0.first?.integer })
+            }
+            // Records of this process's own walk, then each claim still held, as seen by the
+            // run that queued it; a claim another worker took over is left to that worker.
+            var byRun = [Int64: [ScanRecord]]()
+            var done = [Int64]()
+            var failed = [Int64]()
+            for (record, claim) in zip(records, claimed) {
+                guard let claim else {
+                    byRun[runID, default: []].append(record)
+                    continue
+                }
+                guard held.contains(claim.item) else { continue }
+                byRun[claim.runID, default: []].append(record)
+                if case .failed = record { failed.append(claim.item) } else { done.append(claim.item) }
+            }
+            for (run, group) in byRun.sorted(by: { $0.key < $1.key }) { try writeRecords(group, runID: run) }
+            for (state, ids) in [("done", done), ("failed", failed)] where !ids.isEmpty {
+                let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+                try writer.database.run(
+                    "UPDATE work_item SET state = '\(state)', finished_at = now(), lease_until = NULL WHERE id IN (\(placeholders))",
+                    ids.map { .integer($0) })
+            }
+            // Writing is this worker's sign of life: its other claims keep their lease.
+            try writer.database.run(
+                "UPDATE work_item SET lease_until = now() + make_interval(secs => ?) WHERE claimed_by = ? AND state = 'claimed'",
+                [.real(lease), .text(workerID)])
+            try writer.database.run(
+                "UPDATE worker SET last_seen_at = now(), images = images + ? WHERE id = ?",
+                [.integer(Int64(done.count + failed.count)), .text(workerID)])
+        }
+        claimsLock.lock()
+        for record in records { claims[Self.key(record)] = nil }
+        claimsLock.unlock()
+    }
+
+    /// The file a record is about.
+    private static func key(_ record: ScanRecord) -> FileKey {
+        switch record {
+        case .unchanged(let known), .metadataChanged(let known, _): return FileKey(rootID: known.rootID, relativePath: known.relativePath)
+        case .moved(_, let to): return FileKey(rootID: to.rootID, relativePath: to.relativePath)
+        case .indexed(let file, _, _, _, _, _), .failed(let file, _, _, _): return FileKey(rootID: file.rootID, relativePath: file.relativePath)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import VGGCommon
+import VGGImaging
+import VGGIndexTypes
+import VGGIndexing
+import VGGInference
+import VGGPipeline
+
+extension VGGBatch {
+    /// `vggbatch work`: compute files from a PostgreSQL index's shared queue.
+    struct Work: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compute files from the shared queue of a PostgreSQL index (one of many machines).",
+            discussion: """
+                `vggbatch scan DIR --db URL` walks the folders, queues the files that need the \
+                network and computes them too; `vggbatch work --db URL` on any number of other \
+                machines (which must see the photos at the same paths) claims batches, computes \
+                them and writes the results, one transaction per batch, and exits when nothing \
+                waits or is claimed (or keeps waiting with --follow). A claim lasts --lease seconds \
+                without a write: a worker killed at any moment loses nothing, its files go to the \
+                next one. The weights must be the index's model's: by default the file the scan \
+                used, at the same path. Ctrl-C finishes the batch in flight and hands the rest \
+                back. Exit status: 0 when done, 2 when the worker could not run.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var model: ModelOptions
+        @OptionGroup var engine: EngineArguments
+
+        @Option(parsing: .unconditional, help: "Threads that read and decode files (the engine has its own).")
+        var decodeThreads = 1
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Seconds a claim lasts without a write from this worker.", valueName: "seconds"))
+        var lease = DatabaseOptions.defaultLease
+
+        @Option(name: .customLong("model"), help: ArgumentHelp("Work for this model of the index (default: the one the most files wait for).", valueName: "id"))
+        var indexModel: Int64?
+
+        @Flag(help: "Keep waiting for work when the queue is empty, until Ctrl-C.")
+        var follow = false
+
+        @Flag(help: "Print progress and the summary as JSON lines on standard output.")
+        var json = false
+
+        func validate() throws {
+            if !(1...64).contains(decodeThreads) { throw ValidationError("--decode-threads must be 1...64, got \(decodeThreads).") }
+            if !(5...86_400).contains(lease) { throw ValidationError("--lease must be 5...86400 seconds, got \(lease).") }
+        }
+
+        func run() throws {
+            let index = try database.openWorker(lease: lease)
+            defer { index.close() }
+            let session = ScanSession(index: index)
+            let cancellation = CancellationFlag()
+            let report = ScanReporter(json: json)
+            let interrupts = InterruptHandler(cancellation: cancellation) { report.interrupting() }
+            defer { interrupts.restore() }
+
+            var waiting: (model: StoredModel, waiting: Int)?
+            do throws(IndexingError) {
+                waiting = try session.waitingModel(id: indexModel)
+                while waiting == nil && follow && !cancellation.isCancelled {
+                    Thread.sleep(forTimeInterval: 0.5)
+                    waiting = try session.waitingModel(id: indexModel)
+                }
+            } catch {
+                throw error.failure
+            }
+            guard let (target, count) = waiting else {
+                if !cancellation.isCancelled { printError("the queue of \(index.location) is empty: nothing to compute") }
+                return
+            }
+            let request = WeightsRequest(
+                path: model.weights, preprocess: model.preprocess ?? PreprocessPreset(rawValue: target.preprocessing),
+                offline: model.offline, remembered: target)
+            let loaded = try ModelOptions.load(request, engine: try engine.options())
+            guard loaded.identity.sha256 == target.weightsSHA256, loaded.preset.rawValue == target.preprocessing else {
+                let expected = target.weightsPath.map { " (last found at \(PathBytes.display($0)))" } ?? ""
+                throw CommandFailure(
+                    "these weights (\(loaded.identity.path), sha256 \(loaded.identity.sha256.prefix(12))…, \(loaded.preset.rawValue)) are not "
+                        + "model \(target.id), which the queue's files wait for (sha256 \(target.weightsSHA256.prefix(12))…, "
+                        + "\(target.preprocessing))\(expected); pass --weights with that file")
+            }
+            let preparation: ImagePreparation
+            do throws(InferenceError) {
+                preparation = try loaded.preparation(ImagePreparation(policy: ResizePolicy(rawValue: target.resizePolicy) ?? .squash))
+            } catch {
+                throw error.failure
+            }
+            report.header(database: index.location, model: loaded, resize: preparation.policy.rawValue)
+            printError("working for model \(target.id): \(counted(count, "file")) waiting")
+            var options = ScanOptions(
+                roots: [], walk: WalkOptions(), decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: false)
+            options.follow = follow
+            let summary: ScanSummary
+            do throws(IndexingError) {
+                summary = try session.work(
+                    options: options, model: loaded, modelID: target.id,
+                    classifier: EngineClassifier(network: loaded.network, preset: loaded.preset), cancellation: cancellation,
+                    progress: { report.progress($0) })
+            } catch {
+                throw error.failure
+            }
+            report.workSummary(summary, modelID: target.id)
+            if summary.interrupted { throw ExitCode(130) }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import VGGCommon
+import VGGIndexTypes
+import VGGStore
+@testable import VGGPostgres
+import _VGGTestSupport
+
+/// The PostgreSQL schema: the files and the binary agree, landed migrations never change,
+/// and migrating is safe to repeat and to race.
+@Suite("PostgreSQL migrations")
+struct PostgresMigrationTests {
+    /// Every PostgreSQL migration that has landed, with the SHA-256 of its file. Add a line
+    /// when a new one lands; never change a line.
+    static let landed: [(identifier: String, sha256: String)] = [
+        ("0001_create_index", "61f11702a5f50f2233657f5a22f488193e4766a8e7f38412ef736fa09be36dec"),
+    ]
+
+    @Test func embeddedMigrationsMatchTheFilesAndNeverChange() throws {
+        let folder = FixturePaths.repositoryRoot.appendingPathComponent("Migrations/postgresql")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(PostgresMigrator.embedded.map(\.identifier) == names.map { String($0.dropLast(4)) },
+                "run `python3 scripts/embed_migrations.py` from the repository root")
+        for (migration, name) in zip(PostgresMigrator.embedded, names) {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            #expect(migration.sql == text && SHA256.hex(Array(text.utf8)) == migration.sha256, "\(name) differs from the binary's copy")
+        }
+        #expect(PostgresMigrator.embedded.map(\.identifier) == Self.landed.map(\.identifier), "a new migration: add it to `landed`")
+        for (migration, landed) in zip(PostgresMigrator.embedded, Self.landed) {
+            #expect(migration.sha256 == landed.sha256, "\(landed.identifier) changed after it landed; add a new migration instead")
+        }
+    }
+
+    @Test(.enabled(if: TestPostgres.isAvailable, "set VGGBATCH_TEST_POSTGRES to run the PostgreSQL tests"))
+    func migratingIsSafeToRepeatAndToRace() async throws {
+        let database = try TestPostgres.freshDatabase()
+        let url = database.url
+        // Four workers starting at once: one migrates, the others find it done.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask { _ = try PostgresIndex(url: url, migrate: true) }
+            }
+            try await group.waitForAll()
+        }
+        let connection = try PostgresConnection(url: url)
+        #expect(try PostgresMigrator.appliedMigrations(connection) == PostgresMigrator.embedded.map(\.identifier))
+        try PostgresMigrator.migrate(connection)
+        #expect(try connection.query("SELECT COUNT(*) FROM schema_migration", []) == [[.integer(Int64(PostgresMigrator.embedded.count))]])
+    }
+}

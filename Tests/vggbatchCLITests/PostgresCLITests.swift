@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+import VGGIndexTypes
+import VGGPostgres
+import _VGGTestSupport
+
+/// Every command on a PostgreSQL index, answering as it does on SQLite; the shared queue
+/// with workers that die; and the one-line refusals.
+@Suite("vggbatch on PostgreSQL", .serialized, .enabled(if: TestPostgres.isAvailable, "set VGGBATCH_TEST_POSTGRES to run the PostgreSQL tests"))
+struct PostgresCLITests {
+    let directory = TemporaryDirectory()
+    let server: TestPostgres.Database
+    var url: String { server.url }
+    var photos: String { directory.path("photos") }
+    var weights: String { directory.path("tiny.safetensors") }
+    var environment: [String: String] { ["XDG_CACHE_HOME": directory.path("cache"), "VGGBATCH_OFFLINE": "1"] }
+
+    static let names = [
+        "pillow-hopper.jpg", "ljt-testorig.jpg", "skimage-coins.png", "libpng-toucan.png", "sklearn-china.jpg", "skimage-chelsea.png",
+    ]
+
+    init() throws {
+        server = try TestPostgres.freshDatabase()
+        for copy in ["a", "b", "c", "d"] {
+            try FileManager.default.createDirectory(atPath: directory.path("photos/\(copy)"), withIntermediateDirectories: true)
+            for name in Self.names { try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: directory.path("photos/\(copy)/\(name)")) }
+        }
+        let result = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "5", "--output", weights])
+        precondition(result.status == 0, result.standardError)
+    }
+
+    func vggbatch(_ arguments: [String], db: String? = nil) throws -> CommandResult {
+        try CommandRunner.vggbatch(arguments + ["--db", db ?? url], environment: environment)
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func everyCommandAnswersAsOnSQLite() throws {
+        let sqlite = directory.path("index.sqlite")
+        for db in [sqlite, url] {
+            let scan = try vggbatch(["scan", "--weights", weights, photos], db: db)
+            #expect(scan.status == 0, "\(db): \(scan.standardError)")
+        }
+        // The same rows, the same features, bit for bit.
+        let exported = try [sqlite, url].map { try vggbatch(["export", "--features", "--format", "jsonl"], db: $0) }
+        #expect(exported[0].status == 0 && exported[1].status == 0)
+        #expect(exported[0].standardOutput == exported[1].standardOutput)
+        #expect(exported[0].standardOutput.split(separator: "\n").count == 24)
+        let query = directory.path("photos/a/libpng-toucan.png")
+        for command in [["similar", "--json", query], ["duplicates", "--json"], ["roots", "--json"], ["show", "--json", query]] {
+            let answers = try [sqlite, url].map { try vggbatch(command, db: $0) }
+            #expect(answers.allSatisfy { $0.status == 0 }, "\(command): \(answers.map(\.standardError))")
+            // The same answer, but for when each file was seen.
+            let objects = try answers.map { answer -> NSObject in
+                let parsed = try JSONSerialization.jsonObject(with: Data(answer.standardOutput.utf8))
+                guard var object = parsed as? [String: Any] else { return try #require(parsed as? NSObject) }
+                object["first_seen"] = nil
+                object["last_seen"] = nil
+                return object as NSDictionary
+            }
+            #expect(objects[0].isEqual(objects[1]), "\(command)")
+        }
+        let status = try json(try vggbatch(["status", "--json"]).standardOutput)
+        #expect(status["ok"] as? Int == 24 && status["database"] as? String == url)
+        let queue = try #require(status["queue"] as? [String: Any])
+        #expect(queue["done"] as? Int == 24 && queue["pending"] as? Int == 0)
+        #expect(try vggbatch(["report", "--output", directory.path("report")]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: directory.path("report/index.html")))
+
+        // A rescan opens nothing; a vanished file is missing, then pruned; a root forgotten.
+        try FileManager.default.removeItem(atPath: directory.path("photos/b/skimage-coins.png"))
+        let rescan = try vggbatch(["scan", "--json", photos])
+        #expect(rescan.status == 0, "\(rescan.standardError)")
+        let summary = try json(String(try #require(rescan.standardOutput.split(separator: "\n").last)))
+        #expect(summary["unchanged"] as? Int == 23 && summary["missing"] as? Int == 1 && summary["computed"] as? Int == 0)
+        #expect(try vggbatch(["prune"]).standardOutput == "deleted 1 missing entries\n")
+        let removed = try vggbatch(["roots", "remove", "--yes", photos])
+        #expect(removed.status == 0 && removed.standardOutput.contains("23 entries removed"), "\(removed.standardError)")
+    }
+
+    /// Three processes on one queue, one of them killed while it holds claims: every file
+    /// ends with one row, as a single-machine scan would make it.
+    @Test func workersShareTheQueueAndAKilledOneLosesNothing() throws {
+        let sqlite = directory.path("index.sqlite")
+        #expect(try vggbatch(["scan", "--weights", weights, photos], db: sqlite).status == 0)
+        // The first worker waits for work, claims, and dies before writing anything.
+        let doomed = try CommandRunner.start(
+            ["work", "--db", url, "--follow", "--lease", "5", "--batch-size", "2", "--weights", weights], environment: environment)
+        let survivor = try CommandRunner.start(
+            ["work", "--db", url, "--follow", "--lease", "5", "--batch-size", "2", "--weights", weights], environment: environment)
+        let scan = try CommandRunner.start(["scan", "--db", url, "--weights", weights, "--batch-size", "1", photos], environment: environment)
+        let watcher = try PostgresConnection(url: url)
+        var claimed = false
+        for _ in 0..<400 where !claimed {
+            let rows = try? watcher.query(
+                "SELECT COUNT(*) FROM work_item WHERE state = 'claimed' AND claimed_by LIKE ?", [.text("%:\(doomed.processIdentifier):%")])
+            claimed = (rows?.first?.first?.integer ?? 0) > 0
+            if !claimed { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        kill(doomed.processIdentifier, SIGKILL)
+        doomed.waitUntilExit()
+        #expect(claimed, "the first worker never claimed anything")
+        scan.waitUntilExit()
+        #expect(scan.terminationStatus == 0)
+        kill(survivor.processIdentifier, SIGINT)
+        survivor.waitUntilExit()
+        let rows = try watcher.query("SELECT COUNT(*), COUNT(DISTINCT (root_id, relative_path)) FROM image", [])
+        #expect(rows == [[.integer(24), .integer(24)]])
+        #expect(try watcher.query("SELECT state, COUNT(*) FROM work_item GROUP BY state", []) == [[.text("done"), .integer(24)]])
+        let exported = try [sqlite, url].map { try vggbatch(["export", "--features", "--format", "jsonl"], db: $0).standardOutput }
+        #expect(exported[0] == exported[1])
+    }
+
+    @Test func aWorkerWithOtherWeightsRefusesInOneLine() throws {
+        #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)
+        let connection = try PostgresConnection(url: url)
+        try connection.run("UPDATE work_item SET state = 'pending' WHERE id IN (SELECT id FROM work_item LIMIT 2)", [])
+        let other = directory.path("other.safetensors")
+        #expect(try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "6", "--output", other]).status == 0)
+        let refused = try vggbatch(["work", "--weights", other])
+        #expect(refused.status == 2)
+        #expect(refused.standardError.hasPrefix("vggbatch: error: these weights (\(other), sha256 "), "\(refused.standardError)")
+        #expect(refused.standardError.contains("are not model 1, which the queue's files wait for"))
+        #expect(refused.standardError.split(separator: "\n").count == 1)
+        // Without --weights the worker finds the scan's file, and finishes the two files.
+        let worked = try vggbatch(["work", "--json"])
+        #expect(worked.status == 0, "\(worked.standardError)")
+        #expect(try json(String(try #require(worked.standardOutput.split(separator: "\n").last)))["written"] as? Int == 2)
+        #expect(try vggbatch(["work"]).standardError.contains("is empty: nothing to compute"))
+    }
+
+    @Test func refusalsAreOneLine() throws {
+        // No server there.
+        let nowhere = try vggbatch(["status"], db: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+        #expect(nowhere.status == 2 && nowhere.standardError.hasPrefix("vggbatch: error: cannot open postgresql://nobody@127.0.0.1:1/none"))
+        #expect(nowhere.standardError.split(separator: "\n").count == 1)
+        // An empty database is not an index yet.
+        let empty = try vggbatch(["status"])
+        #expect(empty.status == 2 && empty.standardError.contains("no vggbatch index in this database yet"), "\(empty.standardError)")
+        // `work` needs a shared queue.
+        let sqlite = try vggbatch(["work"], db: directory.path("index.sqlite"))
+        #expect(sqlite.status == 64 && sqlite.standardError.contains("`vggbatch work` needs a PostgreSQL index"), "\(sqlite.standardError)")
+
+        // One scan at a time, as with SQLite's lock.
+        #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)
+        let holder = try PostgresConnection(url: url)
+        _ = try holder.query("SELECT pg_advisory_lock(?, ?)", [.integer(0x7667_6762), .integer(1)])
+        let locked = try vggbatch(["scan", photos])
+        #expect(locked.status == 2 && locked.standardError.contains("is locked: another vggbatch scan"), "\(locked.standardError)")
+        #expect(try vggbatch(["prune"]).status == 2)
+        holder.close()
+
+        // A schema from a newer vggbatch: refused, nothing written.
+        let connection = try PostgresConnection(url: url)
+        try connection.run("INSERT INTO schema_migration (identifier, applied_at) VALUES ('9999_from_the_future', 'then')", [])
+        let before = try connection.query("SELECT COUNT(*) FROM scan_run", [])
+        for command in [["scan", photos], ["status"]] {
+            let newer = try vggbatch(command)
+            #expect(newer.status == 2 && newer.standardError.contains("was written by a newer vggbatch"), "\(newer.standardError)")
+        }
+        #expect(try connection.query("SELECT COUNT(*) FROM scan_run", []) == before)
+    }
+}
