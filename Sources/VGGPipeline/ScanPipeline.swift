@@ -18,6 +18,9 @@ public struct ScanOptions: Sendable {
     public var protectionMinimum: Int = 10
     /// With a work queue: keep claiming after the queue runs dry, until cancelled.
     public var follow = false
+    /// With a work queue: only walk and queue, leaving every file to the workers. Nothing is
+    /// marked missing then (a changed file's row is not rewritten until a worker computes it).
+    public var queueOnly = false
     /// With a work queue: a file claimed this many times without a result (each worker that
     /// took it died) is stored as failed instead of being handed out again.
     public var maxAttempts = 5
@@ -83,7 +86,15 @@ public final class ScanPipeline {
         walker.name = "vggbatch-walker"
         var claimer: Thread?
         if let queue {
-            claimer = Thread { [self] in claim(from: queue, into: work, records: records) }
+            claimer = Thread { [self] in
+                if options.queueOnly {
+                    // Nothing to compute here; the stages end when the walk has queued all.
+                    while !state.snapshot(seconds: 0).walkFinished { Thread.sleep(forTimeInterval: 0.05) }
+                    work.close()
+                } else {
+                    claim(from: queue, into: work, records: records)
+                }
+            }
             claimer?.name = "vggbatch-claimer"
         }
         let decoders = DispatchGroup()
@@ -127,7 +138,7 @@ public final class ScanPipeline {
         summary.unavailableRoots = state.unavailableRoots
         summary.incompleteRoots = state.incompleteRoots
         summary.emptyFolders = state.emptyFolders
-        if !summary.interrupted {
+        if !summary.interrupted && !(queue != nil && options.queueOnly) {
             for (number, target) in targets.enumerated() where state.completedRoots.contains(number) {
                 let (vanished, known) = try index.vanished(in: target)
                 if vanished == 0 { continue }

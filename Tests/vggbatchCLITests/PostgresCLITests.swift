@@ -131,6 +131,22 @@ struct PostgresCLITests {
         #expect(try vggbatch(["work"]).standardError.contains("is empty: nothing to compute"))
     }
 
+    /// A scan that only queues (the machine next to the disks), and a worker that computes.
+    @Test func aQueueOnlyScanLeavesTheWorkToWorkers() throws {
+        let queued = try vggbatch(["scan", "--queue-only", "--json", "--weights", weights, photos])
+        #expect(queued.status == 0, "\(queued.standardError)")
+        #expect(queued.standardError.contains("24 files queued for `vggbatch work`"))
+        let waiting = try #require(try json(try vggbatch(["status", "--json"]).standardOutput)["queue"] as? [String: Any])
+        #expect(waiting["pending"] as? Int == 24 && waiting["done"] as? Int == 0)
+        let worked = try vggbatch(["work", "--json"])
+        #expect(worked.status == 0, "\(worked.standardError)")
+        #expect(try json(String(try #require(worked.standardOutput.split(separator: "\n").last)))["computed"] as? Int == 24)
+        let status = try json(try vggbatch(["status", "--json"]).standardOutput)
+        #expect(status["ok"] as? Int == 24 && (status["queue"] as? [String: Any])?["done"] as? Int == 24)
+        let sqlite = try vggbatch(["scan", "--queue-only", photos], db: directory.path("index.sqlite"))
+        #expect(sqlite.status == 64 && sqlite.standardError.contains("--queue-only needs a PostgreSQL index"))
+    }
+
     @Test func refusalsAreOneLine() throws {
         // No server there.
         let nowhere = try vggbatch(["status"], db: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")

@@ -12,7 +12,7 @@ extension VGGBatch {
     /// `vggbatch scan`: index folders into the SQLite index, incrementally.
     struct Scan: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Index the JPEG and PNG files under folders: labels and fc7 features into SQLite.",
+            abstract: "Index the JPEG and PNG files under folders: labels and fc7 features into SQLite or PostgreSQL.",
             discussion: """
                 Incremental: unchanged files (same size, time and inode) are not opened, moved or \
                 renamed files keep their results, vanished files are marked missing (never \
@@ -21,7 +21,9 @@ extension VGGBatch {
                 the next scan carries on. A folder inside a folder already indexed is part of it \
                 (its files keep their one entry); a folder that contains indexed folders takes them \
                 over. Without --weights, the weights the index was built with are used again. \
-                Exit status: 0 when every file was indexed or unchanged, 1 when some failed (see \
+                With a PostgreSQL index (--db postgresql://...), the files that need the network go \
+                through a shared queue: `vggbatch work` on other machines computes them beside this \
+                scan, which waits until the queue is done. Exit status: 0 when every file was indexed or unchanged, 1 when some failed (see \
                 `vggbatch status --failed`), 2 when the scan could not run.
                 """)
 
@@ -45,6 +47,9 @@ extension VGGBatch {
         @Flag(help: "Mark vanished files missing even when most of a folder vanished at once (normally taken for an unmounted drive).")
         var acceptMissing = false
 
+        @Flag(help: "PostgreSQL index: only walk and queue the files that need the network, for `vggbatch work` on other machines (nothing is marked missing).")
+        var queueOnly = false
+
         @Flag(help: "Print progress and the summary as JSON lines on standard output.")
         var json = false
 
@@ -62,10 +67,14 @@ extension VGGBatch {
                 case .file, .other: throw CommandFailure("\(directory): not a folder (scan takes folders; see `vggbatch classify` for single images)")
                 }
             }
+            if queueOnly && !database.isPostgres {
+                throw ValidationError("--queue-only needs a PostgreSQL index (--db postgresql://...): an SQLite index has no shared queue")
+            }
             let index = try database.openWriter()
             defer { index.close() }
             let session = ScanSession(index: index)
             let report = ScanReporter(json: json)
+            report.queueOnly = queueOnly
             do throws(IndexingError) {
                 report.folded(try session.repairNestedRoots(), repaired: true)
             } catch {
@@ -86,10 +95,11 @@ extension VGGBatch {
             let preparation = try imageOptions.preparation(for: loaded, default: rememberedPolicy)
             report.header(database: index.location, model: loaded, resize: preparation.policy.rawValue)
 
-            let options = ScanOptions(
+            var options = ScanOptions(
                 roots: PathBytes.outermost(roots),
                 walk: WalkOptions(includeHidden: includeHidden, followSymlinks: followSymlinks),
                 decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: acceptMissing)
+            options.queueOnly = queueOnly
             let runOptions = "roots=\(roots.map(PathBytes.display)) batch=\(engine.batchSize) threads=\(engine.threadCount) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(followSymlinks) include-hidden=\(includeHidden)"
             let cancellation = CancellationFlag()
             let interrupts = InterruptHandler(cancellation: cancellation) { report.interrupting() }

@@ -9,6 +9,8 @@ import VGGQuery
 /// otherwise, or JSON lines with `--json`; then the summary.
 final class ScanReporter: @unchecked Sendable {
     private let json: Bool
+    /// The scan only queues files for other workers (`--queue-only`).
+    var queueOnly = false
     private let terminal = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
     private var lastLine = Date()
@@ -110,7 +112,9 @@ final class ScanReporter: @unchecked Sendable {
             format: "%d new, %d changed, %d touched, %d unchanged, %d moved, %d failed, %d missing, %d skipped; %d computed for model %lld; %@, %.2f images/s",
             p.new, p.changed, p.touched, p.unchanged, p.moved, p.failed, s.missing, p.skipped, p.inferred, modelID,
             Self.duration(p.seconds), p.imagesPerSecond))
-        if p.queued > 0 {
+        if p.queued > 0 && queueOnly {
+            printError("\(counted(p.queued, "file")) queued for `vggbatch work`; nothing was marked missing (a scan without --queue-only does that once the queue is done)")
+        } else if p.queued > 0 {
             printError("\(counted(p.queued, "file")) went through the shared queue; the counts above are of the files this process wrote, the rest were written by other workers")
         }
         if p.failed > 0 { printError("failed files are listed by `vggbatch status --failed`") }
