@@ -124,7 +124,8 @@ let package = Package(
         .executableTarget(
             name: "vggbatch-bench",
             dependencies: [
-                "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGSearch",
+                "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGSearch", "VGGIndexTypes", "VGGPipeline",
+                "VGGIndexing", "VGGPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

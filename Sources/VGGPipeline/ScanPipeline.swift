@@ -281,7 +281,7 @@ public final class ScanPipeline {
                     continue
                 }
                 for item in claimed {
-                    let known = try index.knownFile(rootID: item.file.rootID, relativePath: item.file.relativePath)
+                    let known = item.known
                     if item.attempts > options.maxAttempts {
                         records.put(.failed(
                             item.file, replacing: known, fingerprint: nil,

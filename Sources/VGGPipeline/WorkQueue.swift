@@ -9,7 +9,7 @@ public protocol WorkQueue: AnyObject {
     /// them, in one transaction. A file already waiting or claimed is not added twice.
     func enqueue(_ files: [FoundFile], preparation: ImagePreparation) throws
     /// Claims up to `limit` files for this process (pending ones, and claims of others whose
-    /// lease ran out); empty when none is free now.
+    /// lease ran out), each with what the index holds for it; empty when none is free now.
     func claim(limit: Int) throws -> [ClaimedFile]
     /// Whether nothing of this model waits or is claimed, by anyone: the queue is done.
     func isFinished() throws -> Bool
@@ -22,13 +22,16 @@ public protocol WorkQueue: AnyObject {
 /// (the resize policy and input size are the model's).
 public struct ClaimedFile: Sendable {
     public var file: FoundFile
+    /// What the index holds for the file, looked up when it was claimed.
+    public var known: KnownFile?
     public var maxPixels: Int
     public var dctScaling: Bool
     /// How many times the file has been claimed, this claim included.
     public var attempts: Int
 
-    public init(file: FoundFile, maxPixels: Int, dctScaling: Bool, attempts: Int) {
+    public init(file: FoundFile, known: KnownFile?, maxPixels: Int, dctScaling: Bool, attempts: Int) {
         self.file = file
+        self.known = known
         self.maxPixels = maxPixels
         self.dctScaling = dctScaling
         self.attempts = attempts

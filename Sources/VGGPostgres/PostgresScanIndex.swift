@@ -19,6 +19,9 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
     private var claims: [FileKey: (item: Int64, runID: Int64)] = [:]
     private let claimsLock = NSLock()
     private let openFailure: StoreError?
+    /// When this process last renewed its leases (writer thread only), and files written since.
+    private var lastRenewal = Date.distantPast
+    private var written = 0
 
     private struct FileKey: Hashable {
         var rootID: Int64
@@ -81,23 +84,29 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
     /// Claims of this process whose lease ran out are not taken again by it: it is still
     /// working on them, and its write will tell whether they are still its own.
     func claim(limit: Int) throws -> [ClaimedFile] {
+        // Claimed, and what the index holds for each file, in one statement.
         let rows = try withQueue { (queue) throws(StoreError) in
             try queue.query(
                 """
-                UPDATE work_item SET state = 'claimed', claimed_by = ?, lease_until = now() + make_interval(secs => ?),
-                    attempts = attempts + 1
-                WHERE id IN (
-                    SELECT id FROM work_item
-                    WHERE model_id = ? AND (state = 'pending'
-                        OR (state = 'claimed' AND lease_until < now() AND claimed_by IS DISTINCT FROM ?))
-                    ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
-                RETURNING id, run_id, root_id, (SELECT path FROM root WHERE root.id = work_item.root_id), relative_path,
-                    size, mtime_ns, inode, device, max_pixels, CASE WHEN dct_scaling THEN 1 ELSE 0 END, attempts
-                """, [.text(workerID), .real(lease), .integer(modelID), .text(workerID), .integer(Int64(limit))])
+                WITH claimed AS (
+                    UPDATE work_item SET state = 'claimed', claimed_by = ?, lease_until = now() + make_interval(secs => ?),
+                        attempts = attempts + 1
+                    WHERE id IN (
+                        SELECT id FROM work_item
+                        WHERE model_id = ? AND (state = 'pending'
+                            OR (state = 'claimed' AND lease_until < now() AND claimed_by IS DISTINCT FROM ?))
+                        ORDER BY enqueued_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
+                    RETURNING id, run_id, root_id, relative_path, size, mtime_ns, inode, device, max_pixels, dct_scaling, attempts)
+                SELECT claimed.id, claimed.run_id, claimed.root_id, root.path, claimed.relative_path, claimed.size, claimed.mtime_ns,
+                    claimed.inode, claimed.device, claimed.max_pixels, CASE WHEN claimed.dct_scaling THEN 1 ELSE 0 END, claimed.attempts,
+                    \(SQLIndex.imageColumns)
+                FROM claimed JOIN root ON root.id = claimed.root_id
+                LEFT JOIN image ON image.root_id = claimed.root_id AND image.relative_path = claimed.relative_path
+                """, [.text(workerID), .real(lease), .integer(modelID), .text(workerID), .integer(Int64(limit)), .integer(modelID)])
         }
-        var claimed = [ClaimedFile]()
-        claimsLock.lock()
-        defer { claimsLock.unlock() }
+        var files = [(file: FoundFile, maxPixels: Int, dctScaling: Bool, attempts: Int)]()
+        var owned = [FileKey: (item: Int64, runID: Int64)]()
+        var known = [FileKey: KnownFile]()
         for row in rows {
             guard let item = row[0].integer, let run = row[1].integer, let rootID = row[2].integer, let rootPath = row[3].blob,
                 let relative = row[4].blob, let size = row[5].integer, let mtime = row[6].integer, let inode = row[7].integer,
@@ -105,8 +114,19 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
             else { continue }
             let stat = FileStat(size: size, mtimeNanoseconds: mtime, inode: UInt64(bitPattern: inode), device: UInt64(bitPattern: device))
             let file = FoundFile(rootID: rootID, relativePath: relative, absolutePath: PathBytes.join(rootPath, relative), stat: stat)
-            claims[FileKey(rootID: rootID, relativePath: relative)] = (item, run)
-            claimed.append(ClaimedFile(file: file, maxPixels: Int(maxPixels), dctScaling: dct != 0, attempts: Int(attempts)))
+            files.append((file, Int(maxPixels), dct != 0, Int(attempts)))
+            owned[FileKey(rootID: rootID, relativePath: relative)] = (item, run)
+            if let image = SQLIndex.storedImage(Array(row[12...])) {
+                known[FileKey(rootID: rootID, relativePath: relative)] = Self.knownFile(image)
+            }
+        }
+        claimsLock.lock()
+        claims.merge(owned) { $1 }
+        claimsLock.unlock()
+        let claimed = files.map { entry in
+            ClaimedFile(
+                file: entry.file, known: known[FileKey(rootID: entry.file.rootID, relativePath: entry.file.relativePath)],
+                maxPixels: entry.maxPixels, dctScaling: entry.dctScaling, attempts: entry.attempts)
         }
         return claimed
     }
@@ -136,44 +156,55 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
         claimsLock.lock()
         let claimed = records.map { claims[Self.key($0)] }
         claimsLock.unlock()
+        let renew = Date().timeIntervalSince(lastRenewal) > lease / 4
         try writer.writeTransaction { () throws(StoreError) in
-            let items = claimed.compactMap { $0?.item }
-            var held = Set<Int64>()
-            for chunk in stride(from: 0, to: items.count, by: 500).map({ Array(items[$0..<min($0 + 500, items.count)]) }) {
-                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                let rows = try writer.database.query(
-                    "SELECT id FROM work_item WHERE id IN (\(placeholders)) AND claimed_by = ? AND state = 'claimed' FOR UPDATE",
-                    chunk.map { .integer($0) } + [.text(workerID)])
-                held.formUnion(rows.compactMap { $0.first?.integer })
-            }
-            // Records of this process's own walk, then each claim still held, as seen by the
-            // run that queued it; a claim another worker took over is left to that worker.
-            var byRun = [Int64: [ScanRecord]]()
+            // Mark the claims still this process's done (or failed), and learn which they are:
+            // the rows stay locked until the results are in, and a claim another worker took
+            // over is left to that worker.
             var done = [Int64]()
             var failed = [Int64]()
             for (record, claim) in zip(records, claimed) {
-                guard let claim else {
-                    byRun[runID, default: []].append(record)
-                    continue
-                }
-                guard held.contains(claim.item) else { continue }
-                byRun[claim.runID, default: []].append(record)
+                guard let claim else { continue }
                 if case .failed = record { failed.append(claim.item) } else { done.append(claim.item) }
             }
-            for (run, group) in byRun.sorted(by: { $0.key < $1.key }) { try writeRecords(group, runID: run) }
-            for (state, ids) in [("done", done), ("failed", failed)] where !ids.isEmpty {
-                let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
-                try writer.database.run(
-                    "UPDATE work_item SET state = '\(state)', finished_at = now(), lease_until = NULL WHERE id IN (\(placeholders))",
-                    ids.map { .integer($0) })
+            var held = Set<Int64>()
+            for (state, ids) in [("done", done), ("failed", failed)] {
+                for start in stride(from: 0, to: ids.count, by: 500) {
+                    let chunk = ids[start..<min(start + 500, ids.count)]
+                    let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                    let rows = try writer.database.query(
+                        """
+                        UPDATE work_item SET state = '\(state)', finished_at = now(), lease_until = NULL
+                        WHERE id IN (\(placeholders)) AND claimed_by = ? AND state = 'claimed' RETURNING id
+                        """, chunk.map { .integer($0) } + [.text(workerID)])
+                    held.formUnion(rows.compactMap { $0.first?.integer })
+                }
             }
-            // Writing is this worker's sign of life: its other claims keep their lease.
-            try writer.database.run(
-                "UPDATE work_item SET lease_until = now() + make_interval(secs => ?) WHERE claimed_by = ? AND state = 'claimed'",
-                [.real(lease), .text(workerID)])
-            try writer.database.run(
-                "UPDATE worker SET last_seen_at = now(), images = images + ? WHERE id = ?",
-                [.integer(Int64(done.count + failed.count)), .text(workerID)])
+            // Records of this process's own walk, then each claim still held, as seen by the
+            // run that queued its file.
+            var byRun = [Int64: [ScanRecord]]()
+            for (record, claim) in zip(records, claimed) {
+                if let claim {
+                    if held.contains(claim.item) { byRun[claim.runID, default: []].append(record) }
+                } else {
+                    byRun[runID, default: []].append(record)
+                }
+            }
+            for (run, group) in byRun.sorted(by: { $0.key < $1.key }) { try writeRecords(group, runID: run) }
+            written += held.count
+            // Writing is this worker's sign of life: now and then its other claims get their
+            // lease again, and `status` hears of it.
+            if renew {
+                try writer.database.run(
+                    "UPDATE work_item SET lease_until = now() + make_interval(secs => ?) WHERE claimed_by = ? AND state = 'claimed'",
+                    [.real(lease), .text(workerID)])
+                try writer.database.run(
+                    "UPDATE worker SET last_seen_at = now(), images = images + ? WHERE id = ?", [.integer(Int64(written)), .text(workerID)])
+            }
+        }
+        if renew {
+            lastRenewal = Date()
+            written = 0
         }
         claimsLock.lock()
         for record in records { claims[Self.key(record)] = nil }

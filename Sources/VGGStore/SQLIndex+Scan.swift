@@ -65,7 +65,7 @@ extension SQLIndex {
 
     // MARK: Lookups
 
-    private static let imageColumns = """
+    public static let imageColumns = """
         image.id, image.root_id, root.path, image.relative_path, image.size, image.mtime_ns, image.inode, image.device,
         image.fingerprint, image.status,
         CASE WHEN EXISTS (SELECT 1 FROM feature WHERE feature.image_id = image.id AND feature.model_id = ?) THEN 1 ELSE 0 END
@@ -91,7 +91,7 @@ extension SQLIndex {
         ).compactMap(Self.storedImage)
     }
 
-    static func storedImage(_ row: [SQLValue]) -> StoredImage? {
+    public static func storedImage(_ row: [SQLValue]) -> StoredImage? {
         guard row.count == 11, case .integer(let id) = row[0], case .integer(let rootID) = row[1],
             case .blob(let rootPath) = row[2], case .blob(let relative) = row[3], case .integer(let size) = row[4],
             case .integer(let mtime) = row[5], case .integer(let inode) = row[6], case .integer(let device) = row[7],
@@ -164,16 +164,131 @@ extension SQLIndex {
         let id = try upsertImage(
             existingID: existingID, rootID: rootID, relativePath: relativePath, stat: stat, fingerprint: fingerprint,
             width: width, height: height, status: "ok", reason: nil, runID: runID, modelID: modelID)
-        for (rank, entry) in top.prefix(5).enumerated() {
-            try database.run(
-                "INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES (?, ?, ?, ?, ?)",
-                [.integer(id), .integer(modelID), .integer(Int64(rank + 1)), .integer(Int64(entry.index)), .real(Double(entry.probability))])
-        }
-        try database.run(
-            "INSERT INTO feature (image_id, model_id, dim, vector) VALUES (?, ?, ?, ?)",
-            [.integer(id), .integer(modelID), .integer(Int64(features.count)), .blob(FeatureCodec.encode(features))])
-        try storeCode(FeatureCode(vector: features), imageID: id, modelID: modelID)
+        try storeResults([(id, top, features)], modelID: modelID)
         return id
+    }
+
+    /// A decoded and classified file seen for the first time, for `storeNewIndexed`.
+    public struct NewImage {
+        public var rootID: Int64
+        public var relativePath: [UInt8]
+        public var stat: FileStat
+        public var fingerprint: [UInt8]
+        public var width: Int
+        public var height: Int
+        public var top: [(index: Int, probability: Float)]
+        public var features: [Float]
+
+        public init(
+            rootID: Int64, relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8], width: Int, height: Int,
+            top: [(index: Int, probability: Float)], features: [Float]
+        ) {
+            self.rootID = rootID
+            self.relativePath = relativePath
+            self.stat = stat
+            self.fingerprint = fingerprint
+            self.width = width
+            self.height = height
+            self.top = top
+            self.features = features
+        }
+    }
+
+    /// Stores many new files with their results, a few statements for the whole batch rather
+    /// than a few per file (a shared PostgreSQL server answers every statement over the
+    /// network).
+    public func storeNewIndexed(_ images: [NewImage], runID: Int64, modelID: Int64) throws(StoreError) {
+        guard !images.isEmpty else { return }
+        let now = Self.now()
+        let inserted = try insertRows(
+            "INSERT INTO image (root_id, relative_path, size, mtime_ns, inode, device, fingerprint, width, height, status, "
+                + "failure_reason, first_seen, last_seen, last_seen_run) VALUES ",
+            images.map { image in
+                [.integer(image.rootID), .blob(image.relativePath)] + Self.statValues(image.stat)
+                    + [.blob(image.fingerprint), .integer(Int64(image.width)), .integer(Int64(image.height)), .text("ok"), .null,
+                       .text(now), .text(now), .integer(runID)]
+            },
+            returning: " RETURNING id, root_id, relative_path")
+        var ids = [ImageKey: Int64]()
+        for row in inserted {
+            guard let id = row[0].integer, let root = row[1].integer, let path = row[2].blob else { continue }
+            ids[ImageKey(rootID: root, relativePath: path)] = id
+        }
+        var results = [(imageID: Int64, top: [(index: Int, probability: Float)], features: [Float])]()
+        for image in images {
+            guard let id = ids[ImageKey(rootID: image.rootID, relativePath: image.relativePath)] else {
+                throw .corrupt(path: location, reason: "a new image row got no id")
+            }
+            results.append((id, image.top, image.features))
+        }
+        try storeResults(results, modelID: modelID)
+    }
+
+    private struct ImageKey: Hashable {
+        var rootID: Int64
+        var relativePath: [UInt8]
+    }
+
+    /// The predictions, feature vector and its code of each image, in one statement per table.
+    func storeResults(
+        _ results: [(imageID: Int64, top: [(index: Int, probability: Float)], features: [Float])], modelID: Int64
+    ) throws(StoreError) {
+        var predictions = [[SQLValue]]()
+        var features = [[SQLValue]]()
+        var codes = [[SQLValue]]()
+        for result in results {
+            for (rank, entry) in result.top.prefix(5).enumerated() {
+                predictions.append([
+                    .integer(result.imageID), .integer(modelID), .integer(Int64(rank + 1)), .integer(Int64(entry.index)),
+                    .real(Double(entry.probability)),
+                ])
+            }
+            features.append([
+                .integer(result.imageID), .integer(modelID), .integer(Int64(result.features.count)), .blob(FeatureCodec.encode(result.features)),
+            ])
+            let code = FeatureCode(vector: result.features)
+            codes.append([.integer(result.imageID), .integer(modelID), .real(Double(code.scale)), .real(Double(code.error)), .blob(code.bytes)])
+        }
+        let predictionHead = "INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES "
+        let featureHead = "INSERT INTO feature (image_id, model_id, dim, vector) VALUES "
+        let codeHead = "INSERT INTO feature_code (image_id, model_id, scale, error, code) VALUES "
+        let codeConflict = " ON CONFLICT (image_id, model_id) DO UPDATE SET scale = excluded.scale, error = excluded.error, code = excluded.code"
+        if database.dialect == .postgresql && results.count <= 256 {
+            // A server answers each statement over the network: the three inserts go as one
+            // (PostgreSQL runs INSERTs inside WITH; SQLite does not).
+            func values(_ rows: [[SQLValue]]) -> String {
+                rows.map { "(" + Array(repeating: "?", count: $0.count).joined(separator: ", ") + ")" }.joined(separator: ", ")
+            }
+            var sql = "WITH "
+            if !predictions.isEmpty { sql += "p AS (\(predictionHead)\(values(predictions))), " }
+            sql += "f AS (\(featureHead)\(values(features))) \(codeHead)\(values(codes))\(codeConflict)"
+            try database.run(sql, predictions.flatMap { $0 } + features.flatMap { $0 } + codes.flatMap { $0 })
+            return
+        }
+        _ = try insertRows(predictionHead, predictions)
+        _ = try insertRows(featureHead, features)
+        _ = try insertRows(codeHead, codes, returning: codeConflict)
+    }
+
+    /// One multi-row INSERT (`head` ends with VALUES) per few thousand values, with `returning`
+    /// (a conflict clause, or RETURNING) after each; the rows RETURNING returns.
+    func insertRows(_ head: String, _ rows: [[SQLValue]], returning: String = "") throws(StoreError) -> [[SQLValue]] {
+        guard let width = rows.first?.count, width > 0 else { return [] }
+        let group = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        // Under SQLite's and PostgreSQL's limits on parameters in one statement.
+        let perStatement = max(1, 16_000 / width)
+        var returned = [[SQLValue]]()
+        for start in stride(from: 0, to: rows.count, by: perStatement) {
+            let chunk = rows[start..<min(start + perStatement, rows.count)]
+            let sql = head + Array(repeating: group, count: chunk.count).joined(separator: ", ") + returning
+            if returning.contains("RETURNING") {
+                returned += try database.query(sql, chunk.flatMap { $0 })
+            } else {
+                // Prepared once per row count: batches mostly have the same size.
+                try database.run(sql, chunk.flatMap { $0 })
+            }
+        }
+        return returned
     }
 
     /// Stores a file that could not be decoded, with its reason.

@@ -71,26 +71,33 @@ open class SQLScanIndex: RunScanIndex {
 
     /// Writes the records inside the caller's transaction, as seen by run `runID`.
     public func writeRecords(_ records: [ScanRecord], runID: Int64) throws(StoreError) {
-            for record in records {
-                switch record {
-                case .unchanged(let known):
-                    try writer.touch(imageID: known.imageID, runID: runID)
-                case .metadataChanged(let known, let stat):
-                    try writer.updateStat(imageID: known.imageID, stat: stat, runID: runID)
-                case .moved(let from, let to):
-                    try writer.move(
-                        imageID: from.imageID, from: from.rootID, from.relativePath, to: to.rootID, to.relativePath, stat: to.stat, runID: runID)
-                case .indexed(let file, let replacing, let fingerprint, let width, let height, let output):
-                    try writer.storeIndexed(
-                        existingID: replacing?.imageID, rootID: file.rootID, relativePath: file.relativePath,
-                        stat: file.stat, fingerprint: fingerprint, width: width, height: height,
-                        runID: runID, modelID: modelID, top: output.top, features: output.features)
-                case .failed(let file, let replacing, let fingerprint, let reason):
-                    try writer.storeFailure(
-                        existingID: replacing?.imageID, rootID: file.rootID, relativePath: file.relativePath,
-                        stat: file.stat, fingerprint: fingerprint, reason: reason, runID: runID)
-                }
+        // Files seen for the first time go in together, a few statements for all of them.
+        var new = [SQLIndex.NewImage]()
+        for record in records {
+            switch record {
+            case .unchanged(let known):
+                try writer.touch(imageID: known.imageID, runID: runID)
+            case .metadataChanged(let known, let stat):
+                try writer.updateStat(imageID: known.imageID, stat: stat, runID: runID)
+            case .moved(let from, let to):
+                try writer.move(
+                    imageID: from.imageID, from: from.rootID, from.relativePath, to: to.rootID, to.relativePath, stat: to.stat, runID: runID)
+            case .indexed(let file, nil, let fingerprint, let width, let height, let output):
+                new.append(SQLIndex.NewImage(
+                    rootID: file.rootID, relativePath: file.relativePath, stat: file.stat, fingerprint: fingerprint, width: width,
+                    height: height, top: output.top, features: output.features))
+            case .indexed(let file, let replacing?, let fingerprint, let width, let height, let output):
+                try writer.storeIndexed(
+                    existingID: replacing.imageID, rootID: file.rootID, relativePath: file.relativePath,
+                    stat: file.stat, fingerprint: fingerprint, width: width, height: height,
+                    runID: runID, modelID: modelID, top: output.top, features: output.features)
+            case .failed(let file, let replacing, let fingerprint, let reason):
+                try writer.storeFailure(
+                    existingID: replacing?.imageID, rootID: file.rootID, relativePath: file.relativePath,
+                    stat: file.stat, fingerprint: fingerprint, reason: reason, runID: runID)
             }
+        }
+        try writer.storeNewIndexed(new, runID: runID, modelID: modelID)
     }
 
     public func vanished(in target: ScanTarget) throws -> (vanished: Int, known: Int) {
