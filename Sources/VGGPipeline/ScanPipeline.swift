@@ -275,8 +275,9 @@ public final class ScanPipeline {
                     let walking = !state.snapshot(seconds: 0).walkFinished
                     if try !walking && !options.follow && queue.isFinished() { return }
                     // Nothing free now: files claimed by others may come back when their
-                    // leases run out, and the walk may queue more.
-                    let until = Date().addingTimeInterval(options.pollInterval)
+                    // leases run out, and the walk may queue more. While this process's own
+                    // claims are being finished, the queue may be done any moment: look again soon.
+                    let until = Date().addingTimeInterval(queue.hasClaimsInFlight ? 0.02 : options.pollInterval)
                     while Date() < until && !cancellation.isCancelled { Thread.sleep(forTimeInterval: 0.05) }
                     continue
                 }
@@ -366,7 +367,8 @@ public final class ScanPipeline {
         var batch = [PreparedItem]()
         var lastReport = Date.distantPast
         while true {
-            let available = prepared.waitForItem(timeout: 0.5)
+            // With a work queue run dry, a partial batch goes as soon as nothing more arrives.
+            let available = prepared.waitForItem(timeout: state.queueDry ? 0.02 : 0.5)
             if Date().timeIntervalSince(lastReport) >= 0.5 {
                 progress(state.snapshot(seconds: Date().timeIntervalSince(started)))
                 lastReport = Date()

@@ -13,6 +13,8 @@ public protocol WorkQueue: AnyObject {
     func claim(limit: Int) throws -> [ClaimedFile]
     /// Whether nothing of this model waits or is claimed, by anyone: the queue is done.
     func isFinished() throws -> Bool
+    /// Whether this process holds claims it has not written yet.
+    var hasClaimsInFlight: Bool { get }
     /// Hands this process's claims that were never written back to the queue (after an
     /// interruption), so others need not wait for their leases to run out.
     func releaseClaims() throws

@@ -131,6 +131,12 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
         return claimed
     }
 
+    var hasClaimsInFlight: Bool {
+        claimsLock.lock()
+        defer { claimsLock.unlock() }
+        return !claims.isEmpty
+    }
+
     func isFinished() throws -> Bool {
         try withQueue { (queue) throws(StoreError) in
             try queue.query(

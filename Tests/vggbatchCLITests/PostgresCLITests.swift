@@ -147,6 +147,19 @@ struct PostgresCLITests {
         #expect(sqlite.status == 64 && sqlite.standardError.contains("--queue-only needs a PostgreSQL index"))
     }
 
+    /// A file every worker died on is recorded as failed, not handed out for ever.
+    @Test func aFileClaimedTooOftenIsRecordedAsFailed() throws {
+        #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)
+        let connection = try PostgresConnection(url: url)
+        let path = Array("a/ljt-testorig.jpg".utf8)
+        try connection.run("UPDATE work_item SET state = 'pending', attempts = 5 WHERE relative_path = ?", [.blob(path)])
+        let worked = try vggbatch(["work"])
+        #expect(worked.status == 0, "\(worked.standardError)")
+        let failures = try vggbatch(["status", "--failed"])
+        #expect(failures.standardOutput.contains("a/ljt-testorig.jpg: claimed 6 times without a result"), "\(failures.standardOutput)")
+        #expect(try connection.query("SELECT state FROM work_item WHERE relative_path = ?", [.blob(path)]) == [[.text("failed")]])
+    }
+
     @Test func refusalsAreOneLine() throws {
         // No server there.
         let nowhere = try vggbatch(["status"], db: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")

@@ -131,6 +131,7 @@ final class ScanReporter: @unchecked Sendable {
                 ("event", JSONText.string("summary")), ("written", "\(p.done)"), ("computed", "\(p.inferred)"), ("failed", "\(p.failed)"),
                 ("moved", "\(p.moved)"), ("model", "\(modelID)"), ("interrupted", "\(s.interrupted)"),
                 ("seconds", String(format: "%.2f", p.seconds)), ("images_per_second", String(format: "%.2f", p.imagesPerSecond)),
+                ("write_seconds", String(format: "%.3f", s.writeSeconds)), ("inference_seconds", String(format: "%.3f", s.inferenceSeconds)),
             ]))
         }
         if s.interrupted { printError("vggbatch: worker interrupted; its unfinished files went back to the queue") }
