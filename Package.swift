@@ -40,6 +40,9 @@ let package = Package(
             name: "CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
         .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
             name: "CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
         // The HDF5 calls the Keras loader needs, with the type macros Swift cannot import
@@ -99,7 +102,7 @@ let package = Package(
         // The write side: a scan of folders into any index (`IndexWriter`).
         .target(
             name: "VGGIndexing",
-            dependencies: ["VGGCommon", "VGGImaging", "VGGEngine", "VGGPipeline", "VGGSearch", "VGGInference", "VGGIndexTypes"]),
+            dependencies: ["CZlib", "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGPipeline", "VGGSearch", "VGGInference", "VGGIndexTypes"]),
         // The read side: status, export, similar, duplicates and pages from any index (`IndexReader`).
         .target(
             name: "VGGQuery",

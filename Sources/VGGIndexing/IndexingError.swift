@@ -11,6 +11,8 @@ public enum IndexingError: Error, Sendable, CustomStringConvertible {
     case noQueue(location: String)
     /// `--model N` names no model of the index.
     case noModel(Int64)
+    /// Results to import that cannot be read (a missing file, damaged compression).
+    case input(String)
     /// Anything else the pipeline met (a store that throws another error type).
     case other(String)
 
@@ -18,7 +20,7 @@ public enum IndexingError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .store(let error): return error.reason
         case .inference(let error): return error.reason
-        case .other(let reason): return reason
+        case .other(let reason), .input(let reason): return reason
         case .noQueue(let location): return "\(location) has no shared work queue; `vggbatch work` needs a PostgreSQL index"
         case .noModel(let id): return "no model \(id) in the index (see `vggbatch status`)"
         }
@@ -27,7 +29,7 @@ public enum IndexingError: Error, Sendable, CustomStringConvertible {
     public var description: String { reason }
 
     /// The typed form of an error from the pipeline or a store.
-    static func from(_ error: Error) -> IndexingError {
+    public static func from(_ error: Error) -> IndexingError {
         if let error = error as? IndexingError { return error }
         if let error = error as? StoreError { return .store(error) }
         return .other("\(error)")

@@ -105,3 +105,11 @@ func cString(_ path: [UInt8]) -> [CChar]? {
     result.append(0)
     return result
 }
+
+extension FileStat {
+    /// What `stat` (following symbolic links) says about the file at `path`; nil when there
+    /// is nothing there or it cannot be looked up.
+    public static func of(_ path: [UInt8]) -> FileStat? {
+        try? lookUp(path, followingSymlinks: true).get().0
+    }
+}

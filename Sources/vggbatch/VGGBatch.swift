@@ -14,7 +14,7 @@ struct VGGBatch: ParsableCommand {
             reported), 64 for a bad command line.
             """,
         version: version,
-        subcommands: [Scan.self, Work.self, Similar.self, Duplicates.self, Report.self, Status.self, Roots.self, Show.self, Export.self, Prune.self, Classify.self, Inspect.self, Weights.self, Bench.self, GenerateIndex.self]
+        subcommands: [Scan.self, Work.self, Import.self, List.self, Similar.self, Duplicates.self, Report.self, Status.self, Roots.self, Show.self, Export.self, Prune.self, Classify.self, Inspect.self, Weights.self, Bench.self, GenerateIndex.self]
     )
 
     /// Parses and runs; a bad command line gets one line on stderr and exit status 64

@@ -13,8 +13,8 @@ public struct CommandResult: Sendable {
 
 /// Runs the built `vggbatch` binary the way a user would, capturing output and exit status.
 public enum CommandRunner {
-    public static func vggbatch(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
-        try run(FixturePaths.vggbatchExecutable, arguments, environment: environment)
+    public static func vggbatch(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws -> CommandResult {
+        try run(FixturePaths.vggbatchExecutable, arguments, environment: environment, input: input)
     }
 
     /// Starts `vggbatch` in the background, its output discarded, for tests that signal or
@@ -31,10 +31,14 @@ public enum CommandRunner {
         return process
     }
 
-    /// Runs `executable` with stdin closed; output goes through files, so a chatty child can
-    /// never block on a full pipe.
-    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    /// Runs `executable` with `input` (or nothing) on stdin; output goes through files, so a
+    /// chatty child can never block on a full pipe.
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], input: Data? = nil) throws -> CommandResult {
         let directory = TemporaryDirectory()
+        let inURL = directory.url.appendingPathComponent("stdin")
+        try (input ?? Data()).write(to: inURL)
+        let stdin = try FileHandle(forReadingFrom: inURL)
+        defer { try? stdin.close() }
         let outURL = directory.url.appendingPathComponent("stdout")
         let errURL = directory.url.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -51,7 +55,7 @@ public enum CommandRunner {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = stdin
         try process.run()
         process.waitUntilExit()
         return CommandResult(

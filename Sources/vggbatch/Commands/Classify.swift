@@ -7,6 +7,8 @@ import VGGCommon
 import VGGIndexTypes
 import VGGInference
 import VGGQuery
+import VGGPipeline
+import VGGIndexing
 
 extension VGGBatch {
     /// `vggbatch classify`: ImageNet labels (and optionally fc7 features) for images.
@@ -20,10 +22,33 @@ extension VGGBatch {
                 file that failed. Without --weights (or VGGBATCH_WEIGHTS), the weights of the \
                 index's model are used when there is an index (--db, --model), so labels match \
                 what `scan` stored. Exits 1 if any image failed, 2 if the weights cannot be used.
+
+                With --files-from FILE (- for standard input) the paths are read as they arrive \
+                (one per line, or NUL-separated with --null), decoded and computed as a scan does \
+                (decoders beside the network, bounded memory whatever the input's length), and one \
+                JSON line per path is written as soon as it is done, in completion order: path, \
+                size, mtime_ns, the index's content fingerprint, upright width and height, top, \
+                fc7 (--features; --features-encoding base64-f32 for fc7_base64, the float32 bytes) \
+                and the model (weights SHA-256, preprocessing, resize), which is what \
+                `vggbatch import` needs. A file that fails is a line with "error"; the exit status \
+                is 0 once all input was read, and non-zero only when the weights or the machine \
+                fail (so a job scheduler does not retry a whole partition for one broken JPEG).
                 """)
 
         @Argument(help: ArgumentHelp("Image files (JPEG or PNG, recognised by content).", valueName: "image"))
-        var images: [String]
+        var images: [String] = []
+
+        @Option(help: ArgumentHelp("Read the paths from this file (- for standard input) and stream JSON lines.", valueName: "file"))
+        var filesFrom: String?
+
+        @Flag(help: "With --files-from: paths are separated by NUL bytes instead of newlines.")
+        var null = false
+
+        @Option(help: ArgumentHelp("How --features are written: json (numbers) or base64-f32 (little-endian float32 bytes).", valueName: "encoding"))
+        var featuresEncoding: ResultLine.FeatureEncoding?
+
+        @Option(parsing: .unconditional, help: "With --files-from: threads that read and decode files (the engine has its own).")
+        var decodeThreads = 1
 
         @OptionGroup var model: ModelOptions
         @OptionGroup var database: DatabaseOptions
@@ -45,13 +70,22 @@ extension VGGBatch {
         @Flag(help: "Say on standard error which kernels (instruction set) and how many threads run the network.")
         var verbose = false
 
+        /// --features, or an encoding for them.
+        private var wantsFeatures: Bool { features || featuresEncoding != nil }
+
         func validate() throws {
-            if images.isEmpty { throw ValidationError("Give at least one image.") }
+            if filesFrom != nil && !images.isEmpty { throw ValidationError("Give images or --files-from, not both.") }
+            if filesFrom == nil && images.isEmpty { throw ValidationError("Give at least one image (or --files-from FILE).") }
+            if filesFrom == nil && (null || featuresEncoding != nil && !json) {
+                throw ValidationError(null ? "--null goes with --files-from." : "--features-encoding needs --json.")
+            }
             if !(1...1000).contains(top) { throw ValidationError("--top must be 1...1000, got \(top).") }
-            if features && !json { throw ValidationError("--features needs --json.") }
+            if features && !json && filesFrom == nil { throw ValidationError("--features needs --json.") }
+            if !(1...64).contains(decodeThreads) { throw ValidationError("--decode-threads must be 1...64, got \(decodeThreads).") }
         }
 
         func run() throws {
+            if let filesFrom { return try stream(from: filesFrom) }
             let batch = min(engine.batchSize, images.count)
             let loaded = try model.load(engine: try engine.options(maxBatchSize: batch), remembered: try rememberedModel())
             let preparation = try imageOptions.preparation(for: loaded)
@@ -83,6 +117,55 @@ extension VGGBatch {
                 start += batch
             }
             if failures > 0 { throw ExitCode.failure }
+        }
+
+        /// --files-from: paths streamed in, one JSON line out per path as soon as it is done.
+        private func stream(from source: String) throws {
+            let descriptor: Int32
+            if source == "-" {
+                descriptor = STDIN_FILENO
+            } else {
+                descriptor = open(source, O_RDONLY | O_CLOEXEC)
+                if descriptor < 0 { throw CommandFailure("\(source): cannot open the list of files (\(String(cString: strerror(errno))))") }
+            }
+            defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+            let loaded = try model.load(engine: try engine.options(), remembered: try rememberedModel())
+            let preparation = try imageOptions.preparation(for: loaded)
+            printError("weights: \(loaded.identity.path) (\(loaded.identity.summary)); preprocessing: \(loaded.preset.summary); resize: \(preparation.policy.rawValue)")
+            if verbose {
+                let options = loaded.network.options
+                printError("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName), \(options.threads) threads, batches of \(options.maxBatchSize), \(decodeThreads) decode thread(s)")
+            }
+            let registration = loaded.registration(resizePolicy: preparation.policy)
+            let encoding = wantsFeatures ? (featuresEncoding ?? .json) : nil
+            let files = StreamedFiles(descriptor: descriptor, separator: null ? .nul : .newline, preparation: preparation) { records in
+                var text = ""
+                for record in records {
+                    guard let line = ResultLine(record, model: registration) else { continue }
+                    text += line.json(features: encoding)
+                    text += "\n"
+                }
+                try StandardOutput.write(text)
+            }
+            var options = ScanOptions(roots: [], walk: WalkOptions(), decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: false)
+            options.pollInterval = 0.02
+            let cancellation = CancellationFlag()
+            let summary: ScanSummary
+            do {
+                summary = try ScanPipeline(
+                    options: options, index: files, classifier: EngineClassifier(network: loaded.network, preset: loaded.preset, top: top),
+                    cancellation: cancellation
+                ).run(progress: { _ in })
+            } catch {
+                throw IndexingError.from(error).failure
+            }
+            if let problem = files.inputError { throw CommandFailure(problem) }
+            if verbose {
+                let p = summary.progress
+                printError(String(
+                    format: "%d images (%d failed) in %.2f s, %.2f images/s; network %.2f s; peak RSS %d MB",
+                    p.done, p.failed, p.seconds, p.imagesPerSecond, summary.inferenceSeconds, peakResidentMegabytes()))
+            }
         }
 
         /// The index's model whose weights to use when none are named, if there is an index.
@@ -119,7 +202,13 @@ extension VGGBatch {
                 ])
             }
             var fields = [("path", JSONText.string(path)), ("top", JSONText.array(topItems))]
-            if features { fields.append(("fc7", JSONText.array(output.features.map(JSONText.number)))) }
+            if wantsFeatures {
+                if featuresEncoding == .base64F32 {
+                    fields.append(("fc7_base64", JSONText.string(ResultLine.base64(output.features))))
+                } else {
+                    fields.append(("fc7", JSONText.array(output.features.map(JSONText.number))))
+                }
+            }
             return JSONText.object(fields)
         }
 
@@ -136,4 +225,23 @@ extension VGGBatch {
             return lines.joined(separator: "\n")
         }
     }
+}
+
+/// This process's peak resident memory in MB: the kernel's high-water mark of this program's
+/// memory (`VmHWM`; `ru_maxrss` would also count the parent's memory before the program was
+/// started in a forked process), or `ru_maxrss` where there is no /proc.
+func peakResidentMegabytes() -> Int {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+    {
+        return kilobytes / 1024
+    }
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return usage.ru_maxrss / 1024
 }

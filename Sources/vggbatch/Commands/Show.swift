@@ -52,7 +52,7 @@ extension VGGBatch {
                     ("reason", details.failureReason.map(JSONText.string) ?? "null"),
                     ("size", "\(details.image.stat.size)"), ("width", details.width.map(String.init) ?? "null"),
                     ("height", details.height.map(String.init) ?? "null"),
-                    ("fingerprint", JSONText.string(details.image.fingerprint.map(Self.hex) ?? "")),
+                    ("fingerprint", JSONText.string(details.image.fingerprint.map(Hex.encode) ?? "")),
                     ("first_seen", JSONText.string(details.firstSeen)), ("last_seen", JSONText.string(details.lastSeen)),
                     ("models", JSONText.array(results.map { modelID, top, features in
                         JSONText.object([
@@ -70,7 +70,7 @@ extension VGGBatch {
             print(display)
             print("  status       \(details.image.status)\(details.failureReason.map { ": \($0)" } ?? "")")
             print("  size         \(details.image.stat.size) bytes\(details.width.map { w in details.height.map { ", \(w)x\($0)" } ?? "" } ?? "")")
-            print("  fingerprint  \(details.image.fingerprint.map(Self.hex) ?? "-")")
+            print("  fingerprint  \(details.image.fingerprint.map(Hex.encode) ?? "-")")
             print("  seen         \(details.firstSeen) … \(details.lastSeen)")
             for (modelID, top, features) in results {
                 print("  model \(modelID)\(features.map { ", \(layer(modelID)) \($0.count) floats" } ?? "")")
@@ -80,6 +80,5 @@ extension VGGBatch {
             }
         }
 
-        static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
     }
 }

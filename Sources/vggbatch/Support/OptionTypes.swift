@@ -3,6 +3,7 @@ import Foundation
 import VGGImaging
 import VGGInference
 import VGGModel
+import VGGIndexing
 
 extension ResizePolicy: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
@@ -50,4 +51,8 @@ struct ImageOptions: ParsableArguments {
             throw CommandFailure(error.reason)
         }
     }
+}
+
+extension ResultLine.FeatureEncoding: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

@@ -1,0 +1,243 @@
+import Foundation
+import VGGCommon
+import VGGIndexTypes
+import VGGPipeline
+
+/// Merges result lines (`classify --files-from`, from any number of machines) into an
+/// index, as if a scan had computed them here: each file gets its one row under the root that
+/// contains it, with the line's fingerprint, size, predictions and features.
+///
+/// One transaction per batch of lines, so a killed import keeps every batch it finished, and
+/// importing the same lines again changes nothing (a row whose file, content and results are
+/// the line's is left as it is). A file that no longer has the line's size and modification
+/// time here is stored with the line's (stale): the next scan sees the difference, reads the
+/// file and recomputes it if its content changed.
+public final class ResultImport {
+    public let index: IndexWriter
+
+    public init(index: IndexWriter) {
+        self.index = index
+    }
+
+    public struct Options: Sendable {
+        /// Absolute folders the files belong to; empty: the folder holding them all.
+        public var roots: [[UInt8]] = []
+        /// The model whose lines are taken (a weights SHA-256 or a prefix of one); nil: the
+        /// model of the first line.
+        public var model: String?
+        /// Lines per transaction.
+        public var batch = 256
+
+        public init() {}
+    }
+
+    public struct Summary: Sendable {
+        public var lines = 0
+        /// Rows written: new files, and files whose stored row differed.
+        public var new = 0
+        public var changed = 0
+        public var unchanged = 0
+        /// Lines of files that could not be computed (stored as failed, with the reason).
+        public var failed = 0
+        /// Files stored with the line's size and time because the file here differs or is not there.
+        public var stale = 0
+        /// Lines of another model, by weights SHA-256.
+        public var otherModels: [String: Int] = [:]
+        public var withoutFeatures = 0
+        public var outsideRoots = 0
+        /// Lines that are not result lines, and the first few reasons ("file:line: reason").
+        public var malformed = 0
+        public var malformedExamples: [String] = []
+        public var modelID: Int64?
+        public var model: ModelRegistration?
+        public var roots: [[UInt8]] = []
+        public var interrupted = false
+        public var searchUpdated = 0
+        public var searchWarning: String?
+
+        /// Lines not imported, whatever the reason.
+        public var refused: Int { otherModels.values.reduce(0, +) + withoutFeatures + outsideRoots + malformed }
+    }
+
+    /// Imports every line of `files` (see `ResultFiles`). `progress` gets the summary so far
+    /// after each batch.
+    public func run(
+        files: [String], options: Options, cancellation: CancellationFlag, progress: (Summary) -> Void = { _ in }
+    ) throws(IndexingError) -> Summary {
+        var summary = Summary()
+        do {
+            // The model, and without --root the one folder holding every file: a first pass.
+            var chosen: ModelRegistration?
+            var common: [UInt8]?
+            if options.model == nil || options.roots.isEmpty {
+                try forEachLine(files) { line, _ in
+                    guard let parsed = try? ResultLine.parse(line) else { return true }
+                    if chosen == nil, options.model == nil { chosen = parsed.model }
+                    guard options.roots.isEmpty else { return false }
+                    guard Self.matches(parsed.model, chosen, options.model) else { return true }
+                    let folder = Self.parent(Self.absolute(parsed.path))
+                    common = common.map { Self.commonFolder($0, folder) } ?? folder
+                    return true
+                }
+            }
+            let roots = options.roots.isEmpty ? (common.map { [$0] } ?? []) : options.roots
+            summary.roots = roots
+
+            var modelID: Int64?
+            var runID: Int64 = 0
+            var scan: (any RunScanIndex)?
+            var targets = [ScanTarget]()
+            var batch = [ScanRecord]()
+            var inBatch = Set<[UInt8]>()
+            func flush() throws {
+                guard let scan, !batch.isEmpty else { return }
+                try scan.write(batch)
+                batch.removeAll(keepingCapacity: true)
+                inBatch.removeAll(keepingCapacity: true)
+                progress(summary)
+            }
+
+            try forEachLine(files) { line, place in
+                if cancellation.isCancelled {
+                    summary.interrupted = true
+                    return false
+                }
+                summary.lines += 1
+                let parsed: ResultLine
+                do throws(ResultLine.FormatError) {
+                    parsed = try ResultLine.parse(line)
+                } catch {
+                    summary.malformed += 1
+                    if summary.malformedExamples.count < 5 { summary.malformedExamples.append("\(place): \(error.reason)") }
+                    return true
+                }
+                if chosen == nil { chosen = options.model == nil ? parsed.model : nil }
+                guard Self.matches(parsed.model, chosen, options.model) else {
+                    summary.otherModels[parsed.model.weightsSHA256, default: 0] += 1
+                    return true
+                }
+                if chosen == nil { chosen = parsed.model }
+                if parsed.error == nil && parsed.features == nil {
+                    summary.withoutFeatures += 1
+                    return true
+                }
+                if modelID == nil {
+                    // The first line to import: the model, the run and the roots.
+                    let id = try index.registerModel(parsed.model)
+                    modelID = id
+                    summary.modelID = id
+                    summary.model = parsed.model
+                    runID = try index.beginRun(options: "import \(files.count) file(s) roots=\(roots.map(PathBytes.display))", modelID: id)
+                    let opened = index.scanIndex(runID: runID, modelID: id)
+                    scan = opened
+                    for root in roots {
+                        let target = try opened.target(for: root)
+                        if !targets.contains(target) { targets.append(target) }
+                    }
+                }
+                guard let scan else { return true }
+                var path = Self.absolute(parsed.path)
+                var target = targets.first { PathBytes.isWithin(path, folder: $0.path) }
+                if target == nil {
+                    // Reached through a symbolic link, perhaps: the folder resolved.
+                    let resolved = PathBytes.join(PathBytes.absolute(PathBytes.display(Self.parent(path))), Self.name(path))
+                    if let found = targets.first(where: { PathBytes.isWithin(resolved, folder: $0.path) }) {
+                        path = resolved
+                        target = found
+                    }
+                }
+                guard let target, let relative = PathBytes.relative(path, to: target.rootPath), !relative.isEmpty else {
+                    summary.outsideRoots += 1
+                    return true
+                }
+                if inBatch.contains(path) { try flush() }
+                inBatch.insert(path)
+
+                var stat = FileStat(size: parsed.size, mtimeNanoseconds: parsed.mtimeNanoseconds, inode: 0, device: 0)
+                if let here = FileStat.of(path), here.size == parsed.size, here.mtimeNanoseconds == parsed.mtimeNanoseconds {
+                    stat = here
+                } else {
+                    summary.stale += 1
+                }
+                let file = FoundFile(rootID: target.rootID, relativePath: relative, absolutePath: path, stat: stat)
+                let known = try scan.knownFile(rootID: target.rootID, relativePath: relative)
+                if let known, known.stat == stat, known.fingerprint == parsed.fingerprint,
+                    parsed.error == nil ? (known.status == .ok && known.hasResults) : (known.status == .failed && !known.hasResults)
+                {
+                    summary.unchanged += 1
+                    batch.append(.unchanged(known))
+                } else if let reason = parsed.error {
+                    summary.failed += 1
+                    batch.append(.failed(file, replacing: known, fingerprint: parsed.fingerprint, reason: reason))
+                } else if let fingerprint = parsed.fingerprint, let features = parsed.features {
+                    if known == nil { summary.new += 1 } else { summary.changed += 1 }
+                    batch.append(.indexed(
+                        file, replacing: known, fingerprint: fingerprint, width: parsed.width, height: parsed.height,
+                        output: ClassifierOutput(top: parsed.top, features: features)))
+                } else {
+                    summary.malformed += 1
+                    if summary.malformedExamples.count < 5 { summary.malformedExamples.append("\(place): results without a fingerprint") }
+                }
+                if batch.count >= options.batch { try flush() }
+                return true
+            }
+            try flush()
+            guard let modelID else { return summary }
+            var counts = RunCounts()
+            counts.new = summary.new
+            counts.changed = summary.changed
+            counts.unchanged = summary.unchanged
+            counts.failed = summary.failed
+            try index.finishRun(runID, status: summary.interrupted ? "interrupted" : "finished", counts: counts)
+            do throws(StoreError) {
+                summary.searchUpdated = try SearchMaintenance.update(index, modelID: modelID, threads: ProcessInfo.processInfo.activeProcessorCount)
+            } catch {
+                summary.searchWarning = "search data not updated (\(error.reason)); the next scan retries"
+            }
+            return summary
+        } catch {
+            throw IndexingError.from(error)
+        }
+    }
+
+    /// Every line of every file, with "file:line" for messages; stops when `body` returns false.
+    private func forEachLine(_ files: [String], _ body: ([UInt8], String) throws -> Bool) throws {
+        for file in files {
+            var stop = false
+            try ResultFiles.forEachLine(in: file) { line, number in
+                stop = try !body(line, "\(file):\(number)")
+                return !stop
+            }
+            if stop { return }
+        }
+    }
+
+    /// Whether a line's model is the one imported: the model chosen so far, or the one
+    /// named by a SHA-256 prefix.
+    private static func matches(_ model: ModelRegistration, _ chosen: ModelRegistration?, _ named: String?) -> Bool {
+        if let named { return model.weightsSHA256.hasPrefix(named.lowercased()) && (chosen == nil || chosen == model) }
+        return chosen == nil || chosen == model
+    }
+
+    private static func absolute(_ path: [UInt8]) -> [UInt8] {
+        if path.first == PathBytes.slash { return path }
+        return PathBytes.join(Array(FileManager.default.currentDirectoryPath.utf8), path)
+    }
+
+    private static func parent(_ path: [UInt8]) -> [UInt8] {
+        guard let slash = path.lastIndex(of: PathBytes.slash) else { return [] }
+        return slash == 0 ? [PathBytes.slash] : Array(path[..<slash])
+    }
+
+    private static func name(_ path: [UInt8]) -> [UInt8] {
+        guard let slash = path.lastIndex(of: PathBytes.slash) else { return path }
+        return Array(path[(slash + 1)...])
+    }
+
+    /// The deepest folder containing both.
+    private static func commonFolder(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
+        var folder = a
+        while !PathBytes.isWithin(b, folder: folder) && folder != [PathBytes.slash] && !folder.isEmpty { folder = parent(folder) }
+        return folder
+    }
+}

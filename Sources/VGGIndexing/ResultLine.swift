@@ -1,0 +1,244 @@
+import Foundation
+import VGGCommon
+import VGGIndexTypes
+import VGGModel
+import VGGPipeline
+
+/// One image's result as a line of JSON: what `classify --files-from` writes and
+/// `vggbatch import` reads back into an index. A line names its file and carries everything
+/// the index stores for it (size, modification time, content fingerprint, upright size, top
+/// classes, feature vector) and the model that computed it, so lines from any number of
+/// machines can be merged without knowing how they were produced.
+public struct ResultLine: Sendable {
+    /// How the feature vector is written.
+    public enum FeatureEncoding: String, Sendable, CaseIterable {
+        /// `"fc7": [0.0, 1.25, ...]`: JSON numbers, each the shortest text that reads back
+        /// as the same float.
+        case json
+        /// `"fc7_base64": "..."`: the little-endian float32 bytes in base64 (a third the size).
+        case base64F32 = "base64-f32"
+    }
+
+    public var path: [UInt8]
+    public var size: Int64
+    public var mtimeNanoseconds: Int64
+    /// Nil when the file could not be read.
+    public var fingerprint: [UInt8]?
+    public var width: Int
+    public var height: Int
+    public var top: [(index: Int, probability: Float)]
+    /// Nil when the line was written without features.
+    public var features: [Float]?
+    /// Why the file has no results, for a file that failed.
+    public var error: String?
+    public var model: ModelRegistration
+
+    public init(
+        path: [UInt8], size: Int64, mtimeNanoseconds: Int64, fingerprint: [UInt8]?, width: Int, height: Int,
+        top: [(index: Int, probability: Float)], features: [Float]?, error: String?, model: ModelRegistration
+    ) {
+        self.path = path
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.fingerprint = fingerprint
+        self.width = width
+        self.height = height
+        self.top = top
+        self.features = features
+        self.error = error
+        self.model = model
+    }
+
+    /// The line for a record of the streaming pipeline (`indexed` or `failed`); nil for any other.
+    public init?(_ record: ScanRecord, model: ModelRegistration) {
+        switch record {
+        case .indexed(let file, _, let fingerprint, let width, let height, let output):
+            self.init(
+                path: file.absolutePath, size: file.stat.size, mtimeNanoseconds: file.stat.mtimeNanoseconds,
+                fingerprint: fingerprint, width: width, height: height, top: output.top, features: output.features,
+                error: nil, model: model)
+        case .failed(let file, _, let fingerprint, let reason):
+            self.init(
+                path: file.absolutePath, size: file.stat.size, mtimeNanoseconds: file.stat.mtimeNanoseconds,
+                fingerprint: fingerprint, width: 0, height: 0, top: [], features: nil, error: reason, model: model)
+        default:
+            return nil
+        }
+    }
+
+    // MARK: Writing
+
+    /// The line, without its newline. `features` nil leaves the vector out.
+    public func json(features encoding: FeatureEncoding?) -> String {
+        var fields: [(String, String)]
+        if let text = String(validating: path, as: UTF8.self) {
+            fields = [("path", JSONText.string(text))]
+        } else {
+            // A name that is not UTF-8 still comes back byte for byte.
+            fields = [("path", JSONText.string(PathBytes.display(path))), ("path_base64", JSONText.string(Data(path).base64EncodedString()))]
+        }
+        fields.append(("size", "\(size)"))
+        fields.append(("mtime_ns", "\(mtimeNanoseconds)"))
+        if let fingerprint { fields.append(("fingerprint", JSONText.string(Hex.encode(fingerprint)))) }
+        if let error {
+            fields.append(("error", JSONText.string(error)))
+        } else {
+            fields.append(("width", "\(width)"))
+            fields.append(("height", "\(height)"))
+            fields.append(("top", JSONText.array(top.map { index, probability in
+                let item = ImageNetLabels.at(index)
+                return JSONText.object([
+                    ("index", "\(index)"), ("wnid", JSONText.string(item?.wnid ?? "")), ("label", JSONText.string(item?.label ?? "")),
+                    ("probability", JSONText.number(probability)),
+                ])
+            })))
+            if let features, let encoding {
+                switch encoding {
+                case .json: fields.append(("fc7", JSONText.array(features.map(JSONText.number))))
+                case .base64F32: fields.append(("fc7_base64", JSONText.string(Self.base64(features))))
+                }
+            }
+        }
+        var identity = [("weights_sha256", JSONText.string(model.weightsSHA256))]
+        if let name = model.name { identity.append(("name", JSONText.string(name))) }
+        identity += [
+            ("architecture", JSONText.string(model.architecture)), ("preprocessing", JSONText.string(model.preprocessing)),
+            ("resize", JSONText.string(model.resizePolicy)), ("dimension", "\(model.featureDimension)"),
+        ]
+        fields.append(("model", JSONText.object(identity)))
+        return JSONText.object(fields)
+    }
+
+    // MARK: Reading
+
+    /// A line that cannot be read back, with the reason.
+    public struct FormatError: Error, Sendable {
+        public var reason: String
+    }
+
+    /// Parses a line written by `json(features:)`.
+    public static func parse(_ line: [UInt8]) throws(FormatError) -> ResultLine {
+        let value: StrictJSON.Value
+        do {
+            value = try StrictJSON.parse(line)
+        } catch {
+            throw FormatError(reason: "not JSON (\(error))")
+        }
+        guard case .object(let fields) = value else { throw FormatError(reason: "not a JSON object") }
+        let object = Fields(fields)
+        let path: [UInt8]
+        if let encoded = try object.string("path_base64") {
+            guard let data = Data(base64Encoded: encoded) else { throw FormatError(reason: "path_base64 is not base64") }
+            path = Array(data)
+        } else {
+            guard let text = try object.string("path") else { throw FormatError(reason: "no \"path\"") }
+            path = Array(text.utf8)
+        }
+        guard !path.isEmpty else { throw FormatError(reason: "an empty \"path\"") }
+        guard case .object(let modelFields)? = object["model"] else { throw FormatError(reason: "no \"model\" object") }
+        let m = Fields(modelFields)
+        guard let sha = try m.string("weights_sha256"), let architecture = try m.string("architecture"),
+            let preprocessing = try m.string("preprocessing"), let resize = try m.string("resize"),
+            let dimension = try m.integer("dimension")
+        else { throw FormatError(reason: "\"model\" lacks weights_sha256, architecture, preprocessing, resize or dimension") }
+        let model = ModelRegistration(
+            weightsSHA256: sha, name: try m.string("name"), architecture: architecture, preprocessing: preprocessing,
+            resizePolicy: resize, featureDimension: Int(dimension))
+        guard let size = try object.integer("size"), let mtime = try object.integer("mtime_ns") else {
+            throw FormatError(reason: "no \"size\" or \"mtime_ns\"")
+        }
+        var fingerprint: [UInt8]?
+        if let hex = try object.string("fingerprint") {
+            guard let bytes = Hex.decode(hex) else { throw FormatError(reason: "\"fingerprint\" is not hex") }
+            fingerprint = bytes
+        }
+        var result = ResultLine(
+            path: path, size: size, mtimeNanoseconds: mtime, fingerprint: fingerprint, width: 0, height: 0, top: [],
+            features: nil, error: try object.string("error"), model: model)
+        if result.error != nil { return result }
+        guard let width = try object.integer("width"), let height = try object.integer("height") else {
+            throw FormatError(reason: "no \"width\" or \"height\"")
+        }
+        result.width = Int(width)
+        result.height = Int(height)
+        guard case .array(let items)? = object["top"] else { throw FormatError(reason: "no \"top\" array") }
+        result.top = try items.map { (item) throws(FormatError) in
+            guard case .object(let entry) = item, let index = try Fields(entry).integer("index"),
+                let probability = try Fields(entry).float("probability")
+            else { throw FormatError(reason: "a \"top\" entry without index or probability") }
+            return (Int(index), probability)
+        }
+        if case .array(let numbers)? = object["fc7"] {
+            result.features = try numbers.map { (number) throws(FormatError) in
+                guard case .number(let text) = number, let value = Float(text) else { throw FormatError(reason: "\"fc7\" holds a non-number") }
+                return value
+            }
+        } else if let encoded = try object.string("fc7_base64") {
+            guard let data = Data(base64Encoded: encoded), data.count % 4 == 0 else {
+                throw FormatError(reason: "\"fc7_base64\" is not base64 of float32 values")
+            }
+            result.features = Self.floats(data)
+        }
+        if let features = result.features, features.count != model.featureDimension {
+            throw FormatError(reason: "\(features.count) features where the model has \(model.featureDimension)")
+        }
+        return result
+    }
+
+    /// An object's fields by name, with typed reads that fail on the wrong type.
+    private struct Fields {
+        let values: [String: StrictJSON.Value]
+
+        init(_ fields: [(key: String, value: StrictJSON.Value)]) {
+            values = Dictionary(fields.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        }
+
+        subscript(key: String) -> StrictJSON.Value? { values[key] }
+
+        func string(_ key: String) throws(FormatError) -> String? {
+            switch values[key] {
+            case nil, .null?: return nil
+            case .string(let text)?: return text
+            default: throw FormatError(reason: "\"\(key)\" is not a string")
+            }
+        }
+
+        func integer(_ key: String) throws(FormatError) -> Int64? {
+            switch values[key] {
+            case nil, .null?: return nil
+            case .number(let text)?:
+                guard let value = Int64(text) else { throw FormatError(reason: "\"\(key)\" is not an integer") }
+                return value
+            default: throw FormatError(reason: "\"\(key)\" is not a number")
+            }
+        }
+
+        func float(_ key: String) throws(FormatError) -> Float? {
+            switch values[key] {
+            case nil, .null?: return nil
+            case .number(let text)?:
+                guard let value = Float(text) else { throw FormatError(reason: "\"\(key)\" is not a number") }
+                return value
+            default: throw FormatError(reason: "\"\(key)\" is not a number")
+            }
+        }
+    }
+
+    // MARK: Encodings
+
+    /// The little-endian float32 bytes of `values`, in base64.
+    public static func base64(_ values: [Float]) -> String {
+        var data = Data(capacity: values.count * 4)
+        for value in values {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data.base64EncodedString()
+    }
+
+    static func floats(_ data: Data) -> [Float] {
+        let bytes = [UInt8](data)
+        return stride(from: 0, to: bytes.count, by: 4).map { offset in
+            Float(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24)
+        }
+    }
+}
