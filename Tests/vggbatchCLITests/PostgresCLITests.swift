@@ -160,6 +160,27 @@ struct PostgresCLITests {
         #expect(try connection.query("SELECT state FROM work_item WHERE relative_path = ?", [.blob(path)]) == [[.text("failed")]])
     }
 
+    /// Lines from `classify --files-from` import into PostgreSQL as into SQLite, and equal a scan.
+    @Test func importedLinesAreTheSameRowsAsOnSQLite() throws {
+        let list = try CommandRunner.vggbatch(["list", photos])
+        let lines = try CommandRunner.vggbatch(
+            ["classify", "--files-from", "-", "--weights", weights, "--features"], environment: environment, input: Data(list.standardOutput.utf8))
+        #expect(lines.status == 0)
+        let file = directory.path("lines.jsonl")
+        try lines.standardOutputBytes.write(to: URL(fileURLWithPath: file))
+        let sqlite = directory.path("imported.sqlite")
+        for db in [sqlite, url] {
+            let imported = try vggbatch(["import", file], db: db)
+            #expect(imported.status == 0 && imported.standardOutput.contains("24 lines: 24 new"), "\(db): \(imported.standardOutput) \(imported.standardError)")
+            let again = try vggbatch(["import", file], db: db)
+            #expect(again.standardOutput.contains("24 lines: 0 new, 0 changed, 24 unchanged"), "\(db): \(again.standardOutput)")
+        }
+        let scanned = directory.path("scanned.sqlite")
+        #expect(try vggbatch(["scan", "--weights", weights, photos], db: scanned).status == 0)
+        let exported = try [sqlite, url, scanned].map { try vggbatch(["export", "--features", "--format", "jsonl"], db: $0).standardOutput }
+        #expect(exported[0] == exported[1] && exported[1] == exported[2])
+    }
+
     @Test func refusalsAreOneLine() throws {
         // No server there.
         let nowhere = try vggbatch(["status"], db: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
