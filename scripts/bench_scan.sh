@@ -8,26 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-/tmp/vggbatch-bench-scan}"
-batch="${BATCH:-8}"
-threads="${THREADS:-2}"
-swift build -c release --product vggbatch >/dev/null
-bin=.build/release/vggbatch
-mkdir -p "$work"
-export XDG_CACHE_HOME="$work/cache"
-
-weights="$work/vgg16-random.safetensors"
-[ -f "$weights" ] || "$bin" weights random --seed 1 --output "$weights" >/dev/null
-tiny="$work/tiny.safetensors"
-[ -f "$tiny" ] || "$bin" weights random --tiny --seed 1 --output "$tiny" >/dev/null
-
-photos="$work/photos"
-if [ ! -d "$photos" ]; then
-    mkdir -p "$photos"
-    for i in $(seq -w 1 15); do
-        mkdir -p "$photos/set$i"
-        cp samples/*.jpg samples/*.png "$photos/set$i/"
-    done
-fi
+source scripts/bench-setup.sh
 count=$(find "$photos" -type f | wc -l)
 
 echo "== engine alone: vggbatch bench, batch $batch, $threads threads"

@@ -16,22 +16,7 @@ cd "$(dirname "$0")/.."
 server="${1:?give a PostgreSQL URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres}"
 work="${2:-/tmp/vggbatch-bench-work}"
 pairs="${3:-5}"
-batch="${BATCH:-8}"
-threads="${THREADS:-2}"
-swift build -c release --product vggbatch >/dev/null
-bin=.build/release/vggbatch
-mkdir -p "$work"
-export XDG_CACHE_HOME="$work/cache"
-weights="$work/vgg16-random.safetensors"
-[ -f "$weights" ] || "$bin" weights random --seed 1 --output "$weights" >/dev/null
-photos="$work/photos"
-if [ ! -d "$photos" ]; then
-    mkdir -p "$photos"
-    for i in $(seq -w 1 15); do
-        mkdir -p "$photos/set$i"
-        cp samples/*.jpg samples/*.png "$photos/set$i/"
-    done
-fi
+source scripts/bench-setup.sh
 db="${server%/*}/bench_work"
 echo "$(date -u +%F) $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(find "$photos" -type f | wc -l) photos, batch $batch, $threads threads"
 

@@ -22,25 +22,15 @@ extension VGGBatch {
         @Flag(help: "Separate the paths with NUL bytes instead of newlines (for names holding a newline).")
         var null = false
 
-        @Flag(help: "Include hidden files and folders.")
-        var includeHidden = false
-
-        @Flag(help: "Follow symbolic links to files and folders.")
-        var followSymlinks = false
+        @OptionGroup var walk: WalkArguments
 
         func validate() throws {
             if directories.isEmpty { throw ValidationError("Give at least one folder.") }
         }
 
         func run() throws {
-            for directory in directories {
-                switch PathBytes.kind(directory) {
-                case .directory: continue
-                case .missing: throw CommandFailure("\(directory): no such folder")
-                case .file, .other: throw CommandFailure("\(directory): not a folder")
-                }
-            }
-            let options = WalkOptions(includeHidden: includeHidden, followSymlinks: followSymlinks)
+            try WalkArguments.requireFolders(directories, fileHint: "")
+            let options = walk.options
             let separator: UInt8 = null ? 0 : UInt8(ascii: "\n")
             var problems = 0
             var out = [UInt8]()

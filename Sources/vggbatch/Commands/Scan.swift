@@ -38,11 +38,7 @@ extension VGGBatch {
         @Option(parsing: .unconditional, help: "Threads that read and decode files (the engine has its own).")
         var decodeThreads = 1
 
-        @Flag(help: "Follow symbolic links (loops are detected and skipped).")
-        var followSymlinks = false
-
-        @Flag(help: "Include hidden files and folders and system folders (.git, @eaDir, node_modules, ...).")
-        var includeHidden = false
+        @OptionGroup var walk: WalkArguments
 
         @Flag(help: "Mark vanished files missing even when most of a folder vanished at once (normally taken for an unmounted drive).")
         var acceptMissing = false
@@ -60,13 +56,7 @@ extension VGGBatch {
         func run() throws {
             // A folder that is not there is a mistake to hear about before anything is
             // written: no index created, no root registered.
-            for directory in directories {
-                switch PathBytes.kind(directory) {
-                case .directory: continue
-                case .missing: throw CommandFailure("\(directory): no such folder")
-                case .file, .other: throw CommandFailure("\(directory): not a folder (scan takes folders; see `vggbatch classify` for single images)")
-                }
-            }
+            try WalkArguments.requireFolders(directories, fileHint: " (scan takes folders; see `vggbatch classify` for single images)")
             if queueOnly && !database.isPostgres {
                 throw ValidationError("--queue-only needs a PostgreSQL index (--db postgresql://...): an SQLite index has no shared queue")
             }
@@ -97,10 +87,10 @@ extension VGGBatch {
 
             var options = ScanOptions(
                 roots: PathBytes.outermost(roots),
-                walk: WalkOptions(includeHidden: includeHidden, followSymlinks: followSymlinks),
+                walk: walk.options,
                 decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: acceptMissing)
             options.queueOnly = queueOnly
-            let runOptions = "roots=\(roots.map(PathBytes.display)) batch=\(engine.batchSize) threads=\(engine.threadCount) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(followSymlinks) include-hidden=\(includeHidden)"
+            let runOptions = "roots=\(roots.map(PathBytes.display)) batch=\(engine.batchSize) threads=\(engine.threadCount) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(walk.followSymlinks) include-hidden=\(walk.includeHidden)"
             let cancellation = CancellationFlag()
             let interrupts = InterruptHandler(cancellation: cancellation) { report.interrupting() }
             defer { interrupts.restore() }

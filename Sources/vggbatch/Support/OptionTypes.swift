@@ -3,6 +3,8 @@ import Foundation
 import VGGImaging
 import VGGInference
 import VGGModel
+import VGGPipeline
+import VGGCommon
 import VGGIndexing
 
 extension ResizePolicy: ExpressibleByArgument {
@@ -55,4 +57,26 @@ struct ImageOptions: ParsableArguments {
 
 extension ResultLine.FeatureEncoding: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+/// How a walk chooses files, shared by `scan` and `list` so both take the same files.
+struct WalkArguments: ParsableArguments {
+    @Flag(help: "Follow symbolic links (loops are detected and skipped).")
+    var followSymlinks = false
+
+    @Flag(help: "Include hidden files and folders and system folders (.git, @eaDir, node_modules, ...).")
+    var includeHidden = false
+
+    var options: WalkOptions { WalkOptions(includeHidden: includeHidden, followSymlinks: followSymlinks) }
+
+    /// Refuses, before anything is written, a folder that is not there or is not a folder.
+    static func requireFolders(_ directories: [String], fileHint: String) throws {
+        for directory in directories {
+            switch PathBytes.kind(directory) {
+            case .directory: continue
+            case .missing: throw CommandFailure("\(directory): no such folder")
+            case .file, .other: throw CommandFailure("\(directory): not a folder\(fileHint)")
+            }
+        }
+    }
 }
