@@ -28,8 +28,7 @@ public struct SHA256: Sendable {
 
     /// The digest as 64 lowercase hex digits; the hasher must not be used afterwards.
     public mutating func finalizeHex() -> String {
-        let digits = Array("0123456789abcdef")
-        return String(finalize().flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+        Hex.encode(finalize())
     }
 
     /// The 32-byte digest; the hasher must not be used afterwards.

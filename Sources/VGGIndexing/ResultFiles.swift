@@ -101,13 +101,13 @@ public enum ResultFiles {
 
         func inflate(_ input: [UInt8]) throws -> [UInt8] {
             var output = [UInt8]()
-            var input = input
             var buffer = [UInt8](repeating: 0, count: 1 << 18)
             var offset = 0
             while offset < input.count {
-                let status: Int32 = input.withUnsafeMutableBufferPointer { inBytes in
+                let status: Int32 = input.withUnsafeBufferPointer { inBytes in
                     buffer.withUnsafeMutableBufferPointer { outBytes in
-                        stream.next_in = inBytes.baseAddress! + offset
+                        // zlib only reads next_in; its type is not const.
+                        stream.next_in = UnsafeMutablePointer(mutating: inBytes.baseAddress! + offset)
                         stream.avail_in = uInt(inBytes.count - offset)
                         stream.next_out = outBytes.baseAddress
                         stream.avail_out = uInt(outBytes.count)

@@ -89,12 +89,7 @@ extension VGGBatch {
             let batch = min(engine.batchSize, images.count)
             let loaded = try model.load(engine: try engine.options(maxBatchSize: batch), remembered: try rememberedModel())
             let preparation = try imageOptions.preparation(for: loaded)
-            let header = "weights: \(loaded.identity.path) (\(loaded.identity.summary)); preprocessing: \(loaded.preset.summary); resize: \(preparation.policy.rawValue)"
-            if json { printError(header) } else { print(header) }
-            if verbose {
-                let options = loaded.network.options
-                printError("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName), \(options.threads) threads, batches of \(options.maxBatchSize)")
-            }
+            announce(loaded, preparation, toStandardOutput: !json, decodeThreads: nil)
 
             let classifier = FileBatchClassifier(model: loaded, preparation: preparation)
             var failures = 0
@@ -119,6 +114,16 @@ extension VGGBatch {
             if failures > 0 { throw ExitCode.failure }
         }
 
+        /// The weights in use (and with --verbose the kernels and threads) before any result.
+        private func announce(_ loaded: LoadedModel, _ preparation: ImagePreparation, toStandardOutput: Bool, decodeThreads: Int?) {
+            let header = "weights: \(loaded.identity.path) (\(loaded.identity.summary)); preprocessing: \(loaded.preset.summary); resize: \(preparation.policy.rawValue)"
+            if toStandardOutput { print(header) } else { printError(header) }
+            guard verbose else { return }
+            let options = loaded.network.options
+            let decoders = decodeThreads.map { ", \($0) decode thread(s)" } ?? ""
+            printError("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName), \(options.threads) threads, batches of \(options.maxBatchSize)\(decoders)")
+        }
+
         /// --files-from: paths streamed in, one JSON line out per path as soon as it is done.
         private func stream(from source: String) throws {
             let descriptor: Int32
@@ -131,11 +136,7 @@ extension VGGBatch {
             defer { if descriptor != STDIN_FILENO { close(descriptor) } }
             let loaded = try model.load(engine: try engine.options(), remembered: try rememberedModel())
             let preparation = try imageOptions.preparation(for: loaded)
-            printError("weights: \(loaded.identity.path) (\(loaded.identity.summary)); preprocessing: \(loaded.preset.summary); resize: \(preparation.policy.rawValue)")
-            if verbose {
-                let options = loaded.network.options
-                printError("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName), \(options.threads) threads, batches of \(options.maxBatchSize), \(decodeThreads) decode thread(s)")
-            }
+            announce(loaded, preparation, toStandardOutput: false, decodeThreads: decodeThreads)
             let registration = loaded.registration(resizePolicy: preparation.policy)
             let encoding = wantsFeatures ? (featuresEncoding ?? .json) : nil
             let files = StreamedFiles(descriptor: descriptor, separator: null ? .nul : .newline, preparation: preparation) { records in

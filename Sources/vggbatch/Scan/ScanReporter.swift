@@ -90,10 +90,8 @@ final class ScanReporter: @unchecked Sendable {
                 ("unchanged", "\(p.unchanged)"), ("moved", "\(p.moved)"), ("failed", "\(p.failed)"),
                 ("missing", "\(s.missing)"), ("skipped", "\(p.skipped)"), ("unreadable", "\(p.unreadable)"),
                 ("computed", "\(p.inferred)"), ("queued", "\(p.queued)"), ("model", "\(modelID)"),
-                ("interrupted", "\(s.interrupted)"), ("seconds", String(format: "%.2f", p.seconds)),
-                ("images_per_second", String(format: "%.2f", p.imagesPerSecond)),
-                ("write_seconds", String(format: "%.3f", s.writeSeconds)), ("inference_seconds", String(format: "%.3f", s.inferenceSeconds)),
-            ]))
+                ("interrupted", "\(s.interrupted)"),
+            ] + Self.timing(s)))
         }
         for (path, reason) in s.walkProblems.prefix(20) { printError("\(path): \(reason)") }
         if s.walkProblems.count > 20 { printError("... and \(s.walkProblems.count - 20) more") }
@@ -120,6 +118,14 @@ final class ScanReporter: @unchecked Sendable {
         if p.failed > 0 { printError("failed files are listed by `vggbatch status --failed`") }
     }
 
+    /// The time fields of a JSON summary.
+    private static func timing(_ s: ScanSummary) -> [(String, String)] {
+        [
+            ("seconds", String(format: "%.2f", s.progress.seconds)), ("images_per_second", String(format: "%.2f", s.progress.imagesPerSecond)),
+            ("write_seconds", String(format: "%.3f", s.writeSeconds)), ("inference_seconds", String(format: "%.3f", s.inferenceSeconds)),
+        ]
+    }
+
     /// What a worker did, when it stops.
     func workSummary(_ s: ScanSummary, modelID: Int64) {
         lock.lock()
@@ -130,9 +136,7 @@ final class ScanReporter: @unchecked Sendable {
             print(JSONText.object([
                 ("event", JSONText.string("summary")), ("written", "\(p.done)"), ("computed", "\(p.inferred)"), ("failed", "\(p.failed)"),
                 ("moved", "\(p.moved)"), ("model", "\(modelID)"), ("interrupted", "\(s.interrupted)"),
-                ("seconds", String(format: "%.2f", p.seconds)), ("images_per_second", String(format: "%.2f", p.imagesPerSecond)),
-                ("write_seconds", String(format: "%.3f", s.writeSeconds)), ("inference_seconds", String(format: "%.3f", s.inferenceSeconds)),
-            ]))
+            ] + Self.timing(s)))
         }
         if s.interrupted { printError("vggbatch: worker interrupted; its unfinished files went back to the queue") }
         printError(String(
