@@ -103,7 +103,7 @@ vgg_result vgg_jpeg_read_header(const uint8_t *data, size_t size, vgg_jpeg_heade
     return VGG_OK;
 }
 
-vgg_result vgg_jpeg_decode(const uint8_t *data, size_t size, int scale_denom, uint8_t *out,
+vgg_result vgg_jpeg_decode(const uint8_t *data, size_t size, int scale_num, int scale_denom, uint8_t *out,
                            size_t out_capacity, int *out_width, int *out_height,
                            int *out_channels, vgg_status *status) {
     struct jpeg_decompress_struct cinfo;
@@ -121,7 +121,7 @@ vgg_result vgg_jpeg_decode(const uint8_t *data, size_t size, int scale_denom, ui
 
     int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
-    cinfo.scale_num = 1;
+    cinfo.scale_num = (unsigned int)scale_num;
     cinfo.scale_denom = (unsigned int)scale_denom;
     cinfo.dct_method = JDCT_ISLOW;
     jpeg_calc_output_dimensions(&cinfo);

@@ -13,16 +13,46 @@ public struct DecodeOptions: Sendable, Equatable {
     /// keeps both sides at least this long, so a 12 MP photo never decodes at full size.
     /// Nil decodes at full size.
     public var minimumDecodedSide: Int?
+    /// Whether every libjpeg-turbo scale M/8 (1 ≤ M ≤ 7) may be used, not only 1/2, 1/4, 1/8.
+    public var dctEighths: Bool
 
     public init(
         maxPixels: Int = DecodeOptions.defaultMaxPixels,
         maxFileBytes: Int = DecodeOptions.defaultMaxFileBytes,
-        minimumDecodedSide: Int? = nil
+        minimumDecodedSide: Int? = nil,
+        dctEighths: Bool = false
     ) {
         self.maxPixels = maxPixels
         self.maxFileBytes = maxFileBytes
         self.minimumDecodedSide = minimumDecodedSide
+        self.dctEighths = dctEighths
     }
+}
+
+/// A libjpeg DCT scaling factor, numerator / denominator (1/1 is a full decode).
+public struct DCTScale: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var numerator: Int
+    public var denominator: Int
+
+    public static let full = DCTScale(numerator: 1, denominator: 1)
+
+    public init(numerator: Int, denominator: Int) {
+        precondition(numerator > 0 && denominator > 0, "DCT scale must be positive")
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
+    /// A side of `length` pixels after scaling, rounded up as libjpeg rounds it.
+    public func apply(to length: Int) -> Int { (length * numerator + denominator - 1) / denominator }
+
+    /// The same factor in lowest terms (2/8 → 1/4).
+    public var reduced: DCTScale {
+        var (a, b) = (numerator, denominator)
+        while b != 0 { (a, b) = (b, a % b) }
+        return DCTScale(numerator: numerator / a, denominator: denominator / a)
+    }
+
+    public var description: String { "\(numerator)/\(denominator)" }
 }
 
 /// What a file held, as found while decoding it.
@@ -46,8 +76,8 @@ public struct ImageInfo: Sendable, Equatable, Codable {
     public var interlaced: Bool
     /// JPEG arithmetic coding.
     public var arithmeticCoded: Bool
-    /// libjpeg DCT scale denominator used (1 = full size); always 1 for PNG.
-    public var dctScaleDenominator: Int
+    /// libjpeg DCT scale used (1/1 = full size); always 1/1 for PNG.
+    public var dctScale: DCTScale
     /// Size actually decoded, after DCT scaling and orientation.
     public var decodedWidth: Int
     public var decodedHeight: Int

@@ -14,22 +14,40 @@ public struct ImagePreparation: Sendable, Equatable {
     public var size: Int
     /// Pixel and file limits.
     public var maxPixels: Int
-    /// Whether large JPEGs may decode at a reduced DCT scale (never below what `policy` needs).
+    /// Whether large JPEGs may decode at a reduced DCT scale (never below `dctMargin` × what
+    /// `policy` needs).
     public var dctScaling: Bool
+    /// How many times the resize's own need each decoded side keeps when DCT scaling: 1 lets
+    /// the DCT do nearly all the reduction; 2 (the default) leaves the last factor of two or
+    /// more to the antialiased resize, which is what keeps trained features within a cosine
+    /// of 0.9995 of a full decode (Benchmarks/README.md, "Preprocessing fidelity").
+    public var dctMargin: Int
+    /// Whether any libjpeg-turbo scale M/8 may be chosen, not only 1/2, 1/4 and 1/8. Off by
+    /// default: the odd scales (3/8, 5/8…) are cheaper but filter worse than 1/2 + resize.
+    public var dctEighths: Bool
+
+    public static let defaultDCTMargin = 2
+    public static let defaultDCTEighths = false
 
     public init(
         policy: ResizePolicy = .squash, size: Int = 224,
-        maxPixels: Int = DecodeOptions.defaultMaxPixels, dctScaling: Bool = true
+        maxPixels: Int = DecodeOptions.defaultMaxPixels, dctScaling: Bool = true,
+        dctMargin: Int = ImagePreparation.defaultDCTMargin, dctEighths: Bool = ImagePreparation.defaultDCTEighths
     ) {
+        precondition(dctMargin >= 1, "the DCT margin is at least 1")
         self.policy = policy
         self.size = size
         self.maxPixels = maxPixels
         self.dctScaling = dctScaling
+        self.dctMargin = dctMargin
+        self.dctEighths = dctEighths
     }
 
     /// The decoder options these settings imply.
     public var decodeOptions: DecodeOptions {
-        DecodeOptions(maxPixels: maxPixels, minimumDecodedSide: dctScaling ? policy.minimumDecodedSide(size: size) : nil)
+        DecodeOptions(
+            maxPixels: maxPixels, minimumDecodedSide: dctScaling ? dctMargin * policy.minimumDecodedSide(size: size) : nil,
+            dctEighths: dctEighths)
     }
 
     /// Decodes, orients and resizes the file at `path`.

@@ -17,9 +17,9 @@ enum JPEGDecoder {
             throw .unsupported(path: path, reason: "\(header.precision)-bit JPEG (only 8-bit samples are supported)")
         }
 
-        let denominator = scaleDenominator(width: width, height: height, minimumSide: options.minimumDecodedSide)
-        let outWidth = (width + denominator - 1) / denominator
-        let outHeight = (height + denominator - 1) / denominator
+        let scale = self.scale(width: width, height: height, minimumSide: options.minimumDecodedSide, eighths: options.dctEighths)
+        let outWidth = scale.apply(to: width)
+        let outHeight = scale.apply(to: height)
         let isCMYK = header.color_space == 4 || header.color_space == 5  // JCS_CMYK, JCS_YCCK
         let channels = isCMYK ? 4 : 3
         var samples = [UInt8](repeating: 0, count: outWidth * outHeight * channels)
@@ -29,7 +29,7 @@ enum JPEGDecoder {
         let result = bytes.withUnsafeBufferPointer { input in
             samples.withUnsafeMutableBufferPointer { output in
                 vgg_jpeg_decode(
-                    input.baseAddress, input.count, Int32(denominator), output.baseAddress, output.count,
+                    input.baseAddress, input.count, Int32(scale.numerator), Int32(scale.denominator), output.baseAddress, output.count,
                     &gotWidth, &gotHeight, &gotChannels, &status)
             }
         }
@@ -53,21 +53,21 @@ enum JPEGDecoder {
             format: .jpeg, storedWidth: width, storedHeight: height, orientation: orientation,
             bitDepth: Int(header.precision), colorModel: colorModel(header.color_space),
             hasAlpha: false, interlaced: header.progressive != 0, arithmeticCoded: header.arithmetic != 0,
-            dctScaleDenominator: denominator, decodedWidth: image.width, decodedHeight: image.height,
+            dctScale: scale, decodedWidth: image.width, decodedHeight: image.height,
             warningCount: Int(status.warning_count), firstWarning: warning(status))
         return DecodedImage(image: image, info: info)
     }
 
-    /// The largest of 8, 4, 2 that leaves both scaled sides (rounded up, as libjpeg does) at
-    /// least `minimumSide`; 1 when no reduction qualifies or scaling is off.
-    static func scaleDenominator(width: Int, height: Int, minimumSide: Int?) -> Int {
-        guard let minimumSide else { return 1 }
-        for denominator in [8, 4, 2] {
-            let scaledWidth = (width + denominator - 1) / denominator
-            let scaledHeight = (height + denominator - 1) / denominator
-            if scaledWidth >= minimumSide && scaledHeight >= minimumSide { return denominator }
+    /// The smallest DCT scale that leaves both scaled sides (rounded up, as libjpeg does) at
+    /// least `minimumSide`: one of 1/8, 1/4, 1/2, or with `eighths` any M/8 below 1; 1/1 when
+    /// no reduction qualifies or scaling is off.
+    static func scale(width: Int, height: Int, minimumSide: Int?, eighths: Bool) -> DCTScale {
+        guard let minimumSide else { return .full }
+        let candidates = eighths ? (1...7).map { DCTScale(numerator: $0, denominator: 8) } : [1, 2, 4].map { DCTScale(numerator: $0, denominator: 8) }
+        for scale in candidates where scale.apply(to: width) >= minimumSide && scale.apply(to: height) >= minimumSide {
+            return scale.reduced
         }
-        return 1
+        return .full
     }
 
     private static func check(_ result: vgg_result, _ status: vgg_status, path: String) throws(ImagingError) {

@@ -45,7 +45,7 @@ enum PNGDecoder {
             format: .png, storedWidth: width, storedHeight: height, orientation: orientation,
             bitDepth: scan.bitDepth, colorModel: colorModel(scan.colorType),
             hasAlpha: scan.colorType == 4 || scan.colorType == 6 || scan.hasTransparency,
-            interlaced: scan.interlaced, arithmeticCoded: false, dctScaleDenominator: 1,
+            interlaced: scan.interlaced, arithmeticCoded: false, dctScale: .full,
             decodedWidth: image.width, decodedHeight: image.height,
             warningCount: Int(status.warning_count), firstWarning: status.warning_count > 0 ? message : nil)
         return DecodedImage(image: image, info: info)

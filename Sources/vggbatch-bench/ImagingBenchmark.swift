@@ -9,8 +9,11 @@ struct ImagingBenchmark: ParsableCommand {
         abstract: "Time decode, orientation, resize and preprocessing of one image on one core.",
         discussion: """
             Files are read into memory first, so disk and page cache are not timed. Runs the \
-            samples folder and a generated 12 MP JPEG, each with DCT scaling on and off, and \
-            prints the median, minimum and maximum milliseconds per image.
+            samples folder and a generated 12 MP JPEG (or the --large files), once per DCT \
+            rule, and prints the median, minimum and maximum milliseconds per image. A rule is \
+            off (full decode), Nx (decoded sides at least N times what the resize needs, scales \
+            1/2, 1/4, 1/8) or Nx-eighths (any libjpeg-turbo scale M/8); "default" is what scan \
+            uses.
             """)
 
     @Option(help: "Folder of sample photos.")
@@ -22,11 +25,20 @@ struct ImagingBenchmark: ParsableCommand {
     @Option(help: "How images become 224x224: squash or center-crop.")
     var resize = ResizePolicy.squash.rawValue
 
+    @Option(name: .customLong("rule"), help: "DCT rules to time (repeatable): default, off, Nx or Nx-eighths.")
+    var rules = ["default", "off"]
+
+    @Option(name: .customLong("large"), help: "Large JPEGs to time instead of the generated 12 MP one (repeatable).")
+    var largeFiles = [String]()
+
     @Flag(help: "Print the results as one JSON object.")
     var json = false
 
     func validate() throws {
         if repetitions < 1 { throw ValidationError("--repetitions must be at least 1.") }
+        for rule in rules where DCTRule(rule) == nil {
+            throw ValidationError("--rule \(rule): expected default, off, Nx or Nx-eighths (N from 1 to 8).")
+        }
         if ResizePolicy(rawValue: resize) == nil { throw ValidationError("--resize must be squash or center-crop.") }
     }
 
@@ -38,25 +50,34 @@ struct ImagingBenchmark: ParsableCommand {
                 (name, [UInt8](FileManager.default.contents(atPath: "\(samples)/\(name)") ?? Data()))
             }
         if files.isEmpty { throw ValidationError("No JPEG or PNG files in \(samples).") }
-        let large = try makeTwelveMegapixelJPEG(from: files)
+        let large: [(String, [UInt8])]
+        if largeFiles.isEmpty {
+            large = [try makeTwelveMegapixelJPEG(from: files)]
+        } else {
+            large = try largeFiles.map { path in
+                guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+                return (path, [UInt8](data))
+            }
+        }
+        let largeName = largeFiles.isEmpty ? "12 MP JPEG (\(large[0].1.count / 1024) KiB)" : "--large (\(large.count) files)"
 
         var rows = [BenchmarkRow]()
-        for dct in [true, false] {
-            let preparation = ImagePreparation(policy: ResizePolicy(rawValue: resize) ?? .squash, dctScaling: dct)
-            try verify(preparation, files: files + [large])
-            rows.append(try measure("samples (\(files.count) files)", files: files, preparation: preparation))
-            rows.append(try measure("12 MP JPEG (\(large.1.count / 1024) KiB)", files: [large], preparation: preparation))
+        for rule in rules.compactMap(DCTRule.init) {
+            let preparation = rule.preparation(policy: ResizePolicy(rawValue: resize) ?? .squash)
+            try verify(preparation, files: files + large)
+            rows.append(try measure("samples (\(files.count) files)", rule: rule, files: files, preparation: preparation))
+            rows.append(try measure(largeName, rule: rule, files: large, preparation: preparation))
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(rows), as: UTF8.self))
         } else {
-            print("case                                dct   median ms   min ms   max ms   images/s/core")
+            print("case                                dct rule     median ms   min ms   max ms   images/s/core")
             for row in rows {
                 print(
                     row.name.padding(toLength: 36, withPad: " ", startingAt: 0)
-                        + (row.dctScaling ? "on " : "off") + format(row.medianMilliseconds, 12)
+                        + row.rule.padding(toLength: 10, withPad: " ", startingAt: 0) + format(row.medianMilliseconds, 12)
                         + format(row.minMilliseconds, 9) + format(row.maxMilliseconds, 9)
                         + format(1000 / row.medianMilliseconds, 16))
             }
@@ -77,7 +98,7 @@ struct ImagingBenchmark: ParsableCommand {
     }
 
     /// Median over repetitions of the mean time per image for one pass over `files`.
-    private func measure(_ name: String, files: [(String, [UInt8])], preparation: ImagePreparation) throws -> BenchmarkRow {
+    private func measure(_ name: String, rule: DCTRule, files: [(String, [UInt8])], preparation: ImagePreparation) throws -> BenchmarkRow {
         var tensor = [Float](repeating: 0, count: 3 * 224 * 224)
         var samples = [Double]()
         for repetition in 0...repetitions {
@@ -91,7 +112,7 @@ struct ImagingBenchmark: ParsableCommand {
         }
         samples.sort()
         return BenchmarkRow(
-            name: name, dctScaling: preparation.dctScaling, medianMilliseconds: samples[samples.count / 2],
+            name: name, rule: rule.name, medianMilliseconds: samples[samples.count / 2],
             minMilliseconds: samples[0], maxMilliseconds: samples[samples.count - 1], repetitions: repetitions)
     }
 
@@ -121,9 +142,37 @@ struct ImagingBenchmark: ParsableCommand {
 /// One benchmark case's timing.
 struct BenchmarkRow: Encodable {
     let name: String
-    let dctScaling: Bool
+    let rule: String
     let medianMilliseconds: Double
     let minMilliseconds: Double
     let maxMilliseconds: Double
     let repetitions: Int
+}
+
+/// How a benchmark decodes large JPEGs: "default" (what scan does), "off", "Nx" or "Nx-eighths".
+struct DCTRule {
+    let name: String
+    let scaling: Bool
+    let margin: Int
+    let eighths: Bool
+
+    init?(_ name: String) {
+        self.name = name
+        switch name {
+        case "default":
+            (scaling, margin, eighths) = (true, ImagePreparation.defaultDCTMargin, ImagePreparation.defaultDCTEighths)
+        case "off":
+            (scaling, margin, eighths) = (false, 1, false)
+        default:
+            let parts = name.split(separator: "-", maxSplits: 1)
+            guard let first = parts.first, first.hasSuffix("x"), let n = Int(first.dropLast()), (1...8).contains(n),
+                parts.count == 1 || parts[1] == "eighths"
+            else { return nil }
+            (scaling, margin, eighths) = (true, n, parts.count == 2)
+        }
+    }
+
+    func preparation(policy: ResizePolicy) -> ImagePreparation {
+        ImagePreparation(policy: policy, dctScaling: scaling, dctMargin: margin, dctEighths: eighths)
+    }
 }

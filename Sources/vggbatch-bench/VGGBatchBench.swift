@@ -9,7 +9,7 @@ struct VGGBatchBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vggbatch-bench",
         abstract: "Benchmarks for vggbatch (run in release builds: swift run -c release vggbatch-bench ...).",
-        subcommands: [ImagingBenchmark.self, ForwardCommand.self, KernelCommand.self, LayersCommand.self, SearchBenchmark.self, QueueBenchmark.self]
+        subcommands: [ImagingBenchmark.self, PrepareCommand.self, ForwardCommand.self, KernelCommand.self, LayersCommand.self, SearchBenchmark.self, QueueBenchmark.self]
     )
 }
 

@@ -62,7 +62,7 @@ struct CLITests {
         #expect(result.standardOutput.contains("stored size   1200x1800"))
         #expect(result.standardOutput.contains("orientation   6"))
         #expect(result.standardOutput.contains("upright size  1800x1200"))
-        #expect(result.standardOutput.contains("DCT scale 1/4"))
+        #expect(result.standardOutput.contains("DCT scale 1/2"))
     }
 
     @Test func failedFileExits1AndOthersStillReport() throws {

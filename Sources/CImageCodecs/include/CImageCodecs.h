@@ -40,14 +40,15 @@ typedef struct {
 vgg_result vgg_jpeg_read_header(const uint8_t *data, size_t size, vgg_jpeg_header *header,
                                 vgg_status *status);
 
-/// Decodes the JPEG in `data` at 1/`scale_denom` size (1, 2, 4 or 8) into `out`.
+/// Decodes the JPEG in `data` at `scale_num`/`scale_denom` size (libjpeg-turbo's M/8, M in
+/// 1...16, or 1/1, 1/2, 1/4, 1/8) into `out`.
 ///
 /// Output is interleaved 8-bit RGB (3 bytes a pixel) for gray, RGB and YCbCr files, and the
 /// file's CMYK samples (4 bytes a pixel, Adobe-inverted if the file says so) for CMYK and YCCK
 /// files. `out_capacity` must be at least width * height * channels of the scaled output;
 /// the actual size and channel count are returned. Any libjpeg warning raised after the header
 /// (truncated or corrupt entropy-coded data, which libjpeg otherwise fills with grey) is fatal.
-vgg_result vgg_jpeg_decode(const uint8_t *data, size_t size, int scale_denom, uint8_t *out,
+vgg_result vgg_jpeg_decode(const uint8_t *data, size_t size, int scale_num, int scale_denom, uint8_t *out,
                            size_t out_capacity, int *out_width, int *out_height,
                            int *out_channels, vgg_status *status);
 

@@ -93,7 +93,7 @@ extension VGGBatch {
                 ("upright_width", "\(info.uprightWidth)"), ("upright_height", "\(info.uprightHeight)"),
                 ("bit_depth", "\(info.bitDepth)"), ("color_model", JSONText.string(info.colorModel)),
                 ("has_alpha", "\(info.hasAlpha)"), ("interlaced", "\(info.interlaced)"), ("arithmetic_coded", "\(info.arithmeticCoded)"),
-                ("dct_scale_denominator", "\(info.dctScaleDenominator)"),
+                ("dct_scale", JSONText.string("\(info.dctScale)")),
                 ("decoded_width", "\(info.decodedWidth)"), ("decoded_height", "\(info.decodedHeight)"),
                 ("warnings", "\(info.warningCount)"),
             ]
@@ -118,7 +118,7 @@ extension VGGBatch {
                 "  stored size   \(info.storedWidth)x\(info.storedHeight)",
                 "  orientation   \(info.orientation.rawValue) (\(orientationText(info.orientation)))",
                 "  upright size  \(info.uprightWidth)x\(info.uprightHeight)",
-                "  decoded at    \(info.decodedWidth)x\(info.decodedHeight) (DCT scale 1/\(info.dctScaleDenominator))",
+                "  decoded at    \(info.decodedWidth)x\(info.decodedHeight) (DCT scale \(info.dctScale))",
                 "  resize        \(policy.rawValue) to 224x224",
             ]
             if info.hasAlpha { lines.append("  alpha         composited over white") }
