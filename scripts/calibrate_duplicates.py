@@ -1,93 +1,102 @@
 #!/usr/bin/env python3
-"""Measure fc7 cosines of edited copies against unrelated photos, to choose the
-near-duplicate threshold of `vggbatch duplicates` for a weights file.
+"""Choose the near-duplicate threshold of `vggbatch duplicates` for each kind of vector.
 
-    python3 scripts/calibrate_duplicates.py --weights ~/.cache/vggbatch/vgg16.tv_in1k.safetensors
+    pip install numpy pillow h5py onnx safetensors
+    swift build -c release
+    python3 scripts/calibrate_duplicates.py                  # trained VGG16 base, samples/
+    python3 scripts/calibrate_duplicates.py --weights FILE --photos DIR
 
-Makes three edited copies of every photo in samples/ (half size, JPEG quality 50, centre
-crop to 80%), indexes originals and copies with the given weights into a temporary index,
-exports the fc7 vectors and prints, per kind of edit, the lowest and median cosine between
-a photo and its copy, and the highest and median cosine between different photos (the
-three Grace Hopper samples are one photo in three versions, so they count as relatives,
-not as unrelated). A threshold between the highest unrelated and the lowest edited score
-separates them on these photos.
-
-Needs Pillow (`pip install pillow`) and a release build (`swift build -c release`).
+Makes edited copies of every photo (half size, JPEG quality 50, crop to 80%, rotation by 3
+degrees, brightness +20% and -20%, a caption band; scripts/photo_edits.py), indexes
+originals and copies with the weights (default: the trained ImageNet VGG16 convolution base
+of scripts/trained_base.py) into a temporary index, exports the vectors, and prints for each
+kind (pool5 flattened or fc7, GeM, R-MAC) the lowest and median cosine between a photo and
+each kind of copy, and the highest and median cosine between different photos (the Grace
+Hopper samples are one photo in three versions: relatives, not unrelated). The threshold
+printed is the midpoint of the gap between the highest unrelated score and the lowest
+edited one, rounded to 0.01, when there is a gap; those values are what
+Sources/VGGQuery/SearchDefaults.swift holds.
 """
 
 import argparse
+import datetime
 import itertools
-import json
-import math
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from PIL import Image, ImageOps
+import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import photo_edits as edits  # noqa: E402
+import trained_base  # noqa: E402
+
 EDITS = {
-    "half size": lambda im: im.resize((max(1, im.width // 2), max(1, im.height // 2)), Image.LANCZOS),
-    "jpeg q50": None,  # written with quality 50, unchanged otherwise
-    "crop 80%": lambda im: im.crop((im.width // 10, im.height // 10, im.width - im.width // 10, im.height - im.height // 10)),
+    "half size": edits.half,
+    "jpeg q50": None,
+    "crop 80%": edits.crop(0.8),
+    "rotate 3": edits.rotate(3),
+    "brightness +20%": edits.brightness(1.2),
+    "brightness -20%": edits.brightness(0.8),
+    "caption": edits.caption,
 }
-RELATIVES = {"pillow-hopper.jpg", "pillow-hopper.png", "mpl-grace_hopper.jpg"}
 
 
 def cosine(a, b):
-    dot = sum(x * y for x, y in zip(a, b))
-    na = math.sqrt(sum(x * x for x in a))
-    nb = math.sqrt(sum(x * x for x in b))
-    return dot / (na * nb) if na > 0 and nb > 0 else 0.0
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    return float(a @ b / (na * nb)) if na > 0 and nb > 0 else 0.0
+
+
+def slug(kind):
+    return kind.replace(" ", "-").replace("%", "").replace("+", "plus")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--weights", required=True)
-    parser.add_argument("--vggbatch", default=str(REPO / ".build" / "release" / "vggbatch"))
+    parser.add_argument("--weights", help="default: the trained VGG16 convolution base (Keras _notop HDF5)")
+    parser.add_argument("--photos", default=str(edits.REPO / "samples"))
     arguments = parser.parse_args()
+    weights = arguments.weights or trained_base.ensure()["keras"]
 
-    originals = sorted(p for p in (REPO / "samples").iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    originals = sorted(p for p in Path(arguments.photos).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     with tempfile.TemporaryDirectory() as work:
-        photos = Path(work) / "photos"
-        photos.mkdir()
+        folder = Path(work) / "photos"
+        folder.mkdir()
         for path in originals:
-            (photos / path.name).write_bytes(path.read_bytes())
-            image = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
+            (folder / path.name).write_bytes(path.read_bytes())
+            image = edits.upright(path)
             for kind, edit in EDITS.items():
-                edited = edit(image) if edit else image
-                name = f"{path.name}--{kind.replace(' ', '-').replace('%', '')}.jpg"
-                edited.save(photos / name, quality=50 if kind == "jpeg q50" else 90)
-        database = Path(work) / "index.sqlite"
-        environment = dict(os.environ, VGGBATCH_DB=str(database), VGGBATCH_WEIGHTS=arguments.weights)
-        subprocess.run([arguments.vggbatch, "scan", str(photos)], env=environment, check=True)
-        exported = subprocess.run(
-            [arguments.vggbatch, "export", "--format", "jsonl", "--features"], env=environment, check=True,
-            capture_output=True, text=True).stdout
-    vectors = {Path(row["path"]).name: row["fc7"] for row in map(json.loads, exported.splitlines())}
+                edits.save(edit(image) if edit else image, folder / f"{path.name}--{slug(kind)}.jpg",
+                           quality=50 if kind == "jpeg q50" else 90)
+        vectors = edits.index_and_export(folder, weights)
 
-    print(f"{len(originals)} photos, {len(vectors)} images indexed with {arguments.weights}")
-    lowest_edit = 1.0
-    for kind in EDITS:
-        suffix = f"--{kind.replace(' ', '-').replace('%', '')}.jpg"
-        scores = [cosine(vectors[p.name], vectors[p.name + suffix]) for p in originals]
-        lowest_edit = min(lowest_edit, min(scores))
-        print(f"  {kind:10} vs original: lowest {min(scores):.4f}, median {statistics.median(scores):.4f}")
-    unrelated = [
-        cosine(vectors[a.name], vectors[b.name])
-        for a, b in itertools.combinations(originals, 2)
-        if not (a.name in RELATIVES and b.name in RELATIVES)
-    ]
-    highest = max(unrelated)
-    print(f"  unrelated photos:     highest {highest:.4f}, median {statistics.median(unrelated):.4f}")
-    if highest < lowest_edit:
-        print(f"any threshold in ({highest:.4f}, {lowest_edit:.4f}] separates edits from unrelated photos; "
-              f"midpoint {(highest + lowest_edit) / 2:.3f}")
-    else:
-        print("edits and unrelated photos overlap: no threshold separates them on these photos")
+    network = "fc7" if vectors[originals[0].name]["network"].size == 4096 else "pool5"
+    print(f"Near-duplicate calibration, {datetime.date.today()}: {len(originals)} photos, "
+          f"{len(vectors)} images, weights {Path(weights).name}")
+    chosen = {}
+    for kind, label in (("network", network), ("gem", "gem"), ("rmac", "rmac")):
+        print(f"\n{label}:")
+        lowest_edit = 1.0
+        for edit in EDITS:
+            scores = [cosine(vectors[p.name][kind], vectors[f"{p.name}--{slug(edit)}.jpg"][kind]) for p in originals]
+            lowest_edit = min(lowest_edit, min(scores))
+            print(f"  {edit:16} vs original: lowest {min(scores):.4f}, median {statistics.median(scores):.4f}")
+        unrelated = [
+            cosine(vectors[a.name][kind], vectors[b.name][kind])
+            for a, b in itertools.combinations(originals, 2)
+            if not (a.name in edits.RELATIVES and b.name in edits.RELATIVES)
+        ]
+        highest = max(unrelated)
+        print(f"  unrelated photos:             highest {highest:.4f}, median {statistics.median(unrelated):.4f}")
+        if highest < lowest_edit:
+            chosen[label] = round((highest + lowest_edit) / 2, 2)
+            print(f"  gap ({highest:.4f}, {lowest_edit:.4f}]: threshold {chosen[label]:.2f}")
+        else:
+            print("  edits and unrelated photos overlap: no threshold separates them on these photos")
+    print("\n| vectors | threshold |\n|---|---:|")
+    for label, value in chosen.items():
+        print(f"| {label} | {value:.2f} |")
     return 0
 
 

@@ -120,8 +120,27 @@ public final class VGGNetwork {
         }
     }
 
+    /// The last convolution's output for one image before its pool (conv5_3 after its ReLU:
+    /// 512 × 14 × 14 for VGG16 at 224 × 224).
+    public var lastConvolutionShape: (channels: Int, height: Int, width: Int) {
+        var height = architecture.inputHeight
+        var width = architecture.inputWidth
+        var shape = (channels: architecture.inputChannels, height: height, width: width)
+        for layer in architecture.layers {
+            switch layer {
+            case .convolution(let c): shape = (c.outputChannels, height, width)
+            case .maxPool:
+                height /= 2
+                width /= 2
+            case .fullyConnected: break
+            }
+        }
+        return shape
+    }
+
     /// What a batch gives back, per image: the feature vector (fc7 after its ReLU, or pool5
-    /// flattened for a convolutions-only network) and the class probabilities (empty then).
+    /// flattened for a convolutions-only network), the class probabilities (empty then) and
+    /// the GeM and R-MAC descriptors of the last convolution (`PooledDescriptors`).
     public struct BatchOutputs: Sendable {
         public let count: Int
         public let featureWidth: Int
@@ -130,9 +149,22 @@ public final class VGGNetwork {
         public let features: [Float]
         /// count × classCount.
         public let probabilities: [Float]
+        /// Width of each pooled descriptor: the last convolution's channel count.
+        public let descriptorWidth: Int
+        /// count × descriptorWidth each, unit vectors.
+        public let gem: [Float]
+        public let rmac: [Float]
 
         public func features(of image: Int) -> ArraySlice<Float> {
             features[(image * featureWidth)..<((image + 1) * featureWidth)]
+        }
+
+        public func gem(of image: Int) -> ArraySlice<Float> {
+            gem[(image * descriptorWidth)..<((image + 1) * descriptorWidth)]
+        }
+
+        public func rmac(of image: Int) -> ArraySlice<Float> {
+            rmac[(image * descriptorWidth)..<((image + 1) * descriptorWidth)]
         }
 
         public func probabilities(of image: Int) -> ArraySlice<Float> {
@@ -147,16 +179,42 @@ public final class VGGNetwork {
         precondition(inputs.count == count * a.inputChannels * a.inputHeight * a.inputWidth, "inputs are not \(count) images")
         var features = [Float](repeating: 0, count: count * a.featureWidth)
         var probabilities = [Float](repeating: 0, count: count * a.classCount)
+        let shape = lastConvolutionShape
+        let mapFloats = shape.channels * shape.height * shape.width
+        var maps = [Float](repeating: 0, count: count * mapFloats)
         inputs.withUnsafeBufferPointer { x in
             features.withUnsafeMutableBufferPointer { f in
                 probabilities.withUnsafeMutableBufferPointer { p in
-                    // Safe: the buffers hold exactly the floats `forward` reads and writes.
-                    guard let input = x.baseAddress else { return }
-                    forward(images: input, count: count, fc7: f.baseAddress, probabilities: a.classCount > 0 ? p.baseAddress : nil)
+                    maps.withUnsafeMutableBufferPointer { m in
+                        // Safe: the buffers hold exactly the floats `forward` reads and writes.
+                        guard let input = x.baseAddress else { return }
+                        forward(
+                            images: input, count: count, fc7: f.baseAddress, probabilities: a.classCount > 0 ? p.baseAddress : nil,
+                            lastConvolution: m.baseAddress)
+                    }
                 }
             }
         }
-        return BatchOutputs(count: count, featureWidth: a.featureWidth, classCount: a.classCount, features: features, probabilities: probabilities)
+        var gem = [Float](repeating: 0, count: count * shape.channels)
+        var rmac = [Float](repeating: 0, count: count * shape.channels)
+        maps.withUnsafeBufferPointer { m in
+            gem.withUnsafeMutableBufferPointer { g in
+                rmac.withUnsafeMutableBufferPointer { r in
+                    // Safe: `maps` holds count maps of mapFloats, the outputs count × channels.
+                    guard let maps = m.baseAddress, let gem = g.baseAddress, let rmac = r.baseAddress else { return }
+                    pool.run { t, threads in
+                        for image in ThreadPool.slice(count, thread: t, of: threads) {
+                            let map = maps + image * mapFloats
+                            PooledDescriptors.gem(map, channels: shape.channels, height: shape.height, width: shape.width, into: gem + image * shape.channels)
+                            PooledDescriptors.rmac(map, channels: shape.channels, height: shape.height, width: shape.width, into: rmac + image * shape.channels)
+                        }
+                    }
+                }
+            }
+        }
+        return BatchOutputs(
+            count: count, featureWidth: a.featureWidth, classCount: a.classCount, features: features, probabilities: probabilities,
+            descriptorWidth: shape.channels, gem: gem, rmac: rmac)
     }
 
     /// Runs `count` images (1...maxBatchSize) through the network.
@@ -166,13 +224,16 @@ public final class VGGNetwork {
     ///   convolutions-only network), or nil.
     /// - logits: `count` × classCount floats (fc8's output), or nil.
     /// - probabilities: `count` × classCount floats (softmax of the logits), or nil.
+    /// - lastConvolution: `count` × C × H × W floats, the last convolution's output after its
+    ///   ReLU and before its pool (conv5_3), or nil.
     /// - layerSeconds: if given, `architecture.layers.count` doubles to which each layer's
     ///   wall time is added (for per-layer benchmarks).
     /// Each image's results depend only on that image: never on the batch or thread count.
     public func forward(
         images: UnsafePointer<Float>, count: Int,
         fc7: UnsafeMutablePointer<Float>? = nil, logits: UnsafeMutablePointer<Float>? = nil,
-        probabilities: UnsafeMutablePointer<Float>? = nil, layerSeconds: UnsafeMutablePointer<Double>? = nil
+        probabilities: UnsafeMutablePointer<Float>? = nil, lastConvolution: UnsafeMutablePointer<Float>? = nil,
+        layerSeconds: UnsafeMutablePointer<Double>? = nil
     ) {
         precondition(count >= 1 && count <= options.maxBatchSize, "batch of \(count) outside 1...\(options.maxBatchSize)")
         let a = architecture
@@ -197,6 +258,7 @@ public final class VGGNetwork {
         // Whether `current` holds the channel-blocked layout (Winograd layers) rather than CNHW.
         var blocked = false
         var poolFused = false
+        let lastConvolutionIndex = a.convolutions.count - 1
         /// Brings `current` into the layout the next layer needs, through `spare`.
         func useLayout(blocked wanted: Bool) {
             guard wanted != blocked else { return }
@@ -217,13 +279,18 @@ public final class VGGNetwork {
                 let isWinograd: Bool
                 if case .winograd = kernel { isWinograd = true } else { isWinograd = false }
                 useLayout(blocked: isWinograd)
-                // Winograd fuses the 2×2 max-pool that follows into its output transform.
-                poolFused = isWinograd && layerIndex + 1 < a.layers.count && a.layers[layerIndex + 1] == .maxPool
+                // Winograd fuses the 2×2 max-pool that follows into its output transform, except
+                // after the last convolution when its unpooled output is wanted.
+                let keepOutput = lastConvolution != nil && convolutionIndex == lastConvolutionIndex
+                poolFused = isWinograd && !keepOutput && layerIndex + 1 < a.layers.count && a.layers[layerIndex + 1] == .maxPool
                 convolve(
                     convolutionIndex, kernel, c, input: current, output: spare,
                     shape: (count: count, height: height, width: width), fusingPool: poolFused)
                 swap(&current, &spare)
                 channels = c.outputChannels
+                if keepOutput, let lastConvolution {
+                    flatten(current, blocked: blocked, channels: channels, pixels: height * width, count: count, into: lastConvolution)
+                }
                 convolutionIndex += 1
                 if poolFused {
                     height /= 2

@@ -173,7 +173,7 @@ public final class ResultImport {
                     if known == nil { summary.new += 1 } else { summary.changed += 1 }
                     batch.append(.indexed(
                         file, replacing: known, fingerprint: fingerprint, width: parsed.width, height: parsed.height,
-                        output: ClassifierOutput(top: parsed.top, features: features)))
+                        output: ClassifierOutput(top: parsed.top, features: features, gem: parsed.gem ?? [], rmac: parsed.rmac ?? [])))
                 } else {
                     summary.malformed += 1
                     if summary.malformedExamples.count < 5 { summary.malformedExamples.append("\(place): results without a fingerprint") }

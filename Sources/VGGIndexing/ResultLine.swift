@@ -7,7 +7,7 @@ import VGGPipeline
 /// One image's result as a line of JSON: what `classify --files-from` writes and
 /// `vggbatch import` reads back into an index. A line names its file and carries everything
 /// the index stores for it (size, modification time, content fingerprint, upright size, top
-/// classes, feature vector) and the model that computed it, so lines from any number of
+/// classes, feature vector, pooled descriptors) and the model that computed it, so lines from any number of
 /// machines can be merged without knowing how they were produced.
 public struct ResultLine: Sendable {
     /// How the feature vector is written.
@@ -29,13 +29,17 @@ public struct ResultLine: Sendable {
     public var top: [(index: Int, probability: Float)]
     /// Nil when the line was written without features.
     public var features: [Float]?
+    /// The GeM and R-MAC descriptors (written with the features; nil in lines without them).
+    public var gem: [Float]?
+    public var rmac: [Float]?
     /// Why the file has no results, for a file that failed.
     public var error: String?
     public var model: ModelRegistration
 
     public init(
         path: [UInt8], size: Int64, mtimeNanoseconds: Int64, fingerprint: [UInt8]?, width: Int, height: Int,
-        top: [(index: Int, probability: Float)], features: [Float]?, error: String?, model: ModelRegistration
+        top: [(index: Int, probability: Float)], features: [Float]?, gem: [Float]? = nil, rmac: [Float]? = nil, error: String?,
+        model: ModelRegistration
     ) {
         self.path = path
         self.size = size
@@ -45,6 +49,8 @@ public struct ResultLine: Sendable {
         self.height = height
         self.top = top
         self.features = features
+        self.gem = gem
+        self.rmac = rmac
         self.error = error
         self.model = model
     }
@@ -56,7 +62,7 @@ public struct ResultLine: Sendable {
             self.init(
                 path: file.absolutePath, size: file.stat.size, mtimeNanoseconds: file.stat.mtimeNanoseconds,
                 fingerprint: fingerprint, width: width, height: height, top: output.top, features: output.features,
-                error: nil, model: model)
+                gem: output.gem.isEmpty ? nil : output.gem, rmac: output.rmac.isEmpty ? nil : output.rmac, error: nil, model: model)
         case .failed(let file, _, let fingerprint, let reason):
             self.init(
                 path: file.absolutePath, size: file.stat.size, mtimeNanoseconds: file.stat.mtimeNanoseconds,
@@ -92,10 +98,13 @@ public struct ResultLine: Sendable {
                     ("probability", JSONText.number(probability)),
                 ])
             })))
-            if let features, let encoding {
-                switch encoding {
-                case .json: fields.append(("fc7", JSONText.array(features.map(JSONText.number))))
-                case .base64F32: fields.append(("fc7_base64", JSONText.string(Self.base64(features))))
+            if let encoding {
+                for (name, vector) in [("fc7", features), ("gem", gem), ("rmac", rmac)] {
+                    guard let vector else { continue }
+                    switch encoding {
+                    case .json: fields.append((name, JSONText.array(vector.map(JSONText.number))))
+                    case .base64F32: fields.append((name + "_base64", JSONText.string(Self.base64(vector))))
+                    }
                 }
             }
         }
@@ -168,21 +177,31 @@ public struct ResultLine: Sendable {
             else { throw FormatError(reason: "a \"top\" entry without index or probability") }
             return (Int(index), probability)
         }
-        if case .array(let numbers)? = object["fc7"] {
-            result.features = try numbers.map { (number) throws(FormatError) in
-                guard case .number(let text) = number, let value = Float(text) else { throw FormatError(reason: "\"fc7\" holds a non-number") }
-                return value
-            }
-        } else if let encoded = try object.string("fc7_base64") {
-            guard let data = Data(base64Encoded: encoded), data.count % 4 == 0 else {
-                throw FormatError(reason: "\"fc7_base64\" is not base64 of float32 values")
-            }
-            result.features = Self.floats(data)
-        }
+        result.features = try vector("fc7", in: object)
         if let features = result.features, features.count != model.featureDimension {
             throw FormatError(reason: "\(features.count) features where the model has \(model.featureDimension)")
         }
+        result.gem = try vector("gem", in: object)
+        result.rmac = try vector("rmac", in: object)
+        if let gem = result.gem, let rmac = result.rmac, gem.count != rmac.count || gem.isEmpty {
+            throw FormatError(reason: "\"gem\" and \"rmac\" differ in length (\(gem.count) and \(rmac.count)) or are empty")
+        }
         return result
+    }
+
+    /// The vector `name` (JSON numbers) or `name_base64` (float32 bytes), if the line has it.
+    private static func vector(_ name: String, in object: Fields) throws(FormatError) -> [Float]? {
+        if case .array(let numbers)? = object[name] {
+            return try numbers.map { (number) throws(FormatError) in
+                guard case .number(let text) = number, let value = Float(text) else { throw FormatError(reason: "\"\(name)\" holds a non-number") }
+                return value
+            }
+        }
+        guard let encoded = try object.string(name + "_base64") else { return nil }
+        guard let data = Data(base64Encoded: encoded), data.count % 4 == 0 else {
+            throw FormatError(reason: "\"\(name)_base64\" is not base64 of float32 values")
+        }
+        return floats(data)
     }
 
     /// An object's fields by name, with typed reads that fail on the wrong type.

@@ -31,7 +31,8 @@ public final class EngineClassifier: BatchClassifier {
             let probabilities = outputs.probabilities(of: image)
             let best = topIndices(probabilities, count: top)
             return ClassifierOutput(
-                top: best.map { ($0, probabilities[probabilities.startIndex + $0]) }, features: Array(outputs.features(of: image)))
+                top: best.map { ($0, probabilities[probabilities.startIndex + $0]) }, features: Array(outputs.features(of: image)),
+                gem: Array(outputs.gem(of: image)), rmac: Array(outputs.rmac(of: image)))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VGGCommon
 import VGGEngine
 import VGGImaging
 
@@ -8,6 +9,18 @@ public struct ImageOutput: Sendable {
     public var features: [Float]
     /// Class probabilities (empty for a network without a classifier).
     public var probabilities: [Float]
+    /// The GeM and R-MAC descriptors of the last convolution.
+    public var gem: [Float]
+    public var rmac: [Float]
+
+    /// The vector of `kind`.
+    public func vector(_ kind: FeatureKind) -> [Float] {
+        switch kind {
+        case .network: features
+        case .gem: gem
+        case .rmac: rmac
+        }
+    }
 }
 
 /// One file's result, keyed by its path (never by its position in a batch).
@@ -48,7 +61,8 @@ public struct FileBatchClassifier {
                 let slot = slots[index] ?? 0
                 let output = ImageOutput(
                     features: outputs.map { Array($0.features(of: slot)) } ?? [],
-                    probabilities: outputs.map { Array($0.probabilities(of: slot)) } ?? [])
+                    probabilities: outputs.map { Array($0.probabilities(of: slot)) } ?? [],
+                    gem: outputs.map { Array($0.gem(of: slot)) } ?? [], rmac: outputs.map { Array($0.rmac(of: slot)) } ?? [])
                 return FileResult(path: paths[index], outcome: .success((output, image.info)))
             }
         }

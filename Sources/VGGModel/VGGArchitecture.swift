@@ -114,6 +114,9 @@ public struct VGGArchitecture: Sendable, Equatable {
         return fullyConnected.count >= 2 ? fullyConnected[1].outputs : 0
     }
 
+    /// Width of the GeM and R-MAC descriptors: the last convolution's channel count.
+    public var descriptorWidth: Int { convolutions.last?.outputChannels ?? inputChannels }
+
     /// Whether the network ends in fc6–fc8 (labels and fc7) rather than at pool5.
     public var hasClassifier: Bool { !fullyConnected.isEmpty }
 

@@ -51,16 +51,31 @@ public struct FoundFile: Sendable, Equatable {
 public struct ClassifierOutput: Sendable, Equatable {
     /// The best classes, most probable first.
     public var top: [(index: Int, probability: Float)]
-    /// The feature vector (fc7).
+    /// The feature vector (fc7, or pool5 for a convolutions-only network).
     public var features: [Float]
+    /// The GeM and R-MAC descriptors of the last convolution (empty when not computed).
+    public var gem: [Float]
+    public var rmac: [Float]
 
-    public init(top: [(index: Int, probability: Float)], features: [Float]) {
+    public init(top: [(index: Int, probability: Float)], features: [Float], gem: [Float] = [], rmac: [Float] = []) {
         self.top = top
         self.features = features
+        self.gem = gem
+        self.rmac = rmac
+    }
+
+    /// The pooled descriptor of `kind` (`.network` is `features`).
+    public func vector(_ kind: FeatureKind) -> [Float] {
+        switch kind {
+        case .network: features
+        case .gem: gem
+        case .rmac: rmac
+        }
     }
 
     public static func == (a: ClassifierOutput, b: ClassifierOutput) -> Bool {
-        a.features == b.features && a.top.map(\.index) == b.top.map(\.index) && a.top.map(\.probability) == b.top.map(\.probability)
+        a.features == b.features && a.gem == b.gem && a.rmac == b.rmac && a.top.map(\.index) == b.top.map(\.index)
+            && a.top.map(\.probability) == b.top.map(\.probability)
     }
 }
 

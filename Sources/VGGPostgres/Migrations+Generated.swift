@@ -186,5 +186,24 @@ ALTER TABLE work_item SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_ana
 
 """#,
             sha256: "9da50df5f1bda4c04c85e43c130af72532ac7793a399d35949ba10ccaeeaaf3e"),
+        Migration(
+            identifier: "0003_add_descriptor",
+            sql: #"""
+-- Pooled descriptors of the last convolution (GeM and R-MAC, unit float32 vectors), as the
+-- SQLite migration 0005_add_descriptor adds them; the next scan fills them for rows indexed
+-- before.
+
+CREATE TABLE descriptor (
+    image_id BIGINT NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+    model_id BIGINT NOT NULL REFERENCES model(id),
+    kind TEXT NOT NULL CHECK (kind IN ('gem', 'rmac')),
+    dim BIGINT NOT NULL CHECK (dim > 0),
+    vector BYTEA NOT NULL CHECK (length(vector) = 4 * dim),
+    PRIMARY KEY (image_id, model_id, kind)
+);
+ALTER TABLE descriptor ALTER COLUMN vector SET STORAGE EXTERNAL;
+
+"""#,
+            sha256: "9776a451c6cc3c36db29ae535b37f1f3f58860bd3019c941a49f6451a328a5a8"),
     ]
 }

@@ -10,6 +10,10 @@ public final class ExportWriter {
 
     private let format: Format
     private let features: Bool
+    /// The vectors of the npy matrix.
+    private let matrix: FeatureKind
+    /// Length of the GeM and R-MAC columns in CSV.
+    private let descriptorWidth: Int
     private let output: String?
     private var handle: FileHandle
     private var temporary: String?
@@ -23,9 +27,14 @@ public final class ExportWriter {
 
     /// Writes to `output` (through `output.partial`, renamed by `finish`), or to standard
     /// output when nil.
-    public init(format: Format, features: Bool, output: String?) throws(QueryError) {
+    /// - matrix: which vectors the npy array holds (fc7/pool5, gem or rmac).
+    /// - descriptorWidth: length of the gem and rmac columns of CSV (empty cells where a row
+    ///   has none).
+    public init(format: Format, features: Bool, output: String?, matrix: FeatureKind = .network, descriptorWidth: Int = 512) throws(QueryError) {
         self.format = format
         self.features = features
+        self.matrix = matrix
+        self.descriptorWidth = descriptorWidth
         self.output = output
         if let output {
             // Written beside the target and renamed at the end, so a failed export leaves no half file.
@@ -55,13 +64,20 @@ public final class ExportWriter {
         switch format {
         case .jsonl:
             var fields = [("path", JSONText.string(path)), ("top", JSONText.array(row.top.map(Self.topJSON)))]
-            if features { fields.append(("fc7", JSONText.array((row.features ?? []).map(JSONText.number)))) }
+            if features {
+                fields.append(("fc7", JSONText.array((row.features ?? []).map(JSONText.number))))
+                if let gem = row.gem { fields.append(("gem", JSONText.array(gem.map(JSONText.number)))) }
+                if let rmac = row.rmac { fields.append(("rmac", JSONText.array(rmac.map(JSONText.number)))) }
+            }
             emit(JSONText.object(fields) + "\n")
         case .csv:
             if !wroteHeader {
                 var header = ["path"]
                 for rank in 1...5 { header += ["top\(rank)_index", "top\(rank)_wnid", "top\(rank)_label", "top\(rank)_probability"] }
-                if features { header += (0..<(row.features?.count ?? 0)).map { "fc7_\($0)" } }
+                if features {
+                    header += (0..<(row.features?.count ?? 0)).map { "fc7_\($0)" }
+                    header += (0..<descriptorWidth).map { "gem_\($0)" } + (0..<descriptorWidth).map { "rmac_\($0)" }
+                }
                 emit(header.joined(separator: ",") + "\n")
                 wroteHeader = true
             }
@@ -75,10 +91,23 @@ public final class ExportWriter {
                     cells += ["", "", "", ""]
                 }
             }
-            if features { cells += (row.features ?? []).map { "\($0)" } }
+            if features {
+                cells += (row.features ?? []).map { "\($0)" }
+                for vector in [row.gem, row.rmac] {
+                    cells += vector.map { $0.map { "\($0)" } } ?? Array(repeating: "", count: descriptorWidth)
+                }
+            }
             emit(cells.joined(separator: ",") + "\n")
         case .npy:
-            let vector = row.features ?? []
+            let chosen: [Float]?
+            switch matrix {
+            case .network: chosen = row.features
+            case .gem: chosen = row.gem
+            case .rmac: chosen = row.rmac
+            }
+            guard let vector = chosen else {
+                throw .empty("\(PathBytes.display(row.path)) has no \(matrix.rawValue) descriptor yet; run `vggbatch scan` again to compute them")
+            }
             if dimension == 0 { dimension = vector.count }
             guard vector.count == dimension else { throw .inconsistent("feature vectors of different lengths in one model") }
             var data = Data(capacity: vector.count * 4)

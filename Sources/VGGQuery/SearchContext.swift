@@ -5,16 +5,21 @@ import VGGModel
 import VGGSearch
 
 /// The images of one model that `similar`, `duplicates` and `report` work on, with the
-/// stored forms of their vectors loaded on demand.
+/// stored forms of their vectors of one kind (fc7/pool5, GeM or R-MAC) loaded on demand.
 public struct SearchContext {
     public let index: IndexReader
     public let model: StoredModel
     public let rows: SearchRows
     public let pool: ThreadPool
     public let kernels: KernelSet
+    /// Which vectors are searched.
+    public let kind: FeatureKind
 
-    /// Lists the chosen model's images (default: the one with the most images).
-    public static func load(index: IndexReader, modelID requested: Int64?, threads: Int, kernels: KernelSet = .default) throws(QueryError) -> SearchContext {
+    /// Lists the chosen model's images (default: the one with the most images) that have a
+    /// vector of `kind`.
+    public static func load(
+        index: IndexReader, modelID requested: Int64?, threads: Int, kernels: KernelSet = .default, kind: FeatureKind = .network
+    ) throws(QueryError) -> SearchContext {
         let models: [StoredModel]
         let chosen: StoredModel?
         do throws(StoreError) {
@@ -29,12 +34,19 @@ public struct SearchContext {
         }
         let rows: SearchRows
         do throws(StoreError) {
-            rows = try index.searchRows(modelID: model.id)
+            rows = kind == .network ? try index.searchRows(modelID: model.id) : try index.searchRows(modelID: model.id, descriptor: kind)
         } catch {
             throw .store(error)
         }
-        guard rows.count > 0 else { throw .empty("no feature vectors for model \(model.id) yet; run `vggbatch scan`") }
-        return SearchContext(index: index, model: model, rows: rows, pool: ThreadPool(threadCount: threads), kernels: kernels)
+        guard rows.count > 0 else {
+            if kind != .network, (try? index.searchRows(modelID: model.id).count) ?? 0 > 0 {
+                throw .empty(
+                    "no \(kind.rawValue) descriptors for model \(model.id) yet (the index was made before they existed); "
+                        + "run `vggbatch scan` again to compute them")
+            }
+            throw .empty("no feature vectors for model \(model.id) yet; run `vggbatch scan`")
+        }
+        return SearchContext(index: index, model: model, rows: rows, pool: ThreadPool(threadCount: threads), kernels: kernels, kind: kind)
     }
 
     /// Whether the model has ImageNet labels (its weights are not a pool5 `_notop` file).
@@ -44,8 +56,31 @@ public struct SearchContext {
     /// that ends there.
     public var featureLayer: String { hasLabels ? "fc7" : "pool5" }
 
-    /// Every row's estimated cosine with `query` and its error bound, from the stored codes.
+    /// The searched vectors' name for a person: fc7, pool5, gem or rmac.
+    public var featureName: String { kind.name(hasClassifier: hasLabels) }
+
+    /// Length of the searched vectors.
+    public var dimension: Int {
+        kind == .network ? model.featureDimension : VGGArchitecture(metadataValue: model.architecture)?.descriptorWidth ?? 512
+    }
+
+    /// Every pooled descriptor of the rows, unit vectors, rows × dimension.
+    public func descriptors() throws(QueryError) -> [Float] {
+        do throws(StoreError) {
+            return try index.descriptors(modelID: model.id, kind: kind, rows: rows, dimension: dimension)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// Every row's estimated cosine with `query` and its error bound, from the stored codes
+    /// (fc7, pool5), or exact from the descriptors in memory (GeM, R-MAC: 2 KB a row).
     public func estimates(for query: [Float]) throws(QueryError) -> SearchEstimates {
+        if kind != .network {
+            let vectors = try descriptors()
+            let scores = SimilarityIndex.exactScores(query: query, vectors: vectors, pool: pool, kernels: kernels)
+            return SearchEstimates(estimates: scores, errors: [Float](repeating: 0, count: rows.count))
+        }
         let scorer = CodeScorer(query: query, kernels: kernels)
         do throws(StoreError) {
             return try index.searchEstimates(modelID: model.id, rows: rows, dimension: query.count) { scorer.score(code: $0, scale: $1) }
@@ -57,6 +92,11 @@ public struct SearchContext {
     /// The basis coordinates of every row; rows without a stored projection (a scan stopped
     /// while rebuilding them) are projected here from their float vectors.
     public func projections() throws(QueryError) -> SearchProjections {
+        if kind != .network {
+            // The descriptors are their own exact coordinates (residual 0).
+            return SearchProjections(
+                rank: dimension, coordinates: try descriptors(), residuals: [Float](repeating: 0, count: rows.count), missing: [])
+        }
         let stored: StoredBasis?
         var projections: SearchProjections
         do throws(StoreError) {
@@ -90,7 +130,9 @@ public struct SearchContext {
     public func fullVectors(_ rows: [Int]) throws(QueryError) -> [[Float]] {
         let vectors: [[Float]?]
         do throws(StoreError) {
-            vectors = try index.features(imageIDs: rows.map { self.rows.imageIDs[$0] }, modelID: model.id)
+            let ids = rows.map { self.rows.imageIDs[$0] }
+            vectors = kind == .network
+                ? try index.features(imageIDs: ids, modelID: model.id) : try index.descriptors(imageIDs: ids, modelID: model.id, kind: kind)
         } catch {
             throw .store(error)
         }

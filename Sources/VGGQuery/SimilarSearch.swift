@@ -128,7 +128,7 @@ public struct SimilarSearch {
     private func queryVector(
         _ context: SearchContext, engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void
     ) throws(QueryError) -> ([Float], [Int]) {
-        var sum = [Float](repeating: 0, count: context.model.featureDimension)
+        var sum = [Float](repeating: 0, count: context.dimension)
         var queryRows = [Int]()
         var computed = [String]()
         func add(_ vector: [Float]) {
@@ -201,7 +201,7 @@ public struct SimilarSearch {
             let batch = Array(paths[start..<min(start + options.maxBatchSize, paths.count)])
             for result in classifier.classify(batch) {
                 switch result.outcome {
-                case .success(let output): features.append(output.output.features)
+                case .success(let output): features.append(output.output.vector(context.kind))
                 case .failure(let error): throw .query(path: result.path, reason: error.reason)
                 }
             }

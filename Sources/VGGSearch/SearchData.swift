@@ -1,3 +1,4 @@
+import VGGCommon
 import VGGIndexTypes
 
 /// What a search reads from an index, for one model: the rows it covers and the stored forms
@@ -23,4 +24,13 @@ public protocol SearchData: AnyObject {
 
     /// Full feature vectors of these images for the model, in the order asked (nil where absent).
     func features(imageIDs: [Int64], modelID: Int64) throws(StoreError) -> [[Float]?]
+
+    /// Every ok image with a pooled descriptor of `kind` (gem, rmac) for the model, sorted by path.
+    func searchRows(modelID: Int64, descriptor kind: FeatureKind) throws(StoreError) -> SearchRows
+
+    /// The descriptors of `kind` of every row, rows × dimension, row-major, read in one pass.
+    func descriptors(modelID: Int64, kind: FeatureKind, rows: SearchRows, dimension: Int) throws(StoreError) -> [Float]
+
+    /// Descriptors of `kind` of these images, in the order asked (nil where absent).
+    func descriptors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?]
 }

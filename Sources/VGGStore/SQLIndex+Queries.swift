@@ -162,15 +162,22 @@ extension SQLIndex {
         // Each row's predictions are read on the same connection while the rows stream.
         try database.scanRows(
             """
-            SELECT image.id, \(database.dialect.absolutePath(root: "root.path", relative: "image.relative_path")), \(includeFeatures ? "feature.vector" : "NULL")
+            SELECT image.id, \(database.dialect.absolutePath(root: "root.path", relative: "image.relative_path")),
+                \(includeFeatures ? "feature.vector, gem.vector, rmac.vector" : "NULL, NULL, NULL")
             FROM image JOIN root ON root.id = image.root_id JOIN feature ON feature.image_id = image.id AND feature.model_id = ?
+            \(includeFeatures ? """
+                LEFT JOIN descriptor gem ON gem.image_id = image.id AND gem.model_id = feature.model_id AND gem.kind = 'gem'
+                LEFT JOIN descriptor rmac ON rmac.image_id = image.id AND rmac.model_id = feature.model_id AND rmac.kind = 'rmac'
+                """ : "")
             WHERE image.status = 'ok' ORDER BY 2
             """, [.integer(modelID)]
         ) { (row: SQLRow) throws(StoreError) -> Bool in
             let imageID = row.int64(0)
             let export = ExportRow(
                 path: row.blob(1) ?? [], top: try predictions(imageID: imageID, modelID: modelID),
-                features: includeFeatures ? row.blob(2).flatMap(FeatureCodec.decode) : nil)
+                features: includeFeatures ? row.blob(2).flatMap(FeatureCodec.decode) : nil,
+                gem: includeFeatures ? row.blob(3).flatMap(FeatureCodec.decode) : nil,
+                rmac: includeFeatures ? row.blob(4).flatMap(FeatureCodec.decode) : nil)
             do {
                 try body(export)
             } catch {

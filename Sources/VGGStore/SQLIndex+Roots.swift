@@ -104,6 +104,7 @@ extension SQLIndex {
         ("feature", "model_id, dim, vector"),
         ("feature_code", "model_id, scale, error, code"),
         ("feature_projection", "model_id, coordinates, residual"),
+        ("descriptor", "model_id, kind, dim, vector"),
     ]
 
     /// Forgets a root and every row under it (their results go with them). Returns how

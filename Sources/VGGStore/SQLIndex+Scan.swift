@@ -1,5 +1,6 @@
 import VGGCommon
 import VGGIndexTypes
+import VGGPipeline
 import VGGSearch
 extension SQLIndex {
     // MARK: Roots, models, runs
@@ -68,7 +69,9 @@ extension SQLIndex {
     public static let imageColumns = """
         image.id, image.root_id, root.path, image.relative_path, image.size, image.mtime_ns, image.inode, image.device,
         image.fingerprint, image.status,
-        CASE WHEN EXISTS (SELECT 1 FROM feature WHERE feature.image_id = image.id AND feature.model_id = ?) THEN 1 ELSE 0 END
+        CASE WHEN EXISTS (
+            SELECT 1 FROM feature JOIN descriptor ON descriptor.image_id = feature.image_id AND descriptor.model_id = feature.model_id
+            WHERE feature.image_id = image.id AND feature.model_id = ?) THEN 1 ELSE 0 END
         """
 
     /// The row for a path under a root, if any.
@@ -159,12 +162,12 @@ extension SQLIndex {
     @discardableResult
     public func storeIndexed(
         existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8],
-        width: Int, height: Int, runID: Int64, modelID: Int64, top: [(index: Int, probability: Float)], features: [Float]
+        width: Int, height: Int, runID: Int64, modelID: Int64, output: ClassifierOutput
     ) throws(StoreError) -> Int64 {
         let id = try upsertImage(
             existingID: existingID, rootID: rootID, relativePath: relativePath, stat: stat, fingerprint: fingerprint,
             width: width, height: height, status: "ok", reason: nil, runID: runID, modelID: modelID)
-        try storeResults([(id, top, features)], modelID: modelID)
+        try storeResults([(id, output)], modelID: modelID)
         return id
     }
 
@@ -176,12 +179,10 @@ extension SQLIndex {
         public var fingerprint: [UInt8]
         public var width: Int
         public var height: Int
-        public var top: [(index: Int, probability: Float)]
-        public var features: [Float]
+        public var output: ClassifierOutput
 
         public init(
-            rootID: Int64, relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8], width: Int, height: Int,
-            top: [(index: Int, probability: Float)], features: [Float]
+            rootID: Int64, relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8], width: Int, height: Int, output: ClassifierOutput
         ) {
             self.rootID = rootID
             self.relativePath = relativePath
@@ -189,8 +190,7 @@ extension SQLIndex {
             self.fingerprint = fingerprint
             self.width = width
             self.height = height
-            self.top = top
-            self.features = features
+            self.output = output
         }
     }
 
@@ -214,12 +214,12 @@ extension SQLIndex {
             guard let id = row[0].integer, let root = row[1].integer, let path = row[2].blob else { continue }
             ids[ImageKey(rootID: root, relativePath: path)] = id
         }
-        var results = [(imageID: Int64, top: [(index: Int, probability: Float)], features: [Float])]()
+        var results = [(imageID: Int64, output: ClassifierOutput)]()
         for image in images {
             guard let id = ids[ImageKey(rootID: image.rootID, relativePath: image.relativePath)] else {
                 throw .corrupt(path: location, reason: "a new image row got no id")
             }
-            results.append((id, image.top, image.features))
+            results.append((id, image.output))
         }
         try storeResults(results, modelID: modelID)
     }
@@ -229,14 +229,21 @@ extension SQLIndex {
         var relativePath: [UInt8]
     }
 
-    /// The predictions, feature vector and its code of each image, in one statement per table.
-    func storeResults(
-        _ results: [(imageID: Int64, top: [(index: Int, probability: Float)], features: [Float])], modelID: Int64
-    ) throws(StoreError) {
+    /// The predictions, feature vector, its code and the pooled descriptors of each image, in
+    /// one statement per table.
+    func storeResults(_ results: [(imageID: Int64, output: ClassifierOutput)], modelID: Int64) throws(StoreError) {
         var predictions = [[SQLValue]]()
         var features = [[SQLValue]]()
         var codes = [[SQLValue]]()
-        for result in results {
+        var descriptors = [[SQLValue]]()
+        for (imageID, output) in results {
+            let result = (imageID: imageID, top: output.top, features: output.features)
+            for kind in FeatureKind.pooled where !output.vector(kind).isEmpty {
+                let vector = output.vector(kind)
+                descriptors.append([
+                    .integer(imageID), .integer(modelID), .text(kind.rawValue), .integer(Int64(vector.count)), .blob(FeatureCodec.encode(vector)),
+                ])
+            }
             for (rank, entry) in result.top.prefix(5).enumerated() {
                 predictions.append([
                     .integer(result.imageID), .integer(modelID), .integer(Int64(rank + 1)), .integer(Int64(entry.index)),
@@ -253,6 +260,8 @@ extension SQLIndex {
         let featureHead = "INSERT INTO feature (image_id, model_id, dim, vector) VALUES "
         let codeHead = "INSERT INTO feature_code (image_id, model_id, scale, error, code) VALUES "
         let codeConflict = " ON CONFLICT (image_id, model_id) DO UPDATE SET scale = excluded.scale, error = excluded.error, code = excluded.code"
+        let descriptorHead = "INSERT INTO descriptor (image_id, model_id, kind, dim, vector) VALUES "
+        let descriptorConflict = " ON CONFLICT (image_id, model_id, kind) DO UPDATE SET dim = excluded.dim, vector = excluded.vector"
         if database.dialect == .postgresql && results.count <= 256 {
             // A server answers each statement over the network: the three inserts go as one
             // (PostgreSQL runs INSERTs inside WITH; SQLite does not).
@@ -261,13 +270,16 @@ extension SQLIndex {
             }
             var sql = "WITH "
             if !predictions.isEmpty { sql += "p AS (\(predictionHead)\(values(predictions))), " }
+            if !descriptors.isEmpty { sql += "d AS (\(descriptorHead)\(values(descriptors))\(descriptorConflict)), " }
             sql += "f AS (\(featureHead)\(values(features))) \(codeHead)\(values(codes))\(codeConflict)"
-            try database.run(sql, predictions.flatMap { $0 } + features.flatMap { $0 } + codes.flatMap { $0 })
+            try database.run(
+                sql, predictions.flatMap { $0 } + descriptors.flatMap { $0 } + features.flatMap { $0 } + codes.flatMap { $0 })
             return
         }
         _ = try insertRows(predictionHead, predictions)
         _ = try insertRows(featureHead, features)
         _ = try insertRows(codeHead, codes, returning: codeConflict)
+        _ = try insertRows(descriptorHead, descriptors, returning: descriptorConflict)
     }
 
     /// One multi-row INSERT (`head` ends with VALUES) per few thousand values, with `returning`
@@ -346,7 +358,7 @@ extension SQLIndex {
     }
 
     /// Tables holding per-image, per-model results, removed together when content changes.
-    static let resultTables = ["prediction", "feature", "feature_code", "feature_projection"]
+    static let resultTables = ["prediction", "feature", "feature_code", "feature_projection", "descriptor"]
 
     // MARK: Missing files
 

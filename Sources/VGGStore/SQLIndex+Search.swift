@@ -1,3 +1,4 @@
+import VGGCommon
 import VGGIndexTypes
 import VGGSearch
 extension SQLIndex {
@@ -74,15 +75,59 @@ extension SQLIndex {
 
     /// Every ok image with a feature vector for the model, sorted by path.
     public func searchRows(modelID: Int64) throws(StoreError) -> SearchRows {
+        try searchRows(
+            from: "feature JOIN image ON image.id = feature.image_id JOIN root ON root.id = image.root_id",
+            where: "feature.model_id = ?", [.integer(modelID)])
+    }
+
+    /// Every ok image with a descriptor of `kind` for the model, sorted by path.
+    public func searchRows(modelID: Int64, descriptor kind: FeatureKind) throws(StoreError) -> SearchRows {
+        try searchRows(
+            from: "descriptor JOIN image ON image.id = descriptor.image_id JOIN root ON root.id = image.root_id",
+            where: "descriptor.model_id = ? AND descriptor.kind = ?", [.integer(modelID), .text(kind.rawValue)])
+    }
+
+    /// Every row's descriptor of `kind`, in one pass; a row without one (deleted meanwhile) stays zero.
+    public func descriptors(modelID: Int64, kind: FeatureKind, rows: SearchRows, dimension: Int) throws(StoreError) -> [Float] {
+        var result = [Float](repeating: 0, count: rows.count * dimension)
+        try database.forEachRow(
+            "SELECT image_id, vector FROM descriptor WHERE model_id = ? AND kind = ?", [.integer(modelID), .text(kind.rawValue)]
+        ) { (row: SQLRow) throws(StoreError) in
+            guard let index = rows.rowOf[row.int64(0)], let bytes = row.blob(1), let vector = FeatureCodec.decode(bytes) else { return }
+            guard vector.count == dimension else {
+                throw .corrupt(path: location, reason: "a \(kind.rawValue) descriptor of \(vector.count) floats where \(dimension) were expected")
+            }
+            result.replaceSubrange((index * dimension)..<((index + 1) * dimension), with: vector)
+        }
+        return result
+    }
+
+    /// Descriptors of `kind` of these images, in the order asked (nil where absent).
+    public func descriptors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?] {
+        var found = [Int64: [Float]]()
+        for start in stride(from: 0, to: imageIDs.count, by: 500) {
+            let chunk = Array(imageIDs[start..<min(start + 500, imageIDs.count)])
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try database.query(
+                "SELECT image_id, vector FROM descriptor WHERE model_id = ? AND kind = ? AND image_id IN (\(placeholders))",
+                [.integer(modelID), .text(kind.rawValue)] + chunk.map { .integer($0) })
+            for row in rows {
+                if case .integer(let id) = row[0], case .blob(let bytes) = row[1] { found[id] = FeatureCodec.decode(bytes) }
+            }
+        }
+        return imageIDs.map { found[$0] }
+    }
+
+    /// The search rows of a join (`from` has image and root), sorted by path.
+    private func searchRows(from: String, where condition: String, _ values: [SQLValue]) throws(StoreError) -> SearchRows {
         var ids = [Int64]()
         var paths = [[UInt8]]()
         var fingerprints = [[UInt8]?]()
         try database.forEachRow(
             """
-            SELECT image.id, root.path, image.relative_path, image.fingerprint FROM feature
-            JOIN image ON image.id = feature.image_id JOIN root ON root.id = image.root_id
-            WHERE feature.model_id = ? AND image.status = 'ok'
-            """, [.integer(modelID)]
+            SELECT image.id, root.path, image.relative_path, image.fingerprint FROM \(from)
+            WHERE \(condition) AND image.status = 'ok'
+            """, values
         ) { (row: SQLRow) throws(StoreError) in
             ids.append(row.int64(0))
             paths.append((row.blob(1) ?? []) + [UInt8(ascii: "/")] + (row.blob(2) ?? []))

@@ -85,12 +85,12 @@ open class SQLScanIndex: RunScanIndex {
             case .indexed(let file, nil, let fingerprint, let width, let height, let output):
                 new.append(SQLIndex.NewImage(
                     rootID: file.rootID, relativePath: file.relativePath, stat: file.stat, fingerprint: fingerprint, width: width,
-                    height: height, top: output.top, features: output.features))
+                    height: height, output: output))
             case .indexed(let file, let replacing?, let fingerprint, let width, let height, let output):
                 try writer.storeIndexed(
                     existingID: replacing.imageID, rootID: file.rootID, relativePath: file.relativePath,
                     stat: file.stat, fingerprint: fingerprint, width: width, height: height,
-                    runID: runID, modelID: modelID, top: output.top, features: output.features)
+                    runID: runID, modelID: modelID, output: output)
             case .failed(let file, let replacing, let fingerprint, let reason):
                 try writer.storeFailure(
                     existingID: replacing?.imageID, rootID: file.rootID, relativePath: file.relativePath,

@@ -16,6 +16,7 @@ struct MigrationFilesTests {
         ("0002_add_feature_projection", "50f56ab3348d8f135fd961fbfe4fa45aa16cb15ae42c4b7c27a1b7927fb312ec"),
         ("0003_add_feature_code", "77969c087e953a1e8de5eeba7444334e68fc7cc991cc8c4e262139dfe0262354"),
         ("0004_add_weights_location", "839bb57710acf5ba156b0abc326bed3dc993ab23d03d49af430b1feeca678a5e"),
+        ("0005_add_descriptor", "7fcef8bf56865ec92a0336bd12c9a579a890f9071176c16cbde5f974c408846a"),
     ]
 
     static let regenerate = "run `python3 scripts/embed_migrations.py` from the repository root"

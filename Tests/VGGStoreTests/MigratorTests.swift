@@ -18,7 +18,7 @@ struct MigratorTests {
     ]
 
     /// Tables after every migration.
-    static let allTables = indexTables.union(["feature_basis", "feature_projection", "feature_code"])
+    static let allTables = indexTables.union(["feature_basis", "feature_projection", "feature_code", "descriptor"])
 
     /// The real first migration followed by a test-only second one.
     static let twoSteps = [
@@ -28,6 +28,28 @@ struct MigratorTests {
 
     private func open() throws -> SQLiteConnection {
         try SQLiteConnection(path: path, readOnly: false, create: true)
+    }
+
+    /// An index made before pooled descriptors keeps its fc7 vectors as they were; its images
+    /// count as lacking results, so the next scan computes them again and fills the descriptors.
+    @Test func descriptorsArriveEmptyBesideTheKeptFeatures() throws {
+        let connection = try open()
+        try Migrator.migrate(connection, path: path, migrations: Array(Migrator.embedded.prefix(4)))
+        let vector = FeatureCodec.encode([0.5, 0.25, 0, 1])
+        _ = try connection.query("INSERT INTO root (id, path, added_at) VALUES (1, X'2F70', 't')")
+        _ = try connection.query(
+            "INSERT INTO model (id, weights_sha256, architecture, preprocessing, resize_policy, feature_dim, created_at) "
+                + "VALUES (1, 'abc', 'vgg16', 'torch', 'squash', 4, 't')")
+        _ = try connection.query(
+            "INSERT INTO image (id, root_id, relative_path, size, mtime_ns, inode, device, status, first_seen, last_seen) "
+                + "VALUES (1, 1, X'61', 1, 1, 1, 1, 'ok', 't', 't')")
+        _ = try connection.query("INSERT INTO feature (image_id, model_id, dim, vector) VALUES (1, 1, 4, ?)", [.blob(vector)])
+        try Migrator.migrate(connection, path: path)
+        #expect(try connection.query("SELECT vector FROM feature WHERE image_id = 1").first?.first == .blob(vector))
+        #expect(try integer(connection, "SELECT COUNT(*) FROM descriptor") == 0)
+        let row = try #require(try connection.query(
+            "SELECT \(SQLIndex.imageColumns) FROM image JOIN root ON root.id = image.root_id WHERE image.id = 1", [.integer(1)]).first)
+        #expect(SQLIndex.storedImage(row)?.hasResults == false)
     }
 
     @Test func migratesAnEmptyDatabase() throws {
@@ -168,7 +190,7 @@ struct MigratorTests {
             try Migrator.migrate(connection, path: path)
         }
         // Also against a shorter list of known migrations: everything beyond it is unknown.
-        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["0002_add_feature_projection", "0003_add_feature_code", "0004_add_weights_location", "9999_future"])) {
+        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["0002_add_feature_projection", "0003_add_feature_code", "0004_add_weights_location", "0005_add_descriptor", "9999_future"])) {
             try Migrator.migrate(connection, path: path, migrations: Self.twoSteps)
         }
         connection.close()

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import VGGStore
 import VGGIndexTypes
+import VGGPipeline
 import VGGSearch
 import _VGGTestSupport
 
@@ -37,7 +38,7 @@ struct ScanWriteTests {
             try database.writeTransaction { () throws(StoreError) in
                 try database.storeIndexed(
                     existingID: nil, rootID: rootID, relativePath: Array("a.jpg".utf8), stat: stat, fingerprint: fingerprint,
-                    width: 4, height: 3, runID: runID, modelID: modelID, top: [(index: 7, probability: 0.5)], features: [1, 2, 3, 4])
+                    width: 4, height: 3, runID: runID, modelID: modelID, output: ClassifierOutput(top: [(index: 7, probability: 0.5)], features: [1, 2, 3, 4], gem: [0.6, 0.8], rmac: [0.8, 0.6]))
             }
         }
     }

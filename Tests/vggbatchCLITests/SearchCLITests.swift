@@ -76,7 +76,7 @@ struct SearchCLITests {
     }
 
     @Test func duplicatesFindsPlantedCopies() throws {
-        let result = try vggbatch(["duplicates", "--json", "--threshold", "0.995"])
+        let result = try vggbatch(["duplicates", "--json", "--feature", "fc7", "--threshold", "0.999"])
         #expect(result.status == 0, "\(result.standardError)")
         let object = try json(result)
         let exact = try #require(object["exact"] as? [[String: Any]])
@@ -86,7 +86,7 @@ struct SearchCLITests {
         let near = try #require(object["near"] as? [[String: Any]])
         let nearFiles = near.map { ($0["files"] as? [String] ?? []).map { ($0 as NSString).lastPathComponent }.sorted() }
         #expect(nearFiles == [["chelsea-q70.jpg", "skimage-chelsea.png"]], "planted copies and nothing else")
-        let exactOnly = try json(try vggbatch(["duplicates", "--json", "--exact-only"]))
+        let exactOnly = try json(try vggbatch(["duplicates", "--json", "--feature", "fc7", "--exact-only"]))
         #expect((exactOnly["near"] as? [Any])?.isEmpty == true)
     }
 
@@ -95,24 +95,93 @@ struct SearchCLITests {
     /// vectors, and the next scan writes the missing rows back.
     @Test func searchDataMissingRowsAreMadeFromTheFloatVectors() throws {
         let query = photos + "/skimage-chelsea.png"
-        let similarBefore = try vggbatch(["similar", "--json", query]).standardOutput
-        let duplicatesBefore = try vggbatch(["duplicates", "--json", "--threshold", "0.99"]).standardOutput
+        let similarBefore = try vggbatch(["similar", "--json", "--feature", "fc7", query]).standardOutput
+        let duplicatesBefore = try vggbatch(["duplicates", "--json", "--feature", "fc7", "--threshold", "0.99"]).standardOutput
         do {
             let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)
             try database.connection.run("DELETE FROM feature_code WHERE image_id % 2 = 0", [])
             try database.connection.run("DELETE FROM feature_projection WHERE image_id % 3 = 0", [])
             try database.connection.run("UPDATE feature_code SET code = X'00' WHERE image_id = 1", [])
         }
-        let similar = try vggbatch(["similar", "--json", "--verbose", query])
+        let similar = try vggbatch(["similar", "--json", "--verbose", "--feature", "fc7", query])
         #expect(similar.standardOutput == similarBefore)
         #expect(similar.standardError.contains("(6 made from float vectors)"), "\(similar.standardError)")
-        #expect(try vggbatch(["duplicates", "--json", "--threshold", "0.99"]).standardOutput == duplicatesBefore)
+        #expect(try vggbatch(["duplicates", "--json", "--feature", "fc7", "--threshold", "0.99"]).standardOutput == duplicatesBefore)
 
         let rescan = try vggbatch(["scan", photos])
         #expect(rescan.status == 0, "\(rescan.standardError)")
-        let again = try vggbatch(["similar", "--json", "--verbose", query])
+        let again = try vggbatch(["similar", "--json", "--verbose", "--feature", "fc7", query])
         #expect(again.standardOutput == similarBefore)
         #expect(again.standardError.contains("(1 made from float vectors)"), "\(again.standardError)")
+    }
+
+    /// For every kind of vector, `similar` ranks and scores exactly as brute force over the
+    /// exported vectors.
+    @Test(arguments: ["fc7", "gem", "rmac"])
+    func similarIsExactForEveryFeature(_ feature: String) throws {
+        let exported = try vggbatch(["export", "--format", "jsonl", "--features"])
+        #expect(exported.status == 0, "\(exported.standardError)")
+        var vectors = [String: [Double]]()
+        for line in exported.standardOutput.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            vectors[try #require(object["path"] as? String)] = try #require(object[feature] as? [Double], "no \(feature) in \(line.prefix(80))")
+        }
+        #expect(vectors.count == 10)
+        let query = try #require(vectors.keys.first { $0.hasSuffix("/skimage-coffee.png") })
+        func cosine(_ a: [Double], _ b: [Double]) -> Double {
+            let dot = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+            return dot / (a.reduce(0) { $0 + $1 * $1 }.squareRoot() * b.reduce(0) { $0 + $1 * $1 }.squareRoot())
+        }
+        let expected = vectors.filter { $0.key != query }.map { (path: $0.key, score: cosine(vectors[query]!, $0.value)) }
+            .sorted { $0.score > $1.score }
+        let result = try vggbatch(["similar", "--json", "--feature", feature, "--limit", "100", query])
+        #expect(result.status == 0, "\(result.standardError)")
+        let found = try #require(try json(result)["results"] as? [[String: Any]])
+        #expect(found.compactMap { $0["path"] as? String } == expected.map(\.path))
+        for (answer, truth) in zip(found, expected) {
+            #expect(abs((answer["score"] as? Double ?? 9) - truth.score) < 1e-5, "\(truth.path)")
+        }
+    }
+
+    /// Without --threshold, each feature's own threshold is used, and said with its origin.
+    @Test func duplicatesSaysWhichThresholdAndWhereItComesFrom() throws {
+        let gem = try vggbatch(["duplicates", "--feature", "gem"])
+        #expect(gem.status == 0, "\(gem.standardError)")
+        #expect(gem.standardError.contains("near-duplicate threshold: gem cosine ≥ 0.620 (calibrated on the trained VGG16 convolution base"))
+        #expect(gem.standardOutput.contains("near duplicates (gem cosine ≥ 0.620)"))
+        let fc7 = try json(try vggbatch(["duplicates", "--json", "--feature", "fc7"]))
+        #expect(fc7["feature"] as? String == "fc7" && fc7["threshold"] as? Double == 0.92)
+        #expect((fc7["threshold_source"] as? String)?.contains("not yet calibrated") == true)
+        let rmac = try json(try vggbatch(["duplicates", "--json"]))
+        #expect(rmac["feature"] as? String == "rmac" && abs((rmac["threshold"] as? Double ?? 0) - 0.63) < 1e-6)
+        let given = try json(try vggbatch(["duplicates", "--json", "--threshold", "0.5", "--feature", "gem"]))
+        #expect(given["threshold"] as? Double == 0.5 && given["threshold_source"] as? String == "--threshold")
+        let wrong = try vggbatch(["duplicates", "--feature", "pool5"])
+        #expect(wrong.status == 64 && wrong.standardError.contains("stores fc7, not pool5"), "\(wrong.standardError)")
+        let typo = try vggbatch(["similar", "--feature", "fc8", photos + "/skimage-coffee.png"])
+        #expect(typo.status != 0 && typo.standardError.contains("expected fc7, pool5, gem or rmac"))
+    }
+
+    /// An index made before the descriptors: fc7 is still searched (with a note), asking for
+    /// a descriptor says to rescan, and the rescan computes them and keeps fc7 as it was.
+    @Test func aRescanFillsDescriptorsAnOlderIndexLacks() throws {
+        let before = try vggbatch(["export", "--format", "jsonl", "--features"]).standardOutput
+        let query = photos + "/skimage-chelsea.png"
+        let fc7Before = try vggbatch(["similar", "--json", "--feature", "fc7", query]).standardOutput
+        do {
+            let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)
+            try database.connection.run("DELETE FROM descriptor", [])
+        }
+        let fallback = try vggbatch(["similar", "--json", query])
+        #expect(fallback.status == 0 && fallback.standardOutput == fc7Before)
+        #expect(fallback.standardError.contains("no rmac descriptors in this index yet; comparing fc7"), "\(fallback.standardError)")
+        let asked = try vggbatch(["similar", "--feature", "gem", query])
+        #expect(asked.status != 0 && asked.standardError.contains("run `vggbatch scan` again to compute them"), "\(asked.standardError)")
+
+        let rescan = try vggbatch(["scan", "--json", photos])
+        #expect(rescan.status == 0, "\(rescan.standardError)")
+        #expect(rescan.standardOutput.contains("\"computed\": 10"), "\(rescan.standardOutput)")
+        #expect(try vggbatch(["export", "--format", "jsonl", "--features"]).standardOutput == before)
     }
 
     @Test func emptyIndexIsAClearError() throws {
@@ -144,11 +213,11 @@ extension SearchCLITests {
     }
 
     @Test func countsAndScoresReadOneWay() throws {
-        let text = try vggbatch(["duplicates", "--threshold", "0.995"])
+        let text = try vggbatch(["duplicates", "--feature", "fc7", "--threshold", "0.999"])
         #expect(text.standardOutput.contains("exact duplicates (same content): 1 group\n"), "\(text.standardOutput)")
-        #expect(text.standardOutput.contains("near duplicates (fc7 cosine ≥ 0.995): 1 group\n"))
+        #expect(text.standardOutput.contains("near duplicates (fc7 cosine ≥ 0.999): 1 group\n"))
         #expect(text.standardOutput.contains("  group 1 (2 files)\n"))
-        let csv = try vggbatch(["duplicates", "--csv", "--threshold", "0.995"]).standardOutput.split(separator: "\n").dropFirst()
+        let csv = try vggbatch(["duplicates", "--csv", "--feature", "fc7", "--threshold", "0.999"]).standardOutput.split(separator: "\n").dropFirst()
         #expect(csv.count == 4)
         // One number format for every score: the exact copies' 1 is "1.0" like the rest.
         let scores = csv.compactMap { $0.split(separator: ",").last.map(String.init) }

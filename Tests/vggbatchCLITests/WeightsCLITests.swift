@@ -188,7 +188,7 @@ struct WeightsCLITests {
             let refused = try vggbatch(command, extra: index)
             #expect(refused.status == 64 && refused.standardError == "vggbatch: --label: model 1 has no labels (its weights end at pool5). (see 'vggbatch help')\n", "\(refused.standardError)")
         }
-        let near = try vggbatch(["duplicates"], extra: index)
+        let near = try vggbatch(["duplicates", "--feature", "pool5"], extra: index)
         #expect(near.standardOutput.contains("near duplicates (pool5 cosine"), "\(near.standardOutput)")
         // Weights that are not a published file are described as such, not as an error.
         #expect(scan.standardError.contains("keras layout, not a known published file"), "\(scan.standardError)")

@@ -18,7 +18,8 @@ extension VGGBatch {
             discussion: """
                 With --json, prints one object per image per line: \
                 {"path": ..., "top": [{"index", "wnid", "label", "probability"}, ...]}, plus "fc7" \
-                (4096 floats, after ReLU) with --features, or {"path": ..., "error": ...} for a \
+                (4096 floats, after ReLU; pool5 for a _notop model), "gem" and "rmac" (512 floats \
+                each, pooled from conv5_3) with --features, or {"path": ..., "error": ...} for a \
                 file that failed. Without --weights (or VGGBATCH_WEIGHTS), the weights of the \
                 index's model are used when there is an index (--db, --model), so labels match \
                 what `scan` stored. Exits 1 if any image failed, 2 if the weights cannot be used.
@@ -28,7 +29,8 @@ extension VGGBatch {
                 (decoders beside the network, bounded memory whatever the input's length), and one \
                 JSON line per path is written as soon as it is done, in completion order: path, \
                 size, mtime_ns, the index's content fingerprint, upright width and height, top, \
-                fc7 (--features; --features-encoding base64-f32 for fc7_base64, the float32 bytes) \
+                fc7, gem and rmac (--features; --features-encoding base64-f32 for fc7_base64, \
+                gem_base64 and rmac_base64, the float32 bytes) \
                 and the model (weights SHA-256, preprocessing, resize), which is what \
                 `vggbatch import` needs. A file that fails is a line with "error"; the exit status \
                 is 0 once all input was read, and non-zero only when the weights or the machine \
@@ -204,10 +206,12 @@ extension VGGBatch {
             }
             var fields = [("path", JSONText.string(path)), ("top", JSONText.array(topItems))]
             if wantsFeatures {
-                if featuresEncoding == .base64F32 {
-                    fields.append(("fc7_base64", JSONText.string(ResultLine.base64(output.features))))
-                } else {
-                    fields.append(("fc7", JSONText.array(output.features.map(JSONText.number))))
+                for (name, vector) in [("fc7", output.features), ("gem", output.gem), ("rmac", output.rmac)] where !vector.isEmpty {
+                    if featuresEncoding == .base64F32 {
+                        fields.append((name + "_base64", JSONText.string(ResultLine.base64(vector))))
+                    } else {
+                        fields.append((name, JSONText.array(vector.map(JSONText.number))))
+                    }
                 }
             }
             return JSONText.object(fields)

@@ -10,21 +10,22 @@ import VGGQuery
 extension VGGBatch {
     /// `vggbatch duplicates`: exact copies and near-duplicates in the index.
     struct Duplicates: ParsableCommand {
-        /// fc7 cosine above which two photos are called near-duplicates by default; see the README.
-        static let defaultThreshold: Float = 0.92
-
         static let configuration = CommandConfiguration(
-            abstract: "List groups of exact duplicates (same content) and near-duplicates (fc7 cosine ≥ threshold).",
+            abstract: "List groups of exact duplicates (same content) and near-duplicates (cosine ≥ threshold).",
             discussion: """
                 Exact duplicates share a content fingerprint. Near-duplicates are grouped \
                 transitively from every pair at or above --threshold (exact: no pair is missed), \
-                listed with their pair scores; groups that are only exact copies are not repeated.
+                listed with their pair scores; groups that are only exact copies are not repeated. \
+                Without --threshold each kind of vector (--feature) has its own calibrated \
+                threshold, and the output says which was used and where it comes from.
                 """)
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(parsing: .unconditional, help: "Cosine similarity from which two photos count as near-duplicates.")
-        var threshold: Float = Duplicates.defaultThreshold
+        @Option(parsing: .unconditional, help: "Cosine similarity from which two photos count as near-duplicates (default: the feature's calibrated one).")
+        var threshold: Float?
+
+        @OptionGroup var feature: FeatureOption
 
         @Flag(help: "Only exact duplicates (same content).")
         var exactOnly = false
@@ -45,17 +46,22 @@ extension VGGBatch {
         @Flag(help: "Print CSV: kind, group, path, score.") var csv = false
 
         func validate() throws {
-            if !(0...1).contains(threshold) { throw ValidationError("--threshold must be between 0 and 1.") }
+            if let threshold, !(0...1).contains(threshold) { throw ValidationError("--threshold must be between 0 and 1.") }
             if json && csv { throw ValidationError("Choose --json or --csv.") }
         }
 
         func run() throws {
-            let search = DuplicateSearch(threshold: threshold, exactOnly: exactOnly)
             let index = try database.openReader()
             do throws(QueryError) {
-                let context = try SearchContext.load(index: index, modelID: model, threads: threads)
+                let context = try feature.load(index: index, modelID: model, threads: threads)
+                let chosen = threshold.map { SearchDefaults.Threshold(value: $0, source: "--threshold") }
+                    ?? SearchDefaults.threshold(model: context.model, kind: context.kind)
+                let search = DuplicateSearch(threshold: chosen.value, exactOnly: exactOnly)
+                if !exactOnly && !json && !csv {
+                    printError(String(format: "near-duplicate threshold: %@ cosine ≥ %.3f (%@)", context.featureName, chosen.value, chosen.source))
+                }
                 let answer = try search.run(context)
-                output(exact: answer.exact, near: answer.near, context: context)
+                output(exact: answer.exact, near: answer.near, context: context, threshold: chosen)
                 if let html {
                     try search.writePage(
                         answer, context: context, to: html, selfContained: selfContained, threads: threads,
@@ -67,12 +73,14 @@ extension VGGBatch {
             }
         }
 
-        private func output(exact: [[Int]], near: [DuplicateSearch.NearGroup], context: SearchContext) {
+        private func output(exact: [[Int]], near: [DuplicateSearch.NearGroup], context: SearchContext, threshold: SearchDefaults.Threshold) {
             let name = context.display
             let exactName = { (row: Int) in PathBytes.text(context.rows.paths[row]) }
             if json {
                 print(JSONText.object([
-                    ("threshold", JSONText.number(threshold)),
+                    ("feature", JSONText.string(context.featureName)),
+                    ("threshold", JSONText.number(threshold.value)),
+                    ("threshold_source", JSONText.string(threshold.source)),
                     ("exact", JSONText.array(exact.map { group in
                         JSONText.object([("files", JSONText.array(group.map { JSONText.string(exactName($0)) }))])
                     })),
@@ -103,7 +111,7 @@ extension VGGBatch {
                     for row in group { print("    \(name(row))") }
                 }
                 if exactOnly { return }
-                print(String(format: "near duplicates (%@ cosine ≥ %.3f): %@", context.featureLayer, threshold, counted(near.count, "group")))
+                print(String(format: "near duplicates (%@ cosine ≥ %.3f): %@", context.featureName, threshold.value, counted(near.count, "group")))
                 for (index, group) in near.enumerated() {
                     print("  group \(index + 1) (\(counted(group.rows.count, "file")))")
                     for pair in group.pairs { print(String(format: "    %.4f  ", pair.score) + name(pair.a) + "  ~  " + name(pair.b)) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VGGCommon
 import VGGModel
 import VGGPipeline
 import VGGIndexTypes
@@ -10,12 +11,14 @@ extension VGGBatch {
     struct Export: ParsableCommand {
 
         static let configuration = CommandConfiguration(
-            abstract: "Export every indexed image: labels, and fc7 features with --features.",
+            abstract: "Export every indexed image: labels, and fc7, GeM and R-MAC vectors with --features.",
             discussion: """
-                jsonl: one {"path", "top", "fc7"} object per line (as classify prints). csv: path \
-                and the top-5 index, wnid, label, probability (fc7 columns with --features). npy: \
-                an N×D float32 array in OUTPUT and the paths, one per line, in OUTPUT.paths.txt. \
-                Uses the model with the most images unless --model is given.
+                jsonl: one {"path", "top", "fc7", "gem", "rmac"} object per line (as classify \
+                prints; "fc7" is pool5 for a _notop model). csv: path and the top-5 index, wnid, \
+                label, probability (fc7_*, gem_* and rmac_* columns with --features). npy: an N×D \
+                float32 array of the --feature vectors (default fc7) in OUTPUT and the paths, one \
+                per line, in OUTPUT.paths.txt. Uses the model with the most images unless --model \
+                is given.
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -23,8 +26,11 @@ extension VGGBatch {
         @Option(help: "csv, jsonl or npy.")
         var format: ExportWriter.Format = .jsonl
 
-        @Flag(help: "Include the fc7 feature vectors.")
+        @Flag(help: "Include the feature vectors (fc7 or pool5) and the GeM and R-MAC descriptors.")
         var features = false
+
+        @Option(help: ArgumentHelp("With --format npy: the vectors of the array, fc7 (pool5), gem or rmac.", valueName: "kind"))
+        var feature = "fc7"
 
         @Option(help: ArgumentHelp("Output file (required for npy); standard output otherwise.", valueName: "path"))
         var output: String?
@@ -34,15 +40,20 @@ extension VGGBatch {
 
         func validate() throws {
             if format == .npy && output == nil { throw ValidationError("--format npy needs --output FILE.") }
+            if FeatureKind(name: feature) == nil { throw ValidationError("--feature \(feature): expected fc7, pool5, gem or rmac.") }
         }
 
         func run() throws {
             let index = try database.openReader()
             do {
-                let sink = try ExportWriter(format: format, features: features || format == .npy, output: output)
-                guard let modelID = try model ?? index.defaultModel()?.id else {
+                guard let chosen = try index.model(id: model) else {
+                    if let model { throw CommandFailure("no model \(model) in the index (see `vggbatch status`)") }
                     throw CommandFailure("the index has no results yet; run `vggbatch scan DIR` first")
                 }
+                let modelID = chosen.id
+                let sink = try ExportWriter(
+                    format: format, features: features || format == .npy, output: output, matrix: FeatureKind(name: feature) ?? .network,
+                    descriptorWidth: VGGArchitecture(metadataValue: chosen.architecture)?.descriptorWidth ?? 512)
                 try index.exportRows(modelID: modelID, includeFeatures: features || format == .npy) { row in
                     try sink.write(row)
                 }

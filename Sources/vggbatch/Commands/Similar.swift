@@ -13,19 +13,24 @@ extension VGGBatch {
     /// `vggbatch similar`: the indexed photos most like one or more images.
     struct Similar: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Find the indexed photos most similar to images (fc7 cosine, exact).",
+            abstract: "Find the indexed photos most similar to images (cosine of R-MAC, GeM or fc7 vectors, exact).",
             discussion: """
                 A query can be an indexed file (its stored vector is used) or any image, which is \
                 then run through the index's model: the weights file it was computed with, found \
                 where the index last saw it (or --weights). Several queries search by their mean \
                 direction. --json prints {"query": [...], "results": [{"path", "score", "top"}]}; \
-                --paths prints one path per line (--null: NUL after each, as find -print0).
+                --paths prints one path per line (--null: NUL after each, as find -print0). \
+                --feature chooses the vectors: R-MAC (the default) and GeM find the same scene or \
+                object through crops, edits and recompression best; fc7 is closer to "the same \
+                kind of picture".
                 """)
 
         @Argument(help: ArgumentHelp("Query images.", valueName: "image"))
         var images: [String]
 
         @OptionGroup var database: DatabaseOptions
+
+        @OptionGroup var feature: FeatureOption
 
         @Option(parsing: .unconditional, help: "Number of results.")
         var limit = 10
@@ -81,7 +86,7 @@ extension VGGBatch {
             let environment = ProcessInfo.processInfo.environment
             let index = try database.openReader()
             do throws(QueryError) {
-                let context = try SearchContext.load(index: index, modelID: model, threads: threads)
+                let context = try feature.load(index: index, modelID: model, threads: threads)
                 let answer = try search.run(
                     context, engine: EngineOptions(threads: threads), environment: environment,
                     onWarning: { printError("vggbatch: warning: " + $0) })

@@ -12,6 +12,16 @@ CREATE INDEX image_status ON image (status);
 -- index prediction_class on prediction
 CREATE INDEX prediction_class ON prediction (model_id, rank, class_index);
 
+-- table descriptor on descriptor
+CREATE TABLE descriptor (
+    image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+    model_id INTEGER NOT NULL REFERENCES model(id),
+    kind TEXT NOT NULL CHECK (kind IN ('gem', 'rmac')),
+    dim INTEGER NOT NULL CHECK (dim > 0),
+    vector BLOB NOT NULL CHECK (length(vector) = 4 * dim),
+    PRIMARY KEY (image_id, model_id, kind)
+) STRICT;
+
 -- table feature on feature
 CREATE TABLE feature (
     image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
