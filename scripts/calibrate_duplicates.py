@@ -33,12 +33,12 @@ import photo_edits as edits  # noqa: E402
 import trained_base  # noqa: E402
 
 EDITS = {
-    "half size": edits.half,
-    "jpeg q50": None,
-    "crop 80%": edits.crop(0.8),
-    "rotate 3": edits.rotate(3),
-    "brightness +20%": edits.brightness(1.2),
-    "brightness -20%": edits.brightness(0.8),
+    "half-size": edits.half,
+    "jpeg-q50": None,
+    "crop-80": edits.crop(0.8),
+    "rotate-3": edits.rotate(3),
+    "brightness-plus20": edits.brightness(1.2),
+    "brightness-minus20": edits.brightness(0.8),
     "caption": edits.caption,
 }
 
@@ -46,10 +46,6 @@ EDITS = {
 def cosine(a, b):
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     return float(a @ b / (na * nb)) if na > 0 and nb > 0 else 0.0
-
-
-def slug(kind):
-    return kind.replace(" ", "-").replace("%", "").replace("+", "plus")
 
 
 def main():
@@ -63,12 +59,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work) / "photos"
         folder.mkdir()
-        for path in originals:
-            (folder / path.name).write_bytes(path.read_bytes())
-            image = edits.upright(path)
-            for kind, edit in EDITS.items():
-                edits.save(edit(image) if edit else image, folder / f"{path.name}--{slug(kind)}.jpg",
-                           quality=50 if kind == "jpeg q50" else 90)
+        edits.write_edited_folder(originals, EDITS, folder, quality=lambda kind: 50 if kind == "jpeg-q50" else 90)
         vectors = edits.index_and_export(folder, weights)
 
     network = "fc7" if vectors[originals[0].name]["network"].size == 4096 else "pool5"
@@ -79,9 +70,9 @@ def main():
         print(f"\n{label}:")
         lowest_edit = 1.0
         for edit in EDITS:
-            scores = [cosine(vectors[p.name][kind], vectors[f"{p.name}--{slug(edit)}.jpg"][kind]) for p in originals]
+            scores = [cosine(vectors[p.name][kind], vectors[f"{p.name}--{edit}.jpg"][kind]) for p in originals]
             lowest_edit = min(lowest_edit, min(scores))
-            print(f"  {edit:16} vs original: lowest {min(scores):.4f}, median {statistics.median(scores):.4f}")
+            print(f"  {edit:18} vs original: lowest {min(scores):.4f}, median {statistics.median(scores):.4f}")
         unrelated = [
             cosine(vectors[a.name][kind], vectors[b.name][kind])
             for a, b in itertools.combinations(originals, 2)

@@ -83,19 +83,11 @@ def main():
     weights = arguments.weights or trained_base.ensure()["keras"]
 
     originals = sorted(p for p in Path(arguments.photos).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-    groups, junk = {}, {}
+    junk = {}
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work) / "photos"
         folder.mkdir()
-        for path in originals:
-            (folder / path.name).write_bytes(path.read_bytes())
-            image = edits.upright(path)
-            copies = set()
-            for kind, edit in EDITS.items():
-                name = f"{path.name}--{kind}.jpg"
-                edits.save(edit(image) if edit else image, folder / name, quality=30 if kind == "q30" else 90)
-                copies.add(name)
-            groups[path.name] = copies
+        groups = edits.write_edited_folder(originals, EDITS, folder, quality=lambda kind: 30 if kind == "q30" else 90)
         for name in groups:
             if name in edits.RELATIVES:
                 junk[name] = {other for r in edits.RELATIVES - {name} for other in {r} | groups[r]}

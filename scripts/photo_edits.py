@@ -81,6 +81,22 @@ def save(image, path, quality=90):
     image.save(path, "JPEG", quality=quality)
 
 
+def write_edited_folder(originals, edits, folder, quality=lambda kind: 90):
+    """Copies each original into `folder` with one JPEG per edit, named ORIGINAL--KIND.jpg
+    (an edit of None is the upright photo itself, saved at `quality(kind)`). Returns
+    {original name: set of its copies' names}."""
+    copies = {}
+    for path in originals:
+        (folder / path.name).write_bytes(path.read_bytes())
+        image = upright(path)
+        copies[path.name] = set()
+        for kind, edit in edits.items():
+            name = f"{path.name}--{kind}.jpg"
+            save(edit(image) if edit else image, folder / name, quality=quality(kind))
+            copies[path.name].add(name)
+    return copies
+
+
 def index_and_export(folder, weights, vggbatch=VGGBATCH):
     """{file name: {"network": vector, "gem": vector, "rmac": vector}} of every file in folder."""
     with tempfile.TemporaryDirectory() as work:

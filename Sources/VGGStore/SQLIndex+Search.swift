@@ -104,13 +104,18 @@ extension SQLIndex {
 
     /// Descriptors of `kind` of these images, in the order asked (nil where absent).
     public func descriptors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?] {
+        try vectors(imageIDs: imageIDs, from: "descriptor", where: "model_id = ? AND kind = ?", [.integer(modelID), .text(kind.rawValue)])
+    }
+
+    /// The `vector` column of `table` for these images (rows matching `condition`), in the
+    /// order asked, a few hundred images per statement.
+    private func vectors(imageIDs: [Int64], from table: String, where condition: String, _ values: [SQLValue]) throws(StoreError) -> [[Float]?] {
         var found = [Int64: [Float]]()
         for start in stride(from: 0, to: imageIDs.count, by: 500) {
             let chunk = Array(imageIDs[start..<min(start + 500, imageIDs.count)])
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
             let rows = try database.query(
-                "SELECT image_id, vector FROM descriptor WHERE model_id = ? AND kind = ? AND image_id IN (\(placeholders))",
-                [.integer(modelID), .text(kind.rawValue)] + chunk.map { .integer($0) })
+                "SELECT image_id, vector FROM \(table) WHERE \(condition) AND image_id IN (\(placeholders))", values + chunk.map { .integer($0) })
             for row in rows {
                 if case .integer(let id) = row[0], case .blob(let bytes) = row[1] { found[id] = FeatureCodec.decode(bytes) }
             }
@@ -240,18 +245,7 @@ extension SQLIndex {
 
     /// Full feature vectors of these images for the model, in the order asked (nil where absent).
     public func features(imageIDs: [Int64], modelID: Int64) throws(StoreError) -> [[Float]?] {
-        var found = [Int64: [Float]]()
-        for start in stride(from: 0, to: imageIDs.count, by: 500) {
-            let chunk = Array(imageIDs[start..<min(start + 500, imageIDs.count)])
-            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try database.query(
-                "SELECT image_id, vector FROM feature WHERE model_id = ? AND image_id IN (\(placeholders))",
-                [.integer(modelID)] + chunk.map { .integer($0) })
-            for row in rows {
-                if case .integer(let id) = row[0], case .blob(let bytes) = row[1] { found[id] = FeatureCodec.decode(bytes) }
-            }
-        }
-        return imageIDs.map { found[$0] }
+        try vectors(imageIDs: imageIDs, from: "feature", where: "model_id = ?", [.integer(modelID)])
     }
 
     /// Class indices of the top-5 predictions of each image (for label filters), or of the
