@@ -1,4 +1,5 @@
 import Foundation
+import VGGCommon
 
 /// A fixed set of dedicated threads that run one data-parallel job at a time.
 ///
@@ -28,8 +29,18 @@ public final class ThreadPool {
 
     deinit { shared.shutDown() }
 
+    /// Processor seconds all the pool's threads have spent in `run` bodies (waiting at the
+    /// barrier costs none): the core time of the work given to the pool.
+    public var cpuSeconds: Double {
+        shared.condition.lock()
+        defer { shared.condition.unlock() }
+        return shared.cpuSeconds
+    }
+
     /// Runs `body(threadIndex, threadCount)` on every thread and waits for all of them.
     public func run(_ body: (Int, Int) -> Void) {
+        let before = CPUTime.thread()
+        defer { shared.add(CPUTime.thread() - before) }
         if threadCount == 1 {
             body(0, 1)
             return
@@ -55,8 +66,15 @@ public final class ThreadPool {
         var pending = 0
         var job: ((Int, Int) -> Void)?
         var shuttingDown = false
+        var cpuSeconds = 0.0
 
         init(threadCount: Int) { self.threadCount = threadCount }
+
+        func add(_ seconds: Double) {
+            condition.lock()
+            cpuSeconds += seconds
+            condition.unlock()
+        }
 
         func start(_ body: @escaping (Int, Int) -> Void) {
             condition.lock()
@@ -90,8 +108,11 @@ public final class ThreadPool {
                 seen = generation
                 guard let work = job else { continue }
                 condition.unlock()
+                let before = CPUTime.thread()
                 work(index, threadCount)
+                let spent = CPUTime.thread() - before
                 condition.lock()
+                cpuSeconds += spent
                 pending -= 1
                 if pending == 0 { condition.broadcast() }
             }

@@ -12,6 +12,9 @@ public final class VGGNetwork {
     /// The instruction set's kernels, and the layouts they need.
     public var kernels: KernelSet { options.kernels }
 
+    /// Processor seconds the engine's threads have spent computing, over the network's life.
+    public var cpuSeconds: Double { pool.cpuSeconds }
+
     private let pool: ThreadPool
     /// Each convolution's weights in the form its algorithm needs.
     private let convolutionKernels: [ConvolutionKernel]

@@ -21,6 +21,8 @@ public final class EngineClassifier: BatchClassifier {
 
     public var maxBatchSize: Int { network.options.maxBatchSize }
 
+    public var engineCPUSeconds: Double { network.cpuSeconds }
+
     public func classify(_ images: [RGBImage]) -> [ClassifierOutput] {
         let a = network.architecture
         let floats = a.inputChannels * a.inputHeight * a.inputWidth

@@ -140,4 +140,10 @@ public protocol BatchClassifier: AnyObject {
     /// Classifies images already resized to the network's input (1...maxBatchSize of them);
     /// one output per image, in order.
     func classify(_ images: [RGBImage]) -> [ClassifierOutput]
+    /// Processor seconds the network's threads have used so far (0 when not measured).
+    var engineCPUSeconds: Double { get }
+}
+
+extension BatchClassifier {
+    public var engineCPUSeconds: Double { 0 }
 }

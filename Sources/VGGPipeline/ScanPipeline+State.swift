@@ -13,6 +13,7 @@ extension ScanPipeline {
         private var completed = Set<Int>()
         private var writing = 0.0
         private var inference = 0.0
+        private var decodeCPU = 0.0
         private var dry = false
 
         /// At most this many walk problems are kept for the summary (all are counted).
@@ -54,6 +55,18 @@ extension ScanPipeline {
                 case .failed: progress.failed += 1
                 }
             }
+        }
+
+        func addDecodeCPU(_ seconds: Double) {
+            lock.lock()
+            decodeCPU += seconds
+            lock.unlock()
+        }
+
+        var decodeCoreSeconds: Double {
+            lock.lock()
+            defer { lock.unlock() }
+            return decodeCPU
         }
 
         func addInference(_ seconds: Double, images: Int) {

@@ -9,6 +9,12 @@ public struct ScanOptions: Sendable {
     public var walk: WalkOptions
     /// Threads that read, fingerprint, decode and resize files.
     public var decodeThreads: Int
+
+    /// Decode threads by default: one per core, up to 4. They sleep whenever the engine has
+    /// its next batches, so they cost nothing then; with one decoder a 12 MP photo library
+    /// left a tenth of two cores idle while the engine waited (Benchmarks/README.md, "Phone
+    /// photos").
+    public static var defaultDecodeThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
     public var preparation: ImagePreparation
     /// Mark vanished files missing even when most of a root vanished at once.
     public var acceptMassMissing: Bool
@@ -61,6 +67,8 @@ public final class ScanPipeline {
     /// reports progress about twice a second from the calling thread.
     public func run(progress: (ScanProgress) -> Void) throws -> ScanSummary {
         let started = Date()
+        let processBefore = CPUTime.process()
+        let engineBefore = classifier.engineCPUSeconds
         // A folder given twice is walked once (twice would race its own rows).
         var targets = [ScanTarget]()
         for root in options.roots {
@@ -134,6 +142,9 @@ public final class ScanPipeline {
         summary.interrupted = cancellation.isCancelled
         summary.writeSeconds = state.writeSeconds
         summary.inferenceSeconds = state.inferenceSeconds
+        summary.decodeCoreSeconds = state.decodeCoreSeconds
+        summary.engineCoreSeconds = classifier.engineCPUSeconds - engineBefore
+        summary.processCoreSeconds = CPUTime.process() - processBefore
         summary.walkProblems = state.walkProblems
         summary.unavailableRoots = state.unavailableRoots
         summary.incompleteRoots = state.incompleteRoots
@@ -322,6 +333,8 @@ public final class ScanPipeline {
     private func decode(from work: BoundedQueue<WorkItem>, into prepared: BoundedQueue<PreparedItem>, records: BoundedQueue<ScanRecord>) {
         while let item = work.take() {
             if cancellation.isCancelled || state.failure != nil { continue }
+            let before = CPUTime.thread()
+            defer { state.addDecodeCPU(CPUTime.thread() - before) }
             let display = PathBytes.display(item.file.absolutePath)
             options.beforeRead?(item.file)
             let bytes: [UInt8]

@@ -53,4 +53,11 @@ public struct ScanSummary: Sendable {
     public var writeSeconds = 0.0
     /// Seconds spent in the network.
     public var inferenceSeconds = 0.0
+    /// Processor time by stage, in core-seconds: reading, fingerprinting, decoding and
+    /// resizing files (the decode threads); the network's threads; and the whole process,
+    /// of which the rest (walking, batching, writing the index) is `otherCoreSeconds`.
+    public var decodeCoreSeconds = 0.0
+    public var engineCoreSeconds = 0.0
+    public var processCoreSeconds = 0.0
+    public var otherCoreSeconds: Double { max(0, processCoreSeconds - decodeCoreSeconds - engineCoreSeconds) }
 }

@@ -85,6 +85,25 @@ struct ScanCLITests {
         #expect(failed.standardOutput.contains("pillow-hopper.jpg: not a JPEG or PNG file"))
     }
 
+    /// The summary splits the processor time by stage; the stages add up to the whole.
+    @Test func theSummarySaysWhereTheCoreTimeWent() throws {
+        let scan = try vggbatch(["scan", "--json", photos])
+        #expect(scan.status == 0, "\(scan.standardError)")
+        let line = try #require(scan.standardOutput.split(separator: "\n").last)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let decode = try #require(summary["decode_core_seconds"] as? Double)
+        let engine = try #require(summary["engine_core_seconds"] as? Double)
+        let other = try #require(summary["other_core_seconds"] as? Double)
+        let total = try #require(summary["core_seconds"] as? Double)
+        #expect(decode > 0 && engine > 0 && other >= 0, "\(summary)")
+        #expect(abs(decode + engine + other - total) < 0.01 && total >= decode + engine - 0.002, "\(summary)")
+        let verbose = try vggbatch(["scan", "--verbose", "--db", directory.path("second.sqlite"), photos])
+        #expect(verbose.status == 0)
+        #expect(verbose.standardError.contains("core time per computed image: read+decode+resize "), "\(verbose.standardError)")
+        let quiet = try vggbatch(["scan", "--db", directory.path("third.sqlite"), photos])
+        #expect(quiet.status == 0 && !quiet.standardError.contains("core time"), "only with --verbose")
+    }
+
     @Test func movedFilesKeepTheirResults() throws {
         _ = try vggbatch(["scan", photos])
         let old = directory.path("photos/sklearn-china.jpg")
@@ -210,7 +229,8 @@ struct ScanCLITests {
             try FileManager.default.copyItem(atPath: FixturePaths.sample("sklearn-china.jpg"), toPath: directory.path("photos/c\(i).jpg"))
         }
         _ = try vggbatch(["scan", directory.path("photos/sub")])
-        let process = try CommandRunner.start(["scan", "--batch-size", "1", photos], environment: environment)
+        // One image per batch and one decoder, so the scan is still running for what follows.
+        let process = try CommandRunner.start(["scan", "--batch-size", "1", "--decode-threads", "1", photos], environment: environment)
         Thread.sleep(forTimeInterval: 0.3)
         // Two searches and a status while the scan writes.
         let queries = DispatchGroup()

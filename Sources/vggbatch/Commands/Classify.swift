@@ -49,8 +49,8 @@ extension VGGBatch {
         @Option(help: ArgumentHelp("How --features are written: json (numbers) or base64-f32 (little-endian float32 bytes).", valueName: "encoding"))
         var featuresEncoding: ResultLine.FeatureEncoding?
 
-        @Option(parsing: .unconditional, help: "With --files-from: threads that read and decode files (the engine has its own).")
-        var decodeThreads = 1
+        @Option(parsing: .unconditional, help: "With --files-from: threads that read and decode files (the engine has its own; default: one per core, up to 4).")
+        var decodeThreads = ScanOptions.defaultDecodeThreads
 
         @OptionGroup var model: ModelOptions
         @OptionGroup var database: DatabaseOptions

@@ -35,8 +35,8 @@ extension VGGBatch {
         @OptionGroup var engine: EngineArguments
         @OptionGroup var imageOptions: ImageOptions
 
-        @Option(parsing: .unconditional, help: "Threads that read and decode files (the engine has its own).")
-        var decodeThreads = 1
+        @Option(parsing: .unconditional, help: "Threads that read and decode files (the engine has its own; default: one per core, up to 4).")
+        var decodeThreads = ScanOptions.defaultDecodeThreads
 
         @OptionGroup var walk: WalkArguments
 
@@ -48,6 +48,9 @@ extension VGGBatch {
 
         @Flag(help: "Print progress and the summary as JSON lines on standard output.")
         var json = false
+
+        @Flag(help: "Also report where the processor time went: reading and decoding files, the network, the rest.")
+        var verbose = false
 
         func validate() throws {
             if !(1...64).contains(decodeThreads) { throw ValidationError("--decode-threads must be 1...64, got \(decodeThreads).") }
@@ -63,7 +66,7 @@ extension VGGBatch {
             let index = try database.openWriter()
             defer { index.close() }
             let session = ScanSession(index: index)
-            let report = ScanReporter(json: json)
+            let report = ScanReporter(json: json, verbose: verbose)
             report.queueOnly = queueOnly
             do throws(IndexingError) {
                 report.folded(try session.repairNestedRoots(), repaired: true)

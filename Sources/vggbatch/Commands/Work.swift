@@ -28,8 +28,8 @@ extension VGGBatch {
         @OptionGroup var model: ModelOptions
         @OptionGroup var engine: EngineArguments
 
-        @Option(parsing: .unconditional, help: "Threads that read and decode files (the engine has its own).")
-        var decodeThreads = 1
+        @Option(parsing: .unconditional, help: "Threads that read and decode files (the engine has its own; default: one per core, up to 4).")
+        var decodeThreads = ScanOptions.defaultDecodeThreads
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Seconds a claim lasts without a write from this worker.", valueName: "seconds"))
         var lease = DatabaseOptions.defaultLease

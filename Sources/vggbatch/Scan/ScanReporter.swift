@@ -16,7 +16,24 @@ final class ScanReporter: @unchecked Sendable {
     private var lastLine = Date()
     private var drewBar = false
 
-    init(json: Bool) { self.json = json }
+    private let verbose: Bool
+
+    init(json: Bool, verbose: Bool = false) {
+        self.json = json
+        self.verbose = verbose
+    }
+
+    /// Where the processor time went, per computed image, and which stage limits the scan.
+    static func coreTimeLine(_ s: ScanSummary) -> String {
+        let images = max(1, s.progress.inferred)
+        let perImage = { (seconds: Double) in String(format: "%.1f ms", seconds * 1000 / Double(images)) }
+        let total = max(s.processCoreSeconds, 1e-9)
+        let share = { (seconds: Double) in String(format: "%.0f%%", 100 * seconds / total) }
+        let limit = s.decodeCoreSeconds > s.engineCoreSeconds ? "decoding is the larger cost" : "the network is the larger cost"
+        return "core time per computed image: read+decode+resize \(perImage(s.decodeCoreSeconds)) (\(share(s.decodeCoreSeconds))), "
+            + "network \(perImage(s.engineCoreSeconds)) (\(share(s.engineCoreSeconds))), other \(perImage(s.otherCoreSeconds)) "
+            + "(\(share(s.otherCoreSeconds))); " + String(format: "%.2f core-seconds in %.2f s; ", s.processCoreSeconds, s.progress.seconds) + limit
+    }
 
     func header(database: String, model: LoadedModel, resize: String) {
         printError("index: \(database)")
@@ -106,6 +123,7 @@ final class ScanReporter: @unchecked Sendable {
             printError("vggbatch: \(vanished) of \(known) known files under \(path) vanished at once; not marking them missing (an unmounted drive?). If they really are gone, scan again with --accept-missing.")
         }
         if s.interrupted { printError("vggbatch: scan interrupted; what was done is saved, the next scan carries on") }
+        if verbose && p.inferred > 0 { printError(Self.coreTimeLine(s)) }
         printError(String(
             format: "%d new, %d changed, %d touched, %d unchanged, %d moved, %d failed, %d missing, %d skipped; %d computed for model %lld; %@, %.2f images/s",
             p.new, p.changed, p.touched, p.unchanged, p.moved, p.failed, s.missing, p.skipped, p.inferred, modelID,
@@ -123,6 +141,10 @@ final class ScanReporter: @unchecked Sendable {
         [
             ("seconds", String(format: "%.2f", s.progress.seconds)), ("images_per_second", String(format: "%.2f", s.progress.imagesPerSecond)),
             ("write_seconds", String(format: "%.3f", s.writeSeconds)), ("inference_seconds", String(format: "%.3f", s.inferenceSeconds)),
+            ("decode_core_seconds", String(format: "%.3f", s.decodeCoreSeconds)),
+            ("engine_core_seconds", String(format: "%.3f", s.engineCoreSeconds)),
+            ("other_core_seconds", String(format: "%.3f", s.otherCoreSeconds)),
+            ("core_seconds", String(format: "%.3f", s.processCoreSeconds)),
         ]
     }
 
