@@ -113,12 +113,11 @@ public enum PooledDescriptors {
         return result
     }
 
-    /// `count` origins of regions of `size` spread evenly over `extent` (first at 0, last at
-    /// extent − size, rounded down).
+    /// `count` origins of regions of `size` spread evenly over `extent`: ⌊i·(extent − size)/(count − 1)⌋,
+    /// first at 0, last at extent − size.
     private static func origins(count: Int, extent: Int, size: Int) -> [Int] {
         guard count > 1 else { return [0] }
-        let stride = Double(extent - size) / Double(count - 1)
-        return (0..<count).map { Int((Double($0) * stride).rounded(.down)) }
+        return (0..<count).map { $0 * (extent - size) / (count - 1) }
     }
 
     /// Scales `vector` to unit length (left as it is when it is all zeros).

@@ -34,9 +34,12 @@ enum JPEGDecoder {
             }
         }
         try check(result, status, path: path)
-        precondition(
-            Int(gotWidth) == outWidth && Int(gotHeight) == outHeight && Int(gotChannels) == channels,
-            "libjpeg output size differs from the scaled size computed here")
+        // A libjpeg without libjpeg-turbo's M/8 scaling rounds such a scale to another one.
+        guard Int(gotWidth) == outWidth && Int(gotHeight) == outHeight && Int(gotChannels) == channels else {
+            throw .unsupported(
+                path: path,
+                reason: "libjpeg decoded \(gotWidth)x\(gotHeight)x\(gotChannels) where \(outWidth)x\(outHeight)x\(channels) was expected at DCT scale \(scale)")
+        }
 
         var image: RGBImage
         if isCMYK {

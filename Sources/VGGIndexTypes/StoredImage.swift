@@ -10,8 +10,14 @@ public struct StoredImage: Sendable, Equatable {
     public var status: String
     /// Whether predictions and features exist for the model asked about.
     public var hasResults: Bool
+    /// Whether its pooled descriptors (GeM, R-MAC) exist too: rows indexed before they did
+    /// have results but not these.
+    public var hasDescriptors: Bool
 
-    public init(id: Int64, rootID: Int64, rootPath: [UInt8], relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8]?, status: String, hasResults: Bool) {
+    public init(
+        id: Int64, rootID: Int64, rootPath: [UInt8], relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8]?, status: String,
+        hasResults: Bool, hasDescriptors: Bool
+    ) {
         self.id = id
         self.rootID = rootID
         self.rootPath = rootPath
@@ -20,5 +26,6 @@ public struct StoredImage: Sendable, Equatable {
         self.fingerprint = fingerprint
         self.status = status
         self.hasResults = hasResults
+        self.hasDescriptors = hasDescriptors
     }
 }

@@ -162,7 +162,9 @@ public final class ResultImport {
                 let file = FoundFile(rootID: target.rootID, relativePath: relative, absolutePath: path, stat: stat)
                 let known = try scan.knownFile(rootID: target.rootID, relativePath: relative)
                 if let known, known.stat == stat, known.fingerprint == parsed.fingerprint,
-                    parsed.error == nil ? (known.status == .ok && known.hasResults) : (known.status == .failed && !known.hasResults)
+                    parsed.error == nil
+                        ? (known.status == .ok && known.hasResults && (known.hasDescriptors || parsed.gem == nil))
+                        : (known.status == .failed && !known.hasResults)
                 {
                     summary.unchanged += 1
                     batch.append(.unchanged(known))

@@ -183,8 +183,18 @@ public struct ResultLine: Sendable {
         }
         result.gem = try vector("gem", in: object)
         result.rmac = try vector("rmac", in: object)
-        if let gem = result.gem, let rmac = result.rmac, gem.count != rmac.count || gem.isEmpty {
-            throw FormatError(reason: "\"gem\" and \"rmac\" differ in length (\(gem.count) and \(rmac.count)) or are empty")
+        guard (result.gem == nil) == (result.rmac == nil) else { throw FormatError(reason: "\"gem\" without \"rmac\", or the reverse") }
+        let descriptorWidth = VGGArchitecture(metadataValue: architecture)?.descriptorWidth
+        for (name, descriptor) in [("gem", result.gem), ("rmac", result.rmac)] {
+            guard let descriptor else { continue }
+            if let descriptorWidth, descriptor.count != descriptorWidth {
+                throw FormatError(reason: "\(descriptor.count) \(name) values where the model has \(descriptorWidth)")
+            }
+            // Unit length (or all zeros, for a black image): search relies on it.
+            let norm = descriptor.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
+            guard !descriptor.isEmpty, norm.isFinite, norm == 0 || abs(norm - 1) < 1e-3 else {
+                throw FormatError(reason: "\"\(name)\" is not a unit vector (length \(norm))")
+            }
         }
         return result
     }

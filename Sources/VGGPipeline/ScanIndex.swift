@@ -16,10 +16,14 @@ public struct KnownFile: Sendable, Equatable {
     public var status: Status
     /// Whether predictions and features exist for the scan's model.
     public var hasResults: Bool
+    /// Whether the pooled descriptors exist too (rows indexed before them lack them).
+    public var hasDescriptors: Bool
+    /// Results with nothing missing: nothing to compute for this content.
+    public var isComplete: Bool { hasResults && hasDescriptors }
 
     public init(
         imageID: Int64, rootID: Int64, relativePath: [UInt8], absolutePath: [UInt8], stat: FileStat,
-        fingerprint: [UInt8]?, status: Status, hasResults: Bool
+        fingerprint: [UInt8]?, status: Status, hasResults: Bool, hasDescriptors: Bool = true
     ) {
         self.imageID = imageID
         self.rootID = rootID
@@ -29,6 +33,7 @@ public struct KnownFile: Sendable, Equatable {
         self.fingerprint = fingerprint
         self.status = status
         self.hasResults = hasResults
+        self.hasDescriptors = hasDescriptors
     }
 }
 

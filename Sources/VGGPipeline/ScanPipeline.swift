@@ -322,7 +322,7 @@ public final class ScanPipeline {
     /// content had results, failed for a reason that may pass, so it is tried again.
     static func settled(_ known: KnownFile) -> Bool {
         switch known.status {
-        case .ok: return known.hasResults
+        case .ok: return known.isComplete
         case .failed: return known.fingerprint != nil && !known.hasResults
         case .missing: return false
         }
@@ -349,7 +349,7 @@ public final class ScanPipeline {
             let fingerprint = FileFingerprint.compute(bytes)
             // Same content already classified (touched, restored, back from missing, readable
             // again): the results stand, whatever the row's status was.
-            if let known = item.known, known.fingerprint == fingerprint, known.hasResults {
+            if let known = item.known, known.fingerprint == fingerprint, known.isComplete {
                 records.put(.metadataChanged(known, item.file.stat))
                 continue
             }

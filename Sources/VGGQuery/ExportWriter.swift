@@ -94,6 +94,9 @@ public final class ExportWriter {
             if features {
                 cells += (row.features ?? []).map { "\($0)" }
                 for vector in [row.gem, row.rmac] {
+                    if let vector, vector.count != descriptorWidth {
+                        throw .inconsistent("\(PathBytes.display(row.path)): a descriptor of \(vector.count) values where the model has \(descriptorWidth)")
+                    }
                     cells += vector.map { $0.map { "\($0)" } } ?? Array(repeating: "", count: descriptorWidth)
                 }
             }

@@ -131,9 +131,12 @@ public struct SimilarSearch {
         var sum = [Float](repeating: 0, count: context.dimension)
         var queryRows = [Int]()
         var computed = [String]()
-        func add(_ vector: [Float]) {
+        func add(_ vector: [Float]) throws(QueryError) {
+            guard vector.count == sum.count else {
+                throw .inconsistent("a \(context.featureName) vector of \(vector.count) values where the index has \(sum.count)")
+            }
             var unit = vector
-            if FeatureBasis.normalise(&unit) { for i in sum.indices where i < unit.count { sum[i] += unit[i] } }
+            if FeatureBasis.normalise(&unit) { for i in sum.indices { sum[i] += unit[i] } }
         }
         for image in queries {
             let path = PathBytes.absolute(image)
@@ -149,7 +152,7 @@ public struct SimilarSearch {
                 queryRows.append(row)
             }
             if let vector {
-                add(vector)
+                try add(vector)
                 continue
             }
             // Not indexed: it must be there to be computed, which is checked before any
@@ -162,7 +165,7 @@ public struct SimilarSearch {
         }
         if !computed.isEmpty {
             for vector in try computeFeatures(computed, context: context, engine: engine, environment: environment, onWarning: onWarning) {
-                add(vector)
+                try add(vector)
             }
         }
         guard FeatureBasis.normalise(&sum) else { throw .empty("the query images have all-zero features; nothing is similar to them") }

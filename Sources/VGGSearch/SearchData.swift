@@ -33,4 +33,8 @@ public protocol SearchData: AnyObject {
 
     /// Descriptors of `kind` of these images, in the order asked (nil where absent).
     func descriptors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?]
+
+    /// How many ok images have a feature vector for the model but no descriptor of `kind`
+    /// (indexed before descriptors existed, or imported from lines without them).
+    func imagesWithoutDescriptor(modelID: Int64, kind: FeatureKind) throws(StoreError) -> Int
 }

@@ -69,9 +69,11 @@ extension SQLIndex {
     public static let imageColumns = """
         image.id, image.root_id, root.path, image.relative_path, image.size, image.mtime_ns, image.inode, image.device,
         image.fingerprint, image.status,
-        CASE WHEN EXISTS (
-            SELECT 1 FROM feature JOIN descriptor ON descriptor.image_id = feature.image_id AND descriptor.model_id = feature.model_id
-            WHERE feature.image_id = image.id AND feature.model_id = ?) THEN 1 ELSE 0 END
+        COALESCE((
+            SELECT 1 + CASE WHEN EXISTS (
+                SELECT 1 FROM descriptor WHERE descriptor.image_id = feature.image_id AND descriptor.model_id = feature.model_id)
+                THEN 1 ELSE 0 END
+            FROM feature WHERE feature.image_id = image.id AND feature.model_id = ?), 0)
         """
 
     /// The row for a path under a root, if any.
@@ -95,17 +97,18 @@ extension SQLIndex {
     }
 
     public static func storedImage(_ row: [SQLValue]) -> StoredImage? {
+        // The last column: 0 no results for the model, 1 results without descriptors, 2 both.
         guard row.count == 11, case .integer(let id) = row[0], case .integer(let rootID) = row[1],
             case .blob(let rootPath) = row[2], case .blob(let relative) = row[3], case .integer(let size) = row[4],
             case .integer(let mtime) = row[5], case .integer(let inode) = row[6], case .integer(let device) = row[7],
-            case .text(let status) = row[9], case .integer(let has) = row[10]
+            case .text(let status) = row[9], case .integer(let results) = row[10]
         else { return nil }
         var fingerprint: [UInt8]?
         if case .blob(let bytes) = row[8] { fingerprint = bytes }
         return StoredImage(
             id: id, rootID: rootID, rootPath: rootPath, relativePath: relative,
             stat: FileStat(size: size, mtimeNanoseconds: mtime, inode: UInt64(bitPattern: inode), device: UInt64(bitPattern: device)),
-            fingerprint: fingerprint, status: status, hasResults: has != 0)
+            fingerprint: fingerprint, status: status, hasResults: results >= 1, hasDescriptors: results == 2)
     }
 
     // MARK: Writes (inside a transaction)

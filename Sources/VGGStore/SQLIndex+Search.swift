@@ -87,19 +87,34 @@ extension SQLIndex {
             where: "descriptor.model_id = ? AND descriptor.kind = ?", [.integer(modelID), .text(kind.rawValue)])
     }
 
-    /// Every row's descriptor of `kind`, in one pass; a row without one (deleted meanwhile) stays zero.
+    /// Every row's descriptor of `kind`, in one pass, scaled to unit length as the exact
+    /// verification sees it; a row without one (deleted meanwhile) stays zero.
     public func descriptors(modelID: Int64, kind: FeatureKind, rows: SearchRows, dimension: Int) throws(StoreError) -> [Float] {
         var result = [Float](repeating: 0, count: rows.count * dimension)
         try database.forEachRow(
             "SELECT image_id, vector FROM descriptor WHERE model_id = ? AND kind = ?", [.integer(modelID), .text(kind.rawValue)]
         ) { (row: SQLRow) throws(StoreError) in
-            guard let index = rows.rowOf[row.int64(0)], let bytes = row.blob(1), let vector = FeatureCodec.decode(bytes) else { return }
+            guard let index = rows.rowOf[row.int64(0)], let bytes = row.blob(1), var vector = FeatureCodec.decode(bytes) else { return }
             guard vector.count == dimension else {
                 throw .corrupt(path: location, reason: "a \(kind.rawValue) descriptor of \(vector.count) floats where \(dimension) were expected")
             }
+            if !FeatureBasis.normalise(&vector) { vector = [Float](repeating: 0, count: dimension) }
             result.replaceSubrange((index * dimension)..<((index + 1) * dimension), with: vector)
         }
         return result
+    }
+
+    /// How many ok images have a feature vector for the model but no descriptor of `kind`.
+    public func imagesWithoutDescriptor(modelID: Int64, kind: FeatureKind) throws(StoreError) -> Int {
+        let rows = try database.query(
+            """
+            SELECT COUNT(*) FROM feature JOIN image ON image.id = feature.image_id
+            WHERE feature.model_id = ? AND image.status = 'ok' AND NOT EXISTS (
+                SELECT 1 FROM descriptor WHERE descriptor.image_id = feature.image_id AND descriptor.model_id = feature.model_id
+                    AND descriptor.kind = ?)
+            """, [.integer(modelID), .text(kind.rawValue)])
+        guard case .integer(let count)? = rows.first?.first else { return 0 }
+        return Int(count)
     }
 
     /// Descriptors of `kind` of these images, in the order asked (nil where absent).

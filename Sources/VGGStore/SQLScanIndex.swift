@@ -117,6 +117,7 @@ open class SQLScanIndex: RunScanIndex {
             imageID: image.id, rootID: image.rootID, relativePath: image.relativePath,
             absolutePath: image.rootPath + [UInt8(ascii: "/")] + image.relativePath,
             stat: image.stat,
-            fingerprint: image.fingerprint, status: KnownFile.Status(rawValue: image.status) ?? .failed, hasResults: image.hasResults)
+            fingerprint: image.fingerprint, status: KnownFile.Status(rawValue: image.status) ?? .failed, hasResults: image.hasResults,
+            hasDescriptors: image.hasDescriptors)
     }
 }

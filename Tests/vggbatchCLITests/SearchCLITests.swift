@@ -174,7 +174,7 @@ struct SearchCLITests {
         }
         let fallback = try vggbatch(["similar", "--json", query])
         #expect(fallback.status == 0 && fallback.standardOutput == fc7Before)
-        #expect(fallback.standardError.contains("no rmac descriptors in this index yet; comparing fc7"), "\(fallback.standardError)")
+        #expect(fallback.standardError.contains("10 indexed images have no rmac descriptor yet; comparing fc7"), "\(fallback.standardError)")
         let asked = try vggbatch(["similar", "--feature", "gem", query])
         #expect(asked.status != 0 && asked.standardError.contains("run `vggbatch scan` again to compute them"), "\(asked.standardError)")
 
@@ -182,6 +182,24 @@ struct SearchCLITests {
         #expect(rescan.status == 0, "\(rescan.standardError)")
         #expect(rescan.standardOutput.contains("\"computed\": 10"), "\(rescan.standardOutput)")
         #expect(try vggbatch(["export", "--format", "jsonl", "--features"]).standardOutput == before)
+    }
+
+    /// Partly rescanned: the default compares fc7, which every image has; an explicit
+    /// descriptor searches the images that have it and says how many are left out.
+    @Test func descriptorsOnPartOfTheIndexAreNeverSearchedSilently() throws {
+        do {
+            let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)
+            try database.connection.run("DELETE FROM descriptor WHERE image_id % 3 = 0", [])
+        }
+        let query = photos + "/skimage-chelsea.png"
+        let fallback = try vggbatch(["duplicates", "--json"])
+        #expect(fallback.status == 0 && fallback.standardError.contains("3 indexed images have no rmac descriptor yet; comparing fc7"),
+                "\(fallback.standardError)")
+        #expect(try json(fallback)["feature"] as? String == "fc7")
+        let explicit = try vggbatch(["similar", "--json", "--feature", "rmac", "--limit", "100", query])
+        #expect(explicit.status == 0 && explicit.standardError.contains("3 indexed images without a rmac descriptor are left out"),
+                "\(explicit.standardError)")
+        #expect((try json(explicit)["results"] as? [Any])?.count ?? 0 <= 7)
     }
 
     @Test func emptyIndexIsAClearError() throws {

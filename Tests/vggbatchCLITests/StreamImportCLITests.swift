@@ -170,6 +170,40 @@ struct StreamImportCLITests {
         #expect(try vggbatch(["roots", "--db", imported]).standardOutput.contains(photos))
     }
 
+    /// Lines carry GeM and R-MAC beside fc7; lines without them still import (the next scan
+    /// fills them in), and descriptors of the wrong length or not of unit length are refused.
+    @Test func descriptorsInLinesAreOptionalAndChecked() throws {
+        let result = try vggbatch(["classify", "--files-from", "-", "--weights", weights, "--features"], input: try listed())
+        var lines = try objects(result.standardOutput)
+        #expect(lines.allSatisfy { ($0["gem"] as? [Double])?.count == 16 && ($0["rmac"] as? [Double])?.count == 16 })
+        func text(_ object: [String: Any]) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
+        lines[0].removeValue(forKey: "gem")
+        lines[0].removeValue(forKey: "rmac")
+        var lone = lines[1]
+        lone.removeValue(forKey: "rmac")
+        var short = lines[2]
+        short["rmac"] = Array((short["rmac"] as? [Double] ?? []).prefix(15))
+        var long = lines[3]
+        long["gem"] = (long["gem"] as? [Double] ?? []).map { $0 * 2 }
+        let file = directory.path("checked.jsonl")
+        try Data(try [lines[0], lone, short, long, lines[4], lines[5]].map(text).joined(separator: "\n").utf8)
+            .write(to: URL(fileURLWithPath: file))
+        let db = directory.path("checked.sqlite")
+        let imported = try vggbatch(["import", file, "--db", db])
+        #expect(imported.standardOutput.contains("6 lines: 3 new"), "\(imported.standardOutput)")
+        for reason in ["\"gem\" without \"rmac\"", "15 rmac values where the model has 16", "\"gem\" is not a unit vector"] {
+            #expect(imported.standardError.contains(reason), "\(imported.standardError)")
+        }
+        // The line without descriptors imported its fc7; default searches say so and use fc7.
+        let similar = try vggbatch(["similar", "--db", db, "--paths", try #require(lines[4]["path"] as? String)])
+        #expect(similar.status == 0 && similar.standardError.contains("1 indexed image has no rmac descriptor yet; comparing fc7"),
+                "\(similar.standardError)")
+        let again = try vggbatch(["import", file, "--db", db])
+        #expect(again.standardOutput.contains("0 new, 0 changed, 3 unchanged"), "\(again.standardOutput)")
+    }
+
     @Test func linesOfAnotherModelAreRefusedWithACount() throws {
         let paths = try listed().split(separator: "\n").map(String.init)
         var text = ""

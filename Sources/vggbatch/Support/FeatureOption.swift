@@ -1,5 +1,6 @@
 import ArgumentParser
 import VGGCommon
+import VGGIndexTypes
 import VGGQuery
 
 /// `--feature`: which stored vectors `similar` and `duplicates` compare.
@@ -20,19 +21,32 @@ struct FeatureOption: ParsableArguments {
     var kind: FeatureKind { name.flatMap(FeatureKind.init(name:)) ?? SearchDefaults.feature }
 
     /// The search context of the chosen vectors. fc7 for a model that ends at pool5 (or
-    /// pool5 for one with fc7) is refused; when the default descriptors are missing (an
-    /// index made before they existed, not rescanned yet) the model's own feature vector is
-    /// searched instead, with a note on standard error.
+    /// pool5 for one with fc7) is refused. When some indexed images lack the descriptors (an
+    /// index made before they existed, partly rescanned) the default searches the model's
+    /// own feature vector instead, which every image has, and says so; an explicit
+    /// `--feature gem|rmac` searches the images that have them and says how many are left out.
     func load(index: IndexReader, modelID: Int64?, threads: Int) throws(QueryError) -> SearchContext {
-        let context: SearchContext
-        do throws(QueryError) {
-            context = try SearchContext.load(index: index, modelID: modelID, threads: threads, kind: kind)
-        } catch .empty(let reason) where name == nil && kind != .network && reason.contains("descriptors") {
-            let fallback = try SearchContext.load(index: index, modelID: modelID, threads: threads, kind: .network)
-            printError("vggbatch: note: no \(kind.rawValue) descriptors in this index yet; comparing \(fallback.featureName) "
-                + "(run `vggbatch scan` again to compute them)")
-            return fallback
+        if kind != .network {
+            let chosen: StoredModel?
+            let lacking: Int
+            do throws(StoreError) {
+                chosen = try index.model(id: modelID)
+                lacking = try chosen.map { model throws(StoreError) in try index.imagesWithoutDescriptor(modelID: model.id, kind: kind) } ?? 0
+            } catch {
+                throw .store(error)
+            }
+            if lacking > 0 {
+                let rescan = "run `vggbatch scan` again to compute them"
+                if name == nil {
+                    let fallback = try SearchContext.load(index: index, modelID: modelID, threads: threads, kind: .network)
+                    printError("vggbatch: note: \(counted(lacking, "indexed image")) \(lacking == 1 ? "has" : "have") no \(kind.rawValue) "
+                        + "descriptor yet; comparing \(fallback.featureName) (\(rescan))")
+                    return fallback
+                }
+                printError("vggbatch: warning: \(counted(lacking, "indexed image")) without a \(kind.rawValue) descriptor \(lacking == 1 ? "is" : "are") left out; \(rescan)")
+            }
         }
+        let context = try SearchContext.load(index: index, modelID: modelID, threads: threads, kind: kind)
         if let name = name?.lowercased(), kind == .network, name != context.featureLayer {
             throw .invalidArgument(
                 "--feature \(name): model \(context.model.id) stores \(context.featureLayer), not \(name); use \(context.featureLayer), gem or rmac")
