@@ -74,12 +74,15 @@ public struct SearchContext {
     }
 
     /// Every row's estimated cosine with `query` and its error bound, from the stored codes
-    /// (fc7, pool5), or exact from the descriptors in memory (GeM, R-MAC: 2 KB a row).
+    /// (fc7, pool5), or exact from the descriptors as they stream past (GeM, R-MAC: 2 KB a row).
     public func estimates(for query: [Float]) throws(QueryError) -> SearchEstimates {
         if kind != .network {
-            let vectors = try descriptors()
-            let scores = SimilarityIndex.exactScores(query: query, vectors: vectors, pool: pool, kernels: kernels)
-            return SearchEstimates(estimates: scores, errors: [Float](repeating: 0, count: rows.count))
+            do throws(StoreError) {
+                let scores = try index.descriptorScores(modelID: model.id, kind: kind, rows: rows, query: query)
+                return SearchEstimates(estimates: scores, errors: [Float](repeating: 0, count: rows.count))
+            } catch {
+                throw .store(error)
+            }
         }
         let scorer = CodeScorer(query: query, kernels: kernels)
         do throws(StoreError) {

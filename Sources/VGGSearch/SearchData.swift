@@ -28,6 +28,10 @@ public protocol SearchData: AnyObject {
     /// Every ok image with a pooled descriptor of `kind` (gem, rmac) for the model, sorted by path.
     func searchRows(modelID: Int64, descriptor kind: FeatureKind) throws(StoreError) -> SearchRows
 
+    /// Every row's exact cosine with the unit `query` from its descriptor of `kind`, in one
+    /// streaming pass that never holds the descriptors (0 for a row without one).
+    func descriptorScores(modelID: Int64, kind: FeatureKind, rows: SearchRows, query: [Float]) throws(StoreError) -> [Float]
+
     /// The descriptors of `kind` of every row, rows × dimension, row-major, read in one pass.
     func descriptors(modelID: Int64, kind: FeatureKind, rows: SearchRows, dimension: Int) throws(StoreError) -> [Float]
 

@@ -48,12 +48,6 @@ public struct SimilarityIndex {
         self.fullVectors = fullVectors
     }
 
-    /// Exact scores of `query` against float vectors held in memory (N × query.count,
-    /// row-major): estimates with zero error, for vectors short enough to hold (GeM, R-MAC).
-    public static func exactScores(query: [Float], vectors: [Float], pool: ThreadPool, kernels: KernelSet = .default) -> [Float] {
-        VectorKernels.scores(query: query, rows: vectors, dimension: query.count, pool: pool, kernels: kernels)
-    }
-
     /// An index over codes held in memory (N × dimension, row-major), scored for `query`.
     public init(
         query: [Float], codes: [Int8], scales: [Float], errors: [Float], pool: ThreadPool, kernels: KernelSet = .default,

@@ -87,6 +87,35 @@ extension SQLIndex {
             where: "descriptor.model_id = ? AND descriptor.kind = ?", [.integer(modelID), .text(kind.rawValue)])
     }
 
+    /// Every row's exact cosine with the unit `query` from its descriptor of `kind`, summed in
+    /// Double straight from the stored bytes as the rows stream past.
+    public func descriptorScores(modelID: Int64, kind: FeatureKind, rows: SearchRows, query: [Float]) throws(StoreError) -> [Float] {
+        var scores = [Float](repeating: 0, count: rows.count)
+        let dimension = query.count
+        let q = query.map(Double.init)
+        try database.forEachRow(
+            "SELECT image_id, vector FROM descriptor WHERE model_id = ? AND kind = ?", [.integer(modelID), .text(kind.rawValue)]
+        ) { (row: SQLRow) throws(StoreError) in
+            guard let index = rows.rowOf[row.int64(0)] else { return }
+            let score = row.withBlob(1) { bytes -> Float? in
+                guard bytes.count == 4 * dimension else { return nil }
+                var dot = 0.0
+                var norm = 0.0
+                for i in 0..<dimension {
+                    let v = Double(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
+                    dot += v * q[i]
+                    norm += v * v
+                }
+                return norm > 0 ? Float(dot / norm.squareRoot()) : 0
+            }
+            guard let score else {
+                throw .corrupt(path: location, reason: "a \(kind.rawValue) descriptor that is not \(dimension) floats")
+            }
+            scores[index] = score
+        }
+        return scores
+    }
+
     /// Every row's descriptor of `kind`, in one pass, scaled to unit length as the exact
     /// verification sees it; a row without one (deleted meanwhile) stays zero.
     public func descriptors(modelID: Int64, kind: FeatureKind, rows: SearchRows, dimension: Int) throws(StoreError) -> [Float] {

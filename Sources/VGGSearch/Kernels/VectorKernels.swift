@@ -33,29 +33,6 @@ enum VectorKernels {
         return scores
     }
 
-    /// Exact scores of a query against every row of a float matrix (rows × dimension), each
-    /// summed in Double, with the rows split between threads.
-    static func scores(query: [Float], rows: [Float], dimension: Int, pool: ThreadPool, kernels: KernelSet) -> [Float] {
-        precondition(query.count == dimension && rows.count % max(dimension, 1) == 0, "row shapes")
-        let count = dimension == 0 ? 0 : rows.count / dimension
-        var scores = [Float](repeating: 0, count: count)
-        query.withUnsafeBufferPointer { q in
-            rows.withUnsafeBufferPointer { r in
-                scores.withUnsafeMutableBufferPointer { s in
-                    // Safe: the buffers hold dimension, count × dimension and count floats, and
-                    // each thread writes only its own slice of `scores`.
-                    guard let qb = q.baseAddress, let rb = r.baseAddress, let sb = s.baseAddress else { return }
-                    pool.run { thread, threads in
-                        for row in ThreadPool.slice(count, thread: thread, of: threads) {
-                            sb[row] = Float(kernels.dotF32AccumulateF64(qb, rb + row * dimension, count: dimension))
-                        }
-                    }
-                }
-            }
-        }
-        return scores
-    }
-
     /// Exact dot product of two equally long float vectors, summed in Double.
     static func dot(_ a: [Float], _ b: [Float], kernels: KernelSet) -> Double {
         precondition(a.count == b.count, "vector lengths differ")

@@ -11,11 +11,14 @@ extension VGGBatch {
     struct GenerateIndex: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generate-index",
-            abstract: "Write a synthetic index of N images with fc7-like vectors (search benchmarks).",
+            abstract: "Write a synthetic index of N images with fc7-like vectors and descriptors (search benchmarks).",
             discussion: """
                 Vectors are ReLU(W z + 0.35 n), L2-normalised, with W a fixed random 4096×64 matrix and \
                 z, n standard normal: non-negative and low-rank plus noise, as real fc7 vectors are. \
-                Every 50th image also gets a near-duplicate (its vector plus small noise).
+                The GeM and R-MAC descriptors are ReLU(V z + 2 n) at 512 dimensions (V a fixed \
+                random 512×256 matrix scaled by 1/√8, unit length): unrelated pairs at cosine 0.32 \
+                in the median, as R-MAC of unrelated photos on the trained base, and none above \
+                about 0.55. Every 50th image also gets a near-duplicate (its vectors plus small noise).
                 """,
             shouldDisplay: false)
 
@@ -35,6 +38,27 @@ extension VGGBatch {
             let dimension = 4096
             let latent = 64
             let w = (0..<(dimension * latent)).map { _ in normal() }
+            let descriptorWidth = 512
+            let descriptorLatent = 256
+            let v = (0..<(descriptorWidth * descriptorLatent)).map { _ in normal() / Float(8).squareRoot() }
+            /// A unit, non-negative, low-rank-plus-noise descriptor.
+            func descriptor() -> [Float] {
+                let z = (0..<descriptorLatent).map { _ in normal() }
+                var d = (0..<descriptorWidth).map { row in
+                    var sum: Float = 0
+                    for j in 0..<descriptorLatent { sum += v[row * descriptorLatent + j] * z[j] }
+                    return max(0, sum + 2 * normal())
+                }
+                let norm = d.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                if norm > 0 { d = d.map { $0 / norm } }
+                return d
+            }
+            func nearCopy(_ d: [Float]) -> [Float] {
+                var copy = d.map { max(0, $0 + 0.002 * normal()) }
+                let norm = copy.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                if norm > 0 { copy = copy.map { $0 / norm } }
+                return copy
+            }
             do {
                 let modelID = try index.registerModel(ModelRegistration(
                     weightsSHA256: String(repeating: "0", count: 64), name: "synthetic", architecture: "synthetic",
@@ -43,14 +67,18 @@ extension VGGBatch {
                 let scan = index.scanIndex(runID: run, modelID: modelID)
                 let target = try scan.target(for: Array("/synthetic".utf8))
                 var previous = [Float]()
+                var previousDescriptors = ([Float](), [Float]())
                 var written = 0
                 while written < images {
                     var records = [ScanRecord]()
                     for _ in 0..<min(1000, images - written) {
                         var vector: [Float]
+                        let descriptors: ([Float], [Float])
                         if written % 50 == 1 && !previous.isEmpty {
                             vector = previous.map { max(0, $0 + 0.01 * normal()) }
+                            descriptors = (nearCopy(previousDescriptors.0), nearCopy(previousDescriptors.1))
                         } else {
+                            descriptors = (descriptor(), descriptor())
                             let z = (0..<latent).map { _ in normal() }
                             vector = (0..<dimension).map { row in
                                 var sum: Float = 0
@@ -59,13 +87,16 @@ extension VGGBatch {
                             }
                         }
                         previous = vector
+                        previousDescriptors = descriptors
                         let name = Array(String(format: "img%07d.jpg", written).utf8)
                         let file = FoundFile(
                             rootID: target.rootID, relativePath: name, absolutePath: target.rootPath + [UInt8(ascii: "/")] + name,
                             stat: FileStat(size: 1, mtimeNanoseconds: 0, inode: UInt64(written), device: 0))
                         records.append(.indexed(
                             file, replacing: nil, fingerprint: SHA256Fingerprint.of(name), width: 224, height: 224,
-                            output: ClassifierOutput(top: (0..<5).map { ((written * 7 + $0 * 131) % 1000, 0.2) }, features: vector)))
+                            output: ClassifierOutput(
+                                top: (0..<5).map { ((written * 7 + $0 * 131) % 1000, 0.2) }, features: vector,
+                                gem: descriptors.0, rmac: descriptors.1)))
                         written += 1
                     }
                     try scan.write(records)

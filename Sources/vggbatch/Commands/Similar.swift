@@ -92,8 +92,8 @@ extension VGGBatch {
                     onWarning: { printError("vggbatch: warning: " + $0) })
                 if verbose {
                     printError(String(
-                        format: "scored %d codes in %.1f ms (%d made from float vectors); verified in %.1f ms, reading %d full vectors in %d batches",
-                        answer.statistics.rows, answer.scoringSeconds * 1000, answer.estimatesComputed, answer.verifyingSeconds * 1000,
+                        format: "scored %d %@ in %.1f ms (%d made from float vectors); verified in %.1f ms, reading %d full vectors in %d batches",
+                        answer.statistics.rows, context.kind == .network ? "codes" : "\(context.featureName) descriptors", answer.scoringSeconds * 1000, answer.estimatesComputed, answer.verifyingSeconds * 1000,
                         answer.statistics.fetchedRows, answer.statistics.fetchCalls))
                 }
                 if let reason = answer.emptyReason { printError("no results: " + reason) }
