@@ -172,6 +172,8 @@ struct SearchCLITests {
             let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)
             try database.connection.run("DELETE FROM descriptor", [])
         }
+        let status = try vggbatch(["status"])
+        #expect(status.standardOutput.contains("10 images without GeM/R-MAC descriptors yet"), "\(status.standardOutput)")
         let fallback = try vggbatch(["similar", "--json", query])
         #expect(fallback.status == 0 && fallback.standardOutput == fc7Before)
         #expect(fallback.standardError.contains("10 indexed images have no rmac descriptor yet; comparing fc7"), "\(fallback.standardError)")
@@ -182,6 +184,7 @@ struct SearchCLITests {
         #expect(rescan.status == 0, "\(rescan.standardError)")
         #expect(rescan.standardOutput.contains("\"computed\": 10"), "\(rescan.standardOutput)")
         #expect(try vggbatch(["export", "--format", "jsonl", "--features"]).standardOutput == before)
+        #expect(try vggbatch(["status", "--json"]).standardOutput.contains("\"images_without_descriptors\": 0"))
     }
 
     /// Partly rescanned: the default compares fc7, which every image has; an explicit

@@ -43,6 +43,9 @@ extension VGGBatch {
                 let run = try index.lastRun()
                 let queue = try index.queueStatus()
                 let totals = roots.reduce((0, 0, 0)) { ($0.0 + $1.ok, $0.1 + $1.failed, $0.2 + $1.missing) }
+                // Images indexed before the pooled descriptors existed, per model: the next scan fills them.
+                var lacking = [Int64: Int]()
+                for model in models { lacking[model.id] = try index.imagesWithoutDescriptor(modelID: model.id, kind: .rmac) }
                 if json {
                     print(JSONText.object([
                         ("database", JSONText.string(index.location)), ("bytes", "\((index.storedBytes ?? 0))"),
@@ -50,7 +53,7 @@ extension VGGBatch {
                         ("roots", JSONText.array(roots.map {
                             JSONText.object([("path", JSONText.string(PathBytes.text($0.path))), ("ok", "\($0.ok)"), ("failed", "\($0.failed)"), ("missing", "\($0.missing)")])
                         })),
-                        ("models", JSONText.array(models.map(Self.modelJSON))),
+                        ("models", JSONText.array(models.map { Self.modelJSON($0, withoutDescriptors: lacking[$0.id] ?? 0) })),
                         ("top_labels", JSONText.array(labels.map { entry in
                             JSONText.object([("index", "\(entry.index)"), ("wnid", JSONText.string(ImageNetLabels.at(entry.index)?.wnid ?? "")),
                                              ("label", JSONText.string(ImageNetLabels.at(entry.index)?.label ?? "")), ("images", "\(entry.count)")])
@@ -67,6 +70,9 @@ extension VGGBatch {
                 }
                 for model in models {
                     print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(model.imageCount) images with features\(model.id == chosen?.id && models.count > 1 ? " (the default)" : "")")
+                    if let missing = lacking[model.id], missing > 0 {
+                        print("  \(counted(missing, "image")) without GeM/R-MAC descriptors yet (indexed before them); the next scan computes them")
+                    }
                     if let path = model.weightsPath {
                         print("  weights: \(PathBytes.display(path))\(PathBytes.kind(path) == .file ? "" : " (not there now)")")
                     }
@@ -97,11 +103,12 @@ extension VGGBatch {
             ])
         }
 
-        static func modelJSON(_ model: StoredModel) -> String {
+        static func modelJSON(_ model: StoredModel, withoutDescriptors: Int) -> String {
             JSONText.object([
                 ("id", "\(model.id)"), ("weights_sha256", JSONText.string(model.weightsSHA256)), ("name", model.name.map(JSONText.string) ?? "null"),
                 ("preprocessing", JSONText.string(model.preprocessing)), ("resize", JSONText.string(model.resizePolicy)),
                 ("feature_dim", "\(model.featureDimension)"), ("images", "\(model.imageCount)"),
+                ("images_without_descriptors", "\(withoutDescriptors)"),
                 ("weights_path", model.weightsPath.map { JSONText.string(PathBytes.text($0)) } ?? "null"),
             ])
         }
