@@ -13,6 +13,15 @@ public enum FeatureKind: String, CaseIterable, Sendable, Codable {
     /// The kinds pooled from the last convolution, stored in the `descriptor` table.
     public static let pooled: [FeatureKind] = [.gem, .rmac]
 
+    /// Of one value per kind, this kind's.
+    public func pick<Value>(network: Value, gem: Value, rmac: Value) -> Value {
+        switch self {
+        case .network: network
+        case .gem: gem
+        case .rmac: rmac
+        }
+    }
+
     /// The name a person uses: fc7 or pool5 (by the model), gem, rmac.
     public func name(hasClassifier: Bool) -> String {
         switch self {

@@ -12,6 +12,7 @@ import Foundation
 ///
 /// A map that is zero everywhere gives the zero vector (it has no direction).
 public enum PooledDescriptors {
+    /// GeM's p. The loop below cubes: changing p means changing that line too.
     public static let gemPower: Float = 3
     /// Floor of GeM's inputs, so a channel of zeros still has a finite mean.
     public static let gemFloor: Float = 1e-6
@@ -28,7 +29,7 @@ public enum PooledDescriptors {
             for i in 0..<plane {
                 active = active || values[i] > gemFloor
                 let x = Double(max(values[i], gemFloor))
-                sum += x * x * x
+                sum += x * x * x  // x^p, p = gemPower = 3
             }
             output[c] = Float(Foundation.pow(sum / Double(plane), 1 / Double(gemPower)))
         }

@@ -123,24 +123,6 @@ public final class VGGNetwork {
         }
     }
 
-    /// The last convolution's output for one image before its pool (conv5_3 after its ReLU:
-    /// 512 × 14 × 14 for VGG16 at 224 × 224).
-    public var lastConvolutionShape: (channels: Int, height: Int, width: Int) {
-        var height = architecture.inputHeight
-        var width = architecture.inputWidth
-        var shape = (channels: architecture.inputChannels, height: height, width: width)
-        for layer in architecture.layers {
-            switch layer {
-            case .convolution(let c): shape = (c.outputChannels, height, width)
-            case .maxPool:
-                height /= 2
-                width /= 2
-            case .fullyConnected: break
-            }
-        }
-        return shape
-    }
-
     /// What a batch gives back, per image: the feature vector (fc7 after its ReLU, or pool5
     /// flattened for a convolutions-only network), the class probabilities (empty then) and
     /// the GeM and R-MAC descriptors of the last convolution (`PooledDescriptors`).
@@ -182,7 +164,7 @@ public final class VGGNetwork {
         precondition(inputs.count == count * a.inputChannels * a.inputHeight * a.inputWidth, "inputs are not \(count) images")
         var features = [Float](repeating: 0, count: count * a.featureWidth)
         var probabilities = [Float](repeating: 0, count: count * a.classCount)
-        let shape = lastConvolutionShape
+        let shape = a.lastConvolutionShape
         let mapFloats = shape.channels * shape.height * shape.width
         var maps = [Float](repeating: 0, count: count * mapFloats)
         inputs.withUnsafeBufferPointer { x in

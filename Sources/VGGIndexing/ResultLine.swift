@@ -98,15 +98,7 @@ public struct ResultLine: Sendable {
                     ("probability", JSONText.number(probability)),
                 ])
             })))
-            if let encoding {
-                for (name, vector) in [("fc7", features), ("gem", gem), ("rmac", rmac)] {
-                    guard let vector else { continue }
-                    switch encoding {
-                    case .json: fields.append((name, JSONText.array(vector.map(JSONText.number))))
-                    case .base64F32: fields.append((name + "_base64", JSONText.string(Self.base64(vector))))
-                    }
-                }
-            }
+            if let encoding { fields += Self.vectorFields(fc7: features, gem: gem, rmac: rmac, encoding: encoding) }
         }
         var identity = [("weights_sha256", JSONText.string(model.weightsSHA256))]
         if let name = model.name { identity.append(("name", JSONText.string(name))) }
@@ -254,6 +246,18 @@ public struct ResultLine: Sendable {
     }
 
     // MARK: Encodings
+
+    /// The JSON fields of the vectors present (nil or empty ones are left out): `fc7`, `gem`
+    /// and `rmac` as numbers, or `fc7_base64`, `gem_base64` and `rmac_base64`.
+    public static func vectorFields(fc7: [Float]?, gem: [Float]?, rmac: [Float]?, encoding: FeatureEncoding) -> [(String, String)] {
+        [("fc7", fc7), ("gem", gem), ("rmac", rmac)].compactMap { name, vector in
+            guard let vector, !vector.isEmpty else { return nil }
+            switch encoding {
+            case .json: return (name, JSONText.array(vector.map(JSONText.number)))
+            case .base64F32: return (name + "_base64", JSONText.string(base64(vector)))
+            }
+        }
+    }
 
     /// The little-endian float32 bytes of `values`, in base64.
     public static func base64(_ values: [Float]) -> String {

@@ -14,13 +14,7 @@ public struct ImageOutput: Sendable {
     public var rmac: [Float]
 
     /// The vector of `kind`.
-    public func vector(_ kind: FeatureKind) -> [Float] {
-        switch kind {
-        case .network: features
-        case .gem: gem
-        case .rmac: rmac
-        }
-    }
+    public func vector(_ kind: FeatureKind) -> [Float] { kind.pick(network: features, gem: gem, rmac: rmac) }
 }
 
 /// One file's result, keyed by its path (never by its position in a batch).

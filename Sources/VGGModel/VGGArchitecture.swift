@@ -114,8 +114,26 @@ public struct VGGArchitecture: Sendable, Equatable {
         return fullyConnected.count >= 2 ? fullyConnected[1].outputs : 0
     }
 
+    /// Shape (C, H, W) of the last convolution's output before its pool (conv5_3 after its
+    /// ReLU: 512 × 14 × 14 for VGG16 at 224 × 224), which the GeM and R-MAC descriptors pool.
+    public var lastConvolutionShape: (channels: Int, height: Int, width: Int) {
+        var height = inputHeight
+        var width = inputWidth
+        var shape = (channels: inputChannels, height: height, width: width)
+        for layer in layers {
+            switch layer {
+            case .convolution(let c): shape = (c.outputChannels, height, width)
+            case .maxPool:
+                height /= 2
+                width /= 2
+            case .fullyConnected: break
+            }
+        }
+        return shape
+    }
+
     /// Width of the GeM and R-MAC descriptors: the last convolution's channel count.
-    public var descriptorWidth: Int { convolutions.last?.outputChannels ?? inputChannels }
+    public var descriptorWidth: Int { lastConvolutionShape.channels }
 
     /// Whether the network ends in fc6–fc8 (labels and fc7) rather than at pool5.
     public var hasClassifier: Bool { !fullyConnected.isEmpty }

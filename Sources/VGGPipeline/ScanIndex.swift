@@ -70,13 +70,7 @@ public struct ClassifierOutput: Sendable, Equatable {
     }
 
     /// The pooled descriptor of `kind` (`.network` is `features`).
-    public func vector(_ kind: FeatureKind) -> [Float] {
-        switch kind {
-        case .network: features
-        case .gem: gem
-        case .rmac: rmac
-        }
-    }
+    public func vector(_ kind: FeatureKind) -> [Float] { kind.pick(network: features, gem: gem, rmac: rmac) }
 
     public static func == (a: ClassifierOutput, b: ClassifierOutput) -> Bool {
         a.features == b.features && a.gem == b.gem && a.rmac == b.rmac && a.top.map(\.index) == b.top.map(\.index)

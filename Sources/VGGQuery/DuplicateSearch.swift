@@ -45,11 +45,17 @@ public struct DuplicateSearch {
         var near = [NearGroup]()
         if !exactOnly {
             let projections = try context.projections()
+            // GeM and R-MAC coordinates are the unit vectors themselves: the verification reads
+            // them from memory rather than from the index again.
+            let rank = projections.rank
+            let fullVectors: ([Int]) throws -> [[Float]] = context.kind == .network
+                ? { try context.fullVectors($0) }
+                : { rows in rows.map { Array(projections.coordinates[($0 * rank)..<(($0 + 1) * rank)]) } }
             let found: [(a: Int, b: Int, score: Float)]
             do {
                 found = try DuplicateFinder.pairs(
-                    coordinates: projections.coordinates, residuals: projections.residuals, rank: projections.rank,
-                    threshold: threshold, fullVectors: { try context.fullVectors($0) }, pool: context.pool, kernels: context.kernels)
+                    coordinates: projections.coordinates, residuals: projections.residuals, rank: rank,
+                    threshold: threshold, fullVectors: fullVectors, pool: context.pool, kernels: context.kernels)
             } catch let error as QueryError {
                 throw error
             } catch {

@@ -102,13 +102,7 @@ public final class ExportWriter {
             }
             emit(cells.joined(separator: ",") + "\n")
         case .npy:
-            let chosen: [Float]?
-            switch matrix {
-            case .network: chosen = row.features
-            case .gem: chosen = row.gem
-            case .rmac: chosen = row.rmac
-            }
-            guard let vector = chosen else {
+            guard let vector = matrix.pick(network: row.features, gem: row.gem, rmac: row.rmac) else {
                 throw .empty("\(PathBytes.display(row.path)) has no \(matrix.rawValue) descriptor yet; run `vggbatch scan` again to compute them")
             }
             if dimension == 0 { dimension = vector.count }

@@ -240,24 +240,23 @@ extension SQLIndex {
         var codes = [[SQLValue]]()
         var descriptors = [[SQLValue]]()
         for (imageID, output) in results {
-            let result = (imageID: imageID, top: output.top, features: output.features)
-            for kind in FeatureKind.pooled where !output.vector(kind).isEmpty {
+            for (rank, entry) in output.top.prefix(5).enumerated() {
+                predictions.append([
+                    .integer(imageID), .integer(modelID), .integer(Int64(rank + 1)), .integer(Int64(entry.index)), .real(Double(entry.probability)),
+                ])
+            }
+            features.append([
+                .integer(imageID), .integer(modelID), .integer(Int64(output.features.count)), .blob(FeatureCodec.encode(output.features)),
+            ])
+            let code = FeatureCode(vector: output.features)
+            codes.append([.integer(imageID), .integer(modelID), .real(Double(code.scale)), .real(Double(code.error)), .blob(code.bytes)])
+            for kind in FeatureKind.pooled {
                 let vector = output.vector(kind)
+                guard !vector.isEmpty else { continue }
                 descriptors.append([
                     .integer(imageID), .integer(modelID), .text(kind.rawValue), .integer(Int64(vector.count)), .blob(FeatureCodec.encode(vector)),
                 ])
             }
-            for (rank, entry) in result.top.prefix(5).enumerated() {
-                predictions.append([
-                    .integer(result.imageID), .integer(modelID), .integer(Int64(rank + 1)), .integer(Int64(entry.index)),
-                    .real(Double(entry.probability)),
-                ])
-            }
-            features.append([
-                .integer(result.imageID), .integer(modelID), .integer(Int64(result.features.count)), .blob(FeatureCodec.encode(result.features)),
-            ])
-            let code = FeatureCode(vector: result.features)
-            codes.append([.integer(result.imageID), .integer(modelID), .real(Double(code.scale)), .real(Double(code.error)), .blob(code.bytes)])
         }
         let predictionHead = "INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES "
         let featureHead = "INSERT INTO feature (image_id, model_id, dim, vector) VALUES "

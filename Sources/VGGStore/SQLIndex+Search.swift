@@ -91,27 +91,16 @@ extension SQLIndex {
     /// Double straight from the stored bytes as the rows stream past.
     public func descriptorScores(modelID: Int64, kind: FeatureKind, rows: SearchRows, query: [Float]) throws(StoreError) -> [Float] {
         var scores = [Float](repeating: 0, count: rows.count)
-        let dimension = query.count
         let q = query.map(Double.init)
-        try database.forEachRow(
-            "SELECT image_id, vector FROM descriptor WHERE model_id = ? AND kind = ?", [.integer(modelID), .text(kind.rawValue)]
-        ) { (row: SQLRow) throws(StoreError) in
-            guard let index = rows.rowOf[row.int64(0)] else { return }
-            let score = row.withBlob(1) { bytes -> Float? in
-                guard bytes.count == 4 * dimension else { return nil }
-                var dot = 0.0
-                var norm = 0.0
-                for i in 0..<dimension {
-                    let v = Double(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
-                    dot += v * q[i]
-                    norm += v * v
-                }
-                return norm > 0 ? Float(dot / norm.squareRoot()) : 0
+        try forEachDescriptor(modelID: modelID, kind: kind, rows: rows, dimension: query.count) { row, bytes in
+            var dot = 0.0
+            var norm = 0.0
+            for i in q.indices {
+                let v = Double(Self.float(bytes, i))
+                dot += v * q[i]
+                norm += v * v
             }
-            guard let score else {
-                throw .corrupt(path: location, reason: "a \(kind.rawValue) descriptor that is not \(dimension) floats")
-            }
-            scores[index] = score
+            scores[row] = norm > 0 ? Float(dot / norm.squareRoot()) : 0
         }
         return scores
     }
@@ -120,17 +109,36 @@ extension SQLIndex {
     /// verification sees it; a row without one (deleted meanwhile) stays zero.
     public func descriptors(modelID: Int64, kind: FeatureKind, rows: SearchRows, dimension: Int) throws(StoreError) -> [Float] {
         var result = [Float](repeating: 0, count: rows.count * dimension)
+        try forEachDescriptor(modelID: modelID, kind: kind, rows: rows, dimension: dimension) { row, bytes in
+            var vector = (0..<dimension).map { Self.float(bytes, $0) }
+            if !FeatureBasis.normalise(&vector) { vector = [Float](repeating: 0, count: dimension) }
+            result.replaceSubrange((row * dimension)..<((row + 1) * dimension), with: vector)
+        }
+        return result
+    }
+
+    /// Streams the stored descriptors of `kind` of the search rows: `body(row, bytes)` with the
+    /// vector's `dimension` little-endian float32 values lent in place (read with `float`).
+    private func forEachDescriptor(
+        modelID: Int64, kind: FeatureKind, rows: SearchRows, dimension: Int, _ body: (_ row: Int, _ bytes: UnsafeRawBufferPointer) -> Void
+    ) throws(StoreError) {
         try database.forEachRow(
             "SELECT image_id, vector FROM descriptor WHERE model_id = ? AND kind = ?", [.integer(modelID), .text(kind.rawValue)]
         ) { (row: SQLRow) throws(StoreError) in
-            guard let index = rows.rowOf[row.int64(0)], let bytes = row.blob(1), var vector = FeatureCodec.decode(bytes) else { return }
-            guard vector.count == dimension else {
-                throw .corrupt(path: location, reason: "a \(kind.rawValue) descriptor of \(vector.count) floats where \(dimension) were expected")
+            guard let index = rows.rowOf[row.int64(0)] else { return }
+            let read = row.withBlob(1) { bytes -> Bool in
+                guard bytes.count == 4 * dimension else { return false }
+                body(index, bytes)
+                return true
             }
-            if !FeatureBasis.normalise(&vector) { vector = [Float](repeating: 0, count: dimension) }
-            result.replaceSubrange((index * dimension)..<((index + 1) * dimension), with: vector)
+            guard read else { throw .corrupt(path: location, reason: "a \(kind.rawValue) descriptor that is not \(dimension) floats") }
         }
-        return result
+    }
+
+    /// Float `i` of stored little-endian float32 bytes.
+    @inline(__always)
+    private static func float(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> Float {
+        Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
     }
 
     /// How many ok images have a feature vector for the model but no descriptor of `kind`.

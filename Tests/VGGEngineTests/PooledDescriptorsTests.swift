@@ -56,7 +56,7 @@ struct PooledDescriptorsTests {
         let images = try golden.values("input")
         let network = try VGGNetwork(
             source: try NetworkTests.tinyWeights(), options: EngineOptions(threads: 2, maxBatchSize: 3, convolutionAlgorithm: algorithm))
-        let shape = network.lastConvolutionShape
+        let shape = network.architecture.lastConvolutionShape
         #expect(shape.channels == 16 && shape.height == 4 && shape.width == 3)
         let plane = shape.height * shape.width
         var maps = [Float](repeating: 0, count: 3 * shape.channels * plane)

@@ -206,13 +206,7 @@ extension VGGBatch {
             }
             var fields = [("path", JSONText.string(path)), ("top", JSONText.array(topItems))]
             if wantsFeatures {
-                for (name, vector) in [("fc7", output.features), ("gem", output.gem), ("rmac", output.rmac)] where !vector.isEmpty {
-                    if featuresEncoding == .base64F32 {
-                        fields.append((name + "_base64", JSONText.string(ResultLine.base64(vector))))
-                    } else {
-                        fields.append((name, JSONText.array(vector.map(JSONText.number))))
-                    }
-                }
+                fields += ResultLine.vectorFields(fc7: output.features, gem: output.gem, rmac: output.rmac, encoding: featuresEncoding ?? .json)
             }
             return JSONText.object(fields)
         }

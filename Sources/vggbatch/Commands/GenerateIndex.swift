@@ -5,6 +5,7 @@ import VGGIndexTypes
 import VGGCommon
 import VGGModel
 import VGGIndexing
+import VGGSearch
 
 extension VGGBatch {
     /// `vggbatch generate-index` (hidden): a synthetic index for the search benchmarks.
@@ -49,14 +50,12 @@ extension VGGBatch {
                     for j in 0..<descriptorLatent { sum += v[row * descriptorLatent + j] * z[j] }
                     return max(0, sum + 2 * normal())
                 }
-                let norm = d.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                if norm > 0 { d = d.map { $0 / norm } }
+                FeatureBasis.normalise(&d)
                 return d
             }
             func nearCopy(_ d: [Float]) -> [Float] {
                 var copy = d.map { max(0, $0 + 0.002 * normal()) }
-                let norm = copy.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                if norm > 0 { copy = copy.map { $0 / norm } }
+                FeatureBasis.normalise(&copy)
                 return copy
             }
             do {
