@@ -1,4 +1,7 @@
-/// "1 group", "2 groups": a count with its noun, plural when the count is not one.
+/// "1 group", "2 groups", "1 entry", "2 entries": a count with its noun, plural when the
+/// count is not one.
 public func counted(_ count: Int, _ noun: String) -> String {
-    "\(count) \(noun)\(count == 1 ? "" : "s")"
+    if count == 1 { return "1 \(noun)" }
+    if noun.hasSuffix("y") && !noun.hasSuffix("ey") { return "\(count) \(noun.dropLast())ies" }
+    return "\(count) \(noun)s"
 }

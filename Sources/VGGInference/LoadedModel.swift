@@ -94,7 +94,11 @@ public struct LoadedModel {
             let weights = try OpenedWeights.open(path)
             let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
             let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: cache)
-            let preset = preprocess ?? PreprocessPreset(rawValue: identity.preprocessing.rawValue) ?? .torch
+            // The index's model's own file, however it was named, is read as that model reads it.
+            let modelPreset = request.remembered.flatMap {
+                $0.weightsSHA256 == identity.sha256 ? PreprocessPreset(rawValue: $0.preprocessing) : nil
+            }
+            let preset = preprocess ?? modelPreset ?? PreprocessPreset(rawValue: identity.preprocessing.rawValue) ?? .torch
             let network = try VGGNetwork(source: weights.source, options: engine)
             return LoadedModel(network: network, identity: identity, preset: preset)
         } catch {

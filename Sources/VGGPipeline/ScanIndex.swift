@@ -112,6 +112,17 @@ public enum ScanRecord: Sendable {
     case failed(FoundFile, replacing: KnownFile?, fingerprint: [UInt8]?, reason: String)
 }
 
+extension ScanRecord {
+    /// The file the record is about: its root and path below it.
+    public var file: (rootID: Int64, relativePath: [UInt8]) {
+        switch self {
+        case .unchanged(let known), .metadataChanged(let known, _): return (known.rootID, known.relativePath)
+        case .moved(_, let to): return (to.rootID, to.relativePath)
+        case .indexed(let file, _, _, _, _, _), .failed(let file, _, _, _): return (file.rootID, file.relativePath)
+        }
+    }
+}
+
 /// The index as the scan needs it. Lookups may come from several threads at once; `write`
 /// comes from one writer thread, and each call is one transaction.
 public protocol ScanIndex: AnyObject {

@@ -15,6 +15,13 @@ extension ScanPipeline {
         private var inference = 0.0
         private var decodeCPU = 0.0
         private var dry = false
+        private var claimed = Set<ClaimKey>()
+        private var foreignClaims = Set<ClaimKey>()
+
+        private struct ClaimKey: Hashable {
+            var rootID: Int64
+            var relativePath: [UInt8]
+        }
 
         /// At most this many walk problems are kept for the summary (all are counted).
         static let problemLimit = 1000
@@ -33,11 +40,28 @@ extension ScanPipeline {
             return copy
         }
 
+        /// Notes a file claimed from a work queue; `foreign` when another scan queued it.
+        func markClaimed(_ file: FoundFile, foreign: Bool) {
+            lock.lock()
+            claimed.insert(ClaimKey(rootID: file.rootID, relativePath: file.relativePath))
+            if foreign { foreignClaims.insert(ClaimKey(rootID: file.rootID, relativePath: file.relativePath)) }
+            lock.unlock()
+        }
+
         func recordWritten(_ records: [ScanRecord], seconds: Double) {
             lock.lock()
             defer { lock.unlock() }
             writing += seconds
             for record in records {
+                let key = ClaimKey(rootID: record.file.rootID, relativePath: record.file.relativePath)
+                if claimed.remove(key) != nil {
+                    // Files of other scans are counted apart: they were not found by this one.
+                    if foreignClaims.remove(key) != nil {
+                        progress.forOthers += 1
+                        continue
+                    }
+                    progress.writtenFromQueue += 1
+                }
                 progress.done += 1
                 switch record {
                 case .unchanged: progress.unchanged += 1

@@ -280,11 +280,17 @@ public final class ScanPipeline {
         while !cancellation.isCancelled && state.failure == nil {
             let claimed: [ClaimedFile]
             do {
-                claimed = try queue.claim(limit: classifier.maxBatchSize)
+                claimed = try queue.claim(
+                    limit: classifier.maxBatchSize, onlyQueuedHere: !options.roots.isEmpty && !state.snapshot(seconds: 0).walkFinished)
                 state.queueDry = claimed.count < classifier.maxBatchSize
                 if claimed.isEmpty {
                     let walking = !state.snapshot(seconds: 0).walkFinished
                     if try !walking && !options.follow && queue.isFinished() { return }
+                    // Say what the queue waits for; claims of a stopped process of this
+                    // machine come back at once and are claimed on the next round.
+                    let elsewhere = try queue.claimsElsewhere()
+                    state.update { $0.waiting = elsewhere.files > 0 ? elsewhere : nil }
+                    if elsewhere.released > 0 { continue }
                     // Nothing free now: files claimed by others may come back when their
                     // leases run out, and the walk may queue more. While this process's own
                     // claims are being finished, the queue may be done any moment: look again soon.
@@ -292,7 +298,10 @@ public final class ScanPipeline {
                     while Date() < until && !cancellation.isCancelled { Thread.sleep(forTimeInterval: 0.05) }
                     continue
                 }
+                state.update { $0.waiting = nil }
                 for item in claimed {
+                    // A scan computes files other scans queued too; they are not among its own.
+                    state.markClaimed(item.file, foreign: !options.roots.isEmpty && !item.queuedHere)
                     let known = item.known
                     if item.attempts > options.maxAttempts {
                         records.put(.failed(

@@ -16,6 +16,11 @@ public struct ScanProgress: Sendable, Equatable {
     public var failed = 0
     /// Files put in the shared work queue for any worker to compute (PostgreSQL index).
     public var queued = 0
+    /// Files claimed from the queue and written by this process (of its own scan's files,
+    /// when it walks; a worker's every file).
+    public var writtenFromQueue = 0
+    /// Files another scan queued that this scan claimed and wrote (not in the other counts).
+    public var forOthers = 0
     /// Images run through the network (results computed for the scan's model).
     public var inferred = 0
     /// Entries skipped by policy (symlinks not followed, non-regular files, loops).
@@ -24,6 +29,9 @@ public struct ScanProgress: Sendable, Equatable {
     public var unreadable = 0
     public var walkFinished = false
     public var seconds = 0.0
+    /// With a work queue: set while nothing is free to claim and the queue waits for files
+    /// other processes claimed.
+    public var waiting: ClaimsElsewhere?
 
     public init() {}
 

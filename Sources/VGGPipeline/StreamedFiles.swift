@@ -89,7 +89,7 @@ public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
     public func enqueue(_ files: [FoundFile], preparation: ImagePreparation) throws {}
 
     /// The paths that have arrived, up to `limit`, waiting a moment for the first one.
-    public func claim(limit: Int) throws -> [ClaimedFile] {
+    public func claim(limit: Int, onlyQueuedHere: Bool) throws -> [ClaimedFile] {
         var taken = [[UInt8]]()
         if paths.waitForItem(timeout: 0.05) {
             while taken.count < limit, let path = paths.poll() { taken.append(path) }
@@ -116,6 +116,8 @@ public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
     }
 
     public func releaseClaims() throws {}
+
+    public func claimsElsewhere() throws -> ClaimsElsewhere { ClaimsElsewhere(files: 0, secondsLeft: 0, released: 0) }
 
     // MARK: ScanIndex
 

@@ -13,7 +13,7 @@ public final class PostgresIndexWriter: SQLIndexWriter, SharedIndexWriter {
     let url: String
     /// Seconds a claim lasts without a write from its worker.
     public let lease: Double
-    /// This process as the queue knows it: host, process id and a random part.
+    /// This process as the queue knows it (`WorkerIdentity`).
     public let workerID: String
 
     /// Connects for writing (creating or migrating the schema). `exclusive` takes the scan
@@ -36,8 +36,7 @@ public final class PostgresIndexWriter: SQLIndexWriter, SharedIndexWriter {
     private init(url: String, writer: PostgresIndex, reader: PostgresIndex, lease: Double) {
         self.url = url
         self.lease = lease
-        let host = ProcessInfo.processInfo.hostName
-        workerID = "\(host):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        workerID = WorkerIdentity.make()
         super.init(writer: writer, reader: reader, lock: nil) { runID in
             // The process is about to exit on a signal: a connection of its own, best effort.
             guard let connection = try? PostgresConnection(url: url) else { return }

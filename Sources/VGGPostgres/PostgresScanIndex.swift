@@ -51,6 +51,9 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
 
     // MARK: WorkQueue
 
+    /// A queue row still waiting or claimed (in an upsert, the row already there).
+    private static let open = "work_item.state IN ('pending', 'claimed')"
+
     private func withQueue<R>(_ body: (PostgresConnection) throws(StoreError) -> R) throws(StoreError) -> R {
         guard let queue else { throw openFailure ?? .cannotOpen(path: writer.location, reason: "no queue connection") }
         queueLock.lock()
@@ -62,16 +65,27 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
         try withQueue { (queue) throws(StoreError) in
             try queue.writeTransaction { () throws(StoreError) in
                 for file in files {
-                    // A file already waiting or claimed keeps its place; a finished one is queued again.
+                    // A file already waiting or claimed keeps its place and its claim, but now
+                    // belongs to this run: whoever writes it, this scan has seen it (an
+                    // interrupted scan's files are not vanished to the next one). A finished
+                    // one is queued again.
                     try queue.run(
                         """
                         INSERT INTO work_item (model_id, run_id, root_id, relative_path, size, mtime_ns, inode, device,
                             max_pixels, dct_scaling, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
-                        ON CONFLICT (model_id, root_id, relative_path) DO UPDATE SET run_id = excluded.run_id, size = excluded.size,
-                            mtime_ns = excluded.mtime_ns, inode = excluded.inode, device = excluded.device,
-                            max_pixels = excluded.max_pixels, dct_scaling = excluded.dct_scaling, state = 'pending',
-                            claimed_by = NULL, lease_until = NULL, attempts = 0, enqueued_at = now(), finished_at = NULL
-                        WHERE work_item.state IN ('done', 'failed')
+                        ON CONFLICT (model_id, root_id, relative_path) DO UPDATE SET run_id = excluded.run_id,
+                            size = CASE WHEN \(Self.open) THEN work_item.size ELSE excluded.size END,
+                            mtime_ns = CASE WHEN \(Self.open) THEN work_item.mtime_ns ELSE excluded.mtime_ns END,
+                            inode = CASE WHEN \(Self.open) THEN work_item.inode ELSE excluded.inode END,
+                            device = CASE WHEN \(Self.open) THEN work_item.device ELSE excluded.device END,
+                            max_pixels = CASE WHEN \(Self.open) THEN work_item.max_pixels ELSE excluded.max_pixels END,
+                            dct_scaling = CASE WHEN \(Self.open) THEN work_item.dct_scaling ELSE excluded.dct_scaling END,
+                            state = CASE WHEN \(Self.open) THEN work_item.state ELSE 'pending' END,
+                            claimed_by = CASE WHEN \(Self.open) THEN work_item.claimed_by END,
+                            lease_until = CASE WHEN \(Self.open) THEN work_item.lease_until END,
+                            attempts = CASE WHEN \(Self.open) THEN work_item.attempts ELSE 0 END,
+                            enqueued_at = CASE WHEN \(Self.open) THEN work_item.enqueued_at ELSE now() END,
+                            finished_at = CASE WHEN \(Self.open) THEN work_item.finished_at END
                         """,
                         [.integer(modelID), .integer(runID), .integer(file.rootID), .blob(file.relativePath)]
                             + SQLIndex.statValues(file.stat)
@@ -83,7 +97,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
 
     /// Claims of this process whose lease ran out are not taken again by it: it is still
     /// working on them, and its write will tell whether they are still its own.
-    func claim(limit: Int) throws -> [ClaimedFile] {
+    func claim(limit: Int, onlyQueuedHere: Bool) throws -> [ClaimedFile] {
         // Claimed, and what the index holds for each file, in one statement.
         let rows = try withQueue { (queue) throws(StoreError) in
             try queue.query(
@@ -95,6 +109,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
                         SELECT id FROM work_item
                         WHERE model_id = ? AND (state = 'pending'
                             OR (state = 'claimed' AND lease_until < now() AND claimed_by IS DISTINCT FROM ?))
+                            AND (? = 0 OR run_id = ?)
                         ORDER BY enqueued_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
                     RETURNING id, run_id, root_id, relative_path, size, mtime_ns, inode, device, max_pixels, dct_scaling, attempts)
                 SELECT claimed.id, claimed.run_id, claimed.root_id, root.path, claimed.relative_path, claimed.size, claimed.mtime_ns,
@@ -102,7 +117,8 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
                     \(SQLIndex.imageColumns)
                 FROM claimed JOIN root ON root.id = claimed.root_id
                 LEFT JOIN image ON image.root_id = claimed.root_id AND image.relative_path = claimed.relative_path
-                """, [.text(workerID), .real(lease), .integer(modelID), .text(workerID), .integer(Int64(limit)), .integer(modelID)])
+                """, [.text(workerID), .real(lease), .integer(modelID), .text(workerID), .integer(onlyQueuedHere ? 1 : 0), .integer(runID),
+                    .integer(Int64(limit)), .integer(modelID)])
         }
         var files = [(file: FoundFile, maxPixels: Int, dctScaling: Bool, attempts: Int)]()
         var owned = [FileKey: (item: Int64, runID: Int64)]()
@@ -126,7 +142,8 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
         let claimed = files.map { entry in
             ClaimedFile(
                 file: entry.file, known: known[FileKey(rootID: entry.file.rootID, relativePath: entry.file.relativePath)],
-                maxPixels: entry.maxPixels, dctScaling: entry.dctScaling, attempts: entry.attempts)
+                maxPixels: entry.maxPixels, dctScaling: entry.dctScaling, attempts: entry.attempts,
+                queuedHere: owned[FileKey(rootID: entry.file.rootID, relativePath: entry.file.relativePath)]?.runID == runID)
         }
         return claimed
     }
@@ -142,6 +159,29 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
             try queue.query(
                 "SELECT COUNT(*) FROM work_item WHERE model_id = ? AND state IN ('pending', 'claimed')", [.integer(modelID)]
             ).first?.first?.integer == 0
+        }
+    }
+
+    func claimsElsewhere() throws -> ClaimsElsewhere {
+        try withQueue { (queue) throws(StoreError) in
+            // Claims of a process of this machine (same kernel boot, same process namespace)
+            // that is no longer running cannot be finished: they go back at once.
+            var released = 0
+            let holders = try queue.query(
+                "SELECT DISTINCT claimed_by FROM work_item WHERE model_id = ? AND state = 'claimed' AND claimed_by IS DISTINCT FROM ?",
+                [.integer(modelID), .text(workerID)])
+            for holder in holders.compactMap({ $0.first?.text }) where WorkerIdentity.isStoppedLocalProcess(holder) {
+                released += try queue.run(
+                    "UPDATE work_item SET state = 'pending', claimed_by = NULL, lease_until = NULL WHERE claimed_by = ? AND state = 'claimed'",
+                    [.text(holder)])
+            }
+            let row = try queue.query(
+                """
+                SELECT COUNT(*), COALESCE(CAST(CEIL(EXTRACT(EPOCH FROM MAX(lease_until) - now())) AS BIGINT), 0) FROM work_item
+                WHERE model_id = ? AND state = 'claimed' AND claimed_by IS DISTINCT FROM ?
+                """, [.integer(modelID), .text(workerID)]).first
+            return ClaimsElsewhere(
+                files: Int(row?[0].integer ?? 0), secondsLeft: max(0, Double(row?[1].integer ?? 0)), released: released)
         }
     }
 
@@ -173,7 +213,9 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
                 guard let claim else { continue }
                 if case .failed = record { failed.append(claim.item) } else { done.append(claim.item) }
             }
-            var held = Set<Int64>()
+            // Each held claim with the run its queue row names now (a scan that found the file
+            // again since it was claimed made it its own).
+            var held = [Int64: Int64]()
             for (state, ids) in [("done", done), ("failed", failed)] {
                 for start in stride(from: 0, to: ids.count, by: 500) {
                     let chunk = ids[start..<min(start + 500, ids.count)]
@@ -181,9 +223,9 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
                     let rows = try writer.database.query(
                         """
                         UPDATE work_item SET state = '\(state)', finished_at = now(), lease_until = NULL
-                        WHERE id IN (\(placeholders)) AND claimed_by = ? AND state = 'claimed' RETURNING id
+                        WHERE id IN (\(placeholders)) AND claimed_by = ? AND state = 'claimed' RETURNING id, run_id
                         """, chunk.map { .integer($0) } + [.text(workerID)])
-                    held.formUnion(rows.compactMap { $0.first?.integer })
+                    for row in rows { if let id = row[0].integer, let run = row[1].integer { held[id] = run } }
                 }
             }
             // Records of this process's own walk, then each claim still held, as seen by the
@@ -191,7 +233,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
             var byRun = [Int64: [ScanRecord]]()
             for (record, claim) in zip(records, claimed) {
                 if let claim {
-                    if held.contains(claim.item) { byRun[claim.runID, default: []].append(record) }
+                    if let run = held[claim.item] { byRun[run, default: []].append(record) }
                 } else {
                     byRun[runID, default: []].append(record)
                 }
@@ -219,10 +261,6 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
 
     /// The file a record is about.
     private static func key(_ record: ScanRecord) -> FileKey {
-        switch record {
-        case .unchanged(let known), .metadataChanged(let known, _): return FileKey(rootID: known.rootID, relativePath: known.relativePath)
-        case .moved(_, let to): return FileKey(rootID: to.rootID, relativePath: to.relativePath)
-        case .indexed(let file, _, _, _, _, _), .failed(let file, _, _, _): return FileKey(rootID: file.rootID, relativePath: file.relativePath)
-        }
+        FileKey(rootID: record.file.rootID, relativePath: record.file.relativePath)
     }
 }

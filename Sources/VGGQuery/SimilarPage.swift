@@ -24,7 +24,7 @@ extension SimilarSearch {
             answer.results.map { (rows.paths[$0.row], rows.fingerprints[$0.row], rows.imageIDs[$0.row]) },
             scores: answer.results.map { Double($0.score) })
         var summary = try builder.summary().filter { ["Model", "Preprocessing"].contains($0.0) }
-        summary.insert(("Searched", "\(rows.count) images, \(answer.results.count) shown (limit \(limit), minimum score \(minimumScore))"), at: 0)
+        summary.insert(("Searched", "\(counted(rows.count, "image")), \(answer.results.count) shown (limit \(limit), minimum score \(minimumScore))"), at: 0)
         try ReportBuilder.write(ReportPage.similar(query: query, results: matches, summary: summary, footer: builder.footer), to: path)
     }
 }

@@ -181,6 +181,80 @@ struct PostgresCLITests {
         #expect(exported[0] == exported[1] && exported[1] == exported[2])
     }
 
+    /// Files an interrupted scan left in the queue (waiting, or claimed by a process that
+    /// is gone) are there, not vanished: the next scan writes them as its own and marks
+    /// nothing missing, even when told to accept a mass deletion.
+    @Test func filesLeftInTheQueueAreNotVanished() throws {
+        let queued = try vggbatch(["scan", "--queue-only", "--weights", weights, photos])
+        #expect(queued.status == 0, "\(queued.standardError)")
+        // Half of them claimed by a scan of this machine that was killed, with a long lease.
+        let connection = try PostgresConnection(url: url)
+        let dead = try stoppedProcessIdentity()
+        try connection.run(
+            """
+            UPDATE work_item SET state = 'claimed', claimed_by = ?, lease_until = now() + interval '1 hour', attempts = 1
+            WHERE id IN (SELECT id FROM work_item ORDER BY id LIMIT 12)
+            """, [.text(dead)])
+        let started = Date()
+        let rescan = try vggbatch(["scan", "--json", "--accept-missing"])
+        #expect(rescan.status == 0, "\(rescan.standardError)")
+        #expect(Date().timeIntervalSince(started) < 120, "waited for the dead process's leases")
+        let summary = try json(String(try #require(rescan.standardOutput.split(separator: "\n").last)))
+        #expect(summary["missing"] as? Int == 0 && summary["new"] as? Int == 24, "\(summary)")
+        #expect(summary["written_from_queue"] as? Int == 24 && summary["written_for_other_scans"] as? Int == 0, "\(summary)")
+        #expect(rescan.standardError.contains("24 files went through the shared queue: 24 written by this process, 0 by other workers"))
+        #expect(!rescan.standardError.contains("vanished"), "\(rescan.standardError)")
+        let status = try json(try vggbatch(["status", "--json"]).standardOutput)
+        #expect(status["ok"] as? Int == 24 && status["missing"] as? Int == 0, "\(status)")
+    }
+
+    /// While the queue waits for claims another machine holds, the scan says so.
+    @Test func aScanSaysWhatItWaitsFor() throws {
+        #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, photos]).status == 0)
+        let connection = try PostgresConnection(url: url)
+        try connection.run(
+            """
+            UPDATE work_item SET state = 'claimed', claimed_by = 'elsewhere:1:x', lease_until = now() + interval '5 seconds'
+            WHERE id IN (SELECT id FROM work_item ORDER BY id LIMIT 3)
+            """, [])
+        let rescan = try vggbatch(["scan", "--json"])
+        #expect(rescan.status == 0, "\(rescan.standardError)")
+        let events = try rescan.standardOutput.split(separator: "\n").map { try json(String($0)) }
+        #expect(events.contains { $0["waiting_for_claimed"] as? Int == 3 }, "\(rescan.standardOutput)")
+        let summary = try #require(events.last)
+        #expect(summary["new"] as? Int == 24 && summary["missing"] as? Int == 0, "\(summary)")
+    }
+
+    /// Files another scan queued, computed by this one, are counted apart from its own.
+    @Test func filesOfAnotherScanAreCountedApart() throws {
+        let other = directory.path("other")
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        for name in Self.names.prefix(3) { try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: other + "/" + name) }
+        #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, other]).status == 0)
+        let scan = try vggbatch(["scan", "--json", "--weights", weights, directory.path("photos/a")])
+        #expect(scan.status == 0, "\(scan.standardError)")
+        let summary = try json(String(try #require(scan.standardOutput.split(separator: "\n").last)))
+        #expect(summary["new"] as? Int == 6 && summary["written_for_other_scans"] as? Int == 3, "\(summary)")
+        #expect(scan.standardError.contains("also wrote 3 files that other scans had queued"), "\(scan.standardError)")
+        // A worker's progress counts what it wrote: no total of found files.
+        #expect(try vggbatch(["scan", "--queue-only", directory.path("photos/b")]).status == 0)
+        let worked = try vggbatch(["work"])
+        #expect(worked.status == 0 && worked.standardError.contains("6 files written (6 computed"), "\(worked.standardError)")
+        #expect(!worked.standardError.contains("/0 files"))
+    }
+
+    /// The identity of a process of this machine that has exited, as the queue writes it.
+    func stoppedProcessIdentity() throws -> String {
+        let writer = try PostgresIndexWriter.open(url: url, lease: 5, exclusive: false)
+        defer { writer.close() }
+        let parts = writer.workerID.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        return [parts[0], "\(child.processIdentifier)", "x", parts[parts.count - 1]].joined(separator: ":")
+    }
+
     @Test func refusalsAreOneLine() throws {
         // No server there.
         let nowhere = try vggbatch(["status"], db: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")

@@ -58,7 +58,7 @@ extension VGGBatch {
                     try sink.write(row)
                 }
                 try sink.finish()
-                if let output { printError("exported \(sink.rowCount) images to \(output)") }
+                if let output { printError("exported \(counted(sink.rowCount, "image")) to \(output)") }
             } catch let error as StoreError {
                 throw error.failure
             } catch let error as QueryError {

@@ -82,7 +82,7 @@ extension VGGBatch.Roots {
                     throw CommandFailure("\(directory) is not a root of \(index.location) (see `vggbatch roots`)")
                 }
                 let total = root.ok + root.failed + root.missing
-                let what = "\(PathBytes.display(root.path)): \(total) entries (\(root.ok) ok, \(root.failed) failed, \(root.missing) missing)"
+                let what = "\(PathBytes.display(root.path)): \(counted(total, "entry")) (\(root.ok) ok, \(root.failed) failed, \(root.missing) missing)"
                 if !yes {
                     guard isatty(STDIN_FILENO) == 1 else {
                         throw CommandFailure("\(what) would be forgotten; run again with --yes to do it")
@@ -94,7 +94,7 @@ extension VGGBatch.Roots {
                     }
                 }
                 let removed = try index.removeRoot(StoredRoot(id: root.id, path: root.path))
-                print("forgot \(PathBytes.display(root.path)): \(removed) entries removed")
+                print("forgot \(PathBytes.display(root.path)): \(counted(removed, "entry")) removed")
             } catch let error as StoreError {
                 throw error.failure
             }

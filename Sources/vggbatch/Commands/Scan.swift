@@ -107,7 +107,7 @@ extension VGGBatch {
                 throw error.failure
             }
             if outcome.searchUpdated > 0 { report.searchUpdated(outcome.searchUpdated) }
-            if let warning = outcome.searchWarning { printError("vggbatch: warning: " + warning) }
+            if let warning = outcome.searchWarning { report.note("vggbatch: warning: " + warning) }
             report.folded(outcome.folded, repaired: false)
             report.summary(outcome.summary, modelID: outcome.modelID)
             if outcome.summary.interrupted { throw ExitCode(130) }

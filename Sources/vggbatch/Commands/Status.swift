@@ -69,7 +69,7 @@ extension VGGBatch {
                     print("  \(PathBytes.display(root.path)): \(root.ok) ok, \(root.failed) failed, \(root.missing) missing")
                 }
                 for model in models {
-                    print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(model.imageCount) images with features\(model.id == chosen?.id && models.count > 1 ? " (the default)" : "")")
+                    print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(counted(model.imageCount, "image")) with features\(model.id == chosen?.id && models.count > 1 ? " (the default)" : "")")
                     if let missing = lacking[model.id], missing > 0 {
                         print("  \(counted(missing, "image")) without GeM/R-MAC descriptors yet (indexed before them); the next scan computes them")
                     }

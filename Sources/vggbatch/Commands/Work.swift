@@ -54,6 +54,7 @@ extension VGGBatch {
             let session = ScanSession(index: index)
             let cancellation = CancellationFlag()
             let report = ScanReporter(json: json)
+            report.worker = true
             let interrupts = InterruptHandler(cancellation: cancellation) { report.interrupting() }
             defer { interrupts.restore() }
 
@@ -72,7 +73,7 @@ extension VGGBatch {
                 return
             }
             let request = WeightsRequest(
-                path: model.weights, preprocess: model.preprocess ?? PreprocessPreset(rawValue: target.preprocessing),
+                path: model.weights, preprocess: model.preprocess,
                 offline: model.offline, remembered: target)
             let loaded = try ModelOptions.load(request, engine: try engine.options())
             guard loaded.identity.sha256 == target.weightsSHA256, loaded.preset.rawValue == target.preprocessing else {

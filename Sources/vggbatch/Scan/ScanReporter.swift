@@ -11,6 +11,8 @@ final class ScanReporter: @unchecked Sendable {
     private let json: Bool
     /// The scan only queues files for other workers (`--queue-only`).
     var queueOnly = false
+    /// A worker (`vggbatch work`): it finds no files, so progress counts what it wrote.
+    var worker = false
     private let terminal = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
     private var lastLine = Date()
@@ -50,11 +52,15 @@ final class ScanReporter: @unchecked Sendable {
         if json {
             guard now.timeIntervalSince(lastLine) >= 2 else { return }
             lastLine = now
-            FileHandle.standardOutput.write(Data((JSONText.object([
+            var fields = [
                 ("event", JSONText.string("progress")), ("discovered", "\(p.discovered)"), ("done", "\(p.done)"),
                 ("inferred", "\(p.inferred)"), ("failed", "\(p.failed)"), ("walk_finished", "\(p.walkFinished)"),
                 ("images_per_second", String(format: "%.2f", p.imagesPerSecond)), ("seconds", String(format: "%.1f", p.seconds)),
-            ]) + "\n").utf8))
+            ]
+            if let waiting = p.waiting {
+                fields += [("waiting_for_claimed", "\(waiting.files)"), ("claims_free_within_seconds", String(format: "%.0f", waiting.secondsLeft))]
+            }
+            FileHandle.standardOutput.write(Data((JSONText.object(fields) + "\n").utf8))
         } else if terminal {
             let width = 24
             let fraction = p.discovered > 0 ? Double(p.done) / Double(p.discovered) : 0
@@ -62,33 +68,59 @@ final class ScanReporter: @unchecked Sendable {
             let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
             let rate = p.seconds > 0 ? Double(p.done) / p.seconds : 0
             let eta = p.walkFinished && rate > 0 ? " ETA \(Self.duration(Double(p.discovered - p.done) / rate))" : ""
-            FileHandle.standardError.write(Data(String(
-                format: "\r\u{1B}[K[%@] %d/%@ files  %.2f img/s%@", bar, p.done, total, p.imagesPerSecond, eta).utf8))
+            let line = worker
+                ? String(format: "%d files written  %.2f img/s%@", p.done, p.imagesPerSecond, Self.waiting(p))
+                : String(format: "[%@] %d/%@ files  %.2f img/s%@%@", bar, p.done, total, p.imagesPerSecond, eta, Self.waiting(p))
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
             drewBar = true
         } else {
             guard now.timeIntervalSince(lastLine) >= 10 else { return }
             lastLine = now
-            printError(String(format: "scan: %d/%@ files, %d through the network, %.2f images/s, %@", p.done, total, p.inferred, p.imagesPerSecond, Self.duration(p.seconds)))
+            let rest = String(format: "%d through the network, %.2f images/s, %@", p.inferred, p.imagesPerSecond, Self.duration(p.seconds))
+            printError((worker ? "work: \(counted(p.done, "file")) written, " : "scan: \(p.done)/\(total) files, ") + rest + Self.waiting(p))
         }
     }
 
+    /// What the queue waits for, when it waits for other processes' claims.
+    private static func waiting(_ p: ScanProgress) -> String {
+        guard let waiting = p.waiting, waiting.files > 0 else { return "" }
+        return "; waiting for \(counted(waiting.files, "file")) claimed by other workers"
+            + (waiting.secondsLeft > 0 ? " (their leases run out within \(duration(waiting.secondsLeft)))" : "")
+    }
+
+    /// Ends the progress bar's line, so what is printed next starts on its own (lock held).
+    private func endBar() {
+        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+        drewBar = false
+    }
+
+    /// A line of its own on standard error, below the progress bar.
+    func note(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        endBar()
+        printError(line)
+    }
+
     func searchUpdated(_ count: Int) {
-        if !json { printError("search data updated for \(count) images") }
+        if !json { note("search data updated for \(counted(count, "image"))") }
     }
 
     func interrupting() {
-        lock.lock()
-        defer { lock.unlock() }
-        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
-        printError("vggbatch: interrupted; finishing the batch in flight and saving (Ctrl-C again to quit at once)")
+        note("vggbatch: interrupted; finishing the batch in flight and saving (Ctrl-C again to quit at once)")
     }
 
     /// Roots folded into a folder that contains them: their files keep their one entry.
     func folded(_ roots: [FoldedRoot], repaired: Bool) {
+        if !roots.isEmpty {
+            lock.lock()
+            endBar()
+            lock.unlock()
+        }
         for root in roots {
             var parts = [String]()
-            if root.moved > 0 { parts.append("its \(root.moved) files are now indexed under it") }
-            if root.merged > 0 { parts.append("\(root.merged) files that had two entries now have one") }
+            if root.moved > 0 { parts.append("its \(counted(root.moved, "file")) \(root.moved == 1 ? "is" : "are") now indexed under it") }
+            if root.merged > 0 { parts.append("\(counted(root.merged, "file")) that had two entries now \(root.merged == 1 ? "has" : "have") one") }
             if parts.isEmpty { parts.append("it is now part of it") }
             printError(
                 "\(PathBytes.display(root.inner)) is inside \(PathBytes.display(root.outer))\(repaired ? " (an index from an older vggbatch)" : ""): "
@@ -99,14 +131,15 @@ final class ScanReporter: @unchecked Sendable {
     func summary(_ s: ScanSummary, modelID: Int64) {
         lock.lock()
         defer { lock.unlock() }
-        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+        endBar()
         let p = s.progress
         if json {
             print(JSONText.object([
                 ("event", JSONText.string("summary")), ("new", "\(p.new)"), ("changed", "\(p.changed)"), ("touched", "\(p.touched)"),
                 ("unchanged", "\(p.unchanged)"), ("moved", "\(p.moved)"), ("failed", "\(p.failed)"),
                 ("missing", "\(s.missing)"), ("skipped", "\(p.skipped)"), ("unreadable", "\(p.unreadable)"),
-                ("computed", "\(p.inferred)"), ("queued", "\(p.queued)"), ("model", "\(modelID)"),
+                ("computed", "\(p.inferred)"), ("queued", "\(p.queued)"), ("written_from_queue", "\(p.writtenFromQueue)"),
+                ("written_for_other_scans", "\(p.forOthers)"), ("model", "\(modelID)"),
                 ("interrupted", "\(s.interrupted)"),
             ] + Self.timing(s)))
         }
@@ -130,8 +163,18 @@ final class ScanReporter: @unchecked Sendable {
             Self.duration(p.seconds), p.imagesPerSecond))
         if p.queued > 0 && queueOnly {
             printError("\(counted(p.queued, "file")) queued for `vggbatch work`; nothing was marked missing (a scan without --queue-only does that once the queue is done)")
+        } else if p.queued > 0 && s.interrupted {
+            printError(
+                "\(counted(p.queued, "file")) queued; \(p.writtenFromQueue) written by this process before the interruption, the rest "
+                    + "are written by other workers or wait in the queue for `vggbatch work` or the next scan")
         } else if p.queued > 0 {
-            printError("\(counted(p.queued, "file")) went through the shared queue; the counts above are of the files this process wrote, the rest were written by other workers")
+            let others = max(0, p.queued - p.writtenFromQueue)
+            printError(
+                "\(counted(p.queued, "file")) went through the shared queue: \(p.writtenFromQueue) written by this process, \(others) by other "
+                    + "workers (the counts above are of the files this process wrote)")
+        }
+        if p.forOthers > 0 {
+            printError("this process also wrote \(counted(p.forOthers, "file")) that other scans had queued (not counted above)")
         }
         if p.failed > 0 { printError("failed files are listed by `vggbatch status --failed`") }
     }
@@ -152,7 +195,7 @@ final class ScanReporter: @unchecked Sendable {
     func workSummary(_ s: ScanSummary, modelID: Int64) {
         lock.lock()
         defer { lock.unlock() }
-        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+        endBar()
         let p = s.progress
         if json {
             print(JSONText.object([
