@@ -137,10 +137,13 @@ public protocol ScanIndex: AnyObject {
     func claimVanishedFile(fingerprint: [UInt8]) throws -> KnownFile?
     /// Writes the records in one transaction.
     func write(_ records: [ScanRecord]) throws
-    /// Of the files stored under the target (not already missing), how many this scan did not see.
-    func vanished(in target: ScanTarget) throws -> (vanished: Int, known: Int)
-    /// Marks the target's unseen files missing (never deletes them); returns how many.
-    func markVanishedMissing(in target: ScanTarget) throws -> Int
+    /// Of the files stored under the target (not already missing), how many this scan did not
+    /// see, leaving out those at or below `unwalked` (paths relative to the root that the walk
+    /// could not or would not enter: what is there was not seen, not found gone).
+    func vanished(in target: ScanTarget, unwalked: [[UInt8]]) throws -> (vanished: Int, known: Int)
+    /// Marks the target's unseen files missing (never deletes them), but for those at or below
+    /// `unwalked`; returns how many.
+    func markVanishedMissing(in target: ScanTarget, unwalked: [[UInt8]]) throws -> Int
 }
 
 /// Runs batches of prepared images through the network.

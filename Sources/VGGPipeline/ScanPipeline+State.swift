@@ -8,9 +8,9 @@ extension ScanPipeline {
         private(set) var failureStorage: Error?
         private var problems: [(String, String)] = []
         private var unavailable: [(String, String)] = []
-        private var incomplete: [String] = []
+        private var incomplete: [(String, Int)] = []
         private var empty: [String] = []
-        private var completed = Set<Int>()
+        private var completed = [Int: [[UInt8]]]()
         private var writing = 0.0
         private var inference = 0.0
         private var decodeCPU = 0.0
@@ -124,9 +124,9 @@ extension ScanPipeline {
             lock.unlock()
         }
 
-        func addIncomplete(_ path: String) {
+        func addIncomplete(_ path: String, places: Int) {
             lock.lock()
-            incomplete.append(path)
+            incomplete.append((path, places))
             lock.unlock()
         }
 
@@ -142,20 +142,22 @@ extension ScanPipeline {
             return empty
         }
 
-        var incompleteRoots: [String] {
+        var incompleteRoots: [(path: String, places: Int)] {
             lock.lock()
             defer { lock.unlock() }
-            return incomplete
+            return incomplete.map { ($0.0, $0.1) }
         }
 
-        /// Marks target number `target` (in scan order) as walked completely.
-        func markCompleted(_ target: Int) {
+        /// Marks target number `target` (in scan order) as walked to its end, but for the
+        /// places `unwalked` (relative to its root).
+        func markCompleted(_ target: Int, unwalked: [[UInt8]]) {
             lock.lock()
-            completed.insert(target)
+            completed[target] = unwalked
             lock.unlock()
         }
 
-        var completedRoots: Set<Int> {
+        /// The targets walked to their end, with the places each did not enter.
+        var completedRoots: [Int: [[UInt8]]] {
             lock.lock()
             defer { lock.unlock() }
             return completed

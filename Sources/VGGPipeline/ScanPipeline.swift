@@ -150,14 +150,15 @@ public final class ScanPipeline {
         summary.incompleteRoots = state.incompleteRoots
         summary.emptyFolders = state.emptyFolders
         if !summary.interrupted && !(queue != nil && options.queueOnly) {
-            for (number, target) in targets.enumerated() where state.completedRoots.contains(number) {
-                let (vanished, known) = try index.vanished(in: target)
+            for (number, target) in targets.enumerated() {
+                guard let unwalked = state.completedRoots[number] else { continue }
+                let (vanished, known) = try index.vanished(in: target, unwalked: unwalked)
                 if vanished == 0 { continue }
                 let massive = vanished >= options.protectionMinimum && Double(vanished) > options.protectionFraction * Double(known)
                 if massive && !options.acceptMassMissing {
                     summary.protectedRoots.append((PathBytes.display(target.path), vanished, known))
                 } else {
-                    summary.missing += try index.markVanishedMissing(in: target)
+                    summary.missing += try index.markVanishedMissing(in: target, unwalked: unwalked)
                 }
             }
         }
@@ -201,6 +202,10 @@ public final class ScanPipeline {
             }
             var completed = true
             var candidates = 0
+            // Places below the root the walk did not enter: what the index holds there was not
+            // seen, and is not taken for gone. The rest of the root still is walked completely.
+            var unwalked = [[UInt8]]()
+            var unreadable = 0
             for entry in walker {
                 if cancellation.isCancelled || state.failure != nil {
                     completed = false
@@ -228,19 +233,21 @@ public final class ScanPipeline {
                 case .skipped(let reason):
                     state.update { $0.skipped += 1 }
                     state.addProblem(path, reason)
-                    // Files below a folder too deep to enter were not seen, not gone.
-                    if entry.hidesFiles { completed = false }
+                    // Files below a link not followed or a folder too deep to enter were not
+                    // seen, not gone; the rules said not to go there, so the walk is complete.
+                    if entry.hidesFiles { unwalked.append(PathBytes.join(target.subpath, entry.relativePath)) }
                 case .unreadable(let reason):
                     state.update { $0.unreadable += 1 }
                     state.addProblem(path, reason)
-                    completed = false
+                    // An unreadable folder, file or link target: only that place is unseen.
+                    unwalked.append(PathBytes.join(target.subpath, entry.relativePath))
+                    unreadable += 1
                 }
             }
             if completed {
-                state.markCompleted(number)
-                if candidates == 0 { state.addEmpty(PathBytes.display(target.path)) }
-            } else if !cancellation.isCancelled && state.failure == nil {
-                state.addIncomplete(PathBytes.display(target.path))
+                state.markCompleted(number, unwalked: unwalked)
+                if candidates == 0 && unwalked.isEmpty { state.addEmpty(PathBytes.display(target.path)) }
+                if unreadable > 0 { state.addIncomplete(PathBytes.display(target.path), places: unreadable) }
             }
         }
     }

@@ -47,9 +47,9 @@ public struct ScanSummary: Sendable {
     /// Roots that could not be walked (unmounted drive, removed folder): nothing under them
     /// was marked missing.
     public var unavailableRoots: [(path: String, reason: String)] = []
-    /// Roots not walked completely (a folder could not be read or was skipped): nothing
-    /// under them was marked missing.
-    public var incompleteRoots: [String] = []
+    /// Roots with places that could not be read (folders, files, link targets): nothing at or
+    /// below those places was marked missing; the rest of the root was.
+    public var incompleteRoots: [(path: String, places: Int)] = []
     /// Roots where most known files vanished at once: not marked missing, as a precaution.
     public var protectedRoots: [(path: String, vanished: Int, known: Int)] = []
     /// Folders walked completely that hold no JPEG or PNG file.

@@ -136,9 +136,9 @@ public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
         lock.unlock()
     }
 
-    public func vanished(in target: ScanTarget) throws -> (vanished: Int, known: Int) { (0, 0) }
+    public func vanished(in target: ScanTarget, unwalked: [[UInt8]]) throws -> (vanished: Int, known: Int) { (0, 0) }
 
-    public func markVanishedMissing(in target: ScanTarget) throws -> Int { 0 }
+    public func markVanishedMissing(in target: ScanTarget, unwalked: [[UInt8]]) throws -> Int { 0 }
 }
 
 /// `read(2)`, named apart from the methods called `read`.

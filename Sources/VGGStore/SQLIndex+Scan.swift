@@ -364,9 +364,15 @@ extension SQLIndex {
 
     // MARK: Missing files
 
-    /// Of the scope's rows not already missing, how many this run did not see, and how many there are.
-    public func vanished(in scope: RootScope, runID: Int64) throws(StoreError) -> (vanished: Int, known: Int) {
+    /// Of the scope's rows not already missing, how many this run did not see, and how many
+    /// there are. Rows at or below a path of `unwalked` (relative to the root: places the walk
+    /// could not or would not enter) count as known, never as vanished.
+    public func vanished(in scope: RootScope, runID: Int64, unwalked: [[UInt8]] = []) throws(StoreError) -> (vanished: Int, known: Int) {
         let (condition, values) = Self.condition(scope)
+        if !unwalked.isEmpty {
+            let known = try database.query("SELECT COUNT(*) FROM image WHERE \(condition) AND status != 'missing'", values)
+            return (try unseen(in: scope, runID: runID, unwalked: unwalked).count, Int(known.first?.first?.integer ?? 0))
+        }
         let rows = try database.query(
             """
             SELECT COALESCE(SUM(CASE WHEN last_seen_run IS DISTINCT FROM ? THEN 1 ELSE 0 END), 0), COUNT(*)
@@ -377,12 +383,36 @@ extension SQLIndex {
         return (Int(vanished), Int(known))
     }
 
-    /// Marks the scope's rows this run did not see as missing (never deletes); returns how many.
-    public func markMissing(in scope: RootScope, runID: Int64) throws(StoreError) -> Int {
+    /// Marks the scope's rows this run did not see as missing (never deletes), but for those
+    /// at or below a path of `unwalked`; returns how many.
+    public func markMissing(in scope: RootScope, runID: Int64, unwalked: [[UInt8]] = []) throws(StoreError) -> Int {
         let (condition, values) = Self.condition(scope)
-        return try database.run(
-            "UPDATE image SET status = 'missing' WHERE \(condition) AND status != 'missing' AND last_seen_run IS DISTINCT FROM ?",
+        guard !unwalked.isEmpty else {
+            return try database.run(
+                "UPDATE image SET status = 'missing' WHERE \(condition) AND status != 'missing' AND last_seen_run IS DISTINCT FROM ?",
+                values + [.integer(runID)])
+        }
+        let ids = try unseen(in: scope, runID: runID, unwalked: unwalked)
+        var marked = 0
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = ids[start..<min(start + 500, ids.count)]
+            marked += try database.run(
+                "UPDATE image SET status = 'missing' WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ",")))",
+                chunk.map { .integer($0) })
+        }
+        return marked
+    }
+
+    /// The scope's rows not missing that this run did not see, outside every `unwalked` place.
+    private func unseen(in scope: RootScope, runID: Int64, unwalked: [[UInt8]]) throws(StoreError) -> [Int64] {
+        let (condition, values) = Self.condition(scope)
+        let rows = try database.query(
+            "SELECT id, relative_path FROM image WHERE \(condition) AND status != 'missing' AND last_seen_run IS DISTINCT FROM ?",
             values + [.integer(runID)])
+        return rows.compactMap { row in
+            guard let id = row[0].integer, let path = row[1].blob else { return nil }
+            return unwalked.contains { PathBytes.isWithin(path, folder: $0) } ? nil : id
+        }
     }
 
     public static func statValues(_ stat: FileStat) -> [SQLValue] {

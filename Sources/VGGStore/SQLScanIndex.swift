@@ -100,12 +100,12 @@ open class SQLScanIndex: RunScanIndex {
         try writer.storeNewIndexed(new, runID: runID, modelID: modelID)
     }
 
-    public func vanished(in target: ScanTarget) throws -> (vanished: Int, known: Int) {
-        try writer.vanished(in: Self.scope(target), runID: runID)
+    public func vanished(in target: ScanTarget, unwalked: [[UInt8]]) throws -> (vanished: Int, known: Int) {
+        try writer.vanished(in: Self.scope(target), runID: runID, unwalked: unwalked)
     }
 
-    public func markVanishedMissing(in target: ScanTarget) throws -> Int {
-        try writer.writeTransaction { () throws(StoreError) in try writer.markMissing(in: Self.scope(target), runID: runID) }
+    public func markVanishedMissing(in target: ScanTarget, unwalked: [[UInt8]]) throws -> Int {
+        try writer.writeTransaction { () throws(StoreError) in try writer.markMissing(in: Self.scope(target), runID: runID, unwalked: unwalked) }
     }
 
     private static func scope(_ target: ScanTarget) -> RootScope {

@@ -27,10 +27,12 @@ struct ScanPipelineTests {
             return ScanTarget(rootID: 1, rootPath: root, subpath: subpath)
         }
 
-        /// Row ids inside a target that this scan did not see and are not missing yet.
-        private func unseen(in target: ScanTarget) -> [Int64] {
+        /// Row ids inside a target that this scan did not see and are not missing yet, outside
+        /// the places it did not walk.
+        private func unseen(in target: ScanTarget, unwalked: [[UInt8]]) -> [Int64] {
             rows.keys.filter { id in
                 guard let file = rows[id]?.file, file.status != .missing, !seen.contains(id) else { return false }
+                if unwalked.contains(where: { PathBytes.isWithin(file.relativePath, folder: $0) }) { return false }
                 return target.subpath.isEmpty || file.relativePath.starts(with: target.subpath + [UInt8(ascii: "/")])
             }
         }
@@ -84,12 +86,12 @@ struct ScanPipelineTests {
             }
         }
 
-        func vanished(in target: ScanTarget) throws -> (vanished: Int, known: Int) {
-            (unseen(in: target).count, rows.values.filter { $0.file.status != .missing }.count)
+        func vanished(in target: ScanTarget, unwalked: [[UInt8]]) throws -> (vanished: Int, known: Int) {
+            (unseen(in: target, unwalked: unwalked).count, rows.values.filter { $0.file.status != .missing }.count)
         }
 
-        func markVanishedMissing(in target: ScanTarget) throws -> Int {
-            let ids = unseen(in: target)
+        func markVanishedMissing(in target: ScanTarget, unwalked: [[UInt8]]) throws -> Int {
+            let ids = unseen(in: target, unwalked: unwalked)
             for id in ids { rows[id]?.file.status = .missing }
             return ids.count
         }
@@ -267,8 +269,38 @@ struct ScanPipelineTests {
         let shallow = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 2), walk: WalkOptions(maxDepth: 0))
         #expect(shallow.progress.unchanged == 1)
         #expect(shallow.missing == 0)
-        #expect(shallow.incompleteRoots == [directory.url.path])
+        // The depth limit is a rule, not a problem: the walk is complete but for that place.
+        #expect(shallow.incompleteRoots.isEmpty)
         #expect(index.rows.values.allSatisfy { $0.file.status == .ok })
+    }
+
+    /// A link the rules do not follow, or one whose target is gone, hides only its own
+    /// subtree: a file deleted elsewhere in the root is still found missing.
+    @Test func aPlaceNotWalkedHidesOnlyItsOwnSubtree() throws {
+        let directory = TemporaryDirectory()
+        let elsewhere = TemporaryDirectory()
+        try copySamples(into: directory, names: ["pillow-hopper.jpg", "skimage-coins.png"])
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("ljt-testorig.jpg"), toPath: elsewhere.path("linked.jpg"))
+        try FileManager.default.createSymbolicLink(atPath: directory.path("more"), withDestinationPath: elsewhere.url.path)
+        let index = MemoryIndex()
+        let first = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 2), walk: WalkOptions(followSymlinks: true))
+        #expect(first.progress.new == 3)
+
+        // Not followed this time, and one photo deleted: it is missing, the linked one is not.
+        try FileManager.default.removeItem(atPath: directory.path("pillow-hopper.jpg"))
+        index.seen.removeAll()
+        let plain = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 2))
+        #expect(plain.missing == 1 && plain.incompleteRoots.isEmpty)
+        let status = { (name: String) in index.rows.values.first { String(decoding: $0.file.relativePath, as: UTF8.self) == name }?.file.status }
+        #expect(status("pillow-hopper.jpg") == .missing && status("more/linked.jpg") == .ok)
+
+        // Followed, with its target gone: only that link's subtree is unseen, and said so.
+        try FileManager.default.removeItem(atPath: elsewhere.url.path)
+        try FileManager.default.removeItem(atPath: directory.path("skimage-coins.png"))
+        index.seen.removeAll()
+        let dangling = try scan(directory, index: index, classifier: ChecksumClassifier(batch: 2), walk: WalkOptions(followSymlinks: true))
+        #expect(dangling.missing == 1 && dangling.incompleteRoots.map(\.places) == [1])
+        #expect(status("skimage-coins.png") == .missing && status("more/linked.jpg") == .ok)
     }
 
     @Test func onlyFilesThatFailedToDecodeAreLeftAlone() {

@@ -195,6 +195,55 @@ struct ScanCLITests {
         #expect(pruned.standardOutput.contains("deleted 11"))
     }
 
+    /// A link to a folder that the rules do not follow is not an incomplete walk: a photo
+    /// deleted elsewhere in the root is marked missing, and is no longer offered as a copy.
+    @Test func aLinkNotFollowedDoesNotHideDeletions() throws {
+        let elsewhere = directory.path("elsewhere")
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("pillow-hopper.jpg"), toPath: elsewhere + "/copy.jpg")
+        try FileManager.default.createSymbolicLink(atPath: directory.path("photos/more"), withDestinationPath: elsewhere)
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("pillow-hopper.jpg"), toPath: directory.path("photos/sub/again.jpg"))
+        #expect(try vggbatch(["scan", photos]).status == 0)
+        try FileManager.default.removeItem(atPath: directory.path("photos/pillow-hopper.jpg"))
+        let rescan = try vggbatch(["scan", "--json", photos])
+        #expect(rescan.status == 0, "\(rescan.standardError)")
+        #expect(try summary(rescan)["missing"] as? Int == 1)
+        #expect(!rescan.standardError.contains("nothing under it was marked missing"), "\(rescan.standardError)")
+        #expect(try showJSON(directory.path("photos/pillow-hopper.jpg"))["status"] as? String == "missing")
+        // The copy left is one file now, not one of two.
+        let copies = try vggbatch(["duplicates", "--exact-only"])
+        #expect(!copies.standardOutput.contains("pillow-hopper.jpg"), "\(copies.standardOutput)")
+    }
+
+    /// A folder that cannot be read: said in the summary and the exit status; only what lies
+    /// in it is left alone, the rest of the root is still checked for deleted files.
+    @Test func anUnreadableFolderIsReportedAndOnlyItIsLeftAlone() throws {
+        // Root reads every folder: the scan runs as an ordinary user then.
+        let unprivileged = geteuid() == 0
+        if unprivileged { chmod(directory.url.path, 0o777) }
+        func scan(_ arguments: [String]) throws -> CommandResult {
+            guard unprivileged else { return try vggbatch(arguments) }
+            return try CommandRunner.run(
+                URL(fileURLWithPath: "/usr/bin/setpriv"),
+                ["--reuid=65534", "--regid=65534", "--clear-groups", FixturePaths.vggbatchExecutable.path] + arguments,
+                environment: environment)
+        }
+        let first = try scan(["scan", "--json", photos])
+        #expect(first.status == 0, "\(first.standardError)")
+        chmod(directory.path("photos/sub"), 0o000)
+        defer { chmod(directory.path("photos/sub"), 0o755) }
+        try FileManager.default.removeItem(atPath: directory.path("photos/pillow-hopper.jpg"))
+        let rescan = try scan(["scan", "--json", photos])
+        #expect(rescan.status == 1, "\(rescan.standardError)")
+        let result = try summary(rescan)
+        #expect(result["unreadable"] as? Int == 1 && result["missing"] as? Int == 1, "\(result)")
+        #expect(rescan.standardError.contains("1 place under \(photos) could not be read"), "\(rescan.standardError)")
+        #expect(rescan.standardError.contains("1 unreadable;"), "\(rescan.standardError)")
+        let status = try vggbatch(["status", "--json"])
+        let counts = try #require(JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any])
+        #expect(counts["ok"] as? Int == 5 && counts["missing"] as? Int == 1, "\(counts)")
+    }
+
     @Test func killedScansResumeToTheSameResults() throws {
         // Enough files that a scan takes a while in a debug build.
         for i in 0..<40 {

@@ -111,7 +111,8 @@ extension VGGBatch {
             report.folded(outcome.folded, repaired: false)
             report.summary(outcome.summary, modelID: outcome.modelID)
             if outcome.summary.interrupted { throw ExitCode(130) }
-            if outcome.summary.progress.failed > 0 { throw ExitCode.failure }
+            // A place that could not be read may hold photos that are not indexed: worth a look.
+            if outcome.summary.progress.failed > 0 || outcome.summary.progress.unreadable > 0 { throw ExitCode.failure }
         }
     }
 }

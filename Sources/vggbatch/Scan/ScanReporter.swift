@@ -148,8 +148,8 @@ final class ScanReporter: @unchecked Sendable {
         for (path, reason) in s.unavailableRoots {
             printError("vggbatch: \(path) could not be scanned (\(reason)); nothing under it was marked missing")
         }
-        for path in s.incompleteRoots {
-            printError("vggbatch: \(path) was not walked completely (see the problems above); nothing under it was marked missing")
+        for (path, places) in s.incompleteRoots {
+            printError("vggbatch: \(counted(places, "place")) under \(path) could not be read (see above); nothing there was marked missing")
         }
         for path in s.emptyFolders { printError("vggbatch: \(path): no JPEG or PNG files found") }
         for (path, vanished, known) in s.protectedRoots {
@@ -158,8 +158,8 @@ final class ScanReporter: @unchecked Sendable {
         if s.interrupted { printError("vggbatch: scan interrupted; what was done is saved, the next scan carries on") }
         if verbose && p.inferred > 0 { printError(Self.coreTimeLine(s)) }
         printError(String(
-            format: "%d new, %d changed, %d touched, %d unchanged, %d moved, %d failed, %d missing, %d skipped; %d computed for model %lld; %@, %.2f images/s",
-            p.new, p.changed, p.touched, p.unchanged, p.moved, p.failed, s.missing, p.skipped, p.inferred, modelID,
+            format: "%d new, %d changed, %d touched, %d unchanged, %d moved, %d failed, %d missing, %d skipped, %d unreadable; %d computed for model %lld; %@, %.2f images/s",
+            p.new, p.changed, p.touched, p.unchanged, p.moved, p.failed, s.missing, p.skipped, p.unreadable, p.inferred, modelID,
             Self.duration(p.seconds), p.imagesPerSecond))
         if p.queued > 0 && queueOnly {
             printError("\(counted(p.queued, "file")) queued for `vggbatch work`; nothing was marked missing (a scan without --queue-only does that once the queue is done)")
