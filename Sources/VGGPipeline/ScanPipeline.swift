@@ -344,6 +344,15 @@ public final class ScanPipeline {
         }
     }
 
+    /// The fingerprint of a file whose read failed because of what it holds (empty, too large
+    /// to read): read again as far as the fingerprint needs. Nil for a failure that may pass.
+    static func contentFingerprint(of file: FoundFile, after error: ImagingError) -> [UInt8]? {
+        switch error {
+        case .empty, .fileTooLarge: return try? FileFingerprint.compute(path: file.absolutePath)
+        default: return nil
+        }
+    }
+
     /// Fingerprints each file; recognises touched and moved files without decoding them;
     /// decodes and resizes the rest.
     private func decode(from work: BoundedQueue<WorkItem>, into prepared: BoundedQueue<PreparedItem>, records: BoundedQueue<ScanRecord>) {
@@ -359,7 +368,10 @@ public final class ScanPipeline {
                     pathBytes: item.file.absolutePath, displayPath: display,
                     limit: DecodeOptions.defaultMaxFileBytes)
             } catch {
-                records.put(.failed(item.file, replacing: item.known, fingerprint: nil, reason: error.reason))
+                // An empty or oversized file is what its content is, like a corrupt one: its
+                // fingerprint says so and it is not tried again until it changes. Only a file
+                // that could not be read (which may pass) has none.
+                records.put(.failed(item.file, replacing: item.known, fingerprint: Self.contentFingerprint(of: item.file, after: error), reason: error.reason))
                 continue
             }
             let fingerprint = FileFingerprint.compute(bytes)

@@ -244,6 +244,28 @@ struct ScanCLITests {
         #expect(counts["ok"] as? Int == 5 && counts["missing"] as? Int == 1, "\(counts)")
     }
 
+    /// Every file that failed for what it holds, empty ones included, fails once: the next
+    /// scan counts it unchanged and exits 0 (a nightly job is not failed for ever).
+    @Test func failedFilesCountAsUnchangedOnRescans() throws {
+        FileManager.default.createFile(atPath: directory.path("photos/empty.jpg"), contents: Data())
+        FileManager.default.createFile(atPath: directory.path("photos/broken.png"), contents: Data("\u{89}PNG\r\n\u{1A}\nnot really".utf8))
+        let first = try vggbatch(["scan", "--json", photos])
+        let firstCounts = try summary(first)
+        #expect(first.status == 1 && firstCounts["failed"] as? Int == 2, "\(first.standardError)")
+        let again = try vggbatch(["scan", "--json", photos])
+        #expect(again.status == 0, "\(again.standardError)")
+        let counts = try summary(again)
+        #expect(counts["failed"] as? Int == 0 && counts["unchanged"] as? Int == 8, "\(counts)")
+        // Still listed as failed, with their reasons.
+        let failed = try vggbatch(["status", "--failed"])
+        #expect(failed.standardOutput.contains("empty.jpg: empty file (0 bytes)"), "\(failed.standardOutput)")
+        // Changed, an empty file is read again.
+        try Data([0xFF, 0xD8, 0xFF]).write(to: URL(fileURLWithPath: directory.path("photos/empty.jpg")))
+        let changed = try vggbatch(["scan", "--json", photos])
+        let changedCounts = try summary(changed)
+        #expect(changed.status == 1 && changedCounts["failed"] as? Int == 1, "\(changedCounts)")
+    }
+
     @Test func killedScansResumeToTheSameResults() throws {
         // Enough files that a scan takes a while in a debug build.
         for i in 0..<40 {
