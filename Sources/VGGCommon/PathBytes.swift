@@ -89,6 +89,15 @@ public enum PathBytes {
     /// `kind` for a path given as text.
     public static func kind(_ path: String) -> Kind { kind(Array(path.utf8)) }
 
+    /// The exact bytes as base64, for machine-readable output of a name that is not UTF-8.
+    public static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+
+    /// The exact bytes as base64 when they are not UTF-8, else empty: the CSV column beside
+    /// `text(_:)` that makes every name unambiguous.
+    public static func base64UnlessText(_ bytes: [UInt8]) -> String {
+        String(validating: bytes, as: UTF8.self) == nil ? base64(bytes) : ""
+    }
+
     /// The bytes as text for machine-readable output (JSON, CSV): exact when they are UTF-8,
     /// so a newline in a name stays a newline for the format to escape; names that are not
     /// UTF-8 get the display form's `\xNN` escapes (see `display`).

@@ -76,13 +76,8 @@ public struct ResultLine: Sendable {
 
     /// The line, without its newline. `features` nil leaves the vector out.
     public func json(features encoding: FeatureEncoding?) -> String {
-        var fields: [(String, String)]
-        if let text = String(validating: path, as: UTF8.self) {
-            fields = [("path", JSONText.string(text))]
-        } else {
-            // A name that is not UTF-8 still comes back byte for byte.
-            fields = [("path", JSONText.string(PathBytes.display(path))), ("path_base64", JSONText.string(Data(path).base64EncodedString()))]
-        }
+        // A name that is not UTF-8 still comes back byte for byte.
+        var fields = JSONText.path("path", path)
         fields.append(("size", "\(size)"))
         fields.append(("mtime_ns", "\(mtimeNanoseconds)"))
         if let fingerprint { fields.append(("fingerprint", JSONText.string(Hex.encode(fingerprint)))) }

@@ -1,9 +1,11 @@
 import Foundation
 import VGGReport
+import VGGCommon
 import VGGSearch
 
 /// `duplicates`: exact copies (same content fingerprint) and near-duplicates (every pair at
-/// or above a cosine threshold, exactly, grouped transitively).
+/// or above a cosine threshold, exactly, in groups that never chain: see
+/// `DuplicateFinder.groups`).
 public struct DuplicateSearch {
     public var threshold: Float
     /// Only exact copies.
@@ -14,22 +16,15 @@ public struct DuplicateSearch {
         self.exactOnly = exactOnly
     }
 
-    /// A group of near-duplicates with the pairs that joined it.
-    public struct NearGroup {
-        public var rows: [Int]
-        public var pairs: [(a: Int, b: Int, score: Float)]
-
-        /// Each member's best score within its group.
-        public func bestScore(of row: Int) -> Float {
-            pairs.filter { $0.a == row || $0.b == row }.map(\.score).max() ?? 0
-        }
-    }
-
     public struct Answer {
         /// Groups of rows with the same content, each sorted.
         public var exact: [[Int]]
-        /// Groups that are not only byte-identical copies (those are in `exact`).
-        public var near: [NearGroup]
+        /// Near-duplicate groups, each a representative and the rows near it, but for groups
+        /// made only of byte-identical copies (those are in `exact`).
+        public var near: [DuplicateFinder.Group]
+        /// Every pair at or above the threshold (two paths, never one file with itself), most
+        /// similar first.
+        public var pairs: [(a: Int, b: Int, score: Float)]
     }
 
     public func run(_ context: SearchContext) throws(QueryError) -> Answer {
@@ -42,7 +37,8 @@ public struct DuplicateSearch {
             if let fingerprint { byFingerprint[fingerprint, default: []].append(row) }
         }
         let exact = byFingerprint.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
-        var near = [NearGroup]()
+        var near = [DuplicateFinder.Group]()
+        var pairs = [(a: Int, b: Int, score: Float)]()
         if !exactOnly {
             let projections = try context.projections()
             // GeM and R-MAC coordinates are the unit vectors themselves: the verification reads
@@ -61,17 +57,15 @@ public struct DuplicateSearch {
             } catch {
                 throw .inconsistent("\(error)")
             }
-            let pairs = found.filter { rows.paths[$0.a] != rows.paths[$0.b] }
+            pairs = found.filter { rows.paths[$0.a] != rows.paths[$0.b] }
             let sameContent = { (a: Int, b: Int) in rows.fingerprints[a] != nil && rows.fingerprints[a] == rows.fingerprints[b] }
-            for group in DuplicateFinder.groups(pairs: pairs, count: rows.count) {
-                let members = Set(group)
-                let groupPairs = pairs.filter { members.contains($0.a) }
-                // A group made only of byte-identical copies is already in the exact list.
-                if groupPairs.allSatisfy({ sameContent($0.a, $0.b) }) { continue }
-                near.append(NearGroup(rows: group, pairs: groupPairs.sorted { ($0.a, $0.b) < ($1.a, $1.b) }))
+            // A group made only of byte-identical copies is already in the exact list.
+            near = DuplicateFinder.groups(pairs: pairs, count: rows.count).filter { group in
+                !group.members.allSatisfy { sameContent(group.representative, $0.row) }
             }
+            pairs.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }
         }
-        return Answer(exact: exact, near: near)
+        return Answer(exact: exact, near: near, pairs: pairs)
     }
 
     /// Writes the groups as a page at `path`, side by side, in the report's look.
@@ -88,11 +82,12 @@ public struct DuplicateSearch {
         }
         var nearGroups = [ReportGroup]()
         for (index, group) in answer.near.enumerated() {
+            // The representative first (its own score is 1), then each member with its cosine to it.
             let photos = try builder.photos(
                 group.rows.map { (rows.paths[$0], rows.fingerprints[$0], rows.imageIDs[$0]) },
-                scores: group.rows.map { Double(group.bestScore(of: $0)) })
-            let notes = group.pairs.map { String(format: "%.4f  ", $0.score) + context.display($0.a) + "  ~  " + context.display($0.b) }
-            nearGroups.append(ReportGroup(title: "Group \(index + 1): \(group.rows.count) photos", photos: photos, notes: notes))
+                scores: [1] + group.members.map { Double($0.score) })
+            nearGroups.append(ReportGroup(
+                title: "Group \(index + 1): \(counted(group.rows.count, "photo")), each near the first", photos: photos))
         }
         var summary = try builder.summary().filter { ["Images indexed", "Model", "Preprocessing"].contains($0.0) }
         summary.append((

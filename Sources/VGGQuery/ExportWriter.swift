@@ -63,7 +63,7 @@ public final class ExportWriter {
         rows += 1
         switch format {
         case .jsonl:
-            var fields = [("path", JSONText.string(path)), ("top", JSONText.array(row.top.map(Self.topJSON)))]
+            var fields = JSONText.path("path", row.path) + [("top", JSONText.array(row.top.map(Self.topJSON)))]
             if features {
                 fields.append(("fc7", JSONText.array((row.features ?? []).map(JSONText.number))))
                 if let gem = row.gem { fields.append(("gem", JSONText.array(gem.map(JSONText.number)))) }
@@ -72,7 +72,7 @@ public final class ExportWriter {
             emit(JSONText.object(fields) + "\n")
         case .csv:
             if !wroteHeader {
-                var header = ["path"]
+                var header = ["path", "path_base64"]
                 for rank in 1...5 { header += ["top\(rank)_index", "top\(rank)_wnid", "top\(rank)_label", "top\(rank)_probability"] }
                 if features {
                     header += (0..<(row.features?.count ?? 0)).map { "fc7_\($0)" }
@@ -81,7 +81,7 @@ public final class ExportWriter {
                 emit(header.joined(separator: ",") + "\n")
                 wroteHeader = true
             }
-            var cells = [CSVText.field(path)]
+            var cells = [CSVText.field(path), PathBytes.base64UnlessText(row.path)]
             for rank in 0..<5 {
                 if rank < row.top.count {
                     let entry = row.top[rank]

@@ -73,34 +73,56 @@ public enum DuplicateFinder {
         return (found, statistics)
     }
 
-    /// Connected groups of rows linked by `pairs` (union–find, so transitively): each group
-    /// sorted, groups ordered by their first row, rows in no pair left out.
-    public static func groups(pairs: [(a: Int, b: Int, score: Float)], count: Int) -> [[Int]] {
-        var parent = Array(0..<count)
-        func root(_ row: Int) -> Int {
-            var x = row
-            while parent[x] != x {
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            }
-            return x
+    /// A near-duplicate group: one row that stands for it, and the rows near enough to it,
+    /// each with its cosine to the representative (highest first, then by row).
+    public struct Group: Equatable, Sendable {
+        public var representative: Int
+        public var members: [Member]
+
+        public struct Member: Equatable, Sendable {
+            public var row: Int
+            public var score: Float
         }
+
+        /// The representative, then the members.
+        public var rows: [Int] { [representative] + members.map(\.row) }
+    }
+
+    /// Groups that never chain: every member is paired (at or above the threshold the pairs
+    /// were found with) with its group's representative itself, never only through other
+    /// members, so two unrelated photos cannot end up together through a series of
+    /// look-alikes.
+    ///
+    /// Rows are taken as representatives by how many partners they have (ties: the larger
+    /// sum of scores, then the lower row): an original with several edited copies has more
+    /// partners than any one copy, so it stands for the group. A representative takes its
+    /// partners that no earlier group took; a row whose partners were all taken stays out of
+    /// the groups (its pairs are still in `pairs`). Groups are ordered by representative.
+    public static func groups(pairs: [(a: Int, b: Int, score: Float)], count: Int) -> [Group] {
+        var partners = [[(row: Int, score: Float)]](repeating: [], count: count)
         for pair in pairs {
-            precondition(pair.a >= 0 && pair.a < count && pair.b >= 0 && pair.b < count, "pair outside 0..<\(count)")
-            let ra = root(pair.a)
-            let rb = root(pair.b)
-            // The smaller row becomes the root, so a group's root is its first member.
-            if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+            precondition(pair.a >= 0 && pair.a < count && pair.b >= 0 && pair.b < count && pair.a != pair.b, "pair outside 0..<\(count)")
+            partners[pair.a].append((pair.b, pair.score))
+            partners[pair.b].append((pair.a, pair.score))
         }
-        // Only rows in some pair can be in a group; visiting them in order keeps groups sorted.
-        var involved = Set<Int>()
-        for pair in pairs {
-            involved.insert(pair.a)
-            involved.insert(pair.b)
+        let candidates = (0..<count).filter { !partners[$0].isEmpty }
+        let weight = candidates.reduce(into: [Int: Float]()) { sums, row in sums[row] = partners[row].reduce(0) { $0 + $1.score } }
+        let order = candidates.sorted { a, b in
+            if partners[a].count != partners[b].count { return partners[a].count > partners[b].count }
+            if weight[a]! != weight[b]! { return weight[a]! > weight[b]! }
+            return a < b
         }
-        var members = [Int: [Int]]()
-        for row in involved.sorted() { members[root(row), default: []].append(row) }
-        let result = members.values.filter { $0.count > 1 }
-        return result.sorted { $0[0] < $1[0] }
+        var taken = [Bool](repeating: false, count: count)
+        var groups = [Group]()
+        for row in order where !taken[row] {
+            let free = partners[row].filter { !taken[$0.row] }
+            guard !free.isEmpty else { continue }
+            taken[row] = true
+            for partner in free { taken[partner.row] = true }
+            let members = free.map { Group.Member(row: $0.row, score: $0.score) }
+                .sorted { $0.score != $1.score ? $0.score > $1.score : $0.row < $1.row }
+            groups.append(Group(representative: row, members: members))
+        }
+        return groups.sorted { $0.representative < $1.representative }
     }
 }

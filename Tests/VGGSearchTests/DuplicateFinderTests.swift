@@ -102,13 +102,24 @@ struct DuplicateFinderTests {
         #expect(found.map { [$0.a, $0.b] } == [[0, 1]])
     }
 
-    @Test func groupsUniteTransitively() {
+    @Test func groupsNeverChain() {
+        typealias Group = DuplicateFinder.Group
+        func group(_ representative: Int, _ members: [(Int, Float)]) -> Group {
+            Group(representative: representative, members: members.map { Group.Member(row: $0.0, score: $0.1) })
+        }
         let pairs: [(a: Int, b: Int, score: Float)] = [(8, 9, 0.95), (1, 2, 0.99), (4, 7, 0.93), (2, 5, 0.97), (0, 7, 0.96)]
-        #expect(DuplicateFinder.groups(pairs: pairs, count: 12) == [[0, 4, 7], [1, 2, 5], [8, 9]])
+        // 7 and 2 have two partners each: they stand for their groups.
+        #expect(DuplicateFinder.groups(pairs: pairs, count: 12) == [group(2, [(1, 0.99), (5, 0.97)]), group(7, [(0, 0.96), (4, 0.93)]), group(8, [(9, 0.95)])])
         #expect(DuplicateFinder.groups(pairs: [], count: 3).isEmpty)
-        // A chain joins its ends even though they are not paired directly.
+        // A chain does not join its ends: each group is a row and its own partners.
         let chain: [(a: Int, b: Int, score: Float)] = (0..<9).map { ($0, $0 + 1, 0.95) }
-        #expect(DuplicateFinder.groups(pairs: chain, count: 10) == [Array(0..<10)])
+        let groups = DuplicateFinder.groups(pairs: chain, count: 10)
+        #expect(groups.allSatisfy { group in group.members.allSatisfy { abs($0.row - group.representative) == 1 } })
+        #expect(groups.map(\.rows.count).reduce(0, +) <= 10 && groups.count >= 3)
+        // An original with three edits, two of which also look like an unrelated photo 9:
+        // the original stands for the group, and 9 joins nothing through the edits.
+        let edits: [(a: Int, b: Int, score: Float)] = [(0, 1, 0.9), (0, 2, 0.8), (0, 3, 0.85), (1, 9, 0.7), (2, 9, 0.66)]
+        #expect(DuplicateFinder.groups(pairs: edits, count: 10) == [group(0, [(1, 0.9), (3, 0.85), (2, 0.8)])])
     }
 }
 

@@ -367,6 +367,44 @@ struct ScanCLITests {
         #expect(plain.contains { $0.hasSuffix("/new\\x0aline.jpg") })
     }
 
+    /// A name with byte 0xFF and a name spelled with a backslash, "x", "f", "f" are two
+    /// files in every machine-readable output: the exact bytes travel as base64 wherever a
+    /// name is not UTF-8.
+    @Test func namesThatAreNotUTF8AreNeverAmbiguous() throws {
+        let invalid = Array("bad".utf8) + [0xFF] + Array("byte.jpg".utf8)
+        let literal = Array("bad\\xffbyte.jpg".utf8)
+        let source = try Data(contentsOf: URL(fileURLWithPath: FixturePaths.sample("pillow-hopper.jpg")))
+        for name in [invalid, literal] {
+            let cPath = (Array(photos.utf8) + [UInt8(ascii: "/")] + name + [0]).map { CChar(bitPattern: $0) }
+            let fd = cPath.withUnsafeBufferPointer { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) }
+            try #require(fd >= 0)
+            _ = source.withUnsafeBytes { write(fd, $0.baseAddress, source.count) }
+            close(fd)
+        }
+        #expect(try vggbatch(["scan", photos]).status == 0)
+        let invalidPath = Array(photos.utf8) + [UInt8(ascii: "/")] + invalid
+        let literalPath = photos + "/" + String(decoding: literal, as: UTF8.self)
+        // Each object's name: the exact bytes from path_base64 when present, else its path.
+        func name(_ object: [String: Any], _ key: String = "path") -> [UInt8]? {
+            if let encoded = object[key + "_base64"] as? String { return Data(base64Encoded: encoded).map { Array($0) } }
+            return (object[key] as? String).map { Array($0.utf8) }
+        }
+        let exported = try exported().compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let names = exported.compactMap { name($0) }
+        #expect(names.contains(invalidPath) && names.contains(Array(literalPath.utf8)) && Set(names).count == names.count, "\(names)")
+        let query = photos + "/" + Self.samples[0]
+        let similar = try #require(try JSONSerialization.jsonObject(with: Data(try vggbatch(["similar", "--json", "--feature", "fc7", "--limit", "100", query]).standardOutputBytes)) as? [String: Any])
+        let found = (similar["results"] as? [[String: Any]] ?? []).compactMap { name($0) }
+        #expect(found.contains(invalidPath) && found.contains(Array(literalPath.utf8)))
+        let duplicates = try #require(try JSONSerialization.jsonObject(with: Data(try vggbatch(["duplicates", "--json", "--exact-only"]).standardOutputBytes)) as? [String: Any])
+        let copies = ((duplicates["exact"] as? [[String: Any]])?.first?["files"] as? [[String: Any]] ?? []).compactMap { name($0) }
+        #expect(Set(copies) == [invalidPath, Array(literalPath.utf8), Array((photos + "/" + Self.samples[0]).utf8)], "\(copies)")
+        // CSV: the path_base64 column is filled for the name that is not UTF-8 only.
+        let csv = try vggbatch(["export", "--format", "csv"]).standardOutput.split(separator: "\n")
+        #expect(csv.first?.hasPrefix("path,path_base64,") == true)
+        #expect(csv.dropFirst().filter { $0.split(separator: ",", omittingEmptySubsequences: false)[1].isEmpty == false }.count == 1)
+    }
+
     @Test func exportFormatsAndModelsSideBySide() throws {
         _ = try vggbatch(["scan", photos])
         let other = directory.path("other.safetensors")

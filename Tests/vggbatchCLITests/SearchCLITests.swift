@@ -81,11 +81,15 @@ struct SearchCLITests {
         let object = try json(result)
         let exact = try #require(object["exact"] as? [[String: Any]])
         #expect(exact.count == 1)
-        let exactFiles = (exact.first?["files"] as? [String])?.map { ($0 as NSString).lastPathComponent }.sorted()
+        let name = { (object: Any) in ((object as? [String: Any])?["path"] as? String).map { ($0 as NSString).lastPathComponent } ?? "?" }
+        let exactFiles = (exact.first?["files"] as? [Any])?.map(name).sorted()
         #expect(exactFiles == ["coffee-copy.png", "skimage-coffee.png"])
         let near = try #require(object["near"] as? [[String: Any]])
-        let nearFiles = near.map { ($0["files"] as? [String] ?? []).map { ($0 as NSString).lastPathComponent }.sorted() }
+        let nearFiles = near.map { group in ([group["representative"] as Any] + (group["members"] as? [Any] ?? [])).map(name).sorted() }
         #expect(nearFiles == [["chelsea-q70.jpg", "skimage-chelsea.png"]], "planted copies and nothing else")
+        #expect(object["pairs"] == nil)
+        let withPairs = try json(try vggbatch(["duplicates", "--json", "--pairs", "--feature", "fc7", "--threshold", "0.999"]))
+        #expect((withPairs["pairs"] as? [Any])?.count == 2, "the planted copy and the byte-identical one")
         let exactOnly = try json(try vggbatch(["duplicates", "--json", "--feature", "fc7", "--exact-only"]))
         #expect((exactOnly["near"] as? [Any])?.isEmpty == true)
     }
@@ -148,7 +152,7 @@ struct SearchCLITests {
         let gem = try vggbatch(["duplicates", "--feature", "gem"])
         #expect(gem.status == 0, "\(gem.standardError)")
         #expect(gem.standardError.contains("near-duplicate threshold: gem cosine ≥ 0.620 (calibrated on the trained VGG16 convolution base"))
-        #expect(gem.standardOutput.contains("near duplicates (gem cosine ≥ 0.620)"))
+        #expect(gem.standardOutput.contains("near duplicates (gem cosine ≥ 0.620 to"))
         let fc7 = try json(try vggbatch(["duplicates", "--json", "--feature", "fc7"]))
         #expect(fc7["feature"] as? String == "fc7" && fc7["threshold"] as? Double == 0.92)
         #expect((fc7["threshold_source"] as? String)?.contains("not yet calibrated") == true)
@@ -236,7 +240,7 @@ extension SearchCLITests {
     @Test func countsAndScoresReadOneWay() throws {
         let text = try vggbatch(["duplicates", "--feature", "fc7", "--threshold", "0.999"])
         #expect(text.standardOutput.contains("exact duplicates (same content): 1 group\n"), "\(text.standardOutput)")
-        #expect(text.standardOutput.contains("near duplicates (fc7 cosine ≥ 0.999): 1 group\n"))
+        #expect(text.standardOutput.contains("near duplicates (fc7 cosine ≥ 0.999 to the group's first photo): 1 group\n"))
         #expect(text.standardOutput.contains("  group 1 (2 files)\n"))
         let csv = try vggbatch(["duplicates", "--csv", "--feature", "fc7", "--threshold", "0.999"]).standardOutput.split(separator: "\n").dropFirst()
         #expect(csv.count == 4)

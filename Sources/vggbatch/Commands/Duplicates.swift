@@ -13,9 +13,11 @@ extension VGGBatch {
         static let configuration = CommandConfiguration(
             abstract: "List groups of exact duplicates (same content) and near-duplicates (cosine ≥ threshold).",
             discussion: """
-                Exact duplicates share a content fingerprint. Near-duplicates are grouped \
-                transitively from every pair at or above --threshold (exact: no pair is missed), \
-                listed with their pair scores; groups that are only exact copies are not repeated. \
+                Exact duplicates share a content fingerprint. Near-duplicates come in groups: the \
+                photo with the most near copies first, then each photo whose cosine to it reaches \
+                --threshold, with that score. Groups never chain (two photos are never grouped only \
+                because each looks like a third); --pairs lists every pair found (exact: no pair is \
+                missed). Groups that are only exact copies are not repeated. \
                 Without --threshold each kind of vector (--feature) has its own calibrated \
                 threshold, and the output says which was used and where it comes from.
                 """)
@@ -29,6 +31,9 @@ extension VGGBatch {
 
         @Flag(help: "Only exact duplicates (same content).")
         var exactOnly = false
+
+        @Flag(help: "Also list every pair at or above the threshold, most similar first (groups show each photo's score to its group's first photo only).")
+        var pairs = false
 
         @Option(parsing: .unconditional, help: "Model id (default: the one with the most images; see `vggbatch status`).")
         var model: Int64?
@@ -61,7 +66,7 @@ extension VGGBatch {
                     printError(String(format: "near-duplicate threshold: %@ cosine ≥ %.3f (%@)", context.featureName, chosen.value, chosen.source))
                 }
                 let answer = try search.run(context)
-                output(exact: answer.exact, near: answer.near, context: context, threshold: chosen)
+                output(answer, context: context, threshold: chosen)
                 if let html {
                     try search.writePage(
                         answer, context: context, to: html, selfContained: selfContained, threads: threads,
@@ -73,48 +78,57 @@ extension VGGBatch {
             }
         }
 
-        private func output(exact: [[Int]], near: [DuplicateSearch.NearGroup], context: SearchContext, threshold: SearchDefaults.Threshold) {
+        private func output(_ answer: DuplicateSearch.Answer, context: SearchContext, threshold: SearchDefaults.Threshold) {
             let name = context.display
-            let exactName = { (row: Int) in PathBytes.text(context.rows.paths[row]) }
+            let paths = context.rows.paths
+            let pairLines = { (pair: (a: Int, b: Int, score: Float)) in String(format: "%.4f  ", pair.score) + name(pair.a) + "  ~  " + name(pair.b) }
             if json {
-                print(JSONText.object([
+                var fields = [
                     ("feature", JSONText.string(context.featureName)),
                     ("threshold", JSONText.number(threshold.value)),
                     ("threshold_source", JSONText.string(threshold.source)),
-                    ("exact", JSONText.array(exact.map { group in
-                        JSONText.object([("files", JSONText.array(group.map { JSONText.string(exactName($0)) }))])
+                    ("exact", JSONText.array(answer.exact.map { group in
+                        JSONText.object([("files", JSONText.array(group.map { JSONText.object(path: paths[$0], []) }))])
                     })),
-                    ("near", JSONText.array(near.map { group in
+                    ("near", JSONText.array(answer.near.map { group in
                         JSONText.object([
-                            ("files", JSONText.array(group.rows.map { JSONText.string(exactName($0)) })),
-                            ("pairs", JSONText.array(group.pairs.map { pair in
-                                JSONText.object([("a", JSONText.string(exactName(pair.a))), ("b", JSONText.string(exactName(pair.b))), ("score", JSONText.number(pair.score))])
-                            })),
+                            ("representative", JSONText.object(path: paths[group.representative], [])),
+                            ("members", JSONText.array(group.members.map { JSONText.object(path: paths[$0.row], [("score", JSONText.number($0.score))]) })),
                         ])
                     })),
-                ]))
-            } else if csv {
-                print("kind,group,path,score")
-                for (index, group) in exact.enumerated() {
-                    for row in group { print("exact,\(index + 1),\(CSVText.field(exactName(row))),\(JSONText.number(1))") }
+                ]
+                if pairs {
+                    fields.append(("pairs", JSONText.array(answer.pairs.map { pair in
+                        JSONText.object(JSONText.path("a", paths[pair.a]) + JSONText.path("b", paths[pair.b]) + [("score", JSONText.number(pair.score))])
+                    })))
                 }
-                for (index, group) in near.enumerated() {
-                    for row in group.rows {
-                        let best = group.bestScore(of: row)
-                        print("near,\(index + 1),\(CSVText.field(exactName(row))),\(JSONText.number(best))")
-                    }
+                print(JSONText.object(fields))
+            } else if csv {
+                print("kind,group,path,path_base64,score")
+                let cells = { (row: Int) in CSVText.field(PathBytes.text(paths[row])) + "," + PathBytes.base64UnlessText(paths[row]) }
+                for (index, group) in answer.exact.enumerated() {
+                    for row in group { print("exact,\(index + 1),\(cells(row)),\(JSONText.number(1))") }
+                }
+                for (index, group) in answer.near.enumerated() {
+                    print("near,\(index + 1),\(cells(group.representative)),\(JSONText.number(1))")
+                    for member in group.members { print("near,\(index + 1),\(cells(member.row)),\(JSONText.number(member.score))") }
                 }
             } else {
-                print("exact duplicates (same content): \(counted(exact.count, "group"))")
-                for (index, group) in exact.enumerated() {
+                print("exact duplicates (same content): \(counted(answer.exact.count, "group"))")
+                for (index, group) in answer.exact.enumerated() {
                     print("  group \(index + 1) (\(counted(group.count, "file")))")
                     for row in group { print("    \(name(row))") }
                 }
                 if exactOnly { return }
-                print(String(format: "near duplicates (%@ cosine ≥ %.3f): %@", context.featureName, threshold.value, counted(near.count, "group")))
-                for (index, group) in near.enumerated() {
+                print(String(format: "near duplicates (%@ cosine ≥ %.3f to the group's first photo): %@", context.featureName, threshold.value, counted(answer.near.count, "group")))
+                for (index, group) in answer.near.enumerated() {
                     print("  group \(index + 1) (\(counted(group.rows.count, "file")))")
-                    for pair in group.pairs { print(String(format: "    %.4f  ", pair.score) + name(pair.a) + "  ~  " + name(pair.b)) }
+                    print("            " + name(group.representative))
+                    for member in group.members { print(String(format: "    %.4f  ", member.score) + name(member.row)) }
+                }
+                if pairs {
+                    print("pairs (\(context.featureName) cosine ≥ \(String(format: "%.3f", threshold.value))): \(answer.pairs.count)")
+                    for pair in answer.pairs { print("  " + pairLines(pair)) }
                 }
             }
         }

@@ -39,8 +39,8 @@ extension VGGBatch.Roots {
             }
             if json {
                 print(JSONText.array(roots.map { root in
-                    JSONText.object([
-                        ("path", JSONText.string(PathBytes.text(root.path))), ("present", "\(PathBytes.kind(root.path) == .directory)"),
+                    JSONText.object(path: root.path, [
+                        ("present", "\(PathBytes.kind(root.path) == .directory)"),
                         ("ok", "\(root.ok)"), ("failed", "\(root.failed)"), ("missing", "\(root.missing)"),
                     ])
                 }))

@@ -47,8 +47,8 @@ extension VGGBatch {
                 (result.modelID, result.top.map { entry in (ImageNetLabels.at(entry.index), entry.index, entry.probability) }, result.features)
             }
             if json {
-                print(JSONText.object([
-                    ("path", JSONText.string(PathBytes.text(path))), ("status", JSONText.string(details.image.status)),
+                print(JSONText.object(path: path, [
+                    ("status", JSONText.string(details.image.status)),
                     ("reason", details.failureReason.map(JSONText.string) ?? "null"),
                     ("size", "\(details.image.stat.size)"), ("width", details.width.map(String.init) ?? "null"),
                     ("height", details.height.map(String.init) ?? "null"),

@@ -111,14 +111,14 @@ extension VGGBatch {
 
         private func print(results: [(row: Int, score: Float)], context: SearchContext, classes: [Int64: [Int]]) {
             let rows = results.map { result in
-                (path: PathBytes.text(context.rows.paths[result.row]), score: result.score, top: classes[context.rows.imageIDs[result.row]] ?? [])
+                (path: context.rows.paths[result.row], score: result.score, top: classes[context.rows.imageIDs[result.row]] ?? [])
             }
             if json {
                 Swift.print(JSONText.object([
                     ("query", JSONText.array(images.map(JSONText.string))),
                     ("results", JSONText.array(rows.map { row in
-                        JSONText.object([
-                            ("path", JSONText.string(row.path)), ("score", JSONText.number(row.score)),
+                        JSONText.object(path: row.path, [
+                            ("score", JSONText.number(row.score)),
                             ("top", JSONText.array(row.top.map { index in
                                 let label = ImageNetLabels.at(index)
                                 return JSONText.object([("index", "\(index)"), ("wnid", JSONText.string(label?.wnid ?? "")), ("label", JSONText.string(label?.label ?? ""))])
@@ -127,10 +127,11 @@ extension VGGBatch {
                     })),
                 ]))
             } else if csv {
-                Swift.print("path,score,label")
+                Swift.print("path,path_base64,score,label")
                 for row in rows {
                     let label = row.top.first.flatMap { ImageNetLabels.at($0)?.label } ?? ""
-                    Swift.print("\(CSVText.field(row.path)),\(JSONText.number(row.score)),\(CSVText.field(label))")
+                    Swift.print(
+                        "\(CSVText.field(PathBytes.text(row.path))),\(PathBytes.base64UnlessText(row.path)),\(JSONText.number(row.score)),\(CSVText.field(label))")
                 }
             } else if paths {
                 for result in results {

@@ -28,7 +28,7 @@ extension VGGBatch {
                     let failures = try index.failures()
                     if json {
                         print(JSONText.array(failures.map {
-                            JSONText.object([("path", JSONText.string(PathBytes.text($0.path))), ("reason", JSONText.string($0.reason))])
+                            JSONText.object(path: $0.path, [("reason", JSONText.string($0.reason))])
                         }))
                     } else {
                         for failure in failures { print("\(PathBytes.display(failure.path)): \(failure.reason)") }
@@ -51,7 +51,7 @@ extension VGGBatch {
                         ("database", JSONText.string(index.location)), ("bytes", "\((index.storedBytes ?? 0))"),
                         ("ok", "\(totals.0)"), ("failed", "\(totals.1)"), ("missing", "\(totals.2)"),
                         ("roots", JSONText.array(roots.map {
-                            JSONText.object([("path", JSONText.string(PathBytes.text($0.path))), ("ok", "\($0.ok)"), ("failed", "\($0.failed)"), ("missing", "\($0.missing)")])
+                            JSONText.object(path: $0.path, [("ok", "\($0.ok)"), ("failed", "\($0.failed)"), ("missing", "\($0.missing)")])
                         })),
                         ("models", JSONText.array(models.map { Self.modelJSON($0, withoutDescriptors: lacking[$0.id] ?? 0) })),
                         ("top_labels", JSONText.array(labels.map { entry in
@@ -110,6 +110,7 @@ extension VGGBatch {
                 ("feature_dim", "\(model.featureDimension)"), ("images", "\(model.imageCount)"),
                 ("images_without_descriptors", "\(withoutDescriptors)"),
                 ("weights_path", model.weightsPath.map { JSONText.string(PathBytes.text($0)) } ?? "null"),
+                ("weights_path_base64", model.weightsPath.map { JSONText.string(PathBytes.base64($0)) } ?? "null"),
             ])
         }
     }
