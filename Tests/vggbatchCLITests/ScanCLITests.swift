@@ -421,7 +421,7 @@ struct ScanCLITests {
 
         let csv = try vggbatch(["export", "--format", "csv"]).standardOutput.split(separator: "\n")
         #expect(csv.count == 7)
-        #expect(csv.first?.hasPrefix("path,top1_index,top1_wnid,top1_label,top1_probability") == true)
+        #expect(csv.first?.hasPrefix("path,path_base64,top1_index,top1_wnid,top1_label,top1_probability") == true)
         let npy = directory.path("features.npy")
         let result = try vggbatch(["export", "--format", "npy", "--output", npy])
         #expect(result.status == 0)

@@ -178,9 +178,10 @@ struct SearchCLITests {
         }
         let status = try vggbatch(["status"])
         #expect(status.standardOutput.contains("10 images without GeM/R-MAC descriptors yet"), "\(status.standardOutput)")
-        let fallback = try vggbatch(["similar", "--json", query])
+        let fallback = try vggbatch(["similar", "--json", "--feature", "fc7", query])
         #expect(fallback.status == 0 && fallback.standardOutput == fc7Before)
-        #expect(fallback.standardError.contains("10 indexed images have no rmac descriptor yet; comparing fc7"), "\(fallback.standardError)")
+        let duplicates = try vggbatch(["duplicates", "--json"])
+        #expect(duplicates.standardError.contains("10 indexed images have no rmac descriptor yet; comparing fc7"), "\(duplicates.standardError)")
         let asked = try vggbatch(["similar", "--feature", "gem", query])
         #expect(asked.status != 0 && asked.standardError.contains("run `vggbatch scan` again to compute them"), "\(asked.standardError)")
 
@@ -209,6 +210,20 @@ struct SearchCLITests {
         #expect((try json(explicit)["results"] as? [Any])?.count ?? 0 <= 7)
     }
 
+    /// `similar` answers "photos like this one" with fc7 unless told otherwise, and says which
+    /// vectors it compared; `duplicates` keeps R-MAC.
+    @Test func similarComparesFC7AndSaysSo() throws {
+        let query = photos + "/skimage-chelsea.png"
+        let plain = try vggbatch(["similar", "--json", query])
+        #expect(plain.status == 0 && plain.standardError.hasPrefix("compared fc7 vectors of model 1 ("), "\(plain.standardError)")
+        let object = try json(plain)
+        #expect(object["feature"] as? String == "fc7" && object["model"] as? Int == 1)
+        #expect(plain.standardOutput == (try vggbatch(["similar", "--json", "--feature", "fc7", query]).standardOutput))
+        let rmac = try vggbatch(["similar", "--json", "--feature", "rmac", query])
+        #expect(try json(rmac)["feature"] as? String == "rmac" && rmac.standardError.hasPrefix("compared rmac vectors"))
+        #expect(try json(try vggbatch(["duplicates", "--json"]))["feature"] as? String == "rmac")
+    }
+
     @Test func emptyIndexIsAClearError() throws {
         let empty = try CommandRunner.vggbatch(["similar", photos + "/skimage-coffee.png"], environment: environment.merging(["VGGBATCH_DB": directory.path("none.sqlite")]) { $1 })
         #expect(empty.status == 2)
@@ -227,11 +242,11 @@ extension SearchCLITests {
         let elsewhere = directory.path("elsewhere")
         try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
         let empty = try vggbatch(["similar", "--json", "--under", elsewhere, query])
-        #expect(empty.status == 0 && empty.standardError == "no results: nothing is indexed under \(elsewhere)\n", "\(empty.standardError)")
+        #expect(empty.status == 0 && empty.standardError == "compared fc7 vectors of model 1 (10 images)\nno results: nothing is indexed under \(elsewhere)\n", "\(empty.standardError)")
         #expect((try json(empty)["results"] as? [Any])?.isEmpty == true)
         // (A photo with no copy in the index: an exact copy may score 1 to the last bit.)
         let high = try vggbatch(["similar", "--paths", "--min-score", "1", photos + "/skimage-astronaut.png"])
-        #expect(high.status == 0 && high.standardOutput.isEmpty && high.standardError == "no results: no photo scores 1.0000 or more\n")
+        #expect(high.status == 0 && high.standardOutput.isEmpty && high.standardError.hasSuffix("\nno results: no photo scores 1.0000 or more\n"))
         let report = try vggbatch(["report", "--output", directory.path("report"), "--label", "goldfish"])
         #expect(report.status == 0 && report.standardError == "no photo of model 1 has \"goldfish\" as its top label; no page written\n", "\(report.standardError)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("report/index.html")))

@@ -13,16 +13,17 @@ extension VGGBatch {
     /// `vggbatch similar`: the indexed photos most like one or more images.
     struct Similar: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Find the indexed photos most similar to images (cosine of R-MAC, GeM or fc7 vectors, exact).",
+            abstract: "Find the indexed photos most similar to images (cosine of fc7 vectors, or R-MAC or GeM; exact).",
             discussion: """
                 A query can be an indexed file (its stored vector is used) or any image, which is \
                 then run through the index's model: the weights file it was computed with, found \
                 where the index last saw it (or --weights). Several queries search by their mean \
-                direction. --json prints {"query": [...], "results": [{"path", "score", "top"}]}; \
+                direction. The first line on standard error says which vectors were compared. \
+                --json prints {"query": [...], "feature", "model", "results": [{"path", "score", "top"}]}; \
                 --paths prints one path per line (--null: NUL after each, as find -print0). \
-                --feature chooses the vectors: R-MAC (the default) and GeM find the same scene or \
-                object through crops, edits and recompression best; fc7 is closer to "the same \
-                kind of picture".
+                --feature chooses the vectors: fc7 (the default) finds "the same kind of picture"; \
+                R-MAC and GeM find the same scene or object through crops, edits and \
+                recompression best.
                 """)
 
         @Argument(help: ArgumentHelp("Query images.", valueName: "image"))
@@ -86,10 +87,11 @@ extension VGGBatch {
             let environment = ProcessInfo.processInfo.environment
             let index = try database.openReader()
             do throws(QueryError) {
-                let context = try feature.load(index: index, modelID: model, threads: threads)
+                let context = try feature.load(index: index, modelID: model, threads: threads, default: SearchDefaults.similarFeature)
                 let answer = try search.run(
                     context, engine: EngineOptions(threads: threads), environment: environment,
                     onWarning: { printError("vggbatch: warning: " + $0) })
+                printError("compared \(context.featureName) vectors of model \(context.model.id) (\(counted(context.rows.count, "image")))")
                 if verbose {
                     printError(String(
                         format: "scored %d %@ in %.1f ms (%d made from float vectors); verified in %.1f ms, reading %d full vectors in %d batches",
@@ -116,6 +118,7 @@ extension VGGBatch {
             if json {
                 Swift.print(JSONText.object([
                     ("query", JSONText.array(images.map(JSONText.string))),
+                    ("feature", JSONText.string(context.featureName)), ("model", "\(context.model.id)"),
                     ("results", JSONText.array(rows.map { row in
                         JSONText.object(path: row.path, [
                             ("score", JSONText.number(row.score)),

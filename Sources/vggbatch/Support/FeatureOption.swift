@@ -8,7 +8,7 @@ struct FeatureOption: ParsableArguments {
     @Option(
         name: .customLong("feature"),
         help: ArgumentHelp(
-            "Vectors to compare: fc7 (pool5 for a _notop model), gem or rmac (pooled from conv5_3). Default: \(SearchDefaults.feature.rawValue).",
+            "Vectors to compare: fc7 (pool5 for a _notop model), gem or rmac (pooled from conv5_3). Default: fc7 for similar, \(SearchDefaults.duplicatesFeature.rawValue) for duplicates.",
             valueName: "kind"))
     var name: String?
 
@@ -18,14 +18,16 @@ struct FeatureOption: ParsableArguments {
         }
     }
 
-    var kind: FeatureKind { name.flatMap(FeatureKind.init(name:)) ?? SearchDefaults.feature }
+    /// The kind asked for, or `fallback` when none was.
+    func kind(default fallback: FeatureKind) -> FeatureKind { name.flatMap(FeatureKind.init(name:)) ?? fallback }
 
     /// The search context of the chosen vectors. fc7 for a model that ends at pool5 (or
     /// pool5 for one with fc7) is refused. When some indexed images lack the descriptors (an
     /// index made before they existed, partly rescanned) the default searches the model's
     /// own feature vector instead, which every image has, and says so; an explicit
     /// `--feature gem|rmac` searches the images that have them and says how many are left out.
-    func load(index: IndexReader, modelID: Int64?, threads: Int) throws(QueryError) -> SearchContext {
+    func load(index: IndexReader, modelID: Int64?, threads: Int, default fallback: FeatureKind) throws(QueryError) -> SearchContext {
+        let kind = kind(default: fallback)
         if kind != .network {
             let chosen: StoredModel?
             let lacking: Int
