@@ -6,8 +6,8 @@ import VGGSearch
 /// to date after a scan, so `similar` and `duplicates` read 4 KB or 1 KB per image.
 public enum SearchMaintenance {
     /// Vectors used to learn a basis, and its largest rank.
-    public static let sampleLimit = 4096
-    public static let maximumRank = 256
+    public static let sampleLimit = FeatureBasis.learningSampleLimit
+    public static let maximumRank = FeatureBasis.learningRankLimit
     /// Images handled per transaction.
     static let chunk = 1024
 

@@ -108,10 +108,20 @@ public struct SearchContext {
         } catch {
             throw .store(error)
         }
-        guard let stored else {
-            throw .empty("the search data of model \(model.id) is not built yet; run `vggbatch scan` again to finish it")
+        // No basis yet (a scan stopped before it wrote one): learn one here from the float
+        // vectors, as the scan would, and project every row with it; the answer is exact either
+        // way, the next scan stores it.
+        let basis: FeatureBasis
+        if let stored {
+            basis = FeatureBasis(rank: stored.rank, dimension: stored.dimension, rows: stored.rows, kernels: kernels)
+        } else {
+            basis = try learnedBasis()
         }
-        let basis = FeatureBasis(rank: stored.rank, dimension: stored.dimension, rows: stored.rows, kernels: kernels)
+        if stored?.rank != basis.rank {
+            projections = SearchProjections(
+                rank: basis.rank, coordinates: [Float](repeating: 0, count: rows.count * basis.rank),
+                residuals: [Float](repeating: 0, count: rows.count), missing: Array(0..<rows.count))
+        }
         for start in stride(from: 0, to: projections.missing.count, by: 1024) {
             let chunk = Array(projections.missing[start..<min(start + 1024, projections.missing.count)])
             let vectors = try fullVectors(chunk).flatMap { $0 }
@@ -126,6 +136,17 @@ public struct SearchContext {
             }
         }
         return projections
+    }
+
+    /// A basis learned from up to `SearchMaintenance.sampleLimit` rows spread over the index,
+    /// with the scan's rank and seed.
+    private func learnedBasis() throws(QueryError) -> FeatureBasis {
+        let step = max(1, rows.count / FeatureBasis.learningSampleLimit)
+        let samples = try fullVectors(Array(stride(from: 0, to: rows.count, by: step).prefix(FeatureBasis.learningSampleLimit)))
+            .filter { vector in vector.contains { $0 != 0 } }
+        guard let dimension = samples.first?.count else { throw .empty("no feature vector of model \(model.id) has a direction") }
+        let rank = min(FeatureBasis.learningRankLimit, samples.count, dimension)
+        return FeatureBasis.learn(samples: samples, rank: rank, seed: 1, pool: pool, kernels: kernels)
     }
 
     /// Unit full vectors of these rows, read from the index (a vector with no direction

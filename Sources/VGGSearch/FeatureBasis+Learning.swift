@@ -2,6 +2,11 @@ import VGGCommon
 import VGGEngine
 
 extension FeatureBasis {
+    /// Vectors a basis is learned from at most, and its largest rank: the search data a scan
+    /// stores and the basis a query learns when none is stored yet use the same numbers.
+    public static let learningSampleLimit = 4096
+    public static let learningRankLimit = 256
+
     /// Learns a basis of the `rank` leading directions of `samples` by randomized subspace
     /// iteration: from a seeded Gaussian start, `iterations` times Y = Xᵀ(X Q), then
     /// orthonormalise (Double, repeated Gram–Schmidt).

@@ -210,6 +210,22 @@ struct SearchCLITests {
         #expect((try json(explicit)["results"] as? [Any])?.count ?? 0 <= 7)
     }
 
+    /// A scan killed before it wrote the search data (no basis, no projections, no codes):
+    /// `duplicates` and `similar` answer from the float vectors, exactly as after a full scan.
+    @Test func searchesWorkBeforeTheSearchDataExists() throws {
+        let query = photos + "/skimage-chelsea.png"
+        let duplicatesBefore = try vggbatch(["duplicates", "--json", "--feature", "fc7", "--threshold", "0.99"]).standardOutput
+        let similarBefore = try vggbatch(["similar", "--json", "--feature", "fc7", query]).standardOutput
+        do {
+            let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)
+            for table in ["feature_basis", "feature_projection", "feature_code"] { try database.connection.run("DELETE FROM \(table)", []) }
+        }
+        let duplicates = try vggbatch(["duplicates", "--json", "--feature", "fc7", "--threshold", "0.99"])
+        #expect(duplicates.status == 0 && duplicates.standardOutput == duplicatesBefore, "\(duplicates.standardError)")
+        let similar = try vggbatch(["similar", "--json", "--feature", "fc7", query])
+        #expect(similar.status == 0 && similar.standardOutput == similarBefore, "\(similar.standardError)")
+    }
+
     /// `similar` answers "photos like this one" with fc7 unless told otherwise, and says which
     /// vectors it compared; `duplicates` keeps R-MAC.
     @Test func similarComparesFC7AndSaysSo() throws {
