@@ -8,10 +8,12 @@ struct VGGBatch: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "vggbatch",
-        abstract: "Index a photo folder with VGG16: ImageNet labels and fc7 features in SQLite.",
+        abstract: "Index photo folders with VGG16: ImageNet labels, fc7 vectors and GeM/R-MAC descriptors in SQLite or PostgreSQL, searchable by similarity.",
         discussion: """
-            Exit status: 0 on success, 1 when some files could not be processed (each is \
-            reported), 64 for a bad command line.
+            Exit status: 0 on success, 1 when some files could not be processed or a command \
+            found nothing to do what it was asked (each case is reported), 2 when a command could \
+            not run (weights, database, files it needs), 64 for a bad command line, 130 when \
+            interrupted (Ctrl-C; the work done is saved).
             """,
         version: version,
         subcommands: [Scan.self, Work.self, Import.self, List.self, Similar.self, Duplicates.self, Report.self, Status.self, Roots.self, Show.self, Export.self, Prune.self, Classify.self, Inspect.self, Weights.self, Bench.self, GenerateIndex.self]

@@ -10,6 +10,12 @@ struct CLITests {
         let result = try CommandRunner.vggbatch(["--help"])
         #expect(result.status == 0)
         #expect(result.standardOutput.contains("USAGE: vggbatch <subcommand>"))
+        // Help text is wrapped to the terminal: compare it with its line breaks folded.
+        let folded = result.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(folded.contains("SQLite or PostgreSQL") && !folded.contains("features in SQLite."))
+        for status in ["0 on success", "1 when", "2 when", "64 for a bad command line", "130 when"] {
+            #expect(folded.contains(status), "help lacks exit status \(status)")
+        }
         for command in ["classify", "inspect", "weights", "bench"] {
             #expect(result.standardOutput.contains(command))
         }
@@ -46,6 +52,11 @@ struct CLITests {
         (["scan", "--threads", "-2", "x"], "--threads must be 1...256, got -2"),
         (["similar", "--null", "x.jpg"], "--null goes with --paths"),
         (["frobnicate"], "frobnicate"),
+        (["bench", "--random-weights", "--isa", "sse"], "--isa sse: expected one of avx512, avx2, avx512-on-avx2, portable"),
+        (["status", "--db", ""], "--db is empty"),
+        (["status", "--db", "mysql://x@y/z"], "mysql:// is not a database vggbatch uses"),
+        (["status", "--db", "/tmp"], "--db /tmp is a folder; give the index file in it, e.g. /tmp/index.sqlite"),
+        (["scan", "--db", "/tmp", "/tmp"], "--db /tmp is a folder"),
     ])
     func badCommandLinesExit64WithOneLine(_ arguments: [String], _ fragment: String) throws {
         let result = try CommandRunner.vggbatch(arguments)

@@ -50,6 +50,8 @@ struct ScanCLITests {
     @Test func firstScanThenIncrementalRescans() throws {
         let first = try vggbatch(["scan", "--json", photos])
         #expect(first.status == 0, "\(first.standardError)")
+        let none = try vggbatch(["status", "--failed"])
+        #expect(none.status == 0 && none.standardOutput.isEmpty && none.standardError == "no failed files\n")
         #expect(try summary(first)["new"] as? Int == 6)
         let before = try exported()
         #expect(before.count == 6)

@@ -264,7 +264,7 @@ extension SearchCLITests {
         let high = try vggbatch(["similar", "--paths", "--min-score", "1", photos + "/skimage-astronaut.png"])
         #expect(high.status == 0 && high.standardOutput.isEmpty && high.standardError.hasSuffix("\nno results: no photo scores 1.0000 or more\n"))
         let report = try vggbatch(["report", "--output", directory.path("report"), "--label", "goldfish"])
-        #expect(report.status == 0 && report.standardError == "no photo of model 1 has \"goldfish\" as its top label; no page written\n", "\(report.standardError)")
+        #expect(report.status == 1 && report.standardError == "no photo of model 1 has \"goldfish\" as its top label; no page written\n", "\(report.standardError)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("report/index.html")))
     }
 

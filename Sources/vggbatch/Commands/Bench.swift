@@ -45,6 +45,10 @@ extension VGGBatch {
 
         func validate() throws {
             if randomWeights && weights != nil { throw ValidationError("Give --weights or --random-weights, not both.") }
+            if let isa, KernelSet.InstructionSet(rawValue: isa.lowercased()) == nil {
+                let known = KernelSet.InstructionSet.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--isa \(isa): expected one of \(known).")
+            }
             if !(1...10_000).contains(iterations) { throw ValidationError("--iterations must be 1...10000, got \(iterations).") }
         }
 

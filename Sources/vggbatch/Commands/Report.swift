@@ -59,8 +59,9 @@ extension VGGBatch {
                 throw error.failure
             }
             guard let page = outcome.page else {
+                // Asked for a page and none came: a job that expected one must notice.
                 printError(outcome.emptyReason ?? "no page written")
-                return
+                throw ExitCode.failure
             }
             print(String(
                 format: "wrote %@: %@ in %@ (%d thumbnails made, %d reused) in %.1f s",

@@ -32,6 +32,7 @@ extension VGGBatch {
                         }))
                     } else {
                         for failure in failures { print("\(PathBytes.display(failure.path)): \(failure.reason)") }
+                        if failures.isEmpty { printError("no failed files") }
                     }
                     return
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VGGCommon
 import VGGIndexTypes
 import VGGIndexing
 import VGGPostgres
@@ -16,6 +17,21 @@ struct DatabaseOptions: ParsableArguments {
     /// The SQLite path or PostgreSQL URL in effect.
     func path(environment: [String: String]) -> String {
         IndexDatabase.defaultPath(explicit: db, environment: environment)
+    }
+
+    /// An empty value, a URL of a database vggbatch does not speak, or a folder is a mistake
+    /// to hear about before anything is opened or created.
+    func validate() throws {
+        if let db, db.isEmpty { throw ValidationError("--db is empty: give an SQLite file or a postgresql:// URL.") }
+        let target = path(environment: ProcessInfo.processInfo.environment)
+        if !PostgresIndex.isURL(target), let scheme = target.range(of: "://").map({ String(target[..<$0.lowerBound]) }),
+            !scheme.isEmpty, !scheme.contains("/")
+        {
+            throw ValidationError("--db \(target): \(scheme):// is not a database vggbatch uses; give an SQLite file or a postgresql:// URL.")
+        }
+        if !PostgresIndex.isURL(target), PathBytes.kind(target) == .directory {
+            throw ValidationError("--db \(target) is a folder; give the index file in it, e.g. \((target as NSString).appendingPathComponent("index.sqlite")).")
+        }
     }
 
     private var target: String { path(environment: ProcessInfo.processInfo.environment) }
