@@ -14,7 +14,9 @@ cache (default ~/.cache/vggbatch/trained, or $VGGBATCH_TRAINED_CACHE) with
   layout of vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5: kernels HWIO, BGR input),
   which `vggbatch --weights` loads with the Caffe preprocessing;
 - vgg16-trained-notop.safetensors: the same numbers with torchvision names (features.N),
-  for tools that prefer it (load it with --preprocess caffe);
+  whose metadata says its preprocessing ("vggbatch.preprocessing": "caffe"), so
+  `vggbatch --weights` loads it as it is, like the Keras file (pool5, GeM and R-MAC; no
+  labels or fc7);
 - vgg16-trained-notop.onnx: a plain ONNX graph of the same base (input NCHW, BGR minus
   the Caffe means) with two outputs, conv5_3 after its ReLU (N×512×14×14) and pool5
   (N×512×7×7), for reference runs with ONNX Runtime.
@@ -100,7 +102,8 @@ def write_safetensors(path, convs):
             conv += 1
             index += 2
         index += 1
-    save_file(tensors, str(path), metadata={"format": "pt"})
+    # vggbatch reads the preprocessing from this key: the values are the Caffe/Keras base (BGR).
+    save_file(tensors, str(path), metadata={"format": "pt", "vggbatch.preprocessing": "caffe"})
 
 
 def write_onnx(path, convs):
@@ -134,6 +137,19 @@ def write_onnx(path, convs):
     temporary.rename(path)
 
 
+def declares_caffe(path):
+    """Whether a safetensors file's metadata names the Caffe preprocessing (older copies did not)."""
+    import json
+    import struct
+    try:
+        with open(path, "rb") as handle:
+            size = struct.unpack("<Q", handle.read(8))[0]
+            header = json.loads(handle.read(size))
+    except (OSError, ValueError, struct.error):
+        return False
+    return header.get("__metadata__", {}).get("vggbatch.preprocessing") == "caffe"
+
+
 def ensure():
     """Downloads and converts as needed; returns {"keras", "safetensors", "onnx"} paths."""
     directory = cache_dir()
@@ -151,7 +167,7 @@ def ensure():
         "safetensors": directory / "vgg16-trained-notop.safetensors",
         "onnx": directory / "vgg16-trained-notop.onnx",
     }
-    if not all(p.exists() for p in paths.values()):
+    if not all(p.exists() for p in paths.values()) or not declares_caffe(paths["safetensors"]):
         convs = convolutions(source)
         write_keras(paths["keras"], convs)
         write_safetensors(paths["safetensors"], convs)

@@ -93,7 +93,7 @@ public struct LoadedModel {
         do throws(ModelError) {
             let weights = try OpenedWeights.open(path)
             let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
-            let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: cache)
+            let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, metadata: weights.metadata, cache: cache)
             // The index's model's own file, however it was named, is read as that model reads it.
             let modelPreset = request.remembered.flatMap {
                 $0.weightsSHA256 == identity.sha256 ? PreprocessPreset(rawValue: $0.preprocessing) : nil

@@ -21,6 +21,8 @@ public final class SafetensorsWeights: WeightSource, @unchecked Sendable {
                 throw .invalidFile(path: path, reason: "unreadable \(VGGArchitecture.metadataKey) metadata \"\(recorded)\"")
             }
             self.architecture = parsed
+        } else if let base = Self.convolutionBase(file) {
+            self.architecture = base
         } else {
             self.architecture = .vgg16
         }
@@ -56,6 +58,21 @@ public final class SafetensorsWeights: WeightSource, @unchecked Sendable {
     public func release(fullyConnected index: Int) {
         let (weight, bias) = linearNames(index)
         file.releasePages(of: [weight, bias])
+    }
+
+    /// A file of configuration D's 13 convolutions and nothing else (a `_notop` base, as the
+    /// trained ImageNet one is published): the network ends at pool5, its widths are the
+    /// file's, and its input is the usual 224 × 224 (without a classifier any size works).
+    static func convolutionBase(_ file: SafetensorsFile) -> VGGArchitecture? {
+        let head = ["classifier.", "head.", "pre_logits."]
+        guard !file.tensorNames.contains(where: { name in head.contains { name.hasPrefix($0) } }) else { return nil }
+        var widths = [Int]()
+        for layer in VGGArchitecture.vgg16.convolutions {
+            guard let shape = file.tensors[TensorNames.convolution(featuresIndex: layer.featuresIndex).weight]?.shape, shape.count == 4
+            else { return nil }
+            widths.append(shape[0])
+        }
+        return VGGArchitecture.convolutionsOnly(convolutionChannels: widths, inputHeight: 224, inputWidth: 224)
     }
 
     /// The tensor names that decide the layout; anything else is an unknown layout.

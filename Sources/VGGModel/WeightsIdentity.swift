@@ -9,8 +9,13 @@ public struct WeightsIdentity: Sendable, Equatable {
     /// The published file it is, if its checksum is in `KnownWeights.all`.
     public var known: KnownWeights?
     public var layout: WeightLayout
-    /// From the known-file table when the file is known, else inferred from the tensor names.
+    /// From the known-file table when the file is known, else what the file's metadata
+    /// declares (`preprocessingMetadataKey`), else inferred from the tensor names.
     public var preprocessing: PreprocessingFamily
+
+    /// The safetensors metadata key in which a file declares the preprocessing its values
+    /// expect ("caffe" or "torch"): a converted Caffe/Keras base in torchvision names says so.
+    public static let preprocessingMetadataKey = "vggbatch.preprocessing"
 
     /// Identifies the opened weights, hashing the file unless `cache` already holds its
     /// checksum for the same size, modification time and inode.
@@ -18,8 +23,11 @@ public struct WeightsIdentity: Sendable, Equatable {
         try identify(path: weights.file.path, layout: weights.layout, cache: cache)
     }
 
-    /// Identifies the weights file at `path` whose tensors have `layout`.
-    public static func identify(path: String, layout: WeightLayout, cache: WeightsHashCache?) throws(ModelError) -> WeightsIdentity {
+    /// Identifies the weights file at `path` whose tensors have `layout` and whose metadata is
+    /// `metadata`.
+    public static func identify(
+        path: String, layout: WeightLayout, metadata: [String: String] = [:], cache: WeightsHashCache?
+    ) throws(ModelError) -> WeightsIdentity {
         let sha256: String
         if let cache {
             sha256 = try cache.sha256(of: path)
@@ -27,8 +35,9 @@ public struct WeightsIdentity: Sendable, Equatable {
             sha256 = try SHA256.hexDigest(ofFile: path)
         }
         let known = KnownWeights.matching(sha256: sha256)
+        let declared = metadata[preprocessingMetadataKey].flatMap(PreprocessingFamily.init(rawValue:))
         return WeightsIdentity(
-            path: path, sha256: sha256, known: known, layout: layout, preprocessing: known?.preprocessing ?? layout.preprocessing)
+            path: path, sha256: sha256, known: known, layout: layout, preprocessing: known?.preprocessing ?? declared ?? layout.preprocessing)
     }
 
     /// "vgg16.tv_in1k, sha256 …" for a known file; otherwise the layout and that it is not

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VGGCommon
+import VGGModel
 import _VGGTestSupport
 
 /// `vggbatch weights fetch | list | verify | info`, and the download `scan` and `classify`
@@ -165,6 +166,23 @@ struct WeightsCLITests {
         #expect(notopText.standardOutput.contains("no labels: these weights end at pool5"))
         let notopInfo = try vggbatch(["weights", "info", notop])
         #expect(notopInfo.status == 0 && notopInfo.standardOutput.contains("convolutions only"))
+
+        // The same convolutions as safetensors with torchvision names and nothing else load
+        // too, with the preprocessing the file declares (or --preprocess).
+        let torch = try SafetensorsFile(path: fixtures + "/tiny-torch.safetensors")
+        let convolutions = try torch.tensorNames.filter { $0.hasPrefix("features.") }.map { name in
+            (name: name, shape: torch.tensors[name]?.shape ?? [], values: try torch.floats(name))
+        }
+        for (file, metadata, flags) in [
+            ("notop-declared.safetensors", ["vggbatch.preprocessing": "caffe"], [String]()),
+            ("notop-plain.safetensors", [:], ["--preprocess", "caffe"]),
+        ] {
+            let path = directory.path(file)
+            try SafetensorsWriter.write(convolutions, metadata: metadata, to: path)
+            let fromSafetensors = try vggbatch(["classify", "--json", "--features", "--weights", path] + flags + [image])
+            #expect(fromSafetensors.status == 0, "\(fromSafetensors.standardError)")
+            #expect(fromSafetensors.standardOutput == notopJSON.standardOutput, "\(file)")
+        }
 
         let photos = directory.path("photos")
         try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)

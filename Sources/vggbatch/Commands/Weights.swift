@@ -202,7 +202,7 @@ extension VGGBatch.Weights {
                 let weights = try OpenedWeights.open(path)
                 // The cache the HDF5 conversion has just filled: its file is not hashed twice.
                 let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment))
-                let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, cache: cache)
+                let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, metadata: weights.metadata, cache: cache)
                 print("file: \(path)")
                 print("architecture: " + (weights.architecture.hasClassifier
                     ? "\(weights.architecture.metadataValue), \(weights.parameterCount) parameters"
