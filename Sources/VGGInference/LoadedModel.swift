@@ -16,12 +16,20 @@ public struct WeightsRequest: Sendable {
     /// The index's model: its weights file is used when none is named and it is still where
     /// it was last found, with the same SHA-256.
     public var remembered: StoredModel?
+    /// Whether only the remembered model's own file will do when none is named: what writes
+    /// to the index or searches it must not silently compute another model. When false, a
+    /// file that moved or changed gets a warning and the default weights are used.
+    public var requireRemembered: Bool
 
-    public init(path: String? = nil, preprocess: PreprocessPreset? = nil, offline: Bool = false, remembered: StoredModel? = nil) {
+    public init(
+        path: String? = nil, preprocess: PreprocessPreset? = nil, offline: Bool = false, remembered: StoredModel? = nil,
+        requireRemembered: Bool = false
+    ) {
         self.path = path
         self.preprocess = preprocess
         self.offline = offline
         self.remembered = remembered
+        self.requireRemembered = requireRemembered
     }
 }
 
@@ -77,10 +85,17 @@ public struct LoadedModel {
         var preprocess = request.preprocess
         let named = request.path != nil || !(environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty
         var path: String
-        if !named, let remembered = request.remembered, let found = rememberedWeights(remembered, environment, onWarning: onWarning) {
-            path = found
+        let found = request.remembered.map { rememberedWeights($0, environment) }
+        if !named, let remembered = request.remembered, let found, case .success(let file) = found {
+            path = file
             preprocess = preprocess ?? PreprocessPreset(rawValue: remembered.preprocessing)
         } else {
+            if !named, let remembered = request.remembered, case .failure(let missing)? = found {
+                if request.requireRemembered {
+                    throw .modelWeightsUnavailable(modelID: remembered.id, sha256: remembered.weightsSHA256, why: missing.why)
+                }
+                if let warning = missing.warning { onWarning(warning) }
+            }
             do throws(ModelError) {
                 path = try WeightsLocator.resolve(explicit: request.path, environment: environment)
             } catch {
@@ -106,23 +121,38 @@ public struct LoadedModel {
         }
     }
 
+    /// Why the index's model's own file cannot be used: for an error (`why`), and for the
+    /// warning a command that may fall back prints (none when the index never knew a file).
+    struct MissingWeights: Error {
+        var why: String
+        var warning: String?
+    }
+
     /// The weights file the index's model was computed with, if it is still where it was
-    /// last found and its SHA-256 (through the hash cache) is still the model's; otherwise
-    /// nil, with a line saying why the default weights are used instead.
-    private static func rememberedWeights(_ model: StoredModel, _ environment: [String: String], onWarning: (String) -> Void) -> String? {
-        guard let bytes = model.weightsPath else { return nil }
+    /// last found and its SHA-256 (through the hash cache) is still the model's.
+    private static func rememberedWeights(_ model: StoredModel, _ environment: [String: String]) -> Result<String, MissingWeights> {
+        guard let bytes = model.weightsPath else {
+            return .failure(MissingWeights(why: "were never seen by this index (its results were imported)", warning: nil))
+        }
         let path = String(decoding: bytes, as: UTF8.self)
         let what = "the weights of model \(model.id) (\(PathBytes.display(bytes)))"
         guard PathBytes.kind(bytes) == .file else {
-            onWarning("\(what) are no longer there; using the default weights")
-            return nil
+            return .failure(MissingWeights(
+                why: "are no longer at \(PathBytes.display(bytes))", warning: "\(what) are no longer there; using the default weights"))
         }
         let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
         guard (try? cache.sha256(of: path)) == model.weightsSHA256 else {
-            onWarning("\(what) have changed since the index used them; using the default weights")
-            return nil
+            return .failure(MissingWeights(
+                why: "have changed at \(PathBytes.display(bytes)) since the index used them",
+                warning: "\(what) have changed since the index used them; using the default weights"))
         }
-        return path
+        return .success(path)
+    }
+
+    /// Whether these weights, read as they are and with `resizePolicy`, compute `model`'s
+    /// results (its weights, preprocessing and resize policy).
+    public func computes(_ model: StoredModel, resizePolicy: ResizePolicy) -> Bool {
+        identity.sha256 == model.weightsSHA256 && preset.rawValue == model.preprocessing && resizePolicy.rawValue == model.resizePolicy
     }
 
     /// Downloads the default weights into the cache (from `VGGBATCH_MIRROR` if set).

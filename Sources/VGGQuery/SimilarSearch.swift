@@ -181,7 +181,9 @@ public struct SimilarSearch {
         let loaded: LoadedModel
         do throws(InferenceError) {
             loaded = try LoadedModel.load(
-                WeightsRequest(path: weights, preprocess: PreprocessPreset(rawValue: context.model.preprocessing), remembered: context.model),
+                WeightsRequest(
+                    path: weights, preprocess: PreprocessPreset(rawValue: context.model.preprocessing), remembered: context.model,
+                    requireRemembered: true),
                 engine: options, environment: environment, onWarning: onWarning)
         } catch {
             throw .inference(error)

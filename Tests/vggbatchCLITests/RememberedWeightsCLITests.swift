@@ -3,8 +3,9 @@ import Testing
 import _VGGTestSupport
 
 /// The index remembers the weights each model was computed with: a rescan, `similar` with a
-/// photo outside the index and `classify` use them without being told, and only fall back to
-/// the default weights (here: none installed, and offline) when the file is gone or changed.
+/// photo outside the index and `classify` use them without being told. When the file is gone
+/// or changed, what writes or searches the index stops with one line; `classify` falls back
+/// to the default weights (here: none installed, and offline) with a warning.
 @Suite("vggbatch remembers its weights", .serialized)
 struct RememberedWeightsCLITests {
     let directory = TemporaryDirectory()
@@ -71,26 +72,63 @@ struct RememberedWeightsCLITests {
         #expect(typo.standardError == "vggbatch: \(directory.path("no-such-photo.jpg")): no such file (and not in the index). (see 'vggbatch help')\n", "\(typo.standardError)")
     }
 
-    @Test func movedOrChangedWeightsFallBackToTheDefaultWithAWarning() throws {
+    @Test func movedOrChangedWeightsStopWhatWritesTheIndex() throws {
         #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)
+        let sha256 = String(try #require(try vggbatch(["status", "--json"]).standardOutput.split(separator: "\"").first { $0.count == 64 }))
         // Other weights at the same path: not the model's any more.
         let other = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "6", "--output", weights])
         #expect(other.status == 0)
         let changed = try vggbatch(["scan", photos])
         #expect(changed.status == 2)
-        #expect(changed.standardError.contains("the weights of model 1 (\(weights)) have changed since the index used them; using the default weights"))
-        #expect(changed.standardError.contains("vggbatch weights fetch"), "then the default, which is not installed: \(changed.standardError)")
+        #expect(changed.standardError == "vggbatch: error: the weights of model 1 (sha256 \(sha256)) have changed at \(weights) since the index used them; "
+            + "pass --weights with the file that has this SHA-256; or scan with --add-model to compute another model's results beside it\n",
+            "\(changed.standardError)")
+        // classify writes nothing: it warns and tries the default weights (none installed here).
+        let classify = try vggbatch(["classify", photos + "/pillow-hopper.jpg"])
+        #expect(classify.status == 2 && classify.standardError.contains("have changed since the index used them; using the default weights"))
+        #expect(classify.standardError.contains("vggbatch weights fetch"), "\(classify.standardError)")
 
         try FileManager.default.removeItem(atPath: weights)
         let gone = try vggbatch(["scan", photos])
-        #expect(gone.status == 2 && gone.standardError.contains("(\(weights)) are no longer there"))
+        #expect(gone.status == 2 && gone.standardError.contains("are no longer at \(weights); pass --weights"), "\(gone.standardError)")
+        let outside = directory.path("query.png")
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-chelsea.png"), toPath: outside)
+        let similar = try vggbatch(["similar", outside])
+        #expect(similar.status == 2 && similar.standardError.contains("are no longer at \(weights); pass --weights"), "\(similar.standardError)")
+    }
+
+    /// Other weights, or an index that never knew its weights file (imported), never add a
+    /// second model without --add-model.
+    @Test func aSecondModelNeedsToBeAskedFor() throws {
+        #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)
+        let second = directory.path("models/second.safetensors")
+        #expect(try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "9", "--output", second]).status == 0)
+        let refused = try vggbatch(["scan", "--weights", second, photos])
+        #expect(refused.status == 2 && refused.standardError.contains("are not a model of this index (model 1: sha256 "), "\(refused.standardError)")
+        #expect(refused.standardError.contains("--add-model") && refused.standardError.split(separator: "\n").count == 1)
+        let resized = try vggbatch(["scan", "--weights", weights, "--resize", "center-crop", photos])
+        #expect(resized.status == 2 && resized.standardError.contains("center-crop) are not a model of this index"), "\(resized.standardError)")
+
+        // An index made by import knows no weights file: a rescan must be told which.
+        let lines = try CommandRunner.vggbatch(
+            ["classify", "--features", "--weights", weights, "--files-from", "-"], environment: environment,
+            input: Data((try vggbatch(["list", photos]).standardOutput).utf8))
+        let file = directory.path("lines.jsonl")
+        try lines.standardOutputBytes.write(to: URL(fileURLWithPath: file))
+        let imported = directory.path("imported.sqlite")
+        #expect(try CommandRunner.vggbatch(["import", file, "--db", imported], environment: environment).status == 0)
+        let rescan = try CommandRunner.vggbatch(["scan", "--db", imported], environment: environment)
+        #expect(rescan.status == 2 && rescan.standardError.contains("were never seen by this index (its results were imported)"), "\(rescan.standardError)")
+        let told = try CommandRunner.vggbatch(["scan", "--db", imported, "--weights", weights, "--json"], environment: environment)
+        #expect(told.status == 0, "\(told.standardError)")
+        #expect(try summary(told)["model"] as? Int == 1)
     }
 
     @Test func modelChoosesWhichWeights() throws {
         let second = directory.path("models/second.safetensors")
         #expect(try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "9", "--output", second]).status == 0)
         #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)
-        #expect(try vggbatch(["scan", "--weights", second, photos]).status == 0)
+        #expect(try vggbatch(["scan", "--weights", second, "--add-model", photos]).status == 0)
         let image = photos + "/pillow-hopper.jpg"
         // Both models have three images; the default is the one scanned last.
         #expect(try vggbatch(["classify", image]).standardOutput.hasPrefix("weights: \(second)"))

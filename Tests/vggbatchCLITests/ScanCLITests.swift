@@ -411,7 +411,9 @@ struct ScanCLITests {
         _ = try vggbatch(["scan", photos])
         let other = directory.path("other.safetensors")
         _ = try vggbatch(["weights", "random", "--tiny", "--seed", "6", "--output", other])
-        let second = try vggbatch(["scan", "--json", "--weights", other, photos])
+        let refused = try vggbatch(["scan", "--json", "--weights", other, photos])
+        #expect(refused.status == 2 && refused.standardError.contains("--add-model"), "\(refused.standardError)")
+        let second = try vggbatch(["scan", "--json", "--add-model", "--weights", other, photos])
         // Same files, new results for the second model: unchanged files, all computed for it.
         let counts = try summary(second)
         #expect(counts["new"] as? Int == 0 && counts["unchanged"] as? Int == 6 && counts["computed"] as? Int == 6 && counts["model"] as? Int == 2)

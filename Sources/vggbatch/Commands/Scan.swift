@@ -43,6 +43,9 @@ extension VGGBatch {
         @Flag(help: "Mark vanished files missing even when most of a folder vanished at once (normally taken for an unmounted drive).")
         var acceptMissing = false
 
+        @Flag(help: "Compute the results of weights (or preprocessing, or resize policy) that are not yet a model of this index, beside the models it has.")
+        var addModel = false
+
         @Flag(help: "PostgreSQL index: only walk and queue the files that need the network, for `vggbatch work` on other machines (nothing is marked missing).")
         var queueOnly = false
 
@@ -75,17 +78,32 @@ extension VGGBatch {
             }
             var roots = directories.map(PathBytes.absolute)
             let remembered: StoredModel?
+            let models: [StoredModel]
             do throws(StoreError) {
                 if roots.isEmpty { roots = try index.roots().map(\.path) }
                 remembered = try index.defaultModel()
+                models = try index.models()
             } catch {
                 throw error.failure
             }
             if roots.isEmpty { throw ValidationError("Give a folder to scan (the index holds none yet).") }
 
-            let loaded = try model.load(engine: try engine.options(), remembered: remembered)
+            // The index's model is computed with its own weights: if they cannot be found, say
+            // so rather than compute another model; a new model is only added when asked.
+            let addHint = "; or scan with --add-model to compute another model's results beside it"
+            let loaded = try ModelOptions.load(
+                WeightsRequest(path: model.weights, preprocess: model.preprocess, offline: model.offline, remembered: remembered,
+                               requireRemembered: !addModel),
+                engine: try engine.options(), modelWeightsHint: addHint)
             let rememberedPolicy = remembered.flatMap { $0.weightsSHA256 == loaded.identity.sha256 ? ResizePolicy(rawValue: $0.resizePolicy) : nil }
             let preparation = try imageOptions.preparation(for: loaded, default: rememberedPolicy)
+            if !addModel, let known = remembered, !models.contains(where: { loaded.computes($0, resizePolicy: preparation.policy) }) {
+                throw CommandFailure(
+                    "these weights (\(loaded.identity.path), sha256 \(loaded.identity.sha256.prefix(12))…, \(loaded.preset.rawValue), "
+                        + "\(preparation.policy.rawValue)) are not a model of this index (model \(known.id): sha256 "
+                        + "\(known.weightsSHA256.prefix(12))…, \(known.preprocessing), \(known.resizePolicy)); pass its weights with --weights"
+                        + addHint)
+            }
             report.header(database: index.location, model: loaded, resize: preparation.policy.rawValue)
 
             var options = ScanOptions(

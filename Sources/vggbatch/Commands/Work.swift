@@ -74,7 +74,7 @@ extension VGGBatch {
             }
             let request = WeightsRequest(
                 path: model.weights, preprocess: model.preprocess,
-                offline: model.offline, remembered: target)
+                offline: model.offline, remembered: target, requireRemembered: true)
             let loaded = try ModelOptions.load(request, engine: try engine.options())
             guard loaded.identity.sha256 == target.weightsSHA256, loaded.preset.rawValue == target.preprocessing else {
                 let expected = target.weightsPath.map { " (last found at \(PathBytes.display($0)))" } ?? ""

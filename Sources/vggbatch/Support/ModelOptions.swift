@@ -68,13 +68,16 @@ extension ModelOptions {
         try ModelOptions.load(WeightsRequest(path: weights, preprocess: preprocess, offline: offline, remembered: remembered), engine: engine)
     }
 
-    static func load(_ request: WeightsRequest, engine: EngineOptions) throws -> LoadedModel {
+    /// `modelWeightsHint` follows the reason when the index's model's own weights cannot be
+    /// found (what else the command can be told to do).
+    static func load(_ request: WeightsRequest, engine: EngineOptions, modelWeightsHint: String = "") throws -> LoadedModel {
         let line = ProgressLine(name: KnownWeights.defaultWeights.name)
         do throws(InferenceError) {
             return try LoadedModel.load(
                 request, engine: engine, environment: ProcessInfo.processInfo.environment,
                 onWarning: { printError("vggbatch: warning: " + $0) }, onDownload: { line.show($0) })
         } catch {
+            if case .modelWeightsUnavailable = error { throw CommandFailure(error.reason + modelWeightsHint) }
             throw CommandFailure(error.reason)
         }
     }
