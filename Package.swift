@@ -174,6 +174,6 @@ let package = Package(
             ]),
         .testTarget(
             name: "vggbatchCLITests",
-            dependencies: ["_VGGTestSupport", "VGGImaging", "VGGModel", "VGGStore", "VGGIndexTypes", "VGGPostgres"])
+            dependencies: ["_VGGTestSupport", "VGGImaging", "VGGModel", "VGGStore", "VGGIndexTypes", "VGGPostgres", "VGGQuery"])
     ]
 )

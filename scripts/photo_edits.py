@@ -1,6 +1,7 @@
 """Edited copies of photos, shared by scripts/calibrate_duplicates.py and
 scripts/copy_detection.py: the changes a photo goes through between two folders (resized,
-recompressed, cropped, rotated, brightened, captioned, flipped), each deterministic.
+recompressed, cropped, rotated, turned, brightened, greyed, captioned, flipped), each
+deterministic.
 
 `index_and_export(folder, weights)` indexes a folder with the release vggbatch into a
 temporary index and returns each file's vectors by name: {"network", "gem", "rmac"}.
@@ -75,6 +76,22 @@ def caption(image):
 
 def flip(image):
     return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+
+
+def quarter_turn(image):
+    """Turned by 90 degrees, as a photo whose orientation was lost or fixed by hand."""
+    return image.transpose(Image.Transpose.ROTATE_90)
+
+
+def greyscale(image):
+    return image.convert("L").convert("RGB")
+
+
+def thumbnail(longest):
+    def edit(image):
+        scale = longest / max(image.size)
+        return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.LANCZOS)
+    return edit
 
 
 def save(image, path, quality=90):

@@ -9,10 +9,15 @@ public struct ModelRegistration: Sendable, Equatable {
     public var preprocessing: String
     public var resizePolicy: String
     public var featureDimension: Int
+    /// Which convolutions compute the descriptors (`ConvolutionBase.fingerprint`); recorded
+    /// with the model, not part of what identifies it.
+    public var convolutionBase: String?
 
     public init(
-        weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String, featureDimension: Int
+        weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String, featureDimension: Int,
+        convolutionBase: String? = nil
     ) {
+        self.convolutionBase = convolutionBase
         self.weightsSHA256 = weightsSHA256
         self.name = name
         self.architecture = architecture

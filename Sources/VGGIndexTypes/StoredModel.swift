@@ -16,8 +16,16 @@ public struct StoredModel: Sendable, Equatable {
     /// feature rows are 16 KB each, and counting them reads the whole table); for a model
     /// that ends at pool5, which has no predictions, on the feature rows.
     public var imageCount: Int
+    /// Which convolutions computed its descriptors (`ModelRegistration.convolutionBase`); nil
+    /// when not recorded yet.
+    public var convolutionBase: String?
 
-    public init(id: Int64, weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String, featureDimension: Int, weightsPath: [UInt8]?, weightsSize: Int64?, weightsModifiedNanoseconds: Int64?, imageCount: Int) {
+    public init(
+        id: Int64, weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String,
+        featureDimension: Int, weightsPath: [UInt8]?, weightsSize: Int64?, weightsModifiedNanoseconds: Int64?, imageCount: Int,
+        convolutionBase: String? = nil
+    ) {
+        self.convolutionBase = convolutionBase
         self.id = id
         self.weightsSHA256 = weightsSHA256
         self.name = name

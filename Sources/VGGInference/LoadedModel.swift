@@ -46,6 +46,8 @@ public struct LoadedModel {
     public let network: VGGNetwork
     public let identity: WeightsIdentity
     public let preset: PreprocessPreset
+    /// Which trained convolutions the weights hold (`ConvolutionBase.fingerprint`).
+    public let convolutionBase: String
 
     /// Where the weights file is now, for the index to remember; nil if it cannot be stat'ed.
     public var location: WeightsLocation? {
@@ -59,7 +61,8 @@ public struct LoadedModel {
     public func registration(resizePolicy: ResizePolicy) -> ModelRegistration {
         ModelRegistration(
             weightsSHA256: identity.sha256, name: identity.known?.name, architecture: network.architecture.metadataValue,
-            preprocessing: preset.rawValue, resizePolicy: resizePolicy.rawValue, featureDimension: network.architecture.featureWidth)
+            preprocessing: preset.rawValue, resizePolicy: resizePolicy.rawValue, featureDimension: network.architecture.featureWidth,
+            convolutionBase: convolutionBase)
     }
 
     /// The preparation of images for this network (square input) with `options`' decode
@@ -114,8 +117,9 @@ public struct LoadedModel {
                 $0.weightsSHA256 == identity.sha256 ? PreprocessPreset(rawValue: $0.preprocessing) : nil
             }
             let preset = preprocess ?? modelPreset ?? PreprocessPreset(rawValue: identity.preprocessing.rawValue) ?? .torch
+            let convolutionBase = try ConvolutionBase.fingerprint(weights.source)
             let network = try VGGNetwork(source: weights.source, options: engine)
-            return LoadedModel(network: network, identity: identity, preset: preset)
+            return LoadedModel(network: network, identity: identity, preset: preset, convolutionBase: convolutionBase)
         } catch {
             throw .weights(error)
         }

@@ -205,5 +205,15 @@ ALTER TABLE descriptor ALTER COLUMN vector SET STORAGE EXTERNAL;
 
 """#,
             sha256: "9776a451c6cc3c36db29ae535b37f1f3f58860bd3019c941a49f6451a328a5a8"),
+        Migration(
+            identifier: "0004_add_convolution_base",
+            sql: #"""
+-- Which convolutions computed a model's descriptors, as the SQLite migration
+-- 0006_add_convolution_base adds it.
+
+ALTER TABLE model ADD COLUMN convolution_base TEXT;
+
+"""#,
+            sha256: "60e428854c465a4c947e3b9f0aaf5ba92e403a800fd89beadc2b4c50032f5c36"),
     ]
 }

@@ -3,12 +3,13 @@ import VGGIndexTypes
 extension SQLIndex {
     public func models() throws(StoreError) -> [StoredModel] {
         let location = recordsWeightsLocation ? "weights_path, weights_size, weights_mtime_ns" : "NULL, NULL, NULL"
+        let base = recordsConvolutionBase ? "convolution_base" : "NULL"
         return try database.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
                 COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
                     (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id)),
-                \(location)
+                \(location), \(base)
             FROM model ORDER BY model.id
             """, []
         ).compactMap { row in
@@ -24,7 +25,7 @@ extension SQLIndex {
                 id: id, weightsSHA256: sha, name: name, architecture: architecture, preprocessing: preprocessing,
                 resizePolicy: resize, featureDimension: Int(dim), weightsPath: weightsPath,
                 weightsSize: Self.int(row[9]).map(Int64.init), weightsModifiedNanoseconds: Self.int(row[10]).map(Int64.init),
-                imageCount: Int(count))
+                imageCount: Int(count), convolutionBase: row[11].text)
         }
     }
 

@@ -31,6 +31,9 @@ open class SQLIndex {
     /// Whether the model table has the weights location columns (SQLite migration 0004; an
     /// older index opened read-only lacks them).
     open var recordsWeightsLocation: Bool { appliedMigrations.contains("0004_add_weights_location") }
+    /// Whether the model rows have `convolution_base` (an index opened read-only is not
+    /// migrated).
+    open var recordsConvolutionBase: Bool { appliedMigrations.contains("0006_add_convolution_base") }
 
     /// Bytes the index takes where it is stored, when known.
     open var storedBytes: Int64? { nil }

@@ -46,7 +46,7 @@ open class SQLIndexWriter: IndexWriter {
         try writer.modelID(
             weightsSHA256: registration.weightsSHA256, name: registration.name, architecture: registration.architecture,
             preprocessing: registration.preprocessing, resizePolicy: registration.resizePolicy,
-            featureDimension: registration.featureDimension)
+            featureDimension: registration.featureDimension, convolutionBase: registration.convolutionBase)
     }
 
     public func recordWeightsLocation(modelID: Int64, _ location: WeightsLocation) throws(StoreError) {

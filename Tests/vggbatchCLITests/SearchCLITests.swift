@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VGGImaging
+import VGGQuery
 @testable import VGGStore
 import _VGGTestSupport
 
@@ -147,17 +148,29 @@ struct SearchCLITests {
         }
     }
 
-    /// Without --threshold, each feature's own threshold is used, and said with its origin.
+    /// Without --threshold, each feature's own threshold is used, and said with its origin:
+    /// calibrated only for the convolutions it was calibrated on, never for random weights.
     @Test func duplicatesSaysWhichThresholdAndWhereItComesFrom() throws {
         let gem = try vggbatch(["duplicates", "--feature", "gem"])
         #expect(gem.status == 0, "\(gem.standardError)")
-        #expect(gem.standardError.contains("near-duplicate threshold: gem cosine ≥ 0.620 (calibrated on the trained VGG16 convolution base"))
-        #expect(gem.standardOutput.contains("near duplicates (gem cosine ≥ 0.620 to"))
+        #expect(gem.standardError.contains("near-duplicate threshold: gem cosine ≥ 0.770 (NOT calibrated for these weights"), "\(gem.standardError)")
+        #expect(gem.standardOutput.contains("near duplicates (gem cosine ≥ 0.770 to"))
+        // The calibrated convolutions (recorded as if the trained base had been scanned), and a
+        // model recorded before the index kept them.
+        let database = try IndexDatabase(path: directory.path("index.sqlite"), readOnly: false)
+        try database.connection.run("UPDATE model SET convolution_base = ?", [.text(SearchDefaults.calibratedConvolutionBase)])
+        let calibrated = try vggbatch(["duplicates", "--feature", "rmac"])
+        #expect(calibrated.standardError.contains("rmac cosine ≥ 0.690 (calibrated on these convolutions, the trained ImageNet VGG16 base"))
+        try database.connection.run("UPDATE model SET convolution_base = NULL", [])
+        let unknown = try vggbatch(["duplicates", "--feature", "rmac"])
+        #expect(unknown.standardError.contains("whether model 1 has those convolutions is not recorded yet"), "\(unknown.standardError)")
+        #expect(try vggbatch(["scan", photos]).status == 0)
+        #expect(try vggbatch(["duplicates", "--feature", "rmac"]).standardError.contains("NOT calibrated for these weights"))
         let fc7 = try json(try vggbatch(["duplicates", "--json", "--feature", "fc7"]))
         #expect(fc7["feature"] as? String == "fc7" && fc7["threshold"] as? Double == 0.92)
         #expect((fc7["threshold_source"] as? String)?.contains("not yet calibrated") == true)
         let rmac = try json(try vggbatch(["duplicates", "--json"]))
-        #expect(rmac["feature"] as? String == "rmac" && abs((rmac["threshold"] as? Double ?? 0) - 0.63) < 1e-6)
+        #expect(rmac["feature"] as? String == "rmac" && abs((rmac["threshold"] as? Double ?? 0) - 0.69) < 1e-6)
         let given = try json(try vggbatch(["duplicates", "--json", "--threshold", "0.5", "--feature", "gem"]))
         #expect(given["threshold"] as? Double == 0.5 && given["threshold_source"] as? String == "--threshold")
         let wrong = try vggbatch(["duplicates", "--feature", "pool5"])

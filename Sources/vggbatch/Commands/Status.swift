@@ -112,6 +112,7 @@ extension VGGBatch {
                 ("images_without_descriptors", "\(withoutDescriptors)"),
                 ("weights_path", model.weightsPath.map { JSONText.string(PathBytes.text($0)) } ?? "null"),
                 ("weights_path_base64", model.weightsPath.map { JSONText.string(PathBytes.base64($0)) } ?? "null"),
+                ("convolution_base", model.convolutionBase.map(JSONText.string) ?? "null"),
             ])
         }
     }
