@@ -117,13 +117,16 @@ let package = Package(
             dependencies: ["CLibPQ", "VGGStore", "VGGCommon", "VGGIndexTypes", "VGGPipeline", "VGGImaging", "VGGIndexing"]),
 
         // MARK: - Executables
+        // `vggbatch --version` names the git revision it was built from.
+        .plugin(name: "RevisionStamp", capability: .buildTool()),
         .executableTarget(
             name: "vggbatch",
             dependencies: [
                 "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch", "VGGReport",
                 "VGGIndexTypes", "VGGInference", "VGGIndexing", "VGGQuery", "VGGPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            plugins: ["RevisionStamp"]),
         .executableTarget(
             name: "vggbatch-bench",
             dependencies: [

@@ -4,7 +4,8 @@ import Foundation
 /// The `vggbatch` command: argument parsing and printing only; the work lives in the libraries.
 @main
 struct VGGBatch: ParsableCommand {
-    static let version = "0.1.0"
+    /// The release, and the git revision the binary was built from (`RevisionStamp`).
+    static let version = "0.2.0 (\(buildRevision))"
 
     static let configuration = CommandConfiguration(
         commandName: "vggbatch",
