@@ -124,6 +124,13 @@ struct PostgresCLITests {
         #expect(refused.standardError.hasPrefix("vggbatch: error: these weights (\(other), sha256 "), "\(refused.standardError)")
         #expect(refused.standardError.contains("are not model 1, which the queue's files wait for"))
         #expect(refused.standardError.split(separator: "\n").count == 1)
+        // A file is described as what it is (torch), not as the model it is not (caffe).
+        let caffe = try PostgresConnection(url: url)
+        try caffe.run("UPDATE model SET preprocessing = 'caffe'", [])
+        let described = try vggbatch(["work", "--weights", other])
+        #expect(described.standardError.contains("sha256 ") && described.standardError.contains("…, torch) are not model 1"), "\(described.standardError)")
+        #expect(described.standardError.contains("caffe)"), "\(described.standardError)")
+        try caffe.run("UPDATE model SET preprocessing = 'torch'", [])
         // Without --weights the worker finds the scan's file, and finishes the two files.
         let worked = try vggbatch(["work", "--json"])
         #expect(worked.status == 0, "\(worked.standardError)")
