@@ -32,6 +32,13 @@ int vgg_cpu_has_avx512(void) {
     return (enabled_state() & 0xE6) == 0xE6;
 }
 
+int vgg_cpu_has_avx512_bf16(void) {
+    if (!vgg_cpu_has_avx512()) return 0;
+    unsigned int a, b, c, d;
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+    return (a >> 5) & 1;
+}
+
 const char *vgg_cpu_name(void) {
     static char name[49];
     unsigned int registers[12];
@@ -50,5 +57,6 @@ const char *vgg_cpu_name(void) {
 #else
 int vgg_cpu_has_avx2_fma(void) { return 0; }
 int vgg_cpu_has_avx512(void) { return 0; }
+int vgg_cpu_has_avx512_bf16(void) { return 0; }
 const char *vgg_cpu_name(void) { return ""; }
 #endif

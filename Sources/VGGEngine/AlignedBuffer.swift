@@ -54,6 +54,20 @@ public final class AlignedBuffer {
         try body(UnsafePointer(base))
     }
 
+    /// Calls `body` with the buffer's memory seen as `T` (bfloat16 values as `UInt16`, their
+    /// pairs as `UInt32`): `count × 4 / MemoryLayout<T>.stride` of them; the pointer must not
+    /// escape.
+    @inline(__always)
+    public func withUnsafeMutablePointer<T, R>(as type: T.Type, _ body: (UnsafeMutablePointer<T>) throws -> R) rethrows -> R {
+        try base.withMemoryRebound(to: T.self, capacity: count * 4 / MemoryLayout<T>.stride) { try body($0) }
+    }
+
+    /// The same, read-only.
+    @inline(__always)
+    public func withUnsafePointer<T, R>(as type: T.Type, _ body: (UnsafePointer<T>) throws -> R) rethrows -> R {
+        try base.withMemoryRebound(to: T.self, capacity: count * 4 / MemoryLayout<T>.stride) { try body(UnsafePointer($0)) }
+    }
+
     /// The contents as an array (tests and small outputs).
     public var array: [Float] { Array(UnsafeBufferPointer(start: base, count: count)) }
 

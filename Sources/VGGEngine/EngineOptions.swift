@@ -24,6 +24,33 @@ public struct EngineOptions: Sendable, Equatable {
         case float16
     }
 
+    /// The arithmetic of the convolutions.
+    public enum Precision: String, Sendable, CaseIterable {
+        /// float32 throughout: the exact path.
+        case f32
+        /// bfloat16 inputs and weights, float sums, on the Winograd GEMMs of the convolutions
+        /// in `bfloat16Convolutions` (float32 on the others): twice the multiply-adds per
+        /// instruction on CPUs with AVX512_BF16. See README.md, "Reduced precision".
+        case bf16
+    }
+
+    /// What `--precision auto` means on this CPU: bfloat16 where the kernels have the CPU's
+    /// own bfloat16 dot products (its pool5 stays within cosine 0.9999 of float32 on the
+    /// trained base; README.md), float32 elsewhere (emulated bfloat16 would be slower).
+    public static func fastestPrecision(for kernels: KernelSet) -> Precision {
+        kernels.hasNativeBF16 ? .bf16 : .f32
+    }
+
+    /// The environment variable that chooses the precision when no option does: `auto`,
+    /// `f32` or `bf16`.
+    public static let precisionVariable = "VGGBATCH_PRECISION"
+
+    /// Convolutions (0 = conv1_1) that compute in bfloat16 under `.bf16` unless
+    /// `bfloat16Convolutions` says otherwise: conv1_2, conv2_1, conv2_2, conv3_2 and conv3_3,
+    /// where VGG16's pool5 loses least per millisecond saved (measured on the trained base,
+    /// README.md); conv1_1 (3 channels, GEMM), conv3_1 and blocks 4 and 5 stay float32.
+    public static let defaultBFloat16Convolutions: Set<Int> = [1, 2, 3, 5, 6]
+
     /// Layers with fewer input channels than this run on the GEMM path under `winograd` and
     /// `auto`: with 3 (RGB input) the transforms would cost more than the multiplies saved.
     public static let winogradMinimumInputChannels = 8
@@ -37,10 +64,15 @@ public struct EngineOptions: Sendable, Equatable {
     /// The instruction set's kernels (default: `VGGBATCH_ISA` if this CPU runs it, else
     /// the fastest it runs).
     public var kernels: KernelSet
+    public var precision: Precision
+    /// Under `.bf16`, the convolutions that compute in bfloat16 (nil:
+    /// `defaultBFloat16Convolutions`); only Winograd layers can.
+    public var bfloat16Convolutions: Set<Int>?
 
     public init(
         threads: Int = 2, maxBatchSize: Int = 8, convolutionAlgorithm: ConvolutionAlgorithm = .auto,
-        linearPrecision: LinearPrecision = .float16, kernels: KernelSet = .default
+        linearPrecision: LinearPrecision = .float16, kernels: KernelSet = .default, precision: Precision = .f32,
+        bfloat16Convolutions: Set<Int>? = nil
     ) {
         precondition(threads >= 1 && maxBatchSize >= 1, "threads and batch size must be positive")
         self.threads = threads
@@ -48,6 +80,13 @@ public struct EngineOptions: Sendable, Equatable {
         self.convolutionAlgorithm = convolutionAlgorithm
         self.linearPrecision = linearPrecision
         self.kernels = kernels
+        self.precision = precision
+        self.bfloat16Convolutions = bfloat16Convolutions
+    }
+
+    /// Whether convolution `index` (0 = conv1_1) computes in bfloat16, if it runs by Winograd.
+    public func computesInBFloat16(convolution index: Int) -> Bool {
+        precision == .bf16 && (bfloat16Convolutions ?? Self.defaultBFloat16Convolutions).contains(index)
     }
 
     /// The algorithm a convolution with `inputChannels` inputs runs with: `direct` or `gemm`

@@ -47,6 +47,46 @@ extension KernelSet {
         table.pointee.gemm_rows(k, a, lda, Int32(rows), b, c, ldc)
     }
 
+    /// `gemmRows` in bfloat16: C[rows × nr] = A[rows × 2·pairs] · B[2·pairs × nr], overwriting
+    /// C, float sums. A's rows are bfloat16 in place (row i at `a + i * lda`, lda even); B is a
+    /// panel of pairs, `b[p * nr + j]` holding B[2p][j] in its low 16 bits and B[2p + 1][j].
+    @inline(__always)
+    public func gemmRowsBF16(
+        pairs: Int, a: UnsafePointer<UInt16>, lda: Int, rows: Int, b: UnsafePointer<UInt32>, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        table.pointee.gemm_rows_bf16(pairs, a, lda, Int32(rows), b, c, ldc)
+    }
+
+    /// `winogradInput` writing bfloat16 values (rounded to nearest, ties to even); `vStride`
+    /// in values.
+    @inline(__always)
+    public func winogradInputBF16(
+        _ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int, image: Int, y0: Int, x0: Int,
+        v: UnsafeMutablePointer<UInt16>, vStride: Int
+    ) {
+        table.pointee.winograd_input_bf16(input, batch, height, width, channels, image, y0, x0, v, vStride)
+    }
+
+    /// `count` floats (a multiple of `lanes`) rounded to the nearest bfloat16, ties to even.
+    @inline(__always)
+    public func narrowBF16(_ source: UnsafePointer<Float>, count: Int, into destination: UnsafeMutablePointer<UInt16>) {
+        table.pointee.narrow_bf16(source, count, destination)
+    }
+
+    /// A 3×3 convolution with few input channels (`SmallInputConvolution`): output rows
+    /// `rows` of the batch (row = image · height + y) from images one after another (C × H × W
+    /// each) into the blocked layout (`blocks` channel blocks), with bias and ReLU. Weights:
+    /// per nr-channel panel, C·9 taps of nr floats; scratch: 3·C·(width + 2) floats.
+    @inline(__always)
+    public func convolution3x3SmallInput(
+        images: UnsafePointer<Float>, channels: Int, batch: Int, height: Int, width: Int, weights: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, panels: Int, blocks: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        table.pointee.conv3x3_small_input(
+            images, channels, batch, height, width, weights, bias, panels, blocks, rows.lowerBound, rows.upperBound, scratch, output)
+    }
+
     /// Winograd F(4×4, 3×3) input transform V = Bᵀ d B of the tile whose 6×6 patch starts at
     /// (y0, x0) of `image` (zero outside the image), for every channel block.
     /// - input: blocked layout with `channels` (a multiple of `lanes`) channels.

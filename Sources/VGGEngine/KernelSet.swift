@@ -10,6 +10,9 @@ import Foundation
 /// of `lanes`, GEMM tiles of `mr` × `nr`, so weights packed for one set are only run by it.
 public struct KernelSet: @unchecked Sendable, Equatable, CustomStringConvertible {
     public enum InstructionSet: String, Sendable, CaseIterable {
+        /// AVX-512 F/BW/VL/DQ with AVX512_BF16: the `avx512` kernels, and bfloat16 GEMMs on
+        /// the CPU's own bfloat16 dot products (Zen 4 and later, Cooper Lake, Sapphire Rapids).
+        case avx512BF16 = "avx512-bf16"
         /// AVX-512 F/BW/VL/DQ: 16-float vectors, 14 × 32 tiles in 32 zmm registers.
         case avx512
         /// AVX2 with FMA and F16C: 8-float vectors, 6 × 16 tiles.
@@ -22,8 +25,8 @@ public struct KernelSet: @unchecked Sendable, Equatable, CustomStringConvertible
         case portable
     }
 
-    /// The environment variable that forces a set: `avx512`, `avx2`, `avx512-on-avx2` or
-    /// `portable` (as `ONEDNN_MAX_CPU_ISA` does for oneDNN).
+    /// The environment variable that forces a set: `avx512-bf16`, `avx512`, `avx2`,
+    /// `avx512-on-avx2` or `portable` (as `ONEDNN_MAX_CPU_ISA` does for oneDNN).
     public static let environmentVariable = "VGGBATCH_ISA"
 
     public let instructionSet: InstructionSet
@@ -41,6 +44,7 @@ public struct KernelSet: @unchecked Sendable, Equatable, CustomStringConvertible
     public init?(_ instructionSet: InstructionSet) {
         let table: UnsafePointer<vgg_kernels>?
         switch instructionSet {
+        case .avx512BF16: table = vgg_kernels_avx512_bf16()
         case .avx512: table = vgg_kernels_avx512()
         case .avx2: table = vgg_kernels_avx2()
         case .avx512OnAVX2: table = vgg_kernels_avx512_on_avx2()
@@ -53,8 +57,12 @@ public struct KernelSet: @unchecked Sendable, Equatable, CustomStringConvertible
 
     /// Every set this CPU can run, fastest first (the AVX-512-on-AVX2 test build last).
     public static var available: [KernelSet] {
-        [.avx512, .avx2, .portable, .avx512OnAVX2].compactMap { KernelSet($0) }
+        [.avx512BF16, .avx512, .avx2, .portable, .avx512OnAVX2].compactMap { KernelSet($0) }
     }
+
+    /// Whether the bfloat16 kernels use the CPU's own bfloat16 dot products; elsewhere they
+    /// widen each value to float (the same answers to the last bit of a sum, at float speed).
+    public var hasNativeBF16: Bool { table.pointee.bf16_native != 0 }
 
     /// The fastest set this CPU can run.
     public static let best: KernelSet = {

@@ -36,6 +36,8 @@ public final class VGGNetwork {
         case direct(LayerWeights)
         case gemm(PackedMatrixA)
         case winograd(WinogradWeights)
+        /// The first layer, from the input images straight into the blocked layout.
+        case smallInput(SmallInputConvolution.Weights)
     }
 
     /// Packs every layer from `source`, one layer at a time (the source may release each layer
@@ -58,9 +60,15 @@ public final class VGGNetwork {
                 convolution.append(.direct(weights))
             case .winograd:
                 convolution.append(.winograd(WinogradWeights(
-                    weight: weights.weight, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernels: kernels)))
+                    weight: weights.weight, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernels: kernels,
+                    bfloat16: options.computesInBFloat16(convolution: index))))
                 winogradChannels = (
                     max(winogradChannels?.input ?? 0, layer.inputChannels), max(winogradChannels?.output ?? 0, layer.outputChannels))
+            case .gemm where index == 0 && options.convolutionAlgorithm != .gemm
+                && layer.inputChannels <= SmallInputConvolution.maximumInputChannels:
+                convolution.append(.smallInput(SmallInputConvolution.Weights(
+                    weight: weights.weight, bias: weights.bias, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels,
+                    kernels: kernels)))
             case .gemm, .auto:
                 convolution.append(.gemm(PackedMatrixA(rows: layer.outputChannels, depth: depth, mr: kernels.mr) { row, k in
                     weights.weight[row * depth + k]
@@ -228,12 +236,14 @@ public final class VGGNetwork {
         var current = activationA
         var spare = activationB
 
-        // Per-image CHW → CNHW.
+        // Per-image CHW → CNHW (a first layer that reads the images itself needs none).
         let plane = height * width
-        current.withUnsafeMutablePointer { destination in
-            for image in 0..<count {
-                for c in 0..<channels {
-                    (destination + (c * count + image) * plane).update(from: images + (image * channels + c) * plane, count: plane)
+        if case .smallInput = convolutionKernels.first {} else {
+            current.withUnsafeMutablePointer { destination in
+                for image in 0..<count {
+                    for c in 0..<channels {
+                        (destination + (c * count + image) * plane).update(from: images + (image * channels + c) * plane, count: plane)
+                    }
                 }
             }
         }
@@ -261,6 +271,17 @@ public final class VGGNetwork {
             switch layer {
             case .convolution(let c):
                 let kernel = convolutionKernels[convolutionIndex]
+                if case .smallInput(let weights) = kernel {
+                    SmallInputConvolution.run(
+                        on: pool, images: images, count: count, height: height, width: width, weights: weights,
+                        outputBlocks: BlockedLayout.paddedChannels(c.outputChannels, block: kernels.lanes) / kernels.lanes,
+                        output: spare, scratch: packBuffers, kernels: kernels)
+                    swap(&current, &spare)
+                    blocked = true
+                    channels = c.outputChannels
+                    convolutionIndex += 1
+                    continue
+                }
                 let isWinograd: Bool
                 if case .winograd = kernel { isWinograd = true } else { isWinograd = false }
                 useLayout(blocked: isWinograd)
@@ -359,6 +380,8 @@ public final class VGGNetwork {
                 on: pool, input: input, weights: weights, bias: convolutionBiases[index],
                 shape: WinogradConvolution.Shape(batch: count, height: height, width: width, pool: fusingPool),
                 output: output, scratch: winogradScratch, kernels: kernels)
+        case .smallInput:
+            preconditionFailure("the first layer reads the input images (see forward)")
         case .gemm(let weights):
             guard let columns = columnsBySize[height * 65536 + width] else {
                 preconditionFailure("no column table for \(height)x\(width)")

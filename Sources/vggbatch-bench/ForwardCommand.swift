@@ -26,10 +26,31 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "Engine threads.")
     var threads = 2
 
+    @Option(help: "Arithmetic of the convolutions: f32 or bf16.")
+    var precision = EngineOptions.Precision.f32
+
+    @Option(help: ArgumentHelp(
+        "With --precision bf16: the convolutions (0 = conv1_1) computed in bfloat16, comma-separated (default: the engine's own choice).",
+        valueName: "indices"))
+    var bf16Layers: String?
+
     @OptionGroup var kernelOptions: KernelOptions
+
+    /// `--bf16-layers` as a set, each index checked against the network's convolutions.
+    func bfloat16Layers(convolutions: Int) throws -> Set<Int>? {
+        try bf16Layers.map { text in
+            try Set(text.split(separator: ",").map { part -> Int in
+                guard let index = Int(part.trimmingCharacters(in: .whitespaces)), index >= 0, index < convolutions else {
+                    throw ValidationError("--bf16-layers: \(part) is not a convolution index 0...\(convolutions - 1)")
+                }
+                return index
+            })
+        }
+    }
 
     func run() throws {
         let kernels = try kernelOptions.kernels()
+        let layers = try bfloat16Layers(convolutions: 13)
         do throws(ModelError) {
             let source: any WeightSource = KerasWeights.isHDF5(path: weights)
                 ? try KerasWeights(path: weights) : try SafetensorsWeights(path: weights)
@@ -42,7 +63,9 @@ struct ForwardCommand: ParsableCommand {
             }
             let images = try file.floats("input")
             let count = shape[0]
-            let options = EngineOptions(threads: threads, maxBatchSize: count, convolutionAlgorithm: algorithm, kernels: kernels)
+            let options = EngineOptions(
+                threads: threads, maxBatchSize: count, convolutionAlgorithm: algorithm, kernels: kernels, precision: precision,
+                bfloat16Convolutions: layers)
             let network = try VGGNetwork(source: source, options: options)
             var fc7 = [Float](repeating: 0, count: count * a.featureWidth)
             var logits = [Float](repeating: 0, count: count * a.classCount)
@@ -63,3 +86,4 @@ struct ForwardCommand: ParsableCommand {
 }
 
 extension EngineOptions.ConvolutionAlgorithm: ExpressibleByArgument {}
+extension EngineOptions.Precision: ExpressibleByArgument {}

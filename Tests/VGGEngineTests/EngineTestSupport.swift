@@ -29,6 +29,18 @@ func normwiseError(_ actual: [Float], _ expected: [Float]) -> Double {
     return largestValue == 0 ? largestDifference : largestDifference / largestValue
 }
 
+/// ‖actual − expected‖ / ‖expected‖.
+func relativeL2Error(_ actual: [Float], _ expected: [Float]) -> Double {
+    precondition(actual.count == expected.count, "sizes differ: \(actual.count) vs \(expected.count)")
+    var difference = 0.0
+    var norm = 0.0
+    for (a, e) in zip(actual, expected) {
+        difference += (Double(a) - Double(e)) * (Double(a) - Double(e))
+        norm += Double(e) * Double(e)
+    }
+    return norm == 0 ? difference.squareRoot() : (difference / norm).squareRoot()
+}
+
 /// Cosine similarity of two vectors.
 func cosine(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
     var dot: Double = 0
@@ -72,6 +84,38 @@ let testedKernels: [KernelSet] = {
     }
     return KernelSet.available
 }()
+
+/// The nearest bfloat16 of `x` (ties to even), as a float: what the engine's conversions give.
+func bfloat16(_ x: Float) -> Float {
+    let bits = x.bitPattern
+    return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+}
+
+/// The first-layer kernel on NCHW input, written to the blocked layout and read back as NCHW.
+func fastSmallInput(
+    input: [Float], batch: Int, channels: Int, height: Int, width: Int, weight: [Float], bias: [Float], outputChannels: Int,
+    threads: Int, kernels: KernelSet
+) -> [Float] {
+    let lanes = kernels.lanes
+    let weights = SmallInputConvolution.Weights(
+        weight: weight, bias: bias, inputChannels: channels, outputChannels: outputChannels, kernels: kernels)
+    let blocks = BlockedLayout.paddedChannels(outputChannels, block: lanes) / lanes
+    let destination = AlignedBuffer(count: BlockedLayout.count(channels: outputChannels, batch: batch, height: height, width: width, block: lanes))
+    let scratch = (0..<threads).map { _ in AlignedBuffer(count: SmallInputConvolution.scratchCount(channels: channels, width: width)) }
+    input.withUnsafeBufferPointer { images in
+        SmallInputConvolution.run(
+            on: ThreadPool(threadCount: threads), images: images.baseAddress!, count: batch, height: height, width: width, weights: weights,
+            outputBlocks: blocks, output: destination, scratch: scratch, kernels: kernels)
+    }
+    let pixels = height * width
+    let result = AlignedBuffer(count: outputChannels * batch * pixels)
+    destination.withUnsafePointer { y in
+        result.withUnsafeMutablePointer { r in
+            BlockedLayout.toPlanes(y, channels: outputChannels, batch: batch, pixels: pixels, block: lanes, into: r, blockRange: 0..<blocks)
+        }
+    }
+    return toNCHW(result.array, batch: batch, channels: outputChannels, pixels: pixels)
+}
 
 /// The tiny configuration-D network of the golden files (input 3×64×48).
 let tinyArchitecture = VGGArchitecture.configurationD(
@@ -121,11 +165,11 @@ func fastLinear(
 /// through the blocked layout, returning NCHW output.
 func fastWinograd(
     input: [Float], batch: Int, channels: Int, height: Int, width: Int,
-    weight: [Float], bias: [Float], outputChannels: Int, pool: Bool, threads: Int = 1, kernels: KernelSet
+    weight: [Float], bias: [Float], outputChannels: Int, pool: Bool, threads: Int = 1, kernels: KernelSet, bfloat16: Bool = false
 ) -> [Float] {
     let pixels = height * width
     let lanes = kernels.lanes
-    let weights = WinogradWeights(weight: weight, inputChannels: channels, outputChannels: outputChannels, kernels: kernels)
+    let weights = WinogradWeights(weight: weight, inputChannels: channels, outputChannels: outputChannels, kernels: kernels, bfloat16: bfloat16)
     let shape = WinogradConvolution.Shape(batch: batch, height: height, width: width, pool: pool)
     let planes = AlignedBuffer(toCNHW(input, batch: batch, channels: channels, pixels: pixels))
     let source = AlignedBuffer(count: BlockedLayout.count(channels: channels, batch: batch, height: height, width: width, block: lanes))

@@ -131,6 +131,119 @@ struct KernelTests {
         }
     }
 
+    /// bfloat16 Winograd against its plain definition (`ReferenceKernels.winogradBFloat16`:
+    /// the same values rounded to bfloat16, exact sums). What may differ: a transformed input
+    /// the kernel computes in float that lands on the other side of a bfloat16 rounding
+    /// boundary than the Double one (a step of 2^-8 in one term), and float sums: bound 1e-3
+    /// relative L2. Against float32, the rounding itself moves the outputs by about 1e-2
+    /// relative L2 on these random layers (trained layers: a few 1e-3). The thread count still
+    /// cannot change a bit.
+    @Test(arguments: winogradCases, testedKernels)
+    func bfloat16WinogradMatchesItsDefinition(_ c: ConvCase, _ kernels: KernelSet) {
+        let x = randomValues(c.batch * c.channels * c.height * c.width, seed: 10).map { max($0, 0) }
+        let w = randomValues(c.outputs * c.channels * 9, seed: 11)
+        let b = randomValues(c.outputs, seed: 12)
+        let reference = ReferenceKernels.winogradBFloat16(
+            input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width, weight: w, bias: b, outputChannels: c.outputs)
+        let float32 = ReferenceKernels.convolution3x3(
+            input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+            weight: w, bias: b, outputChannels: c.outputs, relu: true)
+        var single: [Float]?
+        for threads in [1, 2, 3] {
+            let fast = fastWinograd(
+                input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+                weight: w, bias: b, outputChannels: c.outputs, pool: false, threads: threads, kernels: kernels, bfloat16: true)
+            #expect(relativeL2Error(fast, reference) < 1e-3, "threads \(threads)")
+            #expect(relativeL2Error(fast, float32) < 8e-2, "threads \(threads)")
+            if let single { #expect(fast == single, "threads \(threads)") } else { single = fast }
+        }
+    }
+
+    /// The bfloat16 GEMM against the exact sums of its rounded inputs (products of bfloat16
+    /// values are exact in float; only the float sums round): 1e-5 of the largest term.
+    @Test(arguments: testedKernels)
+    func bfloat16GEMMSumsItsRoundedInputs(_ kernels: KernelSet) {
+        let (mr, nr) = (kernels.mr, kernels.nr)
+        for pairs in [1, 3, 64, 256] {
+            let a = randomValues(mr * 2 * pairs, seed: 30).map(bfloat16)
+            let b = randomValues(2 * pairs * nr, seed: 31).map(bfloat16)
+            let aBits = a.map { UInt16($0.bitPattern >> 16) }
+            // B as pairs along k: word p·nr + j holds B[2p][j] low, B[2p+1][j] high.
+            var bWords = [UInt32](repeating: 0, count: pairs * nr)
+            for p in 0..<pairs {
+                for j in 0..<nr {
+                    bWords[p * nr + j] = (b[2 * p * nr + j].bitPattern >> 16) | (b[(2 * p + 1) * nr + j].bitPattern & 0xFFFF_0000)
+                }
+            }
+            var c = [Float](repeating: 0, count: mr * nr)
+            for rows in [mr, 1] {
+                aBits.withUnsafeBufferPointer { ap in
+                    bWords.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            kernels.gemmRowsBF16(pairs: pairs, a: ap.baseAddress!, lda: 2 * pairs, rows: rows, b: bp.baseAddress!, c: cp.baseAddress!, ldc: nr)
+                        }
+                    }
+                }
+                var worst = 0.0
+                for i in 0..<rows {
+                    for j in 0..<nr {
+                        var exact = 0.0
+                        for k in 0..<(2 * pairs) { exact += Double(a[i * 2 * pairs + k]) * Double(b[k * nr + j]) }
+                        worst = max(worst, abs(Double(c[i * nr + j]) - exact))
+                    }
+                }
+                #expect(worst < 1e-5 * Double(2 * pairs), "pairs \(pairs), rows \(rows), \(kernels)")
+            }
+        }
+    }
+
+    /// The CPU's own bfloat16 dot products and their emulation agree to the rounding of a sum.
+    @Test(.enabled(if: KernelSet(.avx512BF16) != nil, "this CPU has no AVX512_BF16: the native bfloat16 kernels are not run here"))
+    func nativeBFloat16MatchesItsEmulation() throws {
+        let native = try #require(KernelSet(.avx512BF16))
+        let emulated = try #require(KernelSet(.avx512OnAVX2))
+        #expect(native.hasNativeBF16 && !emulated.hasNativeBF16)
+        let c = ConvCase(batch: 2, channels: 64, outputs: 64, height: 12, width: 12)
+        let x = randomValues(c.batch * c.channels * c.height * c.width, seed: 20).map { max($0, 0) }
+        let w = randomValues(c.outputs * c.channels * 9, seed: 21)
+        let b = randomValues(c.outputs, seed: 22)
+        func run(_ kernels: KernelSet) -> [Float] {
+            fastWinograd(
+                input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+                weight: w, bias: b, outputChannels: c.outputs, pool: true, threads: 2, kernels: kernels, bfloat16: true)
+        }
+        #expect(normwiseError(run(native), run(emulated)) < 1e-5)
+        // The float kernels of the bfloat16 set are the avx512 ones: the same bits.
+        let plain = try #require(KernelSet(.avx512))
+        let f32 = { (kernels: KernelSet) in
+            fastWinograd(
+                input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+                weight: w, bias: b, outputChannels: c.outputs, pool: true, threads: 2, kernels: kernels)
+        }
+        #expect(f32(native) == f32(plain))
+    }
+
+    /// The first layer's direct kernel, into the blocked layout, at awkward sizes (a row
+    /// that is not whole register tiles, channels that are not whole panels).
+    @Test(arguments: testedKernels)
+    func smallInputConvolutionMatchesReference(_ kernels: KernelSet) {
+        for (batch, height, width, outputs) in [(1, 5, 17, 13), (2, 9, 7, 40), (3, 4, 30, 64)] {
+            let x = randomValues(batch * 3 * height * width, seed: 40)
+            let w = randomValues(outputs * 27, seed: 41)
+            let b = randomValues(outputs, seed: 42)
+            let reference = ReferenceKernels.convolution3x3(
+                input: x, batch: batch, channels: 3, height: height, width: width, weight: w, bias: b, outputChannels: outputs, relu: true)
+            var single: [Float]?
+            for threads in [1, 2] {
+                let fast = fastSmallInput(
+                    input: x, batch: batch, channels: 3, height: height, width: width, weight: w, bias: b, outputChannels: outputs,
+                    threads: threads, kernels: kernels)
+                #expect(normwiseError(fast, reference) < Self.tolerance, "\(batch)x\(height)x\(width)→\(outputs), \(kernels)")
+                if let single { #expect(fast == single) } else { single = fast }
+            }
+        }
+    }
+
     @Test(arguments: [4, 8, 16])
     func blockedLayoutRoundTripsAndFlattensLikePlanes(_ block: Int) {
         let (channels, batch, pixels) = (block + 5, 3, 10)

@@ -83,12 +83,34 @@ typedef struct {
     /// in order; returns how many.
     long (*threshold_scan)(const float *scores, const float *residuals, float rho, float limit, long begin, long end,
                            int32_t *hits);
+
+    /// Whether the bfloat16 kernels below run on the CPU's own bfloat16 dot products
+    /// (AVX512_BF16) rather than widening each value to float (same layouts, same rounding of
+    /// the inputs; the sums may differ in the last bit).
+    int bf16_native;
+    /// `gemm_rows` in bfloat16: C[rows × nr] = A[rows × 2·pairs] · B[2·pairs × nr], A rows of
+    /// bfloat16 in place (row i at a + i·lda), B a panel of 32-bit pairs (b[p·nr + j] holds
+    /// B[2p][j] in its low half and B[2p + 1][j]); float sums.
+    void (*gemm_rows_bf16)(long pairs, const uint16_t *a, long lda, int rows, const uint32_t *b, float *c, long ldc);
+    /// `winograd_input` writing bfloat16 (rounded to nearest, ties to even); v_stride in values.
+    void (*winograd_input_bf16)(const float *input, long batch, long height, long width, long channels, long image,
+                                long y0, long x0, uint16_t *v, long v_stride);
+    /// `count` floats (a multiple of `lanes`) rounded to the nearest bfloat16.
+    void (*narrow_bf16)(const float *source, long count, uint16_t *destination);
+    /// A 3×3 convolution with few input channels (conv1_1's 3) read from images one after
+    /// another (C × H × W each) and written with bias and ReLU into the blocked layout, for
+    /// output rows row_begin..<row_end of the batch (see kernels.inc).
+    void (*conv3x3_small_input)(const float *images, long channels, long batch, long height, long width,
+                                const float *weights, const float *bias, long panels, long blocks, long row_begin,
+                                long row_end, float *scratch, float *output);
 } vgg_kernels;
 
 /// The tables. A table the machine cannot run (no AVX-512, or not x86-64) is NULL.
 const vgg_kernels *vgg_kernels_avx512(void);
 const vgg_kernels *vgg_kernels_avx2(void);
 const vgg_kernels *vgg_kernels_avx512_on_avx2(void);
+/// AVX-512 with AVX512_BF16: the avx512 kernels, and bfloat16 GEMMs on vdpbf16ps.
+const vgg_kernels *vgg_kernels_avx512_bf16(void);
 const vgg_kernels *vgg_kernels_portable(void);
 
 /// What this CPU and operating system can run: CPUID feature bits checked together with
@@ -96,6 +118,8 @@ const vgg_kernels *vgg_kernels_portable(void);
 /// as absent.
 int vgg_cpu_has_avx2_fma(void);
 int vgg_cpu_has_avx512(void);
+/// AVX-512 (as above) with AVX512_BF16.
+int vgg_cpu_has_avx512_bf16(void);
 /// The CPU's brand string (x86-64) or "" (elsewhere), for reports.
 const char *vgg_cpu_name(void);
 

@@ -2,6 +2,11 @@
 /// positions ξ, `U_ξ = (G g Gᵀ)_ξ` over all input and output channels, packed as GEMM B
 /// micro-panels of nr output channels (k = input channel, nr floats per k). The transform
 /// runs in Double and is rounded once to Float. Padded channels hold zeros.
+///
+/// In bfloat16 (`bfloat16`), each value is rounded on from that Float to the nearest
+/// bfloat16 (ties to even) and the panels hold pairs along k: the 32-bit word at
+/// `(k / 2) * nr + j` of a panel has input channel k (k even) in its low half and k + 1 in
+/// its high half, the layout `KernelSet.gemmRowsBF16` reads. Half the bytes.
 public final class WinogradWeights {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -14,6 +19,8 @@ public final class WinogradWeights {
     public let paddedOutputChannels: Int
     /// Output channels rounded up to whole channel blocks: what the output transform writes.
     public let paddedOutputBlocks: Int
+    /// Whether the panels hold bfloat16 pairs rather than floats.
+    public let bfloat16: Bool
     let storage: AlignedBuffer
 
     /// G of F(4×4, 3×3): 6×3.
@@ -26,8 +33,9 @@ public final class WinogradWeights {
         [0, 0, 1],
     ]
 
-    /// Transforms PyTorch-layout weights (K × C × 3 × 3) for `kernels`' layout.
-    public init(weight: [Float], inputChannels: Int, outputChannels: Int, kernels: KernelSet) {
+    /// Transforms PyTorch-layout weights (K × C × 3 × 3) for `kernels`' layout, in float or
+    /// bfloat16.
+    public init(weight: [Float], inputChannels: Int, outputChannels: Int, kernels: KernelSet, bfloat16: Bool = false) {
         precondition(weight.count == inputChannels * outputChannels * 9, "weights do not match the channels")
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
@@ -36,12 +44,14 @@ public final class WinogradWeights {
         paddedInputChannels = BlockedLayout.paddedChannels(inputChannels, block: lanes)
         paddedOutputChannels = GEMMBlocking.roundUp(outputChannels, to: nr)
         paddedOutputBlocks = BlockedLayout.paddedChannels(outputChannels, block: lanes) / lanes
+        self.bfloat16 = bfloat16
         let cin = paddedInputChannels
         let nr = self.nr
         let panels = paddedOutputChannels / nr
-        storage = AlignedBuffer(count: 36 * panels * cin * nr)
+        storage = AlignedBuffer(count: 36 * panels * cin * nr / (bfloat16 ? 2 : 1))
+        let floats = bfloat16 ? AlignedBuffer(count: 36 * panels * cin * nr) : storage
         let g = Self.g
-        storage.withUnsafeMutablePointer { u in
+        floats.withUnsafeMutablePointer { u in
             var kernel = [Double](repeating: 0, count: 9)
             var half = [Double](repeating: 0, count: 18)  // G g: 6 × 3
             for k in 0..<outputChannels {
@@ -62,11 +72,35 @@ public final class WinogradWeights {
                 }
             }
         }
+        if bfloat16 {
+            // Float panels (k-major) → bfloat16 pairs: k and k + 1 side by side per column.
+            let words = cin / 2 * nr
+            var row = [Float](repeating: 0, count: 2 * nr)
+            floats.withUnsafePointer { f in
+                storage.withUnsafeMutablePointer(as: UInt16.self) { b in
+                    row.withUnsafeMutableBufferPointer { pair in
+                        // Safe: `pair` holds 2·nr floats; each panel is cin × nr floats in and out.
+                        guard let pair = pair.baseAddress else { return }
+                        for panel in 0..<(36 * panels) {
+                            for p in 0..<(cin / 2) {
+                                let k = f + panel * cin * nr + 2 * p * nr
+                                for j in 0..<nr {
+                                    pair[2 * j] = k[j]
+                                    pair[2 * j + 1] = k[nr + j]
+                                }
+                                kernels.narrowBF16(pair, count: 2 * nr, into: b + 2 * (panel * words + p * nr))
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
-    /// Float offset of the B micro-panel of output channels nr·panel..<nr·(panel+1) at ξ.
+    /// Offset, in 32-bit words (floats, or bfloat16 pairs), of the B micro-panel of output
+    /// channels nr·panel..<nr·(panel+1) at ξ.
     @inline(__always)
     func panelOffset(position: Int, panel: Int) -> Int {
-        (position * (paddedOutputChannels / nr) + panel) * paddedInputChannels * nr
+        (position * (paddedOutputChannels / nr) + panel) * paddedInputChannels * nr / (bfloat16 ? 2 : 1)
     }
 }

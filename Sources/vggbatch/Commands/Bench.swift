@@ -40,7 +40,7 @@ extension VGGBatch {
         @Flag(help: "Also report each layer's mean time per image and GFLOP/s.")
         var layers = false
 
-        @Option(help: "Instruction set of the kernels: avx512, avx2, avx512-on-avx2 or portable (default: $VGGBATCH_ISA, else the fastest this CPU runs).")
+        @Option(help: "Instruction set of the kernels: avx512-bf16, avx512, avx2, avx512-on-avx2 or portable (default: $VGGBATCH_ISA, else the fastest this CPU runs).")
         var isa: String?
 
         func validate() throws {
@@ -75,6 +75,7 @@ extension VGGBatch {
                     ("images_per_second", "\(result.imagesPerSecond)"), ("ms_per_image", "\(result.millisecondsPerImage)"),
                     ("gflops", "\(result.gflops)"), ("batch_size", "\(engine.batchSize)"), ("threads", "\(engine.threadCount)"),
                     ("instruction_set", JSONText.string(options.kernels.instructionSet.rawValue)), ("cpu", JSONText.string(KernelSet.cpuName)),
+                    ("precision", JSONText.string(options.precision.rawValue)),
                     ("peak_rss_bytes", "\(result.peakResidentBytes)"),
                 ]
                 if layers {
@@ -84,7 +85,7 @@ extension VGGBatch {
                 }
                 print(JSONText.object(fields))
             } else {
-                print("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName)")
+                print("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName); precision \(options.precision.rawValue)")
                 if layers {
                     for layer in result.layers {
                         print(String(format: "  %-8@ %8.2f ms/image %8.1f GFLOP/s", layer.name as NSString, layer.millisecondsPerImage, layer.gflops))

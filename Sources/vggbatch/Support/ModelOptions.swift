@@ -39,9 +39,25 @@ struct EngineArguments: ParsableArguments {
         valueName: "algorithm"))
     var algorithm = EngineOptions.ConvolutionAlgorithm.auto
 
+    @Option(help: ArgumentHelp(
+        "Arithmetic of the convolutions: auto (bf16 where the CPU has AVX512_BF16, else f32), f32 or bf16. Default: $VGGBATCH_PRECISION, else auto.",
+        valueName: "precision"))
+    var precision: String?
+
+    /// The precision asked for (`--precision`, else `VGGBATCH_PRECISION`), nil for auto.
+    func requestedPrecision() throws -> EngineOptions.Precision? {
+        let name = precision ?? ProcessInfo.processInfo.environment[EngineOptions.precisionVariable] ?? "auto"
+        if name.isEmpty || name == "auto" { return nil }
+        guard let chosen = EngineOptions.Precision(rawValue: name) else {
+            throw ValidationError("--precision \(name): expected auto, f32 or bf16.")
+        }
+        return chosen
+    }
+
     func validate() throws {
         if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1...256, got \(batchSize).") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads).") }
+        _ = try requestedPrecision()
     }
 
     /// Engine options for batches of up to `maxBatchSize` (default: --batch-size), with the
@@ -55,7 +71,10 @@ struct EngineArguments: ParsableArguments {
         } catch {
             throw CommandFailure(error.description)
         }
-        return EngineOptions(threads: threadCount, maxBatchSize: maxBatchSize ?? batchSize, convolutionAlgorithm: algorithm, kernels: kernels)
+        let chosen = try requestedPrecision() ?? EngineOptions.fastestPrecision(for: kernels)
+        return EngineOptions(
+            threads: threadCount, maxBatchSize: maxBatchSize ?? batchSize, convolutionAlgorithm: algorithm, kernels: kernels,
+            precision: chosen)
     }
 }
 
