@@ -12,12 +12,16 @@ public struct ModelRegistration: Sendable, Equatable {
     /// Which convolutions compute the descriptors (`ConvolutionBase.fingerprint`); recorded
     /// with the model, not part of what identifies it.
     public var convolutionBase: String?
+    /// The arithmetic of the convolutions ("f32", "bf16"): recorded when the model is first
+    /// registered; one model keeps one precision.
+    public var precision: String
 
     public init(
         weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String, featureDimension: Int,
-        convolutionBase: String? = nil
+        convolutionBase: String? = nil, precision: String = "f32"
     ) {
         self.convolutionBase = convolutionBase
+        self.precision = precision
         self.weightsSHA256 = weightsSHA256
         self.name = name
         self.architecture = architecture

@@ -19,13 +19,17 @@ public struct StoredModel: Sendable, Equatable {
     /// Which convolutions computed its descriptors (`ModelRegistration.convolutionBase`); nil
     /// when not recorded yet.
     public var convolutionBase: String?
+    /// The arithmetic its convolutions ran in ("f32" for models recorded before the index
+    /// kept it).
+    public var precision: String
 
     public init(
         id: Int64, weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String,
         featureDimension: Int, weightsPath: [UInt8]?, weightsSize: Int64?, weightsModifiedNanoseconds: Int64?, imageCount: Int,
-        convolutionBase: String? = nil
+        convolutionBase: String? = nil, precision: String = "f32"
     ) {
         self.convolutionBase = convolutionBase
+        self.precision = precision
         self.id = id
         self.weightsSHA256 = weightsSHA256
         self.name = name

@@ -122,7 +122,17 @@ public final class ResultImport {
                     return true
                 }
                 if modelID == nil {
-                    // The first line to import: the model, the run and the roots.
+                    // The first line to import: the model, the run and the roots. One model
+                    // keeps one precision: lines of the same weights in another are refused.
+                    let known = try index.models().first {
+                        $0.weightsSHA256 == parsed.model.weightsSHA256 && $0.preprocessing == parsed.model.preprocessing
+                            && $0.resizePolicy == parsed.model.resizePolicy
+                    }
+                    if let known, known.precision != parsed.model.precision {
+                        throw IndexingError.input(
+                            "these lines were computed in \(parsed.model.precision), and model \(known.id) of the index (the same weights) "
+                                + "in \(known.precision); compute them with --precision \(known.precision), or import them into a new index")
+                    }
                     let id = try index.registerModel(parsed.model)
                     modelID = id
                     summary.modelID = id

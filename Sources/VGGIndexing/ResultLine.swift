@@ -100,7 +100,9 @@ public struct ResultLine: Sendable {
         identity += [
             ("architecture", JSONText.string(model.architecture)), ("preprocessing", JSONText.string(model.preprocessing)),
             ("resize", JSONText.string(model.resizePolicy)), ("dimension", "\(model.featureDimension)"),
+            ("precision", JSONText.string(model.precision)),
         ]
+        if let base = model.convolutionBase { identity.append(("convolution_base", JSONText.string(base))) }
         fields.append(("model", JSONText.object(identity)))
         return JSONText.object(fields)
     }
@@ -137,9 +139,11 @@ public struct ResultLine: Sendable {
             let preprocessing = try m.string("preprocessing"), let resize = try m.string("resize"),
             let dimension = try m.integer("dimension")
         else { throw FormatError(reason: "\"model\" lacks weights_sha256, architecture, preprocessing, resize or dimension") }
+        // Lines written before they carried the precision were float32.
         let model = ModelRegistration(
             weightsSHA256: sha, name: try m.string("name"), architecture: architecture, preprocessing: preprocessing,
-            resizePolicy: resize, featureDimension: Int(dimension))
+            resizePolicy: resize, featureDimension: Int(dimension), convolutionBase: try m.string("convolution_base"),
+            precision: try m.string("precision") ?? "f32")
         guard let size = try object.integer("size"), let mtime = try object.integer("mtime_ns") else {
             throw FormatError(reason: "no \"size\" or \"mtime_ns\"")
         }

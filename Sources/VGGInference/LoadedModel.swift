@@ -62,7 +62,7 @@ public struct LoadedModel {
         ModelRegistration(
             weightsSHA256: identity.sha256, name: identity.known?.name, architecture: network.architecture.metadataValue,
             preprocessing: preset.rawValue, resizePolicy: resizePolicy.rawValue, featureDimension: network.architecture.featureWidth,
-            convolutionBase: convolutionBase)
+            convolutionBase: convolutionBase, precision: network.options.precision.rawValue)
     }
 
     /// The preparation of images for this network (square input) with `options`' decode
@@ -153,10 +153,15 @@ public struct LoadedModel {
         return .success(path)
     }
 
-    /// Whether these weights, read as they are and with `resizePolicy`, compute `model`'s
-    /// results (its weights, preprocessing and resize policy).
-    public func computes(_ model: StoredModel, resizePolicy: ResizePolicy) -> Bool {
+    /// Whether these weights, read as they are and with `resizePolicy`, are `model` (its
+    /// weights, preprocessing and resize policy: what identifies a model row).
+    public func isModel(_ model: StoredModel, resizePolicy: ResizePolicy) -> Bool {
         identity.sha256 == model.weightsSHA256 && preset.rawValue == model.preprocessing && resizePolicy.rawValue == model.resizePolicy
+    }
+
+    /// Whether they also compute its results as it has them: in its precision.
+    public func computes(_ model: StoredModel, resizePolicy: ResizePolicy) -> Bool {
+        isModel(model, resizePolicy: resizePolicy) && network.options.precision.rawValue == model.precision
     }
 
     /// Downloads the default weights into the cache (from `VGGBATCH_MIRROR` if set).

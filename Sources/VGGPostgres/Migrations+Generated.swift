@@ -206,14 +206,16 @@ ALTER TABLE descriptor ALTER COLUMN vector SET STORAGE EXTERNAL;
 """#,
             sha256: "9776a451c6cc3c36db29ae535b37f1f3f58860bd3019c941a49f6451a328a5a8"),
         Migration(
-            identifier: "0004_add_convolution_base",
+            identifier: "0004_add_model_provenance",
             sql: #"""
--- Which convolutions computed a model's descriptors, as the SQLite migration
--- 0006_add_convolution_base adds it.
+-- What computed a model's results besides its weights file, preprocessing and resize policy
+-- (which convolutions, in which precision), as the SQLite migration 0006_add_model_provenance
+-- adds it.
 
 ALTER TABLE model ADD COLUMN convolution_base TEXT;
+ALTER TABLE model ADD COLUMN precision TEXT NOT NULL DEFAULT 'f32' CHECK (precision IN ('f32', 'bf16', 'int8'));
 
 """#,
-            sha256: "60e428854c465a4c947e3b9f0aaf5ba92e403a800fd89beadc2b4c50032f5c36"),
+            sha256: "651dc9097ea072b51a14381d0d3c4be0cb62c5ee555c14ac18edb6355f2bbc51"),
     ]
 }

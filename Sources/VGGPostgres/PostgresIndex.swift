@@ -40,7 +40,7 @@ public final class PostgresIndex: SQLIndex {
 
     /// The schema has had every column of the SQLite migrations from its first version.
     public override var recordsWeightsLocation: Bool { true }
-    public override var recordsConvolutionBase: Bool { appliedMigrations.contains("0004_add_convolution_base") }
+    public override var recordsModelProvenance: Bool { appliedMigrations.contains("0004_add_model_provenance") }
 
     public override var storedBytes: Int64? {
         (try? connection.query("SELECT pg_database_size(current_database())", []))?.first?.first?.integer

@@ -178,6 +178,8 @@ public struct SimilarSearch {
     ) throws(QueryError) -> [[Float]] {
         var options = engine
         options.maxBatchSize = min(8, paths.count)
+        // In the model's own precision, so the query compares with the index as its files do.
+        options.precision = EngineOptions.Precision(rawValue: context.model.precision) ?? .f32
         let loaded: LoadedModel
         do throws(InferenceError) {
             loaded = try LoadedModel.load(

@@ -187,18 +187,24 @@ CREATE TABLE descriptor (
 """#,
             sha256: "7fcef8bf56865ec92a0336bd12c9a579a890f9071176c16cbde5f974c408846a"),
         Migration(
-            identifier: "0006_add_convolution_base",
+            identifier: "0006_add_model_provenance",
             sql: #"""
--- Which convolutions computed a model's descriptors: the SHA-256 (hex) of its first
--- convolution's weights and bias and its last convolution's bias, as float32 little-endian,
--- from the loaded weights. Files of one trained base (a Keras HDF5 file, its safetensors
--- copy) share it whatever their own checksum, so `duplicates` can tell whether a model's
--- GeM, R-MAC and pool5 vectors are those its thresholds were calibrated on. Models
+-- What computed a model's results besides its weights file, preprocessing and resize policy:
+--
+-- convolution_base: which trained convolutions computed its descriptors, the SHA-256 (hex)
+-- of its first convolution's weights and bias and its last convolution's bias as float32
+-- little-endian, from the loaded weights. Files of one trained base (a Keras HDF5 file, its
+-- safetensors copy) share it whatever their own checksum, so `duplicates` can tell whether a
+-- model's GeM, R-MAC and pool5 vectors are those its thresholds were calibrated on. Models
 -- recorded before this migration have none until the next scan with their weights.
+--
+-- precision: the arithmetic its convolutions ran in ('f32', 'bf16'). One model keeps one
+-- precision, so all its vectors compare alike; models recorded before were float32.
 
 ALTER TABLE model ADD COLUMN convolution_base TEXT;
+ALTER TABLE model ADD COLUMN precision TEXT NOT NULL DEFAULT 'f32' CHECK (precision IN ('f32', 'bf16', 'int8'));
 
 """#,
-            sha256: "ab32649f4465849da7a118849584f169e08a362ac79f8746451dd7b6838f9099"),
+            sha256: "451567fbf54f8e019ed2ecc8f6abadbf196233b547d2a77404e244dc707d55ae"),
     ]
 }

@@ -3,7 +3,7 @@ import VGGIndexTypes
 extension SQLIndex {
     public func models() throws(StoreError) -> [StoredModel] {
         let location = recordsWeightsLocation ? "weights_path, weights_size, weights_mtime_ns" : "NULL, NULL, NULL"
-        let base = recordsConvolutionBase ? "convolution_base" : "NULL"
+        let base = recordsModelProvenance ? "convolution_base, precision" : "NULL, 'f32'"
         return try database.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
@@ -25,7 +25,7 @@ extension SQLIndex {
                 id: id, weightsSHA256: sha, name: name, architecture: architecture, preprocessing: preprocessing,
                 resizePolicy: resize, featureDimension: Int(dim), weightsPath: weightsPath,
                 weightsSize: Self.int(row[9]).map(Int64.init), weightsModifiedNanoseconds: Self.int(row[10]).map(Int64.init),
-                imageCount: Int(count), convolutionBase: row[11].text)
+                imageCount: Int(count), convolutionBase: row[11].text, precision: row[12].text ?? "f32")
         }
     }
 

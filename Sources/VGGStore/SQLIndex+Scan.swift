@@ -8,13 +8,13 @@ extension SQLIndex {
     /// The id of the model row for these weights and preprocessing, creating it if new.
     public func modelID(
         weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String, featureDimension: Int,
-        convolutionBase: String? = nil
+        convolutionBase: String? = nil, precision: String = "f32"
     ) throws(StoreError) -> Int64 {
         let key: [SQLValue] = [.text(weightsSHA256), .text(preprocessing), .text(resizePolicy)]
         let select = "SELECT id FROM model WHERE weights_sha256 = ? AND preprocessing = ? AND resize_policy = ?"
         if let row = try database.query(select, key).first, case .integer(let id) = row[0] {
             // A model recorded before its convolutions were: the same file, so the same ones.
-            if let convolutionBase, recordsConvolutionBase {
+            if let convolutionBase, recordsModelProvenance {
                 try database.run(
                     "UPDATE model SET convolution_base = ? WHERE id = ? AND convolution_base IS NULL", [.text(convolutionBase), .integer(id)])
             }
@@ -24,8 +24,10 @@ extension SQLIndex {
             "INSERT INTO model (weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [.text(weightsSHA256), name.map { .text($0) } ?? .null, .text(architecture), .text(preprocessing), .text(resizePolicy),
              .integer(Int64(featureDimension)), .text(Self.now())])
-        if let convolutionBase, recordsConvolutionBase {
-            try database.run("UPDATE model SET convolution_base = ? WHERE id = ?", [.text(convolutionBase), .integer(id)])
+        if recordsModelProvenance {
+            try database.run(
+                "UPDATE model SET convolution_base = ?, precision = ? WHERE id = ?",
+                [convolutionBase.map { .text($0) } ?? .null, .text(precision), .integer(id)])
         }
         return id
     }

@@ -33,7 +33,7 @@ open class SQLIndex {
     open var recordsWeightsLocation: Bool { appliedMigrations.contains("0004_add_weights_location") }
     /// Whether the model rows have `convolution_base` (an index opened read-only is not
     /// migrated).
-    open var recordsConvolutionBase: Bool { appliedMigrations.contains("0006_add_convolution_base") }
+    open var recordsModelProvenance: Bool { appliedMigrations.contains("0006_add_model_provenance") }
 
     /// Bytes the index takes where it is stored, when known.
     open var storedBytes: Int64? { nil }

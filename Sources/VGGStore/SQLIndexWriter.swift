@@ -46,7 +46,8 @@ open class SQLIndexWriter: IndexWriter {
         try writer.modelID(
             weightsSHA256: registration.weightsSHA256, name: registration.name, architecture: registration.architecture,
             preprocessing: registration.preprocessing, resizePolicy: registration.resizePolicy,
-            featureDimension: registration.featureDimension, convolutionBase: registration.convolutionBase)
+            featureDimension: registration.featureDimension, convolutionBase: registration.convolutionBase,
+            precision: registration.precision)
     }
 
     public func recordWeightsLocation(modelID: Int64, _ location: WeightsLocation) throws(StoreError) {

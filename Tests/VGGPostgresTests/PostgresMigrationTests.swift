@@ -16,7 +16,7 @@ struct PostgresMigrationTests {
         ("0001_create_index", "61f11702a5f50f2233657f5a22f488193e4766a8e7f38412ef736fa09be36dec"),
         ("0002_add_queue_indexes", "9da50df5f1bda4c04c85e43c130af72532ac7793a399d35949ba10ccaeeaaf3e"),
         ("0003_add_descriptor", "9776a451c6cc3c36db29ae535b37f1f3f58860bd3019c941a49f6451a328a5a8"),
-        ("0004_add_convolution_base", "60e428854c465a4c947e3b9f0aaf5ba92e403a800fd89beadc2b4c50032f5c36"),
+        ("0004_add_model_provenance", "651dc9097ea072b51a14381d0d3c4be0cb62c5ee555c14ac18edb6355f2bbc51"),
     ]
 
     @Test func embeddedMigrationsMatchTheFilesAndNeverChange() throws {

@@ -17,7 +17,7 @@ struct MigrationFilesTests {
         ("0003_add_feature_code", "77969c087e953a1e8de5eeba7444334e68fc7cc991cc8c4e262139dfe0262354"),
         ("0004_add_weights_location", "839bb57710acf5ba156b0abc326bed3dc993ab23d03d49af430b1feeca678a5e"),
         ("0005_add_descriptor", "7fcef8bf56865ec92a0336bd12c9a579a890f9071176c16cbde5f974c408846a"),
-        ("0006_add_convolution_base", "ab32649f4465849da7a118849584f169e08a362ac79f8746451dd7b6838f9099"),
+        ("0006_add_model_provenance", "451567fbf54f8e019ed2ecc8f6abadbf196233b547d2a77404e244dc707d55ae"),
     ]
 
     static let regenerate = "run `python3 scripts/embed_migrations.py` from the repository root"

@@ -138,6 +138,15 @@ struct PostgresCLITests {
         #expect(try vggbatch(["work"]).standardError.contains("is empty: nothing to compute"))
     }
 
+    /// A worker computes in the precision of the model the queue waits for, or refuses.
+    @Test func aWorkerKeepsTheModelsPrecision() throws {
+        #expect(try vggbatch(["scan", "--queue-only", "--precision", "bf16", "--weights", weights, photos]).status == 0)
+        let refused = try vggbatch(["work", "--precision", "f32"])
+        #expect(refused.status == 2 && refused.standardError.contains("is computed in bf16, not f32"), "\(refused.standardError)")
+        let worked = try vggbatch(["work"])
+        #expect(worked.status == 0 && worked.standardError.contains("precision: bf16"), "\(worked.standardError)")
+    }
+
     /// A scan that only queues (the machine next to the disks), and a worker that computes.
     @Test func aQueueOnlyScanLeavesTheWorkToWorkers() throws {
         let queued = try vggbatch(["scan", "--queue-only", "--json", "--weights", weights, photos])

@@ -268,6 +268,30 @@ struct ScanCLITests {
         #expect(changed.status == 1 && changedCounts["failed"] as? Int == 1, "\(changedCounts)")
     }
 
+    /// The index's model keeps the precision it was computed in: later scans (and lines to
+    /// import) use it or are refused, never mixed in.
+    @Test func aModelKeepsItsPrecision() throws {
+        let first = try vggbatch(["scan", "--precision", "bf16", photos])
+        #expect(first.status == 0 && first.standardError.contains("precision: bf16"), "\(first.standardError)")
+        let status = try #require(JSONSerialization.jsonObject(with: Data(try vggbatch(["status", "--json"]).standardOutputBytes)) as? [String: Any])
+        #expect((status["models"] as? [[String: Any]])?.first?["precision"] as? String == "bf16")
+        let other = try vggbatch(["scan", "--precision", "f32", photos])
+        #expect(other.status == 2 && other.standardError.contains("model 1's vectors were computed in bf16, and this scan would compute f32"),
+                "\(other.standardError)")
+        let again = try vggbatch(["scan", "--json", photos])
+        #expect(again.status == 0 && again.standardError.contains("precision: bf16"), "\(again.standardError)")
+        #expect(try summary(again)["computed"] as? Int == 0)
+        // Lines of the same weights in float32 do not go into the bfloat16 model.
+        let list = try vggbatch(["list", photos]).standardOutput
+        let lines = try CommandRunner.vggbatch(
+            ["classify", "--features", "--precision", "f32", "--files-from", "-"], environment: environment, input: Data(list.utf8))
+        #expect(lines.standardOutput.contains("\"precision\": \"f32\""))
+        let file = directory.path("f32.jsonl")
+        try lines.standardOutputBytes.write(to: URL(fileURLWithPath: file))
+        let imported = try vggbatch(["import", file])
+        #expect(imported.status == 2 && imported.standardError.contains("computed in f32, and model 1 of the index"), "\(imported.standardError)")
+    }
+
     @Test func killedScansResumeToTheSameResults() throws {
         // Enough files that a scan takes a while in a debug build.
         for i in 0..<40 {

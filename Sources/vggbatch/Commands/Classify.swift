@@ -89,7 +89,8 @@ extension VGGBatch {
         func run() throws {
             if let filesFrom { return try stream(from: filesFrom) }
             let batch = min(engine.batchSize, images.count)
-            let loaded = try model.load(engine: try engine.options(maxBatchSize: batch), remembered: try rememberedModel())
+            let remembered = try rememberedModel()
+            let loaded = try model.load(engine: try engine.options(maxBatchSize: batch, model: model.weights == nil ? remembered : nil), remembered: remembered)
             let preparation = try imageOptions.preparation(for: loaded)
             announce(loaded, preparation, toStandardOutput: !json, decodeThreads: nil)
 
@@ -123,7 +124,7 @@ extension VGGBatch {
             guard verbose else { return }
             let options = loaded.network.options
             let decoders = decodeThreads.map { ", \($0) decode thread(s)" } ?? ""
-            printError("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName), \(options.threads) threads, batches of \(options.maxBatchSize)\(decoders)")
+            printError("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName), precision \(options.precision.rawValue), \(options.threads) threads, batches of \(options.maxBatchSize)\(decoders)")
         }
 
         /// --files-from: paths streamed in, one JSON line out per path as soon as it is done.
@@ -136,7 +137,8 @@ extension VGGBatch {
                 if descriptor < 0 { throw CommandFailure("\(source): cannot open the list of files (\(String(cString: strerror(errno))))") }
             }
             defer { if descriptor != STDIN_FILENO { close(descriptor) } }
-            let loaded = try model.load(engine: try engine.options(), remembered: try rememberedModel())
+            let remembered = try rememberedModel()
+            let loaded = try model.load(engine: try engine.options(model: model.weights == nil ? remembered : nil), remembered: remembered)
             let preparation = try imageOptions.preparation(for: loaded)
             announce(loaded, preparation, toStandardOutput: false, decodeThreads: decodeThreads)
             let registration = loaded.registration(resizePolicy: preparation.policy)

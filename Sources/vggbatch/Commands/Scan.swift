@@ -94,9 +94,16 @@ extension VGGBatch {
             let loaded = try ModelOptions.load(
                 WeightsRequest(path: model.weights, preprocess: model.preprocess, offline: model.offline, remembered: remembered,
                                requireRemembered: !addModel),
-                engine: try engine.options(), modelWeightsHint: addHint)
+                engine: try engine.options(model: addModel ? nil : remembered), modelWeightsHint: addHint)
             let rememberedPolicy = remembered.flatMap { $0.weightsSHA256 == loaded.identity.sha256 ? ResizePolicy(rawValue: $0.resizePolicy) : nil }
             let preparation = try imageOptions.preparation(for: loaded, default: rememberedPolicy)
+            // One model keeps one precision: its vectors all compare alike.
+            let precision = loaded.network.options.precision.rawValue
+            if let same = models.first(where: { loaded.isModel($0, resizePolicy: preparation.policy) }), same.precision != precision {
+                throw CommandFailure(
+                    "model \(same.id)'s vectors were computed in \(same.precision), and this scan would compute \(precision); scan with "
+                        + "--precision \(same.precision) (or without --precision) to go on with it, or into a new index to compute them in \(precision)")
+            }
             if !addModel, let known = remembered, !models.contains(where: { loaded.computes($0, resizePolicy: preparation.policy) }) {
                 throw CommandFailure(
                     "these weights (\(loaded.identity.path), sha256 \(loaded.identity.sha256.prefix(12))…, \(loaded.preset.rawValue), "

@@ -70,7 +70,7 @@ extension VGGBatch {
                     print("  \(PathBytes.display(root.path)): \(root.ok) ok, \(root.failed) failed, \(root.missing) missing")
                 }
                 for model in models {
-                    print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(counted(model.imageCount, "image")) with features\(model.id == chosen?.id && models.count > 1 ? " (the default)" : "")")
+                    print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(model.precision), \(counted(model.imageCount, "image")) with features\(model.id == chosen?.id && models.count > 1 ? " (the default)" : "")")
                     if let missing = lacking[model.id], missing > 0 {
                         print("  \(counted(missing, "image")) without GeM/R-MAC descriptors yet (indexed before them); the next scan computes them")
                     }
@@ -113,6 +113,7 @@ extension VGGBatch {
                 ("weights_path", model.weightsPath.map { JSONText.string(PathBytes.text($0)) } ?? "null"),
                 ("weights_path_base64", model.weightsPath.map { JSONText.string(PathBytes.base64($0)) } ?? "null"),
                 ("convolution_base", model.convolutionBase.map(JSONText.string) ?? "null"),
+                ("precision", JSONText.string(model.precision)),
             ])
         }
     }

@@ -41,7 +41,7 @@ final class ScanReporter: @unchecked Sendable {
         printError("index: \(database)")
         printError(
             "weights: \(model.identity.path) (\(model.identity.summary)); preprocessing: \(model.preset.rawValue); resize: \(resize); "
-                + "kernels: \(model.network.kernels.instructionSet.rawValue)")
+                + "kernels: \(model.network.kernels.instructionSet.rawValue); precision: \(model.network.options.precision.rawValue)")
     }
 
     func progress(_ p: ScanProgress) {

@@ -61,8 +61,10 @@ struct EngineArguments: ParsableArguments {
     }
 
     /// Engine options for batches of up to `maxBatchSize` (default: --batch-size), with the
-    /// kernels `isa` names (default: $VGGBATCH_ISA, else the fastest this CPU runs).
-    func options(maxBatchSize: Int? = nil, isa: String? = nil) throws -> EngineOptions {
+    /// kernels `isa` names (default: $VGGBATCH_ISA, else the fastest this CPU runs), in the
+    /// precision asked for, else `model`'s (the index's model keeps its precision), else the
+    /// fastest this CPU runs faithfully.
+    func options(maxBatchSize: Int? = nil, isa: String? = nil, model: StoredModel? = nil) throws -> EngineOptions {
         var environment = ProcessInfo.processInfo.environment
         if let isa { environment[KernelSet.environmentVariable] = isa }
         let kernels: KernelSet
@@ -71,7 +73,8 @@ struct EngineArguments: ParsableArguments {
         } catch {
             throw CommandFailure(error.description)
         }
-        let chosen = try requestedPrecision() ?? EngineOptions.fastestPrecision(for: kernels)
+        let chosen = try requestedPrecision() ?? model.flatMap { EngineOptions.Precision(rawValue: $0.precision) }
+            ?? EngineOptions.fastestPrecision(for: kernels)
         return EngineOptions(
             threads: threadCount, maxBatchSize: maxBatchSize ?? batchSize, convolutionAlgorithm: algorithm, kernels: kernels,
             precision: chosen)
