@@ -54,7 +54,7 @@ struct CLITests {
         (["scan", "--threads", "-2", "x"], "--threads must be 1...256, got -2"),
         (["similar", "--null", "x.jpg"], "--null goes with --paths"),
         (["frobnicate"], "frobnicate"),
-        (["bench", "--random-weights", "--isa", "sse"], "--isa sse: expected one of avx512, avx2, avx512-on-avx2, portable"),
+        (["bench", "--random-weights", "--isa", "sse"], "--isa sse: expected one of avx512-bf16, avx512, avx2, avx512-on-avx2, portable"),
         (["status", "--db", ""], "--db is empty"),
         (["status", "--db", "mysql://x@y/z"], "mysql:// is not a database vggbatch uses"),
         (["status", "--db", "/tmp"], "--db /tmp is a folder; give the index file in it, e.g. /tmp/index.sqlite"),
