@@ -11,6 +11,7 @@ Run from the repository root after `swift build -c release`:
 
     pip install onnxruntime onnx numpy safetensors pillow
     pip install 'torch==2.13.0+cpu'                              # optional: PyTorch too
+    pip install openvino                                         # optional: OpenVINO too (f32 and its default)
     python3 scripts/compare_onnxruntime.py                       # batches 1, 8 and 32, 2 threads
     python3 scripts/compare_onnxruntime.py --batches 1 4 16 --threads 2 --iterations 9
     python3 scripts/compare_onnxruntime.py --ort-only            # no Swift binaries needed
@@ -31,17 +32,21 @@ Steps:
     top-5 classes agree in order. With --ort-only the candidate is ONNX Runtime with graph
     optimisations off, which checks this script rather than vggbatch. A missed goal stops
     the run before timing (exit 1) unless --time-anyway.
- 4. Speed, one engine at a time: ONNX Runtime in a child process of this script
-    (intra-op threads = --threads, inter-op 1, all optimisations, one warm-up run, then
-    --iterations timed runs on seeded random input; median, min and max per image), then
-    PyTorch the same way when it is installed (eager nn.Sequential of the same weights,
-    torch.inference_mode, --torch-memory-format, set_num_threads(--threads)), then
-    `vggbatch bench` with the same batch size, threads and iterations; this group runs
-    --rounds times, each in new processes, and each ratio is the median of the rounds'
-    ratios. GFLOP/s counts 30.94 GFLOP per image (15.47 G multiply-adds). Keep the machine
-    otherwise idle. On the project's shared 2-core machines the second core is at times
-    much slower than the first (a 2-thread run then takes about as long as a 1-thread
-    one), so single figures drift by up to 2x; alternating engines keeps the ratio honest.
+ 4. Speed, one engine at a time, each in a child process, taking turns within each round:
+    ONNX Runtime (intra-op threads = --threads, inter-op 1, all optimisations), PyTorch when
+    installed (eager nn.Sequential of the same weights, torch.inference_mode,
+    --torch-memory-format, set_num_threads(--threads)), OpenVINO when installed twice
+    (INFERENCE_NUM_THREADS = --threads, PERFORMANCE_HINT LATENCY, once with
+    INFERENCE_PRECISION_HINT f32 and once at its own default, which is bfloat16 on CPUs with
+    AVX512_BF16 or AMX; the precision it chose is reported), then `vggbatch bench` at
+    --precision f32 and at --precision auto; one warm-up run, then --iterations timed runs on
+    seeded random input; median, min and max per image. The group runs --rounds times; each
+    ratio is the median of the rounds' ratios: vggbatch f32 against the float32 engines,
+    vggbatch auto against OpenVINO's default. GFLOP/s counts 30.94 GFLOP per image (15.47 G
+    multiply-adds). Keep the machine otherwise idle. On the project's shared 2-core machines
+    the second core is at times much slower than the first (a 2-thread run then takes about
+    as long as a 1-thread one), so single figures drift by up to 2x; alternating engines
+    keeps the ratio honest.
 
 Peak RSS is measured the same way for both engines: ru_maxrss of each engine's process
 from wait4. On Linux a child's ru_maxrss starts from its parent's peak (vfork+exec
@@ -264,7 +269,7 @@ def ort_worker(args):
     x = rng.standard_normal((args.batch, 3, 224, 224), dtype=np.float32)
     times = timed_runs(lambda: session.run(["logits"], {"input": x}), args.iterations)
     print(json.dumps({
-        "engine": f"onnxruntime {onnxruntime.__version__}",
+        "engine": f"onnxruntime {onnxruntime.__version__}", "precision": "f32",
         "batch_size": args.batch, "threads": args.threads, "iterations": args.iterations,
         **per_image(times, args.batch),
         "own_peak_rss_bytes": own_peak_rss_bytes(),
@@ -272,6 +277,43 @@ def ort_worker(args):
         "session_load_seconds": load_seconds,
         "batch_seconds": times,
     }))
+
+
+def openvino_worker(args):
+    """Times OpenVINO in this process at `--openvino-precision` (`default`: its own choice,
+    bfloat16 on CPUs with AVX512_BF16 or AMX) and prints one JSON object (child mode)."""
+    import numpy as np
+    import openvino as ov
+
+    started = time.perf_counter()
+    core = ov.Core()
+    model = core.read_model(str(args.onnx))
+    model.reshape({model.inputs[0].get_any_name(): [args.batch, 3, 224, 224]})
+    config = {"INFERENCE_NUM_THREADS": args.threads, "PERFORMANCE_HINT": "LATENCY"}
+    if args.openvino_precision != "default":
+        config["INFERENCE_PRECISION_HINT"] = args.openvino_precision
+    compiled = core.compile_model(model, "CPU", config)
+    load_seconds = time.perf_counter() - started
+    chosen = compiled.get_property("INFERENCE_PRECISION_HINT")
+    precision = chosen.to_string() if hasattr(chosen, "to_string") else str(chosen)
+    request = compiled.create_infer_request()
+    rng = np.random.default_rng(args.seed)
+    x = rng.standard_normal((args.batch, 3, 224, 224), dtype=np.float32)
+    times = timed_runs(lambda: request.infer({0: x}), args.iterations)
+    print(json.dumps({
+        "engine": f"OpenVINO {ov.get_version().split('-')[0]} ({args.openvino_precision})",
+        "precision": precision,
+        "batch_size": args.batch, "threads": args.threads, "iterations": args.iterations,
+        **per_image(times, args.batch),
+        "own_peak_rss_bytes": own_peak_rss_bytes(),
+        "model_load_seconds": load_seconds,
+        "batch_seconds": times,
+    }))
+
+
+def openvino_available():
+    from importlib.util import find_spec
+    return find_spec("openvino") is not None
 
 
 def build_torch(weights, memory_format):
@@ -321,7 +363,7 @@ def torch_worker(args):
     with torch.inference_mode():
         times = timed_runs(lambda: model(x), args.iterations)
     print(json.dumps({
-        "engine": f"PyTorch {torch.__version__} ({args.torch_memory_format})",
+        "engine": f"PyTorch {torch.__version__} ({args.torch_memory_format})", "precision": "f32",
         "batch_size": args.batch, "threads": args.threads, "iterations": args.iterations,
         **per_image(times, args.batch),
         "own_peak_rss_bytes": own_peak_rss_bytes(),
@@ -389,14 +431,18 @@ def time_torch(args, weights_path, batch):
                        "--torch-memory-format", args.torch_memory_format)
 
 
-def time_vggbatch(args, weights_path, batch):
+def time_openvino(args, onnx_path, batch, precision):
+    return time_worker(args, batch, "--openvino-worker", "--onnx", str(onnx_path), "--openvino-precision", precision)
+
+
+def time_vggbatch(args, weights_path, batch, precision="auto"):
     output, peak = run_measured(
         [str(args.build_dir / "vggbatch"), "bench", "--weights", str(weights_path),
          "--batch-size", str(batch), "--threads", str(args.threads),
-         "--iterations", str(args.iterations), "--json"])
+         "--iterations", str(args.iterations), "--precision", precision, "--json"])
     reported = last_json_object(output)
-    engine = f"vggbatch ({reported['instruction_set']})" if "instruction_set" in reported else "vggbatch"
-    result = {"engine": engine, "batch_size": batch, "threads": args.threads,
+    engine = f"vggbatch ({reported['instruction_set']}, {precision})" if "instruction_set" in reported else "vggbatch"
+    result = {"engine": engine, "precision": reported.get("precision", "f32"), "batch_size": batch, "threads": args.threads,
               "iterations": args.iterations, "ms_per_image": reported["ms_per_image"],
               "min_ms_per_image": reported.get("min_ms_per_image"),
               "max_ms_per_image": reported.get("max_ms_per_image"),
@@ -418,7 +464,7 @@ def summarise(rounds):
     ms = statistics.median(r["ms_per_image"] for r in rounds)
     lows = [r.get("min_ms_per_image") or r["ms_per_image"] for r in rounds]
     highs = [r.get("max_ms_per_image") or r["ms_per_image"] for r in rounds]
-    return {"engine": rounds[0]["engine"], "batch_size": rounds[0]["batch_size"],
+    return {"engine": rounds[0]["engine"], "precision": rounds[0].get("precision", ""), "batch_size": rounds[0]["batch_size"],
             "threads": rounds[0]["threads"], "iterations": rounds[0]["iterations"],
             "ms_per_image": ms, "min_ms_per_image": min(lows), "max_ms_per_image": max(highs),
             "images_per_second": 1000 / ms, "gflops": GFLOP_PER_IMAGE * 1000 / ms,
@@ -427,24 +473,36 @@ def summarise(rounds):
 
 def print_speed(results, machine):
     print(f"## Speed: {machine['cpu']} ({machine['cpu_flags']}), {machine['cpus']} CPUs, {machine['date']}\n")
-    print(f"{machine['onnxruntime']}, {machine['threads']} threads; each engine ran "
-          f"{machine['rounds']} rounds of 1 warm-up + {machine['iterations']} timed runs: "
+    print(f"{machine['onnxruntime']}, {machine['threads']} threads; the engines ran in turn, "
+          f"{machine['rounds']} rounds of 1 warm-up + {machine['iterations']} timed runs each, every run a new process: "
           "ms/img is the median of the rounds' medians, min and max over all runs; "
-          f"{GFLOP_PER_IMAGE} GFLOP/image; peak RSS of the engine's process; "
-          "vggbatch/ORT and vggbatch/PyTorch are the medians of the rounds' img/s ratios\n")
-    print("| engine | batch | img/s | ms/img | min | max | GFLOP/s | peak RSS MB | vggbatch/ORT | vggbatch/PyTorch |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          f"{GFLOP_PER_IMAGE} GFLOP/image (what the arithmetic would be at float32 without fast algorithms); "
+          "precision is what each engine computed in (OpenVINO's default is its own choice); "
+          "peak RSS of the engine's process; each ratio is the median of the rounds' img/s ratios\n")
+    ratios = [key for key in RATIOS if any(key in row for row in results)]
+    print("| engine | precision | batch | img/s | ms/img | min | max | GFLOP/s | peak RSS MB | "
+          + " | ".join(RATIOS[key] for key in ratios) + " |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(ratios))
 
     def number(value, digits):
         return "" if value is None else f"{value:.{digits}f}"
 
     for row in results:
-        print(f"| {row['engine']} | {row['batch_size']} | {row['images_per_second']:.2f} "
+        print(f"| {row['engine']} | {row.get('precision', '')} | {row['batch_size']} | {row['images_per_second']:.2f} "
               f"| {row['ms_per_image']:.1f} | {number(row.get('min_ms_per_image'), 1)} "
               f"| {number(row.get('max_ms_per_image'), 1)} | {row['gflops']:.1f} "
-              f"| {row['peak_rss_bytes'] / 2**20:.0f} | {number(row.get('ratio'), 2)} "
-              f"| {number(row.get('torch_ratio'), 2)} |")
+              f"| {row['peak_rss_bytes'] / 2**20:.0f} | "
+              + " | ".join(number(row.get(key), 2) for key in ratios) + " |")
     print()
+
+
+# The ratio columns: vggbatch's row against a peer's, in the same rounds.
+RATIOS = {
+    "ratio": "vggbatch/ORT",
+    "torch_ratio": "vggbatch/PyTorch",
+    "openvino_f32_ratio": "vggbatch/OpenVINO f32",
+    "openvino_default_ratio": "vggbatch/OpenVINO default",
+}
 
 
 # MARK: - plumbing
@@ -540,6 +598,8 @@ def parse_args():
                         help="give vggbatch the weights as Keras HDF5 (needs h5py) for the accuracy check")
     parser.add_argument("--no-torch", action="store_true",
                         help="do not time PyTorch even when it is installed")
+    parser.add_argument("--no-openvino", action="store_true",
+                        help="do not time OpenVINO even when it is installed")
     parser.add_argument("--torch-memory-format", choices=["nchw", "channels_last"], default="channels_last",
                         help="PyTorch activation layout (default channels_last: 6.2 img/s against "
                              "4.5 for nchw at batch 8 here, so the faster one is the yardstick)")
@@ -552,6 +612,8 @@ def parse_args():
     parser.add_argument("--prepare-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ort-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--openvino-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--openvino-precision", default="default", help=argparse.SUPPRESS)
     parser.add_argument("--onnx", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -599,6 +661,9 @@ def main():
     if args.torch_worker:
         torch_worker(args)
         return
+    if args.openvino_worker:
+        openvino_worker(args)
+        return
     if args.prepare_worker:
         prepare_worker(args)
         return
@@ -631,30 +696,44 @@ def main():
     if not args.skip_speed and (not failed or args.time_anyway):
         with_torch = not args.no_torch and torch_available()
         if not with_torch and not args.no_torch:
-            print("PyTorch is not installed: timing ONNX Runtime and vggbatch only", file=sys.stderr)
+            print("PyTorch is not installed: not timing it", file=sys.stderr)
+        with_openvino = not args.no_openvino and openvino_available()
+        if not with_openvino and not args.no_openvino:
+            print("OpenVINO is not installed (pip install openvino): not timing it", file=sys.stderr)
+        # The engines in the order they take turns within a round.
+        engines = [("ort", lambda batch: time_ort(args, onnx_path, batch))]
+        if with_torch:
+            engines.append(("torch", lambda batch: time_torch(args, weights_path, batch)))
+        if with_openvino:
+            engines.append(("openvino_f32", lambda batch: time_openvino(args, onnx_path, batch, "f32")))
+            engines.append(("openvino_default", lambda batch: time_openvino(args, onnx_path, batch, "default")))
+        if not args.ort_only:
+            engines.append(("vggbatch_f32", lambda batch: time_vggbatch(args, weights_path, batch, "f32")))
+            engines.append(("vggbatch_auto", lambda batch: time_vggbatch(args, weights_path, batch, "auto")))
         rows = []
         for batch in args.batches:
-            ort_rounds, torch_rounds, swift_rounds = [], [], []
+            rounds = {name: [] for name, _ in engines}
             for _ in range(args.rounds):
-                ort_rounds.append(time_ort(args, onnx_path, batch))
-                if with_torch:
-                    torch_rounds.append(time_torch(args, weights_path, batch))
-                if not args.ort_only:
-                    swift_rounds.append(time_vggbatch(args, weights_path, batch))
-            rows.append(summarise(ort_rounds))
-            if torch_rounds:
-                rows.append(summarise(torch_rounds))
-            if swift_rounds:
-                rows.append(summarise(swift_rounds))
-                # Each round's ratio compares runs a few seconds apart, which cancels most
-                # of the drift of a shared machine; the median of those is the figure.
-                rows[-1]["ratio"] = statistics.median(
-                    s["images_per_second"] / o["images_per_second"]
-                    for s, o in zip(swift_rounds, ort_rounds))
-                if torch_rounds:
-                    rows[-1]["torch_ratio"] = statistics.median(
-                        s["images_per_second"] / t["images_per_second"]
-                        for s, t in zip(swift_rounds, torch_rounds))
+                for name, time_engine in engines:
+                    rounds[name].append(time_engine(batch))
+            summaries = {name: summarise(runs) for name, runs in rounds.items()}
+
+            # Each round's ratio compares runs a few seconds apart, which cancels most of the
+            # drift of a shared machine; the median of those is the figure. vggbatch in float32
+            # against the float32 engines, vggbatch at auto against OpenVINO at its own choice.
+            def ratio(ours, theirs):
+                if ours not in rounds or theirs not in rounds:
+                    return None
+                return statistics.median(
+                    a["images_per_second"] / b["images_per_second"] for a, b in zip(rounds[ours], rounds[theirs]))
+
+            for key, ours, theirs in (("ratio", "vggbatch_f32", "ort"), ("torch_ratio", "vggbatch_f32", "torch"),
+                                      ("openvino_f32_ratio", "vggbatch_f32", "openvino_f32"),
+                                      ("openvino_default_ratio", "vggbatch_auto", "openvino_default")):
+                value = ratio(ours, theirs)
+                if value is not None:
+                    summaries[ours][key] = value
+            rows += list(summaries.values())
         report["speed"] = rows
         print_speed(rows, report["machine"])
     elif failed:

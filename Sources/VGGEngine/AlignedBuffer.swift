@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A fixed-size, 64-byte-aligned, zero-initialised array of floats with a single owner.
 ///
 /// The engine's weights, activations and scratch all live in these. The memory is released
@@ -19,7 +23,16 @@ public final class AlignedBuffer {
         self.count = count
         self.padding = (padding + 15) / 16 * 16
         let total = max(count + 2 * self.padding, 1)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: total * 4, alignment: 64)
+        let bytes = total * 4
+        // Large buffers (weights, activations: tens to hundreds of MB) on 2 MB pages where the
+        // system lends them on request (transparent huge pages in "madvise" mode): streaming
+        // them then costs one TLB entry per 2 MB instead of per 4 KB. Asked before the first
+        // write, which is what places the pages.
+        let huge = bytes >= Self.hugePageThreshold
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: huge ? Self.hugePage : 64)
+        #if canImport(Glibc)
+        if huge { _ = madvise(raw, (bytes + Self.hugePage - 1) / Self.hugePage * Self.hugePage, MADV_HUGEPAGE) }
+        #endif
         allocation = raw.initializeMemory(as: Float.self, repeating: 0, count: total)
         base = allocation + self.padding
     }
@@ -39,6 +52,9 @@ public final class AlignedBuffer {
     public convenience init(_ values: [Float], zeroPaddedTo multiple: Int) {
         self.init(values + [Float](repeating: 0, count: (multiple - values.count % multiple) % multiple))
     }
+
+    static let hugePage = 2 << 20
+    static let hugePageThreshold = 4 << 20
 
     deinit { allocation.deallocate() }
 

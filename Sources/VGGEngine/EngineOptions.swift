@@ -89,6 +89,15 @@ public struct EngineOptions: Sendable, Equatable {
         precision == .bf16 && (bfloat16Convolutions ?? Self.defaultBFloat16Convolutions).contains(index)
     }
 
+    /// How convolution `index`'s transformed weights are kept if it runs by Winograd: bfloat16
+    /// where it computes in bfloat16; under `.bf16`, IEEE halves for the float layers (their
+    /// 11 significant bits move pool5 by under 1e-6 of cosine, and the late layers' 19 to 38
+    /// MB each stream from memory at small batches); floats under `.f32`.
+    public func winogradStorage(convolution index: Int) -> WinogradWeights.Storage {
+        if computesInBFloat16(convolution: index) { return .bfloat16 }
+        return precision == .bf16 ? .float16 : .float32
+    }
+
     /// The algorithm a convolution with `inputChannels` inputs runs with: `direct` or `gemm`
     /// as chosen, `winograd` or `auto` resolved per layer.
     public func algorithm(inputChannels: Int) -> ConvolutionAlgorithm {

@@ -47,6 +47,15 @@ extension KernelSet {
         table.pointee.gemm_rows(k, a, lda, Int32(rows), b, c, ldc)
     }
 
+    /// `gemmRows` with B (the transformed weights) stored as IEEE halves in the same layout,
+    /// widened to float as it is loaded.
+    @inline(__always)
+    public func gemmRowsHalf(
+        k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<UInt16>, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        table.pointee.gemm_rows_half(k, a, lda, Int32(rows), b, c, ldc)
+    }
+
     /// `gemmRows` in bfloat16: C[rows × nr] = A[rows × 2·pairs] · B[2·pairs × nr], overwriting
     /// C, float sums. A's rows are bfloat16 in place (row i at `a + i * lda`, lda even); B is a
     /// panel of pairs, `b[p * nr + j]` holding B[2p][j] in its low 16 bits and B[2p + 1][j].

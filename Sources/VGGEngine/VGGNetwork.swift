@@ -61,7 +61,7 @@ public final class VGGNetwork {
             case .winograd:
                 convolution.append(.winograd(WinogradWeights(
                     weight: weights.weight, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernels: kernels,
-                    bfloat16: options.computesInBFloat16(convolution: index))))
+                    storage: options.winogradStorage(convolution: index))))
                 winogradChannels = (
                     max(winogradChannels?.input ?? 0, layer.inputChannels), max(winogradChannels?.output ?? 0, layer.outputChannels))
             case .gemm where index == 0 && options.convolutionAlgorithm != .gemm

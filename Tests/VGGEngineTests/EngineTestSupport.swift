@@ -165,11 +165,11 @@ func fastLinear(
 /// through the blocked layout, returning NCHW output.
 func fastWinograd(
     input: [Float], batch: Int, channels: Int, height: Int, width: Int,
-    weight: [Float], bias: [Float], outputChannels: Int, pool: Bool, threads: Int = 1, kernels: KernelSet, bfloat16: Bool = false
+    weight: [Float], bias: [Float], outputChannels: Int, pool: Bool, threads: Int = 1, kernels: KernelSet, storage: WinogradWeights.Storage = .float32
 ) -> [Float] {
     let pixels = height * width
     let lanes = kernels.lanes
-    let weights = WinogradWeights(weight: weight, inputChannels: channels, outputChannels: outputChannels, kernels: kernels, bfloat16: bfloat16)
+    let weights = WinogradWeights(weight: weight, inputChannels: channels, outputChannels: outputChannels, kernels: kernels, storage: storage)
     let shape = WinogradConvolution.Shape(batch: batch, height: height, width: width, pool: pool)
     let planes = AlignedBuffer(toCNHW(input, batch: batch, channels: channels, pixels: pixels))
     let source = AlignedBuffer(count: BlockedLayout.count(channels: channels, batch: batch, height: height, width: width, block: lanes))

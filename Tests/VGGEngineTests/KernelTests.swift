@@ -152,9 +152,30 @@ struct KernelTests {
         for threads in [1, 2, 3] {
             let fast = fastWinograd(
                 input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
-                weight: w, bias: b, outputChannels: c.outputs, pool: false, threads: threads, kernels: kernels, bfloat16: true)
+                weight: w, bias: b, outputChannels: c.outputs, pool: false, threads: threads, kernels: kernels, storage: .bfloat16)
             #expect(relativeL2Error(fast, reference) < 1e-3, "threads \(threads)")
             #expect(relativeL2Error(fast, float32) < 8e-2, "threads \(threads)")
+            if let single { #expect(fast == single, "threads \(threads)") } else { single = fast }
+        }
+    }
+
+    /// Transformed weights kept as IEEE halves (the float layers of the bf16 precision):
+    /// 11 significant bits each, the inputs and sums float: within 4e-3 relative L2 of the
+    /// reference on these random layers, and the thread count cannot change a bit.
+    @Test(arguments: winogradCases, testedKernels)
+    func halfWeightWinogradStaysCloseToReference(_ c: ConvCase, _ kernels: KernelSet) {
+        let x = randomValues(c.batch * c.channels * c.height * c.width, seed: 10).map { max($0, 0) }
+        let w = randomValues(c.outputs * c.channels * 9, seed: 11)
+        let b = randomValues(c.outputs, seed: 12)
+        let reference = ReferenceKernels.convolution3x3(
+            input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+            weight: w, bias: b, outputChannels: c.outputs, relu: true)
+        var single: [Float]?
+        for threads in [1, 2] {
+            let fast = fastWinograd(
+                input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
+                weight: w, bias: b, outputChannels: c.outputs, pool: false, threads: threads, kernels: kernels, storage: .float16)
+            #expect(relativeL2Error(fast, reference) < 4e-3, "threads \(threads)")
             if let single { #expect(fast == single, "threads \(threads)") } else { single = fast }
         }
     }
@@ -210,7 +231,7 @@ struct KernelTests {
         func run(_ kernels: KernelSet) -> [Float] {
             fastWinograd(
                 input: x, batch: c.batch, channels: c.channels, height: c.height, width: c.width,
-                weight: w, bias: b, outputChannels: c.outputs, pool: true, threads: 2, kernels: kernels, bfloat16: true)
+                weight: w, bias: b, outputChannels: c.outputs, pool: true, threads: 2, kernels: kernels, storage: .bfloat16)
         }
         #expect(normwiseError(run(native), run(emulated)) < 1e-5)
         // The float kernels of the bfloat16 set are the avx512 ones: the same bits.

@@ -103,6 +103,8 @@ typedef struct {
     void (*conv3x3_small_input)(const float *images, long channels, long batch, long height, long width,
                                 const float *weights, const float *bias, long panels, long blocks, long row_begin,
                                 long row_end, float *scratch, float *output);
+    /// `gemm_rows` with B as IEEE halves in the same layout, widened as loaded.
+    void (*gemm_rows_half)(long k, const float *a, long lda, int rows, const uint16_t *b, float *c, long ldc);
 } vgg_kernels;
 
 /// The tables. A table the machine cannot run (no AVX-512, or not x86-64) is NULL.

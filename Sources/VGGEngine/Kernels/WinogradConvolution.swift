@@ -122,11 +122,13 @@ public enum WinogradConvolution {
         let v = scratch
         let m = scratch + 36 * chunk * cin
         let bfloat16 = weights.bfloat16
+        let half = weights.storageKind == .float16
         // Safe: V's 36 × chunk × cin floats hold the same number of bfloat16 values with room
         // to spare, read only by the kernels below; U is read as the words it was packed as.
         v.withMemoryRebound(to: UInt16.self, capacity: 36 * chunk * cin) { v16 in
         weights.storage.withUnsafePointer { u in
         weights.storage.withUnsafePointer(as: UInt32.self) { u32 in
+        weights.storage.withUnsafePointer(as: UInt16.self) { u16 in
             var first = tileRange.lowerBound
             while first < tileRange.upperBound {
                 let count = min(chunk, tileRange.upperBound - first)
@@ -154,6 +156,10 @@ public enum WinogradConvolution {
                                 kernels.gemmRowsBF16(
                                     pairs: cin / 2, a: v16 + position * chunk * cin + row * cin, lda: cin, rows: min(mr, count - row),
                                     b: u32 + offset, c: c + row * cout + panel * nr, ldc: cout)
+                            } else if half {
+                                kernels.gemmRowsHalf(
+                                    k: cin, a: v + position * chunk * cin + row * cin, lda: cin, rows: min(mr, count - row),
+                                    b: u16 + offset, c: c + row * cout + panel * nr, ldc: cout)
                             } else {
                                 kernels.gemmRows(
                                     k: cin, a: v + position * chunk * cin + row * cin, lda: cin, rows: min(mr, count - row),
@@ -172,6 +178,7 @@ public enum WinogradConvolution {
                 }
                 first += count
             }
+        }
         }
         }
         }

@@ -3,11 +3,18 @@
 /// micro-panels of nr output channels (k = input channel, nr floats per k). The transform
 /// runs in Double and is rounded once to Float. Padded channels hold zeros.
 ///
-/// In bfloat16 (`bfloat16`), each value is rounded on from that Float to the nearest
-/// bfloat16 (ties to even) and the panels hold pairs along k: the 32-bit word at
+/// Stored as `Storage` says: floats; IEEE halves in the same layout (`.float16`, for float
+/// GEMMs whose weights stream from memory: half the bytes, 11 significant bits); or bfloat16
+/// (`.bfloat16`, for the bfloat16 GEMM), each value rounded on from that Float to the
+/// nearest bfloat16 (ties to even), the panels holding pairs along k: the 32-bit word at
 /// `(k / 2) * nr + j` of a panel has input channel k (k even) in its low half and k + 1 in
-/// its high half, the layout `KernelSet.gemmRowsBF16` reads. Half the bytes.
+/// its high half, the layout `KernelSet.gemmRowsBF16` reads.
 public final class WinogradWeights {
+    /// How the transformed weights are kept.
+    public enum Storage: Sendable {
+        case float32, float16, bfloat16
+    }
+
     public let inputChannels: Int
     public let outputChannels: Int
     /// The kernel set's vector width (the blocked layout's channel block) and tile width.
@@ -19,8 +26,9 @@ public final class WinogradWeights {
     public let paddedOutputChannels: Int
     /// Output channels rounded up to whole channel blocks: what the output transform writes.
     public let paddedOutputBlocks: Int
-    /// Whether the panels hold bfloat16 pairs rather than floats.
-    public let bfloat16: Bool
+    public let storageKind: Storage
+    /// Whether the panels hold bfloat16 pairs (and the GEMM runs in bfloat16).
+    public var bfloat16: Bool { storageKind == .bfloat16 }
     let storage: AlignedBuffer
 
     /// G of F(4×4, 3×3): 6×3.
@@ -33,9 +41,9 @@ public final class WinogradWeights {
         [0, 0, 1],
     ]
 
-    /// Transforms PyTorch-layout weights (K × C × 3 × 3) for `kernels`' layout, in float or
-    /// bfloat16.
-    public init(weight: [Float], inputChannels: Int, outputChannels: Int, kernels: KernelSet, bfloat16: Bool = false) {
+    /// Transforms PyTorch-layout weights (K × C × 3 × 3) for `kernels`' layout, kept as
+    /// `storage` says.
+    public init(weight: [Float], inputChannels: Int, outputChannels: Int, kernels: KernelSet, storage kind: Storage = .float32) {
         precondition(weight.count == inputChannels * outputChannels * 9, "weights do not match the channels")
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
@@ -44,12 +52,12 @@ public final class WinogradWeights {
         paddedInputChannels = BlockedLayout.paddedChannels(inputChannels, block: lanes)
         paddedOutputChannels = GEMMBlocking.roundUp(outputChannels, to: nr)
         paddedOutputBlocks = BlockedLayout.paddedChannels(outputChannels, block: lanes) / lanes
-        self.bfloat16 = bfloat16
+        storageKind = kind
         let cin = paddedInputChannels
         let nr = self.nr
         let panels = paddedOutputChannels / nr
-        storage = AlignedBuffer(count: 36 * panels * cin * nr / (bfloat16 ? 2 : 1))
-        let floats = bfloat16 ? AlignedBuffer(count: 36 * panels * cin * nr) : storage
+        storage = AlignedBuffer(count: 36 * panels * cin * nr / (kind == .float32 ? 1 : 2))
+        let floats = kind == .float32 ? storage : AlignedBuffer(count: 36 * panels * cin * nr)
         let g = Self.g
         floats.withUnsafeMutablePointer { u in
             var kernel = [Double](repeating: 0, count: 9)
@@ -72,7 +80,13 @@ public final class WinogradWeights {
                 }
             }
         }
-        if bfloat16 {
+        if kind == .float16 {
+            let count = 36 * panels * cin * nr
+            floats.withUnsafePointer { f in
+                storage.withUnsafeMutablePointer(as: UInt16.self) { h in kernels.narrowHalves(f, count: count, into: h) }
+            }
+        }
+        if kind == .bfloat16 {
             // Float panels (k-major) → bfloat16 pairs: k and k + 1 side by side per column.
             let words = cin / 2 * nr
             var row = [Float](repeating: 0, count: 2 * nr)
@@ -97,10 +111,10 @@ public final class WinogradWeights {
         }
     }
 
-    /// Offset, in 32-bit words (floats, or bfloat16 pairs), of the B micro-panel of output
-    /// channels nr·panel..<nr·(panel+1) at ξ.
+    /// Offset of the B micro-panel of output channels nr·panel..<nr·(panel+1) at ξ, in the
+    /// storage's elements: floats, halves, or bfloat16 pairs (32-bit words).
     @inline(__always)
     func panelOffset(position: Int, panel: Int) -> Int {
-        (position * (paddedOutputChannels / nr) + panel) * paddedInputChannels * nr / (bfloat16 ? 2 : 1)
+        (position * (paddedOutputChannels / nr) + panel) * paddedInputChannels * nr / (storageKind == .bfloat16 ? 2 : 1)
     }
 }
