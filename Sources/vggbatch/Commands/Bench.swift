@@ -17,7 +17,8 @@ extension VGGBatch {
                 --iterations batches and reports the median, with the instruction set the kernels \
                 use (--isa, or $VGGBATCH_ISA, else the fastest this CPU runs). --json prints \
                 {"images_per_second", "ms_per_image", "gflops", "batch_size", "threads", \
-                "instruction_set", "cpu", "peak_rss_bytes"}. Use a release build (swift build -c release).
+                "instruction_set", "cpu", "precision", "peak_rss_bytes"}. --precision chooses the arithmetic \
+                (auto: bf16 where the CPU has AVX512_BF16, else f32). Use a release build (swift build -c release).
                 """)
 
         @Option(help: ArgumentHelp("VGG16 weights (safetensors); default: the usual weights search.", valueName: "path"))
