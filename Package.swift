@@ -89,7 +89,7 @@ let package = Package(
             dependencies: ["VGGCommon"]),
         .target(
             name: "VGGPipeline",
-            dependencies: ["VGGImaging", "VGGCommon"],
+            dependencies: ["VGGImaging", "VGGCommon", "VGGIndexTypes"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(
             name: "VGGSearch",
@@ -110,11 +110,11 @@ let package = Package(
         // SQLite: the embedded index, implementing the protocols the other libraries own.
         .target(
             name: "VGGStore",
-            dependencies: ["CSQLite3", "VGGCommon", "VGGIndexTypes", "VGGPipeline", "VGGSearch", "VGGIndexing", "VGGQuery"]),
+            dependencies: ["CSQLite3", "VGGCommon", "VGGIndexTypes"]),
         // The index on a PostgreSQL server, shared by many machines, with its work queue.
         .target(
             name: "VGGPostgres",
-            dependencies: ["CLibPQ", "VGGStore", "VGGCommon", "VGGIndexTypes", "VGGPipeline", "VGGImaging", "VGGIndexing"]),
+            dependencies: ["CLibPQ", "VGGStore", "VGGCommon", "VGGIndexTypes"]),
 
         // MARK: - Executables
         // `vggbatch --version` names the git revision it was built from.
@@ -168,7 +168,7 @@ let package = Package(
             dependencies: ["VGGPipeline", "VGGImaging", "VGGCommon", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGSearchTests",
-            dependencies: ["VGGSearch", "VGGEngine", "VGGCommon", "VGGStore", "_VGGTestSupport"]),
+            dependencies: ["VGGSearch", "VGGIndexTypes", "VGGEngine", "VGGCommon", "VGGStore", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGPostgresTests",
             dependencies: [

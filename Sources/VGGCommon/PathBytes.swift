@@ -89,6 +89,33 @@ public enum PathBytes {
     /// `kind` for a path given as text.
     public static func kind(_ path: String) -> Kind { kind(Array(path.utf8)) }
 
+    /// Whether something is at a path, telling "nothing there" from "cannot tell".
+    public enum Presence: Equatable, Sendable {
+        case directory
+        /// Anything else: a file, a link, a FIFO.
+        case other
+        /// Nothing: the look-up failed with ENOENT or ENOTDIR.
+        case gone
+        /// The look-up failed otherwise (permissions, I/O): nothing is known.
+        case unknown
+    }
+
+    /// What is at `path`; a final symbolic link is followed only when `followingSymlinks` is set.
+    public static func presence(_ path: [UInt8], followingSymlinks: Bool = false) -> Presence {
+        var info = stat()
+        while true {
+            let status = (path + [0]).withUnsafeBufferPointer { buffer -> Int32 in
+                // Safe: the buffer is NUL-terminated and lives for the call.
+                guard let base = buffer.baseAddress else { return -1 }
+                let name = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+                return followingSymlinks ? stat(name, &info) : lstat(name, &info)
+            }
+            if status == 0 { return info.st_mode & S_IFMT == S_IFDIR ? .directory : .other }
+            if errno == EINTR { continue }
+            return errno == ENOENT || errno == ENOTDIR ? .gone : .unknown
+        }
+    }
+
     /// The exact bytes as base64, for machine-readable output of a name that is not UTF-8.
     public static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 

@@ -138,7 +138,7 @@ public final class ResultImport {
                     summary.modelID = id
                     summary.model = parsed.model
                     runID = try index.beginRun(options: "import \(files.count) file(s) roots=\(roots.map(PathBytes.display))", modelID: id)
-                    let opened = index.scanIndex(runID: runID, modelID: id)
+                    let opened = SearchCoding.coding(index.scanIndex(runID: runID, modelID: id))
                     scan = opened
                     for root in roots {
                         let target = try opened.target(for: root)
@@ -185,7 +185,7 @@ public final class ResultImport {
                     if known == nil { summary.new += 1 } else { summary.changed += 1 }
                     batch.append(.indexed(
                         file, replacing: known, fingerprint: fingerprint, width: parsed.width, height: parsed.height,
-                        output: ClassifierOutput(top: parsed.top, features: features, gem: parsed.gem ?? [], rmac: parsed.rmac ?? [])))
+                        output: ImageResult(top: parsed.top, features: features, gem: parsed.gem ?? [], rmac: parsed.rmac ?? [])))
                 } else {
                     summary.malformed += 1
                     if summary.malformedExamples.count < 5 { summary.malformedExamples.append("\(place): results without a fingerprint") }

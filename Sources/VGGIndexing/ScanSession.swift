@@ -59,7 +59,7 @@ public final class ScanSession {
             throw .store(error)
         }
         runStarted(index.interruptionRecorder(runID: runID))
-        let scanIndex = index.scanIndex(runID: runID, modelID: modelID)
+        let scanIndex = SearchCoding.coding(index.scanIndex(runID: runID, modelID: modelID))
         let summary: ScanSummary
         do {
             summary = try ScanPipeline(options: options, index: scanIndex, classifier: classifier, cancellation: cancellation)
@@ -109,7 +109,7 @@ public final class ScanSession {
         } catch {
             throw .store(error)
         }
-        let scanIndex = index.scanIndex(runID: -1, modelID: modelID)
+        let scanIndex = SearchCoding.coding(index.scanIndex(runID: -1, modelID: modelID))
         do {
             return try ScanPipeline(options: options, index: scanIndex, classifier: classifier, cancellation: cancellation)
                 .run(progress: progress)

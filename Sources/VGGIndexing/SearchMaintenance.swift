@@ -1,3 +1,4 @@
+import VGGCommon
 import VGGEngine
 import VGGIndexTypes
 import VGGSearch
@@ -31,7 +32,7 @@ public enum SearchMaintenance {
         if stored == nil || (stored?.sampleCount ?? 0) < min(total, sampleLimit) / 2 {
             let samples = try index.sampleFeatures(modelID: modelID, limit: sampleLimit).compactMap { vector -> [Float]? in
                 var unit = vector
-                return FeatureBasis.normalise(&unit) ? unit : nil
+                return UnitVector.normalise(&unit) ? unit : nil
             }
             guard let dimension = samples.first?.count else { return coded }
             let rank = min(maximumRank, samples.count, dimension)
@@ -50,7 +51,7 @@ public enum SearchMaintenance {
             vectors.reserveCapacity(batch.count * basis.dimension)
             for item in batch {
                 var unit = item.vector
-                if !FeatureBasis.normalise(&unit) { unit = [Float](repeating: 0, count: basis.dimension) }
+                if !UnitVector.normalise(&unit) { unit = [Float](repeating: 0, count: basis.dimension) }
                 vectors.append(contentsOf: unit)
             }
             let (coordinates, residuals) = basis.project(vectors, pool: pool)

@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import VGGCommon
 import VGGEngine
 import VGGImaging
@@ -23,7 +24,7 @@ public final class EngineClassifier: BatchClassifier {
 
     public var engineCPUSeconds: Double { network.cpuSeconds }
 
-    public func classify(_ images: [RGBImage]) -> [ClassifierOutput] {
+    public func classify(_ images: [RGBImage]) -> [ImageResult] {
         let a = network.architecture
         let floats = a.inputChannels * a.inputHeight * a.inputWidth
         if inputs.count != images.count * floats { inputs = [Float](repeating: 0, count: images.count * floats) }
@@ -32,7 +33,7 @@ public final class EngineClassifier: BatchClassifier {
         return images.indices.map { image in
             let probabilities = outputs.probabilities(of: image)
             let best = topIndices(probabilities, count: top)
-            return ClassifierOutput(
+            return ImageResult(
                 top: best.map { ($0, probabilities[probabilities.startIndex + $0]) }, features: Array(outputs.features(of: image)),
                 gem: Array(outputs.gem(of: image)), rmac: Array(outputs.rmac(of: image)))
         }

@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import Foundation
 
 /// A first-in first-out queue of fixed capacity shared by pipeline stages: `put` blocks

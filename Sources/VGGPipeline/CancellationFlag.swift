@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import Foundation
 
 /// Set once (by a signal handler's dispatch source, say) and read by every stage, which

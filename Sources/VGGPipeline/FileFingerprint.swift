@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import VGGCommon
 #if canImport(Glibc)
 import Glibc

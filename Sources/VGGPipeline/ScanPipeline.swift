@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import Foundation
 import VGGCommon
 import VGGImaging
@@ -84,7 +85,7 @@ public final class ScanPipeline {
 
         let walkTargets = targets
         let walker = Thread { [self] in
-            if let queue {
+            if let queue = index.workQueue {
                 walk(walkTargets, into: { found, known in enqueue(found, queue: queue, flush: found == nil) }, records: records)
             } else {
                 walk(walkTargets, into: { found, known in if let found { work.put(WorkItem(file: found, known: known)) } }, records: records)
@@ -93,8 +94,9 @@ public final class ScanPipeline {
         }
         walker.name = "vggbatch-walker"
         var claimer: Thread?
-        if let queue {
+        if queue != nil {
             claimer = Thread { [self] in
+                guard let queue = index.workQueue else { return }
                 if options.queueOnly {
                     // Nothing to compute here; the stages end when the walk has queued all.
                     while !state.snapshot(seconds: 0).walkFinished { Thread.sleep(forTimeInterval: 0.05) }
@@ -270,7 +272,7 @@ public final class ScanPipeline {
         else { return }
         guard state.failure == nil else { return }
         do {
-            try queue.enqueue(pendingQueue, preparation: options.preparation)
+            try queue.enqueue(pendingQueue, settings: options.preparation.decodeSettings)
             state.update { $0.queued += pendingQueue.count }
         } catch {
             state.fail(error)
@@ -319,8 +321,7 @@ public final class ScanPipeline {
                         records.put(.unchanged(known))
                     } else {
                         var preparation = options.preparation
-                        preparation.maxPixels = item.maxPixels
-                        preparation.dctScaling = item.dctScaling
+                        preparation.decodeSettings = item.settings
                         work.put(WorkItem(file: item.file, known: known, preparation: preparation))
                     }
                 }

@@ -1,3 +1,5 @@
+import VGGIndexTypes
+
 /// Counts a scan reports while it runs and when it ends.
 public struct ScanProgress: Sendable, Equatable {
     /// Candidate files the walk has found so far.

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VGGIndexTypes
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -86,7 +87,7 @@ public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
 
     // MARK: WorkQueue
 
-    public func enqueue(_ files: [FoundFile], preparation: ImagePreparation) throws {}
+    public func enqueue(_ files: [FoundFile], settings: DecodeSettings) throws {}
 
     /// The paths that have arrived, up to `limit`, waiting a moment for the first one.
     public func claim(limit: Int, onlyQueuedHere: Bool) throws -> [ClaimedFile] {
@@ -102,7 +103,7 @@ public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
             let stat = FileStat.of(path) ?? FileStat(size: 0, mtimeNanoseconds: 0, inode: 0, device: 0)
             return ClaimedFile(
                 file: FoundFile(rootID: 0, relativePath: path, absolutePath: path, stat: stat), known: nil,
-                maxPixels: preparation.maxPixels, dctScaling: preparation.dctScaling, attempts: 1)
+                settings: preparation.decodeSettings, attempts: 1)
         }
     }
 

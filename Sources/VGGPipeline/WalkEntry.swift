@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import VGGCommon
 
 /// One thing a `DirectoryWalker` found worth reporting: a candidate file, or a place it

@@ -1,6 +1,5 @@
 import Foundation
 import VGGIndexTypes
-import VGGIndexing
 import VGGStore
 
 /// A PostgreSQL index opened for writing. A scan (and `prune`, `roots remove`) holds the

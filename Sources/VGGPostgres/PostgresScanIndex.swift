@@ -1,8 +1,6 @@
 import Foundation
 import VGGCommon
-import VGGImaging
 import VGGIndexTypes
-import VGGPipeline
 import VGGStore
 
 /// The PostgreSQL index as a scan or a worker sees it: the SQL index's lookups and writes,
@@ -46,7 +44,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
     /// A worker walks nothing: a file's old path counts as gone when its root is there to
     /// look in (mounted) and the file is not.
     override func mayHaveVanished(fromRoot rootID: Int64, at path: [UInt8]) -> Bool {
-        super.mayHaveVanished(fromRoot: rootID, at: path) || FileStat.presence(of: path, followingSymlinks: true) == .directory
+        super.mayHaveVanished(fromRoot: rootID, at: path) || PathBytes.presence(path, followingSymlinks: true) == .directory
     }
 
     // MARK: WorkQueue
@@ -61,7 +59,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
         return try body(queue)
     }
 
-    func enqueue(_ files: [FoundFile], preparation: ImagePreparation) throws {
+    func enqueue(_ files: [FoundFile], settings: DecodeSettings) throws {
         try withQueue { (queue) throws(StoreError) in
             try queue.writeTransaction { () throws(StoreError) in
                 for file in files {
@@ -89,7 +87,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
                         """,
                         [.integer(modelID), .integer(runID), .integer(file.rootID), .blob(file.relativePath)]
                             + SQLIndex.statValues(file.stat)
-                            + [.integer(Int64(preparation.maxPixels)), .text(preparation.dctScaling ? "true" : "false")])
+                            + [.integer(Int64(settings.maxPixels)), .text(settings.dctScaling ? "true" : "false")])
                 }
             }
         }
@@ -142,7 +140,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
         let claimed = files.map { entry in
             ClaimedFile(
                 file: entry.file, known: known[FileKey(rootID: entry.file.rootID, relativePath: entry.file.relativePath)],
-                maxPixels: entry.maxPixels, dctScaling: entry.dctScaling, attempts: entry.attempts,
+                settings: DecodeSettings(maxPixels: entry.maxPixels, dctScaling: entry.dctScaling), attempts: entry.attempts,
                 queuedHere: owned[FileKey(rootID: entry.file.rootID, relativePath: entry.file.relativePath)]?.runID == runID)
         }
         return claimed

@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import Foundation
 import VGGReport
 import VGGCommon

@@ -85,11 +85,32 @@ public struct SearchContext {
             }
         }
         let scorer = CodeScorer(query: query, kernels: kernels)
+        var estimates: SearchEstimates
         do throws(StoreError) {
-            return try index.searchEstimates(modelID: model.id, rows: rows, dimension: query.count) { scorer.score(code: $0, scale: $1) }
+            estimates = try index.searchEstimates(modelID: model.id, rows: rows, dimension: query.count) { scorer.score(code: $0, scale: $1) }
         } catch {
             throw .store(error)
         }
+        // Rows without a stored code are coded here from their float vectors, as a scan would.
+        for start in stride(from: 0, to: estimates.missing.count, by: 512) {
+            let chunk = Array(estimates.missing[start..<min(start + 512, estimates.missing.count)])
+            let vectors: [[Float]?]
+            do throws(StoreError) {
+                vectors = try index.features(imageIDs: chunk.map { rows.imageIDs[$0] }, modelID: model.id)
+            } catch {
+                throw .store(error)
+            }
+            for (row, vector) in zip(chunk, vectors) {
+                guard let vector, vector.count == query.count else {
+                    throw .inconsistent("the feature vector of image \(rows.imageIDs[row]) does not have \(query.count) values")
+                }
+                let code = FeatureCode(vector: vector)
+                estimates.estimates[row] = code.code.withUnsafeBytes { scorer.score(code: $0, scale: code.scale) }
+                estimates.errors[row] = code.error
+            }
+        }
+        estimates.computed = estimates.missing.count
+        return estimates
     }
 
     /// The basis coordinates of every row; rows without a stored projection (a scan stopped
@@ -162,7 +183,7 @@ public struct SearchContext {
         }
         return vectors.map { vector in
             var unit = vector ?? []
-            if !FeatureBasis.normalise(&unit) { unit = [Float](repeating: 0, count: unit.count) }
+            if !UnitVector.normalise(&unit) { unit = [Float](repeating: 0, count: unit.count) }
             return unit
         }
     }

@@ -136,7 +136,7 @@ public struct SimilarSearch {
                 throw .inconsistent("a \(context.featureName) vector of \(vector.count) values where the index has \(sum.count)")
             }
             var unit = vector
-            if FeatureBasis.normalise(&unit) { for i in sum.indices { sum[i] += unit[i] } }
+            if UnitVector.normalise(&unit) { for i in sum.indices { sum[i] += unit[i] } }
         }
         for image in queries {
             let path = PathBytes.absolute(image)
@@ -168,7 +168,7 @@ public struct SimilarSearch {
                 try add(vector)
             }
         }
-        guard FeatureBasis.normalise(&sum) else { throw .empty("the query images have all-zero features; nothing is similar to them") }
+        guard UnitVector.normalise(&sum) else { throw .empty("the query images have all-zero features; nothing is similar to them") }
         return (sum, queryRows)
     }
 

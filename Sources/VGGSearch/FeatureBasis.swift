@@ -35,18 +35,6 @@ public struct FeatureBasis {
         self.kernels = kernels
         packing = BasisPacking(rows: rows, rank: rank, dimension: dimension, nr: kernels.nr)
     }
-
-    /// Scales `v` to unit length in place; false (and `v` unchanged) if it is zero or not finite.
-    @discardableResult
-    public static func normalise(_ v: inout [Float]) -> Bool {
-        var sum = 0.0
-        for x in v { sum += Double(x) * Double(x) }
-        let norm = sum.squareRoot()
-        guard norm > 0, norm.isFinite else { return false }
-        // Divided in Double, so the result is the correctly rounded unit vector.
-        for i in v.indices { v[i] = Float(Double(v[i]) / norm) }
-        return true
-    }
 }
 
 /// Q packed twice as GEMM B operands: Qᵀ (dimension × rank) to project, Q (rank ×

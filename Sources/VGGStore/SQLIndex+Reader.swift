@@ -1,5 +1,4 @@
 import VGGIndexTypes
-import VGGQuery
 
 /// An index opened for reading answers the reading commands.
 extension SQLIndex: IndexReader {}

@@ -1,7 +1,5 @@
 import VGGCommon
 import VGGIndexTypes
-import VGGPipeline
-import VGGSearch
 extension SQLIndex {
     // MARK: Roots, models, runs
 
@@ -179,7 +177,7 @@ extension SQLIndex {
     @discardableResult
     public func storeIndexed(
         existingID: Int64?, rootID: Int64, relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8],
-        width: Int, height: Int, runID: Int64, modelID: Int64, output: ClassifierOutput
+        width: Int, height: Int, runID: Int64, modelID: Int64, output: ImageResult
     ) throws(StoreError) -> Int64 {
         let id = try upsertImage(
             existingID: existingID, rootID: rootID, relativePath: relativePath, stat: stat, fingerprint: fingerprint,
@@ -196,10 +194,10 @@ extension SQLIndex {
         public var fingerprint: [UInt8]
         public var width: Int
         public var height: Int
-        public var output: ClassifierOutput
+        public var output: ImageResult
 
         public init(
-            rootID: Int64, relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8], width: Int, height: Int, output: ClassifierOutput
+            rootID: Int64, relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8], width: Int, height: Int, output: ImageResult
         ) {
             self.rootID = rootID
             self.relativePath = relativePath
@@ -231,7 +229,7 @@ extension SQLIndex {
             guard let id = row[0].integer, let root = row[1].integer, let path = row[2].blob else { continue }
             ids[ImageKey(rootID: root, relativePath: path)] = id
         }
-        var results = [(imageID: Int64, output: ClassifierOutput)]()
+        var results = [(imageID: Int64, output: ImageResult)]()
         for image in images {
             guard let id = ids[ImageKey(rootID: image.rootID, relativePath: image.relativePath)] else {
                 throw .corrupt(path: location, reason: "a new image row got no id")
@@ -248,7 +246,7 @@ extension SQLIndex {
 
     /// The predictions, feature vector, its code and the pooled descriptors of each image, in
     /// one statement per table.
-    func storeResults(_ results: [(imageID: Int64, output: ClassifierOutput)], modelID: Int64) throws(StoreError) {
+    func storeResults(_ results: [(imageID: Int64, output: ImageResult)], modelID: Int64) throws(StoreError) {
         var predictions = [[SQLValue]]()
         var features = [[SQLValue]]()
         var codes = [[SQLValue]]()
@@ -262,8 +260,9 @@ extension SQLIndex {
             features.append([
                 .integer(imageID), .integer(modelID), .integer(Int64(output.features.count)), .blob(FeatureCodec.encode(output.features)),
             ])
-            let code = FeatureCode(vector: output.features)
-            codes.append([.integer(imageID), .integer(modelID), .real(Double(code.scale)), .real(Double(code.error)), .blob(code.bytes)])
+            if let code = output.searchCode {
+                codes.append([.integer(imageID), .integer(modelID), .real(Double(code.scale)), .real(Double(code.error)), .blob(code.bytes)])
+            }
             for kind in FeatureKind.pooled {
                 let vector = output.vector(kind)
                 guard !vector.isEmpty else { continue }
@@ -287,7 +286,11 @@ extension SQLIndex {
             var sql = "WITH "
             if !predictions.isEmpty { sql += "p AS (\(predictionHead)\(values(predictions))), " }
             if !descriptors.isEmpty { sql += "d AS (\(descriptorHead)\(values(descriptors))\(descriptorConflict)), " }
-            sql += "f AS (\(featureHead)\(values(features))) \(codeHead)\(values(codes))\(codeConflict)"
+            if codes.isEmpty {
+                sql += "f AS (SELECT 1) \(featureHead)\(values(features))"
+            } else {
+                sql += "f AS (\(featureHead)\(values(features))) \(codeHead)\(values(codes))\(codeConflict)"
+            }
             try database.run(
                 sql, predictions.flatMap { $0 } + descriptors.flatMap { $0 } + features.flatMap { $0 } + codes.flatMap { $0 })
             return

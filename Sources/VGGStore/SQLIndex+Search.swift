@@ -1,6 +1,5 @@
 import VGGCommon
 import VGGIndexTypes
-import VGGSearch
 extension SQLIndex {
     /// Images with features for the model.
     public func featureCount(modelID: Int64) throws(StoreError) -> Int {
@@ -111,7 +110,7 @@ extension SQLIndex {
         var result = [Float](repeating: 0, count: rows.count * dimension)
         try forEachDescriptor(modelID: modelID, kind: kind, rows: rows, dimension: dimension) { row, bytes in
             var vector = (0..<dimension).map { Self.float(bytes, $0) }
-            if !FeatureBasis.normalise(&vector) { vector = [Float](repeating: 0, count: dimension) }
+            if !UnitVector.normalise(&vector) { vector = [Float](repeating: 0, count: dimension) }
             result.replaceSubrange((row * dimension)..<((row + 1) * dimension), with: vector)
         }
         return result
@@ -202,9 +201,9 @@ extension SQLIndex {
     }
 
     /// Every row's code passed to `score` (code bytes, scale) in one pass over the stored
-    /// codes, with no copy; a row without a valid stored code gets one made from its float32
-    /// vector, so no image is ever left out of a search. The codes are never held: memory
-    /// is two floats a row.
+    /// codes, with no copy; rows without a valid stored code are listed in `missing`, for the
+    /// search to code from their float32 vectors. The codes are never held: memory is two
+    /// floats a row.
     public func searchEstimates(
         modelID: Int64, rows: SearchRows, dimension: Int, score: (_ code: UnsafeRawBufferPointer, _ scale: Float) -> Float
     ) throws(StoreError) -> SearchEstimates {
@@ -224,20 +223,7 @@ extension SQLIndex {
                 filled[row] = true
             }
         }
-        let missing = filled.indices.filter { !filled[$0] }
-        for start in stride(from: 0, to: missing.count, by: 512) {
-            let chunk = Array(missing[start..<min(start + 512, missing.count)])
-            let vectors = try features(imageIDs: chunk.map { rows.imageIDs[$0] }, modelID: modelID)
-            for (row, vector) in zip(chunk, vectors) {
-                guard let vector, vector.count == dimension else {
-                    throw StoreError.corrupt(path: location, reason: "the feature vector of image \(rows.imageIDs[row]) does not have \(dimension) values")
-                }
-                let code = FeatureCode(vector: vector)
-                result.estimates[row] = code.code.withUnsafeBytes { score($0, code.scale) }
-                result.errors[row] = code.error
-            }
-        }
-        result.computed = missing.count
+        result.missing = filled.indices.filter { !filled[$0] }
         return result
     }
 

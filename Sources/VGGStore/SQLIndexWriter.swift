@@ -1,7 +1,5 @@
 import Foundation
 import VGGIndexTypes
-import VGGIndexing
-import VGGSearch
 
 /// An index opened for writing: the right to write (SQLite's scan lock, PostgreSQL's
 /// advisory lock), the writer connection, and a read connection beside it for the scan's

@@ -1,9 +1,6 @@
 import VGGCommon
 import Foundation
 import VGGIndexTypes
-import VGGIndexing
-import VGGPipeline
-import VGGSearch
 
 /// The index as the scan pipeline's `ScanIndex`: lookups on a read connection (shared by
 /// the walker and decode threads under a lock), writes on the scan's one writer connection,
@@ -32,7 +29,7 @@ open class SQLScanIndex: RunScanIndex {
         let (scope, newlyFolded) = try writer.writeTransaction { () throws(StoreError) in try writer.scope(for: absolutePath) }
         readerLock.lock()
         folded += newlyFolded
-        if FileStat.presence(of: absolutePath, followingSymlinks: true) == .directory { walkedRoots.insert(scope.root.id) }
+        if PathBytes.presence(absolutePath, followingSymlinks: true) == .directory { walkedRoots.insert(scope.root.id) }
         readerLock.unlock()
         return ScanTarget(rootID: scope.root.id, rootPath: scope.root.path, subpath: scope.subpath)
     }
@@ -52,7 +49,7 @@ open class SQLScanIndex: RunScanIndex {
         for candidate in try reader.images(fingerprint: fingerprint, modelID: modelID, excludingRun: runID)
         where candidate.hasResults && mayHaveVanished(fromRoot: candidate.rootID, at: candidate.rootPath) && !claimed.contains(candidate.id) {
             let known = Self.knownFile(candidate)
-            if FileStat.presence(of: known.absolutePath) == .gone {
+            if PathBytes.presence(known.absolutePath) == .gone {
                 claimed.insert(candidate.id)
                 return known
             }

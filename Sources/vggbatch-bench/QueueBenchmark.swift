@@ -42,7 +42,7 @@ struct QueueBenchmark: ParsableCommand {
                 return FoundFile(
                     rootID: rootID, relativePath: name, absolutePath: PathBytes.join(rootPath, name),
                     stat: FileStat(size: Int64(n), mtimeNanoseconds: 1, inode: UInt64(n), device: 1))
-            }, preparation: ImagePreparation())
+            }, settings: ImagePreparation().decodeSettings)
         }
         let enqueueSeconds = Date().timeIntervalSince(enqueueStarted)
 
@@ -102,7 +102,7 @@ struct QueueBenchmark: ParsableCommand {
             for item in claimed {
                 records.append(.indexed(
                     item.file, replacing: item.known, fingerprint: fingerprint(item.file.relativePath), width: 224, height: 224,
-                    output: ClassifierOutput(top: (0..<5).map { (index: $0 * 7, probability: 0.2) }, features: features)))
+                    output: ImageResult(top: (0..<5).map { (index: $0 * 7, probability: 0.2) }, features: features)))
             }
             try index.write(records)
         }

@@ -1,3 +1,5 @@
+import VGGCommon
+import VGGIndexTypes
 import ArgumentParser
 import Foundation
 import VGGEngine
@@ -41,7 +43,7 @@ struct SearchBenchmark: ParsableCommand {
         func unit(_ vectors: [[Float]?]) -> [[Float]] {
             vectors.map { vector in
                 var v = vector ?? []
-                if !FeatureBasis.normalise(&v) { v = [Float](repeating: 0, count: v.count) }
+                if !UnitVector.normalise(&v) { v = [Float](repeating: 0, count: v.count) }
                 return v
             }
         }
@@ -55,7 +57,7 @@ struct SearchBenchmark: ParsableCommand {
         try index.forEachFeature(modelID: modelID) { id, stored in
             guard let row = rows.rowOf[id] else { return }
             var vector = stored
-            if !FeatureBasis.normalise(&vector) { vector = [Float](repeating: 0, count: vector.count) }
+            if !UnitVector.normalise(&vector) { vector = [Float](repeating: 0, count: vector.count) }
             for (q, query) in checked.enumerated() {
                 var dot = 0.0
                 for i in 0..<dimension { dot += Double(query[i]) * Double(vector[i]) }

@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import VGGCommon
 import Foundation
 import Testing
@@ -11,7 +12,7 @@ import _VGGTestSupport
 struct ScanPipelineTests {
     final class MemoryIndex: ScanIndex {
         let lock = NSLock()
-        var rows: [Int64: (file: KnownFile, output: ClassifierOutput?)] = [:]
+        var rows: [Int64: (file: KnownFile, output: ImageResult?)] = [:]
         var nextID: Int64 = 1
         var seen = Set<Int64>()
         var writes = 0
@@ -96,7 +97,7 @@ struct ScanPipelineTests {
             return ids.count
         }
 
-        func output(_ name: String) -> ClassifierOutput? {
+        func output(_ name: String) -> ImageResult? {
             rows.values.first { String(decoding: $0.file.relativePath, as: UTF8.self) == name }?.output
         }
     }
@@ -107,13 +108,13 @@ struct ScanPipelineTests {
         var batches: [Int] = []
         init(batch: Int) { maxBatchSize = batch }
 
-        func classify(_ images: [RGBImage]) -> [ClassifierOutput] {
+        func classify(_ images: [RGBImage]) -> [ImageResult] {
             batches.append(images.count)
             return images.map { image in
                 let tensor = PreprocessPreset.torch.tensor(from: image)
                 var sum: Float = 0
                 for i in 0..<300 { sum += tensor[i] }
-                return ClassifierOutput(top: [(0, 1)], features: [sum])
+                return ImageResult(top: [(0, 1)], features: [sum])
             }
         }
     }
@@ -324,9 +325,9 @@ struct ScanPipelineTests {
     @Test func recordsAreWrittenWithinTheWriteInterval() throws {
         final class SlowClassifier: BatchClassifier {
             let maxBatchSize = 1
-            func classify(_ images: [RGBImage]) -> [ClassifierOutput] {
+            func classify(_ images: [RGBImage]) -> [ImageResult] {
                 Thread.sleep(forTimeInterval: 0.6)
-                return images.map { _ in ClassifierOutput(top: [(0, 1)], features: [1]) }
+                return images.map { _ in ImageResult(top: [(0, 1)], features: [1]) }
             }
         }
         let directory = TemporaryDirectory()

@@ -53,7 +53,7 @@ struct WorkQueueTests {
     func indexed(_ claimed: ClaimedFile, feature: Float) -> ScanRecord {
         .indexed(
             claimed.file, replacing: nil, fingerprint: Array(claimed.file.relativePath), width: 4, height: 3,
-            output: ClassifierOutput(top: [(index: 1, probability: 0.5)], features: [feature, 0, 0, 1]))
+            output: ImageResult(top: [(index: 1, probability: 0.5)], features: [feature, 0, 0, 1]))
     }
 
     func states() throws -> [String: Int64] {
@@ -66,19 +66,19 @@ struct WorkQueueTests {
 
     @Test func aFileIsQueuedOnceAndAgainOnlyAfterItIsDone() throws {
         let queue = try scanQueue()
-        try queue.enqueue(files(3), preparation: ImagePreparation())
-        try queue.enqueue(files(3), preparation: ImagePreparation(maxPixels: 5, dctScaling: false))
+        try queue.enqueue(files(3), settings: ImagePreparation().decodeSettings)
+        try queue.enqueue(files(3), settings: DecodeSettings(maxPixels: 5, dctScaling: false))
         #expect(try states() == ["pending": 3])
         let claimed = try queue.claim(limit: 10)
         // The first scan's settings stand for a file already waiting.
-        #expect(claimed.count == 3 && claimed.allSatisfy { $0.maxPixels == DecodeOptions.defaultMaxPixels && $0.dctScaling })
+        #expect(claimed.count == 3 && claimed.allSatisfy { $0.settings.maxPixels == DecodeOptions.defaultMaxPixels && $0.settings.dctScaling })
         #expect(try !queue.isFinished())
     }
 
     @Test func claimsNeverOverlapAndAnExpiredLeaseIsTakenOver() throws {
         let a = try worker()
         let b = try worker()
-        try scanQueue().enqueue(files(6), preparation: ImagePreparation())
+        try scanQueue().enqueue(files(6), settings: ImagePreparation().decodeSettings)
         let mine = try a.queue.claim(limit: 4)
         let theirs = try b.queue.claim(limit: 4)
         #expect(mine.count == 4 && theirs.count == 2)
@@ -110,7 +110,7 @@ struct WorkQueueTests {
     @Test func writingKeepsTheOtherClaimsAlive() throws {
         let a = try worker(lease: 2)
         let b = try worker(lease: 2)
-        try scanQueue().enqueue(files(4), preparation: ImagePreparation())
+        try scanQueue().enqueue(files(4), settings: ImagePreparation().decodeSettings)
         let claimed = try a.queue.claim(limit: 4)
         // Slow but alive: one file written every second renews the lease of the rest.
         for item in claimed.prefix(3) {
@@ -123,7 +123,7 @@ struct WorkQueueTests {
     @Test func releasedClaimsGoBackAtOnceAndFailedFilesAreCounted() throws {
         let a = try worker(lease: 60)
         let b = try worker(lease: 60)
-        try scanQueue().enqueue(files(3), preparation: ImagePreparation())
+        try scanQueue().enqueue(files(3), settings: ImagePreparation().decodeSettings)
         let claimed = try a.queue.claim(limit: 3)
         try a.index.write([.failed(claimed[0].file, replacing: nil, fingerprint: [9], reason: "not a JPEG or PNG file")])
         try a.queue.releaseClaims()

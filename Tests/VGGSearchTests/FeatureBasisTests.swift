@@ -121,13 +121,13 @@ struct FeatureBasisTests {
 
     @Test func normaliseScalesToUnitLengthAndRefusesZero() {
         var v: [Float] = [3, 0, 4]
-        #expect(FeatureBasis.normalise(&v))
+        #expect(UnitVector.normalise(&v))
         #expect(v == [0.6, 0, 0.8])
         var zero: [Float] = [0, 0, 0]
-        #expect(!FeatureBasis.normalise(&zero))
+        #expect(!UnitVector.normalise(&zero))
         #expect(zero == [0, 0, 0])
         var empty: [Float] = []
-        #expect(!FeatureBasis.normalise(&empty))
+        #expect(!UnitVector.normalise(&empty))
     }
 
     @Test func generatorIsSeeded() {

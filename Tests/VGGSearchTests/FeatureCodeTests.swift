@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import Testing
 import VGGCommon
 import VGGSearch

@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import VGGCommon
 import VGGEngine
 import VGGStore
@@ -19,7 +20,7 @@ enum SearchTestData {
                 for j in 0..<latent { sum += w[d * latent + j] * z[j] }
                 return Float(max(0, sum + noise * random.nextGaussian()))
             }
-            if !FeatureBasis.normalise(&v) { v[0] = 1 }
+            if !UnitVector.normalise(&v) { v[0] = 1 }
             return v
         }
     }
@@ -30,7 +31,7 @@ enum SearchTestData {
         var random = SplitMix64(seed: seed)
         return (0..<count).map { _ in
             var v = (0..<dimension).map { _ in Float(abs(random.nextGaussian())) }
-            FeatureBasis.normalise(&v)
+            UnitVector.normalise(&v)
             return v
         }
     }
@@ -38,7 +39,7 @@ enum SearchTestData {
     /// `v` plus Gaussian noise of standard deviation `scale` per entry, clamped at zero, unit.
     static func perturbed(_ v: [Float], scale: Double, random: inout SplitMix64) -> [Float] {
         var w = v.map { Float(max(0, Double($0) + scale * random.nextGaussian())) }
-        FeatureBasis.normalise(&w)
+        UnitVector.normalise(&w)
         return w
     }
 

@@ -34,7 +34,7 @@ struct RootScopeTests {
             try database.writeTransaction { () throws(StoreError) in
                 _ = try database.storeIndexed(
                     existingID: nil, rootID: root, relativePath: Array(relative.utf8), stat: stat, fingerprint: Array(relative.utf8),
-                    width: 4, height: 3, runID: run, modelID: modelID, output: ClassifierOutput(top: [(index: 7, probability: 0.5)], features: [1, 2, 3, 4], gem: [0.6, 0.8], rmac: [0.8, 0.6]))
+                    width: 4, height: 3, runID: run, modelID: modelID, output: ImageResult(top: [(index: 7, probability: 0.5)], features: [1, 2, 3, 4], gem: [0.6, 0.8], rmac: [0.8, 0.6]))
             }
         }
 
@@ -99,7 +99,7 @@ struct RootScopeTests {
         try f.database.writeTransaction { () throws(StoreError) in
             _ = try f.database.storeIndexed(
                 existingID: nil, rootID: 9, relativePath: Array("a.jpg".utf8), stat: f.stat, fingerprint: Array("a.jpg".utf8),
-                width: 4, height: 3, runID: run, modelID: other, output: ClassifierOutput(top: [(index: 9, probability: 0.25)], features: [4, 3, 2, 1], gem: [1, 0], rmac: [0, 1]))
+                width: 4, height: 3, runID: run, modelID: other, output: ImageResult(top: [(index: 9, probability: 0.25)], features: [4, 3, 2, 1], gem: [1, 0], rmac: [0, 1]))
         }
         let repaired = try f.database.writeTransaction { () throws(StoreError) in try f.database.foldNestedRoots() }
         #expect(repaired.map(\.merged) == [1])

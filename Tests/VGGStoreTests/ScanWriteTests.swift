@@ -38,7 +38,7 @@ struct ScanWriteTests {
             try database.writeTransaction { () throws(StoreError) in
                 try database.storeIndexed(
                     existingID: nil, rootID: rootID, relativePath: Array("a.jpg".utf8), stat: stat, fingerprint: fingerprint,
-                    width: 4, height: 3, runID: runID, modelID: modelID, output: ClassifierOutput(top: [(index: 7, probability: 0.5)], features: [1, 2, 3, 4], gem: [0.6, 0.8], rmac: [0.8, 0.6]))
+                    width: 4, height: 3, runID: runID, modelID: modelID, output: ImageResult(top: [(index: 7, probability: 0.5)], features: [1, 2, 3, 4], gem: [0.6, 0.8], rmac: [0.8, 0.6]))
             }
         }
     }

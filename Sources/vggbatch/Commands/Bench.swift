@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import VGGCommon
 import ArgumentParser
 import Foundation

@@ -50,12 +50,12 @@ extension VGGBatch {
                     for j in 0..<descriptorLatent { sum += v[row * descriptorLatent + j] * z[j] }
                     return max(0, sum + 2 * normal())
                 }
-                FeatureBasis.normalise(&d)
+                UnitVector.normalise(&d)
                 return d
             }
             func nearCopy(_ d: [Float]) -> [Float] {
                 var copy = d.map { max(0, $0 + 0.002 * normal()) }
-                FeatureBasis.normalise(&copy)
+                UnitVector.normalise(&copy)
                 return copy
             }
             do {
@@ -63,7 +63,7 @@ extension VGGBatch {
                     weightsSHA256: String(repeating: "0", count: 64), name: "synthetic", architecture: "synthetic",
                     preprocessing: "torch", resizePolicy: "squash", featureDimension: dimension))
                 let run = try index.beginRun(options: "generate-index \(images)", modelID: modelID)
-                let scan = index.scanIndex(runID: run, modelID: modelID)
+                let scan = SearchCoding.coding(index.scanIndex(runID: run, modelID: modelID))
                 let target = try scan.target(for: Array("/synthetic".utf8))
                 var previous = [Float]()
                 var previousDescriptors = ([Float](), [Float]())
@@ -93,7 +93,7 @@ extension VGGBatch {
                             stat: FileStat(size: 1, mtimeNanoseconds: 0, inode: UInt64(written), device: 0))
                         records.append(.indexed(
                             file, replacing: nil, fingerprint: SHA256Fingerprint.of(name), width: 224, height: 224,
-                            output: ClassifierOutput(
+                            output: ImageResult(
                                 top: (0..<5).map { ((written * 7 + $0 * 131) % 1000, 0.2) }, features: vector,
                                 gem: descriptors.0, rmac: descriptors.1)))
                         written += 1

@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import ArgumentParser
 import Foundation
 import VGGCommon

@@ -1,3 +1,4 @@
+import VGGIndexTypes
 import Foundation
 import VGGPipeline
 

@@ -1,6 +1,3 @@
-import VGGIndexTypes
-import VGGPipeline
-import VGGSearch
 
 /// What indexing needs from an index besides each file's rows (`ScanIndex`): runs, models,
 /// roots and the compact search data. SQLite (`SQLiteIndexWriter`) and PostgreSQL implement

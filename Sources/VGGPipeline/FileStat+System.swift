@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VGGIndexTypes
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -55,26 +56,6 @@ extension FileStat {
             let status = followingSymlinks ? stat(cPath, &info) : lstat(cPath, &info)
             if status == 0 { return .success((FileStat(info), fileType(info.st_mode))) }
             if errno != EINTR { return .failure(.current) }
-        }
-    }
-
-    /// What is at a raw path, without following a final symbolic link.
-    public enum Presence: Equatable, Sendable {
-        case directory
-        /// Anything else: a file, a link, a FIFO.
-        case other
-        /// Nothing: lstat failed with ENOENT or ENOTDIR.
-        case gone
-        /// lstat failed otherwise (permissions, I/O): nothing is known.
-        case unknown
-    }
-
-    /// Whether something is at `path`; a directory reached through a symbolic link counts
-    /// as a directory when `followingSymlinks` is set.
-    public static func presence(of path: [UInt8], followingSymlinks: Bool = false) -> Presence {
-        switch lookUp(path, followingSymlinks: followingSymlinks) {
-        case .success(let (_, type)): return type == .directory ? .directory : .other
-        case .failure(let error): return error.code == ENOENT || error.code == ENOTDIR ? .gone : .unknown
         }
     }
 

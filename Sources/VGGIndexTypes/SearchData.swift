@@ -1,5 +1,5 @@
 import VGGCommon
-import VGGIndexTypes
+
 
 /// What a search reads from an index, for one model: the rows it covers and the stored forms
 /// of their vectors. The index (SQLite or PostgreSQL) implements it; search never imports a
@@ -10,8 +10,9 @@ public protocol SearchData: AnyObject {
     func searchRows(modelID: Int64) throws(StoreError) -> SearchRows
 
     /// Every row's code passed to `score` (code bytes, scale) in one streaming pass, with its
-    /// error bound; a row without a valid stored code gets one made from its float vector,
-    /// so no image is ever left out of a search. The codes are never all held.
+    /// error bound; rows without a valid stored code are listed (`missing`) for the search to
+    /// code from their float vectors, so no image is ever left out. The codes are never all
+    /// held.
     func searchEstimates(
         modelID: Int64, rows: SearchRows, dimension: Int, score: (_ code: UnsafeRawBufferPointer, _ scale: Float) -> Float
     ) throws(StoreError) -> SearchEstimates

@@ -1,4 +1,4 @@
-import VGGImaging
+import VGGCommon
 
 /// A work queue shared by many machines (the PostgreSQL index): a scan puts the files that
 /// need the network into it instead of decoding them itself, and every worker (the scan
@@ -7,7 +7,7 @@ import VGGImaging
 public protocol WorkQueue: AnyObject {
     /// Adds files to compute for this run, with the decode settings of the scan that found
     /// them, in one transaction. A file already waiting or claimed is not added twice.
-    func enqueue(_ files: [FoundFile], preparation: ImagePreparation) throws
+    func enqueue(_ files: [FoundFile], settings: DecodeSettings) throws
     /// Claims up to `limit` files for this process (pending ones, and claims of others whose
     /// lease ran out), each with what the index holds for it; empty when none is free now.
     /// `onlyQueuedHere` leaves files other runs queued alone (a scan while it still walks:
@@ -23,6 +23,20 @@ public protocol WorkQueue: AnyObject {
     /// Hands this process's claims that were never written back to the queue (after an
     /// interruption), so others need not wait for their leases to run out.
     func releaseClaims() throws
+}
+
+/// The decode settings a scan gives each file it queues, so every worker decodes it alike
+/// (the resize policy and input size are the model's).
+public struct DecodeSettings: Sendable, Equatable {
+    /// Largest image, in pixels, decoded; larger ones fail.
+    public var maxPixels: Int
+    /// Whether JPEGs may decode at a reduced DCT scale.
+    public var dctScaling: Bool
+
+    public init(maxPixels: Int, dctScaling: Bool) {
+        self.maxPixels = maxPixels
+        self.dctScaling = dctScaling
+    }
 }
 
 /// What the queue waits for from other processes.
@@ -47,19 +61,17 @@ public struct ClaimedFile: Sendable {
     public var file: FoundFile
     /// What the index holds for the file, looked up when it was claimed.
     public var known: KnownFile?
-    public var maxPixels: Int
-    public var dctScaling: Bool
+    public var settings: DecodeSettings
     /// How many times the file has been claimed, this claim included.
     public var attempts: Int
     /// Whether the run of this process queued the file (a scan also computes files other
     /// scans queued: those are not among the files it found).
     public var queuedHere: Bool
 
-    public init(file: FoundFile, known: KnownFile?, maxPixels: Int, dctScaling: Bool, attempts: Int, queuedHere: Bool = false) {
+    public init(file: FoundFile, known: KnownFile?, settings: DecodeSettings, attempts: Int, queuedHere: Bool = false) {
         self.file = file
         self.known = known
-        self.maxPixels = maxPixels
-        self.dctScaling = dctScaling
+        self.settings = settings
         self.attempts = attempts
         self.queuedHere = queuedHere
     }

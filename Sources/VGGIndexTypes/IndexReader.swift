@@ -1,5 +1,3 @@
-import VGGIndexTypes
-import VGGSearch
 
 /// What the reading commands (status, show, export, roots, similar, duplicates, report) need
 /// from an index: SQLite (`IndexDatabase`, read-only) and PostgreSQL implement it.
