@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "VGGModel", targets: ["VGGModel"]),
         .library(name: "VGGKeras", targets: ["VGGKeras"]),
         .library(name: "VGGEngine", targets: ["VGGEngine"]),
+        .library(name: "VGGSQL", targets: ["VGGSQL"]),
         .library(name: "VGGStore", targets: ["VGGStore"]),
         .library(name: "VGGPipeline", targets: ["VGGPipeline"]),
         .library(name: "VGGSearch", targets: ["VGGSearch"]),
@@ -107,14 +108,19 @@ let package = Package(
         .target(
             name: "VGGQuery",
             dependencies: ["VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGSearch", "VGGInference", "VGGReport", "VGGIndexTypes"]),
-        // SQLite: the embedded index, implementing the protocols the other libraries own.
+        // The index's SQL, written once for both databases: its stores, each implementing a
+        // contract of VGGIndexTypes, over any `SQLDatabase` connection.
+        .target(
+            name: "VGGSQL",
+            dependencies: ["VGGCommon", "VGGIndexTypes"]),
+        // SQLite: the embedded index, one file with its lock and migrations.
         .target(
             name: "VGGStore",
-            dependencies: ["CSQLite3", "VGGCommon", "VGGIndexTypes"]),
+            dependencies: ["CSQLite3", "VGGCommon", "VGGIndexTypes", "VGGSQL"]),
         // The index on a PostgreSQL server, shared by many machines, with its work queue.
         .target(
             name: "VGGPostgres",
-            dependencies: ["CLibPQ", "VGGStore", "VGGCommon", "VGGIndexTypes"]),
+            dependencies: ["CLibPQ", "VGGSQL", "VGGCommon", "VGGIndexTypes"]),
 
         // MARK: - Executables
         // `vggbatch --version` names the git revision it was built from.
@@ -138,7 +144,7 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "_VGGTestSupport",
-            dependencies: ["VGGImaging", "VGGModel", "VGGCommon", "VGGIndexTypes", "VGGStore", "VGGPostgres"],
+            dependencies: ["VGGImaging", "VGGModel", "VGGCommon", "VGGIndexTypes", "VGGSQL", "VGGStore", "VGGPostgres"],
             path: "Tests/_VGGTestSupport"),
         .testTarget(
             name: "VGGImagingTests",
@@ -161,8 +167,11 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "VGGStoreTests",
-            dependencies: ["VGGStore", "VGGIndexTypes", "VGGIndexing", "VGGSearch", "VGGPipeline", "VGGCommon", "_VGGTestSupport"],
+            dependencies: ["VGGStore", "VGGSQL", "VGGIndexTypes", "VGGCommon", "_VGGTestSupport"],
             exclude: ["Snapshots"]),
+        .testTarget(
+            name: "VGGSQLTests",
+            dependencies: ["VGGSQL", "VGGIndexTypes", "VGGCommon", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGPipelineTests",
             dependencies: ["VGGPipeline", "VGGImaging", "VGGCommon", "_VGGTestSupport"]),
@@ -172,8 +181,7 @@ let package = Package(
         .testTarget(
             name: "VGGPostgresTests",
             dependencies: [
-                "VGGPostgres", "VGGStore", "VGGIndexTypes", "VGGIndexing", "VGGPipeline", "VGGImaging", "VGGSearch", "VGGCommon",
-                "_VGGTestSupport",
+                "VGGPostgres", "VGGSQL", "VGGIndexTypes", "VGGCommon", "_VGGTestSupport",
             ]),
         .testTarget(
             name: "vggbatchCLITests",

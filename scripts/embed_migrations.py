@@ -107,7 +107,7 @@ def render(migrations, folder, type_name):
             f'            identifier: "{identifier}",\n'
             f"            sql: {raw_literal(sql)},\n"
             f'            sha256: "{sha256}"),\n')
-    imports = "import VGGStore\n" if type_name != "Migrator" else ""
+    imports = "import VGGSQL\n"
     header = HEADER.format(folder=folder.relative_to(REPO), type=type_name, imports=imports)
     return header + "".join(entries) + FOOTER
 

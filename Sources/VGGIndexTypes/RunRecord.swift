@@ -1,12 +1,17 @@
+/// How a scan run ended, or that it has not.
+public enum RunStatus: String, Sendable, Equatable, CaseIterable {
+    case running, finished, interrupted, failed
+}
+
 /// How the last scan run went, for `status` and reports.
 public struct RunRecord: Sendable, Equatable {
     public var started: String
     public var finished: String?
-    /// "running", "finished", "interrupted" or "failed" (a run recorded as running without
-    /// its scan holding the index is reported as interrupted).
-    public var status: String
+    /// A run recorded as running without its scan holding the index is reported as
+    /// interrupted.
+    public var status: RunStatus
 
-    public init(started: String, finished: String?, status: String) {
+    public init(started: String, finished: String?, status: RunStatus) {
         self.started = started
         self.finished = finished
         self.status = status

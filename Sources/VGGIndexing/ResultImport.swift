@@ -124,7 +124,7 @@ public final class ResultImport {
                 if modelID == nil {
                     // The first line to import: the model, the run and the roots. One model
                     // keeps one precision: lines of the same weights in another are refused.
-                    let known = try index.models().first {
+                    let known = try index.models.all().first {
                         $0.weightsSHA256 == parsed.model.weightsSHA256 && $0.preprocessing == parsed.model.preprocessing
                             && $0.resizePolicy == parsed.model.resizePolicy
                     }
@@ -133,11 +133,11 @@ public final class ResultImport {
                             "these lines were computed in \(parsed.model.precision), and model \(known.id) of the index (the same weights) "
                                 + "in \(known.precision); compute them with --precision \(known.precision), or import them into a new index")
                     }
-                    let id = try index.registerModel(parsed.model)
+                    let id = try index.models.register(parsed.model)
                     modelID = id
                     summary.modelID = id
                     summary.model = parsed.model
-                    runID = try index.beginRun(options: "import \(files.count) file(s) roots=\(roots.map(PathBytes.display))", modelID: id)
+                    runID = try index.runs.begin(options: "import \(files.count) file(s) roots=\(roots.map(PathBytes.display))", modelID: id)
                     let opened = SearchCoding.coding(index.scanIndex(runID: runID, modelID: id))
                     scan = opened
                     for root in roots {
@@ -200,7 +200,7 @@ public final class ResultImport {
             counts.changed = summary.changed
             counts.unchanged = summary.unchanged
             counts.failed = summary.failed
-            try index.finishRun(runID, status: summary.interrupted ? "interrupted" : "finished", counts: counts)
+            try index.runs.finish(runID, status: summary.interrupted ? .interrupted : .finished, counts: counts)
             do throws(StoreError) {
                 summary.searchUpdated = try SearchMaintenance.update(index, modelID: modelID, threads: ProcessInfo.processInfo.activeProcessorCount)
             } catch {

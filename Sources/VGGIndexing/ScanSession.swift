@@ -35,7 +35,7 @@ public final class ScanSession {
     /// apart, where such files had two rows).
     public func repairNestedRoots() throws(IndexingError) -> [FoldedRoot] {
         do throws(StoreError) {
-            return try index.foldNestedRoots()
+            return try index.roots.foldNested()
         } catch {
             throw .store(error)
         }
@@ -50,22 +50,22 @@ public final class ScanSession {
         let modelID: Int64
         let runID: Int64
         do throws(StoreError) {
-            modelID = try index.registerModel(model.registration(resizePolicy: options.preparation.policy))
-            if let location = model.location { try index.recordWeightsLocation(modelID: modelID, location) }
-            runID = try index.beginRun(options: runOptions, modelID: modelID)
+            modelID = try index.models.register(model.registration(resizePolicy: options.preparation.policy))
+            if let location = model.location { try index.models.recordWeightsLocation(modelID: modelID, location) }
+            runID = try index.runs.begin(options: runOptions, modelID: modelID)
             // With a shared queue the scan is one of the workers.
-            try (index as? SharedIndexWriter)?.registerWorker(modelID: modelID)
+            try index.workers?.register(modelID: modelID)
         } catch {
             throw .store(error)
         }
-        runStarted(index.interruptionRecorder(runID: runID))
+        runStarted(index.runs.interruptionRecorder(runID: runID))
         let scanIndex = SearchCoding.coding(index.scanIndex(runID: runID, modelID: modelID))
         let summary: ScanSummary
         do {
             summary = try ScanPipeline(options: options, index: scanIndex, classifier: classifier, cancellation: cancellation)
                 .run(progress: progress)
         } catch {
-            try? index.finishRun(runID, status: "failed", counts: RunCounts())
+            try? index.runs.finish(runID, status: .failed, counts: RunCounts())
             throw IndexingError.from(error)
         }
         // A failure here loses nothing: the next scan retries.
@@ -87,14 +87,14 @@ public final class ScanSession {
         counts.failed = summary.progress.failed
         counts.missing = summary.missing
         do throws(StoreError) {
-            try index.finishRun(runID, status: summary.interrupted ? "interrupted" : "finished", counts: counts)
+            try index.runs.finish(runID, status: summary.interrupted ? .interrupted : .finished, counts: counts)
         } catch {
             throw .store(error)
         }
         return Outcome(summary: summary, folded: scanIndex.folded, modelID: modelID, searchUpdated: updated, searchWarning: warning)
     }
 
-    /// Works the shared queue of a `SharedIndexWriter` for `modelID` (the model the loaded
+    /// Works the shared queue of an index with workers for `modelID` (the model the loaded
     /// weights are): claims batches, computes them and writes them, until the queue is done
     /// (or for ever with `options.follow`, or until `cancellation`). Walks nothing and marks
     /// nothing missing: the scan that queued the files does that when the queue is done.
@@ -103,9 +103,9 @@ public final class ScanSession {
         progress: (ScanProgress) -> Void
     ) throws(IndexingError) -> ScanSummary {
         precondition(options.roots.isEmpty, "a worker walks nothing")
-        guard let shared = index as? SharedIndexWriter else { throw .noQueue(location: index.location) }
+        guard let workers = index.workers else { throw .noQueue(location: index.location) }
         do throws(StoreError) {
-            try shared.registerWorker(modelID: modelID)
+            try workers.register(modelID: modelID)
         } catch {
             throw .store(error)
         }
@@ -121,12 +121,12 @@ public final class ScanSession {
     /// The model a worker computes for: the one the most files wait for (or `id`), and the
     /// number waiting; nil when nothing waits.
     public func waitingModel(id: Int64?) throws(IndexingError) -> (model: StoredModel, waiting: Int)? {
-        guard let shared = index as? SharedIndexWriter else { throw .noQueue(location: index.location) }
+        guard let workers = index.workers else { throw .noQueue(location: index.location) }
         let waiting: [(model: StoredModel, waiting: Int)]
         let models: [StoredModel]
         do throws(StoreError) {
-            waiting = try shared.waitingModels()
-            models = try index.models()
+            waiting = try workers.waitingModels()
+            models = try index.models.all()
         } catch {
             throw .store(error)
         }

@@ -18,19 +18,19 @@ public enum SearchMaintenance {
     /// that has features but no projection. Returns how many images it updated.
     @discardableResult
     public static func update(_ index: IndexWriter, modelID: Int64, threads: Int, kernels: KernelSet = .default) throws(StoreError) -> Int {
-        let total = try index.featureCount(modelID: modelID)
+        let total = try index.search.featureCount(modelID: modelID)
         guard total > 0 else { return 0 }
         var coded = 0
         while true {
-            let batch = try index.featuresWithoutCode(modelID: modelID, limit: chunk)
+            let batch = try index.search.featuresWithoutCode(modelID: modelID, limit: chunk)
             if batch.isEmpty { break }
-            try index.storeCodes(batch.map { ($0.imageID, FeatureCode(vector: $0.vector)) }, modelID: modelID)
+            try index.search.storeCodes(batch.map { ($0.imageID, FeatureCode(vector: $0.vector)) }, modelID: modelID)
             coded += batch.count
         }
         let pool = ThreadPool(threadCount: threads)
-        var stored = try index.basis(modelID: modelID)
+        var stored = try index.search.basis(modelID: modelID)
         if stored == nil || (stored?.sampleCount ?? 0) < min(total, sampleLimit) / 2 {
-            let samples = try index.sampleFeatures(modelID: modelID, limit: sampleLimit).compactMap { vector -> [Float]? in
+            let samples = try index.search.sampleFeatures(modelID: modelID, limit: sampleLimit).compactMap { vector -> [Float]? in
                 var unit = vector
                 return UnitVector.normalise(&unit) ? unit : nil
             }
@@ -38,14 +38,14 @@ public enum SearchMaintenance {
             let rank = min(maximumRank, samples.count, dimension)
             let basis = FeatureBasis.learn(samples: samples, rank: rank, seed: 1, pool: pool, kernels: kernels)
             let record = StoredBasis(rank: basis.rank, dimension: basis.dimension, rows: basis.rows, sampleCount: samples.count)
-            try index.replaceBasis(modelID: modelID, record)
+            try index.search.replaceBasis(modelID: modelID, record)
             stored = record
         }
         guard let stored else { return coded }
         let basis = FeatureBasis(rank: stored.rank, dimension: stored.dimension, rows: stored.rows, kernels: kernels)
         var projected = 0
         while true {
-            let batch = try index.featuresWithoutProjection(modelID: modelID, limit: chunk)
+            let batch = try index.search.featuresWithoutProjection(modelID: modelID, limit: chunk)
             if batch.isEmpty { break }
             var vectors = [Float]()
             vectors.reserveCapacity(batch.count * basis.dimension)
@@ -56,7 +56,7 @@ public enum SearchMaintenance {
             }
             let (coordinates, residuals) = basis.project(vectors, pool: pool)
             let rank = basis.rank
-            try index.storeProjections(
+            try index.search.storeProjections(
                 batch.enumerated().map { i, item in
                     (item.imageID, Array(coordinates[(i * rank)..<((i + 1) * rank)]), residuals[i])
                 }, modelID: modelID)

@@ -1,7 +1,7 @@
 import CLibPQ
 import Foundation
 import VGGIndexTypes
-import VGGStore
+import VGGSQL
 
 /// One PostgreSQL connection through libpq: a thin wrapper over the C API.
 ///

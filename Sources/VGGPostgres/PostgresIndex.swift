@@ -1,5 +1,5 @@
 import VGGIndexTypes
-import VGGStore
+import VGGSQL
 
 /// The index on a PostgreSQL server (`--db postgresql://USER@HOST:PORT/DB`): the same
 /// queries as SQLite's, through libpq, plus the shared work queue.
@@ -35,12 +35,17 @@ public final class PostgresIndex: SQLIndex {
             connection.close()
             throw error
         }
-        super.init(database: connection, location: connection.location, appliedMigrations: Set(applied))
+        // The schema has had the weights location columns from its first version.
+        let schema = SQLSchema(recordsWeightsLocation: true, recordsModelProvenance: applied.contains("0004_add_model_provenance"))
+        super.init(
+            database: connection, schema: schema, scanMayBeRunning: { Self.scanLockIsHeld(connection) },
+            recordInterruption: { runID in
+                // The process is about to exit on a signal: a connection of its own, best effort.
+                guard let own = try? PostgresConnection(url: url) else { return }
+                defer { own.close() }
+                try? SQLIndex(database: own, schema: .current).runs.markInterrupted(runID: runID)
+            })
     }
-
-    /// The schema has had every column of the SQLite migrations from its first version.
-    public override var recordsWeightsLocation: Bool { true }
-    public override var recordsModelProvenance: Bool { appliedMigrations.contains("0004_add_model_provenance") }
 
     public override var storedBytes: Int64? {
         (try? connection.query("SELECT pg_database_size(current_database())", []))?.first?.first?.integer
@@ -64,7 +69,7 @@ public final class PostgresIndex: SQLIndex {
     }
 
     /// A scan holds the index's advisory lock while it runs.
-    public override func scanMayBeRunning() -> Bool {
+    private static func scanLockIsHeld(_ connection: PostgresConnection) -> Bool {
         let held = try? connection.query(
             """
             SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objid = ?

@@ -1,5 +1,5 @@
 import VGGIndexTypes
-import VGGStore
+import VGGSQL
 
 /// Brings a PostgreSQL index's schema up to date with `Migrations/postgresql/*.sql`, by the
 /// rules of `Migrations/README.md`: each migration commits in one transaction with its row
@@ -30,7 +30,7 @@ public enum PostgresMigrator {
                     throw naming(migration, in: error)
                 }
                 try connection.run(
-                    "INSERT INTO schema_migration (identifier, applied_at) VALUES (?, ?)", [.text(migration.identifier), .text(SQLIndex.now())])
+                    "INSERT INTO schema_migration (identifier, applied_at) VALUES (?, ?)", [.text(migration.identifier), .text(SQLClock.now())])
             }
         }
     }

@@ -1,6 +1,6 @@
 import CLibPQ
 import Foundation
-import VGGStore
+import VGGSQL
 
 /// A row of a binary-format libpq result, read by column type. Lent for the time of one
 /// call; the result it points into is cleared afterwards.

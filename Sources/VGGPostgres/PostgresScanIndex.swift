@@ -1,7 +1,7 @@
 import Foundation
 import VGGCommon
 import VGGIndexTypes
-import VGGStore
+import VGGSQL
 
 /// The PostgreSQL index as a scan or a worker sees it: the SQL index's lookups and writes,
 /// plus the work queue. A file that came from a claim is written only while the claim is
@@ -86,7 +86,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
                             finished_at = CASE WHEN \(Self.open) THEN work_item.finished_at END
                         """,
                         [.integer(modelID), .integer(runID), .integer(file.rootID), .blob(file.relativePath)]
-                            + SQLIndex.statValues(file.stat)
+                            + SQLFiles.statValues(file.stat)
                             + [.integer(Int64(settings.maxPixels)), .text(settings.dctScaling ? "true" : "false")])
                 }
             }
@@ -112,7 +112,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
                     RETURNING id, run_id, root_id, relative_path, size, mtime_ns, inode, device, max_pixels, dct_scaling, attempts)
                 SELECT claimed.id, claimed.run_id, claimed.root_id, root.path, claimed.relative_path, claimed.size, claimed.mtime_ns,
                     claimed.inode, claimed.device, claimed.max_pixels, CASE WHEN claimed.dct_scaling THEN 1 ELSE 0 END, claimed.attempts,
-                    \(SQLIndex.imageColumns)
+                    \(SQLFiles.imageColumns)
                 FROM claimed JOIN root ON root.id = claimed.root_id
                 LEFT JOIN image ON image.root_id = claimed.root_id AND image.relative_path = claimed.relative_path
                 """, [.text(workerID), .real(lease), .integer(modelID), .text(workerID), .integer(onlyQueuedHere ? 1 : 0), .integer(runID),
@@ -130,7 +130,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
             let file = FoundFile(rootID: rootID, relativePath: relative, absolutePath: PathBytes.join(rootPath, relative), stat: stat)
             files.append((file, Int(maxPixels), dct != 0, Int(attempts)))
             owned[FileKey(rootID: rootID, relativePath: relative)] = (item, run)
-            if let image = SQLIndex.storedImage(Array(row[12...])) {
+            if let image = SQLFiles.storedImage(Array(row[12...])) {
                 known[FileKey(rootID: rootID, relativePath: relative)] = Self.knownFile(image)
             }
         }

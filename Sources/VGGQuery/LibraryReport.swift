@@ -63,7 +63,7 @@ public struct LibraryReport {
         }
         let failures: [(path: [UInt8], reason: String)]
         do throws(StoreError) {
-            failures = try context.index.failures()
+            failures = try context.index.roots.failures()
         } catch {
             throw .store(error)
         }

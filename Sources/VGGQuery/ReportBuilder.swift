@@ -35,7 +35,7 @@ public struct ReportBuilder {
         self.threads = threads
         thumbnails = Thumbnails(directory: (cacheDirectory as NSString).appendingPathComponent("thumbs"))
         do throws(StoreError) {
-            predictions = try index.allPredictions(modelID: model.id)
+            predictions = try index.results.allPredictions(modelID: model.id)
         } catch {
             throw .store(error)
         }
@@ -106,14 +106,14 @@ public struct ReportBuilder {
     /// Facts for the top of a page.
     public func summary() throws(QueryError) -> [(String, String)] {
         do throws(StoreError) {
-            let roots = try index.rootStatuses()
+            let roots = try index.roots.statuses()
             let totals = roots.reduce((0, 0, 0)) { ($0.0 + $1.ok, $0.1 + $1.failed, $0.2 + $1.missing) }
             var rows: [(String, String)] = [
                 ("Images indexed", "\(totals.0)"), ("Failed", "\(totals.1)"), ("Missing", "\(totals.2)"),
                 ("Model", "\(model.name ?? "weights sha256 \(model.weightsSHA256.prefix(12))…") (model \(model.id))"),
                 ("Preprocessing", "\(model.preprocessing), resize \(model.resizePolicy)"),
             ]
-            if let run = try index.lastRun() { rows.append(("Last scan", "\(run.started) (\(run.status))")) }
+            if let run = try index.runs.last() { rows.append(("Last scan", "\(run.started) (\(run.status))")) }
             rows.append(("Folders", roots.map { PathBytes.display($0.path) }.joined(separator: ", ")))
             return rows
         } catch {

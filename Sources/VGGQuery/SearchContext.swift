@@ -23,8 +23,8 @@ public struct SearchContext {
         let models: [StoredModel]
         let chosen: StoredModel?
         do throws(StoreError) {
-            models = try index.models()
-            chosen = try index.model(id: requested)
+            models = try index.models.all()
+            chosen = try index.models.model(id: requested)
         } catch {
             throw .store(error)
         }
@@ -34,12 +34,12 @@ public struct SearchContext {
         }
         let rows: SearchRows
         do throws(StoreError) {
-            rows = kind == .network ? try index.searchRows(modelID: model.id) : try index.searchRows(modelID: model.id, descriptor: kind)
+            rows = kind == .network ? try index.search.searchRows(modelID: model.id) : try index.search.searchRows(modelID: model.id, descriptor: kind)
         } catch {
             throw .store(error)
         }
         guard rows.count > 0 else {
-            if kind != .network, (try? index.searchRows(modelID: model.id).count) ?? 0 > 0 {
+            if kind != .network, (try? index.search.searchRows(modelID: model.id).count) ?? 0 > 0 {
                 throw .empty(
                     "no \(kind.rawValue) descriptors for model \(model.id) yet (the index was made before they existed); "
                         + "run `vggbatch scan` again to compute them")
@@ -67,7 +67,7 @@ public struct SearchContext {
     /// Every pooled descriptor of the rows, unit vectors, rows × dimension.
     public func descriptors() throws(QueryError) -> [Float] {
         do throws(StoreError) {
-            return try index.descriptors(modelID: model.id, kind: kind, rows: rows, dimension: dimension)
+            return try index.search.descriptors(modelID: model.id, kind: kind, rows: rows, dimension: dimension)
         } catch {
             throw .store(error)
         }
@@ -78,7 +78,7 @@ public struct SearchContext {
     public func estimates(for query: [Float]) throws(QueryError) -> SearchEstimates {
         if kind != .network {
             do throws(StoreError) {
-                let scores = try index.descriptorScores(modelID: model.id, kind: kind, rows: rows, query: query)
+                let scores = try index.search.descriptorScores(modelID: model.id, kind: kind, rows: rows, query: query)
                 return SearchEstimates(estimates: scores, errors: [Float](repeating: 0, count: rows.count))
             } catch {
                 throw .store(error)
@@ -87,7 +87,7 @@ public struct SearchContext {
         let scorer = CodeScorer(query: query, kernels: kernels)
         var estimates: SearchEstimates
         do throws(StoreError) {
-            estimates = try index.searchEstimates(modelID: model.id, rows: rows, dimension: query.count) { scorer.score(code: $0, scale: $1) }
+            estimates = try index.search.searchEstimates(modelID: model.id, rows: rows, dimension: query.count) { scorer.score(code: $0, scale: $1) }
         } catch {
             throw .store(error)
         }
@@ -96,7 +96,7 @@ public struct SearchContext {
             let chunk = Array(estimates.missing[start..<min(start + 512, estimates.missing.count)])
             let vectors: [[Float]?]
             do throws(StoreError) {
-                vectors = try index.features(imageIDs: chunk.map { rows.imageIDs[$0] }, modelID: model.id)
+                vectors = try index.search.features(imageIDs: chunk.map { rows.imageIDs[$0] }, modelID: model.id)
             } catch {
                 throw .store(error)
             }
@@ -124,8 +124,8 @@ public struct SearchContext {
         let stored: StoredBasis?
         var projections: SearchProjections
         do throws(StoreError) {
-            stored = try index.basis(modelID: model.id)
-            projections = try index.searchProjections(modelID: model.id, rows: rows, rank: stored?.rank ?? 1)
+            stored = try index.search.basis(modelID: model.id)
+            projections = try index.search.searchProjections(modelID: model.id, rows: rows, rank: stored?.rank ?? 1)
         } catch {
             throw .store(error)
         }
@@ -177,7 +177,7 @@ public struct SearchContext {
         do throws(StoreError) {
             let ids = rows.map { self.rows.imageIDs[$0] }
             vectors = kind == .network
-                ? try index.features(imageIDs: ids, modelID: model.id) : try index.descriptors(imageIDs: ids, modelID: model.id, kind: kind)
+                ? try index.search.features(imageIDs: ids, modelID: model.id) : try index.search.descriptors(imageIDs: ids, modelID: model.id, kind: kind)
         } catch {
             throw .store(error)
         }

@@ -79,7 +79,7 @@ public struct SimilarSearch {
         var topClasses = [Int64: [Int]]()
         do throws(StoreError) {
             if let allowedClasses {
-                topClasses = try context.index.topFiveClasses(modelID: context.model.id, imageIDs: nil)
+                topClasses = try context.index.results.topFiveClasses(modelID: context.model.id, imageIDs: nil)
                 for row in allowed.indices where allowed[row] {
                     allowed[row] = !(topClasses[rows.imageIDs[row]] ?? []).allSatisfy { !allowedClasses.contains($0) }
                 }
@@ -104,7 +104,7 @@ public struct SimilarSearch {
         let verifying = Date().timeIntervalSince(started)
         do throws(StoreError) {
             if allowedClasses == nil {
-                topClasses = try context.index.topFiveClasses(modelID: context.model.id, imageIDs: found.matches.map { rows.imageIDs[$0.row] })
+                topClasses = try context.index.results.topFiveClasses(modelID: context.model.id, imageIDs: found.matches.map { rows.imageIDs[$0.row] })
             }
         } catch {
             throw .store(error)
@@ -143,7 +143,7 @@ public struct SimilarSearch {
             var vector: [Float]?
             let id: Int64?
             do throws(StoreError) {
-                id = try context.index.imageID(absolutePath: path)
+                id = try context.index.results.imageID(absolutePath: path)
             } catch {
                 throw .store(error)
             }

@@ -4,6 +4,7 @@ import VGGCommon
 import Glibc
 #endif
 import VGGIndexTypes
+import VGGSQL
 
 /// The index in one SQLite file in WAL mode, migrated on open.
 ///
@@ -70,7 +71,36 @@ public final class IndexDatabase: SQLIndex {
             // costs a little time, while FULL would fsync on every one of thousands of commits.
             try connection.execute("PRAGMA synchronous=NORMAL")
         }
-        super.init(database: connection, location: path, appliedMigrations: Set(applied))
+        let schema = SQLSchema(
+            recordsWeightsLocation: applied.contains("0004_add_weights_location"),
+            recordsModelProvenance: applied.contains("0006_add_model_provenance"))
+        super.init(
+            database: connection, schema: schema, scanMayBeRunning: { ScanLock.isHeld(databasePath: path) },
+            recordInterruption: { Self.markInterrupted(path: path, runID: $0) })
+    }
+
+    /// Takes the scan lock on the index at `path` and opens it for writing (creating and
+    /// migrating it; its folder must exist unless `createDirectory`, the default location's
+    /// case), with a read connection beside the writer for the scan's lookups.
+    public static func openWriter(path: String, createDirectory: Bool) throws(StoreError) -> IndexWriter {
+        try prepareDirectory(for: path, create: createDirectory)
+        let lock = try ScanLock(databasePath: path)
+        let writer = try IndexDatabase(path: path, readOnly: false)
+        let reader: IndexDatabase
+        do throws(StoreError) {
+            reader = try IndexDatabase(path: path, readOnly: true)
+        } catch {
+            writer.close()
+            throw error
+        }
+        return IndexWriter(
+            location: path, models: writer.models, roots: writer.roots, runs: writer.runs, search: writer.search,
+            scanIndex: { SQLScanIndex(writer: writer, reader: reader, runID: $0, modelID: $1) },
+            close: {
+                reader.close()
+                writer.close()
+                withExtendedLifetime(lock) {}
+            })
     }
 
     /// Bytes used by the database file and its WAL.
@@ -83,9 +113,6 @@ public final class IndexDatabase: SQLIndex {
         return total
     }
 
-    /// A scan holds the scan lock while it runs.
-    public override func scanMayBeRunning() -> Bool { ScanLock.isHeld(databasePath: path) }
-
     /// Records run `runID` as interrupted through a connection of its own, for a process
     /// about to exit on a signal while its writer may be inside a transaction (waited for
     /// up to a second). Best effort: a run left running without its scan lock held is shown
@@ -94,6 +121,6 @@ public final class IndexDatabase: SQLIndex {
         guard let connection = try? SQLiteConnection(path: path, readOnly: false, create: false) else { return }
         defer { connection.close() }
         try? connection.execute("PRAGMA busy_timeout=1000")
-        try? SQLIndex(database: connection, location: path, appliedMigrations: []).markInterrupted(runID: runID)
+        try? SQLIndex(database: connection, schema: .current).runs.markInterrupted(runID: runID)
     }
 }

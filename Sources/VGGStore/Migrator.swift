@@ -1,3 +1,4 @@
+import VGGSQL
 import CSQLite3
 import VGGIndexTypes
 

@@ -1,3 +1,4 @@
+import VGGSQL
 import CSQLite3
 import VGGCommon
 
@@ -18,6 +19,7 @@ import VGGIndexTypes
 /// Every connection has `foreign_keys=ON` and `busy_timeout=5000` (milliseconds).
 public final class SQLiteConnection: SQLDatabase {
     public var dialect: SQLDialect { .sqlite }
+    public var location: String { path }
 
     /// The database file, as given to `init`.
     public let path: String

@@ -26,10 +26,10 @@ struct QueueBenchmark: ParsableCommand {
     func run() throws {
         let scan = try PostgresIndexWriter.open(url: db, lease: 120, exclusive: true)
         defer { scan.close() }
-        let modelID = try scan.registerModel(ModelRegistration(
+        let modelID = try scan.models.register(ModelRegistration(
             weightsSHA256: String(repeating: "9", count: 64), name: "queue-bench", architecture: "stub", preprocessing: "torch",
             resizePolicy: "squash", featureDimension: dimension))
-        let runID = try scan.beginRun(options: "vggbatch-bench queue", modelID: modelID)
+        let runID = try scan.runs.begin(options: "vggbatch-bench queue", modelID: modelID)
         let scanIndex = scan.scanIndex(runID: runID, modelID: modelID)
         let rootPath = Array("/queue-bench/\(UUID().uuidString)".utf8)
         let rootID = try scanIndex.target(for: rootPath).rootID
@@ -73,9 +73,11 @@ struct QueueBenchmark: ParsableCommand {
         for worker in opened { worker.writer.close() }
         if let first = failures.first { throw ValidationError(first) }
 
-        let rows = try scan.writer.database.query(
+        let check = try PostgresConnection(url: db)
+        defer { check.close() }
+        let rows = try check.query(
             "SELECT COUNT(*), COUNT(DISTINCT relative_path) FROM image WHERE root_id = ?", [.integer(rootID)])
-        let open = try scan.writer.database.query(
+        let open = try check.query(
             "SELECT COUNT(*) FROM work_item WHERE root_id = ? AND state <> 'done'", [.integer(rootID)])
         guard rows == [[.integer(Int64(files)), .integer(Int64(files))]], open == [[.integer(0)]] else {
             throw ValidationError("check failed: rows \(rows), queue entries not done \(open)")

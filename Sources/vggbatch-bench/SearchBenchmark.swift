@@ -20,9 +20,9 @@ struct SearchBenchmark: ParsableCommand {
 
     func run() throws {
         let index = try IndexDatabase(path: db, readOnly: true)
-        guard let modelID = try index.defaultModel()?.id else { throw ValidationError("\(db) has no model") }
-        let rows = try index.searchRows(modelID: modelID)
-        let dimension = try index.models().first { $0.id == modelID }?.featureDimension ?? 0
+        guard let modelID = try index.models.defaultModel()?.id else { throw ValidationError("\(db) has no model") }
+        let rows = try index.search.searchRows(modelID: modelID)
+        let dimension = try index.models.all().first { $0.id == modelID }?.featureDimension ?? 0
         guard rows.count > 0, dimension > 0 else { throw ValidationError("\(db) has no feature vectors") }
 
         // The codes in memory, in row order.
@@ -30,7 +30,7 @@ struct SearchBenchmark: ParsableCommand {
         var scales = [Float](repeating: 0, count: rows.count)
         var errors = [Float](repeating: 0, count: rows.count)
         var held = 0
-        try index.forEachCode(modelID: modelID) { id, scale, error, bytes in
+        try index.search.forEachCode(modelID: modelID) { id, scale, error, bytes in
             guard let row = rows.rowOf[id], let source = bytes.baseAddress, bytes.count == dimension else { return }
             codes.withUnsafeMutableBytes { $0.baseAddress.map { ($0 + row * dimension).copyMemory(from: source, byteCount: dimension) } }
             held += 1
@@ -47,14 +47,14 @@ struct SearchBenchmark: ParsableCommand {
                 return v
             }
         }
-        let fetch = { (wanted: [Int]) throws -> [[Float]] in unit(try index.features(imageIDs: wanted.map { rows.imageIDs[$0] }, modelID: modelID)) }
+        let fetch = { (wanted: [Int]) throws -> [[Float]] in unit(try index.search.features(imageIDs: wanted.map { rows.imageIDs[$0] }, modelID: modelID)) }
         let queryRows = (0..<queries).map { $0 * rows.count / queries + 1 }
         let queryVectors = try fetch(queryRows)
 
         // Check: three queries against a float32 brute force streamed from the index.
         let checked = Array(queryVectors.prefix(3))
         var scores = Array(repeating: [(row: Int, score: Double)](), count: checked.count)
-        try index.forEachFeature(modelID: modelID) { id, stored in
+        try index.search.forEachFeature(modelID: modelID) { id, stored in
             guard let row = rows.rowOf[id] else { return }
             var vector = stored
             if !UnitVector.normalise(&vector) { vector = [Float](repeating: 0, count: vector.count) }

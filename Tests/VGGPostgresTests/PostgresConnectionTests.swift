@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import VGGIndexTypes
-import VGGStore
+import VGGSQL
 @testable import VGGPostgres
 import _VGGTestSupport
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import VGGCommon
 import VGGIndexTypes
-import VGGStore
+import VGGSQL
 @testable import VGGPostgres
 import _VGGTestSupport
 

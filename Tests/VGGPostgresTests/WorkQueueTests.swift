@@ -1,11 +1,8 @@
 import Foundation
 import Testing
 import VGGCommon
-import VGGImaging
 import VGGIndexTypes
-import VGGIndexing
-import VGGPipeline
-import VGGStore
+import VGGSQL
 @testable import VGGPostgres
 import _VGGTestSupport
 
@@ -15,6 +12,8 @@ import _VGGTestSupport
 struct WorkQueueTests {
     let database: TestPostgres.Database
     let scan: PostgresIndexWriter
+    /// The index read beside the scan, as the tests look at it.
+    let reader: PostgresIndex
     let modelID: Int64
     let runID: Int64
     let rootID: Int64
@@ -22,12 +21,16 @@ struct WorkQueueTests {
     init() throws {
         database = try TestPostgres.freshDatabase()
         scan = try PostgresIndexWriter.open(url: database.url, lease: 1, exclusive: true)
-        modelID = try scan.registerModel(ModelRegistration(
+        reader = try PostgresIndex(url: database.url, migrate: false)
+        modelID = try scan.models.register(ModelRegistration(
             weightsSHA256: String(repeating: "a", count: 64), name: nil, architecture: "vgg16", preprocessing: "torch",
             resizePolicy: "squash", featureDimension: 4))
-        runID = try scan.beginRun(options: "", modelID: modelID)
+        runID = try scan.runs.begin(options: "", modelID: modelID)
         rootID = try scan.scanIndex(runID: runID, modelID: modelID).target(for: Array("/photos".utf8)).rootID
     }
+
+    /// The decode settings a scan queues its files with.
+    static let settings = DecodeSettings(maxPixels: 1_000_000, dctScaling: true)
 
     /// The scan's queue, which enqueues for its run.
     func scanQueue() throws -> WorkQueue {
@@ -58,7 +61,7 @@ struct WorkQueueTests {
 
     func states() throws -> [String: Int64] {
         var result = [String: Int64]()
-        for row in try scan.writer.database.query("SELECT state, COUNT(*) FROM work_item GROUP BY state", []) {
+        for row in try reader.connection.query("SELECT state, COUNT(*) FROM work_item GROUP BY state", []) {
             result[row[0].text ?? "?"] = row[1].integer
         }
         return result
@@ -66,19 +69,19 @@ struct WorkQueueTests {
 
     @Test func aFileIsQueuedOnceAndAgainOnlyAfterItIsDone() throws {
         let queue = try scanQueue()
-        try queue.enqueue(files(3), settings: ImagePreparation().decodeSettings)
+        try queue.enqueue(files(3), settings: Self.settings)
         try queue.enqueue(files(3), settings: DecodeSettings(maxPixels: 5, dctScaling: false))
         #expect(try states() == ["pending": 3])
         let claimed = try queue.claim(limit: 10)
         // The first scan's settings stand for a file already waiting.
-        #expect(claimed.count == 3 && claimed.allSatisfy { $0.settings.maxPixels == DecodeOptions.defaultMaxPixels && $0.settings.dctScaling })
+        #expect(claimed.count == 3 && claimed.allSatisfy { $0.settings == Self.settings })
         #expect(try !queue.isFinished())
     }
 
     @Test func claimsNeverOverlapAndAnExpiredLeaseIsTakenOver() throws {
         let a = try worker()
         let b = try worker()
-        try scanQueue().enqueue(files(6), settings: ImagePreparation().decodeSettings)
+        try scanQueue().enqueue(files(6), settings: Self.settings)
         let mine = try a.queue.claim(limit: 4)
         let theirs = try b.queue.claim(limit: 4)
         #expect(mine.count == 4 && theirs.count == 2)
@@ -93,24 +96,24 @@ struct WorkQueueTests {
 
         // A wakes up and writes: its claims are B's now, nothing of it is written.
         try a.index.write(mine.map { indexed($0, feature: 1) })
-        #expect(try scan.writer.database.query("SELECT COUNT(*) FROM image", []) == [[.integer(0)]])
+        #expect(try reader.connection.query("SELECT COUNT(*) FROM image", []) == [[.integer(0)]])
         // B writes: each file once, with B's results.
         try b.index.write((theirs + taken).map { indexed($0, feature: 2) })
-        let rows = try scan.writer.database.query("SELECT COUNT(*), COUNT(DISTINCT relative_path) FROM image", [])
+        let rows = try reader.connection.query("SELECT COUNT(*), COUNT(DISTINCT relative_path) FROM image", [])
         #expect(rows == [[.integer(6), .integer(6)]])
         #expect(try states() == ["done": 6])
         #expect(try a.queue.isFinished())
-        for id in try scan.writer.database.query("SELECT id FROM image", []).compactMap({ $0[0].integer }) {
-            #expect(try scan.writer.features(imageID: id, modelID: modelID)?.first == 2)
+        for id in try reader.connection.query("SELECT id FROM image", []).compactMap({ $0[0].integer }) {
+            #expect(try reader.search.features(imageIDs: [id], modelID: modelID).first??.first == 2)
         }
         // Written by the run that queued them.
-        #expect(try scan.writer.database.query("SELECT DISTINCT last_seen_run FROM image", []) == [[.integer(runID)]])
+        #expect(try reader.connection.query("SELECT DISTINCT last_seen_run FROM image", []) == [[.integer(runID)]])
     }
 
     @Test func writingKeepsTheOtherClaimsAlive() throws {
         let a = try worker(lease: 2)
         let b = try worker(lease: 2)
-        try scanQueue().enqueue(files(4), settings: ImagePreparation().decodeSettings)
+        try scanQueue().enqueue(files(4), settings: Self.settings)
         let claimed = try a.queue.claim(limit: 4)
         // Slow but alive: one file written every second renews the lease of the rest.
         for item in claimed.prefix(3) {
@@ -123,13 +126,13 @@ struct WorkQueueTests {
     @Test func releasedClaimsGoBackAtOnceAndFailedFilesAreCounted() throws {
         let a = try worker(lease: 60)
         let b = try worker(lease: 60)
-        try scanQueue().enqueue(files(3), settings: ImagePreparation().decodeSettings)
+        try scanQueue().enqueue(files(3), settings: Self.settings)
         let claimed = try a.queue.claim(limit: 3)
         try a.index.write([.failed(claimed[0].file, replacing: nil, fingerprint: [9], reason: "not a JPEG or PNG file")])
         try a.queue.releaseClaims()
         #expect(try states() == ["failed": 1, "pending": 2])
         #expect(try b.queue.claim(limit: 3).count == 2)
-        let status = try #require(try (scan.reader as? PostgresIndex)?.queueStatus())
+        let status = try #require(try reader.queueStatus())
         #expect(status.claimed == 2 && status.failed == 1 && status.pending == 0)
     }
 }

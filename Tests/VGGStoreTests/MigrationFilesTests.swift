@@ -1,9 +1,9 @@
+import VGGSQL
 import Foundation
 import VGGCommon
 import Testing
 @testable import VGGStore
 import VGGIndexTypes
-import VGGSearch
 import _VGGTestSupport
 
 /// The migrations compiled into the binary match `Migrations/*.sql`, and landed ones never change.

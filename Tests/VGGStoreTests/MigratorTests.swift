@@ -1,8 +1,9 @@
+import VGGCommon
+import VGGSQL
 import Foundation
 import Testing
 @testable import VGGStore
 import VGGIndexTypes
-import VGGSearch
 import _VGGTestSupport
 
 /// Migrations applied to real database files: from empty, step by step, twice, failing,
@@ -48,8 +49,8 @@ struct MigratorTests {
         #expect(try connection.query("SELECT vector FROM feature WHERE image_id = 1").first?.first == .blob(vector))
         #expect(try integer(connection, "SELECT COUNT(*) FROM descriptor") == 0)
         let row = try #require(try connection.query(
-            "SELECT \(SQLIndex.imageColumns) FROM image JOIN root ON root.id = image.root_id WHERE image.id = 1", [.integer(1)]).first)
-        let stored = try #require(SQLIndex.storedImage(row))
+            "SELECT \(SQLFiles.imageColumns) FROM image JOIN root ON root.id = image.root_id WHERE image.id = 1", [.integer(1)]).first)
+        let stored = try #require(SQLFiles.storedImage(row))
         #expect(stored.hasResults && !stored.hasDescriptors)
     }
 

@@ -1,8 +1,8 @@
+import VGGSQL
 import Foundation
 import Testing
 @testable import VGGStore
 import VGGIndexTypes
-import VGGSearch
 import _VGGTestSupport
 
 /// The C API wrapper against real database files, each test in its own temporary directory.

@@ -1,8 +1,8 @@
+import VGGSQL
 import Foundation
 import Testing
 @testable import VGGStore
 import VGGIndexTypes
-import VGGSearch
 import _VGGTestSupport
 
 /// The fully migrated schema: its snapshot, its CHECK constraints and its cascades.

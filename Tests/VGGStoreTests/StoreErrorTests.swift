@@ -1,3 +1,4 @@
+import VGGSQL
 import Testing
 @testable import VGGStore
 import VGGIndexTypes

@@ -1,7 +1,7 @@
+import VGGSQL
 import Foundation
 @testable import VGGStore
 import VGGIndexTypes
-import VGGSearch
 
 /// Names of the tables in the connection's database, SQLite's own excluded.
 func tableNames(_ connection: SQLiteConnection) throws -> Set<String> {

@@ -1,6 +1,7 @@
 import Foundation
 import VGGIndexTypes
 import VGGPostgres
+import VGGSQL
 import VGGStore
 
 /// The databases the index runs on, for tests that run on each: SQLite always, PostgreSQL

@@ -187,7 +187,7 @@ extension VGGBatch {
             let index = try database.openReader()
             let chosen: StoredModel?
             do throws(StoreError) {
-                chosen = try index.model(id: indexModel)
+                chosen = try index.models.model(id: indexModel)
             } catch {
                 throw CommandFailure(error.reason)
             }

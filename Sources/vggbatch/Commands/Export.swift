@@ -46,7 +46,7 @@ extension VGGBatch {
         func run() throws {
             let index = try database.openReader()
             do {
-                guard let chosen = try index.model(id: model) else {
+                guard let chosen = try index.models.model(id: model) else {
                     if let model { throw CommandFailure("no model \(model) in the index (see `vggbatch status`)") }
                     throw CommandFailure("the index has no results yet; run `vggbatch scan DIR` first")
                 }
@@ -54,7 +54,7 @@ extension VGGBatch {
                 let sink = try ExportWriter(
                     format: format, features: features || format == .npy, output: output, matrix: FeatureKind(name: feature) ?? .network,
                     descriptorWidth: VGGArchitecture(metadataValue: chosen.architecture)?.descriptorWidth ?? 512)
-                try index.exportRows(modelID: modelID, includeFeatures: features || format == .npy) { row in
+                try index.results.exportRows(modelID: modelID, includeFeatures: features || format == .npy) { row in
                     try sink.write(row)
                 }
                 try sink.finish()

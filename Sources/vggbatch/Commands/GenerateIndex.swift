@@ -59,10 +59,10 @@ extension VGGBatch {
                 return copy
             }
             do {
-                let modelID = try index.registerModel(ModelRegistration(
+                let modelID = try index.models.register(ModelRegistration(
                     weightsSHA256: String(repeating: "0", count: 64), name: "synthetic", architecture: "synthetic",
                     preprocessing: "torch", resizePolicy: "squash", featureDimension: dimension))
-                let run = try index.beginRun(options: "generate-index \(images)", modelID: modelID)
+                let run = try index.runs.begin(options: "generate-index \(images)", modelID: modelID)
                 let scan = SearchCoding.coding(index.scanIndex(runID: run, modelID: modelID))
                 let target = try scan.target(for: Array("/synthetic".utf8))
                 var previous = [Float]()
@@ -100,7 +100,7 @@ extension VGGBatch {
                     }
                     try scan.write(records)
                 }
-                try index.finishRun(run, status: "finished", counts: RunCounts())
+                try index.runs.finish(run, status: .finished, counts: RunCounts())
                 let projected = try SearchMaintenance.update(index, modelID: modelID, threads: ProcessInfo.processInfo.activeProcessorCount)
                 print("wrote \(written) synthetic images to \(index.location); projected \(projected)")
             } catch let error as StoreError {

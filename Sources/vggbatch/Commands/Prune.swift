@@ -18,11 +18,11 @@ extension VGGBatch {
             defer { index.close() }
             do throws(StoreError) {
                 if dryRun {
-                    let missing = try index.rootStatuses().reduce(0) { $0 + $1.missing }
+                    let missing = try index.roots.statuses().reduce(0) { $0 + $1.missing }
                     print("\(missing) missing entries would be deleted")
                     return
                 }
-                print("deleted \(try index.pruneMissing()) missing entries")
+                print("deleted \(try index.roots.pruneMissing()) missing entries")
             } catch {
                 throw CommandFailure(error.reason)
             }

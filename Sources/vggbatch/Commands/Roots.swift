@@ -33,7 +33,7 @@ extension VGGBatch.Roots {
             let index = try database.openReader()
             let roots: [RootStatus]
             do throws(StoreError) {
-                roots = try index.rootStatuses()
+                roots = try index.roots.statuses()
             } catch {
                 throw CommandFailure(error.reason)
             }
@@ -73,7 +73,7 @@ extension VGGBatch.Roots {
             defer { index.close() }
             let target = PathBytes.absolute(directory)
             do {
-                let roots = try index.rootStatuses()
+                let roots = try index.roots.statuses()
                 guard let root = roots.first(where: { $0.path == target }) else {
                     if let outer = roots.first(where: { PathBytes.isWithin(target, folder: $0.path) }) {
                         throw CommandFailure(
@@ -93,7 +93,7 @@ extension VGGBatch.Roots {
                         return
                     }
                 }
-                let removed = try index.removeRoot(StoredRoot(id: root.id, path: root.path))
+                let removed = try index.roots.remove(StoredRoot(id: root.id, path: root.path))
                 print("forgot \(PathBytes.display(root.path)): \(counted(removed, "entry")) removed")
             } catch let error as StoreError {
                 throw error.failure

@@ -80,9 +80,9 @@ extension VGGBatch {
             let remembered: StoredModel?
             let models: [StoredModel]
             do throws(StoreError) {
-                if roots.isEmpty { roots = try index.roots().map(\.path) }
-                remembered = try index.defaultModel()
-                models = try index.models()
+                if roots.isEmpty { roots = try index.roots.all().map(\.path) }
+                remembered = try index.models.defaultModel()
+                models = try index.models.all()
             } catch {
                 throw error.failure
             }

@@ -24,7 +24,7 @@ extension VGGBatch {
             let path = PathBytes.absolute(image)
             let found: ImageDetails?
             do throws(StoreError) {
-                found = try index.details(absolutePath: path)
+                found = try index.results.details(absolutePath: path)
             } catch {
                 throw CommandFailure(error.reason)
             }
@@ -34,7 +34,7 @@ extension VGGBatch {
             let display = PathBytes.display(path)
             let models: [StoredModel]
             do throws(StoreError) {
-                models = try index.models()
+                models = try index.models.all()
             } catch {
                 throw CommandFailure(error.reason)
             }

@@ -25,7 +25,7 @@ extension VGGBatch {
             let index = try database.openReader()
             do throws(StoreError) {
                 if failed {
-                    let failures = try index.failures()
+                    let failures = try index.roots.failures()
                     if json {
                         print(JSONText.array(failures.map {
                             JSONText.object(path: $0.path, [("reason", JSONText.string($0.reason))])
@@ -36,17 +36,17 @@ extension VGGBatch {
                     }
                     return
                 }
-                let roots = try index.rootStatuses()
-                let models = try index.models()
-                let chosen = try index.defaultModel()
+                let roots = try index.roots.statuses()
+                let models = try index.models.all()
+                let chosen = try index.models.defaultModel()
                 var labels = [(index: Int, count: Int)]()
-                if let chosen { labels = try index.topClasses(modelID: chosen.id, limit: 10) }
-                let run = try index.lastRun()
+                if let chosen { labels = try index.results.topClasses(modelID: chosen.id, limit: 10) }
+                let run = try index.runs.last()
                 let queue = try index.queueStatus()
                 let totals = roots.reduce((0, 0, 0)) { ($0.0 + $1.ok, $0.1 + $1.failed, $0.2 + $1.missing) }
                 // Images indexed before the pooled descriptors existed, per model: the next scan fills them.
                 var lacking = [Int64: Int]()
-                for model in models { lacking[model.id] = try index.imagesWithoutDescriptor(modelID: model.id, kind: .rmac) }
+                for model in models { lacking[model.id] = try index.search.imagesWithoutDescriptor(modelID: model.id, kind: .rmac) }
                 if json {
                     print(JSONText.object([
                         ("database", JSONText.string(index.location)), ("bytes", "\((index.storedBytes ?? 0))"),
@@ -60,7 +60,7 @@ extension VGGBatch {
                                              ("label", JSONText.string(ImageNetLabels.at(entry.index)?.label ?? "")), ("images", "\(entry.count)")])
                         })),
                         ("queue", queue.map(Self.queueJSON) ?? "null"),
-                        ("last_scan", run.map { JSONText.object([("started", JSONText.string($0.started)), ("finished", $0.finished.map(JSONText.string) ?? "null"), ("status", JSONText.string($0.status))]) } ?? "null"),
+                        ("last_scan", run.map { JSONText.object([("started", JSONText.string($0.started)), ("finished", $0.finished.map(JSONText.string) ?? "null"), ("status", JSONText.string($0.status.rawValue))]) } ?? "null"),
                     ]))
                     return
                 }

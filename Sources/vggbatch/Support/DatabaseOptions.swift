@@ -52,8 +52,8 @@ struct DatabaseOptions: ParsableArguments {
     /// `roots remove` does (a read-only SQLite file in a read-only folder is fine).
     func openReader() throws -> IndexReader {
         do throws(StoreError) {
-            if isPostgres { return try PostgresIndex(url: target, migrate: false) }
-            return try IndexDatabase(path: target, readOnly: true)
+            if isPostgres { return try PostgresIndex(url: target, migrate: false).reader }
+            return try IndexDatabase(path: target, readOnly: true).reader
         } catch {
             throw error.failure
         }
@@ -65,7 +65,7 @@ struct DatabaseOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         do throws(StoreError) {
             if isPostgres { return try PostgresIndexWriter.open(url: target, lease: Self.defaultLease, exclusive: true) }
-            return try SQLIndexWriter.open(path: target, createDirectory: usesDefaultLocation(environment: environment))
+            return try IndexDatabase.openWriter(path: target, createDirectory: usesDefaultLocation(environment: environment))
         } catch {
             throw error.failure
         }
@@ -82,7 +82,7 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens a PostgreSQL index as one of its workers, beside the scan and other workers.
-    func openWorker(lease: Double) throws -> SharedIndexWriter {
+    func openWorker(lease: Double) throws -> IndexWriter {
         guard isPostgres else {
             throw ValidationError("`vggbatch work` needs a PostgreSQL index (--db postgresql://USER@HOST:PORT/DB, or VGGBATCH_DB); an SQLite index is scanned by one machine")
         }

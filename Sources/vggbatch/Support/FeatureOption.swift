@@ -32,8 +32,8 @@ struct FeatureOption: ParsableArguments {
             let chosen: StoredModel?
             let lacking: Int
             do throws(StoreError) {
-                chosen = try index.model(id: modelID)
-                lacking = try chosen.map { model throws(StoreError) in try index.imagesWithoutDescriptor(modelID: model.id, kind: kind) } ?? 0
+                chosen = try index.models.model(id: modelID)
+                lacking = try chosen.map { model throws(StoreError) in try index.search.imagesWithoutDescriptor(modelID: model.id, kind: kind) } ?? 0
             } catch {
                 throw .store(error)
             }

@@ -1,6 +1,16 @@
 import VGGCommon
 import VGGIndexTypes
-extension SQLIndex {
+
+/// The search data of each model: the feature vectors and descriptors as a search streams
+/// them, and the compact forms kept beside them (int8 codes, a basis and its projections),
+/// which the writer computes and hands over.
+public final class SQLSearchData: SearchData, SearchDataWriter {
+    private let database: any SQLDatabase
+
+    init(database: any SQLDatabase) {
+        self.database = database
+    }
+
     /// Images with features for the model.
     public func featureCount(modelID: Int64) throws(StoreError) -> Int {
         let rows = try database.query("SELECT COUNT(*) FROM feature WHERE model_id = ?", [.integer(modelID)])
@@ -35,12 +45,16 @@ extension SQLIndex {
 
     /// Replaces the model's basis; its old projections no longer apply and are removed.
     public func replaceBasis(modelID: Int64, _ basis: StoredBasis) throws(StoreError) {
+        try database.writeTransaction { () throws(StoreError) in try replace(modelID: modelID, basis) }
+    }
+
+    private func replace(modelID: Int64, _ basis: StoredBasis) throws(StoreError) {
         try database.run("DELETE FROM feature_projection WHERE model_id = ?", [.integer(modelID)])
         try database.run("DELETE FROM feature_basis WHERE model_id = ?", [.integer(modelID)])
         try database.run(
             "INSERT INTO feature_basis (model_id, rank, dim, rows, sample_count, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             [.integer(modelID), .integer(Int64(basis.rank)), .integer(Int64(basis.dimension)), .blob(FeatureCodec.encode(basis.rows)),
-             .integer(Int64(basis.sampleCount)), .text(Self.now())])
+             .integer(Int64(basis.sampleCount)), .text(SQLClock.now())])
     }
 
     /// Up to `limit` images that have features but no projection yet: (image id, vector).
@@ -63,7 +77,7 @@ extension SQLIndex {
         }
     }
 
-    public func storeProjection(imageID: Int64, modelID: Int64, coordinates: [Float], residual: Float) throws(StoreError) {
+    private func storeProjection(imageID: Int64, modelID: Int64, coordinates: [Float], residual: Float) throws(StoreError) {
         try database.run(
             """
             INSERT INTO feature_projection (image_id, model_id, coordinates, residual) VALUES (?, ?, ?, ?)
@@ -130,7 +144,7 @@ extension SQLIndex {
                 body(index, bytes)
                 return true
             }
-            guard read else { throw .corrupt(path: location, reason: "a \(kind.rawValue) descriptor that is not \(dimension) floats") }
+            guard read else { throw .corrupt(path: database.location, reason: "a \(kind.rawValue) descriptor that is not \(dimension) floats") }
         }
     }
 
@@ -164,9 +178,8 @@ extension SQLIndex {
         var found = [Int64: [Float]]()
         for start in stride(from: 0, to: imageIDs.count, by: 500) {
             let chunk = Array(imageIDs[start..<min(start + 500, imageIDs.count)])
-            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
             let rows = try database.query(
-                "SELECT image_id, vector FROM \(table) WHERE \(condition) AND image_id IN (\(placeholders))", values + chunk.map { .integer($0) })
+                "SELECT image_id, vector FROM \(table) WHERE \(condition) AND image_id IN (\(SQLText.placeholders(chunk.count)))", values + chunk.map { .integer($0) })
             for row in rows {
                 if case .integer(let id) = row[0], case .blob(let bytes) = row[1] { found[id] = FeatureCodec.decode(bytes) }
             }
@@ -186,7 +199,7 @@ extension SQLIndex {
             """, values
         ) { (row: SQLRow) throws(StoreError) in
             ids.append(row.int64(0))
-            paths.append((row.blob(1) ?? []) + [UInt8(ascii: "/")] + (row.blob(2) ?? []))
+            paths.append(PathBytes.join(row.blob(1) ?? [], row.blob(2) ?? []))
             fingerprints.append(row.blob(3))
         }
         // Sorted here rather than by SQL, which would sort the whole joined rows.
@@ -267,7 +280,7 @@ extension SQLIndex {
     }
 
     /// Stores the int8 code of an image's feature vector (replacing any).
-    public func storeCode(_ code: FeatureCode, imageID: Int64, modelID: Int64) throws(StoreError) {
+    private func storeCode(_ code: FeatureCode, imageID: Int64, modelID: Int64) throws(StoreError) {
         try database.run(
             """
             INSERT INTO feature_code (image_id, model_id, scale, error, code) VALUES (?, ?, ?, ?, ?)
@@ -286,36 +299,18 @@ extension SQLIndex {
         try vectors(imageIDs: imageIDs, from: "feature", where: "model_id = ?", [.integer(modelID)])
     }
 
-    /// Class indices of the top-5 predictions of each image (for label filters), or of the
-    /// given images only.
-    public func topFiveClasses(modelID: Int64, imageIDs: [Int64]?) throws(StoreError) -> [Int64: [Int]] {
-        var result = [Int64: [Int]]()
-        var rows = [[SQLValue]]()
-        if let imageIDs {
-            for start in stride(from: 0, to: imageIDs.count, by: 500) {
-                let chunk = imageIDs[start..<min(start + 500, imageIDs.count)]
-                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                rows += try database.query(
-                    "SELECT image_id, class_index FROM prediction WHERE model_id = ? AND image_id IN (\(placeholders)) ORDER BY image_id, rank",
-                    [.integer(modelID)] + chunk.map { .integer($0) })
-            }
-        } else {
-            rows = try database.query(
-                "SELECT image_id, class_index FROM prediction WHERE model_id = ? ORDER BY image_id, rank", [.integer(modelID)])
+    public func storeCodes(_ codes: [(imageID: Int64, code: FeatureCode)], modelID: Int64) throws(StoreError) {
+        try database.writeTransaction { () throws(StoreError) in
+            for item in codes { try storeCode(item.code, imageID: item.imageID, modelID: modelID) }
         }
-        for row in rows {
-            if case .integer(let id) = row[0], case .integer(let index) = row[1] { result[id, default: []].append(Int(index)) }
-        }
-        return result
     }
 
-    /// The id of the ok image at an absolute path, if indexed.
-    public func imageID(absolutePath: [UInt8]) throws(StoreError) -> Int64? {
-        try details(absolutePath: absolutePath).flatMap { $0.image.status == "ok" ? $0.image.id : nil }
+    public func storeProjections(_ rows: [(imageID: Int64, coordinates: [Float], residual: Float)], modelID: Int64) throws(StoreError) {
+        try database.writeTransaction { () throws(StoreError) in
+            for row in rows { try storeProjection(imageID: row.imageID, modelID: modelID, coordinates: row.coordinates, residual: row.residual) }
+        }
     }
-}
 
-extension SQLIndex {
     /// Every stored code of the model, row by row: (image id, scale, error, code bytes).
     public func forEachCode(modelID: Int64, _ body: (Int64, Float, Float, UnsafeRawBufferPointer) -> Void) throws(StoreError) {
         try database.forEachRow("SELECT image_id, scale, error, code FROM feature_code WHERE model_id = ?", [.integer(modelID)]) {

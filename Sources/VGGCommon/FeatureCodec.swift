@@ -1,4 +1,4 @@
-import VGGIndexTypes
+
 /// fc7 vectors as stored: little-endian Float32, 4 bytes each (the `feature.vector` BLOB,
 /// `length(vector) = 4 * dim`, checked by the schema). The only place that encodes them.
 public enum FeatureCodec {

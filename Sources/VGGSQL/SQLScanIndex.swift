@@ -26,7 +26,7 @@ open class SQLScanIndex: RunScanIndex {
     public private(set) var folded: [FoldedRoot] = []
 
     public func target(for absolutePath: [UInt8]) throws -> ScanTarget {
-        let (scope, newlyFolded) = try writer.writeTransaction { () throws(StoreError) in try writer.scope(for: absolutePath) }
+        let (scope, newlyFolded) = try writer.writeTransaction { () throws(StoreError) in try writer.roots.scope(for: absolutePath) }
         readerLock.lock()
         folded += newlyFolded
         if PathBytes.presence(absolutePath, followingSymlinks: true) == .directory { walkedRoots.insert(scope.root.id) }
@@ -37,7 +37,7 @@ open class SQLScanIndex: RunScanIndex {
     public func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile? {
         readerLock.lock()
         defer { readerLock.unlock() }
-        return try reader.image(rootID: rootID, relativePath: relativePath, modelID: modelID).map(Self.knownFile)
+        return try reader.files.image(rootID: rootID, relativePath: relativePath, modelID: modelID).map(Self.knownFile)
     }
 
     open func claimVanishedFile(fingerprint: [UInt8]) throws -> KnownFile? {
@@ -46,7 +46,7 @@ open class SQLScanIndex: RunScanIndex {
         // A file counts as moved only from a root this scan walks (a file under another root,
         // perhaps on an unmounted drive, is not known to be gone) and only if nothing is at
         // its old path now, whatever its stored status says.
-        for candidate in try reader.images(fingerprint: fingerprint, modelID: modelID, excludingRun: runID)
+        for candidate in try reader.files.images(fingerprint: fingerprint, modelID: modelID, excludingRun: runID)
         where candidate.hasResults && mayHaveVanished(fromRoot: candidate.rootID, at: candidate.rootPath) && !claimed.contains(candidate.id) {
             let known = Self.knownFile(candidate)
             if PathBytes.presence(known.absolutePath) == .gone {
@@ -68,41 +68,37 @@ open class SQLScanIndex: RunScanIndex {
 
     /// Writes the records inside the caller's transaction, as seen by run `runID`.
     public func writeRecords(_ records: [ScanRecord], runID: Int64) throws(StoreError) {
+        let files = writer.files
         // Files seen for the first time go in together, a few statements for all of them.
-        var new = [SQLIndex.NewImage]()
+        var new = [SQLFiles.Indexed]()
         for record in records {
             switch record {
             case .unchanged(let known):
-                try writer.touch(imageID: known.imageID, runID: runID)
+                try files.touch(imageID: known.imageID, runID: runID)
             case .metadataChanged(let known, let stat):
-                try writer.updateStat(imageID: known.imageID, stat: stat, runID: runID)
+                try files.updateStat(imageID: known.imageID, stat: stat, runID: runID)
             case .moved(let from, let to):
-                try writer.move(
-                    imageID: from.imageID, from: from.rootID, from.relativePath, to: to.rootID, to.relativePath, stat: to.stat, runID: runID)
-            case .indexed(let file, nil, let fingerprint, let width, let height, let output):
-                new.append(SQLIndex.NewImage(
-                    rootID: file.rootID, relativePath: file.relativePath, stat: file.stat, fingerprint: fingerprint, width: width,
-                    height: height, output: output))
-            case .indexed(let file, let replacing?, let fingerprint, let width, let height, let output):
-                try writer.storeIndexed(
-                    existingID: replacing.imageID, rootID: file.rootID, relativePath: file.relativePath,
-                    stat: file.stat, fingerprint: fingerprint, width: width, height: height,
-                    runID: runID, modelID: modelID, output: output)
+                try files.move(from, to: to, runID: runID)
+            case .indexed(let file, let replacing, let fingerprint, let width, let height, let result):
+                let indexed = SQLFiles.Indexed(file: file, fingerprint: fingerprint, width: width, height: height, result: result)
+                if let replacing {
+                    try files.storeIndexed(indexed, replacing: replacing.imageID, runID: runID, modelID: modelID)
+                } else {
+                    new.append(indexed)
+                }
             case .failed(let file, let replacing, let fingerprint, let reason):
-                try writer.storeFailure(
-                    existingID: replacing?.imageID, rootID: file.rootID, relativePath: file.relativePath,
-                    stat: file.stat, fingerprint: fingerprint, reason: reason, runID: runID)
+                try files.storeFailure(file, replacing: replacing?.imageID, fingerprint: fingerprint, reason: reason, runID: runID)
             }
         }
-        try writer.storeNewIndexed(new, runID: runID, modelID: modelID)
+        try files.storeNewIndexed(new, runID: runID, modelID: modelID)
     }
 
     public func vanished(in target: ScanTarget, unwalked: [[UInt8]]) throws -> (vanished: Int, known: Int) {
-        try writer.vanished(in: Self.scope(target), runID: runID, unwalked: unwalked)
+        try writer.files.vanished(in: Self.scope(target), runID: runID, unwalked: unwalked)
     }
 
     public func markVanishedMissing(in target: ScanTarget, unwalked: [[UInt8]]) throws -> Int {
-        try writer.writeTransaction { () throws(StoreError) in try writer.markMissing(in: Self.scope(target), runID: runID, unwalked: unwalked) }
+        try writer.writeTransaction { () throws(StoreError) in try writer.files.markMissing(in: Self.scope(target), runID: runID, unwalked: unwalked) }
     }
 
     private static func scope(_ target: ScanTarget) -> RootScope {
@@ -112,7 +108,7 @@ open class SQLScanIndex: RunScanIndex {
     public static func knownFile(_ image: StoredImage) -> KnownFile {
         KnownFile(
             imageID: image.id, rootID: image.rootID, relativePath: image.relativePath,
-            absolutePath: image.rootPath + [UInt8(ascii: "/")] + image.relativePath,
+            absolutePath: PathBytes.join(image.rootPath, image.relativePath),
             stat: image.stat,
             fingerprint: image.fingerprint, status: KnownFile.Status(rawValue: image.status) ?? .failed, hasResults: image.hasResults,
             hasDescriptors: image.hasDescriptors)

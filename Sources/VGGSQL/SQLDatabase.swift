@@ -8,6 +8,8 @@ import VGGIndexTypes
 /// One thread uses a connection at a time.
 public protocol SQLDatabase: AnyObject {
     var dialect: SQLDialect { get }
+    /// The database, for messages (a path, or a URL without its password).
+    var location: String { get }
 
     /// Runs one statement with `values` bound to its `?` placeholders in order and returns
     /// every row.
@@ -31,6 +33,14 @@ public protocol SQLDatabase: AnyObject {
 }
 
 extension SQLDatabase {
+    /// Runs an INSERT and returns the id of the new row.
+    public func insert(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> Int64 {
+        guard let id = try query(sql + " RETURNING id", values).first?.first?.integer else {
+            throw .corrupt(path: location, reason: "a new row got no id")
+        }
+        return id
+    }
+
     /// `scanRows` over every row.
     public func forEachRow(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(StoreError) -> Void) throws(StoreError) {
         try scanRows(sql, values) { (row: SQLRow) throws(StoreError) -> Bool in
@@ -74,5 +84,18 @@ public enum SQLDialect: Sendable {
         case .sqlite: return "CAST(\(root) || X'2F' || \(relative) AS BLOB)"
         case .postgresql: return "(\(root) || '\\x2f'::bytea || \(relative))"
         }
+    }
+}
+
+/// Pieces of SQL text built from counts.
+public enum SQLText {
+    /// `?,?,?` for `count` values of an IN list.
+    public static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+
+    /// `(?, ?), (?, ?)` for the rows of a multi-row VALUES list.
+    public static func valueGroups(_ rows: [[SQLValue]]) -> String {
+        rows.map { "(" + Array(repeating: "?", count: $0.count).joined(separator: ", ") + ")" }.joined(separator: ", ")
     }
 }

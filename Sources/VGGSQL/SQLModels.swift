@@ -1,0 +1,90 @@
+import VGGIndexTypes
+
+/// The model table: which weights, preprocessing and resize policy each result was computed
+/// with, and where the weights were last found.
+public final class SQLModels: ModelRegistry {
+    private let database: any SQLDatabase
+    private let schema: SQLSchema
+
+    init(database: any SQLDatabase, schema: SQLSchema) {
+        self.database = database
+        self.schema = schema
+    }
+
+    public func all() throws(StoreError) -> [StoredModel] {
+        let location = schema.recordsWeightsLocation ? "weights_path, weights_size, weights_mtime_ns" : "NULL, NULL, NULL"
+        let base = schema.recordsModelProvenance ? "convolution_base, precision" : "NULL, 'f32'"
+        return try database.query(
+            """
+            SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
+                COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
+                    (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id)),
+                \(location), \(base)
+            FROM model ORDER BY model.id
+            """, []
+        ).compactMap { row in
+            guard let id = row[0].integer, let sha = row[1].text, let architecture = row[3].text, let preprocessing = row[4].text,
+                let resize = row[5].text, let dim = row[6].integer, let count = row[7].integer
+            else { return nil }
+            return StoredModel(
+                id: id, weightsSHA256: sha, name: row[2].text, architecture: architecture, preprocessing: preprocessing,
+                resizePolicy: resize, featureDimension: Int(dim), weightsPath: row[8].blob, weightsSize: row[9].integer,
+                weightsModifiedNanoseconds: row[10].integer, imageCount: Int(count), convolutionBase: row[11].text,
+                precision: row[12].text ?? "f32")
+        }
+    }
+
+    public func defaultModel() throws(StoreError) -> StoredModel? {
+        let all = try all()
+        let latest = try latestModelID()
+        return all.max { a, b in
+            (a.imageCount, a.id == latest ? 1 : 0, a.id) < (b.imageCount, b.id == latest ? 1 : 0, b.id)
+        }
+    }
+
+    public func model(id: Int64?) throws(StoreError) -> StoredModel? {
+        guard let id else { return try defaultModel() }
+        return try all().first { $0.id == id }
+    }
+
+    /// The model of the most recent scan, or the newest model.
+    private func latestModelID() throws(StoreError) -> Int64? {
+        try database.query(
+            "SELECT COALESCE((SELECT model_id FROM scan_run WHERE model_id IS NOT NULL ORDER BY id DESC LIMIT 1), (SELECT MAX(id) FROM model))",
+            []
+        ).first?.first?.integer
+    }
+
+    public func register(_ registration: ModelRegistration) throws(StoreError) -> Int64 {
+        try database.writeTransaction { () throws(StoreError) in try id(for: registration) }
+    }
+
+    /// The id of the model row for `registration`, creating it if new (inside a transaction).
+    private func id(for registration: ModelRegistration) throws(StoreError) -> Int64 {
+        let key: [SQLValue] = [.text(registration.weightsSHA256), .text(registration.preprocessing), .text(registration.resizePolicy)]
+        let select = "SELECT id FROM model WHERE weights_sha256 = ? AND preprocessing = ? AND resize_policy = ?"
+        let convolutionBase: SQLValue = registration.convolutionBase.map { .text($0) } ?? .null
+        if let id = try database.query(select, key).first?.first?.integer {
+            // A model recorded before its convolutions were: the same file, so the same ones.
+            if registration.convolutionBase != nil, schema.recordsModelProvenance {
+                try database.run("UPDATE model SET convolution_base = ? WHERE id = ? AND convolution_base IS NULL", [convolutionBase, .integer(id)])
+            }
+            return id
+        }
+        let id = try database.insert(
+            "INSERT INTO model (weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            key.prefix(1) + [registration.name.map { .text($0) } ?? .null, .text(registration.architecture)] + key.suffix(2)
+                + [.integer(Int64(registration.featureDimension)), .text(SQLClock.now())])
+        if schema.recordsModelProvenance {
+            try database.run(
+                "UPDATE model SET convolution_base = ?, precision = ? WHERE id = ?", [convolutionBase, .text(registration.precision), .integer(id)])
+        }
+        return id
+    }
+
+    public func recordWeightsLocation(modelID: Int64, _ location: WeightsLocation) throws(StoreError) {
+        try database.run(
+            "UPDATE model SET weights_path = ?, weights_size = ?, weights_mtime_ns = ? WHERE id = ?",
+            [.blob(location.path), .integer(location.size), .integer(location.mtimeNanoseconds), .integer(modelID)])
+    }
+}

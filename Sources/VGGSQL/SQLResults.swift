@@ -1,0 +1,141 @@
+import VGGCommon
+import VGGIndexTypes
+
+/// The result tables as the reading commands see them: predictions and vectors per image.
+public final class SQLResults: ResultStore {
+    private let database: any SQLDatabase
+    private let models: SQLModels
+
+    init(database: any SQLDatabase, models: SQLModels) {
+        self.database = database
+        self.models = models
+    }
+
+    public func details(absolutePath: [UInt8]) throws(StoreError) -> ImageDetails? {
+        for root in try database.query("SELECT id, path FROM root", []) {
+            guard let rootID = root[0].integer, let rootPath = root[1].blob,
+                let relative = PathBytes.relative(absolutePath, to: rootPath), !relative.isEmpty
+            else { continue }
+            let rows = try database.query(
+                """
+                SELECT image.id, image.root_id, root.path, image.relative_path, image.size, image.mtime_ns, image.inode, image.device,
+                    image.fingerprint, image.status, 0, image.width, image.height, image.failure_reason, image.first_seen, image.last_seen
+                FROM image JOIN root ON root.id = image.root_id WHERE image.root_id = ? AND image.relative_path = ?
+                """, [.integer(rootID), .blob(relative)])
+            guard let row = rows.first, let image = SQLFiles.storedImage(Array(row[0..<11])) else { continue }
+            var details = ImageDetails(
+                image: image, width: row[11].integer.map(Int.init), height: row[12].integer.map(Int.init), failureReason: row[13].text,
+                firstSeen: row[14].text ?? "", lastSeen: row[15].text ?? "", results: [])
+            for model in try models.all() {
+                let top = try predictions(imageID: image.id, modelID: model.id)
+                let features = try features(imageID: image.id, modelID: model.id)
+                if !top.isEmpty || features != nil { details.results.append((model.id, top, features)) }
+            }
+            return details
+        }
+        return nil
+    }
+
+    public func imageID(absolutePath: [UInt8]) throws(StoreError) -> Int64? {
+        try details(absolutePath: absolutePath).flatMap { $0.image.status == "ok" ? $0.image.id : nil }
+    }
+
+    /// Rank-ordered predictions of one image for one model.
+    private func predictions(imageID: Int64, modelID: Int64) throws(StoreError) -> [(index: Int, probability: Double)] {
+        try database.query(
+            "SELECT class_index, probability FROM prediction WHERE image_id = ? AND model_id = ? ORDER BY rank",
+            [.integer(imageID), .integer(modelID)]
+        ).compactMap { row in
+            guard let index = row[0].integer, let probability = row[1].real else { return nil }
+            return (Int(index), probability)
+        }
+    }
+
+    /// The stored feature vector, checked against its recorded dimension.
+    private func features(imageID: Int64, modelID: Int64) throws(StoreError) -> [Float]? {
+        guard let row = try database.query(
+            "SELECT dim, vector FROM feature WHERE image_id = ? AND model_id = ?", [.integer(imageID), .integer(modelID)]).first,
+            let dim = row[0].integer, let values = row[1].blob.flatMap(FeatureCodec.decode), values.count == Int(dim)
+        else { return nil }
+        return values
+    }
+
+    public func topClasses(modelID: Int64, limit: Int) throws(StoreError) -> [(index: Int, count: Int)] {
+        try database.query(
+            """
+            SELECT prediction.class_index, COUNT(*) FROM prediction JOIN image ON image.id = prediction.image_id
+            WHERE prediction.model_id = ? AND prediction.rank = 1 AND image.status = 'ok'
+            GROUP BY prediction.class_index ORDER BY 2 DESC, 1 LIMIT ?
+            """, [.integer(modelID), .integer(Int64(limit))]
+        ).compactMap { row in
+            guard let index = row[0].integer, let count = row[1].integer else { return nil }
+            return (Int(index), Int(count))
+        }
+    }
+
+    @discardableResult
+    public func exportRows(modelID: Int64, includeFeatures: Bool, _ body: (ExportRow) throws -> Void) throws -> Int {
+        var count = 0
+        var failure: Error?
+        // Each row's predictions are read on the same connection while the rows stream.
+        try database.scanRows(
+            """
+            SELECT image.id, \(database.dialect.absolutePath(root: "root.path", relative: "image.relative_path")),
+                \(includeFeatures ? "feature.vector, gem.vector, rmac.vector" : "NULL, NULL, NULL")
+            FROM image JOIN root ON root.id = image.root_id JOIN feature ON feature.image_id = image.id AND feature.model_id = ?
+            \(includeFeatures ? """
+                LEFT JOIN descriptor gem ON gem.image_id = image.id AND gem.model_id = feature.model_id AND gem.kind = 'gem'
+                LEFT JOIN descriptor rmac ON rmac.image_id = image.id AND rmac.model_id = feature.model_id AND rmac.kind = 'rmac'
+                """ : "")
+            WHERE image.status = 'ok' ORDER BY 2
+            """, [.integer(modelID)]
+        ) { (row: SQLRow) throws(StoreError) -> Bool in
+            let imageID = row.int64(0)
+            let export = ExportRow(
+                path: row.blob(1) ?? [], top: try predictions(imageID: imageID, modelID: modelID),
+                features: includeFeatures ? row.blob(2).flatMap(FeatureCodec.decode) : nil,
+                gem: includeFeatures ? row.blob(3).flatMap(FeatureCodec.decode) : nil,
+                rmac: includeFeatures ? row.blob(4).flatMap(FeatureCodec.decode) : nil)
+            do {
+                try body(export)
+            } catch {
+                failure = error
+                return false
+            }
+            count += 1
+            return true
+        }
+        if let failure { throw failure }
+        return count
+    }
+
+    public func allPredictions(modelID: Int64) throws(StoreError) -> [Int64: [(index: Int, probability: Double)]] {
+        var result = [Int64: [(index: Int, probability: Double)]]()
+        try database.forEachRow(
+            "SELECT image_id, class_index, probability FROM prediction WHERE model_id = ? ORDER BY image_id, rank", [.integer(modelID)]
+        ) { (row: SQLRow) throws(StoreError) in
+            result[row.int64(0), default: []].append((Int(row.int64(1)), row.double(2)))
+        }
+        return result
+    }
+
+    public func topFiveClasses(modelID: Int64, imageIDs: [Int64]?) throws(StoreError) -> [Int64: [Int]] {
+        let select = "SELECT image_id, class_index FROM prediction WHERE model_id = ?"
+        var rows = [[SQLValue]]()
+        if let imageIDs {
+            for start in stride(from: 0, to: imageIDs.count, by: 500) {
+                let chunk = imageIDs[start..<min(start + 500, imageIDs.count)]
+                rows += try database.query(
+                    "\(select) AND image_id IN (\(SQLText.placeholders(chunk.count))) ORDER BY image_id, rank",
+                    [.integer(modelID)] + chunk.map { .integer($0) })
+            }
+        } else {
+            rows = try database.query("\(select) ORDER BY image_id, rank", [.integer(modelID)])
+        }
+        var result = [Int64: [Int]]()
+        for row in rows {
+            if let id = row[0].integer, let index = row[1].integer { result[id, default: []].append(Int(index)) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,60 @@
+import VGGIndexTypes
+
+/// The scan_run table: when each scan started and ended, how, and with what counts.
+public final class SQLRuns: RunLog, RunRecorder {
+    private let database: any SQLDatabase
+    private let scanMayBeRunning: () -> Bool
+    private let recordInterruption: @Sendable (Int64) -> Void
+
+    /// `scanMayBeRunning` tells whether a run recorded as running may still be alive;
+    /// `recordInterruption` records a run as interrupted through a connection of its own.
+    init(database: any SQLDatabase, scanMayBeRunning: @escaping () -> Bool, recordInterruption: @escaping @Sendable (Int64) -> Void) {
+        self.database = database
+        self.scanMayBeRunning = scanMayBeRunning
+        self.recordInterruption = recordInterruption
+    }
+
+    public func last() throws(StoreError) -> RunRecord? {
+        guard let row = try database.query("SELECT started_at, finished_at, status FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
+            let started = row[0].text, let text = row[2].text
+        else { return nil }
+        var status = RunStatus(rawValue: text) ?? .failed
+        // A run recorded as running while no scan holds the index was left by a process that died.
+        if status == .running && !scanMayBeRunning() { status = .interrupted }
+        return RunRecord(started: started, finished: row[1].text, status: status)
+    }
+
+    /// Runs still marked running are from a scan that was killed (the caller holds the scan
+    /// lock, so none is alive): they are marked interrupted.
+    public func begin(options: String, modelID: Int64) throws(StoreError) -> Int64 {
+        try database.writeTransaction { () throws(StoreError) in
+            try database.run("UPDATE scan_run SET status = 'interrupted', finished_at = ? WHERE status = 'running'", [.text(SQLClock.now())])
+            return try database.insert(
+                "INSERT INTO scan_run (started_at, options, model_id, status) VALUES (?, ?, ?, 'running')",
+                [.text(SQLClock.now()), .text(options), .integer(modelID)])
+        }
+    }
+
+    public func finish(_ id: Int64, status: RunStatus, counts: RunCounts) throws(StoreError) {
+        try database.run(
+            """
+            UPDATE scan_run SET finished_at = ?, status = ?, new_count = ?, changed_count = ?, touched_count = ?,
+                unchanged_count = ?, moved_count = ?, failed_count = ?, missing_count = ?, computed_count = ? WHERE id = ?
+            """,
+            [.text(SQLClock.now()), .text(status.rawValue)]
+                + [counts.new, counts.changed, counts.touched, counts.unchanged, counts.moved, counts.failed, counts.missing, counts.computed]
+                .map { .integer(Int64($0)) } + [.integer(id)])
+    }
+
+    /// Records a run as interrupted, unless it already ended.
+    public func markInterrupted(runID: Int64) throws(StoreError) {
+        try database.run(
+            "UPDATE scan_run SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'",
+            [.text(SQLClock.now()), .integer(runID)])
+    }
+
+    public func interruptionRecorder(runID: Int64) -> @Sendable () -> Void {
+        let record = recordInterruption
+        return { record(runID) }
+    }
+}

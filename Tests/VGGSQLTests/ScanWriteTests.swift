@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import VGGCommon
+import VGGIndexTypes
+import VGGSQL
+import _VGGTestSupport
+
+/// What the scan's writes keep and what they drop, on every backend.
+@Suite("Scan writes")
+struct ScanWriteTests {
+    /// A fresh index with a root, a model and a run.
+    struct Fixture {
+        let sql: SQLFixture
+        let rootID: Int64
+        let runID: Int64
+        var index: SQLIndex { sql.index }
+
+        init(_ backend: TestBackend) throws {
+            sql = try SQLFixture(backend)
+            rootID = try sql.scope("/photos").scope.root.id
+            runID = try sql.index.runs.begin(options: "", modelID: sql.modelID)
+        }
+
+        func image(_ name: String) throws -> StoredImage? {
+            try index.files.image(rootID: rootID, relativePath: Array(name.utf8), modelID: sql.modelID)
+        }
+
+        func fail(_ id: Int64, fingerprint: [UInt8]?, reason: String) throws {
+            try index.writeTransaction { () throws(StoreError) in
+                try index.files.storeFailure(
+                    sql.file("a.jpg", root: rootID), replacing: id, fingerprint: fingerprint, reason: reason, runID: runID)
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aFileThatCannotBeReadKeepsItsResultsAndContent(backend: TestBackend) throws {
+        let f = try Fixture(backend)
+        let id = try f.sql.store("a.jpg", root: f.rootID, run: f.runID, fingerprint: [1, 2, 3])
+        try f.fail(id, fingerprint: nil, reason: "cannot read file: Input/output error")
+        #expect(try f.sql.count("feature") == 1 && f.sql.count("prediction") == 1)
+        let row = try #require(try f.image("a.jpg"))
+        #expect(row.status == "failed" && row.fingerprint == [1, 2, 3] && row.hasResults)
+
+        // Readable again with the same bytes: back to ok, results untouched.
+        try f.index.writeTransaction { () throws(StoreError) in try f.index.files.updateStat(imageID: id, stat: f.sql.stat, runID: f.runID) }
+        let again = try #require(try f.image("a.jpg"))
+        #expect(again.status == "ok" && again.hasResults)
+    }
+
+    @Test(arguments: TestBackend.available)
+    func newContentThatFailsToDecodeDropsTheOldResults(backend: TestBackend) throws {
+        let f = try Fixture(backend)
+        let id = try f.sql.store("a.jpg", root: f.rootID, run: f.runID, fingerprint: [1, 2, 3])
+        try f.fail(id, fingerprint: [9, 9], reason: "not a JPEG or PNG file")
+        #expect(try f.sql.count("feature") == 0 && f.sql.count("prediction") == 0)
+        let row = try #require(try f.image("a.jpg"))
+        #expect(row.status == "failed" && row.fingerprint == [9, 9] && !row.hasResults)
+    }
+
+    /// Changed content replaces the row's results for every model; the same content computed
+    /// for another model keeps the first model's.
+    @Test(arguments: TestBackend.available)
+    func changedContentReplacesResultsAndSameContentKeepsOtherModels(backend: TestBackend) throws {
+        let f = try Fixture(backend)
+        let id = try f.sql.store("a.jpg", root: f.rootID, run: f.runID, fingerprint: [1])
+        let other = try f.index.models.register(SQLFixture.registration(sha: "b"))
+        func replace(fingerprint: [UInt8], model: Int64, features: [Float]) throws {
+            let indexed = SQLFiles.Indexed(
+                file: f.sql.file("a.jpg", root: f.rootID), fingerprint: fingerprint, width: 4, height: 3, result: SQLFixture.result(features))
+            try f.index.writeTransaction { () throws(StoreError) in
+                try f.index.files.storeIndexed(indexed, replacing: id, runID: f.runID, modelID: model)
+            }
+        }
+        try replace(fingerprint: [1], model: other, features: [4, 3, 2, 1])
+        #expect(try f.sql.features(id) == [1, 2, 3, 4] && f.sql.features(id, model: other) == [4, 3, 2, 1])
+        try replace(fingerprint: [2], model: other, features: [0, 0, 0, 1])
+        #expect(try f.sql.features(id) == nil && f.sql.features(id, model: other) == [0, 0, 0, 1])
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aRunLeftRunningByAKilledScanIsMarkedInterrupted(backend: TestBackend) throws {
+        let f = try Fixture(backend)
+        // `runID` was begun and never finished, as after SIGKILL.
+        let next = try f.index.runs.begin(options: "", modelID: f.sql.modelID)
+        let statuses = try f.index.database.query("SELECT id, status FROM scan_run ORDER BY id", [])
+        #expect(statuses.map { $0[1] } == [.text("interrupted"), .text("running")])
+        #expect(statuses.last?[0] == .integer(next))
+    }
+
+    /// Two new copies of a vanished file's content, written by two writers that both took it
+    /// for theirs (two workers of a shared queue): the first moves the row, the second gets a
+    /// row of its own with the same results, and nothing is lost.
+    @Test(arguments: TestBackend.available)
+    func aMoveThatLostTheRaceGetsACopyOfTheResults(backend: TestBackend) throws {
+        let f = try Fixture(backend)
+        let id = try f.sql.store("a.jpg", root: f.rootID, run: f.runID, fingerprint: [1, 2, 3])
+        let known = SQLScanIndex.knownFile(try #require(try f.image("a.jpg")))
+        for name in ["b.jpg", "c.jpg"] {
+            try f.index.writeTransaction { () throws(StoreError) in
+                try f.index.files.move(known, to: f.sql.file(name, root: f.rootID), runID: f.runID)
+            }
+        }
+        let b = try #require(try f.image("b.jpg"))
+        let c = try #require(try f.image("c.jpg"))
+        #expect(b.id == id && c.id != id && c.fingerprint == [1, 2, 3] && c.hasResults && c.status == "ok")
+        #expect(try f.sql.features(c.id) == [1, 2, 3, 4])
+        #expect(try f.index.results.topFiveClasses(modelID: f.sql.modelID, imageIDs: [c.id]) == [c.id: [7]])
+        #expect(try f.image("a.jpg") == nil)
+    }
+}
