@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vggbatch", targets: ["vggbatch"]),
+        .executable(name: "vggbatch-keras-convert", targets: ["vggbatch-keras-convert"]),
         .library(name: "VGGImaging", targets: ["VGGImaging"]),
         .library(name: "VGGModel", targets: ["VGGModel"]),
         .library(name: "VGGKeras", targets: ["VGGKeras"]),
@@ -99,7 +100,7 @@ let package = Package(
         // Weights to a running network: finding, fetching, converting, classifying files.
         .target(
             name: "VGGInference",
-            dependencies: ["VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGPipeline", "VGGIndexTypes"]),
+            dependencies: ["VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGPipeline", "VGGIndexTypes"]),
         // The write side: a scan of folders into any index (`IndexWriter`).
         .target(
             name: "VGGIndexing",
@@ -128,11 +129,16 @@ let package = Package(
         .executableTarget(
             name: "vggbatch",
             dependencies: [
-                "VGGCommon", "VGGImaging", "VGGModel", "VGGKeras", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch", "VGGReport",
+                "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch", "VGGReport",
                 "VGGIndexTypes", "VGGInference", "VGGIndexing", "VGGQuery", "VGGPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["RevisionStamp"]),
+        // Reads Keras HDF5 weights for vggbatch in a process of its own (libhdf5 never runs,
+        // nor is linked, in vggbatch): found beside it, or in ../libexec/vggbatch.
+        .executableTarget(
+            name: "vggbatch-keras-convert",
+            dependencies: ["VGGKeras", "VGGModel"]),
         .executableTarget(
             name: "vggbatch-bench",
             dependencies: [

@@ -1,5 +1,4 @@
 import Foundation
-import VGGKeras
 import VGGModel
 
 /// A weights file of either format vggbatch reads, opened and checked: safetensors
@@ -11,7 +10,7 @@ public enum OpenedWeights {
     case keras(original: String, converted: SafetensorsWeights)
 
     public static func open(_ path: String) throws(ModelError) -> OpenedWeights {
-        guard KerasWeights.isHDF5(path: path) else { return .safetensors(try SafetensorsWeights(path: path)) }
+        guard KerasConversionRecord.isHDF5(path: path) else { return .safetensors(try SafetensorsWeights(path: path)) }
         return .keras(original: path, converted: try KerasConversion.converted(path: path, environment: ProcessInfo.processInfo.environment))
     }
 
@@ -46,7 +45,7 @@ public enum OpenedWeights {
     /// (as the converter recorded them).
     public var tensorTable: [(name: String, dtype: String, shape: [Int])] {
         let file = source.file
-        if case .keras = self, let datasets = KerasConversion.datasets(recordedIn: file) {
+        if case .keras = self, let datasets = KerasConversionRecord.datasets(recordedIn: file) {
             return datasets.map { ($0.name, "float", $0.shape) }
         }
         return file.tensorNames.compactMap { name in file.tensors[name].map { (name, $0.dtype, $0.shape) } }
@@ -56,7 +55,7 @@ public enum OpenedWeights {
     public var metadata: [String: String] {
         switch self {
         case .safetensors(let weights): return weights.file.metadata
-        case .keras(_, let converted): return KerasConversion.attributes(recordedIn: converted.file)
+        case .keras(_, let converted): return KerasConversionRecord.attributes(recordedIn: converted.file)
         }
     }
 }

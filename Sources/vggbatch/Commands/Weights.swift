@@ -9,7 +9,7 @@ extension VGGBatch {
     struct Weights: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Manage VGG16 weight files.",
-            subcommands: [Fetch.self, List.self, Verify.self, Info.self, Path.self, Random.self, ConvertKeras.self])
+            subcommands: [Fetch.self, List.self, Verify.self, Info.self, Path.self, Random.self])
     }
 }
 
@@ -219,26 +219,6 @@ extension VGGBatch.Weights {
                     print("metadata:")
                     for (key, value) in weights.metadata.sorted(by: { $0.key < $1.key }) { print("  \(key): \(value)") }
                 }
-            } catch {
-                throw CommandFailure(error.reason)
-            }
-        }
-    }
-
-    /// `vggbatch weights convert-keras` (hidden): the child process that reads a Keras HDF5
-    /// file for `KerasConversion`, so that libhdf5 never runs inside the main process.
-    struct ConvertKeras: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "convert-keras", abstract: "Convert Keras HDF5 weights to safetensors (used internally).",
-            shouldDisplay: false)
-
-        @Argument(help: "The HDF5 file.") var path: String
-        @Option(help: "Where to write the safetensors file.") var output: String
-        @Option(help: "The HDF5 file's SHA-256, recorded in the output.") var sha256: String
-
-        func run() throws {
-            do throws(ModelError) {
-                try KerasConversion.convert(path: path, sha256: sha256, output: output)
             } catch {
                 throw CommandFailure(error.reason)
             }
