@@ -11,6 +11,9 @@ public enum IndexingError: Error, Sendable, CustomStringConvertible {
     case noQueue(location: String)
     /// `--model N` names no model of the index.
     case noModel(Int64)
+    /// The loaded weights do not compute the model the index has (another file, or another
+    /// precision), said in one line.
+    case modelRefused(String)
     /// Results to import that cannot be read (a missing file, damaged compression).
     case input(String)
     /// Anything else the pipeline met (a store that throws another error type).
@@ -20,7 +23,7 @@ public enum IndexingError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .store(let error): return error.reason
         case .inference(let error): return error.reason
-        case .other(let reason), .input(let reason): return reason
+        case .other(let reason), .input(let reason), .modelRefused(let reason): return reason
         case .noQueue(let location): return "\(location) has no shared work queue; `vggbatch work` needs a PostgreSQL index"
         case .noModel(let id): return "no model \(id) in the index (see `vggbatch status`)"
         }

@@ -153,17 +153,6 @@ public struct LoadedModel {
         return .success(path)
     }
 
-    /// Whether these weights, read as they are and with `resizePolicy`, are `model` (its
-    /// weights, preprocessing and resize policy: what identifies a model row).
-    public func isModel(_ model: StoredModel, resizePolicy: ResizePolicy) -> Bool {
-        identity.sha256 == model.weightsSHA256 && preset.rawValue == model.preprocessing && resizePolicy.rawValue == model.resizePolicy
-    }
-
-    /// Whether they also compute its results as it has them: in its precision.
-    public func computes(_ model: StoredModel, resizePolicy: ResizePolicy) -> Bool {
-        isModel(model, resizePolicy: resizePolicy) && network.options.precision.rawValue == model.precision
-    }
-
     /// Downloads the default weights into the cache (from `VGGBATCH_MIRROR` if set).
     private static func fetchDefault(
         environment: [String: String], onDownload: @escaping @Sendable (DownloadEvent) -> Void

@@ -42,12 +42,8 @@ public struct DuplicateSearch {
         var pairs = [(a: Int, b: Int, score: Float)]()
         if !exactOnly {
             let projections = try context.projections()
-            // GeM and R-MAC coordinates are the unit vectors themselves: the verification reads
-            // them from memory rather than from the index again.
             let rank = projections.rank
-            let fullVectors: ([Int]) throws -> [[Float]] = context.kind == .network
-                ? { try context.fullVectors($0) }
-                : { rows in rows.map { Array(projections.coordinates[($0 * rank)..<(($0 + 1) * rank)]) } }
+            let fullVectors: ([Int]) throws -> [[Float]] = { try context.exactVectors($0, projections: projections) }
             let found: [(a: Int, b: Int, score: Float)]
             do {
                 found = try DuplicateFinder.pairs(

@@ -14,12 +14,39 @@ public struct SearchContext {
     public let kernels: KernelSet
     /// Which vectors are searched.
     public let kind: FeatureKind
+    private let vectors: any SearchedVectors
 
-    /// Lists the chosen model's images (default: the one with the most images) that have a
-    /// vector of `kind`.
+    /// The chosen model (default: the one with the most images), its images that have a
+    /// vector of `kind`, and how to read them.
     public static func load(
         index: IndexReader, modelID requested: Int64?, threads: Int, kernels: KernelSet = .default, kind: FeatureKind = .network
     ) throws(QueryError) -> SearchContext {
+        let model = try chooseModel(index: index, requested: requested)
+        let pool = ThreadPool(threadCount: threads)
+        let vectors: any SearchedVectors = kind == .network
+            ? NetworkVectors(search: index.search, modelID: model.id, dimension: model.featureDimension, pool: pool, kernels: kernels)
+            : DescriptorVectors(
+                search: index.search, modelID: model.id, kind: kind,
+                dimension: VGGArchitecture(metadataValue: model.architecture)?.descriptorWidth ?? 512)
+        let rows: SearchRows
+        do throws(StoreError) {
+            rows = try vectors.rows()
+        } catch {
+            throw .store(error)
+        }
+        guard rows.count > 0 else {
+            if kind != .network, (try? index.search.searchRows(modelID: model.id).count) ?? 0 > 0 {
+                throw .empty(
+                    "no \(kind.rawValue) descriptors for model \(model.id) yet (the index was made before they existed); "
+                        + "run `vggbatch scan` again to compute them")
+            }
+            throw .empty("no feature vectors for model \(model.id) yet; run `vggbatch scan`")
+        }
+        return SearchContext(index: index, model: model, rows: rows, pool: pool, kernels: kernels, kind: kind, vectors: vectors)
+    }
+
+    /// The model asked for, or the default one; refused when there is none.
+    static func chooseModel(index: IndexReader, requested: Int64?) throws(QueryError) -> StoredModel {
         let models: [StoredModel]
         let chosen: StoredModel?
         do throws(StoreError) {
@@ -32,21 +59,7 @@ public struct SearchContext {
         guard let model = chosen else {
             throw .invalidArgument("no model \(requested.map(String.init) ?? "") in the index (see `vggbatch status`)")
         }
-        let rows: SearchRows
-        do throws(StoreError) {
-            rows = kind == .network ? try index.search.searchRows(modelID: model.id) : try index.search.searchRows(modelID: model.id, descriptor: kind)
-        } catch {
-            throw .store(error)
-        }
-        guard rows.count > 0 else {
-            if kind != .network, (try? index.search.searchRows(modelID: model.id).count) ?? 0 > 0 {
-                throw .empty(
-                    "no \(kind.rawValue) descriptors for model \(model.id) yet (the index was made before they existed); "
-                        + "run `vggbatch scan` again to compute them")
-            }
-            throw .empty("no feature vectors for model \(model.id) yet; run `vggbatch scan`")
-        }
-        return SearchContext(index: index, model: model, rows: rows, pool: ThreadPool(threadCount: threads), kernels: kernels, kind: kind)
+        return model
     }
 
     /// Whether the model has ImageNet labels (its weights are not a pool5 `_notop` file).
@@ -60,131 +73,35 @@ public struct SearchContext {
     public var featureName: String { kind.name(hasClassifier: hasLabels) }
 
     /// Length of the searched vectors.
-    public var dimension: Int {
-        kind == .network ? model.featureDimension : VGGArchitecture(metadataValue: model.architecture)?.descriptorWidth ?? 512
-    }
+    public var dimension: Int { vectors.dimension }
 
-    /// Every pooled descriptor of the rows, unit vectors, rows × dimension.
-    public func descriptors() throws(QueryError) -> [Float] {
-        do throws(StoreError) {
-            return try index.search.descriptors(modelID: model.id, kind: kind, rows: rows, dimension: dimension)
-        } catch {
-            throw .store(error)
-        }
-    }
-
-    /// Every row's estimated cosine with `query` and its error bound, from the stored codes
-    /// (fc7, pool5), or exact from the descriptors as they stream past (GeM, R-MAC: 2 KB a row).
+    /// Every row's estimated cosine with the unit `query` and its error bound: from the stored
+    /// codes (fc7, pool5), or exact from the descriptors as they stream past (GeM, R-MAC).
     public func estimates(for query: [Float]) throws(QueryError) -> SearchEstimates {
-        if kind != .network {
-            do throws(StoreError) {
-                let scores = try index.search.descriptorScores(modelID: model.id, kind: kind, rows: rows, query: query)
-                return SearchEstimates(estimates: scores, errors: [Float](repeating: 0, count: rows.count))
-            } catch {
-                throw .store(error)
-            }
-        }
-        let scorer = CodeScorer(query: query, kernels: kernels)
-        var estimates: SearchEstimates
-        do throws(StoreError) {
-            estimates = try index.search.searchEstimates(modelID: model.id, rows: rows, dimension: query.count) { scorer.score(code: $0, scale: $1) }
-        } catch {
-            throw .store(error)
-        }
-        // Rows without a stored code are coded here from their float vectors, as a scan would.
-        for start in stride(from: 0, to: estimates.missing.count, by: 512) {
-            let chunk = Array(estimates.missing[start..<min(start + 512, estimates.missing.count)])
-            let vectors: [[Float]?]
-            do throws(StoreError) {
-                vectors = try index.search.features(imageIDs: chunk.map { rows.imageIDs[$0] }, modelID: model.id)
-            } catch {
-                throw .store(error)
-            }
-            for (row, vector) in zip(chunk, vectors) {
-                guard let vector, vector.count == query.count else {
-                    throw .inconsistent("the feature vector of image \(rows.imageIDs[row]) does not have \(query.count) values")
-                }
-                let code = FeatureCode(vector: vector)
-                estimates.estimates[row] = code.code.withUnsafeBytes { scorer.score(code: $0, scale: code.scale) }
-                estimates.errors[row] = code.error
-            }
-        }
-        estimates.computed = estimates.missing.count
-        return estimates
+        try vectors.estimates(for: query, rows: rows)
     }
 
-    /// The basis coordinates of every row; rows without a stored projection (a scan stopped
-    /// while rebuilding them) are projected here from their float vectors.
+    /// Every row's coordinates in a small space where dot products approximate cosines, with
+    /// each row's residual: the basis projections (fc7, pool5), or the descriptors themselves.
     public func projections() throws(QueryError) -> SearchProjections {
-        if kind != .network {
-            // The descriptors are their own exact coordinates (residual 0).
-            return SearchProjections(
-                rank: dimension, coordinates: try descriptors(), residuals: [Float](repeating: 0, count: rows.count), missing: [])
-        }
-        let stored: StoredBasis?
-        var projections: SearchProjections
-        do throws(StoreError) {
-            stored = try index.search.basis(modelID: model.id)
-            projections = try index.search.searchProjections(modelID: model.id, rows: rows, rank: stored?.rank ?? 1)
-        } catch {
-            throw .store(error)
-        }
-        // No basis yet (a scan stopped before it wrote one): learn one here from the float
-        // vectors, as the scan would, and project every row with it; the answer is exact either
-        // way, the next scan stores it.
-        let basis: FeatureBasis
-        if let stored {
-            basis = FeatureBasis(rank: stored.rank, dimension: stored.dimension, rows: stored.rows, kernels: kernels)
-        } else {
-            basis = try learnedBasis()
-        }
-        if stored?.rank != basis.rank {
-            projections = SearchProjections(
-                rank: basis.rank, coordinates: [Float](repeating: 0, count: rows.count * basis.rank),
-                residuals: [Float](repeating: 0, count: rows.count), missing: Array(0..<rows.count))
-        }
-        for start in stride(from: 0, to: projections.missing.count, by: 1024) {
-            let chunk = Array(projections.missing[start..<min(start + 1024, projections.missing.count)])
-            let vectors = try fullVectors(chunk).flatMap { $0 }
-            guard vectors.count == chunk.count * basis.dimension else {
-                throw .inconsistent("the feature vectors of model \(model.id) do not have \(basis.dimension) values")
-            }
-            let (coordinates, residuals) = basis.project(vectors, pool: pool)
-            let rank = basis.rank
-            for (i, row) in chunk.enumerated() {
-                projections.coordinates.replaceSubrange((row * rank)..<((row + 1) * rank), with: coordinates[(i * rank)..<((i + 1) * rank)])
-                projections.residuals[row] = residuals[i]
-            }
-        }
-        return projections
+        try vectors.projections(rows: rows)
     }
 
-    /// A basis learned from up to `SearchMaintenance.sampleLimit` rows spread over the index,
-    /// with the scan's rank and seed.
-    private func learnedBasis() throws(QueryError) -> FeatureBasis {
-        let step = max(1, rows.count / FeatureBasis.learningSampleLimit)
-        let samples = try fullVectors(Array(stride(from: 0, to: rows.count, by: step).prefix(FeatureBasis.learningSampleLimit)))
-            .filter { vector in vector.contains { $0 != 0 } }
-        guard let dimension = samples.first?.count else { throw .empty("no feature vector of model \(model.id) has a direction") }
-        let rank = min(FeatureBasis.learningRankLimit, samples.count, dimension)
-        return FeatureBasis.learn(samples: samples, rank: rank, seed: 1, pool: pool, kernels: kernels)
+    /// Unit vectors of these rows for an exact verification: from `projections` when they are
+    /// exact, else read from the index.
+    public func exactVectors(_ rows: [Int], projections: SearchProjections) throws(QueryError) -> [[Float]] {
+        guard vectors.projectionsAreExact else { return try fullVectors(rows) }
+        let rank = projections.rank
+        return rows.map { Array(projections.coordinates[($0 * rank)..<(($0 + 1) * rank)]) }
     }
 
-    /// Unit full vectors of these rows, read from the index (a vector with no direction
-    /// stays as it is and scores 0).
+    /// Unit vectors of these rows, read from the index (a vector with no direction stays as it
+    /// is and scores 0).
     public func fullVectors(_ rows: [Int]) throws(QueryError) -> [[Float]] {
-        let vectors: [[Float]?]
         do throws(StoreError) {
-            let ids = rows.map { self.rows.imageIDs[$0] }
-            vectors = kind == .network
-                ? try index.search.features(imageIDs: ids, modelID: model.id) : try index.search.descriptors(imageIDs: ids, modelID: model.id, kind: kind)
+            return try vectors.vectors(imageIDs: rows.map { self.rows.imageIDs[$0] }).map { NetworkVectors.unit($0 ?? []) }
         } catch {
             throw .store(error)
-        }
-        return vectors.map { vector in
-            var unit = vector ?? []
-            if !UnitVector.normalise(&unit) { unit = [Float](repeating: 0, count: unit.count) }
-            return unit
         }
     }
 

@@ -2,20 +2,10 @@ import VGGCommon
 import VGGIndexTypes
 import VGGModel
 
-/// What `similar` and `duplicates` compare when not told, and the near-duplicate threshold
-/// of each kind of vector, with where each number comes from. The figures behind them are
+/// The near-duplicate threshold of each kind of vector, with where each number comes from
+/// (what each command compares when not told is `FeatureChoice`). The figures behind them are
 /// in Benchmarks/README.md ("Search descriptors" and "Near-duplicate thresholds").
 public enum SearchDefaults {
-    /// The vectors `similar` compares by default: the model's own feature vector (fc7, or
-    /// pool5 for a model that ends there), "photos like this one", which is what the tool is
-    /// for.
-    public static let similarFeature: FeatureKind = .network
-
-    /// The vectors `duplicates` compares by default: R-MAC, the best at finding edited copies
-    /// of a photo on the trained VGG16 convolution base (Benchmarks/README.md, "Near-duplicate
-    /// thresholds").
-    public static let duplicatesFeature: FeatureKind = .rmac
-
     /// A threshold and a sentence saying where it comes from.
     public struct Threshold: Sendable, Equatable {
         public var value: Float

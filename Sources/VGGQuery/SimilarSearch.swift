@@ -190,7 +190,7 @@ public struct SimilarSearch {
         } catch {
             throw .inference(error)
         }
-        guard loaded.identity.sha256 == context.model.weightsSHA256 else {
+        guard loaded.mismatch(with: context.model) == nil else {
             throw .invalidArgument(
                 "\(paths[0]) is not indexed, and the weights found (\(loaded.identity.path)) are not the index's model "
                     + "(sha256 \(context.model.weightsSHA256.prefix(12))…); pass --weights with that file")

@@ -59,7 +59,7 @@ extension VGGBatch {
         func run() throws {
             let index = try database.openReader()
             do throws(QueryError) {
-                let context = try feature.load(index: index, modelID: model, threads: threads, default: SearchDefaults.duplicatesFeature)
+                let context = try feature.load(index: index, modelID: model, threads: threads, default: .duplicates)
                 let chosen = threshold.map { SearchDefaults.Threshold(value: $0, source: "--threshold") }
                     ?? SearchDefaults.threshold(model: context.model, kind: context.kind)
                 let search = DuplicateSearch(threshold: chosen.value, exactOnly: exactOnly)

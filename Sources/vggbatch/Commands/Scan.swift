@@ -95,21 +95,13 @@ extension VGGBatch {
                 WeightsRequest(path: model.weights, preprocess: model.preprocess, offline: model.offline, remembered: remembered,
                                requireRemembered: !addModel),
                 engine: try engine.options(model: addModel ? nil : remembered), modelWeightsHint: addHint)
-            let rememberedPolicy = remembered.flatMap { $0.weightsSHA256 == loaded.identity.sha256 ? ResizePolicy(rawValue: $0.resizePolicy) : nil }
-            let preparation = try imageOptions.preparation(for: loaded, default: rememberedPolicy)
-            // One model keeps one precision: its vectors all compare alike.
-            let precision = loaded.network.options.precision.rawValue
-            if let same = models.first(where: { loaded.isModel($0, resizePolicy: preparation.policy) }), same.precision != precision {
-                throw CommandFailure(
-                    "model \(same.id)'s vectors were computed in \(same.precision), and this scan would compute \(precision); scan with "
-                        + "--precision \(same.precision) (or without --precision) to go on with it, or into a new index to compute them in \(precision)")
-            }
-            if !addModel, let known = remembered, !models.contains(where: { loaded.computes($0, resizePolicy: preparation.policy) }) {
-                throw CommandFailure(
-                    "these weights (\(loaded.identity.path), sha256 \(loaded.identity.sha256.prefix(12))…, \(loaded.preset.rawValue), "
-                        + "\(preparation.policy.rawValue)) are not a model of this index (model \(known.id): sha256 "
-                        + "\(known.weightsSHA256.prefix(12))…, \(known.preprocessing), \(known.resizePolicy)); pass its weights with --weights"
-                        + addHint)
+            let preparation = try imageOptions.preparation(
+                for: loaded, default: ModelChoice.reusedResizePolicy(remembered: remembered, loaded: loaded))
+            do throws(IndexingError) {
+                try ModelChoice.checkScan(
+                    loaded: loaded, resizePolicy: preparation.policy, models: models, remembered: remembered, addModel: addModel)
+            } catch {
+                throw error.failure
             }
             report.header(database: index.location, model: loaded, resize: preparation.policy.rawValue)
 

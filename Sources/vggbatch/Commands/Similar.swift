@@ -88,7 +88,7 @@ extension VGGBatch {
             let environment = ProcessInfo.processInfo.environment
             let index = try database.openReader()
             do throws(QueryError) {
-                let context = try feature.load(index: index, modelID: model, threads: threads, default: SearchDefaults.similarFeature)
+                let context = try feature.load(index: index, modelID: model, threads: threads, default: .similar)
                 let answer = try search.run(
                     context, engine: EngineOptions(threads: threads), environment: environment,
                     onWarning: { printError("vggbatch: warning: " + $0) })

@@ -76,17 +76,10 @@ extension VGGBatch {
                 path: model.weights, preprocess: model.preprocess,
                 offline: model.offline, remembered: target, requireRemembered: true)
             let loaded = try ModelOptions.load(request, engine: try engine.options(model: target))
-            guard loaded.network.options.precision.rawValue == target.precision else {
-                throw CommandFailure(
-                    "model \(target.id), which the queue's files wait for, is computed in \(target.precision), not "
-                        + "\(loaded.network.options.precision.rawValue); work with --precision \(target.precision) (or without --precision)")
-            }
-            guard loaded.identity.sha256 == target.weightsSHA256, loaded.preset.rawValue == target.preprocessing else {
-                let expected = target.weightsPath.map { " (last found at \(PathBytes.display($0)))" } ?? ""
-                throw CommandFailure(
-                    "these weights (\(loaded.identity.path), sha256 \(loaded.identity.sha256.prefix(12))…, \(loaded.preset.rawValue)) are not "
-                        + "model \(target.id), which the queue's files wait for (sha256 \(target.weightsSHA256.prefix(12))…, "
-                        + "\(target.preprocessing))\(expected); pass --weights with that file")
+            do throws(IndexingError) {
+                try ModelChoice.checkWorker(loaded: loaded, target: target)
+            } catch {
+                throw error.failure
             }
             let preparation: ImagePreparation
             do throws(InferenceError) {

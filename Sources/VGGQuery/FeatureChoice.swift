@@ -1,0 +1,71 @@
+import VGGCommon
+import VGGIndexTypes
+
+/// Which stored vectors a search compares: the kind a person named (`--feature fc7|pool5|gem|
+/// rmac`), or the command's default, and what happens when some images lack them.
+public struct FeatureChoice: Sendable, Equatable {
+    /// The kind compared.
+    public let kind: FeatureKind
+    /// The name given, lowercased; nil when the default stands.
+    public let name: String?
+
+    /// What `similar` compares when not told: the model's own feature vector (fc7, or pool5
+    /// for a model that ends there), "photos like this one", which is what the tool is for.
+    public static let similar = FeatureChoice(kind: .network, name: nil)
+
+    /// What `duplicates` compares when not told: R-MAC, the best at finding edited copies of a
+    /// photo on the trained VGG16 convolution base (Benchmarks/README.md, "Near-duplicate
+    /// thresholds").
+    public static let duplicates = FeatureChoice(kind: .rmac, name: nil)
+
+    private init(kind: FeatureKind, name: String?) {
+        self.kind = kind
+        self.name = name
+    }
+
+    /// The kind `name` names, or `fallback` when `name` is nil; refused when it names none.
+    public init(named name: String?, default fallback: FeatureChoice) throws(QueryError) {
+        guard let name else {
+            self = fallback
+            return
+        }
+        guard let kind = FeatureKind(name: name) else { throw .invalidArgument("--feature \(name): expected fc7, pool5, gem or rmac.") }
+        self.init(kind: kind, name: name.lowercased())
+    }
+
+    /// The search context of the chosen vectors. fc7 for a model that ends at pool5 (or pool5
+    /// for one with fc7) is refused. When some indexed images lack the descriptors (an index
+    /// made before they existed, partly rescanned) the default searches the model's own
+    /// feature vector instead, which every image has, and says so through `onNote`; a named
+    /// `gem` or `rmac` searches the images that have them and says how many are left out.
+    public func load(
+        index: IndexReader, modelID: Int64?, threads: Int, onNote: (String) -> Void
+    ) throws(QueryError) -> SearchContext {
+        if kind != .network {
+            let model = try SearchContext.chooseModel(index: index, requested: modelID)
+            let lacking: Int
+            do throws(StoreError) {
+                lacking = try index.search.imagesWithoutDescriptor(modelID: model.id, kind: kind)
+            } catch {
+                throw .store(error)
+            }
+            if lacking > 0 {
+                let images = counted(lacking, "indexed image")
+                let rescan = "run `vggbatch scan` again to compute them"
+                if name == nil {
+                    let fallback = try SearchContext.load(index: index, modelID: modelID, threads: threads, kind: .network)
+                    onNote("vggbatch: note: \(images) \(lacking == 1 ? "has" : "have") no \(kind.rawValue) descriptor yet; comparing "
+                        + "\(fallback.featureName) (\(rescan))")
+                    return fallback
+                }
+                onNote("vggbatch: warning: \(images) without a \(kind.rawValue) descriptor \(lacking == 1 ? "is" : "are") left out; \(rescan)")
+            }
+        }
+        let context = try SearchContext.load(index: index, modelID: modelID, threads: threads, kind: kind)
+        if let name, kind == .network, name != context.featureLayer {
+            throw .invalidArgument(
+                "--feature \(name): model \(context.model.id) stores \(context.featureLayer), not \(name); use \(context.featureLayer), gem or rmac")
+        }
+        return context
+    }
+}
