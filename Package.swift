@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "VGGCommon"),
         .target(
             name: "VGGImaging",
-            dependencies: ["CImageCodecs"]),
+            dependencies: ["CImageCodecs", "VGGCommon"]),
         .target(
             name: "VGGModel",
             dependencies: ["VGGCommon"]),
@@ -75,12 +75,12 @@ let package = Package(
             dependencies: ["VGGImaging", "VGGCommon"]),
         .target(
             name: "VGGKeras",
-            dependencies: ["VGGModel", "CHDF5Reader"]),
+            dependencies: ["VGGModel", "VGGCommon", "CHDF5Reader"]),
         // Kernels hand raw pointers to dedicated worker threads by design; Swift 5 mode keeps
         // strict-concurrency checking out of that (the pool's contract is documented instead).
         .target(
             name: "VGGEngine",
-            dependencies: ["VGGModel", "CVGGKernels"],
+            dependencies: ["VGGModel", "VGGCommon", "CVGGKernels"],
             exclude: ["README.md"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
 

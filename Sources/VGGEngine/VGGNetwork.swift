@@ -1,3 +1,4 @@
+import VGGCommon
 import Dispatch
 import VGGModel
 

@@ -1,3 +1,5 @@
+import VGGCommon
+
 /// One image made ready for the network: decoded, upright, resized to the input size.
 public struct PreparedImage: Sendable, Equatable {
     /// What the file held and how it was decoded.

@@ -10,14 +10,14 @@ open class IndexWriter {
     public let search: any SearchDataWriter
     /// The shared work queue's workers; nil for an index one machine scans (SQLite).
     public let workers: (any WorkerRegistry)?
-    private let openScanIndex: (_ runID: Int64, _ modelID: Int64) -> any RunScanIndex
+    private let openScanIndex: (_ runID: Int64, _ modelID: Int64) -> any ScanIndex
     private let closeConnections: () -> Void
 
     /// `scanIndex` opens the per-file traffic of a run; `close` closes the connections and
     /// gives up the right to write.
     public init(
         location: String, models: any ModelRegistry, roots: any RootMaintenance, runs: any RunRecorder, search: any SearchDataWriter,
-        workers: (any WorkerRegistry)? = nil, scanIndex: @escaping (_ runID: Int64, _ modelID: Int64) -> any RunScanIndex,
+        workers: (any WorkerRegistry)? = nil, scanIndex: @escaping (_ runID: Int64, _ modelID: Int64) -> any ScanIndex,
         close: @escaping () -> Void
     ) {
         self.location = location
@@ -31,13 +31,8 @@ open class IndexWriter {
     }
 
     /// The per-file traffic of run `runID` for model `modelID`.
-    public func scanIndex(runID: Int64, modelID: Int64) -> any RunScanIndex { openScanIndex(runID, modelID) }
+    public func scanIndex(runID: Int64, modelID: Int64) -> any ScanIndex { openScanIndex(runID, modelID) }
 
     /// Closes the connections (a SQLite index is checkpointed into one file).
     public func close() { closeConnections() }
-}
-
-/// A run's per-file traffic, which also says which known roots a new root took over.
-public protocol RunScanIndex: ScanIndex {
-    var folded: [FoldedRoot] { get }
 }

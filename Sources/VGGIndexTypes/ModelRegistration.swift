@@ -1,13 +1,14 @@
+import VGGCommon
+
 /// What identifies a model row (weights, preprocessing and resize policy) and what is
 /// recorded with it.
 public struct ModelRegistration: Sendable, Equatable {
     public var weightsSHA256: String
     /// The published file's name, if it is one.
     public var name: String?
-    /// `VGGArchitecture.metadataValue`.
-    public var architecture: String
-    public var preprocessing: String
-    public var resizePolicy: String
+    public var architecture: VGGArchitecture
+    public var preprocessing: Preprocessing
+    public var resizePolicy: ResizePolicy
     public var featureDimension: Int
     /// Which convolutions compute the descriptors (`ConvolutionBase.fingerprint`); recorded
     /// with the model, not part of what identifies it.
@@ -17,7 +18,7 @@ public struct ModelRegistration: Sendable, Equatable {
     public var precision: String
 
     public init(
-        weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String, featureDimension: Int,
+        weightsSHA256: String, name: String?, architecture: VGGArchitecture, preprocessing: Preprocessing, resizePolicy: ResizePolicy, featureDimension: Int,
         convolutionBase: String? = nil, precision: String = "f32"
     ) {
         self.convolutionBase = convolutionBase

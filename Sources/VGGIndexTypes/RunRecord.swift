@@ -1,6 +1,8 @@
 /// How a scan run ended, or that it has not.
-public enum RunStatus: String, Sendable, Equatable, CaseIterable {
+public enum RunStatus: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
     case running, finished, interrupted, failed
+
+    public var description: String { rawValue }
 }
 
 /// How the last scan run went, for `status` and reports.

@@ -18,6 +18,8 @@ public protocol ScanIndex: AnyObject {
     /// see, leaving out those at or below `unwalked` (paths relative to the root that the walk
     /// could not or would not enter: what is there was not seen, not found gone).
     func vanished(in target: ScanTarget, unwalked: [[UInt8]]) throws -> (vanished: Int, known: Int)
+    /// Known roots that a new root of this scan took over (their rows are its now).
+    var folded: [FoldedRoot] { get }
     /// Marks the target's unseen files missing (never deletes them), but for those at or below
     /// `unwalked`; returns how many.
     func markVanishedMissing(in target: ScanTarget, unwalked: [[UInt8]]) throws -> Int

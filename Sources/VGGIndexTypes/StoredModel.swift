@@ -1,11 +1,13 @@
+import VGGCommon
+
 /// A model row as `status` and `export` show it.
 public struct StoredModel: Sendable, Equatable {
     public var id: Int64
     public var weightsSHA256: String
     public var name: String?
-    public var architecture: String
-    public var preprocessing: String
-    public var resizePolicy: String
+    public var architecture: VGGArchitecture
+    public var preprocessing: Preprocessing
+    public var resizePolicy: ResizePolicy
     public var featureDimension: Int
     /// Where the weights were last found (absolute path bytes), with their size and
     /// modification time then; nil for a model recorded before the index kept them.
@@ -24,7 +26,7 @@ public struct StoredModel: Sendable, Equatable {
     public var precision: String
 
     public init(
-        id: Int64, weightsSHA256: String, name: String?, architecture: String, preprocessing: String, resizePolicy: String,
+        id: Int64, weightsSHA256: String, name: String?, architecture: VGGArchitecture, preprocessing: Preprocessing, resizePolicy: ResizePolicy,
         featureDimension: Int, weightsPath: [UInt8]?, weightsSize: Int64?, weightsModifiedNanoseconds: Int64?, imageCount: Int,
         convolutionBase: String? = nil, precision: String = "f32"
     ) {

@@ -11,7 +11,7 @@ public enum ModelChoice {
     /// the loaded weights are its file.
     public static func reusedResizePolicy(remembered: StoredModel?, loaded: LoadedModel) -> ResizePolicy? {
         guard let remembered, remembered.weightsSHA256 == loaded.identity.sha256 else { return nil }
-        return ResizePolicy(rawValue: remembered.resizePolicy)
+        return remembered.resizePolicy
     }
 
     /// Refuses a scan whose weights would compute one of the index's models in another

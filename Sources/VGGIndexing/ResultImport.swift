@@ -85,7 +85,7 @@ public final class ResultImport {
 
             var modelID: Int64?
             var runID: Int64 = 0
-            var scan: (any RunScanIndex)?
+            var scan: (any ScanIndex)?
             var targets = [ScanTarget]()
             var batch = [ScanRecord]()
             var inBatch = Set<[UInt8]>()

@@ -98,8 +98,8 @@ public struct ResultLine: Sendable {
         var identity = [("weights_sha256", JSONText.string(model.weightsSHA256))]
         if let name = model.name { identity.append(("name", JSONText.string(name))) }
         identity += [
-            ("architecture", JSONText.string(model.architecture)), ("preprocessing", JSONText.string(model.preprocessing)),
-            ("resize", JSONText.string(model.resizePolicy)), ("dimension", "\(model.featureDimension)"),
+            ("architecture", JSONText.string(model.architecture.metadataValue)), ("preprocessing", JSONText.string(model.preprocessing.rawValue)),
+            ("resize", JSONText.string(model.resizePolicy.rawValue)), ("dimension", "\(model.featureDimension)"),
             ("precision", JSONText.string(model.precision)),
         ]
         if let base = model.convolutionBase { identity.append(("convolution_base", JSONText.string(base))) }
@@ -139,10 +139,19 @@ public struct ResultLine: Sendable {
             let preprocessing = try m.string("preprocessing"), let resize = try m.string("resize"),
             let dimension = try m.integer("dimension")
         else { throw FormatError(reason: "\"model\" lacks weights_sha256, architecture, preprocessing, resize or dimension") }
+        guard let parsedArchitecture = VGGArchitecture(metadataValue: architecture) else {
+            throw FormatError(reason: "\"architecture\" \"\(architecture)\" is not a VGG architecture vggbatch knows")
+        }
+        guard let parsedPreprocessing = Preprocessing(rawValue: preprocessing) else {
+            throw FormatError(reason: "\"preprocessing\" \"\(preprocessing)\": expected torch or caffe")
+        }
+        guard let parsedResize = ResizePolicy(rawValue: resize) else {
+            throw FormatError(reason: "\"resize\" \"\(resize)\": expected squash or center-crop")
+        }
         // Lines written before they carried the precision were float32.
         let model = ModelRegistration(
-            weightsSHA256: sha, name: try m.string("name"), architecture: architecture, preprocessing: preprocessing,
-            resizePolicy: resize, featureDimension: Int(dimension), convolutionBase: try m.string("convolution_base"),
+            weightsSHA256: sha, name: try m.string("name"), architecture: parsedArchitecture, preprocessing: parsedPreprocessing,
+            resizePolicy: parsedResize, featureDimension: Int(dimension), convolutionBase: try m.string("convolution_base"),
             precision: try m.string("precision") ?? "f32")
         guard let size = try object.integer("size"), let mtime = try object.integer("mtime_ns") else {
             throw FormatError(reason: "no \"size\" or \"mtime_ns\"")
@@ -175,10 +184,10 @@ public struct ResultLine: Sendable {
         result.gem = try vector("gem", in: object)
         result.rmac = try vector("rmac", in: object)
         guard (result.gem == nil) == (result.rmac == nil) else { throw FormatError(reason: "\"gem\" without \"rmac\", or the reverse") }
-        let descriptorWidth = VGGArchitecture(metadataValue: architecture)?.descriptorWidth
+        let descriptorWidth = parsedArchitecture.descriptorWidth
         for (name, descriptor) in [("gem", result.gem), ("rmac", result.rmac)] {
             guard let descriptor else { continue }
-            if let descriptorWidth, descriptor.count != descriptorWidth {
+            if descriptor.count != descriptorWidth {
                 throw FormatError(reason: "\(descriptor.count) \(name) values where the model has \(descriptorWidth)")
             }
             // Unit length (or all zeros, for a black image): search relies on it.
@@ -199,10 +208,10 @@ public struct ResultLine: Sendable {
             }
         }
         guard let encoded = try object.string(name + "_base64") else { return nil }
-        guard let data = Data(base64Encoded: encoded), data.count % 4 == 0 else {
+        guard let data = Data(base64Encoded: encoded), let values = FloatCodec.decode([UInt8](data)) else {
             throw FormatError(reason: "\"\(name)_base64\" is not base64 of float32 values")
         }
-        return floats(data)
+        return values
     }
 
     /// An object's fields by name, with typed reads that fail on the wrong type.
@@ -260,17 +269,7 @@ public struct ResultLine: Sendable {
 
     /// The little-endian float32 bytes of `values`, in base64.
     public static func base64(_ values: [Float]) -> String {
-        var data = Data(capacity: values.count * 4)
-        for value in values {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
-        }
-        return data.base64EncodedString()
+        Data(FloatCodec.encode(values)).base64EncodedString()
     }
 
-    static func floats(_ data: Data) -> [Float] {
-        let bytes = [UInt8](data)
-        return stride(from: 0, to: bytes.count, by: 4).map { offset in
-            Float(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24)
-        }
-    }
 }

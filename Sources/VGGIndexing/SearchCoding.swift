@@ -7,7 +7,7 @@ import VGGSearch
 public enum SearchCoding {
     /// `index`, with a code computed for every result it writes (and still the work queue
     /// it was, if it was one).
-    public static func coding(_ index: any RunScanIndex) -> any RunScanIndex {
+    public static func coding(_ index: any ScanIndex) -> any ScanIndex {
         if index is WorkQueue { return CodingSharedScanIndex(index) }
         return CodingScanIndex(index)
     }
@@ -20,10 +20,10 @@ public enum SearchCoding {
     }
 }
 
-class CodingScanIndex: RunScanIndex {
-    let base: any RunScanIndex
+class CodingScanIndex: ScanIndex {
+    let base: any ScanIndex
 
-    init(_ base: any RunScanIndex) { self.base = base }
+    init(_ base: any ScanIndex) { self.base = base }
 
     var folded: [FoldedRoot] { base.folded }
     func target(for absolutePath: [UInt8]) throws -> ScanTarget { try base.target(for: absolutePath) }

@@ -31,8 +31,8 @@ public struct SyntheticIndex {
     /// search data; returns how many rows the search data update projected.
     public mutating func write(images: Int, into index: IndexWriter, threads: Int) throws -> Int {
         let modelID = try index.models.register(ModelRegistration(
-            weightsSHA256: String(repeating: "0", count: 64), name: "synthetic", architecture: "synthetic",
-            preprocessing: "torch", resizePolicy: "squash", featureDimension: Self.dimension))
+            weightsSHA256: String(repeating: "0", count: 64), name: "synthetic", architecture: .vgg16,
+            preprocessing: .torch, resizePolicy: .squash, featureDimension: Self.dimension))
         let run = try index.runs.begin(options: "generate-index \(images)", modelID: modelID)
         let scan = SearchCoding.coding(index.scanIndex(runID: run, modelID: modelID))
         let target = try scan.target(for: Array("/synthetic".utf8))

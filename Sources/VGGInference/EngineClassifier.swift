@@ -8,13 +8,13 @@ import VGGPipeline
 /// vector out, per image, in order.
 public final class EngineClassifier: BatchClassifier {
     public let network: VGGNetwork
-    public let preset: PreprocessPreset
+    public let preset: Preprocessing
     /// Classes kept per image.
     public let top: Int
     /// The batch's input tensor, reused from batch to batch.
     private var inputs: [Float] = []
 
-    public init(network: VGGNetwork, preset: PreprocessPreset, top: Int = 5) {
+    public init(network: VGGNetwork, preset: Preprocessing, top: Int = 5) {
         self.network = network
         self.preset = preset
         self.top = top

@@ -10,7 +10,7 @@ public struct WeightsRequest: Sendable {
     /// `--weights PATH`.
     public var path: String?
     /// `--preprocess`; nil for what the weights were trained with.
-    public var preprocess: PreprocessPreset?
+    public var preprocess: Preprocessing?
     /// Never download (`--offline`; `VGGBATCH_OFFLINE=1` counts too).
     public var offline: Bool
     /// The index's model: its weights file is used when none is named and it is still where
@@ -22,7 +22,7 @@ public struct WeightsRequest: Sendable {
     public var requireRemembered: Bool
 
     public init(
-        path: String? = nil, preprocess: PreprocessPreset? = nil, offline: Bool = false, remembered: StoredModel? = nil,
+        path: String? = nil, preprocess: Preprocessing? = nil, offline: Bool = false, remembered: StoredModel? = nil,
         requireRemembered: Bool = false
     ) {
         self.path = path
@@ -45,7 +45,7 @@ public enum DownloadEvent: Sendable {
 public struct LoadedModel {
     public let network: VGGNetwork
     public let identity: WeightsIdentity
-    public let preset: PreprocessPreset
+    public let preset: Preprocessing
     /// Which trained convolutions the weights hold (`ConvolutionBase.fingerprint`).
     public let convolutionBase: String
 
@@ -60,8 +60,8 @@ public struct LoadedModel {
     /// The model row these weights make with `resizePolicy`.
     public func registration(resizePolicy: ResizePolicy) -> ModelRegistration {
         ModelRegistration(
-            weightsSHA256: identity.sha256, name: identity.known?.name, architecture: network.architecture.metadataValue,
-            preprocessing: preset.rawValue, resizePolicy: resizePolicy.rawValue, featureDimension: network.architecture.featureWidth,
+            weightsSHA256: identity.sha256, name: identity.known?.name, architecture: network.architecture,
+            preprocessing: preset, resizePolicy: resizePolicy, featureDimension: network.architecture.featureWidth,
             convolutionBase: convolutionBase, precision: network.options.precision.rawValue)
     }
 
@@ -91,7 +91,7 @@ public struct LoadedModel {
         let found = request.remembered.map { rememberedWeights($0, environment) }
         if !named, let remembered = request.remembered, let found, case .success(let file) = found {
             path = file
-            preprocess = preprocess ?? PreprocessPreset(rawValue: remembered.preprocessing)
+            preprocess = preprocess ?? remembered.preprocessing
         } else {
             if !named, let remembered = request.remembered, case .failure(let missing)? = found {
                 if request.requireRemembered {
@@ -113,10 +113,8 @@ public struct LoadedModel {
             let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
             let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, metadata: weights.metadata, cache: cache)
             // The index's model's own file, however it was named, is read as that model reads it.
-            let modelPreset = request.remembered.flatMap {
-                $0.weightsSHA256 == identity.sha256 ? PreprocessPreset(rawValue: $0.preprocessing) : nil
-            }
-            let preset = preprocess ?? modelPreset ?? PreprocessPreset(rawValue: identity.preprocessing.rawValue) ?? .torch
+            let modelPreset = request.remembered.flatMap { $0.weightsSHA256 == identity.sha256 ? $0.preprocessing : nil }
+            let preset = preprocess ?? modelPreset ?? identity.preprocessing
             let convolutionBase = try ConvolutionBase.fingerprint(weights.source)
             let network = try VGGNetwork(source: weights.source, options: engine)
             return LoadedModel(network: network, identity: identity, preset: preset, convolutionBase: convolutionBase)

@@ -1,3 +1,4 @@
+import VGGCommon
 import VGGImaging
 import VGGIndexTypes
 
@@ -14,8 +15,8 @@ extension LoadedModel {
     /// Whether these weights, with `resizePolicy` (nil: the model's own, as a worker and
     /// `similar` use), compute `model`'s results as the index has them; nil when they do.
     public func mismatch(with model: StoredModel, resizePolicy: ResizePolicy? = nil) -> ModelMismatch? {
-        guard identity.sha256 == model.weightsSHA256, preset.rawValue == model.preprocessing,
-            resizePolicy.map({ $0.rawValue == model.resizePolicy }) ?? true
+        guard identity.sha256 == model.weightsSHA256, preset == model.preprocessing,
+            resizePolicy.map({ $0 == model.resizePolicy }) ?? true
         else { return .otherModel }
         let precision = network.options.precision.rawValue
         return precision == model.precision ? nil : .precision(stored: model.precision, loaded: precision)
@@ -32,6 +33,6 @@ extension StoredModel {
     /// The model for a person: short SHA-256 and preprocessing (and resize policy), as
     /// refusals name it.
     public func described(withResizePolicy: Bool = false) -> String {
-        "sha256 \(weightsSHA256.prefix(12))…, \(preprocessing)" + (withResizePolicy ? ", \(resizePolicy)" : "")
+        "sha256 \(weightsSHA256.prefix(12))…, \(preprocessing.rawValue)" + (withResizePolicy ? ", \(resizePolicy.rawValue)" : "")
     }
 }

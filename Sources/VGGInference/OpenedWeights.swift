@@ -1,3 +1,4 @@
+import VGGCommon
 import Foundation
 import VGGModel
 

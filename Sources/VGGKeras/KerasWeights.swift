@@ -1,3 +1,4 @@
+import VGGCommon
 import CHDF5Reader
 import Foundation
 import VGGModel

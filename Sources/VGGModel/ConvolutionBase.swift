@@ -12,10 +12,7 @@ public enum ConvolutionBase {
         let lastBias = try source.convolution(count - 1).bias
         var hasher = SHA256()
         for values in [first.weight, first.bias, lastBias] {
-            var bytes = [UInt8]()
-            bytes.reserveCapacity(values.count * 4)
-            for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-            hasher.update(bytes[...])
+            hasher.update(FloatCodec.encode(values)[...])
         }
         return Hex.encode(hasher.finalize())
     }

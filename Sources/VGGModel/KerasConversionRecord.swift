@@ -1,3 +1,4 @@
+import VGGCommon
 import Foundation
 
 /// What a safetensors file converted from Keras HDF5 weights records of its source, in its

@@ -1,3 +1,5 @@
+import VGGCommon
+
 /// A published VGG16 weight file vggbatch knows by its checksum.
 public struct KnownWeights: Sendable, Equatable {
     /// Short name used on the command line.
@@ -13,7 +15,7 @@ public struct KnownWeights: Sendable, Equatable {
     /// Where the file can be downloaded.
     public var url: String
     /// The preprocessing the weights were trained with.
-    public var preprocessing: PreprocessingFamily
+    public var preprocessing: Preprocessing
     /// File format: "safetensors" and "hdf5" (Keras) load; the others are listed so that
     /// a user who has one is told what it is.
     public var format: String

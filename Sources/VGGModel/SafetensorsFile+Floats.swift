@@ -1,3 +1,5 @@
+import VGGCommon
+
 extension SafetensorsFile {
     /// The tensor's elements as `Float`, in the file's order.
     ///
@@ -63,14 +65,7 @@ extension SafetensorsFile {
 
     /// Little-endian F32 bytes into floats (same count).
     private static func convertF32(_ bytes: UnsafeRawBufferPointer, into buffer: UnsafeMutableBufferPointer<Float>) {
-        #if _endian(little)
-        if !buffer.isEmpty { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes) }
-        #else
-        for i in buffer.indices {
-            let bits = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-            buffer.initializeElement(at: i, to: Float(bitPattern: bits))
-        }
-        #endif
+        FloatCodec.decode(bytes, into: buffer)
     }
 
     /// Little-endian 16-bit values widened by `widen` into floats (same count). Unaligned

@@ -1,3 +1,4 @@
+import VGGCommon
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -66,25 +67,20 @@ public final class SafetensorsFile: @unchecked Sendable {
     // MARK: - Mapping
 
     private static func map(path: String) throws(ModelError) -> UnsafeRawBufferPointer {
-        // O_NONBLOCK so that a FIFO or device given as a weight file cannot block open().
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        if fd < 0 { throw .unreadable(path: path, reason: errnoText()) }
-        defer { close(fd) }
-        var info = stat()
-        if fstat(fd, &info) != 0 { throw .unreadable(path: path, reason: errnoText()) }
-        if (info.st_mode & S_IFMT) != S_IFREG {
-            let kind = (info.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file"
-            throw .unreadable(path: path, reason: kind)
+        let file: RegularFile
+        do throws(RegularFile.Failure) {
+            file = try RegularFile(path: path)
+        } catch {
+            throw .unreadable(path: path, reason: error.reason)
         }
-        let size = Int(info.st_size)
-        if size == 0 { throw .invalidFile(path: path, reason: "file is empty") }
-        if size < 8 {
-            throw .invalidFile(path: path, reason: "file is \(size) bytes, too short for the 8-byte header length")
+        if file.size == 0 { throw .invalidFile(path: path, reason: "file is empty") }
+        if file.size < 8 {
+            throw .invalidFile(path: path, reason: "file is \(file.size) bytes, too short for the 8-byte header length")
         }
-        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-            throw .unreadable(path: path, reason: "cannot map \(size) bytes: \(errnoText())")
+        guard let mapping = file.map() else {
+            throw .unreadable(path: path, reason: "cannot map \(file.size) bytes: \(errnoText())")
         }
-        return UnsafeRawBufferPointer(start: base, count: size)
+        return mapping
     }
 
     private static func unmap(_ mapping: UnsafeRawBufferPointer) {

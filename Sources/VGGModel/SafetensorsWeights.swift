@@ -1,3 +1,5 @@
+import VGGCommon
+
 /// VGG weights read from a safetensors file with torchvision or timm tensor names.
 ///
 /// Every tensor the architecture needs is checked (present, element type, shape) when the

@@ -127,7 +127,7 @@ public enum SafetensorsWriter {
         var start = 0
         while start < values.count {
             let end = min(start + chunkSize, values.count)
-            let chunk = values[start..<end].map { $0.bitPattern.littleEndian }
+            let chunk = FloatCodec.encode(values[start..<end])
             if let failure = chunk.withUnsafeBytes({ writeAll(fd, $0) }) { return failure }
             start = end
         }

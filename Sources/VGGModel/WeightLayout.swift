@@ -1,3 +1,5 @@
+import VGGCommon
+
 /// How the tensors in a weight file are named, which also says how its inputs were
 /// preprocessed in training.
 public enum WeightLayout: String, Sendable, Codable, CaseIterable {
@@ -12,13 +14,5 @@ public enum WeightLayout: String, Sendable, Codable, CaseIterable {
     case keras
 
     /// The preprocessing these weights were trained with.
-    public var preprocessing: PreprocessingFamily { self == .keras ? .caffe : .torch }
-}
-
-/// The two input conventions of VGG16 weights in the wild.
-public enum PreprocessingFamily: String, Sendable, Codable, CaseIterable {
-    /// torchvision/timm/ONNX zoo: RGB / 255, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225).
-    case torch
-    /// Caffe/Keras: BGR, 0–255, minus (103.939, 116.779, 123.68).
-    case caffe
+    public var preprocessing: Preprocessing { self == .keras ? .caffe : .torch }
 }

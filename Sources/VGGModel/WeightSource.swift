@@ -1,3 +1,5 @@
+import VGGCommon
+
 /// Weights and bias of one layer, in PyTorch's layout: convolution K×C×3×3, linear out × in.
 public struct LayerWeights: Sendable, Equatable {
     public var weight: [Float]

@@ -11,7 +11,7 @@ public struct WeightsIdentity: Sendable, Equatable {
     public var layout: WeightLayout
     /// From the known-file table when the file is known, else what the file's metadata
     /// declares (`preprocessingMetadataKey`), else inferred from the tensor names.
-    public var preprocessing: PreprocessingFamily
+    public var preprocessing: Preprocessing
 
     /// The safetensors metadata key in which a file declares the preprocessing its values
     /// expect ("caffe" or "torch"): a converted Caffe/Keras base in torchvision names says so.
@@ -35,7 +35,7 @@ public struct WeightsIdentity: Sendable, Equatable {
             sha256 = try SHA256.hexDigest(ofFile: path)
         }
         let known = KnownWeights.matching(sha256: sha256)
-        let declared = metadata[preprocessingMetadataKey].flatMap(PreprocessingFamily.init(rawValue:))
+        let declared = metadata[preprocessingMetadataKey].flatMap(Preprocessing.init(rawValue:))
         return WeightsIdentity(
             path: path, sha256: sha256, known: known, layout: layout, preprocessing: known?.preprocessing ?? declared ?? layout.preprocessing)
     }

@@ -128,8 +128,8 @@ public final class DirectoryWalker: Sequence, IteratorProtocol {
             }
         }
         let frame = stack[parent]
-        let relative = frame.relativePath.isEmpty ? name : frame.relativePath + [UInt8(ascii: "/")] + name
-        let absolute = Self.join(frame.absolutePath, name)
+        let relative = PathBytes.join(frame.relativePath, name)
+        let absolute = PathBytes.join(frame.absolutePath, name)
         let place = Place(relative: relative, absolute: absolute, depth: frame.depth + 1)
         let matches = WalkOptions.name(name, hasExtensionIn: extensionKeys)
 
@@ -328,18 +328,13 @@ extension DirectoryWalker {
         }
     }
 
-    /// `parent` + "/" + `name`, without doubling the slash of the root "/".
-    private static func join(_ parent: [UInt8], _ name: [UInt8]) -> [UInt8] {
-        parent == [UInt8(ascii: "/")] ? parent + name : parent + [UInt8(ascii: "/")] + name
-    }
-
     /// `path` made absolute against the working directory, with empty and "." components
     /// dropped; ".." is kept, since resolving it without the file system could be wrong.
     private static func absolute(_ path: [UInt8]) -> [UInt8]? {
         var full = path
         if path.first != UInt8(ascii: "/") {
             guard let directory = workingDirectory() else { return nil }
-            full = directory + [UInt8(ascii: "/")] + path
+            full = PathBytes.join(directory, path)
         }
         let components = full.split(separator: UInt8(ascii: "/"))
             .filter { $0.elementsEqual([UInt8(ascii: ".")]) == false }

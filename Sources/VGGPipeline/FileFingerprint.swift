@@ -39,30 +39,22 @@ public enum FileFingerprint {
     ///   regular file, or changes size while it is read.
     public static func compute(path: [UInt8]) throws(WalkError) -> [UInt8] {
         let display = PathBytes.display(path)
-        guard let cPath = cString(path) else {
-            throw .unreadable(path: display, reason: "path contains a NUL byte")
+        guard !path.contains(0) else { throw .unreadable(path: display, reason: "path contains a NUL byte") }
+        do throws(RegularFile.Failure) {
+            let file = try RegularFile(path: path)
+            let size = file.size
+            let head = try file.read(at: 0, count: min(size, 2 * edgeBytes))
+            // A file that ends early was truncated while being read: reported, not hashed.
+            guard head.count == min(size, 2 * edgeBytes) else { throw RegularFile.Failure.system(reason: "file changed while being read") }
+            if size <= 2 * edgeBytes { return digest(size: Int64(size), head[...], []) }
+            let tail = try file.read(at: size - edgeBytes, count: edgeBytes)
+            guard tail.count == edgeBytes else { throw RegularFile.Failure.system(reason: "file changed while being read") }
+            return digest(size: Int64(size), head[..<edgeBytes], tail[...])
+        } catch .directory {
+            throw .unreadable(path: display, reason: "not a regular file")
+        } catch {
+            throw .unreadable(path: display, reason: error.reason)
         }
-        var descriptor: Int32
-        repeat {
-            descriptor = open(cPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        } while descriptor < 0 && errno == EINTR
-        if descriptor < 0 { throw .unreadable(path: display, reason: SystemCallError.current.reason) }
-        defer { close(descriptor) }
-
-        let stat: FileStat
-        switch FileStat.lookUp(descriptor: descriptor) {
-        case .failure(let error): throw .unreadable(path: display, reason: error.reason)
-        case .success(let (found, type)):
-            guard type == .regular else { throw .unreadable(path: display, reason: "not a regular file") }
-            stat = found
-        }
-        guard stat.size <= Int64(Int.max) else { throw .unreadable(path: display, reason: "file too large") }
-        let size = Int(stat.size)
-
-        let head = try readFully(descriptor, offset: 0, count: min(size, 2 * edgeBytes), display: display)
-        if size <= 2 * edgeBytes { return digest(size: stat.size, head[...], []) }
-        let tail = try readFully(descriptor, offset: size - edgeBytes, count: edgeBytes, display: display)
-        return digest(size: stat.size, head[..<edgeBytes], tail[...])
     }
 
     /// The fingerprint of the regular file at a path given as text (its UTF-8 bytes).
@@ -76,31 +68,5 @@ public enum FileFingerprint {
         hasher.update(first)
         hasher.update(second)
         return hasher.finalize()
-    }
-
-    /// Exactly `count` bytes at `offset`, retrying short reads and EINTR; a file that ends
-    /// early was truncated while being read, which is reported rather than hashed.
-    private static func readFully(_ descriptor: Int32, offset: Int, count: Int, display: String) throws(WalkError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        var failure: Int32 = 0
-        bytes.withUnsafeMutableBytes { buffer in
-            // Safe: `buffer` holds `count` bytes and `filled < count` inside the loop.
-            guard let base = buffer.baseAddress else { return }
-            while filled < count {
-                let n = pread(descriptor, base + filled, count - filled, off_t(offset + filled))
-                if n > 0 {
-                    filled += n
-                } else if n == 0 {
-                    break
-                } else if errno != EINTR {
-                    failure = errno
-                    break
-                }
-            }
-        }
-        if failure != 0 { throw .unreadable(path: display, reason: SystemCallError(code: failure).reason) }
-        if filled < count { throw .unreadable(path: display, reason: "file changed while being read") }
-        return bytes
     }
 }

@@ -139,6 +139,9 @@ public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
 
     public func vanished(in target: ScanTarget, unwalked: [[UInt8]]) throws -> (vanished: Int, known: Int) { (0, 0) }
 
+    /// A stream has no roots of its own to take over.
+    public var folded: [FoldedRoot] { [] }
+
     public func markVanishedMissing(in target: ScanTarget, unwalked: [[UInt8]]) throws -> Int { 0 }
 }
 

@@ -107,9 +107,7 @@ public final class ExportWriter {
             }
             if dimension == 0 { dimension = vector.count }
             guard vector.count == dimension else { throw .inconsistent("feature vectors of different lengths in one model") }
-            var data = Data(capacity: vector.count * 4)
-            for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-            handle.write(data)
+            handle.write(Data(FloatCodec.encode(vector)))
             // One path per line: line breaks and bytes that are not UTF-8 as escapes.
             pathsHandle?.write(Data((PathBytes.display(row.path) + "\n").utf8))
         }

@@ -27,7 +27,7 @@ public struct SearchContext {
             ? NetworkVectors(search: index.search, modelID: model.id, dimension: model.featureDimension, pool: pool, kernels: kernels)
             : DescriptorVectors(
                 search: index.search, modelID: model.id, kind: kind,
-                dimension: VGGArchitecture(metadataValue: model.architecture)?.descriptorWidth ?? 512)
+                dimension: model.architecture.descriptorWidth)
         let rows: SearchRows
         do throws(StoreError) {
             rows = try vectors.rows()
@@ -63,7 +63,7 @@ public struct SearchContext {
     }
 
     /// Whether the model has ImageNet labels (its weights are not a pool5 `_notop` file).
-    public var hasLabels: Bool { VGGArchitecture(metadataValue: model.architecture)?.hasClassifier ?? true }
+    public var hasLabels: Bool { model.architecture.hasClassifier }
 
     /// The layer whose output the model stores as features: "fc7", or "pool5" for a network
     /// that ends there.

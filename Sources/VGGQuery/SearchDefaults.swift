@@ -32,7 +32,7 @@ public enum SearchDefaults {
     /// calibrated (no trained classifier weights reach these machines) and keeps the value
     /// chosen by hand when `duplicates` was first written.
     public static func threshold(model: StoredModel, kind: FeatureKind) -> Threshold {
-        let hasClassifier = VGGArchitecture(metadataValue: model.architecture)?.hasClassifier ?? true
+        let hasClassifier = model.architecture.hasClassifier
         let value: Float
         switch kind {
         case .gem: value = 0.77

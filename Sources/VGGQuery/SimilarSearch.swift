@@ -89,7 +89,7 @@ public struct SimilarSearch {
         }
         let loading = Date()
         let estimates = try context.estimates(for: query)
-        let index = SimilarityIndex(
+        let index = NeighbourSearch(
             query: query, estimates: estimates.estimates, errors: estimates.errors, kernels: context.kernels,
             fullVectors: { try context.fullVectors($0) })
         let started = Date()
@@ -184,7 +184,7 @@ public struct SimilarSearch {
         do throws(InferenceError) {
             loaded = try LoadedModel.load(
                 WeightsRequest(
-                    path: weights, preprocess: PreprocessPreset(rawValue: context.model.preprocessing), remembered: context.model,
+                    path: weights, preprocess: context.model.preprocessing, remembered: context.model,
                     requireRemembered: true),
                 engine: options, environment: environment, onWarning: onWarning)
         } catch {
@@ -197,7 +197,7 @@ public struct SimilarSearch {
         }
         let preparation: ImagePreparation
         do throws(InferenceError) {
-            preparation = try loaded.preparation(ImagePreparation(policy: ResizePolicy(rawValue: context.model.resizePolicy) ?? .squash))
+            preparation = try loaded.preparation(ImagePreparation(policy: context.model.resizePolicy))
         } catch {
             throw .inference(error)
         }

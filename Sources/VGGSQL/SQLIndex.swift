@@ -8,7 +8,7 @@ import VGGIndexTypes
 
 /// The vggbatch index in a SQL database, as a few stores by concern over one connection:
 /// models, roots, runs, per-file rows, results and search data. Their SQL is written once for
-/// SQLite (`IndexDatabase`, in VGGStore) and PostgreSQL (`PostgresIndex`); only opening,
+/// SQLite (`SQLiteIndex`, in VGGStore) and PostgreSQL (`PostgresIndex`); only opening,
 /// locking, the database's size and the queue differ, in subclasses.
 ///
 /// One thread uses an index at a time: a scan writes through one opened for writing and

@@ -1,3 +1,4 @@
+import VGGCommon
 import VGGIndexTypes
 
 /// The model table: which weights, preprocessing and resize policy each result was computed
@@ -14,24 +15,35 @@ public final class SQLModels: ModelRegistry {
     public func all() throws(StoreError) -> [StoredModel] {
         let location = schema.recordsWeightsLocation ? "weights_path, weights_size, weights_mtime_ns" : "NULL, NULL, NULL"
         let base = schema.recordsModelProvenance ? "convolution_base, precision" : "NULL, 'f32'"
-        return try database.query(
+        var models = [StoredModel]()
+        for row in try database.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
                 COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
                     (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id)),
                 \(location), \(base)
             FROM model ORDER BY model.id
-            """, []
-        ).compactMap { row in
-            guard let id = row[0].integer, let sha = row[1].text, let architecture = row[3].text, let preprocessing = row[4].text,
-                let resize = row[5].text, let dim = row[6].integer, let count = row[7].integer
-            else { return nil }
-            return StoredModel(
-                id: id, weightsSHA256: sha, name: row[2].text, architecture: architecture, preprocessing: preprocessing,
-                resizePolicy: resize, featureDimension: Int(dim), weightsPath: row[8].blob, weightsSize: row[9].integer,
+            """, [])
+        {
+            guard let id = row[0].integer, let sha = row[1].text, let dim = row[6].integer, let count = row[7].integer else { continue }
+            models.append(StoredModel(
+                id: id, weightsSHA256: sha, name: row[2].text,
+                architecture: try parsed(row[3], of: id, "architecture", VGGArchitecture.init(metadataValue:)),
+                preprocessing: try parsed(row[4], of: id, "preprocessing", Preprocessing.init(rawValue:)),
+                resizePolicy: try parsed(row[5], of: id, "resize policy", ResizePolicy.init(rawValue:)),
+                featureDimension: Int(dim), weightsPath: row[8].blob, weightsSize: row[9].integer,
                 weightsModifiedNanoseconds: row[10].integer, imageCount: Int(count), convolutionBase: row[11].text,
-                precision: row[12].text ?? "f32")
+                precision: row[12].text ?? "f32"))
         }
+        return models
+    }
+
+    /// A model column read into its type; a value vggbatch does not know is named in the error.
+    private func parsed<T>(_ value: SQLValue, of id: Int64, _ column: String, _ parse: (String) -> T?) throws(StoreError) -> T {
+        guard let text = value.text, let parsed = parse(text) else {
+            throw .corrupt(path: database.location, reason: "model \(id) has the \(column) \"\(value.text ?? "NULL")\", which vggbatch does not know")
+        }
+        return parsed
     }
 
     public func defaultModel() throws(StoreError) -> StoredModel? {
@@ -61,7 +73,9 @@ public final class SQLModels: ModelRegistry {
 
     /// The id of the model row for `registration`, creating it if new (inside a transaction).
     private func id(for registration: ModelRegistration) throws(StoreError) -> Int64 {
-        let key: [SQLValue] = [.text(registration.weightsSHA256), .text(registration.preprocessing), .text(registration.resizePolicy)]
+        let key: [SQLValue] = [
+            .text(registration.weightsSHA256), .text(registration.preprocessing.rawValue), .text(registration.resizePolicy.rawValue),
+        ]
         let select = "SELECT id FROM model WHERE weights_sha256 = ? AND preprocessing = ? AND resize_policy = ?"
         let convolutionBase: SQLValue = registration.convolutionBase.map { .text($0) } ?? .null
         if let id = try database.query(select, key).first?.first?.integer {
@@ -73,7 +87,7 @@ public final class SQLModels: ModelRegistry {
         }
         let id = try database.insert(
             "INSERT INTO model (weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            key.prefix(1) + [registration.name.map { .text($0) } ?? .null, .text(registration.architecture)] + key.suffix(2)
+            key.prefix(1) + [registration.name.map { .text($0) } ?? .null, .text(registration.architecture.metadataValue)] + key.suffix(2)
                 + [.integer(Int64(registration.featureDimension)), .text(SQLClock.now())])
         if schema.recordsModelProvenance {
             try database.run(

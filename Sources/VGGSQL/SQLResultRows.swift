@@ -14,14 +14,14 @@ enum SQLResultRows {
             for (rank, entry) in result.top.prefix(5).enumerated() {
                 predictions.append(key + [.integer(Int64(rank + 1)), .integer(Int64(entry.index)), .real(Double(entry.probability))])
             }
-            features.append(key + [.integer(Int64(result.features.count)), .blob(FeatureCodec.encode(result.features))])
+            features.append(key + [.integer(Int64(result.features.count)), .blob(FloatCodec.encode(result.features))])
             if let code = result.searchCode {
                 codes.append(key + [.real(Double(code.scale)), .real(Double(code.error)), .blob(code.bytes)])
             }
             for kind in FeatureKind.pooled {
                 let vector = result.vector(kind)
                 guard !vector.isEmpty else { continue }
-                descriptors.append(key + [.text(kind.rawValue), .integer(Int64(vector.count)), .blob(FeatureCodec.encode(vector))])
+                descriptors.append(key + [.text(kind.rawValue), .integer(Int64(vector.count)), .blob(FloatCodec.encode(vector))])
             }
         }
         let predictionHead = "INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES "

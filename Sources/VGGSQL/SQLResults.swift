@@ -55,7 +55,7 @@ public final class SQLResults: ResultStore {
     private func features(imageID: Int64, modelID: Int64) throws(StoreError) -> [Float]? {
         guard let row = try database.query(
             "SELECT dim, vector FROM feature WHERE image_id = ? AND model_id = ?", [.integer(imageID), .integer(modelID)]).first,
-            let dim = row[0].integer, let values = row[1].blob.flatMap(FeatureCodec.decode), values.count == Int(dim)
+            let dim = row[0].integer, let values = row[1].blob.flatMap(FloatCodec.decode), values.count == Int(dim)
         else { return nil }
         return values
     }
@@ -93,9 +93,9 @@ public final class SQLResults: ResultStore {
             let imageID = row.int64(0)
             let export = ExportRow(
                 path: row.blob(1) ?? [], top: try predictions(imageID: imageID, modelID: modelID),
-                features: includeFeatures ? row.blob(2).flatMap(FeatureCodec.decode) : nil,
-                gem: includeFeatures ? row.blob(3).flatMap(FeatureCodec.decode) : nil,
-                rmac: includeFeatures ? row.blob(4).flatMap(FeatureCodec.decode) : nil)
+                features: includeFeatures ? row.blob(2).flatMap(FloatCodec.decode) : nil,
+                gem: includeFeatures ? row.blob(3).flatMap(FloatCodec.decode) : nil,
+                rmac: includeFeatures ? row.blob(4).flatMap(FloatCodec.decode) : nil)
             do {
                 try body(export)
             } catch {

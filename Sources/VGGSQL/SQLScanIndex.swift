@@ -5,7 +5,7 @@ import VGGIndexTypes
 /// The index as the scan pipeline's `ScanIndex`: lookups on a read connection (shared by
 /// the walker and decode threads under a lock), writes on the scan's one writer connection,
 /// each batch of records in one transaction.
-open class SQLScanIndex: RunScanIndex {
+open class SQLScanIndex: ScanIndex {
     public let writer: SQLIndex
     public let reader: SQLIndex
     private let readerLock = NSLock()

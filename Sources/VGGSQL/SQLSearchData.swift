@@ -29,7 +29,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
             WHERE (n - 1) % ? = 0 LIMIT ?
             """, [.integer(modelID), .integer(Int64(step)), .integer(Int64(limit))]
         ).compactMap { row in
-            if case .blob(let bytes) = row[0] { return FeatureCodec.decode(bytes) }
+            if case .blob(let bytes) = row[0] { return FloatCodec.decode(bytes) }
             return nil
         }
     }
@@ -38,7 +38,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
         guard let row = try database.query(
             "SELECT rank, dim, rows, sample_count FROM feature_basis WHERE model_id = ?", [.integer(modelID)]).first,
             case .integer(let rank) = row[0], case .integer(let dim) = row[1], case .blob(let bytes) = row[2],
-            case .integer(let samples) = row[3], let rows = FeatureCodec.decode(bytes), rows.count == Int(rank * dim)
+            case .integer(let samples) = row[3], let rows = FloatCodec.decode(bytes), rows.count == Int(rank * dim)
         else { return nil }
         return StoredBasis(rank: Int(rank), dimension: Int(dim), rows: rows, sampleCount: Int(samples))
     }
@@ -53,7 +53,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
         try database.run("DELETE FROM feature_basis WHERE model_id = ?", [.integer(modelID)])
         try database.run(
             "INSERT INTO feature_basis (model_id, rank, dim, rows, sample_count, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [.integer(modelID), .integer(Int64(basis.rank)), .integer(Int64(basis.dimension)), .blob(FeatureCodec.encode(basis.rows)),
+            [.integer(modelID), .integer(Int64(basis.rank)), .integer(Int64(basis.dimension)), .blob(FloatCodec.encode(basis.rows)),
              .integer(Int64(basis.sampleCount)), .text(SQLClock.now())])
     }
 
@@ -72,7 +72,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
             WHERE feature.model_id = ? AND derived.image_id IS NULL ORDER BY feature.image_id LIMIT ?
             """, [.integer(modelID), .integer(Int64(limit))]
         ).compactMap { row in
-            guard case .integer(let id) = row[0], case .blob(let bytes) = row[1], let vector = FeatureCodec.decode(bytes) else { return nil }
+            guard case .integer(let id) = row[0], case .blob(let bytes) = row[1], let vector = FloatCodec.decode(bytes) else { return nil }
             return (id, vector)
         }
     }
@@ -83,7 +83,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
             INSERT INTO feature_projection (image_id, model_id, coordinates, residual) VALUES (?, ?, ?, ?)
             ON CONFLICT (image_id, model_id) DO UPDATE SET coordinates = excluded.coordinates, residual = excluded.residual
             """,
-            [.integer(imageID), .integer(modelID), .blob(FeatureCodec.encode(coordinates)), .real(Double(residual))])
+            [.integer(imageID), .integer(modelID), .blob(FloatCodec.encode(coordinates)), .real(Double(residual))])
     }
 
     /// Every ok image with a feature vector for the model, sorted by path.
@@ -109,7 +109,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
             var dot = 0.0
             var norm = 0.0
             for i in q.indices {
-                let v = Double(Self.float(bytes, i))
+                let v = Double(FloatCodec.value(bytes, at: i))
                 dot += v * q[i]
                 norm += v * v
             }
@@ -123,7 +123,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
     public func descriptors(modelID: Int64, kind: FeatureKind, rows: SearchRows, dimension: Int) throws(StoreError) -> [Float] {
         var result = [Float](repeating: 0, count: rows.count * dimension)
         try forEachDescriptor(modelID: modelID, kind: kind, rows: rows, dimension: dimension) { row, bytes in
-            var vector = (0..<dimension).map { Self.float(bytes, $0) }
+            var vector = (0..<dimension).map { FloatCodec.value(bytes, at: $0) }
             if !UnitVector.normalise(&vector) { vector = [Float](repeating: 0, count: dimension) }
             result.replaceSubrange((row * dimension)..<((row + 1) * dimension), with: vector)
         }
@@ -131,7 +131,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
     }
 
     /// Streams the stored descriptors of `kind` of the search rows: `body(row, bytes)` with the
-    /// vector's `dimension` little-endian float32 values lent in place (read with `float`).
+    /// vector's `dimension` little-endian float32 values lent in place (read with `FloatCodec.value`).
     private func forEachDescriptor(
         modelID: Int64, kind: FeatureKind, rows: SearchRows, dimension: Int, _ body: (_ row: Int, _ bytes: UnsafeRawBufferPointer) -> Void
     ) throws(StoreError) {
@@ -146,12 +146,6 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
             }
             guard read else { throw .corrupt(path: database.location, reason: "a \(kind.rawValue) descriptor that is not \(dimension) floats") }
         }
-    }
-
-    /// Float `i` of stored little-endian float32 bytes.
-    @inline(__always)
-    private static func float(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> Float {
-        Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
     }
 
     /// How many ok images have a feature vector for the model but no descriptor of `kind`.
@@ -181,7 +175,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
             let rows = try database.query(
                 "SELECT image_id, vector FROM \(table) WHERE \(condition) AND image_id IN (\(SQLText.placeholders(chunk.count)))", values + chunk.map { .integer($0) })
             for row in rows {
-                if case .integer(let id) = row[0], case .blob(let bytes) = row[1] { found[id] = FeatureCodec.decode(bytes) }
+                if case .integer(let id) = row[0], case .blob(let bytes) = row[1] { found[id] = FloatCodec.decode(bytes) }
             }
         }
         return imageIDs.map { found[$0] }
@@ -273,7 +267,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
         }
         if let failure { throw failure }
         #if _endian(big)
-        for i in result.coordinates.indices { result.coordinates[i] = Float(bitPattern: UInt32(littleEndian: result.coordinates[i].bitPattern)) }
+        result.coordinates = result.coordinates.withUnsafeBytes { FloatCodec.decode(Array($0)) } ?? result.coordinates
         #endif
         result.missing = filled.indices.filter { !filled[$0] }
         return result
@@ -324,7 +318,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
     public func forEachFeature(modelID: Int64, _ body: (Int64, [Float]) -> Void) throws(StoreError) {
         try database.forEachRow("SELECT image_id, vector FROM feature WHERE model_id = ?", [.integer(modelID)]) {
             (row: SQLRow) throws(StoreError) in
-            if let vector = row.blob(1).flatMap(FeatureCodec.decode) { body(row.int64(0), vector) }
+            if let vector = row.blob(1).flatMap(FloatCodec.decode) { body(row.int64(0), vector) }
         }
     }
 }

@@ -180,19 +180,6 @@ public final class SQLiteConnection: SQLDatabase {
     ///
     /// IMMEDIATE takes the write lock up front, so two writers wait on `busy_timeout` at
     /// BEGIN instead of one failing mid-transaction when it tries to upgrade a read lock.
-    public func transaction<R>(_ body: () throws -> R) throws -> R {
-        try execute("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            rollbackIfActive()
-            throw error
-        }
-    }
-
-    /// `transaction(_:)` for bodies that throw only `StoreError`, keeping the error typed.
     public func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
         try execute("BEGIN IMMEDIATE")
         do {

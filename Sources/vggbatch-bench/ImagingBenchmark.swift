@@ -1,3 +1,4 @@
+import VGGCommon
 import ArgumentParser
 import Foundation
 import VGGImaging
@@ -91,7 +92,7 @@ struct ImagingBenchmark: ParsableCommand {
             guard prepared.resized.width == 224, prepared.resized.height == 224 else {
                 throw ValidationError("\(name) resized to \(prepared.resized.width)x\(prepared.resized.height)")
             }
-            guard PreprocessPreset.torch.tensor(from: prepared.resized).allSatisfy(\.isFinite) else {
+            guard Preprocessing.torch.tensor(from: prepared.resized).allSatisfy(\.isFinite) else {
                 throw ValidationError("\(name) produced a non-finite tensor")
             }
         }
@@ -105,7 +106,7 @@ struct ImagingBenchmark: ParsableCommand {
             let start = DispatchTime.now().uptimeNanoseconds
             for (path, bytes) in files {
                 let prepared = try preparation.prepare(bytes: bytes, path: path)
-                tensor.withUnsafeMutableBufferPointer { PreprocessPreset.torch.write(prepared.resized, into: $0) }
+                tensor.withUnsafeMutableBufferPointer { Preprocessing.torch.write(prepared.resized, into: $0) }
             }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(files.count)
             if repetition > 0 { samples.append(elapsed) }  // repetition 0 warms caches

@@ -1,3 +1,4 @@
+import VGGCommon
 import ArgumentParser
 import Foundation
 import VGGImaging

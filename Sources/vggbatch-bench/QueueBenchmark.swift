@@ -27,8 +27,8 @@ struct QueueBenchmark: ParsableCommand {
         let scan = try PostgresIndexWriter.open(url: db, lease: 120, exclusive: true)
         defer { scan.close() }
         let modelID = try scan.models.register(ModelRegistration(
-            weightsSHA256: String(repeating: "9", count: 64), name: "queue-bench", architecture: "stub", preprocessing: "torch",
-            resizePolicy: "squash", featureDimension: dimension))
+            weightsSHA256: String(repeating: "9", count: 64), name: "queue-bench", architecture: .vgg16, preprocessing: .torch,
+            resizePolicy: .squash, featureDimension: dimension))
         let runID = try scan.runs.begin(options: "vggbatch-bench queue", modelID: modelID)
         let scanIndex = scan.scanIndex(runID: runID, modelID: modelID)
         let rootPath = Array("/queue-bench/\(UUID().uuidString)".utf8)
@@ -47,7 +47,7 @@ struct QueueBenchmark: ParsableCommand {
         let enqueueSeconds = Date().timeIntervalSince(enqueueStarted)
 
         // Every worker connects before the clock starts, as machines already running would.
-        var opened = [(writer: PostgresIndexWriter, index: any RunScanIndex)]()
+        var opened = [(writer: PostgresIndexWriter, index: any ScanIndex)]()
         for _ in 0..<workers {
             let writer = try PostgresIndexWriter.open(url: db, lease: 120, exclusive: false)
             opened.append((writer, writer.scanIndex(runID: -1, modelID: modelID)))
@@ -89,7 +89,7 @@ struct QueueBenchmark: ParsableCommand {
 
     /// One worker: claim, look each file up, write stub results through the claims, until
     /// the queue is done.
-    static func work(_ index: any RunScanIndex, number: Int, batch: Int, dimension: Int) throws {
+    static func work(_ index: any ScanIndex, number: Int, batch: Int, dimension: Int) throws {
         guard let queue = index.workQueue else { return }
         var generator = SplitMix64(seed: UInt64(number + 1))
         let features = (0..<dimension).map { _ in Float(generator.nextUnit()) }
@@ -119,8 +119,8 @@ struct QueueBenchmark: ParsableCommand {
 
     /// A worker's index, handed to the one thread that uses it.
     final class Unshared: @unchecked Sendable {
-        let value: any RunScanIndex
-        init(_ value: any RunScanIndex) { self.value = value }
+        let value: any ScanIndex
+        init(_ value: any ScanIndex) { self.value = value }
     }
 
     /// The first failure of any worker.

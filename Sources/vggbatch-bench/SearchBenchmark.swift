@@ -19,7 +19,7 @@ struct SearchBenchmark: ParsableCommand {
     @Option(help: "Threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
-        let index = try IndexDatabase(path: db, readOnly: true)
+        let index = try SQLiteIndex(path: db, readOnly: true)
         guard let modelID = try index.models.defaultModel()?.id else { throw ValidationError("\(db) has no model") }
         let rows = try index.search.searchRows(modelID: modelID)
         let dimension = try index.models.all().first { $0.id == modelID }?.featureDimension ?? 0
@@ -66,7 +66,7 @@ struct SearchBenchmark: ParsableCommand {
         }
         for (q, query) in checked.enumerated() {
             let expected = scores[q].sorted { $0.score != $1.score ? $0.score > $1.score : $0.row < $1.row }.prefix(limit).map(\.row)
-            let found = try SimilarityIndex(query: query, codes: codes, scales: scales, errors: errors, pool: pool, fullVectors: fetch)
+            let found = try NeighbourSearch(query: query, codes: codes, scales: scales, errors: errors, pool: pool, fullVectors: fetch)
                 .nearest(k: limit).map(\.row)
             guard found == expected else { throw ValidationError("query \(q): \(found) differs from the brute force \(expected)") }
         }
@@ -75,7 +75,7 @@ struct SearchBenchmark: ParsableCommand {
         var fetched = [Int]()
         for query in queryVectors {
             let start = DispatchTime.now().uptimeNanoseconds
-            let search = SimilarityIndex(query: query, codes: codes, scales: scales, errors: errors, pool: pool, fullVectors: fetch)
+            let search = NeighbourSearch(query: query, codes: codes, scales: scales, errors: errors, pool: pool, fullVectors: fetch)
             let (_, statistics) = try search.nearestWithStatistics(k: limit)
             milliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
             fetched.append(statistics.fetchedRows)

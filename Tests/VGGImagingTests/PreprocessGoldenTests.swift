@@ -8,10 +8,10 @@ import _VGGTestSupport
 @Suite("Preprocessing goldens")
 struct PreprocessGoldenTests {
     @Test(arguments: [
-        ("skimage-chelsea.png", PreprocessPreset.torch, ResizePolicy.squash, "preprocess-chelsea-torch-squash"),
-        ("skimage-rocket.jpg", PreprocessPreset.caffe, ResizePolicy.centerCrop, "preprocess-rocket-caffe-center-crop"),
+        ("skimage-chelsea.png", Preprocessing.torch, ResizePolicy.squash, "preprocess-chelsea-torch-squash"),
+        ("skimage-rocket.jpg", Preprocessing.caffe, ResizePolicy.centerCrop, "preprocess-rocket-caffe-center-crop"),
     ])
-    func matchesReferenceTensor(_ photo: String, _ preset: PreprocessPreset, _ policy: ResizePolicy, _ golden: String) throws {
+    func matchesReferenceTensor(_ photo: String, _ preset: Preprocessing, _ policy: ResizePolicy, _ golden: String) throws {
         let expected = try SafetensorsFile(path: FixturePaths.imaging("golden/\(golden).safetensors")).floats("tensor")
         let prepared = try ImagePreparation(policy: policy, dctScaling: false).prepare(contentsOf: FixturePaths.sample(photo))
         let tensor = preset.tensor(from: prepared.resized)

@@ -3,7 +3,7 @@ import Testing
 import VGGImaging
 import _VGGTestSupport
 
-/// Resampler and ResizePolicy against hand-computed values, PreprocessPreset against
+/// Resampler and ResizePolicy against hand-computed values, Preprocessing against
 /// torchvision's and Caffe's formulas, and both policies against Pillow goldens.
 struct ResamplerTests {
     // MARK: - Resampler, no files
@@ -129,14 +129,14 @@ struct ResamplerTests {
     @Test func policyNamesAreStable() {
         // Stored in the database and accepted on the command line.
         #expect(ResizePolicy.allCases.map(\.rawValue) == ["squash", "center-crop"])
-        #expect(PreprocessPreset.allCases.map(\.rawValue) == ["torch", "caffe"])
+        #expect(Preprocessing.allCases.map(\.rawValue) == ["torch", "caffe"])
     }
 
-    // MARK: - PreprocessPreset
+    // MARK: - Preprocessing
 
     struct Presets {
         @Test func torchRedPixel() {
-            let tensor = PreprocessPreset.torch.tensor(from: RGBImage(width: 1, height: 1, pixels: [255, 0, 0]))
+            let tensor = Preprocessing.torch.tensor(from: RGBImage(width: 1, height: 1, pixels: [255, 0, 0]))
             // Same Float operations as torchvision's ToTensor + Normalize, so equal exactly.
             #expect(tensor == [
                 (Float(255) / 255 - Float(0.485)) / Float(0.229),
@@ -151,7 +151,7 @@ struct ResamplerTests {
         }
 
         @Test func caffeRedPixelIsBGR() {
-            let tensor = PreprocessPreset.caffe.tensor(from: RGBImage(width: 1, height: 1, pixels: [255, 0, 0]))
+            let tensor = Preprocessing.caffe.tensor(from: RGBImage(width: 1, height: 1, pixels: [255, 0, 0]))
             #expect(tensor[0] == -Float(103.939))  // B
             #expect(tensor[1] == -Float(116.779))  // G
             #expect(tensor[2] == Float(255) - Float(123.68))  // R
@@ -161,20 +161,20 @@ struct ResamplerTests {
         @Test func planesAreChannelMajor() {
             // 2x1 image: pixel 0 = (1, 2, 3), pixel 1 = (4, 5, 6). Index (c * H + y) * W + x.
             let image = RGBImage(width: 2, height: 1, pixels: [1, 2, 3, 4, 5, 6])
-            let caffe = PreprocessPreset.caffe.tensor(from: image)
+            let caffe = Preprocessing.caffe.tensor(from: image)
             let bgr: [Float] = [3 - 103.939, 6 - 103.939, 2 - 116.779, 5 - 116.779, 1 - 123.68, 4 - 123.68]
             #expect(caffe.count == 6)
             for (value, expected) in zip(caffe, bgr) { #expect(abs(value - expected) < 1e-4) }
 
-            let torch = PreprocessPreset.torch.tensor(from: image)
+            let torch = Preprocessing.torch.tensor(from: image)
             let mean: [Float] = [0.485, 0.485, 0.456, 0.456, 0.406, 0.406]
             let std: [Float] = [0.229, 0.229, 0.224, 0.224, 0.225, 0.225]
             let rgb: [Float] = [1, 4, 2, 5, 3, 6]
             for i in 0..<6 { #expect(abs(torch[i] - (rgb[i] / 255 - mean[i]) / std[i]) < 1e-6) }
         }
 
-        @Test(arguments: PreprocessPreset.allCases)
-        func writeFillsASliceOfABatch(preset: PreprocessPreset) {
+        @Test(arguments: Preprocessing.allCases)
+        func writeFillsASliceOfABatch(preset: Preprocessing) {
             let first = ResizeTestImages.synthetic(width: 9, height: 7)
             let second = ResizeTestImages.mirrored(ResizeTestImages.synthetic(width: 9, height: 7))
             let count = 3 * 9 * 7
@@ -188,9 +188,9 @@ struct ResamplerTests {
         }
 
         @Test func descriptions() {
-            #expect(PreprocessPreset.torch.channelOrder == "RGB")
-            #expect(PreprocessPreset.caffe.channelOrder == "BGR")
-            for preset in PreprocessPreset.allCases {
+            #expect(Preprocessing.torch.channelOrder == "RGB")
+            #expect(Preprocessing.caffe.channelOrder == "BGR")
+            for preset in Preprocessing.allCases {
                 #expect(preset.summary.hasPrefix("\(preset.rawValue): \(preset.channelOrder)"))
             }
         }

@@ -91,6 +91,8 @@ struct ScanPipelineTests {
             (unseen(in: target, unwalked: unwalked).count, rows.values.filter { $0.file.status != .missing }.count)
         }
 
+        var folded: [FoldedRoot] { [] }
+
         func markVanishedMissing(in target: ScanTarget, unwalked: [[UInt8]]) throws -> Int {
             let ids = unseen(in: target, unwalked: unwalked)
             for id in ids { rows[id]?.file.status = .missing }
@@ -111,7 +113,7 @@ struct ScanPipelineTests {
         func classify(_ images: [RGBImage]) -> [ImageResult] {
             batches.append(images.count)
             return images.map { image in
-                let tensor = PreprocessPreset.torch.tensor(from: image)
+                let tensor = Preprocessing.torch.tensor(from: image)
                 var sum: Float = 0
                 for i in 0..<300 { sum += tensor[i] }
                 return ImageResult(top: [(0, 1)], features: [sum])

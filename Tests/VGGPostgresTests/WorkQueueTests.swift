@@ -23,8 +23,8 @@ struct WorkQueueTests {
         scan = try PostgresIndexWriter.open(url: database.url, lease: 1, exclusive: true)
         reader = try PostgresIndex(url: database.url, migrate: false)
         modelID = try scan.models.register(ModelRegistration(
-            weightsSHA256: String(repeating: "a", count: 64), name: nil, architecture: "vgg16", preprocessing: "torch",
-            resizePolicy: "squash", featureDimension: 4))
+            weightsSHA256: String(repeating: "a", count: 64), name: nil, architecture: .tiny, preprocessing: .torch,
+            resizePolicy: .squash, featureDimension: 4))
         runID = try scan.runs.begin(options: "", modelID: modelID)
         rootID = try scan.scanIndex(runID: runID, modelID: modelID).target(for: Array("/photos".utf8)).rootID
     }
@@ -38,7 +38,7 @@ struct WorkQueueTests {
     }
 
     /// A worker's view: its scan index, which is also its queue.
-    func worker(lease: Double = 1) throws -> (index: any RunScanIndex, queue: WorkQueue) {
+    func worker(lease: Double = 1) throws -> (index: any ScanIndex, queue: WorkQueue) {
         let writer = try PostgresIndexWriter.open(url: database.url, lease: lease, exclusive: false)
         let index = writer.scanIndex(runID: -1, modelID: modelID)
         return (index, try #require(index.workQueue))

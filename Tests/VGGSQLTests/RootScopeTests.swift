@@ -66,8 +66,8 @@ struct RootScopeTests {
         // An older index: the inner root again, the same file in both, model 2 only inside.
         try f.index.database.run("INSERT INTO root (id, path, added_at) VALUES (9, ?, 'then')", [.blob(Array("/photos/misc".utf8))])
         try f.index.database.run(
-            "INSERT INTO model (id, weights_sha256, architecture, preprocessing, resize_policy, feature_dim, created_at) VALUES (2, 'b', 'vgg16', 'torch', 'squash', 4, 'then')",
-            [])
+            "INSERT INTO model (id, weights_sha256, architecture, preprocessing, resize_policy, feature_dim, created_at) VALUES (2, 'b', ?, 'torch', 'squash', 4, 'then')",
+            [.text(VGGArchitecture.tiny.metadataValue)])
         let other = try f.index.models.register(SQLFixture.registration(sha: "b"))
         try f.store("a.jpg", root: 9, run: run, model: other, result: SQLFixture.result([4, 3, 2, 1], top: 9))
         let repaired = try f.index.roots.foldNested()

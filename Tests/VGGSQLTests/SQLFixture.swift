@@ -19,7 +19,7 @@ struct SQLFixture {
 
     static func registration(sha: String, precision: String = "f32") -> ModelRegistration {
         ModelRegistration(
-            weightsSHA256: sha, name: nil, architecture: "vgg16", preprocessing: "torch", resizePolicy: "squash", featureDimension: 4,
+            weightsSHA256: sha, name: nil, architecture: .tiny, preprocessing: .torch, resizePolicy: .squash, featureDimension: 4,
             precision: precision)
     }
 

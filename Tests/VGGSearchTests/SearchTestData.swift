@@ -76,7 +76,7 @@ enum SearchTestData {
     }
 }
 
-/// A set of vectors with their stored forms: int8 codes (for `SimilarityIndex`) and a
+/// A set of vectors with their stored forms: int8 codes (for `NeighbourSearch`) and a
 /// learned basis with projections (for `DuplicateFinder`).
 struct SearchFixture {
     let vectors: [[Float]]
@@ -95,9 +95,9 @@ struct SearchFixture {
     }
 
     /// An index for `query` whose fetches are counted in `log`, if given.
-    func index(query: [Float], log: FetchLog? = nil, pool: ThreadPool) -> SimilarityIndex {
+    func index(query: [Float], log: FetchLog? = nil, pool: ThreadPool) -> NeighbourSearch {
         let vectors = vectors
-        return SimilarityIndex(query: query, codes: codes, scales: scales, errors: errors, pool: pool) { rows in
+        return NeighbourSearch(query: query, codes: codes, scales: scales, errors: errors, pool: pool) { rows in
             log?.calls.append(rows)
             return rows.map { vectors[$0] }
         }

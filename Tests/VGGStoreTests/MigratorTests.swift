@@ -36,7 +36,7 @@ struct MigratorTests {
     @Test func descriptorsArriveEmptyBesideTheKeptFeatures() throws {
         let connection = try open()
         try Migrator.migrate(connection, path: path, migrations: Array(Migrator.embedded.prefix(4)))
-        let vector = FeatureCodec.encode([0.5, 0.25, 0, 1])
+        let vector = FloatCodec.encode([0.5, 0.25, 0, 1])
         _ = try connection.query("INSERT INTO root (id, path, added_at) VALUES (1, X'2F70', 't')")
         _ = try connection.query(
             "INSERT INTO model (id, weights_sha256, architecture, preprocessing, resize_policy, feature_dim, created_at) "

@@ -12,8 +12,6 @@ struct SQLiteConnectionTests {
     let directory = TemporaryDirectory()
     var path: String { directory.path("db.sqlite") }
 
-    private struct Thrown: Error {}
-
     private func open(readOnly: Bool = false) throws -> SQLiteConnection {
         try SQLiteConnection(path: path, readOnly: readOnly, create: !readOnly)
     }
@@ -113,7 +111,7 @@ struct SQLiteConnectionTests {
     @Test func transactionCommitsAndReturnsTheBodysResult() throws {
         let connection = try open()
         try connection.execute("CREATE TABLE t (x INTEGER)")
-        let id = try connection.transaction {
+        let id = try connection.writeTransaction { () throws(StoreError) in
             try connection.execute("INSERT INTO t VALUES (7)")
             #expect(connection.isInTransaction)
             return connection.lastInsertRowID
@@ -126,10 +124,11 @@ struct SQLiteConnectionTests {
     @Test func transactionRollsBackAndRethrowsTheBodysError() throws {
         let connection = try open()
         try connection.execute("CREATE TABLE t (x INTEGER)")
-        #expect(throws: Thrown.self) {
-            try connection.transaction {
+        let refused = StoreError.corrupt(path: "t", reason: "the body failed")
+        #expect(throws: refused) {
+            try connection.writeTransaction { () throws(StoreError) in
                 try connection.execute("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)")
-                throw Thrown()
+                throw refused
             }
         }
         #expect(!connection.isInTransaction)
@@ -141,7 +140,7 @@ struct SQLiteConnectionTests {
         try connection.execute("CREATE TABLE t (x INTEGER)")
         connection.recordsStatements = true
         let insert = try connection.prepare("INSERT INTO t VALUES (?)")
-        try connection.transaction {
+        try connection.writeTransaction { () throws(StoreError) in
             for x in Int64(1)...3 {
                 try insert.bind(1, x)
                 _ = try insert.step()
@@ -262,7 +261,7 @@ struct SQLiteConnectionTests {
     @Test func damagedPagesAreCorrupt() throws {
         let connection = try open()
         try connection.execute("CREATE TABLE t (x TEXT)")
-        try connection.transaction {
+        try connection.writeTransaction { () throws(StoreError) in
             for _ in 0..<200 { try connection.execute("INSERT INTO t VALUES (hex(randomblob(100)))") }
         }
         connection.close()

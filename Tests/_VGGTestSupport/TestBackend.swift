@@ -35,12 +35,12 @@ public struct TestLocation: @unchecked Sendable {
     /// The index opened for writing (created and migrated).
     public func openWriter() throws -> SQLIndex {
         if PostgresIndex.isURL(target) { return try PostgresIndex(url: target, migrate: true) }
-        return try IndexDatabase(path: target, readOnly: false)
+        return try SQLiteIndex(path: target, readOnly: false)
     }
 
     /// The index opened for reading.
     public func openReader() throws -> SQLIndex {
         if PostgresIndex.isURL(target) { return try PostgresIndex(url: target, migrate: false) }
-        return try IndexDatabase(path: target, readOnly: true)
+        return try SQLiteIndex(path: target, readOnly: true)
     }
 }

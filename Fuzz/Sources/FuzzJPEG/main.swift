@@ -9,7 +9,7 @@ func fuzzJPEG(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let preparation = ImagePreparation(maxPixels: 4_000_000)
     if let prepared = try? preparation.prepare(bytes: bytes, path: "fuzz.jpg") {
         precondition(prepared.resized.width == 224 && prepared.resized.height == 224)
-        _ = PreprocessPreset.torch.tensor(from: prepared.resized)
+        _ = Preprocessing.torch.tensor(from: prepared.resized)
     }
     return 0
 }

@@ -53,7 +53,7 @@ extension VGGBatch {
                 let modelID = chosen.id
                 let sink = try ExportWriter(
                     format: format, features: features || format == .npy, output: output, matrix: FeatureKind(name: feature) ?? .network,
-                    descriptorWidth: VGGArchitecture(metadataValue: chosen.architecture)?.descriptorWidth ?? 512)
+                    descriptorWidth: chosen.architecture.descriptorWidth)
                 try index.results.exportRows(modelID: modelID, includeFeatures: features || format == .npy) { row in
                     try sink.write(row)
                 }

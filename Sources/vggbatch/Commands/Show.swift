@@ -40,7 +40,7 @@ extension VGGBatch {
             }
             // The layer each model stores: fc7, or pool5 for weights that end there.
             func layer(_ modelID: Int64) -> String {
-                let architecture = models.first { $0.id == modelID }.flatMap { VGGArchitecture(metadataValue: $0.architecture) }
+                let architecture = models.first { $0.id == modelID }?.architecture
                 return architecture?.hasClassifier == false ? "pool5" : "fc7"
             }
             let results = details.results.map { result in

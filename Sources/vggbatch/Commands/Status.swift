@@ -107,7 +107,7 @@ extension VGGBatch {
         static func modelJSON(_ model: StoredModel, withoutDescriptors: Int) -> String {
             JSONText.object([
                 ("id", "\(model.id)"), ("weights_sha256", JSONText.string(model.weightsSHA256)), ("name", model.name.map(JSONText.string) ?? "null"),
-                ("preprocessing", JSONText.string(model.preprocessing)), ("resize", JSONText.string(model.resizePolicy)),
+                ("preprocessing", JSONText.string(model.preprocessing.rawValue)), ("resize", JSONText.string(model.resizePolicy.rawValue)),
                 ("feature_dim", "\(model.featureDimension)"), ("images", "\(model.imageCount)"),
                 ("images_without_descriptors", "\(withoutDescriptors)"),
                 ("weights_path", model.weightsPath.map { JSONText.string(PathBytes.text($0)) } ?? "null"),

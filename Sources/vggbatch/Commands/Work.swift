@@ -83,7 +83,7 @@ extension VGGBatch {
             }
             let preparation: ImagePreparation
             do throws(InferenceError) {
-                preparation = try loaded.preparation(ImagePreparation(policy: ResizePolicy(rawValue: target.resizePolicy) ?? .squash))
+                preparation = try loaded.preparation(ImagePreparation(policy: target.resizePolicy))
             } catch {
                 throw error.failure
             }

@@ -16,7 +16,7 @@ struct DatabaseOptions: ParsableArguments {
 
     /// The SQLite path or PostgreSQL URL in effect.
     func path(environment: [String: String]) -> String {
-        IndexDatabase.defaultPath(explicit: db, environment: environment)
+        SQLiteIndex.defaultPath(explicit: db, environment: environment)
     }
 
     /// An empty value, a URL of a database vggbatch does not speak, or a folder is a mistake
@@ -53,7 +53,7 @@ struct DatabaseOptions: ParsableArguments {
     func openReader() throws -> IndexReader {
         do throws(StoreError) {
             if isPostgres { return try PostgresIndex(url: target, migrate: false).reader }
-            return try IndexDatabase(path: target, readOnly: true).reader
+            return try SQLiteIndex(path: target, readOnly: true).reader
         } catch {
             throw error.failure
         }
@@ -65,7 +65,7 @@ struct DatabaseOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         do throws(StoreError) {
             if isPostgres { return try PostgresIndexWriter.open(url: target, lease: Self.defaultLease, exclusive: true) }
-            return try IndexDatabase.openWriter(path: target, createDirectory: usesDefaultLocation(environment: environment))
+            return try SQLiteIndex.openWriter(path: target, createDirectory: usesDefaultLocation(environment: environment))
         } catch {
             throw error.failure
         }

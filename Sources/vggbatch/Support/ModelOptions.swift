@@ -1,3 +1,4 @@
+import VGGCommon
 import ArgumentParser
 import Foundation
 import VGGEngine
@@ -6,7 +7,7 @@ import VGGModel
 import VGGIndexTypes
 import VGGInference
 
-extension PreprocessPreset: ExpressibleByArgument {
+extension Preprocessing: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
@@ -18,7 +19,7 @@ struct ModelOptions: ParsableArguments {
     var weights: String?
 
     @Option(help: "Preprocessing: 'torch' (RGB/255, ImageNet mean/std) or 'caffe' (BGR 0-255 minus mean). Default: what the weights were trained with.")
-    var preprocess: PreprocessPreset?
+    var preprocess: Preprocessing?
 
     @Flag(help: "Never download weights (also VGGBATCH_OFFLINE=1); without installed weights, fail and say what to get.")
     var offline = false

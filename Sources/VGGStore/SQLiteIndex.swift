@@ -8,10 +8,10 @@ import VGGSQL
 
 /// The index in one SQLite file in WAL mode, migrated on open.
 ///
-/// A scan writes through exactly one `IndexDatabase` opened read-write (it also holds the
+/// A scan writes through exactly one `SQLiteIndex` opened read-write (it also holds the
 /// scan lock); `status`, `similar`, `export` and the scan's own lookups open read-only
 /// connections beside it, which WAL lets run while the writer writes.
-public final class IndexDatabase: SQLIndex {
+public final class SQLiteIndex: SQLIndex {
     public let path: String
     public let readOnly: Bool
     let connection: SQLiteConnection
@@ -85,10 +85,10 @@ public final class IndexDatabase: SQLIndex {
     public static func openWriter(path: String, createDirectory: Bool) throws(StoreError) -> IndexWriter {
         try prepareDirectory(for: path, create: createDirectory)
         let lock = try ScanLock(databasePath: path)
-        let writer = try IndexDatabase(path: path, readOnly: false)
-        let reader: IndexDatabase
+        let writer = try SQLiteIndex(path: path, readOnly: false)
+        let reader: SQLiteIndex
         do throws(StoreError) {
-            reader = try IndexDatabase(path: path, readOnly: true)
+            reader = try SQLiteIndex(path: path, readOnly: true)
         } catch {
             writer.close()
             throw error
@@ -124,3 +124,6 @@ public final class IndexDatabase: SQLIndex {
         try? SQLIndex(database: connection, schema: .current).runs.markInterrupted(runID: runID)
     }
 }
+
+/// `SQLiteIndex` under the name it had before the index's stores were split by database.
+public typealias IndexDatabase = SQLiteIndex

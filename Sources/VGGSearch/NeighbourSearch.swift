@@ -5,7 +5,7 @@ import VGGEngine
 /// results.
 ///
 /// Row i is stored as an int8 code with scale_i and error_i ≥ ‖v_i − scale_i · code_i‖
-/// (`FeatureCode` in VGGStore), so for a query q its exact cosine lies in e_i ± (‖q‖ ·
+/// (`FeatureCode`, in VGGIndexTypes), so for a query q its exact cosine lies in e_i ± (‖q‖ ·
 /// error_i + slack), where e_i = scale_i · (q · code_i) is read from one byte a dimension
 /// (`CodeScorer`, or `VectorKernels.codeScores` for codes in memory). With L the k-th best
 /// lower end among the rows allowed, a row whose upper end is below L (or below
@@ -13,7 +13,7 @@ import VGGEngine
 /// vectors, best upper end first, until the next upper end falls below the k-th exact score.
 /// The results are exactly those of a brute-force search of the float vectors. Memory per
 /// query is O(N) floats: the codes themselves never need to be held.
-public struct SimilarityIndex {
+public struct NeighbourSearch {
     /// The most full vectors requested in one call (16 MB at D = 4096).
     public static let fetchLimit = 1024
     /// Absolute slack added to every interval: it covers the float error of the estimate
@@ -132,7 +132,7 @@ public struct SimilarityIndex {
 }
 
 /// Scores int8 codes against one query as they stream past (from a database cursor, say),
-/// so a search never holds the codes: e = scale · (q · code), as `SimilarityIndex` wants.
+/// so a search never holds the codes: e = scale · (q · code), as `NeighbourSearch` wants.
 public struct CodeScorer {
     public let query: [Float]
     public let kernels: KernelSet

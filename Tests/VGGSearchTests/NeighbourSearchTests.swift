@@ -3,7 +3,7 @@ import VGGEngine
 @testable import VGGSearch
 
 @Suite("Exact nearest neighbours against brute force")
-struct SimilarityIndexTests {
+struct NeighbourSearchTests {
     static func expectSame(
         _ found: [(row: Int, score: Float)], _ expected: [(row: Int, score: Double)], _ context: String
     ) {
@@ -116,7 +116,7 @@ struct SimilarityIndexTests {
         let found = try SearchFixture(vectors).index(query: vectors[7], log: log, pool: pool).nearest(k: 3000)
         Self.expectSame(found, SearchTestData.bruteForceNearest(vectors, query: vectors[7], k: 3000), "k 3000")
         #expect(found.count == 2500)
-        #expect(log.calls.allSatisfy { $0.count <= SimilarityIndex.fetchLimit })
+        #expect(log.calls.allSatisfy { $0.count <= NeighbourSearch.fetchLimit })
         #expect(Set(log.calls.flatMap { $0 }).count == 2500)
     }
 
@@ -148,7 +148,7 @@ struct SimilarityIndexTests {
         let pool = ThreadPool(threadCount: 1)
         let vectors = SearchTestData.structured(count: 20, dimension: 16, seed: 15)
         #expect(try SearchFixture(vectors).index(query: vectors[0], pool: pool).nearest(k: 0).isEmpty)
-        let empty = SimilarityIndex(query: vectors[0], estimates: [], errors: []) { _ in [] }
+        let empty = NeighbourSearch(query: vectors[0], estimates: [], errors: []) { _ in [] }
         #expect(try empty.nearest(k: 5).isEmpty)
     }
 
@@ -156,11 +156,11 @@ struct SimilarityIndexTests {
         let vectors = SearchTestData.structured(count: 30, dimension: 16, seed: 16)
         let fixture = SearchFixture(vectors)
         let estimates = fixture.index(query: vectors[0], pool: ThreadPool(threadCount: 1)).estimates
-        let short = SimilarityIndex(query: vectors[0], estimates: estimates, errors: fixture.errors) { rows in
+        let short = NeighbourSearch(query: vectors[0], estimates: estimates, errors: fixture.errors) { rows in
             Array(rows.dropFirst().map { vectors[$0] })
         }
         #expect(throws: SearchError.self) { try short.nearest(k: 3) }
-        let missing = SimilarityIndex(query: vectors[0], estimates: estimates, errors: fixture.errors) { rows in
+        let missing = NeighbourSearch(query: vectors[0], estimates: estimates, errors: fixture.errors) { rows in
             rows.map { _ in [] }
         }
         #expect(throws: SearchError.self) { try missing.nearest(k: 3) }

@@ -1,15 +1,7 @@
-/// How a decoded photo of any shape becomes the square network input.
-public enum ResizePolicy: String, Sendable, Codable, CaseIterable {
-    /// The whole image resized to size x size, ignoring its aspect ratio. The default and
-    /// what the product asks for: nothing at the edges of a photo is cut off, at the cost of
-    /// stretching it.
-    case squash
-    /// torchvision's ImageNet evaluation transform: resize so the short side is
-    /// `size * 256 / 224` (256 for 224), then cut the central size x size square. Keeps the
-    /// aspect ratio and matches how published VGG16 accuracy is measured, but drops the
-    /// edges of non-square photos.
-    case centerCrop = "center-crop"
+import VGGCommon
 
+/// The resize policies (`ResizePolicy`, in VGGCommon) applied to images.
+extension ResizePolicy {
     /// `image` resized (and for `centerCrop` cropped) to `size` x `size` with Pillow's
     /// bilinear filter.
     public func apply(to image: RGBImage, size: Int = 224) -> RGBImage {

@@ -1,33 +1,11 @@
-/// How 8-bit RGB pixels become the float input of a VGG16 weight set; each published
-/// weight set was trained with one of these and gives wrong answers with the other.
+import VGGCommon
+
+/// The preprocessing (`Preprocessing`, in VGGCommon) applied to pixels.
 ///
 /// Output layout, the one the engine consumes: `Float` planar CHW, 3 x height x width.
 /// Plane `c` holds channel `channelOrder[c]`, rows top to bottom, no padding; the value of
 /// plane `c` at column `x`, row `y` is at index `(c * height + y) * width + x`.
-public enum PreprocessPreset: String, Sendable, Codable, CaseIterable {
-    /// torchvision weights: planes R, G, B; `(v / 255 - mean) / std` with ImageNet
-    /// mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225).
-    case torch
-    /// Original Caffe weights (also Keras' `caffe` mode): planes B, G, R; `v - mean` on
-    /// 0-255 values with mean B 103.939, G 116.779, R 123.68 and no scaling.
-    case caffe
-
-    /// The order of the three output planes, "RGB" or "BGR".
-    public var channelOrder: String {
-        switch self {
-        case .torch: return "RGB"
-        case .caffe: return "BGR"
-        }
-    }
-
-    /// One line describing the transform, for CLI output.
-    public var summary: String {
-        switch self {
-        case .torch: return "torch: RGB/255, mean (0.485,0.456,0.406), std (0.229,0.224,0.225)"
-        case .caffe: return "caffe: BGR 0-255, mean (103.939,116.779,123.68), no std"
-        }
-    }
-
+extension Preprocessing {
     /// The preprocessed image as a new planar CHW array of `3 * height * width` floats.
     public func tensor(from image: RGBImage) -> [Float] {
         let count = 3 * image.width * image.height
