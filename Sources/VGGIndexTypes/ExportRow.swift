@@ -1,17 +1,11 @@
-/// One exported row: path bytes, top predictions, features when asked for.
+/// One image's stored results as `export` writes them: its path and its result (vectors left
+/// empty when not asked for, or not stored: a descriptor the index has no row of).
 public struct ExportRow: Sendable {
     public var path: [UInt8]
-    public var top: [(index: Int, probability: Double)]
-    public var features: [Float]?
-    /// The GeM and R-MAC descriptors, when features were asked for and the row has them.
-    public var gem: [Float]?
-    public var rmac: [Float]?
+    public var result: ImageResult
 
-    public init(path: [UInt8], top: [(index: Int, probability: Double)], features: [Float]?, gem: [Float]? = nil, rmac: [Float]? = nil) {
+    public init(path: [UInt8], result: ImageResult) {
         self.path = path
-        self.top = top
-        self.features = features
-        self.gem = gem
-        self.rmac = rmac
+        self.result = result
     }
 }

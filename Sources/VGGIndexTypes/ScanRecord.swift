@@ -10,7 +10,7 @@ public enum ScanRecord: Sendable {
     /// A vanished file's content found under a new path: its results move with it.
     case moved(from: KnownFile, to: FoundFile)
     /// Decoded and classified.
-    case indexed(FoundFile, replacing: KnownFile?, fingerprint: [UInt8], width: Int, height: Int, output: ImageResult)
+    case indexed(FoundFile, replacing: KnownFile?, fingerprint: [UInt8], width: Int, height: Int, result: ImageResult)
     /// Could not be decoded; the reason is stored and the file is not retried until it changes.
     case failed(FoundFile, replacing: KnownFile?, fingerprint: [UInt8]?, reason: String)
 }

@@ -117,7 +117,7 @@ public final class ResultImport {
                     return true
                 }
                 if chosen == nil { chosen = parsed.model }
-                if parsed.error == nil && parsed.features == nil {
+                if parsed.error == nil && parsed.result.features.isEmpty {
                     summary.withoutFeatures += 1
                     return true
                 }
@@ -173,7 +173,7 @@ public final class ResultImport {
                 let known = try scan.knownFile(rootID: target.rootID, relativePath: relative)
                 if let known, known.stat == stat, known.fingerprint == parsed.fingerprint,
                     parsed.error == nil
-                        ? (known.status == .ok && known.hasResults && (known.hasDescriptors || parsed.gem == nil))
+                        ? (known.status == .ok && known.hasResults && (known.hasDescriptors || parsed.result.gem.isEmpty))
                         : (known.status == .failed && !known.hasResults)
                 {
                     summary.unchanged += 1
@@ -181,11 +181,11 @@ public final class ResultImport {
                 } else if let reason = parsed.error {
                     summary.failed += 1
                     batch.append(.failed(file, replacing: known, fingerprint: parsed.fingerprint, reason: reason))
-                } else if let fingerprint = parsed.fingerprint, let features = parsed.features {
+                } else if let fingerprint = parsed.fingerprint, !parsed.result.features.isEmpty {
                     if known == nil { summary.new += 1 } else { summary.changed += 1 }
                     batch.append(.indexed(
                         file, replacing: known, fingerprint: fingerprint, width: parsed.width, height: parsed.height,
-                        output: ImageResult(top: parsed.top, features: features, gem: parsed.gem ?? [], rmac: parsed.rmac ?? [])))
+                        result: parsed.result))
                 } else {
                     summary.malformed += 1
                     if summary.malformedExamples.count < 5 { summary.malformedExamples.append("\(place): results without a fingerprint") }

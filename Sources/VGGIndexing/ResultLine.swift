@@ -26,20 +26,16 @@ public struct ResultLine: Sendable {
     public var fingerprint: [UInt8]?
     public var width: Int
     public var height: Int
-    public var top: [(index: Int, probability: Float)]
-    /// Nil when the line was written without features.
-    public var features: [Float]?
-    /// The GeM and R-MAC descriptors (written with the features; nil in lines without them).
-    public var gem: [Float]?
-    public var rmac: [Float]?
+    /// The top classes and the vectors; a vector the line was written without is empty
+    /// (the descriptors go with the feature vector; a failed file's line has none of them).
+    public var result: ImageResult
     /// Why the file has no results, for a file that failed.
     public var error: String?
     public var model: ModelRegistration
 
     public init(
-        path: [UInt8], size: Int64, mtimeNanoseconds: Int64, fingerprint: [UInt8]?, width: Int, height: Int,
-        top: [(index: Int, probability: Float)], features: [Float]?, gem: [Float]? = nil, rmac: [Float]? = nil, error: String?,
-        model: ModelRegistration
+        path: [UInt8], size: Int64, mtimeNanoseconds: Int64, fingerprint: [UInt8]?, width: Int, height: Int, result: ImageResult,
+        error: String?, model: ModelRegistration
     ) {
         self.path = path
         self.size = size
@@ -47,10 +43,7 @@ public struct ResultLine: Sendable {
         self.fingerprint = fingerprint
         self.width = width
         self.height = height
-        self.top = top
-        self.features = features
-        self.gem = gem
-        self.rmac = rmac
+        self.result = result
         self.error = error
         self.model = model
     }
@@ -61,12 +54,11 @@ public struct ResultLine: Sendable {
         case .indexed(let file, _, let fingerprint, let width, let height, let output):
             self.init(
                 path: file.absolutePath, size: file.stat.size, mtimeNanoseconds: file.stat.mtimeNanoseconds,
-                fingerprint: fingerprint, width: width, height: height, top: output.top, features: output.features,
-                gem: output.gem.isEmpty ? nil : output.gem, rmac: output.rmac.isEmpty ? nil : output.rmac, error: nil, model: model)
+                fingerprint: fingerprint, width: width, height: height, result: output, error: nil, model: model)
         case .failed(let file, _, let fingerprint, let reason):
             self.init(
                 path: file.absolutePath, size: file.stat.size, mtimeNanoseconds: file.stat.mtimeNanoseconds,
-                fingerprint: fingerprint, width: 0, height: 0, top: [], features: nil, error: reason, model: model)
+                fingerprint: fingerprint, width: 0, height: 0, result: ImageResult(top: [], features: []), error: reason, model: model)
         default:
             return nil
         }
@@ -86,14 +78,14 @@ public struct ResultLine: Sendable {
         } else {
             fields.append(("width", "\(width)"))
             fields.append(("height", "\(height)"))
-            fields.append(("top", JSONText.array(top.map { index, probability in
+            fields.append(("top", JSONText.array(result.top.map { index, probability in
                 let item = ImageNetLabels.at(index)
                 return JSONText.object([
                     ("index", "\(index)"), ("wnid", JSONText.string(item?.wnid ?? "")), ("label", JSONText.string(item?.label ?? "")),
                     ("probability", JSONText.number(probability)),
                 ])
             })))
-            if let encoding { fields += Self.vectorFields(fc7: features, gem: gem, rmac: rmac, encoding: encoding) }
+            if let encoding { fields += Self.vectorFields(result, encoding: encoding) }
         }
         var identity = [("weights_sha256", JSONText.string(model.weightsSHA256))]
         if let name = model.name { identity.append(("name", JSONText.string(name))) }
@@ -161,31 +153,31 @@ public struct ResultLine: Sendable {
             guard let bytes = Hex.decode(hex) else { throw FormatError(reason: "\"fingerprint\" is not hex") }
             fingerprint = bytes
         }
-        var result = ResultLine(
-            path: path, size: size, mtimeNanoseconds: mtime, fingerprint: fingerprint, width: 0, height: 0, top: [],
-            features: nil, error: try object.string("error"), model: model)
-        if result.error != nil { return result }
+        var line = ResultLine(
+            path: path, size: size, mtimeNanoseconds: mtime, fingerprint: fingerprint, width: 0, height: 0,
+            result: ImageResult(top: [], features: []), error: try object.string("error"), model: model)
+        if line.error != nil { return line }
         guard let width = try object.integer("width"), let height = try object.integer("height") else {
             throw FormatError(reason: "no \"width\" or \"height\"")
         }
-        result.width = Int(width)
-        result.height = Int(height)
+        line.width = Int(width)
+        line.height = Int(height)
         guard case .array(let items)? = object["top"] else { throw FormatError(reason: "no \"top\" array") }
-        result.top = try items.map { (item) throws(FormatError) in
+        let top = try items.map { (item) throws(FormatError) -> (index: Int, probability: Float) in
             guard case .object(let entry) = item, let index = try Fields(entry).integer("index"),
                 let probability = try Fields(entry).float("probability")
             else { throw FormatError(reason: "a \"top\" entry without index or probability") }
             return (Int(index), probability)
         }
-        result.features = try vector("fc7", in: object)
-        if let features = result.features, features.count != model.featureDimension {
+        let features = try vector("fc7", in: object)
+        if let features, features.count != model.featureDimension {
             throw FormatError(reason: "\(features.count) features where the model has \(model.featureDimension)")
         }
-        result.gem = try vector("gem", in: object)
-        result.rmac = try vector("rmac", in: object)
-        guard (result.gem == nil) == (result.rmac == nil) else { throw FormatError(reason: "\"gem\" without \"rmac\", or the reverse") }
+        let gem = try vector("gem", in: object)
+        let rmac = try vector("rmac", in: object)
+        guard (gem == nil) == (rmac == nil) else { throw FormatError(reason: "\"gem\" without \"rmac\", or the reverse") }
         let descriptorWidth = parsedArchitecture.descriptorWidth
-        for (name, descriptor) in [("gem", result.gem), ("rmac", result.rmac)] {
+        for (name, descriptor) in [("gem", gem), ("rmac", rmac)] {
             guard let descriptor else { continue }
             if descriptor.count != descriptorWidth {
                 throw FormatError(reason: "\(descriptor.count) \(name) values where the model has \(descriptorWidth)")
@@ -196,7 +188,8 @@ public struct ResultLine: Sendable {
                 throw FormatError(reason: "\"\(name)\" is not a unit vector (length \(norm))")
             }
         }
-        return result
+        line.result = ImageResult(top: top, features: features ?? [], gem: gem ?? [], rmac: rmac ?? [])
+        return line
     }
 
     /// The vector `name` (JSON numbers) or `name_base64` (float32 bytes), if the line has it.
@@ -257,9 +250,9 @@ public struct ResultLine: Sendable {
 
     /// The JSON fields of the vectors present (nil or empty ones are left out): `fc7`, `gem`
     /// and `rmac` as numbers, or `fc7_base64`, `gem_base64` and `rmac_base64`.
-    public static func vectorFields(fc7: [Float]?, gem: [Float]?, rmac: [Float]?, encoding: FeatureEncoding) -> [(String, String)] {
-        [("fc7", fc7), ("gem", gem), ("rmac", rmac)].compactMap { name, vector in
-            guard let vector, !vector.isEmpty else { return nil }
+    public static func vectorFields(_ result: ImageResult, encoding: FeatureEncoding) -> [(String, String)] {
+        [("fc7", result.features), ("gem", result.gem), ("rmac", result.rmac)].compactMap { name, vector in
+            guard !vector.isEmpty else { return nil }
             switch encoding {
             case .json: return (name, JSONText.array(vector.map(JSONText.number)))
             case .base64F32: return (name + "_base64", JSONText.string(base64(vector)))

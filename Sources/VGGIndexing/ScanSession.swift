@@ -96,7 +96,7 @@ public final class ScanSession {
 
     /// Works the shared queue of an index with workers for `modelID` (the model the loaded
     /// weights are): claims batches, computes them and writes them, until the queue is done
-    /// (or for ever with `options.follow`, or until `cancellation`). Walks nothing and marks
+    /// (or for ever with `options.queue.follow`, or until `cancellation`). Walks nothing and marks
     /// nothing missing: the scan that queued the files does that when the queue is done.
     public func work(
         options: ScanOptions, model: LoadedModel, modelID: Int64, classifier: BatchClassifier, cancellation: CancellationFlag,

@@ -16,7 +16,7 @@ public enum SearchCoding {
     public static func coded(_ record: ScanRecord) -> ScanRecord {
         guard case .indexed(let file, let replacing, let fingerprint, let width, let height, var result) = record else { return record }
         result.searchCode = FeatureCode(vector: result.features)
-        return .indexed(file, replacing: replacing, fingerprint: fingerprint, width: width, height: height, output: result)
+        return .indexed(file, replacing: replacing, fingerprint: fingerprint, width: width, height: height, result: result)
     }
 }
 

@@ -47,7 +47,7 @@ public struct SyntheticIndex {
                 let file = FoundFile(
                     rootID: target.rootID, relativePath: name, absolutePath: PathBytes.join(target.rootPath, name),
                     stat: FileStat(size: 1, mtimeNanoseconds: 0, inode: UInt64(written), device: 0))
-                records.append(.indexed(file, replacing: nil, fingerprint: Self.fingerprint(name), width: 224, height: 224, output: result))
+                records.append(.indexed(file, replacing: nil, fingerprint: Self.fingerprint(name), width: 224, height: 224, result: result))
                 written += 1
             }
             try scan.write(records)

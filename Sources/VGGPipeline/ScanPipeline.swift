@@ -23,16 +23,8 @@ public struct ScanOptions: Sendable {
     /// `protectionMinimum` of them) is treated as unmounted: nothing is marked missing.
     public var protectionFraction: Double = 0.5
     public var protectionMinimum: Int = 10
-    /// With a work queue: keep claiming after the queue runs dry, until cancelled.
-    public var follow = false
-    /// With a work queue: only walk and queue, leaving every file to the workers. Nothing is
-    /// marked missing then (a changed file's row is not rewritten until a worker computes it).
-    public var queueOnly = false
-    /// With a work queue: a file claimed this many times without a result (each worker that
-    /// took it died) is stored as failed instead of being handed out again.
-    public var maxAttempts = 5
-    /// With a work queue: seconds between claims while nothing is free.
-    public var pollInterval = 0.5
+    /// How the files are taken from the index's work queue, when it has one.
+    public var queue = QueueOptions()
     /// Called on a decode thread just before a file is read: lets fault tests delete,
     /// truncate or replace files between the walk and the read. Nil in normal use.
     public var beforeRead: (@Sendable (FoundFile) -> Void)?
@@ -46,7 +38,24 @@ public struct ScanOptions: Sendable {
     }
 }
 
-/// The staged scan: walker → decode workers → bounded queue → batcher and network → one
+/// How a scan or a worker takes its files from a shared work queue (`QueuedFiles`).
+public struct QueueOptions: Sendable {
+    /// Keep claiming after the queue runs dry, until cancelled.
+    public var follow = false
+    /// Only walk and queue, leaving every file to the workers. Nothing is marked missing then
+    /// (a changed file's row is not rewritten until a worker computes it).
+    public var queueOnly = false
+    /// A file claimed this many times without a result (each worker that took it died) is
+    /// stored as failed instead of being handed out again.
+    public var maxAttempts = 5
+    /// Seconds between claims while nothing is free.
+    public var pollInterval = 0.5
+
+    public init() {}
+}
+
+/// The staged scan: a file source (a walk of the folders, or the work queue a walk fills;
+/// `FileSource`) → decode workers → bounded queue → batcher and network → one
 /// writer. Each stage has its own threads; bounded queues between them keep memory flat.
 /// Every record carries its file, so a failed or slow file can never shift results onto
 /// a neighbour.
@@ -77,36 +86,15 @@ public final class ScanPipeline {
             if !targets.contains(target) { targets.append(target) }
         }
 
-        let queue = index.workQueue
-        // Claimed files wait here on their lease: only a couple of batches are claimed ahead.
-        let work = BoundedQueue<WorkItem>(capacity: queue == nil ? 64 : 2 * classifier.maxBatchSize)
+        let source: any FileSource = index.workQueue.map {
+            QueuedFiles(
+                queue: $0, walk: folderWalk(targets), options: options.queue, preparation: options.preparation,
+                batchSize: classifier.maxBatchSize, state: state, cancellation: cancellation)
+        }
+            ?? WalkedFiles(walk: folderWalk(targets))
+        let work = BoundedQueue<WorkItem>(capacity: source.capacity(batchSize: classifier.maxBatchSize))
         let prepared = BoundedQueue<PreparedItem>(capacity: max(2 * classifier.maxBatchSize, 8))
         let records = BoundedQueue<ScanRecord>(capacity: 4096)
-
-        let walkTargets = targets
-        let walker = Thread { [self] in
-            if let queue = index.workQueue {
-                walk(walkTargets, into: { found, known in enqueue(found, queue: queue, flush: found == nil) }, records: records)
-            } else {
-                walk(walkTargets, into: { found, known in if let found { work.put(WorkItem(file: found, known: known)) } }, records: records)
-                work.close()
-            }
-        }
-        walker.name = "vggbatch-walker"
-        var claimer: Thread?
-        if queue != nil {
-            claimer = Thread { [self] in
-                guard let queue = index.workQueue else { return }
-                if options.queueOnly {
-                    // Nothing to compute here; the stages end when the walk has queued all.
-                    while !state.snapshot(seconds: 0).walkFinished { Thread.sleep(forTimeInterval: 0.05) }
-                    work.close()
-                } else {
-                    claim(from: queue, into: work, records: records)
-                }
-            }
-            claimer?.name = "vggbatch-claimer"
-        }
         let decoders = DispatchGroup()
         for index in 0..<max(1, options.decodeThreads) {
             decoders.enter()
@@ -124,8 +112,7 @@ public final class ScanPipeline {
         }
         writer.name = "vggbatch-writer"
         writer.start()
-        walker.start()
-        claimer?.start()
+        source.start(into: work, records: records)
         DispatchQueue.global().async {
             decoders.wait()
             prepared.close()
@@ -134,10 +121,7 @@ public final class ScanPipeline {
         infer(from: prepared, records: records, started: started, progress: progress)
         records.close()
         writerDone.wait()
-        if let queue, cancellation.isCancelled || state.failure != nil {
-            // Whatever was claimed and not written goes back now rather than at lease expiry.
-            try? queue.releaseClaims()
-        }
+        if cancellation.isCancelled || state.failure != nil { source.abandon() }
         if let failure = state.failure { throw failure }
 
         var summary = ScanSummary(progress: state.snapshot(seconds: Date().timeIntervalSince(started)))
@@ -151,7 +135,7 @@ public final class ScanPipeline {
         summary.unavailableRoots = state.unavailableRoots
         summary.incompleteRoots = state.incompleteRoots
         summary.emptyFolders = state.emptyFolders
-        if !summary.interrupted && !(queue != nil && options.queueOnly) {
+        if !summary.interrupted && source.seesEveryFile {
             for (number, target) in targets.enumerated() {
                 guard let unwalked = state.completedRoots[number] else { continue }
                 let (vanished, known) = try index.vanished(in: target, unwalked: unwalked)
@@ -171,13 +155,6 @@ public final class ScanPipeline {
 
     // MARK: - Stages
 
-    private struct WorkItem {
-        var file: FoundFile
-        var known: KnownFile?
-        /// The decode settings of the scan that queued the file, when it came from a queue.
-        var preparation: ImagePreparation?
-    }
-
     private struct PreparedItem {
         var file: FoundFile
         var known: KnownFile?
@@ -185,152 +162,9 @@ public final class ScanPipeline {
         var prepared: PreparedImage
     }
 
-    /// Walks every target in order; unchanged files go straight to the writer, the others
-    /// to `pass`, which is called once more with nil when the walk ends.
-    private func walk(
-        _ targets: [ScanTarget], into pass: (FoundFile?, KnownFile?) -> Void, records: BoundedQueue<ScanRecord>
-    ) {
-        defer {
-            pass(nil, nil)
-            state.update { $0.walkFinished = true }
-        }
-        for (number, target) in targets.enumerated() {
-            let walker: DirectoryWalker
-            do {
-                walker = try DirectoryWalker(root: target.path, options: options.walk)
-            } catch {
-                state.addUnavailable(PathBytes.display(target.path), error.reason)
-                continue
-            }
-            var completed = true
-            var candidates = 0
-            // Places below the root the walk did not enter: what the index holds there was not
-            // seen, and is not taken for gone. The rest of the root still is walked completely.
-            var unwalked = [[UInt8]]()
-            var unreadable = 0
-            for entry in walker {
-                if cancellation.isCancelled || state.failure != nil {
-                    completed = false
-                    break
-                }
-                let path = PathBytes.display(entry.absolutePath)
-                switch entry.kind {
-                case .file(let stat):
-                    candidates += 1
-                    state.update { $0.discovered += 1 }
-                    let relative = PathBytes.join(target.subpath, entry.relativePath)
-                    let found = FoundFile(rootID: target.rootID, relativePath: relative, absolutePath: entry.absolutePath, stat: stat)
-                    let known: KnownFile?
-                    do {
-                        known = try index.knownFile(rootID: target.rootID, relativePath: relative)
-                    } catch {
-                        state.fail(error)
-                        return
-                    }
-                    if let known, known.stat == stat, Self.settled(known) {
-                        records.put(.unchanged(known))
-                    } else {
-                        pass(found, known)
-                    }
-                case .skipped(let reason):
-                    state.update { $0.skipped += 1 }
-                    state.addProblem(path, reason)
-                    // Files below a link not followed or a folder too deep to enter were not
-                    // seen, not gone; the rules said not to go there, so the walk is complete.
-                    if entry.hidesFiles { unwalked.append(PathBytes.join(target.subpath, entry.relativePath)) }
-                case .unreadable(let reason):
-                    state.update { $0.unreadable += 1 }
-                    state.addProblem(path, reason)
-                    // An unreadable folder, file or link target: only that place is unseen.
-                    unwalked.append(PathBytes.join(target.subpath, entry.relativePath))
-                    unreadable += 1
-                }
-            }
-            if completed {
-                state.markCompleted(number, unwalked: unwalked)
-                if candidates == 0 && unwalked.isEmpty { state.addEmpty(PathBytes.display(target.path)) }
-                if unreadable > 0 { state.addIncomplete(PathBytes.display(target.path), places: unreadable) }
-            }
-        }
-    }
-
-    // MARK: - The work queue
-
-    /// Files the walker found for the queue, sent in batches (a slow walk still sends each
-    /// within a second).
-    private var pendingQueue: [FoundFile] = []
-    private var pendingSince = Date()
-
-    /// Buffers `found` for the queue (walker thread), sending when enough has gathered or
-    /// when `flush`.
-    private func enqueue(_ found: FoundFile?, queue: WorkQueue, flush: Bool) {
-        if let found {
-            if pendingQueue.isEmpty { pendingSince = Date() }
-            pendingQueue.append(found)
-        }
-        guard !pendingQueue.isEmpty, flush || pendingQueue.count >= Self.writeBatch || Date().timeIntervalSince(pendingSince) > 1
-        else { return }
-        guard state.failure == nil else { return }
-        do {
-            try queue.enqueue(pendingQueue, settings: options.preparation.decodeSettings)
-            state.update { $0.queued += pendingQueue.count }
-        } catch {
-            state.fail(error)
-            cancellation.cancel()
-        }
-        pendingQueue.removeAll(keepingCapacity: true)
-    }
-
-    /// Claims batches from the queue and hands them to the decoders until the queue is done
-    /// (nothing waiting or claimed by anyone, and this process's walk over), or for ever
-    /// with `follow`, or until cancelled.
-    private func claim(from queue: WorkQueue, into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
-        defer { work.close() }
-        while !cancellation.isCancelled && state.failure == nil {
-            let claimed: [ClaimedFile]
-            do {
-                claimed = try queue.claim(
-                    limit: classifier.maxBatchSize, onlyQueuedHere: !options.roots.isEmpty && !state.snapshot(seconds: 0).walkFinished)
-                state.queueDry = claimed.count < classifier.maxBatchSize
-                if claimed.isEmpty {
-                    let walking = !state.snapshot(seconds: 0).walkFinished
-                    if try !walking && !options.follow && queue.isFinished() { return }
-                    // Say what the queue waits for; claims of a stopped process of this
-                    // machine come back at once and are claimed on the next round.
-                    let elsewhere = try queue.claimsElsewhere()
-                    state.update { $0.waiting = elsewhere.files > 0 ? elsewhere : nil }
-                    if elsewhere.released > 0 { continue }
-                    // Nothing free now: files claimed by others may come back when their
-                    // leases run out, and the walk may queue more. While this process's own
-                    // claims are being finished, the queue may be done any moment: look again soon.
-                    let until = Date().addingTimeInterval(queue.hasClaimsInFlight ? 0.02 : options.pollInterval)
-                    while Date() < until && !cancellation.isCancelled { Thread.sleep(forTimeInterval: 0.05) }
-                    continue
-                }
-                state.update { $0.waiting = nil }
-                for item in claimed {
-                    // A scan computes files other scans queued too; they are not among its own.
-                    state.markClaimed(item.file, foreign: !options.roots.isEmpty && !item.queuedHere)
-                    let known = item.known
-                    if item.attempts > options.maxAttempts {
-                        records.put(.failed(
-                            item.file, replacing: known, fingerprint: nil,
-                            reason: "claimed \(item.attempts) times without a result (each worker that took it stopped); the next scan tries again"))
-                    } else if let known, known.stat == item.file.stat, Self.settled(known) {
-                        // Computed since it was queued (by an earlier claim that finished late).
-                        records.put(.unchanged(known))
-                    } else {
-                        var preparation = options.preparation
-                        preparation.decodeSettings = item.settings
-                        work.put(WorkItem(file: item.file, known: known, preparation: preparation))
-                    }
-                }
-            } catch {
-                state.fail(error)
-                cancellation.cancel()
-                return
-            }
-        }
+    /// The walk of `targets`, which unchanged files leave straight for the writer.
+    private func folderWalk(_ targets: [ScanTarget]) -> FolderWalk {
+        FolderWalk(targets: targets, options: options.walk, index: index, state: state, cancellation: cancellation)
     }
 
     /// Whether a file whose size, time and inode are as stored needs no work: it was
@@ -443,7 +277,7 @@ public final class ScanPipeline {
         for (item, output) in zip(batch, outputs) {
             records.put(.indexed(
                 item.file, replacing: item.known, fingerprint: item.fingerprint,
-                width: item.prepared.info.uprightWidth, height: item.prepared.info.uprightHeight, output: output))
+                width: item.prepared.info.uprightWidth, height: item.prepared.info.uprightHeight, result: output))
         }
     }
 

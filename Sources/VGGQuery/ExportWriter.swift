@@ -63,11 +63,12 @@ public final class ExportWriter {
         rows += 1
         switch format {
         case .jsonl:
-            var fields = JSONText.path("path", row.path) + [("top", JSONText.array(row.top.map(Self.topJSON)))]
+            let result = row.result
+            var fields = JSONText.path("path", row.path) + [("top", JSONText.array(result.top.map(Self.topJSON)))]
             if features {
-                fields.append(("fc7", JSONText.array((row.features ?? []).map(JSONText.number))))
-                if let gem = row.gem { fields.append(("gem", JSONText.array(gem.map(JSONText.number)))) }
-                if let rmac = row.rmac { fields.append(("rmac", JSONText.array(rmac.map(JSONText.number)))) }
+                fields.append(("fc7", JSONText.array(result.features.map(JSONText.number))))
+                if !result.gem.isEmpty { fields.append(("gem", JSONText.array(result.gem.map(JSONText.number)))) }
+                if !result.rmac.isEmpty { fields.append(("rmac", JSONText.array(result.rmac.map(JSONText.number)))) }
             }
             emit(JSONText.object(fields) + "\n")
         case .csv:
@@ -75,7 +76,7 @@ public final class ExportWriter {
                 var header = ["path", "path_base64"]
                 for rank in 1...5 { header += ["top\(rank)_index", "top\(rank)_wnid", "top\(rank)_label", "top\(rank)_probability"] }
                 if features {
-                    header += (0..<(row.features?.count ?? 0)).map { "fc7_\($0)" }
+                    header += (0..<row.result.features.count).map { "fc7_\($0)" }
                     header += (0..<descriptorWidth).map { "gem_\($0)" } + (0..<descriptorWidth).map { "rmac_\($0)" }
                 }
                 emit(header.joined(separator: ",") + "\n")
@@ -83,26 +84,31 @@ public final class ExportWriter {
             }
             var cells = [CSVText.field(path), PathBytes.base64UnlessText(row.path)]
             for rank in 0..<5 {
-                if rank < row.top.count {
-                    let entry = row.top[rank]
+                if rank < row.result.top.count {
+                    let entry = row.result.top[rank]
                     let label = ImageNetLabels.at(entry.index)
-                    cells += ["\(entry.index)", label?.wnid ?? "", CSVText.field(label?.label ?? ""), "\(Float(entry.probability))"]
+                    cells += ["\(entry.index)", label?.wnid ?? "", CSVText.field(label?.label ?? ""), "\(entry.probability)"]
                 } else {
                     cells += ["", "", "", ""]
                 }
             }
             if features {
-                cells += (row.features ?? []).map { "\($0)" }
-                for vector in [row.gem, row.rmac] {
-                    if let vector, vector.count != descriptorWidth {
+                cells += row.result.features.map { "\($0)" }
+                for vector in [row.result.gem, row.result.rmac] {
+                    if vector.isEmpty {
+                        cells += Array(repeating: "", count: descriptorWidth)
+                        continue
+                    }
+                    guard vector.count == descriptorWidth else {
                         throw .inconsistent("\(PathBytes.display(row.path)): a descriptor of \(vector.count) values where the model has \(descriptorWidth)")
                     }
-                    cells += vector.map { $0.map { "\($0)" } } ?? Array(repeating: "", count: descriptorWidth)
+                    cells += vector.map { "\($0)" }
                 }
             }
             emit(cells.joined(separator: ",") + "\n")
         case .npy:
-            guard let vector = matrix.pick(network: row.features, gem: row.gem, rmac: row.rmac) else {
+            let vector = row.result.vector(matrix)
+            guard !vector.isEmpty else {
                 throw .empty("\(PathBytes.display(row.path)) has no \(matrix.rawValue) descriptor yet; run `vggbatch scan` again to compute them")
             }
             if dimension == 0 { dimension = vector.count }
@@ -133,11 +139,11 @@ public final class ExportWriter {
 
     private func emit(_ text: String) { handle.write(Data(text.utf8)) }
 
-    private static func topJSON(_ entry: (index: Int, probability: Double)) -> String {
+    private static func topJSON(_ entry: (index: Int, probability: Float)) -> String {
         let label = ImageNetLabels.at(entry.index)
         return JSONText.object([
             ("index", "\(entry.index)"), ("wnid", JSONText.string(label?.wnid ?? "")),
-            ("label", JSONText.string(label?.label ?? "")), ("probability", JSONText.number(Float(entry.probability))),
+            ("label", JSONText.string(label?.label ?? "")), ("probability", JSONText.number(entry.probability)),
         ])
     }
 }

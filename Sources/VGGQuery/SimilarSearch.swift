@@ -208,7 +208,7 @@ public struct SimilarSearch {
             let batch = Array(paths[start..<min(start + options.maxBatchSize, paths.count)])
             for result in classifier.classify(batch) {
                 switch result.outcome {
-                case .success(let output): features.append(output.output.vector(context.kind))
+                case .success(let output): features.append(output.result.vector(context.kind))
                 case .failure(let error): throw .query(path: result.path, reason: error.reason)
                 }
             }

@@ -91,11 +91,12 @@ public final class SQLResults: ResultStore {
             """, [.integer(modelID)]
         ) { (row: SQLRow) throws(StoreError) -> Bool in
             let imageID = row.int64(0)
+            let vector = { (column: Int) in row.blob(column).flatMap(FloatCodec.decode) ?? [] }
             let export = ExportRow(
-                path: row.blob(1) ?? [], top: try predictions(imageID: imageID, modelID: modelID),
-                features: includeFeatures ? row.blob(2).flatMap(FloatCodec.decode) : nil,
-                gem: includeFeatures ? row.blob(3).flatMap(FloatCodec.decode) : nil,
-                rmac: includeFeatures ? row.blob(4).flatMap(FloatCodec.decode) : nil)
+                path: row.blob(1) ?? [],
+                result: ImageResult(
+                    top: try predictions(imageID: imageID, modelID: modelID).map { ($0.index, Float($0.probability)) },
+                    features: vector(2), gem: vector(3), rmac: vector(4)))
             do {
                 try body(export)
             } catch {

@@ -104,7 +104,7 @@ struct QueueBenchmark: ParsableCommand {
             for item in claimed {
                 records.append(.indexed(
                     item.file, replacing: item.known, fingerprint: fingerprint(item.file.relativePath), width: 224, height: 224,
-                    output: ImageResult(top: (0..<5).map { (index: $0 * 7, probability: 0.2) }, features: features)))
+                    result: ImageResult(top: (0..<5).map { (index: $0 * 7, probability: 0.2) }, features: features)))
             }
             try index.write(records)
         }

@@ -56,7 +56,7 @@ struct WorkQueueTests {
     func indexed(_ claimed: ClaimedFile, feature: Float) -> ScanRecord {
         .indexed(
             claimed.file, replacing: nil, fingerprint: Array(claimed.file.relativePath), width: 4, height: 3,
-            output: ImageResult(top: [(index: 1, probability: 0.5)], features: [feature, 0, 0, 1]))
+            result: ImageResult(top: [(index: 1, probability: 0.5)], features: [feature, 0, 0, 1]))
     }
 
     func states() throws -> [String: Int64] {

@@ -94,7 +94,7 @@ extension VGGBatch {
             let preparation = try imageOptions.preparation(for: loaded)
             announce(loaded, preparation, toStandardOutput: !json, decodeThreads: nil)
 
-            let classifier = FileBatchClassifier(model: loaded, preparation: preparation)
+            let classifier = FileBatchClassifier(model: loaded, preparation: preparation, top: top)
             var failures = 0
             var start = 0
             while start < images.count {
@@ -153,7 +153,7 @@ extension VGGBatch {
                 try StandardOutput.write(text)
             }
             var options = ScanOptions(roots: [], walk: WalkOptions(), decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: false)
-            options.pollInterval = 0.02
+            options.queue.pollInterval = 0.02
             let cancellation = CancellationFlag()
             let summary: ScanSummary
             do {
@@ -195,11 +195,11 @@ extension VGGBatch {
             return chosen
         }
 
-        private func topClasses(_ output: ImageOutput) -> [(ImageNetClass, Float)] {
-            topIndices(output.probabilities, count: top).compactMap { index in ImageNetLabels.at(index).map { ($0, output.probabilities[index]) } }
+        private func topClasses(_ output: ImageResult) -> [(ImageNetClass, Float)] {
+            output.top.compactMap { entry in ImageNetLabels.at(entry.index).map { ($0, entry.probability) } }
         }
 
-        private func jsonLine(_ path: String, _ output: ImageOutput) -> String {
+        private func jsonLine(_ path: String, _ output: ImageResult) -> String {
             let topItems = topClasses(output).map { item, probability in
                 JSONText.object([
                     ("index", "\(item.index)"), ("wnid", JSONText.string(item.wnid)),
@@ -208,14 +208,14 @@ extension VGGBatch {
             }
             var fields = [("path", JSONText.string(path)), ("top", JSONText.array(topItems))]
             if wantsFeatures {
-                fields += ResultLine.vectorFields(fc7: output.features, gem: output.gem, rmac: output.rmac, encoding: featuresEncoding ?? .json)
+                fields += ResultLine.vectorFields(output, encoding: featuresEncoding ?? .json)
             }
             return JSONText.object(fields)
         }
 
-        private func textBlock(_ path: String, _ output: ImageOutput) -> String {
+        private func textBlock(_ path: String, _ output: ImageResult) -> String {
             var lines = [path]
-            if output.probabilities.isEmpty {
+            if output.top.isEmpty {
                 lines.append("  (no labels: these weights end at pool5; --json --features prints the \(output.features.count) features)")
             }
             for (item, probability) in topClasses(output) {

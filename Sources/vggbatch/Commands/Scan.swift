@@ -109,7 +109,7 @@ extension VGGBatch {
                 roots: PathBytes.outermost(roots),
                 walk: walk.options,
                 decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: acceptMissing)
-            options.queueOnly = queueOnly
+            options.queue.queueOnly = queueOnly
             let runOptions = "roots=\(roots.map(PathBytes.display)) batch=\(engine.batchSize) threads=\(engine.threadCount) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(walk.followSymlinks) include-hidden=\(walk.includeHidden)"
             let cancellation = CancellationFlag()
             let interrupts = InterruptHandler(cancellation: cancellation) { report.interrupting() }

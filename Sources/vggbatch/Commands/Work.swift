@@ -91,7 +91,7 @@ extension VGGBatch {
             printError("working for model \(target.id): \(counted(count, "file")) waiting")
             var options = ScanOptions(
                 roots: [], walk: WalkOptions(), decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: false)
-            options.follow = follow
+            options.queue.follow = follow
             let summary: ScanSummary
             do throws(IndexingError) {
                 summary = try session.work(
