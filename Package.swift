@@ -176,6 +176,24 @@ let package = Package(
             dependencies: ["VGGStore", "VGGSQL", "VGGIndexTypes", "VGGCommon", "_VGGTestSupport"],
             exclude: ["Snapshots"]),
         .testTarget(
+            name: "VGGCommonTests",
+            dependencies: ["VGGCommon", "_VGGTestSupport"]),
+        .testTarget(
+            name: "VGGIndexTypesTests",
+            dependencies: ["VGGIndexTypes", "VGGCommon", "_VGGTestSupport"]),
+        .testTarget(
+            name: "VGGInferenceTests",
+            dependencies: ["VGGInference", "VGGIndexTypes", "VGGEngine", "VGGImaging", "VGGModel", "VGGCommon", "_VGGTestSupport"]),
+        .testTarget(
+            name: "VGGIndexingTests",
+            dependencies: [
+                "VGGIndexing", "VGGInference", "VGGPipeline", "VGGIndexTypes", "VGGEngine", "VGGImaging", "VGGModel", "VGGCommon",
+                "_VGGTestSupport",
+            ]),
+        .testTarget(
+            name: "VGGQueryTests",
+            dependencies: ["VGGQuery", "VGGIndexing", "VGGIndexTypes", "VGGSearch", "VGGEngine", "VGGCommon", "_VGGTestSupport"]),
+        .testTarget(
             name: "VGGSQLTests",
             dependencies: ["VGGSQL", "VGGIndexTypes", "VGGCommon", "_VGGTestSupport"]),
         .testTarget(

@@ -6,10 +6,13 @@ public struct ImageDetails: Sendable {
     public var failureReason: String?
     public var firstSeen: String
     public var lastSeen: String
-    /// Per model id: top-5 (class index, probability) and the feature vector.
-    public var results: [(modelID: Int64, top: [(index: Int, probability: Double)], features: [Float]?)]
+    /// Per model id: its top-5 classes and feature vector (the descriptors are left out).
+    public var results: [(modelID: Int64, result: ImageResult)]
 
-    public init(image: StoredImage, width: Int?, height: Int?, failureReason: String?, firstSeen: String, lastSeen: String, results: [(modelID: Int64, top: [(index: Int, probability: Double)], features: [Float]?)]) {
+    public init(
+        image: StoredImage, width: Int?, height: Int?, failureReason: String?, firstSeen: String, lastSeen: String,
+        results: [(modelID: Int64, result: ImageResult)]
+    ) {
         self.image = image
         self.width = width
         self.height = height

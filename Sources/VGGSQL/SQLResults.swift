@@ -29,7 +29,9 @@ public final class SQLResults: ResultStore {
             for model in try models.all() {
                 let top = try predictions(imageID: image.id, modelID: model.id)
                 let features = try features(imageID: image.id, modelID: model.id)
-                if !top.isEmpty || features != nil { details.results.append((model.id, top, features)) }
+                if !top.isEmpty || features != nil {
+                    details.results.append((model.id, ImageResult(top: top.map { ($0.index, Float($0.probability)) }, features: features ?? [])))
+                }
             }
             return details
         }

@@ -43,8 +43,9 @@ extension VGGBatch {
                 let architecture = models.first { $0.id == modelID }?.architecture
                 return architecture?.hasClassifier == false ? "pool5" : "fc7"
             }
-            let results = details.results.map { result in
-                (result.modelID, result.top.map { entry in (ImageNetLabels.at(entry.index), entry.index, entry.probability) }, result.features)
+            let results = details.results.map { modelID, result in
+                (modelID, result.top.map { entry in (ImageNetLabels.at(entry.index), entry.index, entry.probability) },
+                 result.features.isEmpty ? nil : result.features)
             }
             if json {
                 print(JSONText.object(path: path, [

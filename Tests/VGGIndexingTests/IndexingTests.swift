@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+import VGGEngine
+import VGGImaging
+import VGGIndexTypes
+import VGGIndexing
+import VGGInference
+import VGGModel
+import VGGPipeline
+import _VGGTestSupport
+
+/// The write side through its own API, on an index held in memory: a scan session from
+/// folder to search data, the model checks, result lines and their import, the synthetic
+/// index.
+@Suite("Indexing")
+struct IndexingTests {
+    let directory = TemporaryDirectory()
+
+    func model(seed: UInt64 = 1, precision: EngineOptions.Precision = .f32) throws -> LoadedModel {
+        let path = try TinyWeights.write(to: directory.path("tiny-\(seed).safetensors"), seed: seed)
+        return try LoadedModel.load(
+            WeightsRequest(path: path), engine: EngineOptions(threads: 1, maxBatchSize: 2, precision: precision),
+            environment: ["XDG_CACHE_HOME": directory.path("cache"), "VGGBATCH_OFFLINE": "1"])
+    }
+
+    /// A folder of three photos and one broken file.
+    func photos() throws -> String {
+        let folder = directory.path("photos")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for name in ["pillow-hopper.jpg", "skimage-camera.png", "libpng-toucan.png"] {
+            try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: folder + "/" + name)
+        }
+        FileManager.default.createFile(atPath: folder + "/broken.jpg", contents: Data("not a photo".utf8))
+        return folder
+    }
+
+    func scan(_ folder: String, into memory: MemoryIndex, model: LoadedModel) throws -> ScanSession.Outcome {
+        let preparation = try model.preparation(ImagePreparation())
+        let options = ScanOptions(
+            roots: [PathBytes.absolute(folder)], walk: WalkOptions(), decodeThreads: 1, preparation: preparation, acceptMassMissing: false)
+        return try ScanSession(index: memory.writer).scan(
+            options: options, runOptions: "test", model: model, classifier: EngineClassifier(network: model.network, preset: model.preset),
+            cancellation: CancellationFlag(), progress: { _ in })
+    }
+
+    @Test func aScanWritesResultsSearchDataAndItsRunAndTheNextSeesWhatChanged() throws {
+        let memory = MemoryIndex()
+        let folder = try photos()
+        let model = try model()
+        let first = try scan(folder, into: memory, model: model)
+        #expect(first.summary.progress.new == 3 && first.summary.progress.failed == 1 && !first.summary.interrupted)
+        #expect(memory.results[first.modelID]?.count == 3)
+        // Every result goes in with its int8 code; the basis and projections follow the scan.
+        #expect(memory.codes[first.modelID]?.count == 3 && memory.bases[first.modelID] != nil)
+        #expect(memory.projections[first.modelID]?.count == 3 && first.searchUpdated == 3)
+        #expect(try memory.reader.runs.last()?.status == .finished)
+        #expect(try memory.reader.roots.failures().map(\.reason).allSatisfy { !$0.isEmpty })
+
+        try FileManager.default.removeItem(atPath: folder + "/libpng-toucan.png")
+        let second = try scan(folder, into: memory, model: model)
+        #expect(second.modelID == first.modelID && second.summary.progress.new == 0 && second.summary.missing == 1)
+        #expect(try memory.reader.roots.statuses().map(\.missing) == [1])
+    }
+
+    @Test func aScanWithOtherWeightsOrPrecisionIsRefusedBeforeAnythingIsWritten() throws {
+        let memory = MemoryIndex()
+        let first = try model()
+        _ = try scan(try photos(), into: memory, model: first)
+        let models = try memory.reader.models.all()
+        let remembered = try memory.reader.models.defaultModel()
+        #expect(ModelChoice.reusedResizePolicy(remembered: remembered, loaded: first) == .squash)
+        #expect(throws: Never.self) {
+            try ModelChoice.checkScan(loaded: first, resizePolicy: .squash, models: models, remembered: remembered, addModel: false)
+        }
+        let other = try model(seed: 2)
+        #expect(ModelChoice.reusedResizePolicy(remembered: remembered, loaded: other) == nil)
+        #expect {
+            try ModelChoice.checkScan(loaded: other, resizePolicy: .squash, models: models, remembered: remembered, addModel: false)
+        } throws: { error in
+            (error as? IndexingError)?.reason.contains("are not a model of this index (model 1: sha256 ") == true
+        }
+        // Beside it, when asked.
+        try ModelChoice.checkScan(loaded: other, resizePolicy: .squash, models: models, remembered: remembered, addModel: true)
+        let bf16 = try model(precision: .bf16)
+        #expect {
+            try ModelChoice.checkScan(loaded: bf16, resizePolicy: .squash, models: models, remembered: remembered, addModel: true)
+        } throws: { error in
+            (error as? IndexingError)?.reason.contains("model 1's vectors were computed in f32, and this scan would compute bf16") == true
+        }
+        #expect {
+            try ModelChoice.checkWorker(loaded: bf16, target: try #require(remembered))
+        } throws: { error in
+            (error as? IndexingError)?.reason.contains("is computed in f32, not bf16") == true
+        }
+    }
+
+    @Test func resultLinesRoundTripAndNameWhatIsWrong() throws {
+        let registration = try model().registration(resizePolicy: .centerCrop)
+        let result = ImageResult(top: [(3, 0.25)], features: [Float](repeating: 0.5, count: registration.featureDimension))
+        let line = ResultLine(
+            path: [0x2F, 0xFF], size: 9, mtimeNanoseconds: 10, fingerprint: [1, 2], width: 4, height: 3, result: result, error: nil,
+            model: registration)
+        for encoding in ResultLine.FeatureEncoding.allCases {
+            let parsed = try ResultLine.parse(Array(line.json(features: encoding).utf8))
+            #expect(parsed.path == [0x2F, 0xFF] && parsed.result == result && parsed.model == registration)
+        }
+        let text = line.json(features: .json)
+        for (from, to, reason) in [
+            ("\"center-crop\"", "\"sideways\"", "\"resize\" \"sideways\""),
+            ("\"torch\"", "\"tensorflow\"", "\"preprocessing\" \"tensorflow\""),
+            (registration.architecture.metadataValue, "D:1", "\"architecture\" \"D:1\""),
+        ] {
+            #expect {
+                try ResultLine.parse(Array(text.replacingOccurrences(of: from, with: to).utf8))
+            } throws: { error in
+                (error as? ResultLine.FormatError)?.reason.contains(reason) == true
+            }
+        }
+    }
+
+    @Test func importedLinesBecomeRowsOfTheirModel() throws {
+        let registration = try model().registration(resizePolicy: .squash)
+        let file = directory.path("lines.jsonl")
+        var text = ""
+        for n in 0..<3 {
+            let result = ImageResult(top: [(n, 0.5)], features: [Float](repeating: Float(n + 1), count: registration.featureDimension))
+            text += ResultLine(
+                path: Array("/archive/\(n).jpg".utf8), size: 1, mtimeNanoseconds: 1, fingerprint: [UInt8(n)], width: 2, height: 2,
+                result: result, error: nil, model: registration
+            ).json(features: .base64F32) + "\n"
+        }
+        text += "{not json\n"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let memory = MemoryIndex()
+        let summary = try ResultImport(index: memory.writer).run(files: [file], options: ResultImport.Options(), cancellation: CancellationFlag())
+        #expect(summary.lines == 4 && summary.new == 3 && summary.malformed == 1 && summary.roots == [Array("/archive".utf8)])
+        #expect(try memory.reader.models.all().map(\.weightsSHA256) == [registration.weightsSHA256])
+        #expect(try memory.reader.search.searchRows(modelID: 1).count == 3)
+    }
+
+    @Test func theSyntheticIndexHasItsNearCopiesAndItsSearchData() throws {
+        let memory = MemoryIndex()
+        var generator = SyntheticIndex(seed: 3)
+        let projected = try generator.write(images: 120, into: memory.writer, threads: 2)
+        #expect(projected == 120 && memory.codes[1]?.count == 120)
+        let rows = try memory.reader.search.searchRows(modelID: 1)
+        let features = try memory.reader.search.features(imageIDs: rows.imageIDs, modelID: 1).compactMap { $0 }
+        func cosine(_ a: [Float], _ b: [Float]) -> Float {
+            zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } / (a.reduce(0) { $0 + $1 * $1 }.squareRoot() * b.reduce(0) { $0 + $1 * $1 }.squareRoot())
+        }
+        // Image 51 is a near copy of image 50; image 50 is nothing like image 10.
+        #expect(cosine(features[50], features[51]) > 0.99 && cosine(features[10], features[50]) < 0.95)
+    }
+}
