@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "vggbatch", targets: ["vggbatch"]),
         .executable(name: "vggbatch-keras-convert", targets: ["vggbatch-keras-convert"]),
+        .library(name: "VGGCommon", targets: ["VGGCommon"]),
+        .library(name: "VGGIndexTypes", targets: ["VGGIndexTypes"]),
         .library(name: "VGGImaging", targets: ["VGGImaging"]),
         .library(name: "VGGModel", targets: ["VGGModel"]),
         .library(name: "VGGKeras", targets: ["VGGKeras"]),

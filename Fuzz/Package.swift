@@ -10,9 +10,11 @@ let package = Package(
     targets: [
         .target(name: "FuzzSupport"),
         .executableTarget(
-            name: "FuzzJPEG", dependencies: ["FuzzSupport", .product(name: "VGGImaging", package: "vggbatch")]),
+            name: "FuzzJPEG",
+            dependencies: ["FuzzSupport", .product(name: "VGGImaging", package: "vggbatch"), .product(name: "VGGCommon", package: "vggbatch")]),
         .executableTarget(
-            name: "FuzzPNG", dependencies: ["FuzzSupport", .product(name: "VGGImaging", package: "vggbatch")]),
+            name: "FuzzPNG",
+            dependencies: ["FuzzSupport", .product(name: "VGGImaging", package: "vggbatch"), .product(name: "VGGCommon", package: "vggbatch")]),
         .executableTarget(
             name: "FuzzEXIF", dependencies: ["FuzzSupport", .product(name: "VGGImaging", package: "vggbatch")]),
         .executableTarget(

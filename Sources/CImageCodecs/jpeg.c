@@ -76,20 +76,36 @@ static void vgg_jpeg_init_error(vgg_jpeg_error *err, vgg_status *status) {
 // Decoding never needs more than the pixel limit allows; cap libjpeg's own allocations too.
 static const long vgg_jpeg_max_memory = 2L * 1024 * 1024 * 1024;
 
+// The setup every public function shares. Each keeps its own setjmp (a jump may only return
+// to a frame still running): errors raised in `vgg_jpeg_open` jump back to it.
+
+/// Points the decompressor at an error manager that reports into `status`.
+static void vgg_jpeg_attach(struct jpeg_decompress_struct *cinfo, vgg_jpeg_error *err, vgg_status *status) {
+    vgg_jpeg_init_error(err, status);
+    cinfo->err = &err->pub;
+}
+
+/// Creates the decompressor over `data`, its memory capped, and reads the header.
+static void vgg_jpeg_open(struct jpeg_decompress_struct *cinfo, const uint8_t *data, size_t size) {
+    jpeg_create_decompress(cinfo);
+    cinfo->mem->max_memory_to_use = vgg_jpeg_max_memory;
+    jpeg_mem_src(cinfo, data, (unsigned long)size);
+    jpeg_read_header(cinfo, TRUE);
+}
+
+/// After a jump: frees the decompressor and returns the result the error recorded.
+static vgg_result vgg_jpeg_abandon(struct jpeg_decompress_struct *cinfo, vgg_status *status) {
+    jpeg_destroy_decompress(cinfo);
+    return status->result;
+}
+
 vgg_result vgg_jpeg_read_header(const uint8_t *data, size_t size, vgg_jpeg_header *header,
                                 vgg_status *status) {
     struct jpeg_decompress_struct cinfo;
     vgg_jpeg_error err;
-    vgg_jpeg_init_error(&err, status);
-    cinfo.err = &err.pub;
-    if (setjmp(err.jump)) {
-        jpeg_destroy_decompress(&cinfo);
-        return status->result;
-    }
-    jpeg_create_decompress(&cinfo);
-    cinfo.mem->max_memory_to_use = vgg_jpeg_max_memory;
-    jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_read_header(&cinfo, TRUE);
+    vgg_jpeg_attach(&cinfo, &err, status);
+    if (setjmp(err.jump)) return vgg_jpeg_abandon(&cinfo, status);
+    vgg_jpeg_open(&cinfo, data, size);
     header->width = (int)cinfo.image_width;
     header->height = (int)cinfo.image_height;
     header->components = cinfo.num_components;
@@ -108,16 +124,9 @@ vgg_result vgg_jpeg_decode(const uint8_t *data, size_t size, int scale_num, int 
                            int *out_channels, vgg_status *status) {
     struct jpeg_decompress_struct cinfo;
     vgg_jpeg_error err;
-    vgg_jpeg_init_error(&err, status);
-    cinfo.err = &err.pub;
-    if (setjmp(err.jump)) {
-        jpeg_destroy_decompress(&cinfo);
-        return status->result;
-    }
-    jpeg_create_decompress(&cinfo);
-    cinfo.mem->max_memory_to_use = vgg_jpeg_max_memory;
-    jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_read_header(&cinfo, TRUE);
+    vgg_jpeg_attach(&cinfo, &err, status);
+    if (setjmp(err.jump)) return vgg_jpeg_abandon(&cinfo, status);
+    vgg_jpeg_open(&cinfo, data, size);
 
     int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;

@@ -2,33 +2,19 @@ import Foundation
 
 /// MD5 (RFC 1321), streaming. Only to check downloads against the checksums some
 /// publishers give instead of SHA-256 (the Keras application weights); never a fingerprint.
-public struct MD5: Sendable {
-    private typealias State = (UInt32, UInt32, UInt32, UInt32)
-    private var state: State = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
-    private var buffer = BlockBuffer()
+public typealias MD5 = BlockHasher<MD5Function>
 
-    public init() {}
+/// MD5's state and compression (RFC 1321).
+public enum MD5Function: BlockHashFunction {
+    public typealias State = (UInt32, UInt32, UInt32, UInt32)
 
-    /// Adds bytes to the message.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        var state = self.state
-        buffer.append(bytes) { Self.compress(&state, $0) }
-        self.state = state
-    }
+    public static var initialState: State { (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476) }
 
-    /// Adds bytes to the message.
-    public mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
-    }
+    public static var bigEndianLength: Bool { false }
 
-    /// The digest as 32 lowercase hex digits; the hasher must not be used afterwards.
-    public mutating func finalizeHex() -> String {
-        let tail = buffer.padding(bigEndianLength: false)
-        tail.withUnsafeBytes { update($0) }
-        precondition(buffer.pending.isEmpty, "padding must end on a block boundary")
-        let digits = Array("0123456789abcdef")
-        let bytes = [state.0, state.1, state.2, state.3].flatMap { word in [0, 8, 16, 24].map { UInt8(truncatingIfNeeded: word >> UInt32($0)) } }
-        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+    /// The 16-byte digest: the words little-endian.
+    public static func digest(_ state: State) -> [UInt8] {
+        [state.0, state.1, state.2, state.3].flatMap { word in [0, 8, 16, 24].map { UInt8(truncatingIfNeeded: word >> UInt32($0)) } }
     }
 
     private static let shifts: [UInt32] = [
@@ -43,7 +29,7 @@ public struct MD5: Sendable {
         UInt32(truncatingIfNeeded: Int64((abs(sin(Double(i + 1))) * 4_294_967_296.0).rounded(.down)))
     }
 
-    private static func compress(_ state: inout State, _ block: UnsafeRawBufferPointer) {
+    public static func compress(_ state: inout State, _ block: UnsafeRawBufferPointer) {
         var m = [UInt32](repeating: 0, count: 16)
         for i in 0..<16 { m[i] = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) }
         var (a, b, c, d) = state

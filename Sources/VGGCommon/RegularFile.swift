@@ -101,6 +101,24 @@ public final class RegularFile {
         return bytes
     }
 
+    /// The whole file from its start to its end as it is now, handed to `body` in pieces of
+    /// up to `chunkSize` bytes read into one buffer (for checksums of large files).
+    public func readAll(chunkSize: Int = 4 << 20, _ body: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
+        defer { chunk.deallocate() }
+        var offset = 0
+        while true {
+            let n = pread(descriptor, chunk.baseAddress, chunk.count, off_t(offset))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .current
+            }
+            if n == 0 { return }
+            body(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            offset += n
+        }
+    }
+
     /// The whole file mapped read-only (`munmap` it when done); nil when it cannot be mapped.
     public func map() -> UnsafeRawBufferPointer? {
         guard size > 0, let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else { return nil }

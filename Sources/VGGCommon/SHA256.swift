@@ -1,50 +1,21 @@
 /// SHA-256 (FIPS 180-4), streaming: weight-file checksums, content fingerprints, migration
 /// digests. Plain Swift so the package needs no crypto dependency.
-public struct SHA256: Sendable {
-    private typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
-    private var state: State = (
-        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
-    )
-    private var buffer = BlockBuffer()
+public typealias SHA256 = BlockHasher<SHA256Function>
 
-    public init() {}
+/// SHA-256's state and compression (FIPS 180-4).
+public enum SHA256Function: BlockHashFunction {
+    public typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
 
-    /// Adds bytes to the message.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        var state = self.state
-        buffer.append(bytes) { Self.compress(&state, $0) }
-        self.state = state
+    public static var initialState: State {
+        (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
     }
 
-    /// Adds bytes to the message.
-    public mutating func update(_ bytes: ArraySlice<UInt8>) {
-        bytes.withUnsafeBytes { update($0) }
-    }
+    public static var bigEndianLength: Bool { true }
 
-    /// Adds bytes to the message.
-    public mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
-    }
-
-    /// The digest as 64 lowercase hex digits; the hasher must not be used afterwards.
-    public mutating func finalizeHex() -> String {
-        Hex.encode(finalize())
-    }
-
-    /// The 32-byte digest; the hasher must not be used afterwards.
-    public mutating func finalize() -> [UInt8] {
-        let tail = buffer.padding(bigEndianLength: true)
-        tail.withUnsafeBytes { update($0) }
-        precondition(buffer.pending.isEmpty, "padding must end on a block boundary")
+    /// The 32-byte digest: the words big-endian.
+    public static func digest(_ state: State) -> [UInt8] {
         let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
         return words.flatMap { word in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> UInt32($0)) } }
-    }
-
-    /// SHA-256 of `bytes` as 64 lowercase hex digits.
-    public static func hex(_ bytes: [UInt8]) -> String {
-        var hasher = SHA256()
-        hasher.update(bytes)
-        return hasher.finalizeHex()
     }
 
     private static let k: [UInt32] = [
@@ -58,7 +29,7 @@ public struct SHA256: Sendable {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    private static func compress(_ state: inout State, _ block: UnsafeRawBufferPointer) {
+    public static func compress(_ state: inout State, _ block: UnsafeRawBufferPointer) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             for i in 0..<16 {
                 // Safe: the block holds 64 bytes; big-endian words.

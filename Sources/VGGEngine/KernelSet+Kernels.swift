@@ -142,6 +142,15 @@ extension KernelSet {
         table.pointee.narrow_half(source, count, destination)
     }
 
+    /// The search kernels of the same instruction set.
+    public var search: SearchKernels { SearchKernels(table: table) }
+}
+
+/// The search's innermost loops (dot products, distances, int8 code scores, the pair scan),
+/// from one `KernelSet`'s table, with the contracts of `kernels.inc`.
+public struct SearchKernels: @unchecked Sendable {
+    let table: UnsafePointer<vgg_kernels>
+
     /// Σ a[i]·b[i] of floats, summed in Double (the products are exact there) in a fixed
     /// order: the same on every set.
     @inline(__always)

@@ -77,7 +77,7 @@ public struct KernelSet: @unchecked Sendable, Equatable, CustomStringConvertible
             throw .unknownInstructionSet(name: name, known: InstructionSet.allCases.map(\.rawValue))
         }
         guard let set = KernelSet(wanted) else {
-            throw .unsupportedInstructionSet(name: wanted.rawValue, cpu: cpuName, available: available.map(\.instructionSet.rawValue))
+            throw .unsupportedInstructionSet(name: wanted.rawValue, cpu: CPU.name, available: available.map(\.instructionSet.rawValue))
         }
         return set
     }
@@ -86,13 +86,14 @@ public struct KernelSet: @unchecked Sendable, Equatable, CustomStringConvertible
     /// can run it), else the best one.
     public static let `default`: KernelSet = (try? fromEnvironment(ProcessInfo.processInfo.environment)) ?? best
 
-    /// The CPU's brand string ("" where the architecture has none).
-    public static var cpuName: String { String(cString: vgg_cpu_name()) }
-
     /// "avx512 (16 lanes, 14×32 GEMM tiles)".
     public var description: String { "\(instructionSet.rawValue) (\(lanes) lanes, \(mr)×\(nr) GEMM tiles)" }
+}
 
-    public static func == (a: KernelSet, b: KernelSet) -> Bool { a.instructionSet == b.instructionSet }
+/// The processor the program runs on.
+public enum CPU {
+    /// Its brand string ("" where the architecture has none).
+    public static var name: String { String(cString: vgg_cpu_name()) }
 }
 
 /// Why the engine cannot run as asked.

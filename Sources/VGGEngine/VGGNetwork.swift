@@ -49,51 +49,9 @@ public final class VGGNetwork {
         self.options = options
         pool = ThreadPool(threadCount: options.threads)
         let kernels = options.kernels
-
-        var convolution = [ConvolutionKernel]()
-        var biases = [AlignedBuffer]()
-        var winogradChannels: (input: Int, output: Int)?
-        for (index, layer) in architecture.convolutions.enumerated() {
-            let weights = try source.convolution(index)
-            let depth = layer.inputChannels * 9
-            switch options.algorithm(inputChannels: layer.inputChannels) {
-            case .direct:
-                convolution.append(.direct(weights))
-            case .winograd:
-                convolution.append(.winograd(WinogradWeights(
-                    weight: weights.weight, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernels: kernels,
-                    storage: options.winogradStorage(convolution: index))))
-                winogradChannels = (
-                    max(winogradChannels?.input ?? 0, layer.inputChannels), max(winogradChannels?.output ?? 0, layer.outputChannels))
-            case .gemm where index == 0 && options.convolutionAlgorithm != .gemm
-                && layer.inputChannels <= SmallInputConvolution.maximumInputChannels:
-                convolution.append(.smallInput(SmallInputConvolution.Weights(
-                    weight: weights.weight, bias: weights.bias, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels,
-                    kernels: kernels)))
-            case .gemm, .auto:
-                convolution.append(.gemm(PackedMatrixA(rows: layer.outputChannels, depth: depth, mr: kernels.mr) { row, k in
-                    weights.weight[row * depth + k]
-                }))
-            }
-            biases.append(AlignedBuffer(weights.bias, zeroPaddedTo: kernels.nr))
-            source.release(convolution: index)
-        }
-        convolutionKernels = convolution
-        convolutionBiases = biases
-
-        var linear = [LinearGEMM.Weights]()
-        var linearBias = [AlignedBuffer]()
-        for (index, layer) in architecture.fullyConnected.enumerated() {
-            let weights = try source.fullyConnected(index)
-            let inputs = layer.inputs
-            linear.append(LinearGEMM.Weights(precision: options.linearPrecision, depth: inputs, columns: layer.outputs, kernels: kernels) { k, column in
-                weights.weight[column * inputs + k]
-            })
-            linearBias.append(AlignedBuffer(weights.bias))
-            source.release(fullyConnected: index)
-        }
-        linearWeights = linear
-        linearBiases = linearBias
+        let winogradChannels: (input: Int, output: Int)?
+        (convolutionKernels, convolutionBiases, winogradChannels) = try Self.packConvolutions(source, options: options)
+        (linearWeights, linearBiases) = try Self.packLinear(source, options: options)
 
         // Buffers: the largest activation of any layer.
         let batch = options.maxBatchSize
@@ -130,6 +88,62 @@ public final class VGGNetwork {
         for size in sizes {
             columnsBySize[size] = ConvolutionColumns(batch: batch, height: size / 65536, width: size % 65536, nr: kernels.nr)
         }
+    }
+
+    /// Every convolution packed for its algorithm, with its bias, and the widest Winograd
+    /// layer's channels (for the scratch buffers); each layer is released once packed.
+    private static func packConvolutions(
+        _ source: some WeightSource, options: EngineOptions
+    ) throws(ModelError) -> ([ConvolutionKernel], [AlignedBuffer], (input: Int, output: Int)?) {
+        let kernels = options.kernels
+        var convolution = [ConvolutionKernel]()
+        var biases = [AlignedBuffer]()
+        var winogradChannels: (input: Int, output: Int)?
+        for (index, layer) in source.architecture.convolutions.enumerated() {
+            let weights = try source.convolution(index)
+            let depth = layer.inputChannels * 9
+            switch options.algorithm(inputChannels: layer.inputChannels) {
+            case .direct:
+                convolution.append(.direct(weights))
+            case .winograd:
+                convolution.append(.winograd(WinogradWeights(
+                    weight: weights.weight, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels, kernels: kernels,
+                    storage: options.winogradStorage(convolution: index))))
+                winogradChannels = (
+                    max(winogradChannels?.input ?? 0, layer.inputChannels), max(winogradChannels?.output ?? 0, layer.outputChannels))
+            case .gemm where index == 0 && options.convolutionAlgorithm != .gemm
+                && layer.inputChannels <= SmallInputConvolution.maximumInputChannels:
+                convolution.append(.smallInput(SmallInputConvolution.Weights(
+                    weight: weights.weight, bias: weights.bias, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels,
+                    kernels: kernels)))
+            case .gemm, .auto:
+                convolution.append(.gemm(PackedMatrixA(rows: layer.outputChannels, depth: depth, mr: kernels.mr) { row, k in
+                    weights.weight[row * depth + k]
+                }))
+            }
+            biases.append(AlignedBuffer(weights.bias, zeroPaddedTo: kernels.nr))
+            source.release(convolution: index)
+        }
+        return (convolution, biases, winogradChannels)
+    }
+
+    /// Every fully connected layer packed in `options.linearPrecision`, with its bias.
+    private static func packLinear(_ source: some WeightSource, options: EngineOptions) throws(ModelError) -> ([LinearGEMM.Weights], [AlignedBuffer]) {
+        let kernels = options.kernels
+
+        var linear = [LinearGEMM.Weights]()
+        var linearBias = [AlignedBuffer]()
+        for (index, layer) in source.architecture.fullyConnected.enumerated() {
+            let weights = try source.fullyConnected(index)
+            let inputs = layer.inputs
+            linear.append(LinearGEMM.Weights(precision: options.linearPrecision, depth: inputs, columns: layer.outputs, kernels: kernels) { k, column in
+                weights.weight[column * inputs + k]
+            })
+            linearBias.append(AlignedBuffer(weights.bias))
+            source.release(fullyConnected: index)
+        }
+        return (linear, linearBias)
+
     }
 
     /// What a batch gives back, per image: the feature vector (fc7 after its ReLU, or pool5
@@ -231,36 +245,17 @@ public final class VGGNetwork {
     ) {
         precondition(count >= 1 && count <= options.maxBatchSize, "batch of \(count) outside 1...\(options.maxBatchSize)")
         let a = architecture
-        var channels = a.inputChannels
-        var height = a.inputHeight
-        var width = a.inputWidth
-        var current = activationA
-        var spare = activationB
-
+        var pass = Pass(channels: a.inputChannels, height: a.inputHeight, width: a.inputWidth, current: activationA, spare: activationB)
         // Per-image CHW → CNHW (a first layer that reads the images itself needs none).
-        let plane = height * width
         if case .smallInput = convolutionKernels.first {} else {
-            current.withUnsafeMutablePointer { destination in
+            let (channels, plane) = (pass.channels, pass.height * pass.width)
+            pass.current.withUnsafeMutablePointer { destination in
                 for image in 0..<count {
                     for c in 0..<channels {
                         (destination + (c * count + image) * plane).update(from: images + (image * channels + c) * plane, count: plane)
                     }
                 }
             }
-        }
-
-        var convolutionIndex = 0
-        var linearIndex = 0
-        // Whether `current` holds the channel-blocked layout (Winograd layers) rather than CNHW.
-        var blocked = false
-        var poolFused = false
-        let lastConvolutionIndex = a.convolutions.count - 1
-        /// Brings `current` into the layout the next layer needs, through `spare`.
-        func useLayout(blocked wanted: Bool) {
-            guard wanted != blocked else { return }
-            convertLayout(current, spare, toBlocked: wanted, channels: channels, count: count, pixels: height * width)
-            swap(&current, &spare)
-            blocked = wanted
         }
         for (layerIndex, layer) in a.layers.enumerated() {
             let started = layerSeconds == nil ? 0 : DispatchTime.now().uptimeNanoseconds
@@ -271,80 +266,132 @@ public final class VGGNetwork {
             }
             switch layer {
             case .convolution(let c):
-                let kernel = convolutionKernels[convolutionIndex]
-                if case .smallInput(let weights) = kernel {
-                    SmallInputConvolution.run(
-                        on: pool, images: images, count: count, height: height, width: width, weights: weights,
-                        outputBlocks: BlockedLayout.paddedChannels(c.outputChannels, block: kernels.lanes) / kernels.lanes,
-                        output: spare, scratch: packBuffers, kernels: kernels)
-                    swap(&current, &spare)
-                    blocked = true
-                    channels = c.outputChannels
-                    convolutionIndex += 1
-                    continue
-                }
-                let isWinograd: Bool
-                if case .winograd = kernel { isWinograd = true } else { isWinograd = false }
-                useLayout(blocked: isWinograd)
-                // Winograd fuses the 2×2 max-pool that follows into its output transform, except
-                // after the last convolution when its unpooled output is wanted.
-                let keepOutput = lastConvolution != nil && convolutionIndex == lastConvolutionIndex
-                poolFused = isWinograd && !keepOutput && layerIndex + 1 < a.layers.count && a.layers[layerIndex + 1] == .maxPool
-                convolve(
-                    convolutionIndex, kernel, c, input: current, output: spare,
-                    shape: (count: count, height: height, width: width), fusingPool: poolFused)
-                swap(&current, &spare)
-                channels = c.outputChannels
-                if keepOutput, let lastConvolution {
-                    flatten(current, blocked: blocked, channels: channels, pixels: height * width, count: count, into: lastConvolution)
-                }
-                convolutionIndex += 1
-                if poolFused {
-                    height /= 2
-                    width /= 2
-                }
+                runConvolution(c, layerIndex: layerIndex, images: images, count: count, lastConvolution: lastConvolution, pass: &pass)
             case .maxPool:
-                if poolFused {
-                    poolFused = false
-                    continue
-                }
-                useLayout(blocked: false)
-                let planes = channels * count
-                let h = height
-                let w = width
-                current.withUnsafePointer { input in
-                    spare.withUnsafeMutablePointer { output in
-                        pool.run { t, threads in
-                            MaxPool.pool2x2(input: input, height: h, width: w, output: output,
-                                            planeRange: ThreadPool.slice(planes, thread: t, of: threads))
-                        }
-                    }
-                }
-                swap(&current, &spare)
-                height /= 2
-                width /= 2
+                runMaxPool(count: count, pass: &pass)
             case .fullyConnected(let f):
-                if linearIndex == 0 {
-                    linearA.withUnsafeMutablePointer { flatten(current, blocked: blocked, channels: channels, pixels: height * width, count: count, into: $0) }
-                }
-                let input = linearIndex % 2 == 0 ? linearA : linearB
-                let output = linearIndex % 2 == 0 ? linearB : linearA
-                runLinear(linearIndex, f, input: input, output: output, count: count)
-                if linearIndex == 1, let fc7 {
-                    output.withUnsafePointer { fc7.update(from: $0, count: count * f.outputs) }
-                }
-                if linearIndex == 2 {
-                    output.withUnsafePointer { result in
-                        logits?.update(from: result, count: count * f.outputs)
-                        if let probabilities { Softmax.rows(result, rows: count, columns: f.outputs, output: probabilities) }
-                    }
-                }
-                linearIndex += 1
+                runFullyConnected(f, count: count, fc7: fc7, logits: logits, probabilities: probabilities, pass: &pass)
             }
         }
         // A convolutions-only network's features are pool5, flattened C, H, W.
         if a.fullyConnected.isEmpty, let fc7 {
-            flatten(current, blocked: blocked, channels: channels, pixels: height * width, count: count, into: fc7)
+            flatten(pass.current, blocked: pass.blocked, channels: pass.channels, pixels: pass.height * pass.width, count: count, into: fc7)
+        }
+    }
+
+    /// Where a batch is between layers: its shape, which buffer holds it and in what layout.
+    private struct Pass {
+        var channels: Int
+        var height: Int
+        var width: Int
+        var current: AlignedBuffer
+        var spare: AlignedBuffer
+        /// Whether `current` holds the channel-blocked layout (Winograd layers) rather than CNHW.
+        var blocked = false
+        /// Whether the last convolution pooled its output already.
+        var poolFused = false
+        var convolutionIndex = 0
+        var linearIndex = 0
+
+        init(channels: Int, height: Int, width: Int, current: AlignedBuffer, spare: AlignedBuffer) {
+            self.channels = channels
+            self.height = height
+            self.width = width
+            self.current = current
+            self.spare = spare
+        }
+
+        /// The layer wrote `spare`: it holds the batch now.
+        mutating func advance() { swap(&current, &spare) }
+    }
+
+    /// Brings the batch into the layout the next layer needs, through the spare buffer.
+    private func useLayout(blocked wanted: Bool, count: Int, pass: inout Pass) {
+        guard wanted != pass.blocked else { return }
+        convertLayout(pass.current, pass.spare, toBlocked: wanted, channels: pass.channels, count: count, pixels: pass.height * pass.width)
+        pass.advance()
+        pass.blocked = wanted
+    }
+
+    private func runConvolution(
+        _ c: VGGArchitecture.Convolution, layerIndex: Int, images: UnsafePointer<Float>, count: Int,
+        lastConvolution: UnsafeMutablePointer<Float>?, pass: inout Pass
+    ) {
+        let kernel = convolutionKernels[pass.convolutionIndex]
+        defer { pass.convolutionIndex += 1 }
+        if case .smallInput(let weights) = kernel {
+            SmallInputConvolution.run(
+                on: pool, images: images, count: count, height: pass.height, width: pass.width, weights: weights,
+                outputBlocks: BlockedLayout.paddedChannels(c.outputChannels, block: kernels.lanes) / kernels.lanes,
+                output: pass.spare, scratch: packBuffers, kernels: kernels)
+            pass.advance()
+            pass.blocked = true
+            pass.channels = c.outputChannels
+            return
+        }
+        let isWinograd: Bool
+        if case .winograd = kernel { isWinograd = true } else { isWinograd = false }
+        useLayout(blocked: isWinograd, count: count, pass: &pass)
+        // Winograd fuses the 2×2 max-pool that follows into its output transform, except
+        // after the last convolution when its unpooled output is wanted.
+        let a = architecture
+        let keepOutput = lastConvolution != nil && pass.convolutionIndex == a.convolutions.count - 1
+        pass.poolFused = isWinograd && !keepOutput && layerIndex + 1 < a.layers.count && a.layers[layerIndex + 1] == .maxPool
+        convolve(
+            pass.convolutionIndex, kernel, c, input: pass.current, output: pass.spare,
+            shape: (count: count, height: pass.height, width: pass.width), fusingPool: pass.poolFused)
+        pass.advance()
+        pass.channels = c.outputChannels
+        if keepOutput, let lastConvolution {
+            flatten(pass.current, blocked: pass.blocked, channels: pass.channels, pixels: pass.height * pass.width, count: count, into: lastConvolution)
+        }
+        if pass.poolFused {
+            pass.height /= 2
+            pass.width /= 2
+        }
+    }
+
+    private func runMaxPool(count: Int, pass: inout Pass) {
+        if pass.poolFused {
+            pass.poolFused = false
+            return
+        }
+        useLayout(blocked: false, count: count, pass: &pass)
+        let planes = pass.channels * count
+        let (h, w) = (pass.height, pass.width)
+        pass.current.withUnsafePointer { input in
+            pass.spare.withUnsafeMutablePointer { output in
+                pool.run { t, threads in
+                    MaxPool.pool2x2(input: input, height: h, width: w, output: output, planeRange: ThreadPool.slice(planes, thread: t, of: threads))
+                }
+            }
+        }
+        pass.advance()
+        pass.height /= 2
+        pass.width /= 2
+    }
+
+    private func runFullyConnected(
+        _ f: VGGArchitecture.FullyConnected, count: Int, fc7: UnsafeMutablePointer<Float>?, logits: UnsafeMutablePointer<Float>?,
+        probabilities: UnsafeMutablePointer<Float>?, pass: inout Pass
+    ) {
+        let index = pass.linearIndex
+        defer { pass.linearIndex += 1 }
+        if index == 0 {
+            let p = pass
+            linearA.withUnsafeMutablePointer { flatten(p.current, blocked: p.blocked, channels: p.channels, pixels: p.height * p.width, count: count, into: $0) }
+        }
+        let input = index % 2 == 0 ? linearA : linearB
+        let output = index % 2 == 0 ? linearB : linearA
+        runLinear(index, f, input: input, output: output, count: count)
+        if index == 1, let fc7 {
+            output.withUnsafePointer { fc7.update(from: $0, count: count * f.outputs) }
+        }
+        if index == 2 {
+            output.withUnsafePointer { result in
+                logits?.update(from: result, count: count * f.outputs)
+                if let probabilities { Softmax.rows(result, rows: count, columns: f.outputs, output: probabilities) }
+            }
         }
     }
 

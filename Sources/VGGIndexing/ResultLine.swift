@@ -126,25 +126,7 @@ public struct ResultLine: Sendable {
         }
         guard !path.isEmpty else { throw FormatError(reason: "an empty \"path\"") }
         guard case .object(let modelFields)? = object["model"] else { throw FormatError(reason: "no \"model\" object") }
-        let m = Fields(modelFields)
-        guard let sha = try m.string("weights_sha256"), let architecture = try m.string("architecture"),
-            let preprocessing = try m.string("preprocessing"), let resize = try m.string("resize"),
-            let dimension = try m.integer("dimension")
-        else { throw FormatError(reason: "\"model\" lacks weights_sha256, architecture, preprocessing, resize or dimension") }
-        guard let parsedArchitecture = VGGArchitecture(metadataValue: architecture) else {
-            throw FormatError(reason: "\"architecture\" \"\(architecture)\" is not a VGG architecture vggbatch knows")
-        }
-        guard let parsedPreprocessing = Preprocessing(rawValue: preprocessing) else {
-            throw FormatError(reason: "\"preprocessing\" \"\(preprocessing)\": expected torch or caffe")
-        }
-        guard let parsedResize = ResizePolicy(rawValue: resize) else {
-            throw FormatError(reason: "\"resize\" \"\(resize)\": expected squash or center-crop")
-        }
-        // Lines written before they carried the precision were float32.
-        let model = ModelRegistration(
-            weightsSHA256: sha, name: try m.string("name"), architecture: parsedArchitecture, preprocessing: parsedPreprocessing,
-            resizePolicy: parsedResize, featureDimension: Int(dimension), convolutionBase: try m.string("convolution_base"),
-            precision: try m.string("precision") ?? "f32")
+        let model = try Self.model(Fields(modelFields))
         guard let size = try object.integer("size"), let mtime = try object.integer("mtime_ns") else {
             throw FormatError(reason: "no \"size\" or \"mtime_ns\"")
         }
@@ -176,7 +158,7 @@ public struct ResultLine: Sendable {
         let gem = try vector("gem", in: object)
         let rmac = try vector("rmac", in: object)
         guard (gem == nil) == (rmac == nil) else { throw FormatError(reason: "\"gem\" without \"rmac\", or the reverse") }
-        let descriptorWidth = parsedArchitecture.descriptorWidth
+        let descriptorWidth = model.architecture.descriptorWidth
         for (name, descriptor) in [("gem", gem), ("rmac", rmac)] {
             guard let descriptor else { continue }
             if descriptor.count != descriptorWidth {
@@ -190,6 +172,28 @@ public struct ResultLine: Sendable {
         }
         line.result = ImageResult(top: top, features: features ?? [], gem: gem ?? [], rmac: rmac ?? [])
         return line
+    }
+
+    /// The "model" object of a line.
+    private static func model(_ m: Fields) throws(FormatError) -> ModelRegistration {
+        guard let sha = try m.string("weights_sha256"), let architecture = try m.string("architecture"),
+            let preprocessing = try m.string("preprocessing"), let resize = try m.string("resize"),
+            let dimension = try m.integer("dimension")
+        else { throw FormatError(reason: "\"model\" lacks weights_sha256, architecture, preprocessing, resize or dimension") }
+        guard let parsedArchitecture = VGGArchitecture(metadataValue: architecture) else {
+            throw FormatError(reason: "\"architecture\" \"\(architecture)\" is not a VGG architecture vggbatch knows")
+        }
+        guard let parsedPreprocessing = Preprocessing(rawValue: preprocessing) else {
+            throw FormatError(reason: "\"preprocessing\" \"\(preprocessing)\": expected torch or caffe")
+        }
+        guard let parsedResize = ResizePolicy(rawValue: resize) else {
+            throw FormatError(reason: "\"resize\" \"\(resize)\": expected squash or center-crop")
+        }
+        // Lines written before they carried the precision were float32.
+        return ModelRegistration(
+            weightsSHA256: sha, name: try m.string("name"), architecture: parsedArchitecture, preprocessing: parsedPreprocessing,
+            resizePolicy: parsedResize, featureDimension: Int(dimension), convolutionBase: try m.string("convolution_base"),
+            precision: try m.string("precision") ?? "f32")
     }
 
     /// The vector `name` (JSON numbers) or `name_base64` (float32 bytes), if the line has it.

@@ -33,6 +33,6 @@ extension StoredModel {
     /// The model for a person: short SHA-256 and preprocessing (and resize policy), as
     /// refusals name it.
     public func described(withResizePolicy: Bool = false) -> String {
-        "sha256 \(weightsSHA256.prefix(12))…, \(preprocessing.rawValue)" + (withResizePolicy ? ", \(resizePolicy.rawValue)" : "")
+        "sha256 \(self.weightsSHA256.prefix(12))…, \(self.preprocessing.rawValue)" + (withResizePolicy ? ", \(self.resizePolicy.rawValue)" : "")
     }
 }

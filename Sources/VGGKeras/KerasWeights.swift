@@ -50,69 +50,11 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
                 if let value = (try? Self.strings(handle, "/", key, path: path))??.first { metadata[key] = value }
             }
             self.metadata = metadata
-            var layers = [(name: String, kernel: (path: String, shape: [Int]), bias: (path: String, shape: [Int]))]()
-            for layer in layerNames {
-                guard let weightNames = try Self.strings(handle, "/" + layer, "weight_names", path: path) else {
-                    throw ModelError.invalidFile(path: path, reason: "layer \(layer) has no weight_names attribute")
-                }
-                if weightNames.isEmpty { continue }
-                var kernel: (String, [Int])?
-                var bias: (String, [Int])?
-                for weight in weightNames {
-                    let datasetPath = "/" + layer + "/" + weight
-                    guard let shape = Self.shape(handle, datasetPath) else { throw ModelError.missingTensor(path: path, tensor: datasetPath) }
-                    // Keras writes weights uncompressed, so no array can be larger than the file; checking
-                    // that bounds every allocation and keeps the shape arithmetic below from overflowing.
-                    guard let bytes = TensorSize.bytes(shape: shape, elementSize: 4), bytes <= fileSize else {
-                        throw ModelError.invalidFile(
-                            path: path, reason: "\(datasetPath) declares shape \(shape), more than the \(fileSize)-byte file holds")
-                    }
-                    guard vgg_h5_dataset_is_float(handle, datasetPath) == 1 else {
-                        throw ModelError.unsupportedDType(path: path, tensor: datasetPath, dtype: "not floating point")
-                    }
-                    if shape.count == 1 { bias = (datasetPath, shape) } else { kernel = (datasetPath, shape) }
-                }
-                guard let kernel, let bias, weightNames.count == 2 else {
-                    throw ModelError.invalidFile(path: path, reason: "layer \(layer) does not hold one kernel and one bias")
-                }
-                layers.append((layer, kernel, bias))
-            }
+            let layers = try Self.layers(handle, names: layerNames, fileSize: fileSize, path: path)
             let convolutions = layers.prefix { $0.kernel.shape.count == 4 }
             let dense = layers.dropFirst(convolutions.count)
-            guard convolutions.count == 13, dense.isEmpty || dense.count == 3, dense.allSatisfy({ $0.kernel.shape.count == 2 }) else {
-                throw ModelError.invalidFile(
-                    path: path, reason: "expected 13 convolutions and 3 or 0 Dense layers (VGG16), found layers \(layers.map(\.name).joined(separator: ", "))")
-            }
-            var widths = [Int]()
-            var channels = 3
-            for layer in convolutions {
-                let shape = layer.kernel.shape
-                guard shape[0] == 3, shape[1] == 3, shape[2] == channels, layer.bias.shape == [shape[3]] else {
-                    throw ModelError.shapeMismatch(
-                        path: path, tensor: layer.kernel.path, expected: [3, 3, channels, layer.bias.shape.first ?? 0], actual: shape)
-                }
-                widths.append(shape[3])
-                channels = shape[3]
-            }
+            architecture = try Self.architecture(convolutions: Array(convolutions), dense: Array(dense), layers: layers, path: path)
             hasClassifier = !dense.isEmpty
-            if hasClassifier {
-                let shapes = dense.map(\.kernel.shape)
-                let hidden = shapes[0][1]
-                let classes = shapes[2][1]
-                let cells = shapes[0][0] / channels
-                let side = Int(Double(cells).squareRoot().rounded())
-                guard shapes[0][0] == channels * side * side, side >= 1, shapes[1] == [hidden, hidden], shapes[2][0] == hidden,
-                    zip(dense, [hidden, hidden, classes]).allSatisfy({ $0.bias.shape == [$1] })
-                else {
-                    throw ModelError.invalidFile(
-                        path: path, reason: "Dense shapes \(shapes) do not fit a VGG16 classifier on \(channels)-channel pool5")
-                }
-                architecture = VGGArchitecture.configurationD(
-                    convolutionChannels: widths, hiddenWidth: hidden, classes: classes, inputHeight: side * 32, inputWidth: side * 32)
-            } else {
-                // Without a classifier the input size is free; the usual one is used.
-                architecture = VGGArchitecture.convolutionsOnly(convolutionChannels: widths, inputHeight: 224, inputWidth: 224)
-            }
             convolutionPaths = convolutions.map { ($0.kernel.path, $0.bias.path) }
             densePaths = dense.map { ($0.kernel.path, $0.bias.path) }
             tensors = layers.flatMap { [($0.kernel.path, $0.kernel.shape), ($0.bias.path, $0.bias.shape)] }
@@ -122,6 +64,79 @@ public final class KerasWeights: WeightSource, @unchecked Sendable {
         } catch {
             vgg_h5_close(handle)
             throw .invalidFile(path: path, reason: "\(error)")
+        }
+    }
+
+    /// One layer of the file: its kernel and its bias datasets, with their shapes.
+    private typealias Layer = (name: String, kernel: (path: String, shape: [Int]), bias: (path: String, shape: [Int]))
+
+    /// The layers that hold weights, each checked: one kernel and one bias, float arrays no
+    /// larger than the file.
+    private static func layers(_ handle: Int64, names: [String], fileSize: Int, path: String) throws -> [Layer] {
+    var layers = [Layer]()
+    for layer in names {
+            guard let weightNames = try Self.strings(handle, "/" + layer, "weight_names", path: path) else {
+                throw ModelError.invalidFile(path: path, reason: "layer \(layer) has no weight_names attribute")
+            }
+            if weightNames.isEmpty { continue }
+            var kernel: (String, [Int])?
+            var bias: (String, [Int])?
+            for weight in weightNames {
+                let datasetPath = "/" + layer + "/" + weight
+                guard let shape = Self.shape(handle, datasetPath) else { throw ModelError.missingTensor(path: path, tensor: datasetPath) }
+                // Keras writes weights uncompressed, so no array can be larger than the file; checking
+                // that bounds every allocation and keeps the shape arithmetic below from overflowing.
+                guard let bytes = TensorSize.bytes(shape: shape, elementSize: 4), bytes <= fileSize else {
+                    throw ModelError.invalidFile(
+                        path: path, reason: "\(datasetPath) declares shape \(shape), more than the \(fileSize)-byte file holds")
+                }
+                guard vgg_h5_dataset_is_float(handle, datasetPath) == 1 else {
+                    throw ModelError.unsupportedDType(path: path, tensor: datasetPath, dtype: "not floating point")
+                }
+                if shape.count == 1 { bias = (datasetPath, shape) } else { kernel = (datasetPath, shape) }
+            }
+            guard let kernel, let bias, weightNames.count == 2 else {
+                throw ModelError.invalidFile(path: path, reason: "layer \(layer) does not hold one kernel and one bias")
+            }
+            layers.append((layer, kernel, bias))
+        }
+        return layers
+    }
+
+    /// The VGG16 the layers make, checked layer by layer.
+    private static func architecture(convolutions: [Layer], dense: [Layer], layers: [Layer], path: String) throws -> VGGArchitecture {
+        guard convolutions.count == 13, dense.isEmpty || dense.count == 3, dense.allSatisfy({ $0.kernel.shape.count == 2 }) else {
+            throw ModelError.invalidFile(
+                path: path, reason: "expected 13 convolutions and 3 or 0 Dense layers (VGG16), found layers \(layers.map(\.name).joined(separator: ", "))")
+        }
+        var widths = [Int]()
+        var channels = 3
+        for layer in convolutions {
+            let shape = layer.kernel.shape
+            guard shape[0] == 3, shape[1] == 3, shape[2] == channels, layer.bias.shape == [shape[3]] else {
+                throw ModelError.shapeMismatch(
+                    path: path, tensor: layer.kernel.path, expected: [3, 3, channels, layer.bias.shape.first ?? 0], actual: shape)
+            }
+            widths.append(shape[3])
+            channels = shape[3]
+        }
+        if !dense.isEmpty {
+            let shapes = dense.map(\.kernel.shape)
+            let hidden = shapes[0][1]
+            let classes = shapes[2][1]
+            let cells = shapes[0][0] / channels
+            let side = Int(Double(cells).squareRoot().rounded())
+            guard shapes[0][0] == channels * side * side, side >= 1, shapes[1] == [hidden, hidden], shapes[2][0] == hidden,
+                zip(dense, [hidden, hidden, classes]).allSatisfy({ $0.bias.shape == [$1] })
+            else {
+                throw ModelError.invalidFile(
+                    path: path, reason: "Dense shapes \(shapes) do not fit a VGG16 classifier on \(channels)-channel pool5")
+            }
+            return VGGArchitecture.configurationD(
+                convolutionChannels: widths, hiddenWidth: hidden, classes: classes, inputHeight: side * 32, inputWidth: side * 32)
+        } else {
+            // Without a classifier the input size is free; the usual one is used.
+            return VGGArchitecture.convolutionsOnly(convolutionChannels: widths, inputHeight: 224, inputWidth: 224)
         }
     }
 

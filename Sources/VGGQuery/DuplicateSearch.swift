@@ -66,11 +66,8 @@ public struct DuplicateSearch {
     }
 
     /// Writes the groups as a page at `path`, side by side, in the report's look.
-    public func writePage(
-        _ answer: Answer, context: SearchContext, to path: String, selfContained: Bool, threads: Int, cacheDirectory: String
-    ) throws(QueryError) {
-        var builder = try ReportBuilder.page(
-            at: path, context: context, selfContained: selfContained, threads: threads, cacheDirectory: cacheDirectory)
+    public func writePage(_ answer: Answer, context: SearchContext, page: PageOptions) throws(QueryError) {
+        var builder = try ReportBuilder.page(page, context: context)
         let rows = context.rows
         var exactGroups = [ReportGroup]()
         for (index, group) in answer.exact.enumerated() {
@@ -90,6 +87,6 @@ public struct DuplicateSearch {
         summary.append((
             "Near-duplicate threshold",
             exactOnly ? "not searched (--exact-only)" : String(format: "%@ cosine ≥ %.3f", context.featureName, threshold)))
-        try ReportBuilder.write(ReportPage.duplicates(exact: exactGroups, near: nearGroups, summary: summary, footer: builder.footer), to: path)
+        try ReportBuilder.write(ReportPage.duplicates(exact: exactGroups, near: nearGroups, summary: summary, footer: builder.footer), to: page.path)
     }
 }

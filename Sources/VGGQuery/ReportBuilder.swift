@@ -43,13 +43,11 @@ public struct ReportBuilder {
 
     /// A builder for a single page at `path` (its folder holds the page's own thumbnails
     /// when `selfContained`).
-    public static func page(
-        at path: String, context: SearchContext, selfContained: Bool, threads: Int, cacheDirectory: String
-    ) throws(QueryError) -> ReportBuilder {
-        let directory = (path as NSString).deletingLastPathComponent
+    public static func page(_ page: PageOptions, context: SearchContext) throws(QueryError) -> ReportBuilder {
+        let directory = (page.path as NSString).deletingLastPathComponent
         return try ReportBuilder(
-            index: context.index, model: context.model, directory: directory.isEmpty ? "." : directory, selfContained: selfContained,
-            threads: threads, cacheDirectory: cacheDirectory)
+            index: context.index, model: context.model, directory: directory.isEmpty ? "." : directory, selfContained: page.selfContained,
+            threads: page.threads, cacheDirectory: page.cacheDirectory)
     }
 
     /// The folder of a self-contained page's own thumbnails.
@@ -137,5 +135,23 @@ public struct ReportBuilder {
     public var footer: String {
         let place = selfContained ? "thumbs/ beside this page" : thumbnails.directory
         return "Made by vggbatch on \(ISO8601DateFormatter().string(from: Date())). Thumbnails are in \(place), named by content fingerprint."
+    }
+}
+
+/// Where a search's page goes and how it is made (`similar --html`, `duplicates --html`).
+public struct PageOptions: Sendable {
+    public var path: String
+    /// Thumbnails embedded in the page rather than beside it.
+    public var selfContained: Bool
+    /// Threads that make thumbnails.
+    public var threads: Int
+    /// Where thumbnails are cached between pages.
+    public var cacheDirectory: String
+
+    public init(path: String, selfContained: Bool, threads: Int, cacheDirectory: String) {
+        self.path = path
+        self.selfContained = selfContained
+        self.threads = threads
+        self.cacheDirectory = cacheDirectory
     }
 }

@@ -4,11 +4,8 @@ import VGGReport
 
 extension SimilarSearch {
     /// Writes the queries and their matches as a page at `path`, in the report's look.
-    public func writePage(
-        _ answer: Answer, context: SearchContext, to path: String, selfContained: Bool, threads: Int, cacheDirectory: String
-    ) throws(QueryError) {
-        var builder = try ReportBuilder.page(
-            at: path, context: context, selfContained: selfContained, threads: threads, cacheDirectory: cacheDirectory)
+    public func writePage(_ answer: Answer, context: SearchContext, page: PageOptions) throws(QueryError) {
+        var builder = try ReportBuilder.page(page, context: context)
         let rows = context.rows
         var queryRows = [(path: [UInt8], fingerprint: [UInt8]?, imageID: Int64?)]()
         for image in queries {
@@ -25,6 +22,6 @@ extension SimilarSearch {
             scores: answer.results.map { Double($0.score) })
         var summary = try builder.summary().filter { ["Model", "Preprocessing"].contains($0.0) }
         summary.insert(("Searched", "\(counted(rows.count, "image")), \(answer.results.count) shown (limit \(limit), minimum score \(minimumScore))"), at: 0)
-        try ReportBuilder.write(ReportPage.similar(query: query, results: matches, summary: summary, footer: builder.footer), to: path)
+        try ReportBuilder.write(ReportPage.similar(query: query, results: matches, summary: summary, footer: builder.footer), to: page.path)
     }
 }

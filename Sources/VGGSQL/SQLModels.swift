@@ -26,14 +26,14 @@ public final class SQLModels: ModelRegistry {
             """, [])
         {
             guard let id = row[0].integer, let sha = row[1].text, let dim = row[6].integer, let count = row[7].integer else { continue }
-            models.append(StoredModel(
-                id: id, weightsSHA256: sha, name: row[2].text,
+            let registration = ModelRegistration(
+                weightsSHA256: sha, name: row[2].text,
                 architecture: try parsed(row[3], of: id, "architecture", VGGArchitecture.init(metadataValue:)),
                 preprocessing: try parsed(row[4], of: id, "preprocessing", Preprocessing.init(rawValue:)),
                 resizePolicy: try parsed(row[5], of: id, "resize policy", ResizePolicy.init(rawValue:)),
-                featureDimension: Int(dim), weightsPath: row[8].blob, weightsSize: row[9].integer,
-                weightsModifiedNanoseconds: row[10].integer, imageCount: Int(count), convolutionBase: row[11].text,
-                precision: row[12].text ?? "f32"))
+                featureDimension: Int(dim), convolutionBase: row[11].text, precision: row[12].text ?? "f32")
+            let location = row[8].blob.map { WeightsLocation(path: $0, size: row[9].integer ?? 0, mtimeNanoseconds: row[10].integer ?? 0) }
+            models.append(StoredModel(id: id, registration: registration, weights: location, imageCount: Int(count)))
         }
         return models
     }

@@ -152,7 +152,7 @@ public struct CodeScorer {
             guard let qb = q.baseAddress, let cb = code.baseAddress else { return }
             withUnsafeMutablePointer(to: &result) { out in
                 withUnsafePointer(to: &scaleValue) { s in
-                    kernels.codeScoresI8(
+                    kernels.search.codeScoresI8(
                         query: qb, codes: cb.assumingMemoryBound(to: Int8.self), scales: s, dimension: query.count,
                         rows: 0..<1, scores: out)
                 }

@@ -39,7 +39,7 @@ struct LayersCommand: ParsableCommand {
         let weights = RandomWeights(architecture: architecture, seed: 42)
         let pool = ThreadPool(threadCount: threads)
         let kernels = try kernelOptions.kernels()
-        if !json { print("kernels: \(kernels), CPU: \(KernelSet.cpuName)") }
+        if !json { print("kernels: \(kernels), CPU: \(CPU.name)") }
         var size = architecture.inputHeight
         var rows = [Row]()
         let layers = architecture.layers
@@ -123,7 +123,38 @@ struct LayersCommand: ParsableCommand {
             }
         }
 
-        // Winograd path (blocked layout), pool fused.
+        let (winogradSeconds, winogradImages, outPixels) = winograd(
+            c, size: size, pool: fusedPool, weights: weights, planes: planes, bias: bias, threads: pool, kernels: kernels)
+
+        // Errors on image 0, the first `checkChannels` output channels, against the reference
+        // (pooled when the layer's pool is fused).
+        let checked = min(checkChannels, cout)
+        let image0 = Array(nchw[0..<(cin * pixels)])
+        let reference = ReferenceKernels.convolution3x3(
+            input: image0, batch: 1, channels: cin, height: size, width: size,
+            weight: Array(weights.weight[0..<(checked * cin * 9)]), bias: Array(weights.bias[0..<checked]),
+            outputChannels: checked, relu: true)
+        let referencePooled = fusedPool ? ReferenceKernels.maxPool2x2(input: reference, planes: checked, height: size, width: size) : reference
+        let gemmValues = gemmOut.array
+        let gemmImage0 = (0..<checked).flatMap { k in gemmValues[(k * batch) * pixels..<(k * batch + 1) * pixels] }
+        let winogradImage0 = Array(winogradImages[0..<(checked * outPixels)])
+        let flops = 2.0 * Double(cout * cin * 9 * n)
+        return Row(
+            layer: name, inputChannels: cin, outputChannels: cout, size: size, pool: fusedPool,
+            gemmMilliseconds: gemmSeconds * 1000, winogradMilliseconds: winogradSeconds * 1000,
+            gemmGFLOPs: flops / gemmSeconds / 1e9, winogradGFLOPs: flops / winogradSeconds / 1e9,
+            gemmError: Self.normwise(gemmImage0, reference), winogradError: Self.normwise(winogradImage0, referencePooled),
+            winogradRelativeL2: Self.relativeL2(winogradImage0, referencePooled))
+    }
+
+    /// The Winograd path (blocked layout, pool fused when asked) on the same CNHW planes: its
+    /// median time, its output images flattened, and their pixels each.
+    private func winograd(
+        _ c: VGGArchitecture.Convolution, size: Int, pool fusedPool: Bool, weights: LayerWeights, planes: AlignedBuffer,
+        bias: AlignedBuffer, threads pool: ThreadPool, kernels: KernelSet
+    ) -> (seconds: Double, images: [Float], outPixels: Int) {
+        let (cin, cout) = (c.inputChannels, c.outputChannels)
+        let pixels = size * size
         let lanes = kernels.lanes
         let transformed = WinogradWeights(weight: weights.weight, inputChannels: cin, outputChannels: cout, kernels: kernels)
         let shape = WinogradConvolution.Shape(batch: batch, height: size, width: size, pool: fusedPool)
@@ -146,17 +177,6 @@ struct LayersCommand: ParsableCommand {
                 kernels: kernels)
         }
 
-        // Errors on image 0, the first `checkChannels` output channels, against the reference
-        // (pooled when the layer's pool is fused).
-        let checked = min(checkChannels, cout)
-        let image0 = Array(nchw[0..<(cin * pixels)])
-        let reference = ReferenceKernels.convolution3x3(
-            input: image0, batch: 1, channels: cin, height: size, width: size,
-            weight: Array(weights.weight[0..<(checked * cin * 9)]), bias: Array(weights.bias[0..<checked]),
-            outputChannels: checked, relu: true)
-        let referencePooled = fusedPool ? ReferenceKernels.maxPool2x2(input: reference, planes: checked, height: size, width: size) : reference
-        let gemmValues = gemmOut.array
-        let gemmImage0 = (0..<checked).flatMap { k in gemmValues[(k * batch) * pixels..<(k * batch + 1) * pixels] }
         var winogradImages = [Float](repeating: 0, count: batch * cout * outPixels)
         winogradOut.withUnsafePointer { y in
             winogradImages.withUnsafeMutableBufferPointer { rows in
@@ -165,14 +185,7 @@ struct LayersCommand: ParsableCommand {
                 BlockedLayout.flatten(y, channels: cout, batch: batch, pixels: outPixels, block: lanes, into: base)
             }
         }
-        let winogradImage0 = Array(winogradImages[0..<(checked * outPixels)])
-        let flops = 2.0 * Double(cout * cin * 9 * n)
-        return Row(
-            layer: name, inputChannels: cin, outputChannels: cout, size: size, pool: fusedPool,
-            gemmMilliseconds: gemmSeconds * 1000, winogradMilliseconds: winogradSeconds * 1000,
-            gemmGFLOPs: flops / gemmSeconds / 1e9, winogradGFLOPs: flops / winogradSeconds / 1e9,
-            gemmError: Self.normwise(gemmImage0, reference), winogradError: Self.normwise(winogradImage0, referencePooled),
-            winogradRelativeL2: Self.relativeL2(winogradImage0, referencePooled))
+        return (winogradSeconds, winogradImages, outPixels)
     }
 
     private func median(repeating count: Int, _ body: () -> Void) -> Double {

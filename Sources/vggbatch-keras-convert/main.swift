@@ -21,6 +21,7 @@ if ProcessInfo.processInfo.environment["VGGBATCH_TEST_CONVERTER_CRASH"] == "1" {
 do throws(ModelError) {
     try KerasConverter.convert(path: arguments[1], sha256: arguments[3], output: arguments[2])
 } catch {
-    FileManager.default.createFile(atPath: arguments[4], contents: Data(error.reason.utf8))
+    // A message that cannot be written leaves vggbatch to report a failure without one.
+    _ = FileManager.default.createFile(atPath: arguments[4], contents: Data(error.reason.utf8))
     exit(1)
 }

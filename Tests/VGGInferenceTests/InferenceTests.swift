@@ -22,11 +22,7 @@ struct InferenceTests {
     }
 
     func stored(_ model: LoadedModel, id: Int64 = 1, resize: ResizePolicy = .squash) -> StoredModel {
-        let r = model.registration(resizePolicy: resize)
-        return StoredModel(
-            id: id, weightsSHA256: r.weightsSHA256, name: nil, architecture: r.architecture, preprocessing: r.preprocessing,
-            resizePolicy: r.resizePolicy, featureDimension: r.featureDimension, weightsPath: nil, weightsSize: nil,
-            weightsModifiedNanoseconds: nil, imageCount: 0, convolutionBase: r.convolutionBase, precision: r.precision)
+        StoredModel(id: id, registration: model.registration(resizePolicy: resize), weights: nil, imageCount: 0)
     }
 
     @Test func loadedWeightsRegisterAsWhatTheyAre() throws {

@@ -24,11 +24,11 @@ struct VectorKernelTests {
         var random = SplitMix64(seed: UInt64(count))
         let a = (0..<count).map { _ in Float(random.nextGaussian()) }
         let b = (0..<count).map { _ in Float(random.nextGaussian()) }
-        let dot = Self.pointers(a, b) { kernels.dotF32AccumulateF64($0, $1, count: count) }
+        let dot = Self.pointers(a, b) { kernels.search.dotF32AccumulateF64($0, $1, count: count) }
         let dotReference = Self.pointers(a, b) { ReferenceVectorKernels.dotF32AccumulateF64($0, $1, count: count) }
         // Same exact products, summed in another order: Double rounding only.
         #expect(abs(dot - dotReference) <= 1e-12 * Double(count))
-        let distance = Self.pointers(a, b) { kernels.distanceF32AccumulateF64($0, $1, count: count) }
+        let distance = Self.pointers(a, b) { kernels.search.distanceF32AccumulateF64($0, $1, count: count) }
         let distanceReference = Self.pointers(a, b) { ReferenceVectorKernels.distanceF32AccumulateF64($0, $1, count: count) }
         #expect(abs(distance - distanceReference) <= 1e-12 * Double(count))
     }
@@ -72,7 +72,7 @@ struct VectorKernelTests {
             let found = scores.withUnsafeBufferPointer { s in
                 residuals.withUnsafeBufferPointer { r in
                     hits.withUnsafeMutableBufferPointer { h in
-                        kernels.thresholdScan(
+                        kernels.search.thresholdScan(
                             scores: s.baseAddress!, residuals: r.baseAddress!, rho: rho, limit: limit, columns: start..<count,
                             hits: h.baseAddress!)
                     }

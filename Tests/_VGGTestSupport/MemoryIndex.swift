@@ -100,10 +100,7 @@ public final class MemoryIndex: @unchecked Sendable {
                     return known.id
                 }
                 let id = Int64(base.modelRows.count + 1)
-                base.modelRows.append(StoredModel(
-                    id: id, weightsSHA256: r.weightsSHA256, name: r.name, architecture: r.architecture, preprocessing: r.preprocessing,
-                    resizePolicy: r.resizePolicy, featureDimension: r.featureDimension, weightsPath: nil, weightsSize: nil,
-                    weightsModifiedNanoseconds: nil, imageCount: 0, convolutionBase: r.convolutionBase, precision: r.precision))
+                base.modelRows.append(StoredModel(id: id, registration: r, weights: nil, imageCount: 0))
                 return id
             }
         }

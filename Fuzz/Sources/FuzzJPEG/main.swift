@@ -1,4 +1,5 @@
 import FuzzSupport
+import VGGCommon
 import VGGImaging
 
 /// libjpeg-turbo through the C shim, then EXIF orientation, resize and preprocessing, as a

@@ -1,4 +1,5 @@
 import FuzzSupport
+import VGGCommon
 import VGGImaging
 
 /// libpng (png_image API) through the C shim, then orientation, resize and preprocessing, as a

@@ -65,20 +65,9 @@ public final class PackedMatrixA {
         paddedRows = GEMMBlocking.roundUp(rows, to: mr)
         storage = AlignedBuffer(count: paddedRows * depth)
         let padded = paddedRows
+        // The layout of a packed B with rows for columns: the same walk fills it.
         storage.withUnsafeMutablePointer { base in
-            for block in GEMMBlocking.kBlocks(depth) {
-                let k0 = block.start
-                let kcp = block.count
-                for panel in 0..<(padded / mr) {
-                    let out = base + padded * k0 + panel * mr * kcp
-                    for kk in 0..<kcp {
-                        for ii in 0..<mr {
-                            let row = panel * mr + ii
-                            out[kk * mr + ii] = row < rows ? element(row, k0 + kk) : 0
-                        }
-                    }
-                }
-            }
+            PackedMatrixB.forEachPackedElement(depth: depth, columns: rows, nr: mr, paddedColumns: padded) { base[$0] = element($2, $1) }
         }
     }
 

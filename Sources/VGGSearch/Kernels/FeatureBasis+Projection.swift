@@ -47,7 +47,7 @@ extension FeatureBasis {
                                 input: UnsafePointer(c), rows: rows, weights: .float32(packing.backward), bias: bias,
                                 relu: false, output: reconstruction, panelRange: backwardPanels, packBuffer: pack, kernels: kernels)
                             for i in 0..<rows {
-                                let rho = kernels.distanceF32AccumulateF64(
+                                let rho = kernels.search.distanceF32AccumulateF64(
                                     vectors + (start + i) * dimension, reconstruction + i * dimension, count: dimension)
                                 residuals[start + i] = Float(rho) * Self.residualScale + Self.residualMargin
                             }

@@ -31,7 +31,7 @@ enum GramSchmidt {
                 for j in 0..<rows {
                     let y = base + j * dimension
                     while true {
-                        let original = kernels.dotF64(y, y, count: dimension).squareRoot()
+                        let original = kernels.search.dotF64(y, y, count: dimension).squareRoot()
                         guard original > 0, original.isFinite else {
                             fillGaussian(y, count: dimension, random: &random)
                             replaced += 1
@@ -43,7 +43,7 @@ enum GramSchmidt {
                         while !settled && passes < 4 {
                             subtractProjections(
                                 y, onto: base, previous: j, dimension: dimension, coefficients: hb, pool: pool, kernels: kernels)
-                            let next = kernels.dotF64(y, y, count: dimension).squareRoot()
+                            let next = kernels.search.dotF64(y, y, count: dimension).squareRoot()
                             passes += 1
                             settled = passes >= 2 && next >= 0.5 * current
                             current = next
@@ -70,7 +70,7 @@ enum GramSchmidt {
         let threaded = previous * dimension >= threadingThreshold && pool.threadCount > 1
         let dots = { (thread: Int, threads: Int) in
             for i in ThreadPool.slice(previous, thread: thread, of: threads) {
-                coefficients[i] = kernels.dotF64(basis + i * dimension, y, count: dimension)
+                coefficients[i] = kernels.search.dotF64(basis + i * dimension, y, count: dimension)
             }
         }
         // Element ranges start at multiples of 4 so that the SIMD/scalar split, and with it
@@ -80,7 +80,7 @@ enum GramSchmidt {
             let slice = ThreadPool.slice(quads, thread: thread, of: threads)
             let range = (slice.lowerBound * 4)..<min(slice.upperBound * 4, dimension)
             for i in 0..<previous {
-                kernels.axpyF64(-coefficients[i], basis + i * dimension, y, range: range)
+                kernels.search.axpyF64(-coefficients[i], basis + i * dimension, y, range: range)
             }
         }
         if threaded {

@@ -115,7 +115,7 @@ final class CandidateSink {
         kernels: KernelSet
     ) {
         // Safe: `hits` holds N entries, and a row has at most N − 1 columns.
-        let found = kernels.thresholdScan(
+        let found = kernels.search.thresholdScan(
             scores: scores, residuals: residuals, rho: residuals[row], limit: limit, columns: columns, hits: hits)
         for i in 0..<found { pairs.append((row, Int(hits[i]))) }
     }

@@ -22,7 +22,7 @@ enum VectorKernels {
                         guard let qb = q.baseAddress, let cb = c.baseAddress, let sb = s.baseAddress, let eb = e.baseAddress
                         else { return }
                         pool.run { thread, threads in
-                            kernels.codeScoresI8(
+                            kernels.search.codeScoresI8(
                                 query: qb, codes: cb, scales: sb, dimension: dimension,
                                 rows: ThreadPool.slice(count, thread: thread, of: threads), scores: eb)
                         }
@@ -40,7 +40,7 @@ enum VectorKernels {
             b.withUnsafeBufferPointer { y in
                 // Safe: both buffers hold a.count floats.
                 guard let xb = x.baseAddress, let yb = y.baseAddress else { return 0 }
-                return kernels.dotF32AccumulateF64(xb, yb, count: a.count)
+                return kernels.search.dotF32AccumulateF64(xb, yb, count: a.count)
             }
         }
     }

@@ -76,7 +76,7 @@ extension VGGBatch {
                 var fields = [
                     ("images_per_second", "\(result.imagesPerSecond)"), ("ms_per_image", "\(result.millisecondsPerImage)"),
                     ("gflops", "\(result.gflops)"), ("batch_size", "\(engine.batchSize)"), ("threads", "\(engine.threadCount)"),
-                    ("instruction_set", JSONText.string(options.kernels.instructionSet.rawValue)), ("cpu", JSONText.string(KernelSet.cpuName)),
+                    ("instruction_set", JSONText.string(options.kernels.instructionSet.rawValue)), ("cpu", JSONText.string(CPU.name)),
                     ("precision", JSONText.string(options.precision.rawValue)),
                     ("peak_rss_bytes", "\(result.peakResidentBytes)"),
                 ]
@@ -87,7 +87,7 @@ extension VGGBatch {
                 }
                 print(JSONText.object(fields))
             } else {
-                print("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName); precision \(options.precision.rawValue)")
+                print("kernels: \(options.kernels) on \(CPU.name.isEmpty ? "this CPU" : CPU.name); precision \(options.precision.rawValue)")
                 if layers {
                     for layer in result.layers {
                         print(String(format: "  %-8@ %8.2f ms/image %8.1f GFLOP/s", layer.name as NSString, layer.millisecondsPerImage, layer.gflops))

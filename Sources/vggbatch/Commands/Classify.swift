@@ -124,7 +124,7 @@ extension VGGBatch {
             guard verbose else { return }
             let options = loaded.network.options
             let decoders = decodeThreads.map { ", \($0) decode thread(s)" } ?? ""
-            printError("kernels: \(options.kernels) on \(KernelSet.cpuName.isEmpty ? "this CPU" : KernelSet.cpuName), precision \(options.precision.rawValue), \(options.threads) threads, batches of \(options.maxBatchSize)\(decoders)")
+            printError("kernels: \(options.kernels) on \(CPU.name.isEmpty ? "this CPU" : CPU.name), precision \(options.precision.rawValue), \(options.threads) threads, batches of \(options.maxBatchSize)\(decoders)")
         }
 
         /// --files-from: paths streamed in, one JSON line out per path as soon as it is done.

@@ -69,9 +69,10 @@ extension VGGBatch {
                 let answer = try search.run(context)
                 output(answer, context: context, threshold: chosen)
                 if let html {
-                    try search.writePage(
-                        answer, context: context, to: html, selfContained: selfContained, threads: threads,
+                    let page = PageOptions(
+                        path: html, selfContained: selfContained, threads: threads,
                         cacheDirectory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment))
+                    try search.writePage(answer, context: context, page: page)
                     printError("wrote \(html)")
                 }
             } catch {

@@ -102,9 +102,10 @@ extension VGGBatch {
                 if let reason = answer.emptyReason { printError("no results: " + reason) }
                 print(results: answer.results, context: context, classes: answer.topClasses)
                 if let html {
-                    try search.writePage(
-                        answer, context: context, to: html, selfContained: selfContained, threads: threads,
+                    let page = PageOptions(
+                        path: html, selfContained: selfContained, threads: threads,
                         cacheDirectory: WeightsLocator.cacheDirectory(environment: environment))
+                    try search.writePage(answer, context: context, page: page)
                     printError("wrote \(html)")
                 }
             } catch {

@@ -131,18 +131,15 @@ final class ScanReporter: @unchecked Sendable {
     func summary(_ s: ScanSummary, modelID: Int64) {
         lock.lock()
         defer { lock.unlock() }
-        endBar()
         let p = s.progress
-        if json {
-            print(JSONText.object([
-                ("event", JSONText.string("summary")), ("new", "\(p.new)"), ("changed", "\(p.changed)"), ("touched", "\(p.touched)"),
-                ("unchanged", "\(p.unchanged)"), ("moved", "\(p.moved)"), ("failed", "\(p.failed)"),
-                ("missing", "\(s.missing)"), ("skipped", "\(p.skipped)"), ("unreadable", "\(p.unreadable)"),
-                ("computed", "\(p.inferred)"), ("queued", "\(p.queued)"), ("written_from_queue", "\(p.writtenFromQueue)"),
-                ("written_for_other_scans", "\(p.forOthers)"), ("model", "\(modelID)"),
-                ("interrupted", "\(s.interrupted)"),
-            ] + Self.timing(s)))
-        }
+        end(s, jsonFields: [
+            ("new", "\(p.new)"), ("changed", "\(p.changed)"), ("touched", "\(p.touched)"),
+            ("unchanged", "\(p.unchanged)"), ("moved", "\(p.moved)"), ("failed", "\(p.failed)"),
+            ("missing", "\(s.missing)"), ("skipped", "\(p.skipped)"), ("unreadable", "\(p.unreadable)"),
+            ("computed", "\(p.inferred)"), ("queued", "\(p.queued)"), ("written_from_queue", "\(p.writtenFromQueue)"),
+            ("written_for_other_scans", "\(p.forOthers)"), ("model", "\(modelID)"),
+            ("interrupted", "\(s.interrupted)"),
+        ])
         for (path, reason) in s.walkProblems.prefix(20) { printError("\(path): \(reason)") }
         if s.walkProblems.count > 20 { printError("... and \(s.walkProblems.count - 20) more") }
         for (path, reason) in s.unavailableRoots {
@@ -195,18 +192,22 @@ final class ScanReporter: @unchecked Sendable {
     func workSummary(_ s: ScanSummary, modelID: Int64) {
         lock.lock()
         defer { lock.unlock() }
-        endBar()
         let p = s.progress
-        if json {
-            print(JSONText.object([
-                ("event", JSONText.string("summary")), ("written", "\(p.done)"), ("computed", "\(p.inferred)"), ("failed", "\(p.failed)"),
-                ("moved", "\(p.moved)"), ("model", "\(modelID)"), ("interrupted", "\(s.interrupted)"),
-            ] + Self.timing(s)))
-        }
+        end(s, jsonFields: [
+            ("written", "\(p.done)"), ("computed", "\(p.inferred)"), ("failed", "\(p.failed)"),
+            ("moved", "\(p.moved)"), ("model", "\(modelID)"), ("interrupted", "\(s.interrupted)"),
+        ])
         if s.interrupted { printError("vggbatch: worker interrupted; its unfinished files went back to the queue") }
         printError(String(
             format: "%d files written (%d computed, %d failed, %d moved) for model %lld; %@, %.2f images/s",
             p.done, p.inferred, p.failed, p.moved, modelID, Self.duration(p.seconds), p.imagesPerSecond))
+    }
+
+    /// Ends the progress bar and, with --json, prints the summary line: `jsonFields` and the
+    /// run's timing (under the caller's lock).
+    private func end(_ s: ScanSummary, jsonFields: [(String, String)]) {
+        endBar()
+        if json { print(JSONText.object([("event", JSONText.string("summary"))] + jsonFields + Self.timing(s))) }
     }
 
     static func duration(_ seconds: Double) -> String {
