@@ -44,6 +44,23 @@ let package = Package(
             name: "CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
         .systemLibrary(
+            name: "CHeif", pkgConfig: "libheif",
+            providers: [.apt(["libheif-dev"])]),
+        .systemLibrary(
+            name: "CWebP", pkgConfig: "libwebpdemux",
+            providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(
+            name: "CTIFF", pkgConfig: "libtiff-4",
+            providers: [.apt(["libtiff-dev"])]),
+        // No pkg-config: libraw_r's asks for -fopenmp, which SwiftPM refuses; the shared
+        // library brings its own OpenMP and C++ runtimes.
+        .systemLibrary(
+            name: "CRaw",
+            providers: [.apt(["libraw-dev"])]),
+        .systemLibrary(
+            name: "CLCMS2", pkgConfig: "lcms2",
+            providers: [.apt(["liblcms2-dev"])]),
+        .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
@@ -58,7 +75,8 @@ let package = Package(
         // Swift frame: each whole decode runs inside one C function here.
         .target(
             name: "CImageCodecs",
-            dependencies: ["CJPEG", "CPNG"]),
+            dependencies: ["CJPEG", "CPNG", "CHeif", "CWebP", "CTIFF", "CRaw", "CLCMS2"],
+            linkerSettings: [.linkedLibrary("raw_r")]),
         // The engine's and the search's innermost loops, once per instruction set (see its header).
         .target(
             name: "CVGGKernels",
@@ -68,7 +86,7 @@ let package = Package(
         .target(name: "VGGCommon"),
         .target(
             name: "VGGImaging",
-            dependencies: ["CImageCodecs", "VGGCommon"]),
+            dependencies: ["CImageCodecs", "CZlib", "VGGCommon"]),
         .target(
             name: "VGGModel",
             dependencies: ["VGGCommon"]),

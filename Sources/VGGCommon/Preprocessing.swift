@@ -47,3 +47,13 @@ extension Preprocessing: CustomStringConvertible {
 extension ResizePolicy: CustomStringConvertible {
     public var description: String { rawValue }
 }
+
+/// What a model's results did with embedded colour profiles (`ColorProfile` in VGGImaging):
+/// converted them to sRGB, or took the numbers as they are stored (what models recorded
+/// before profiles were read did). One model keeps one handling, so its vectors compare alike.
+public enum ColorHandling: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    case srgb
+    case asStored = "as-stored"
+
+    public var description: String { rawValue }
+}

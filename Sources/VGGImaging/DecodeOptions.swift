@@ -1,3 +1,5 @@
+import VGGCommon
+
 /// Limits and shortcuts for one decode.
 public struct DecodeOptions: Sendable, Equatable {
     /// Default pixel limit: 100 megapixels, a little over the largest consumer cameras.
@@ -15,13 +17,17 @@ public struct DecodeOptions: Sendable, Equatable {
     public var minimumDecodedSide: Int?
     /// Whether every libjpeg-turbo scale M/8 (1 ≤ M ≤ 7) may be used, not only 1/2, 1/4, 1/8.
     public var dctEighths: Bool
+    /// Whether an embedded colour profile other than sRGB is converted to sRGB (`ColorProfile`).
+    public var convertsColor: Bool
 
     public init(
         maxPixels: Int = DecodeOptions.defaultMaxPixels,
         maxFileBytes: Int = DecodeOptions.defaultMaxFileBytes,
         minimumDecodedSide: Int? = nil,
-        dctEighths: Bool = false
+        dctEighths: Bool = false,
+        convertsColor: Bool = true
     ) {
+        self.convertsColor = convertsColor
         self.maxPixels = maxPixels
         self.maxFileBytes = maxFileBytes
         self.minimumDecodedSide = minimumDecodedSide
@@ -85,6 +91,11 @@ public struct ImageInfo: Sendable, Equatable, Codable {
     public var warningCount: Int
     /// The first such warning, if any.
     public var firstWarning: String?
+    /// How the decoder got the image, where there is more to say than the format (HEIF's
+    /// primary image, a RAW file's preview, a WebP animation's first frame, a TIFF's page).
+    public var detail: String? = nil
+    /// What was done with the file's embedded colour profile.
+    public var colorProfile: ColorProfile.Outcome = .none
 }
 
 /// An upright 8-bit RGB image and what was learned decoding it.

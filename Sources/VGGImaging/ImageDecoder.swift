@@ -1,5 +1,8 @@
-/// Turns JPEG and PNG files into upright 8-bit RGB images, or into an `ImagingError` that
-/// says why not. The format comes from the file's first bytes, never from its name.
+import VGGCommon
+
+/// Turns JPEG, PNG, HEIC/AVIF, WebP, TIFF and camera RAW files into upright 8-bit sRGB
+/// images, or into an `ImagingError` that says why not. The format comes from the file's
+/// first bytes, never from its name.
 public enum ImageDecoder {
     /// Reads and decodes the file at `path`.
     public static func decode(
@@ -25,8 +28,10 @@ public enum ImageDecoder {
             return try JPEGDecoder.decode(bytes, path: path, options: options)
         case .png:
             return try PNGDecoder.decode(bytes, path: path, options: options)
+        case let format?:
+            return try LibraryDecoder.decode(bytes, format: format, path: path, options: options)
         case nil:
-            let magic = bytes.prefix(ImageFormat.magicLength).map { hexByte($0) }.joined(separator: " ")
+            let magic = bytes.prefix(8).map { hexByte($0) }.joined(separator: " ")
             throw .unknownFormat(path: path, magic: magic)
         }
     }

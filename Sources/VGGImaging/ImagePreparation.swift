@@ -27,6 +27,8 @@ public struct ImagePreparation: Sendable, Equatable {
     /// Whether any libjpeg-turbo scale M/8 may be chosen, not only 1/2, 1/4 and 1/8. Off by
     /// default: the odd scales (3/8, 5/8…) are cheaper but filter worse than 1/2 + resize.
     public var dctEighths: Bool
+    /// What is done with embedded colour profiles.
+    public var color: ColorHandling
 
     public static let defaultDCTMargin = 2
     public static let defaultDCTEighths = false
@@ -34,8 +36,10 @@ public struct ImagePreparation: Sendable, Equatable {
     public init(
         policy: ResizePolicy = .squash, size: Int = 224,
         maxPixels: Int = DecodeOptions.defaultMaxPixels, dctScaling: Bool = true,
-        dctMargin: Int = ImagePreparation.defaultDCTMargin, dctEighths: Bool = ImagePreparation.defaultDCTEighths
+        dctMargin: Int = ImagePreparation.defaultDCTMargin, dctEighths: Bool = ImagePreparation.defaultDCTEighths,
+        color: ColorHandling = .srgb
     ) {
+        self.color = color
         precondition(dctMargin >= 1, "the DCT margin is at least 1")
         self.policy = policy
         self.size = size
@@ -49,7 +53,7 @@ public struct ImagePreparation: Sendable, Equatable {
     public var decodeOptions: DecodeOptions {
         DecodeOptions(
             maxPixels: maxPixels, minimumDecodedSide: dctScaling ? dctMargin * policy.minimumDecodedSide(size: size) : nil,
-            dctEighths: dctEighths)
+            dctEighths: dctEighths, convertsColor: color == .srgb)
     }
 
     /// Decodes, orients and resizes the file at `path`.

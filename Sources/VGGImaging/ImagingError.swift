@@ -7,7 +7,7 @@ public enum ImagingError: Error, Equatable, Sendable {
     case empty(path: String)
     /// The file is larger than the byte limit, so it is not read at all.
     case fileTooLarge(path: String, bytes: Int, limit: Int)
-    /// The first bytes match neither a JPEG nor a PNG signature.
+    /// The first bytes match no format vggbatch reads.
     case unknownFormat(path: String, magic: String)
     /// The header announces more pixels than the configured limit (a decompression bomb or
     /// a panorama beyond what the user allowed). Checked before any pixel buffer exists.
@@ -36,7 +36,7 @@ public enum ImagingError: Error, Equatable, Sendable {
         case .empty: return "empty file (0 bytes)"
         case .fileTooLarge(_, let bytes, let limit):
             return "file is \(bytes) bytes, over the \(limit)-byte limit"
-        case .unknownFormat(_, let magic): return "not a JPEG or PNG file (starts with \(magic))"
+        case .unknownFormat(_, let magic): return "not a JPEG, PNG, HEIC, AVIF, WebP, TIFF or camera RAW file (starts with \(magic))"
         case .tooLarge(_, let width, let height, let limit):
             return "image is \(width)x\(height) = \(width * height) pixels, over the limit of \(limit) (see --max-pixels)"
         case .unsupported(_, let reason): return "unsupported: \(reason)"

@@ -50,6 +50,8 @@ enum JPEGDecoder {
             image = RGBImage(width: outWidth, height: outHeight, pixels: samples)
         }
 
+        // CMYK samples are converted naively above; a CMYK profile is left alone.
+        let colour = isCMYK ? .none : ColorProfile.apply(JPEGSegments.iccProfile(in: bytes), to: &image, convert: options.convertsColor)
         let orientation = JPEGSegments.exifTIFF(in: bytes).flatMap { EXIFParser.orientation(tiff: $0) } ?? .up
         image = image.oriented(orientation)
         let info = ImageInfo(
@@ -57,7 +59,7 @@ enum JPEGDecoder {
             bitDepth: Int(header.precision), colorModel: colorModel(header.color_space),
             hasAlpha: false, interlaced: header.progressive != 0, arithmeticCoded: header.arithmetic != 0,
             dctScale: scale, decodedWidth: image.width, decodedHeight: image.height,
-            warningCount: Int(status.warning_count), firstWarning: warning(status))
+            warningCount: Int(status.warning_count), firstWarning: warning(status), colorProfile: colour)
         return DecodedImage(image: image, info: info)
     }
 

@@ -20,6 +20,8 @@ public struct PNGChunkScan: Sendable, Equatable {
     public var exifTIFF: ArraySlice<UInt8>?
     /// Whether a tRNS chunk gives transparency to a colour type without an alpha channel.
     public var hasTransparency: Bool
+    /// The iCCP chunk's zlib stream (the profile compressed), if there is one.
+    public var compressedICC: ArraySlice<UInt8>?
     /// A chunk other than IDAT whose stated length runs past the end of the file: libpng
     /// allocates such a chunk whole before reading it, so a 6 KB file stating a 1.8 GB pCAL
     /// chunk would cost 1.8 GB of memory.
@@ -110,6 +112,12 @@ public struct PNGChunkScan: Sendable, Equatable {
 
             if type.elementsEqual(ChunkType.iend) { break }
             if type.elementsEqual(ChunkType.trns) { result?.hasTransparency = true }
+            if type.elementsEqual(Array("iCCP".utf8)), result?.compressedICC == nil,
+                let nul = data.firstIndex(of: 0), nul + 1 < data.endIndex, data[nul + 1] == 0
+            {
+                // Profile name, NUL, compression method 0 (zlib), then the stream.
+                result?.compressedICC = data[(nul + 2)...]
+            }
             if type.elementsEqual(ChunkType.exif), result?.exifTIFF == nil {
                 // The eXIf chunk holds TIFF directly, but some writers copy the JPEG
                 // APP1 form with its "Exif\0\0" header.

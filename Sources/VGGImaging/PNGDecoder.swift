@@ -39,15 +39,17 @@ enum PNGDecoder {
         default: throw .corrupt(path: path, reason: message)
         }
 
+        var image = RGBImage(width: width, height: height, pixels: pixels)
+        let colour = ColorProfile.apply(scan.compressedICC.flatMap(ColorProfile.inflate), to: &image, convert: options.convertsColor)
         let orientation = scan.exifTIFF.flatMap { EXIFParser.orientation(tiff: $0) } ?? .up
-        let image = RGBImage(width: width, height: height, pixels: pixels).oriented(orientation)
+        image = image.oriented(orientation)
         let info = ImageInfo(
             format: .png, storedWidth: width, storedHeight: height, orientation: orientation,
             bitDepth: scan.bitDepth, colorModel: colorModel(scan.colorType),
             hasAlpha: scan.colorType == 4 || scan.colorType == 6 || scan.hasTransparency,
             interlaced: scan.interlaced, arithmeticCoded: false, dctScale: .full,
             decodedWidth: image.width, decodedHeight: image.height,
-            warningCount: Int(status.warning_count), firstWarning: status.warning_count > 0 ? message : nil)
+            warningCount: Int(status.warning_count), firstWarning: status.warning_count > 0 ? message : nil, colorProfile: colour)
         return DecodedImage(image: image, info: info)
     }
 

@@ -32,6 +32,9 @@ public protocol RootCatalog: AnyObject {
     func statuses() throws(StoreError) -> [RootStatus]
     /// Failed files with their reasons, by path.
     func failures() throws(StoreError) -> [(path: [UInt8], reason: String)]
+    /// Indexed images by the format their content was decoded as, most first ("unknown" for
+    /// images indexed before the format was recorded).
+    func formats() throws(StoreError) -> [(format: String, images: Int)]
 }
 
 /// `RootCatalog` for a writer: forgetting files and repairing old layouts, each in one

@@ -16,11 +16,15 @@ public struct ModelRegistration: Sendable, Equatable {
     /// The arithmetic of the convolutions ("f32", "bf16"): recorded when the model is first
     /// registered; one model keeps one precision.
     public var precision: String
+    /// What its results do with embedded colour profiles: recorded when the model is first
+    /// registered; one model keeps one handling.
+    public var color: ColorHandling
 
     public init(
         weightsSHA256: String, name: String?, architecture: VGGArchitecture, preprocessing: Preprocessing, resizePolicy: ResizePolicy, featureDimension: Int,
-        convolutionBase: String? = nil, precision: String = "f32"
+        convolutionBase: String? = nil, precision: String = "f32", color: ColorHandling = .srgb
     ) {
+        self.color = color
         self.convolutionBase = convolutionBase
         self.precision = precision
         self.weightsSHA256 = weightsSHA256

@@ -10,7 +10,9 @@ public enum ScanRecord: Sendable {
     /// A vanished file's content found under a new path: its results move with it.
     case moved(from: KnownFile, to: FoundFile)
     /// Decoded and classified.
-    case indexed(FoundFile, replacing: KnownFile?, fingerprint: [UInt8], width: Int, height: Int, result: ImageResult)
+    /// `format` is what the content was decoded as (nil where it is not known: lines from an
+    /// older vggbatch).
+    case indexed(FoundFile, replacing: KnownFile?, fingerprint: [UInt8], width: Int, height: Int, result: ImageResult, format: ImageFormat? = nil)
     /// Could not be decoded; the reason is stored and the file is not retried until it changes.
     case failed(FoundFile, replacing: KnownFile?, fingerprint: [UInt8]?, reason: String)
 }
@@ -21,7 +23,7 @@ extension ScanRecord {
         switch self {
         case .unchanged(let known), .metadataChanged(let known, _): return (known.rootID, known.relativePath)
         case .moved(_, let to): return (to.rootID, to.relativePath)
-        case .indexed(let file, _, _, _, _, _), .failed(let file, _, _, _): return (file.rootID, file.relativePath)
+        case .indexed(let file, _, _, _, _, _, _), .failed(let file, _, _, _): return (file.rootID, file.relativePath)
         }
     }
 }

@@ -14,17 +14,31 @@ public enum ModelChoice {
         return remembered.resizePolicy
     }
 
+    /// What a scan does with colour profiles when not told: what the model these weights
+    /// make already does (one model keeps one handling), else convert to sRGB.
+    public static func color(for loaded: LoadedModel, resizePolicy: ResizePolicy, models: [StoredModel]) -> ColorHandling {
+        models.first { loaded.mismatch(with: $0, resizePolicy: resizePolicy) != .otherModel }?.color ?? .srgb
+    }
+
     /// Refuses a scan whose weights would compute one of the index's models in another
-    /// precision, or (unless `addModel`) a model the index does not have beside the one it
-    /// remembers.
+    /// precision or colour handling, or (unless `addModel`) a model the index does not have
+    /// beside the one it remembers.
     public static func checkScan(
-        loaded: LoadedModel, resizePolicy: ResizePolicy, models: [StoredModel], remembered: StoredModel?, addModel: Bool
+        loaded: LoadedModel, resizePolicy: ResizePolicy, color: ColorHandling = .srgb, models: [StoredModel], remembered: StoredModel?,
+        addModel: Bool
     ) throws(IndexingError) {
         for model in models {
-            if case .precision(let stored, let computed) = loaded.mismatch(with: model, resizePolicy: resizePolicy) {
+            let mismatch = loaded.mismatch(with: model, resizePolicy: resizePolicy)
+            if case .precision(let stored, let computed) = mismatch {
                 throw .modelRefused(
                     "model \(model.id)'s vectors were computed in \(stored), and this scan would compute \(computed); scan with "
                         + "--precision \(stored) (or without --precision) to go on with it, or into a new index to compute them in \(computed)")
+            }
+            if mismatch == nil, model.color != color {
+                throw .modelRefused(
+                    "model \(model.id)'s vectors were computed with colour profiles \(model.color == .srgb ? "converted to sRGB" : "ignored"), "
+                        + "and this scan would do otherwise; scan with --color \(model.color) (or without --color) to go on with it, or "
+                        + "into a new index")
             }
         }
         guard !addModel, let known = remembered, !models.contains(where: { loaded.mismatch(with: $0, resizePolicy: resizePolicy) == nil })

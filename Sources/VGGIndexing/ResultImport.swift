@@ -133,6 +133,11 @@ public final class ResultImport {
                             "these lines were computed in \(parsed.model.precision), and model \(known.id) of the index (the same weights) "
                                 + "in \(known.precision); compute them with --precision \(known.precision), or import them into a new index")
                     }
+                    if let known, known.color != parsed.model.color {
+                        throw IndexingError.input(
+                            "these lines were computed with colour profiles \(parsed.model.color), and model \(known.id) of the index (the "
+                                + "same weights) with \(known.color); compute them with --color \(known.color), or import them into a new index")
+                    }
                     let id = try index.models.register(parsed.model)
                     modelID = id
                     summary.modelID = id
@@ -185,7 +190,7 @@ public final class ResultImport {
                     if known == nil { summary.new += 1 } else { summary.changed += 1 }
                     batch.append(.indexed(
                         file, replacing: known, fingerprint: fingerprint, width: parsed.width, height: parsed.height,
-                        result: parsed.result))
+                        result: parsed.result, format: parsed.format))
                 } else {
                     summary.malformed += 1
                     if summary.malformedExamples.count < 5 { summary.malformedExamples.append("\(place): results without a fingerprint") }

@@ -29,14 +29,17 @@ public struct ResultLine: Sendable {
     /// The top classes and the vectors; a vector the line was written without is empty
     /// (the descriptors go with the feature vector; a failed file's line has none of them).
     public var result: ImageResult
+    /// What the file's content was decoded as (nil in lines from before it was written).
+    public var format: ImageFormat?
     /// Why the file has no results, for a file that failed.
     public var error: String?
     public var model: ModelRegistration
 
     public init(
         path: [UInt8], size: Int64, mtimeNanoseconds: Int64, fingerprint: [UInt8]?, width: Int, height: Int, result: ImageResult,
-        error: String?, model: ModelRegistration
+        error: String?, model: ModelRegistration, format: ImageFormat? = nil
     ) {
+        self.format = format
         self.path = path
         self.size = size
         self.mtimeNanoseconds = mtimeNanoseconds
@@ -51,10 +54,10 @@ public struct ResultLine: Sendable {
     /// The line for a record of the streaming pipeline (`indexed` or `failed`); nil for any other.
     public init?(_ record: ScanRecord, model: ModelRegistration) {
         switch record {
-        case .indexed(let file, _, let fingerprint, let width, let height, let output):
+        case .indexed(let file, _, let fingerprint, let width, let height, let output, let format):
             self.init(
                 path: file.absolutePath, size: file.stat.size, mtimeNanoseconds: file.stat.mtimeNanoseconds,
-                fingerprint: fingerprint, width: width, height: height, result: output, error: nil, model: model)
+                fingerprint: fingerprint, width: width, height: height, result: output, error: nil, model: model, format: format)
         case .failed(let file, _, let fingerprint, let reason):
             self.init(
                 path: file.absolutePath, size: file.stat.size, mtimeNanoseconds: file.stat.mtimeNanoseconds,
@@ -78,6 +81,7 @@ public struct ResultLine: Sendable {
         } else {
             fields.append(("width", "\(width)"))
             fields.append(("height", "\(height)"))
+            if let format { fields.append(("format", JSONText.string(format.rawValue))) }
             fields.append(("top", JSONText.array(result.top.map { index, probability in
                 let item = ImageNetLabels.at(index)
                 return JSONText.object([
@@ -92,7 +96,7 @@ public struct ResultLine: Sendable {
         identity += [
             ("architecture", JSONText.string(model.architecture.metadataValue)), ("preprocessing", JSONText.string(model.preprocessing.rawValue)),
             ("resize", JSONText.string(model.resizePolicy.rawValue)), ("dimension", "\(model.featureDimension)"),
-            ("precision", JSONText.string(model.precision)),
+            ("precision", JSONText.string(model.precision)), ("color", JSONText.string(model.color.rawValue)),
         ]
         if let base = model.convolutionBase { identity.append(("convolution_base", JSONText.string(base))) }
         fields.append(("model", JSONText.object(identity)))
@@ -144,6 +148,10 @@ public struct ResultLine: Sendable {
         }
         line.width = Int(width)
         line.height = Int(height)
+        if let format = try object.string("format") {
+            guard let known = ImageFormat(rawValue: format) else { throw FormatError(reason: "\"format\" \"\(format)\" is not one vggbatch reads") }
+            line.format = known
+        }
         guard case .array(let items)? = object["top"] else { throw FormatError(reason: "no \"top\" array") }
         let top = try items.map { (item) throws(FormatError) -> (index: Int, probability: Float) in
             guard case .object(let entry) = item, let index = try Fields(entry).integer("index"),
@@ -189,11 +197,15 @@ public struct ResultLine: Sendable {
         guard let parsedResize = ResizePolicy(rawValue: resize) else {
             throw FormatError(reason: "\"resize\" \"\(resize)\": expected squash or center-crop")
         }
-        // Lines written before they carried the precision were float32.
+        // Lines written before they carried them were float32 and ignored colour profiles.
+        let color = try m.string("color")
+        guard let parsedColor = color.map({ ColorHandling(rawValue: $0) }) ?? .asStored else {
+            throw FormatError(reason: "\"color\" \"\(color ?? "")\": expected srgb or as-stored")
+        }
         return ModelRegistration(
             weightsSHA256: sha, name: try m.string("name"), architecture: parsedArchitecture, preprocessing: parsedPreprocessing,
             resizePolicy: parsedResize, featureDimension: Int(dimension), convolutionBase: try m.string("convolution_base"),
-            precision: try m.string("precision") ?? "f32")
+            precision: try m.string("precision") ?? "f32", color: parsedColor)
     }
 
     /// The vector `name` (JSON numbers) or `name_base64` (float32 bytes), if the line has it.

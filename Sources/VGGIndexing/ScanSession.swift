@@ -50,7 +50,8 @@ public final class ScanSession {
         let modelID: Int64
         let runID: Int64
         do throws(StoreError) {
-            modelID = try index.models.register(model.registration(resizePolicy: options.preparation.policy))
+            modelID = try index.models.register(
+                model.registration(resizePolicy: options.preparation.policy, color: options.preparation.color))
             if let location = model.location { try index.models.recordWeightsLocation(modelID: modelID, location) }
             runID = try index.runs.begin(options: runOptions, modelID: modelID)
             // With a shared queue the scan is one of the workers.

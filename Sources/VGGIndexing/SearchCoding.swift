@@ -14,9 +14,9 @@ public enum SearchCoding {
 
     /// `record` with its result's code, when it has a result.
     public static func coded(_ record: ScanRecord) -> ScanRecord {
-        guard case .indexed(let file, let replacing, let fingerprint, let width, let height, var result) = record else { return record }
+        guard case .indexed(let file, let replacing, let fingerprint, let width, let height, var result, let format) = record else { return record }
         result.searchCode = FeatureCode(vector: result.features)
-        return .indexed(file, replacing: replacing, fingerprint: fingerprint, width: width, height: height, result: result)
+        return .indexed(file, replacing: replacing, fingerprint: fingerprint, width: width, height: height, result: result, format: format)
     }
 }
 

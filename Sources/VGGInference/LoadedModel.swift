@@ -58,11 +58,11 @@ public struct LoadedModel {
     }
 
     /// The model row these weights make with `resizePolicy`.
-    public func registration(resizePolicy: ResizePolicy) -> ModelRegistration {
+    public func registration(resizePolicy: ResizePolicy, color: ColorHandling = .srgb) -> ModelRegistration {
         ModelRegistration(
             weightsSHA256: identity.sha256, name: identity.known?.name, architecture: network.architecture,
             preprocessing: preset, resizePolicy: resizePolicy, featureDimension: network.architecture.featureWidth,
-            convolutionBase: convolutionBase, precision: network.options.precision.rawValue)
+            convolutionBase: convolutionBase, precision: network.options.precision.rawValue, color: color)
     }
 
     /// The preparation of images for this network (square input) with `options`' decode

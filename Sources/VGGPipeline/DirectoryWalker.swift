@@ -153,6 +153,9 @@ public final class DirectoryWalker: Sequence, IteratorProtocol {
             return visitSymlink(place, matches: matches)
         case .regular:
             if matches, let info { return file(place, info) }
+            if let format = WalkOptions.unsupportedFormat(of: name) {
+                return WalkEntry(kind: .unsupportedFormat(format: format), relativePath: place.relative, absolutePath: place.absolute)
+            }
         case .other, nil:
             if matches { return skipped(place, "not a regular file") }
         }

@@ -35,7 +35,7 @@ struct WalkedFiles: FileSource {
 
     func start(into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
         let thread = Thread {
-            walk.run(records: records) { found, known in work.put(WorkItem(file: found, known: known)) }
+            walk.run(records: records, pass: { found, known in work.put(WorkItem(file: found, known: known)) })
             work.close()
         }
         thread.name = "vggbatch-walker"
@@ -65,9 +65,13 @@ final class FolderWalk: @unchecked Sendable {
         self.cancellation = cancellation
     }
 
-    /// Walks every target in order, then marks the walk finished.
-    func run(records: BoundedQueue<ScanRecord>, pass: (FoundFile, KnownFile?) -> Void) {
-        defer { state.update { $0.walkFinished = true } }
+    /// Walks every target in order, then calls `finish` (what `pass` buffered goes out) and
+    /// only then marks the walk finished.
+    func run(records: BoundedQueue<ScanRecord>, pass: (FoundFile, KnownFile?) -> Void, finish: () -> Void = {}) {
+        defer {
+            finish()
+            state.update { $0.walkFinished = true }
+        }
         for (number, target) in targets.enumerated() {
             guard walk(target, number: number, records: records, pass: pass) else { return }
         }
@@ -114,6 +118,11 @@ final class FolderWalk: @unchecked Sendable {
                 // Files below a link not followed or a folder too deep to enter were not
                 // seen, not gone; the rules said not to go there, so the walk is complete.
                 if entry.hidesFiles { unwalked.append(relative) }
+            case .unsupportedFormat(let format):
+                state.update {
+                    $0.skipped += 1
+                    $0.skippedFormats[format, default: 0] += 1
+                }
             case .unreadable(let reason):
                 state.update { $0.unreadable += 1 }
                 state.addProblem(path, reason)

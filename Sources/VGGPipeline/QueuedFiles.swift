@@ -41,8 +41,9 @@ final class QueuedFiles: FileSource, @unchecked Sendable {
 
     func start(into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
         let walker = Thread { [self] in
-            walk.run(records: records) { found, _ in enqueue(found) }
-            flush()
+            // The last files go to the queue before the walk counts as finished: the claimer
+            // then takes other runs' files too, and these must be this run's by then.
+            walk.run(records: records, pass: { found, _ in enqueue(found) }, finish: { flush() })
         }
         walker.name = "vggbatch-walker"
         let claimer = Thread { [self] in

@@ -68,7 +68,7 @@ extension ScanPipeline {
                 case .unchanged: progress.unchanged += 1
                 case .metadataChanged: progress.touched += 1
                 case .moved: progress.moved += 1
-                case .indexed(_, let replacing, let fingerprint, _, _, _):
+                case .indexed(_, let replacing, let fingerprint, _, _, _, _):
                     // Same content seen again (results for another model, a retried file) is not a change.
                     if replacing == nil {
                         progress.new += 1

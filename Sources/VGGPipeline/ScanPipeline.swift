@@ -277,7 +277,8 @@ public final class ScanPipeline {
         for (item, output) in zip(batch, outputs) {
             records.put(.indexed(
                 item.file, replacing: item.known, fingerprint: item.fingerprint,
-                width: item.prepared.info.uprightWidth, height: item.prepared.info.uprightHeight, result: output))
+                width: item.prepared.info.uprightWidth, height: item.prepared.info.uprightHeight, result: output,
+                format: item.prepared.info.format))
         }
     }
 

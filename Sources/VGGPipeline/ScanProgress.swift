@@ -27,6 +27,8 @@ public struct ScanProgress: Sendable, Equatable {
     public var inferred = 0
     /// Entries skipped by policy (symlinks not followed, non-regular files, loops).
     public var skipped = 0
+    /// Of those, files in image formats vggbatch does not read, by format (GIF, BMP...).
+    public var skippedFormats: [String: Int] = [:]
     /// Directories or entries that could not be read.
     public var unreadable = 0
     public var walkFinished = false

@@ -20,6 +20,9 @@ public struct WalkEntry: Sendable, Equatable {
         /// followed, a loop, a directory already walked, a directory beyond the depth
         /// limit, or something that is not a regular file but has an image name.
         case skipped(reason: String)
+        /// A regular file named as an image in a format vggbatch does not read (GIF, BMP,
+        /// PSD...): `format` names it.
+        case unsupportedFormat(format: String)
     }
 
     public var kind: Kind

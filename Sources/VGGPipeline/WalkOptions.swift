@@ -18,7 +18,23 @@ public struct WalkOptions: Sendable, Equatable {
     public var maxDepth: Int
 
     /// The extensions used when a caller does not pass its own.
-    public static let defaultExtensions: Set<String> = ["jpg", "jpeg", "jpe", "png"]
+    public static let defaultExtensions: Set<String> = [
+        "jpg", "jpeg", "jpe", "jfif", "png", "heic", "heif", "hif", "avif", "webp", "tif", "tiff",
+        // Camera RAW: Adobe, Canon, Nikon, Sony, Fujifilm, Olympus, Panasonic, Pentax, Samsung,
+        // Leica, Hasselblad, Phase One, Sigma, Kodak, Minolta, Epson.
+        "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "raf", "orf", "rw2", "pef", "srw", "rwl", "raw",
+        "3fr", "fff", "iiq", "x3f", "kdc", "dcr", "mrw", "erf", "mef", "mos",
+    ]
+
+    /// Image formats vggbatch does not read, by extension, with the name a person knows:
+    /// such files are counted as skipped (`WalkEntry.Kind.unsupportedFormat`), not passed over
+    /// in silence.
+    public static let unsupportedFormats: [String: String] = [
+        "gif": "GIF", "bmp": "BMP", "dib": "BMP", "svg": "SVG", "psd": "PSD", "psb": "PSD", "jxl": "JPEG XL", "jp2": "JPEG 2000",
+        "j2k": "JPEG 2000", "jpx": "JPEG 2000", "ico": "ICO", "icns": "ICNS", "exr": "OpenEXR", "hdr": "Radiance HDR",
+        "tga": "TGA", "pcx": "PCX", "xcf": "GIMP XCF", "pbm": "PNM", "pgm": "PNM", "ppm": "PNM", "pnm": "PNM",
+        "heics": "HEIF sequence", "avifs": "AVIF sequence",
+    ]
 
     /// Folder names that operating systems and tools create for themselves and that never
     /// hold a user's photos (or hold thumbnails of them, which would be indexed twice).
@@ -53,6 +69,13 @@ public struct WalkOptions: Sendable, Equatable {
 
     /// Whether `name` (one raw path component) ends in one of `keys`, ignoring ASCII case.
     ///
+    /// The format of a name whose extension is one of `unsupportedFormats`, if it is.
+    static func unsupportedFormat(of name: [UInt8]) -> String? {
+        guard let dot = name.lastIndex(of: UInt8(ascii: ".")), dot > name.startIndex else { return nil }
+        let suffix = String(decoding: name[(dot + 1)...], as: UTF8.self).lowercased()
+        return unsupportedFormats[suffix]
+    }
+
     /// A leading dot does not start an extension: ".jpg" is a hidden file with no extension.
     static func name(_ name: [UInt8], hasExtensionIn keys: Set<[UInt8]>) -> Bool {
         guard let dot = name.lastIndex(of: UInt8(ascii: ".")), dot > 0 else { return false }

@@ -217,5 +217,16 @@ ALTER TABLE model ADD COLUMN precision TEXT NOT NULL DEFAULT 'f32' CHECK (precis
 
 """#,
             sha256: "651dc9097ea072b51a14381d0d3c4be0cb62c5ee555c14ac18edb6355f2bbc51"),
+        Migration(
+            identifier: "0005_add_image_format_and_model_color",
+            sql: #"""
+-- The decoded format of each image and the colour handling of each model, as the SQLite
+-- migration 0007_add_image_format_and_model_color adds them.
+
+ALTER TABLE image ADD COLUMN format TEXT;
+ALTER TABLE model ADD COLUMN color TEXT CHECK (color IN ('srgb', 'as-stored'));
+
+"""#,
+            sha256: "8ccf1f344bf72ece176f6d246d00bca42478ea165b1e1db5e2a087da154894c0"),
     ]
 }

@@ -197,7 +197,7 @@ public struct SimilarSearch {
         }
         let preparation: ImagePreparation
         do throws(InferenceError) {
-            preparation = try loaded.preparation(ImagePreparation(policy: context.model.resizePolicy))
+            preparation = try loaded.preparation(ImagePreparation(policy: context.model.resizePolicy, color: context.model.color))
         } catch {
             throw .inference(error)
         }

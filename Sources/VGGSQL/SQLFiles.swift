@@ -5,9 +5,11 @@ import VGGIndexTypes
 /// batch of scan records (each called inside the caller's transaction).
 public final class SQLFiles {
     private let database: any SQLDatabase
+    private let schema: SQLSchema
 
-    init(database: any SQLDatabase) {
+    init(database: any SQLDatabase, schema: SQLSchema) {
         self.database = database
+        self.schema = schema
     }
 
     // MARK: Lookups
@@ -108,8 +110,11 @@ public final class SQLFiles {
         public var width: Int
         public var height: Int
         public var result: ImageResult
+        /// What the content was decoded as, when known.
+        public var format: ImageFormat?
 
-        public init(file: FoundFile, fingerprint: [UInt8], width: Int, height: Int, result: ImageResult) {
+        public init(file: FoundFile, fingerprint: [UInt8], width: Int, height: Int, result: ImageResult, format: ImageFormat? = nil) {
+            self.format = format
             self.file = file
             self.fingerprint = fingerprint
             self.width = width
@@ -124,6 +129,9 @@ public final class SQLFiles {
         let row = FileRow(
             stat: indexed.file.stat, fingerprint: indexed.fingerprint, width: indexed.width, height: indexed.height, status: "ok", reason: nil)
         try replace(existingID, with: row, runID: runID, modelID: modelID)
+        if schema.recordsFormatAndColor {
+            try database.run("UPDATE image SET format = ? WHERE id = ?", [indexed.format.map { .text($0.rawValue) } ?? .null, .integer(existingID)])
+        }
         try SQLResultRows.store([(existingID, indexed.result)], modelID: modelID, in: database)
     }
 
@@ -133,13 +141,15 @@ public final class SQLFiles {
     public func storeNewIndexed(_ images: [Indexed], runID: Int64, modelID: Int64) throws(StoreError) {
         guard !images.isEmpty else { return }
         let now = SQLClock.now()
+        let format = schema.recordsFormatAndColor
         let inserted = try SQLResultRows.insertRows(
             "INSERT INTO image (root_id, relative_path, size, mtime_ns, inode, device, fingerprint, width, height, status, "
-                + "failure_reason, first_seen, last_seen, last_seen_run) VALUES ",
+                + "failure_reason, first_seen, last_seen, last_seen_run\(format ? ", format" : "")) VALUES ",
             images.map { image in
                 [.integer(image.file.rootID), .blob(image.file.relativePath)] + Self.statValues(image.file.stat)
                     + [.blob(image.fingerprint), .integer(Int64(image.width)), .integer(Int64(image.height)), .text("ok"), .null,
                        .text(now), .text(now), .integer(runID)]
+                    + (format ? [image.format.map { .text($0.rawValue) } ?? .null] : [])
             },
             returning: " RETURNING id, root_id, relative_path", in: database)
         var ids = [ImageKey: Int64]()
@@ -218,7 +228,7 @@ public final class SQLFiles {
         try database.run(
             """
             UPDATE image SET size = ?, mtime_ns = ?, inode = ?, device = ?, fingerprint = ?, width = ?, height = ?,
-                status = ?, failure_reason = ?, last_seen = ?, last_seen_run = ? WHERE id = ?
+                status = ?, failure_reason = ?, last_seen = ?, last_seen_run = ?\(schema.recordsFormatAndColor ? ", format = NULL" : "") WHERE id = ?
             """,
             row.values + [.text(SQLClock.now()), .integer(runID), .integer(existingID)])
     }

@@ -34,9 +34,9 @@ open class SQLIndex {
         self.database = database
         location = database.location
         models = SQLModels(database: database, schema: schema)
-        roots = SQLRoots(database: database)
+        roots = SQLRoots(database: database, schema: schema)
         runs = SQLRuns(database: database, scanMayBeRunning: scanMayBeRunning, recordInterruption: recordInterruption)
-        files = SQLFiles(database: database)
+        files = SQLFiles(database: database, schema: schema)
         results = SQLResults(database: database, models: models)
         search = SQLSearchData(database: database)
     }
@@ -73,14 +73,17 @@ public struct SQLSchema: Sendable {
     public var recordsWeightsLocation: Bool
     /// Whether the model rows have `convolution_base` and `precision`.
     public var recordsModelProvenance: Bool
+    /// Whether images have `format` and models `color`.
+    public var recordsFormatAndColor: Bool
 
-    public init(recordsWeightsLocation: Bool, recordsModelProvenance: Bool) {
+    public init(recordsWeightsLocation: Bool, recordsModelProvenance: Bool, recordsFormatAndColor: Bool) {
         self.recordsWeightsLocation = recordsWeightsLocation
         self.recordsModelProvenance = recordsModelProvenance
+        self.recordsFormatAndColor = recordsFormatAndColor
     }
 
     /// Every column (a schema just migrated to the newest version).
-    public static let current = SQLSchema(recordsWeightsLocation: true, recordsModelProvenance: true)
+    public static let current = SQLSchema(recordsWeightsLocation: true, recordsModelProvenance: true, recordsFormatAndColor: true)
 }
 
 /// The current UTC time as ISO 8601 with milliseconds, as every row records it (written on

@@ -15,13 +15,14 @@ public final class SQLModels: ModelRegistry {
     public func all() throws(StoreError) -> [StoredModel] {
         let location = schema.recordsWeightsLocation ? "weights_path, weights_size, weights_mtime_ns" : "NULL, NULL, NULL"
         let base = schema.recordsModelProvenance ? "convolution_base, precision" : "NULL, 'f32'"
+        let color = schema.recordsFormatAndColor ? "color" : "NULL"
         var models = [StoredModel]()
         for row in try database.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
                 COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
                     (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id)),
-                \(location), \(base)
+                \(location), \(base), \(color)
             FROM model ORDER BY model.id
             """, [])
         {
@@ -31,7 +32,9 @@ public final class SQLModels: ModelRegistry {
                 architecture: try parsed(row[3], of: id, "architecture", VGGArchitecture.init(metadataValue:)),
                 preprocessing: try parsed(row[4], of: id, "preprocessing", Preprocessing.init(rawValue:)),
                 resizePolicy: try parsed(row[5], of: id, "resize policy", ResizePolicy.init(rawValue:)),
-                featureDimension: Int(dim), convolutionBase: row[11].text, precision: row[12].text ?? "f32")
+                featureDimension: Int(dim), convolutionBase: row[11].text, precision: row[12].text ?? "f32",
+                // Models recorded before colour profiles were read took the numbers as stored.
+                color: row[13] == .null ? .asStored : try parsed(row[13], of: id, "colour handling", ColorHandling.init(rawValue:)))
             let location = row[8].blob.map { WeightsLocation(path: $0, size: row[9].integer ?? 0, mtimeNanoseconds: row[10].integer ?? 0) }
             models.append(StoredModel(id: id, registration: registration, weights: location, imageCount: Int(count)))
         }
@@ -92,6 +95,9 @@ public final class SQLModels: ModelRegistry {
         if schema.recordsModelProvenance {
             try database.run(
                 "UPDATE model SET convolution_base = ?, precision = ? WHERE id = ?", [convolutionBase, .text(registration.precision), .integer(id)])
+        }
+        if schema.recordsFormatAndColor {
+            try database.run("UPDATE model SET color = ? WHERE id = ?", [.text(registration.color.rawValue), .integer(id)])
         }
         return id
     }

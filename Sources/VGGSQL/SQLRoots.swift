@@ -9,9 +9,11 @@ import VGGIndexTypes
 /// before this rule) is repaired the same way by the next writer.
 public final class SQLRoots: RootMaintenance {
     private let database: any SQLDatabase
+    private let schema: SQLSchema
 
-    init(database: any SQLDatabase) {
+    init(database: any SQLDatabase, schema: SQLSchema) {
         self.database = database
+        self.schema = schema
     }
 
     public func all() throws(StoreError) -> [StoredRoot] {
@@ -32,6 +34,16 @@ public final class SQLRoots: RootMaintenance {
             guard let path = row[0].blob, let id = row[4].integer else { return nil }
             let count = { (value: SQLValue) in Int(value.integer ?? 0) }
             return RootStatus(id: id, path: path, ok: count(row[1]), failed: count(row[2]), missing: count(row[3]))
+        }
+    }
+
+    public func formats() throws(StoreError) -> [(format: String, images: Int)] {
+        guard schema.recordsFormatAndColor else { return [] }
+        return try database.query(
+            "SELECT COALESCE(format, 'unknown'), COUNT(*) FROM image WHERE status = 'ok' GROUP BY 1 ORDER BY 2 DESC, 1", []
+        ).compactMap { row in
+            guard let format = row[0].text, let count = row[1].integer else { return nil }
+            return (format, Int(count))
         }
     }
 

@@ -79,8 +79,9 @@ open class SQLScanIndex: ScanIndex {
                 try files.updateStat(imageID: known.imageID, stat: stat, runID: runID)
             case .moved(let from, let to):
                 try files.move(from, to: to, runID: runID)
-            case .indexed(let file, let replacing, let fingerprint, let width, let height, let result):
-                let indexed = SQLFiles.Indexed(file: file, fingerprint: fingerprint, width: width, height: height, result: result)
+            case .indexed(let file, let replacing, let fingerprint, let width, let height, let result, let format):
+                let indexed = SQLFiles.Indexed(
+                    file: file, fingerprint: fingerprint, width: width, height: height, result: result, format: format)
                 if let replacing {
                     try files.storeIndexed(indexed, replacing: replacing.imageID, runID: runID, modelID: modelID)
                 } else {

@@ -207,5 +207,22 @@ ALTER TABLE model ADD COLUMN precision TEXT NOT NULL DEFAULT 'f32' CHECK (precis
 
 """#,
             sha256: "451567fbf54f8e019ed2ecc8f6abadbf196233b547d2a77404e244dc707d55ae"),
+        Migration(
+            identifier: "0007_add_image_format_and_model_color",
+            sql: #"""
+-- image.format: the format the file's content was decoded as ('jpeg', 'png', 'heic',
+-- 'avif', 'webp', 'tiff', 'raw'), for `status`; NULL for rows written before formats other
+-- than JPEG and PNG were read, and for files that failed.
+--
+-- model.color: what the model's results did with embedded colour profiles: 'srgb' (converted
+-- to sRGB through lcms2) or 'as-stored' (ignored). One model keeps one handling, so all its
+-- vectors compare alike; models recorded before this migration ignored profiles (NULL reads
+-- as 'as-stored').
+
+ALTER TABLE image ADD COLUMN format TEXT;
+ALTER TABLE model ADD COLUMN color TEXT CHECK (color IN ('srgb', 'as-stored'));
+
+"""#,
+            sha256: "60bc8f09bc807e56297828f0c5340a0dfc1101aee1bd46379a59e1f129351aee"),
     ]
 }

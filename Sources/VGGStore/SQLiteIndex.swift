@@ -73,7 +73,8 @@ public final class SQLiteIndex: SQLIndex {
         }
         let schema = SQLSchema(
             recordsWeightsLocation: applied.contains("0004_add_weights_location"),
-            recordsModelProvenance: applied.contains("0006_add_model_provenance"))
+            recordsModelProvenance: applied.contains("0006_add_model_provenance"),
+            recordsFormatAndColor: applied.contains("0007_add_image_format_and_model_color"))
         super.init(
             database: connection, schema: schema, scanMayBeRunning: { ScanLock.isHeld(databasePath: path) },
             recordInterruption: { Self.markInterrupted(path: path, runID: $0) })

@@ -21,7 +21,7 @@ struct ImageDecoderTests {
             return
         }
         #expect(magic.hasPrefix("74 68 69 73"))
-        #expect(error?.reason.contains("not a JPEG or PNG") == true)
+        #expect(error?.reason.contains("not a JPEG, PNG, HEIC, AVIF, WebP, TIFF or camera RAW file") == true)
     }
 
     /// Found by fuzzing: a 5.7 KB PNG whose pCAL chunk states 1.8 GB made libpng allocate

@@ -4,7 +4,8 @@ import VGGModel
 import _VGGTestSupport
 
 /// The whole preparation (decode, resize, preset) against tensors computed the torchvision
-/// and Keras way with Pillow and numpy (scripts/make_engine_goldens.py).
+/// and Keras way with Pillow and numpy (scripts/make_engine_goldens.py), which take the
+/// numbers as stored: the rocket's Adobe RGB profile is not converted here.
 @Suite("Preprocessing goldens")
 struct PreprocessGoldenTests {
     @Test(arguments: [
@@ -13,7 +14,7 @@ struct PreprocessGoldenTests {
     ])
     func matchesReferenceTensor(_ photo: String, _ preset: Preprocessing, _ policy: ResizePolicy, _ golden: String) throws {
         let expected = try SafetensorsFile(path: FixturePaths.imaging("golden/\(golden).safetensors")).floats("tensor")
-        let prepared = try ImagePreparation(policy: policy, dctScaling: false).prepare(contentsOf: FixturePaths.sample(photo))
+        let prepared = try ImagePreparation(policy: policy, dctScaling: false, color: .asStored).prepare(contentsOf: FixturePaths.sample(photo))
         let tensor = preset.tensor(from: prepared.resized)
         try #require(tensor.count == expected.count)
         var largest: Float = 0

@@ -50,6 +50,7 @@ private struct Tree {
         case .file: return entry.displayPath
         case .skipped(let reason): return "\(entry.displayPath) [skipped: \(reason)]"
         case .unreadable(let reason): return "\(entry.displayPath) [unreadable: \(reason)]"
+        case .unsupportedFormat(let format): return "\(entry.displayPath) [\(format)]"
         }
     }
 }

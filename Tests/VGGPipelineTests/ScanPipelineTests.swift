@@ -71,7 +71,7 @@ struct ScanPipelineTests {
                     rows[from.imageID]?.file.absolutePath = to.absolutePath
                     rows[from.imageID]?.file.stat = to.stat
                     seen.insert(from.imageID)
-                case .indexed(let file, let replacing, let fingerprint, _, _, let output):
+                case .indexed(let file, let replacing, let fingerprint, _, _, let output, _):
                     let id = replacing?.imageID ?? nextID
                     if replacing == nil { nextID += 1 }
                     rows[id] = (KnownFile(imageID: id, rootID: 1, relativePath: file.relativePath, absolutePath: file.absolutePath,

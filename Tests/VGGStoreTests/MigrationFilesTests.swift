@@ -18,6 +18,7 @@ struct MigrationFilesTests {
         ("0004_add_weights_location", "839bb57710acf5ba156b0abc326bed3dc993ab23d03d49af430b1feeca678a5e"),
         ("0005_add_descriptor", "7fcef8bf56865ec92a0336bd12c9a579a890f9071176c16cbde5f974c408846a"),
         ("0006_add_model_provenance", "451567fbf54f8e019ed2ecc8f6abadbf196233b547d2a77404e244dc707d55ae"),
+        ("0007_add_image_format_and_model_color", "60bc8f09bc807e56297828f0c5340a0dfc1101aee1bd46379a59e1f129351aee"),
     ]
 
     static let regenerate = "run `python3 scripts/embed_migrations.py` from the repository root"

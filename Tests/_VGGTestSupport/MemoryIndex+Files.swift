@@ -71,12 +71,12 @@ extension MemoryIndex {
                 base.rows[from.imageID]?.stat = to.stat
                 base.rows[from.imageID]?.status = .ok
                 base.rows[from.imageID]?.lastRun = runID
-            case .indexed(let file, let replacing, let fingerprint, _, _, let result):
+            case .indexed(let file, let replacing, let fingerprint, _, _, let result, let format):
                 let id = replacing?.imageID ?? base.newID()
                 if base.rows[id]?.fingerprint != fingerprint { base.dropResults(id) }
                 base.rows[id] = Row(
                     rootID: file.rootID, relativePath: file.relativePath, stat: file.stat, fingerprint: fingerprint, status: .ok,
-                    reason: nil, lastRun: runID)
+                    reason: nil, lastRun: runID, format: format)
                 base.results[modelID, default: [:]][id] = result
                 if let code = result.searchCode { base.codes[modelID, default: [:]][id] = code }
             case .failed(let file, let replacing, let fingerprint, let reason):

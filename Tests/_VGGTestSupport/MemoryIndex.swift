@@ -14,6 +14,7 @@ public final class MemoryIndex: @unchecked Sendable {
         public var status: KnownFile.Status
         public var reason: String?
         public var lastRun: Int64
+        public var format: ImageFormat? = nil
     }
 
     private let lock = NSLock()
@@ -136,6 +137,14 @@ public final class MemoryIndex: @unchecked Sendable {
             base.locked {
                 base.rows.values.filter { $0.status == .failed }.map { (base.path(of: $0), $0.reason ?? "") }
                     .sorted { $0.path.lexicographicallyPrecedes($1.path) }
+            }
+        }
+
+        func formats() throws(StoreError) -> [(format: String, images: Int)] {
+            base.locked {
+                var counts = [String: Int]()
+                for row in base.rows.values where row.status == .ok { counts[row.format?.rawValue ?? "unknown", default: 0] += 1 }
+                return counts.map { ($0.key, $0.value) }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }
             }
         }
 

@@ -83,7 +83,7 @@ struct CLITests {
         let good = FixturePaths.sample("pillow-hopper.jpg")
         let result = try CommandRunner.vggbatch(["inspect", bad, good])
         #expect(result.status == 1)
-        #expect(result.standardError == "\(bad): error: not a JPEG or PNG file (starts with 74 68 69 73 20 69 73 20)\n")
+        #expect(result.standardError == "\(bad): error: not a JPEG, PNG, HEIC, AVIF, WebP, TIFF or camera RAW file (starts with 74 68 69 73 20 69 73 20)\n")
         #expect(result.standardOutput.contains(good))
     }
 

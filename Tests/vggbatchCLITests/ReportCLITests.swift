@@ -62,7 +62,7 @@ struct ReportCLITests {
         let page = try checkPage(output + "/index.html")
         #expect(page.images.count == 6)
         #expect(page.text.contains(Self.hostileName), "the hostile name shows as text")
-        #expect(page.text.contains("broken <b>.jpg") && page.text.contains("not a JPEG or PNG file"))
+        #expect(page.text.contains("broken <b>.jpg") && page.text.contains("not a JPEG, PNG, HEIC, AVIF, WebP, TIFF or camera RAW file"))
         #expect(page.text.contains("Images indexed") && page.text.contains("Last scan"))
 
         let second = try vggbatch(["report", "--output", output])

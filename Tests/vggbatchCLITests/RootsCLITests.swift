@@ -162,6 +162,6 @@ struct RootsCLITests {
 
         try FileManager.default.createDirectory(atPath: directory.path("empty"), withIntermediateDirectories: true)
         let empty = try vggbatch(["scan", directory.path("empty")])
-        #expect(empty.status == 0 && empty.standardError.contains("\(directory.path("empty")): no JPEG or PNG files found"))
+        #expect(empty.status == 0 && empty.standardError.contains("\(directory.path("empty")): no photos found"))
     }
 }

@@ -84,7 +84,7 @@ struct ScanCLITests {
         #expect(third.status == 1)
         #expect(try summary(third)["failed"] as? Int == 1)
         let failed = try vggbatch(["status", "--failed"])
-        #expect(failed.standardOutput.contains("pillow-hopper.jpg: not a JPEG or PNG file"))
+        #expect(failed.standardOutput.contains("pillow-hopper.jpg: not a JPEG, PNG, HEIC, AVIF, WebP, TIFF or camera RAW file"))
     }
 
     /// The summary splits the processor time by stage; the stages add up to the whole.

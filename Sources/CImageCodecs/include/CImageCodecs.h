@@ -16,6 +16,7 @@ typedef enum {
     VGG_ERROR_TRUNCATED = 2,    // the data ends before the image does
     VGG_ERROR_UNSUPPORTED = 3,  // valid but deliberately not decoded (12-bit JPEG)
     VGG_ERROR_INTERNAL = 4,     // caller misuse (buffer too small) or out of memory
+    VGG_ERROR_TOO_LARGE = 5,    // the header declares more pixels than the request allows
 } vgg_result;
 
 typedef struct {
@@ -74,5 +75,69 @@ vgg_result vgg_png_encode_rgb(const uint8_t *rgb, int width, int height, uint8_t
 
 /// Releases a buffer returned by an encoder.
 void vgg_free(void *pointer);
+
+// ---- HEIF/AVIF, WebP, TIFF and RAW -------------------------------------------------------
+// Each reads a whole file from memory and hands back 8-bit RGB (alpha composited over white)
+// in a buffer it allocates, after checking the declared size against `max_pixels` before any
+// pixel buffer exists. A failure leaves nothing to release.
+
+/// What a decode may do.
+typedef struct {
+    long max_pixels;       // stored width × height above which the file is refused (VGG_ERROR_TOO_LARGE)
+    int minimum_side;      // > 0: a format that can decode smaller may, keeping both sides at least this
+} vgg_decode_request;
+
+/// What a decode found and made.
+typedef struct {
+    uint8_t *pixels;       // width × height × 3 bytes, interleaved RGB; NULL when `embedded` is set
+    int width, height;     // of `pixels`, before `orientation`
+    int stored_width, stored_height;  // the image as the file stores it (the sensor's for RAW)
+    int bit_depth;         // bits per sample in the file
+    int has_alpha;
+    int orientation;       // 1...8, the EXIF-style transform still to apply (1: none)
+    int images;            // images, frames or pages in the file; the first (HEIF: primary) is decoded
+    char color_model[24];  // "rgb", "gray", "palette", "cmyk", "ycbcr", "bayer"...
+    char detail[112];      // how it was decoded, for `inspect`
+    uint8_t *icc;          // the embedded ICC profile, or NULL
+    size_t icc_size;
+    uint8_t *embedded;     // RAW: the embedded preview JPEG, to decode as a JPEG; else NULL
+    size_t embedded_size;
+    uint8_t *exif;         // WebP: the EXIF chunk (a TIFF structure), for its orientation; else NULL
+    size_t exif_size;
+} vgg_decoded;
+
+/// Frees what a successful decode allocated.
+void vgg_decoded_release(vgg_decoded *decoded);
+
+/// HEIF (HEIC, AVIF): the primary image, its irot/imir/clap transforms applied (so
+/// `orientation` is 1: the EXIF orientation of a HEIF must be ignored), grids assembled,
+/// 10/12-bit samples reduced to 8 bits, alpha composited.
+vgg_result vgg_heif_decode(const uint8_t *data, size_t size, const vgg_decode_request *request, vgg_decoded *out,
+                           vgg_status *status);
+
+/// WebP (lossy, lossless, alpha; animated: the first frame, as shown), scaled while decoding
+/// down to `minimum_side` when asked (still images); its EXIF chunk in `exif`.
+vgg_result vgg_webp_decode(const uint8_t *data, size_t size, const vgg_decode_request *request, vgg_decoded *out,
+                           vgg_status *status);
+
+/// TIFF: the first page, any bit depth and photometric interpretation libtiff's RGBA reader
+/// knows (RGB, gray, palette, CMYK, YCbCr, 16-bit); `orientation` from its tag.
+vgg_result vgg_tiff_decode(const uint8_t *data, size_t size, const vgg_decode_request *request, vgg_decoded *out,
+                           vgg_status *status);
+
+/// RAW (DNG, CR2, NEF, ARW... whatever LibRaw reads): the embedded preview JPEG in `embedded`
+/// when it is at least `minimum_side` on both sides, else a half-size demosaic in `pixels`;
+/// `orientation` from the camera's flip either way.
+vgg_result vgg_raw_decode(const uint8_t *data, size_t size, const vgg_decode_request *request, vgg_decoded *out,
+                          vgg_status *status);
+
+/// Converts `pixel_count` interleaved 8-bit RGB pixels in place from the colour space of the
+/// ICC profile `icc` to sRGB (perceptual intent). VGG_ERROR_UNSUPPORTED for a profile that is
+/// not an RGB one; VGG_ERROR_CORRUPT for one lcms2 cannot read.
+vgg_result vgg_icc_to_srgb(uint8_t *rgb, size_t pixel_count, const uint8_t *icc, size_t icc_size, vgg_status *status);
+
+/// Whether `icc` describes sRGB (its primaries, white point and curve), so that nothing needs
+/// converting: 1 yes, 0 no or unreadable.
+int vgg_icc_is_srgb(const uint8_t *icc, size_t icc_size);
 
 #endif

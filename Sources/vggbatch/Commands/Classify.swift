@@ -141,7 +141,7 @@ extension VGGBatch {
             let loaded = try model.load(engine: try engine.options(model: model.weights == nil ? remembered : nil), remembered: remembered)
             let preparation = try imageOptions.preparation(for: loaded)
             announce(loaded, preparation, toStandardOutput: false, decodeThreads: decodeThreads)
-            let registration = loaded.registration(resizePolicy: preparation.policy)
+            let registration = loaded.registration(resizePolicy: preparation.policy, color: preparation.color)
             let encoding = wantsFeatures ? (featuresEncoding ?? .json) : nil
             let files = StreamedFiles(descriptor: descriptor, separator: null ? .nul : .newline, preparation: preparation) { records in
                 var text = ""

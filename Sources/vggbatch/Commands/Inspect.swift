@@ -98,6 +98,8 @@ extension VGGBatch {
                 ("decoded_width", "\(info.decodedWidth)"), ("decoded_height", "\(info.decodedHeight)"),
                 ("warnings", "\(info.warningCount)"),
             ]
+            if let detail = info.detail { fields.append(("decoder", JSONText.string(detail))) }
+            fields.append(("color_profile", JSONText.string("\(info.colorProfile)")))
             if let warning = info.firstWarning { fields.append(("warning", JSONText.string(warning))) }
             if let resizedPNG { fields.append(("resized_png", JSONText.string(resizedPNG))) }
             return JSONText.object(fields)
@@ -116,6 +118,7 @@ extension VGGBatch {
             var lines = [
                 path,
                 "  format        \(info.format.rawValue) (\(kind.joined(separator: ", ")))",
+            ] + (info.detail.map { ["  decoder       \($0)"] } ?? []) + [
                 "  stored size   \(info.storedWidth)x\(info.storedHeight)",
                 "  orientation   \(info.orientation.rawValue) (\(orientationText(info.orientation)))",
                 "  upright size  \(info.uprightWidth)x\(info.uprightHeight)",
@@ -123,6 +126,7 @@ extension VGGBatch {
                 "  resize        \(policy.rawValue) to 224x224",
             ]
             if info.hasAlpha { lines.append("  alpha         composited over white") }
+            lines.append("  colour        \(info.colorProfile)")
             if let warning = info.firstWarning {
                 lines.append("  warnings      \(info.warningCount) (first: \(warning))")
             }

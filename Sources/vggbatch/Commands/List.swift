@@ -59,7 +59,7 @@ extension VGGBatch {
                     case .unreadable(let reason):
                         problems += 1
                         printError("\(entry.displayAbsolutePath): \(reason)")
-                    case .skipped:
+                    case .skipped, .unsupportedFormat:
                         continue
                     }
                 }

@@ -95,15 +95,17 @@ extension VGGBatch {
                 WeightsRequest(path: model.weights, preprocess: model.preprocess, offline: model.offline, remembered: remembered,
                                requireRemembered: !addModel),
                 engine: try engine.options(model: addModel ? nil : remembered), modelWeightsHint: addHint)
-            let preparation = try imageOptions.preparation(
+            var preparation = try imageOptions.preparation(
                 for: loaded, default: ModelChoice.reusedResizePolicy(remembered: remembered, loaded: loaded))
+            preparation.color = imageOptions.color ?? ModelChoice.color(for: loaded, resizePolicy: preparation.policy, models: models)
             do throws(IndexingError) {
                 try ModelChoice.checkScan(
-                    loaded: loaded, resizePolicy: preparation.policy, models: models, remembered: remembered, addModel: addModel)
+                    loaded: loaded, resizePolicy: preparation.policy, color: preparation.color, models: models, remembered: remembered,
+                    addModel: addModel)
             } catch {
                 throw error.failure
             }
-            report.header(database: index.location, model: loaded, resize: preparation.policy.rawValue)
+            report.header(database: index.location, model: loaded, preparation: preparation)
 
             var options = ScanOptions(
                 roots: PathBytes.outermost(roots),

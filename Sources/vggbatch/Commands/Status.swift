@@ -37,6 +37,7 @@ extension VGGBatch {
                     return
                 }
                 let roots = try index.roots.statuses()
+                let formats = try index.roots.formats()
                 let models = try index.models.all()
                 let chosen = try index.models.defaultModel()
                 var labels = [(index: Int, count: Int)]()
@@ -51,6 +52,7 @@ extension VGGBatch {
                     print(JSONText.object([
                         ("database", JSONText.string(index.location)), ("bytes", "\((index.storedBytes ?? 0))"),
                         ("ok", "\(totals.0)"), ("failed", "\(totals.1)"), ("missing", "\(totals.2)"),
+                        ("formats", JSONText.object(formats.map { ($0.format, "\($0.images)") })),
                         ("roots", JSONText.array(roots.map {
                             JSONText.object(path: $0.path, [("ok", "\($0.ok)"), ("failed", "\($0.failed)"), ("missing", "\($0.missing)")])
                         })),
@@ -66,11 +68,12 @@ extension VGGBatch {
                 }
                 print("index: \(index.location) (\(String(format: "%.1f", Double((index.storedBytes ?? 0)) / 1e6)) MB)")
                 print("images: \(totals.0) ok, \(totals.1) failed, \(totals.2) missing")
+                if !formats.isEmpty { print("  by format: " + formats.map { "\($0.images) \($0.format)" }.joined(separator: ", ")) }
                 for root in roots {
                     print("  \(PathBytes.display(root.path)): \(root.ok) ok, \(root.failed) failed, \(root.missing) missing")
                 }
                 for model in models {
-                    print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(model.precision), \(counted(model.imageCount, "image")) with features\(model.id == chosen?.id && models.count > 1 ? " (the default)" : "")")
+                    print("model \(model.id): \(model.name ?? "sha256 \(model.weightsSHA256.prefix(12))…"), \(model.preprocessing), \(model.resizePolicy), \(model.precision), colour profiles \(model.color), \(counted(model.imageCount, "image")) with features\(model.id == chosen?.id && models.count > 1 ? " (the default)" : "")")
                     if let missing = lacking[model.id], missing > 0 {
                         print("  \(counted(missing, "image")) without GeM/R-MAC descriptors yet (indexed before them); the next scan computes them")
                     }
@@ -113,7 +116,7 @@ extension VGGBatch {
                 ("weights_path", model.weightsPath.map { JSONText.string(PathBytes.text($0)) } ?? "null"),
                 ("weights_path_base64", model.weightsPath.map { JSONText.string(PathBytes.base64($0)) } ?? "null"),
                 ("convolution_base", model.convolutionBase.map(JSONText.string) ?? "null"),
-                ("precision", JSONText.string(model.precision)),
+                ("precision", JSONText.string(model.precision)), ("color", JSONText.string(model.color.rawValue)),
             ])
         }
     }

@@ -83,11 +83,11 @@ extension VGGBatch {
             }
             let preparation: ImagePreparation
             do throws(InferenceError) {
-                preparation = try loaded.preparation(ImagePreparation(policy: target.resizePolicy))
+                preparation = try loaded.preparation(ImagePreparation(policy: target.resizePolicy, color: target.color))
             } catch {
                 throw error.failure
             }
-            report.header(database: index.location, model: loaded, resize: preparation.policy.rawValue)
+            report.header(database: index.location, model: loaded, preparation: preparation)
             printError("working for model \(target.id): \(counted(count, "file")) waiting")
             var options = ScanOptions(
                 roots: [], walk: WalkOptions(), decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: false)

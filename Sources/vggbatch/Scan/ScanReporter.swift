@@ -1,3 +1,4 @@
+import VGGImaging
 import Foundation
 import VGGCommon
 import VGGPipeline
@@ -37,11 +38,12 @@ final class ScanReporter: @unchecked Sendable {
             + "(\(share(s.otherCoreSeconds))); " + String(format: "%.2f core-seconds in %.2f s; ", s.processCoreSeconds, s.progress.seconds) + limit
     }
 
-    func header(database: String, model: LoadedModel, resize: String) {
+    func header(database: String, model: LoadedModel, preparation: ImagePreparation) {
         printError("index: \(database)")
         printError(
-            "weights: \(model.identity.path) (\(model.identity.summary)); preprocessing: \(model.preset.rawValue); resize: \(resize); "
-                + "kernels: \(model.network.kernels.instructionSet.rawValue); precision: \(model.network.options.precision.rawValue)")
+            "weights: \(model.identity.path) (\(model.identity.summary)); preprocessing: \(model.preset.rawValue); resize: "
+                + "\(preparation.policy); colour profiles: \(preparation.color); kernels: \(model.network.kernels.instructionSet.rawValue); "
+                + "precision: \(model.network.options.precision.rawValue)")
     }
 
     func progress(_ p: ScanProgress) {
@@ -136,6 +138,7 @@ final class ScanReporter: @unchecked Sendable {
             ("new", "\(p.new)"), ("changed", "\(p.changed)"), ("touched", "\(p.touched)"),
             ("unchanged", "\(p.unchanged)"), ("moved", "\(p.moved)"), ("failed", "\(p.failed)"),
             ("missing", "\(s.missing)"), ("skipped", "\(p.skipped)"), ("unreadable", "\(p.unreadable)"),
+            ("skipped_formats", JSONText.object(p.skippedFormats.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })),
             ("computed", "\(p.inferred)"), ("queued", "\(p.queued)"), ("written_from_queue", "\(p.writtenFromQueue)"),
             ("written_for_other_scans", "\(p.forOthers)"), ("model", "\(modelID)"),
             ("interrupted", "\(s.interrupted)"),
@@ -148,7 +151,11 @@ final class ScanReporter: @unchecked Sendable {
         for (path, places) in s.incompleteRoots {
             printError("vggbatch: \(counted(places, "place")) under \(path) could not be read (see above); nothing there was marked missing")
         }
-        for path in s.emptyFolders { printError("vggbatch: \(path): no JPEG or PNG files found") }
+        for path in s.emptyFolders { printError("vggbatch: \(path): no photos found") }
+        if !p.skippedFormats.isEmpty {
+            let formats = p.skippedFormats.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.value) \($0.key)" }
+            printError("vggbatch: skipped files in formats vggbatch does not read: \(formats.joined(separator: ", "))")
+        }
         for (path, vanished, known) in s.protectedRoots {
             printError("vggbatch: \(vanished) of \(known) known files under \(path) vanished at once; not marking them missing (an unmounted drive?). If they really are gone, scan again with --accept-missing.")
         }

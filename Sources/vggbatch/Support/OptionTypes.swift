@@ -12,6 +12,10 @@ extension ResizePolicy: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
+extension ColorHandling: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
 /// A thread count that defaults to every core.
 struct ThreadOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Threads (default: all cores).")
@@ -35,19 +39,25 @@ struct ImageOptions: ParsableArguments {
     @Flag(name: .customLong("no-dct-scaling"), help: "Decode JPEGs at full size instead of the smallest DCT scale (1/2, 1/4, 1/8) that still covers the resize.")
     var noDCTScaling = false
 
+    @Option(help: ArgumentHelp(
+        "Embedded colour profiles (an iPhone's Display P3): 'srgb' converts them to sRGB (the default for a new model), 'as-stored' ignores them as torchvision and Pillow do. An index's model keeps its own.",
+        valueName: "handling"))
+    var color: ColorHandling?
+
     func validate() throws {
         if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1, got \(maxPixels).") }
     }
 
     var preparation: ImagePreparation {
-        ImagePreparation(policy: resize ?? .squash, maxPixels: maxPixels, dctScaling: !noDCTScaling)
+        ImagePreparation(policy: resize ?? .squash, maxPixels: maxPixels, dctScaling: !noDCTScaling, color: color ?? .srgb)
     }
 
     /// The preparation for `model`'s (square) input; `policy` is the resize policy when none
     /// was given (the index's model's, for a rescan).
-    func preparation(for model: LoadedModel, default policy: ResizePolicy? = nil) throws -> ImagePreparation {
+    func preparation(for model: LoadedModel, default policy: ResizePolicy? = nil, color defaultColor: ColorHandling? = nil) throws -> ImagePreparation {
         var options = preparation
         options.policy = resize ?? policy ?? .squash
+        options.color = color ?? defaultColor ?? .srgb
         do throws(InferenceError) {
             return try model.preparation(options)
         } catch {

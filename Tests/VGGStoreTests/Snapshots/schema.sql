@@ -76,7 +76,7 @@ CREATE TABLE image (
     failure_reason TEXT,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
-    last_seen_run INTEGER,
+    last_seen_run INTEGER, format TEXT,
     UNIQUE (root_id, relative_path)
 ) STRICT;
 
@@ -89,7 +89,7 @@ CREATE TABLE model (
     preprocessing TEXT NOT NULL,
     resize_policy TEXT NOT NULL,
     feature_dim INTEGER NOT NULL,
-    created_at TEXT NOT NULL, weights_path BLOB, weights_size INTEGER, weights_mtime_ns INTEGER, convolution_base TEXT, precision TEXT NOT NULL DEFAULT 'f32' CHECK (precision IN ('f32', 'bf16', 'int8')),
+    created_at TEXT NOT NULL, weights_path BLOB, weights_size INTEGER, weights_mtime_ns INTEGER, convolution_base TEXT, precision TEXT NOT NULL DEFAULT 'f32' CHECK (precision IN ('f32', 'bf16', 'int8')), color TEXT CHECK (color IN ('srgb', 'as-stored')),
     UNIQUE (weights_sha256, preprocessing, resize_policy)
 ) STRICT;
 
