@@ -18,6 +18,9 @@ let package = Package(
         .executableTarget(
             name: "FuzzEXIF", dependencies: ["FuzzSupport", .product(name: "VGGImaging", package: "vggbatch")]),
         .executableTarget(
+            name: "FuzzFormats",
+            dependencies: ["FuzzSupport", .product(name: "VGGImaging", package: "vggbatch"), .product(name: "VGGCommon", package: "vggbatch")]),
+        .executableTarget(
             name: "FuzzSafetensors", dependencies: ["FuzzSupport", .product(name: "VGGModel", package: "vggbatch")]),
         .executableTarget(
             name: "FuzzHDF5", dependencies: ["FuzzSupport", .product(name: "VGGKeras", package: "vggbatch")]),

@@ -393,8 +393,36 @@ def reference(image, decoder):
     return {"width": rgb.width, "height": rgb.height, "reference": decoder, "rgb32": base64.b64encode(small.tobytes()).decode()}
 
 
+def fuzz_seeds():
+    """Small files of each format for the fuzz targets (Fuzz/Seeds/FORMAT): decoding a 48×32
+    image takes a tenth of what the test fixtures take, so a million executions fit in minutes."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    seeds = REPO / "Fuzz" / "Seeds"
+    small = photo("skimage-coffee.png", (48, 32))
+    for name, kind, options in [("photo.heic", "HEIF", {"quality": 60}), ("photo.avif", "AVIF", {"quality": 60}),
+                                ("lossy.webp", "WEBP", {"quality": 60}), ("lossless.webp", "WEBP", {"lossless": True}),
+                                ("rgb.tif", "TIFF", {"compression": "tiff_lzw"}), ("gray.tif", "TIFF", {})]:
+        folder = seeds / {"HEIF": "heic", "AVIF": "avif", "WEBP": "webp", "TIFF": "tiff"}[kind]
+        folder.mkdir(parents=True, exist_ok=True)
+        image = small.convert("L") if name == "gray.tif" else small
+        image.save(folder / name, format=kind, **options)
+    heic = (seeds / "heic" / "photo.heic").read_bytes()
+    (seeds / "heic" / "rot90-mirror.heic").write_bytes(add_transforms(heic, [irot(1), imir(0)]))
+    small.save(seeds / "webp" / "animated.webp", save_all=True, append_images=[small.rotate(180)], duration=100, quality=60)
+    rgba = np.asarray(small.convert("RGBA")).copy()
+    rgba[:, :, 3] = 128
+    Image.fromarray(rgba, "RGBA").save(seeds / "webp" / "alpha.webp", quality=60)
+    Image.fromarray(rgba, "RGBA").save(seeds / "tiff" / "alpha.tif")
+    (seeds / "raw").mkdir(parents=True, exist_ok=True)
+    (seeds / "raw" / "preview.dng").write_bytes(dng(small, small, orientation=6)[0])
+    (seeds / "raw" / "demosaic.dng").write_bytes(dng(small, small.resize((8, 8)))[0])
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
+    fuzz_seeds()
     expected = {}
     heif_files(expected)
     webp_files(expected)

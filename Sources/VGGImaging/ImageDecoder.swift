@@ -23,16 +23,22 @@ public enum ImageDecoder {
         bytes: [UInt8], path: String, options: DecodeOptions = DecodeOptions()
     ) throws(ImagingError) -> DecodedImage {
         if bytes.isEmpty { throw .empty(path: path) }
-        switch ImageFormat.sniff(bytes) {
-        case .jpeg:
-            return try JPEGDecoder.decode(bytes, path: path, options: options)
-        case .png:
-            return try PNGDecoder.decode(bytes, path: path, options: options)
-        case let format?:
-            return try LibraryDecoder.decode(bytes, format: format, path: path, options: options)
-        case nil:
+        guard let format = ImageFormat.sniff(bytes) else {
             let magic = bytes.prefix(8).map { hexByte($0) }.joined(separator: " ")
             throw .unknownFormat(path: path, magic: magic)
+        }
+        return try decode(bytes: bytes, as: format, path: path, options: options)
+    }
+
+    /// Decodes an in-memory file with the decoder of `format`, whatever its first bytes say
+    /// (the fuzz targets reach each decoder so).
+    public static func decode(
+        bytes: [UInt8], as format: ImageFormat, path: String, options: DecodeOptions = DecodeOptions()
+    ) throws(ImagingError) -> DecodedImage {
+        switch format {
+        case .jpeg: return try JPEGDecoder.decode(bytes, path: path, options: options)
+        case .png: return try PNGDecoder.decode(bytes, path: path, options: options)
+        case .heic, .avif, .webp, .tiff, .raw: return try LibraryDecoder.decode(bytes, format: format, path: path, options: options)
         }
     }
 

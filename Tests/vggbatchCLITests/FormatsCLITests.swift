@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import _VGGTestSupport
+
+/// Phone and camera formats through the whole command line: a folder of HEIC, AVIF, WebP,
+/// TIFF and DNG files is indexed like JPEGs, `status` counts them by format, a GIF is said to
+/// be skipped, and a model keeps its colour handling.
+@Suite("vggbatch and photo formats", .serialized)
+struct FormatsCLITests {
+    let directory = TemporaryDirectory()
+    var photos: String { directory.path("photos") }
+    var weights: String { directory.path("tiny.safetensors") }
+    var environment: [String: String] {
+        ["XDG_CACHE_HOME": directory.path("cache"), "VGGBATCH_WEIGHTS": weights, "VGGBATCH_DB": directory.path("index.sqlite")]
+    }
+    static let files = ["photo.heic", "rot90.heic", "p3.heic", "photo.avif", "lossy.webp", "animated.webp", "rgb16.tif", "cmyk.tif", "preview.dng"]
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        for name in Self.files {
+            try FileManager.default.copyItem(atPath: FixturePaths.imaging("formats/\(name)"), toPath: "\(photos)/\(name)")
+        }
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("pillow-hopper.jpg"), toPath: "\(photos)/hopper.jpg")
+        FileManager.default.createFile(atPath: "\(photos)/anim.gif", contents: Data("GIF89a".utf8))
+        let result = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "5", "--output", weights])
+        precondition(result.status == 0, result.standardError)
+    }
+
+    func vggbatch(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.vggbatch(arguments, environment: environment)
+    }
+
+    @Test func everyFormatIsIndexedAndCounted() throws {
+        let scan = try vggbatch(["scan", photos])
+        #expect(scan.status == 0, "\(scan.standardError)")
+        #expect(scan.standardError.contains("10 new, 0 changed"), "\(scan.standardError)")
+        #expect(scan.standardError.contains("colour profiles: srgb"))
+        #expect(scan.standardError.contains("skipped files in formats vggbatch does not read: 1 GIF"), "\(scan.standardError)")
+        let status = try vggbatch(["status"])
+        #expect(status.standardOutput.contains("by format: 3 heic, 2 tiff, 2 webp, 1 avif, 1 jpeg, 1 raw"), "\(status.standardOutput)")
+        #expect(status.standardOutput.contains("colour profiles srgb"))
+        let inspect = try vggbatch(["inspect", "\(photos)/p3.heic"])
+        #expect(inspect.standardOutput.contains("Display P3 converted to sRGB"), "\(inspect.standardOutput)")
+        // The model keeps its colour handling: a scan told otherwise is refused.
+        let other = try vggbatch(["scan", "--color", "as-stored", photos])
+        #expect(other.status == 2 && other.standardError.contains("with colour profiles converted to sRGB"), "\(other.standardError)")
+        // A HEIC file is a query like any other (random weights: which photo comes first says nothing).
+        let similar = try vggbatch(["similar", "--limit", "3", "\(photos)/photo.heic"])
+        #expect(similar.status == 0 && similar.standardOutput.split(separator: "\n").count == 3, "\(similar.standardOutput)")
+    }
+}
