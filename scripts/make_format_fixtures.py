@@ -15,7 +15,12 @@ Files:
   (the same picture with irot or imir transform properties added to the container by hand,
   as cameras write them); alpha.heic and photo10.heic (heif-enc from RGBA and 16-bit PNGs);
   p3.heic (tagged with a Display P3 profile, scripts/display_p3.py); multi.heic (two
-  top-level images, the first primary)
+  top-level images, the first primary); grid.heic (the primary image a 'grid' item, as iPhones
+  store photos: 3 columns × 2 rows of hidden 96×96 hvc1 tiles, each encoded alone, cropped
+  to 280×180; the boxes written here, as heif-enc 1.15 cannot write grids) and
+  grid-rot90.heic (the same with irot on the grid); grid-bomb.heic (a grid declaring
+  65535×65535 from 16 × 16 references to one flat 4096×4096 tile, 11 KB: to be refused,
+  expected.json holds only its declared size)
 - avif: photo.avif (Pillow), photo12.avif (heif-enc, 12-bit; libaom 3.6 cannot write 10-bit here)
 - webp: lossy.webp, lossless.webp, alpha.webp, animated.webp (two frames), orient6.webp
   (EXIF orientation 6)
@@ -163,6 +168,145 @@ def imir(axis):
     return struct.pack(">I4sB", 9, b"imir", axis & 1)
 
 
+def box(kind, *parts):
+    body = b"".join(parts)
+    return struct.pack(">I4s", 8 + len(body), kind.encode("latin-1")) + body
+
+
+def full_box(kind, version, flags, *parts):
+    return box(kind, struct.pack(">I", version << 24 | flags), *parts)
+
+
+def iloc_extents(data, iloc):
+    """{item: (construction method, [(offset, length)])} of an iloc box, base offsets added."""
+    i = iloc[1] + iloc[2]
+    version = data[i]
+    i += 4
+    offset_size, length_size = data[i] >> 4, data[i] & 15
+    base_size, index_size = data[i + 1] >> 4, (data[i + 1] & 15) if version in (1, 2) else 0
+    i += 2
+    count_size = 2 if version < 2 else 4
+    count = int.from_bytes(data[i:i + count_size], "big")
+    i += count_size
+
+    def field(size):
+        nonlocal i
+        value = int.from_bytes(data[i:i + size], "big") if size else 0
+        i += size
+        return value
+
+    items = {}
+    for _ in range(count):
+        item = field(2 if version < 2 else 4)
+        method = field(2) & 15 if version in (1, 2) else 0
+        field(2)  # data reference index
+        base = field(base_size)
+        extents = []
+        for _ in range(field(2)):
+            field(index_size)
+            offset = field(offset_size)
+            extents.append((base + offset, field(length_size)))
+        items[item] = (method, extents)
+    return items
+
+
+def heic_parts(heic):
+    """The primary image of a single-image HEIC as (its properties as (box, essential) in
+    association order, its coded data)."""
+    data = bytes(heic)
+    meta = find(data, 0, len(data), "meta")
+    meta_body = meta[1] + meta[2] + 4
+    primary = struct.unpack(">H", data[find(data, meta_body, meta[3], "pitm")[1] + 12:][:2])[0]
+    method, extents = iloc_extents(data, find(data, meta_body, meta[3], "iloc"))[primary]
+    assert method == 0, "coded data in the file, not idat"
+    coded = b"".join(data[offset:offset + length] for offset, length in extents)
+    iprp = find(data, meta_body, meta[3], "iprp")
+    ipco = find(data, iprp[1] + iprp[2], iprp[3], "ipco")
+    properties = [data[s:e] for _, s, _, e in boxes(data, ipco[1] + ipco[2], ipco[3])]
+    ipma = find(data, iprp[1] + iprp[2], iprp[3], "ipma")
+    assert data[ipma[1] + 8] == 0 and data[ipma[1] + 11] & 1 == 0, "only ipma v0 with 7-bit indices"
+    i = ipma[1] + 16
+    for _ in range(struct.unpack(">I", data[ipma[1] + 12:ipma[1] + 16])[0]):
+        item, n = struct.unpack(">HB", data[i:i + 3])
+        if item == primary:
+            return [(properties[(a & 0x7F) - 1], bool(a & 0x80)) for a in data[i + 3:i + 3 + n]], coded
+        i += 3 + n
+    raise ValueError("primary item without properties")
+
+
+def ispe(width, height):
+    return full_box("ispe", 0, 0, struct.pack(">II", width, height))
+
+
+def grid_heic(tiles, columns, rows, output, grid_properties=(), references=None):
+    """A HEIC whose primary item is a 'grid' (ISO/IEC 23008-12 6.6.2.3) of `columns` × `rows`
+    tiles cropped to `output` (width, height), written box by box as cameras lay them out:
+    `tiles` are (properties, coded data) from heic_parts, stored as hidden 'hvc1' items
+    1...n in mdat; the grid is item n+1, its ImageGrid in idat, its 'dimg' references
+    `references` (indices into `tiles`, row-major; by default each tile once, in order). The
+    grid's properties are its ispe, the first tile's colr and pixi, then `grid_properties`
+    (transforms, essential). Identical property boxes are stored once in ipco."""
+    references = list(range(len(tiles))) if references is None else references
+    assert len(references) == columns * rows and 1 <= columns <= 256 and 1 <= rows <= 256
+    width, height = output
+    grid_id = len(tiles) + 1
+    ipco = []
+
+    def index(prop):
+        if prop not in ipco:
+            ipco.append(prop)
+        return ipco.index(prop) + 1
+
+    associations = []
+    for item, (props, _) in enumerate(tiles, 1):
+        associations.append((item, [(index(prop), essential) for prop, essential in props]))
+    shared = [(prop, False) for prop, _ in tiles[0][0] if prop[4:8] in (b"colr", b"pixi")]
+    associations.append((grid_id, [(index(prop), essential) for prop, essential in
+                                   [(ispe(width, height), False)] + shared + [(p, True) for p in grid_properties]]))
+    assert len(ipco) < 128
+    ipma = full_box("ipma", 0, 0, struct.pack(">I", len(associations)), *(
+        struct.pack(">HB", item, len(assoc)) + bytes((0x80 if essential else 0) | i for i, essential in assoc)
+        for item, assoc in associations))
+    iprp = box("iprp", box("ipco", *ipco), ipma)
+    infe = [full_box("infe", 2, 1, struct.pack(">HH4s", item, 0, b"hvc1"), b"\0") for item in range(1, grid_id)]
+    infe.append(full_box("infe", 2, 0, struct.pack(">HH4s", grid_id, 0, b"grid"), b"\0"))
+    iinf = full_box("iinf", 0, 0, struct.pack(">H", len(infe)), *infe)
+    dimg = box("dimg", struct.pack(">HH", grid_id, len(references)), *(struct.pack(">H", r + 1) for r in references))
+    iref = full_box("iref", 0, 0, dimg)
+    image_grid = struct.pack(">BBBBHH", 0, 0, rows - 1, columns - 1, width, height)
+    ftyp = box("ftyp", b"heic", struct.pack(">I", 0), b"mif1", b"heic")
+
+    def meta(mdat_start):
+        entries = []
+        at = mdat_start
+        for item, (_, coded) in enumerate(tiles, 1):
+            entries.append(struct.pack(">HHHHII", item, 0, 0, 1, at, len(coded)))
+            at += len(coded)
+        entries.append(struct.pack(">HHHHII", grid_id, 1, 0, 1, 0, len(image_grid)))
+        iloc = full_box("iloc", 1, 0, bytes([0x44, 0x00]), struct.pack(">H", len(entries)), *entries)
+        hdlr = full_box("hdlr", 0, 0, struct.pack(">I4s12s", 0, b"pict", bytes(12)), b"\0")
+        pitm = full_box("pitm", 0, 0, struct.pack(">H", grid_id))
+        return full_box("meta", 0, 0, hdlr, pitm, iinf, iref, iprp, iloc, box("idat", image_grid))
+
+    start = len(ftyp) + len(meta(0)) + 8
+    return ftyp + meta(start) + box("mdat", *(coded for _, coded in tiles))
+
+
+def heic_tiles(picture, columns, rows, tile, **options):
+    """`picture` cut into `columns` × `rows` tiles of `tile` pixels, row-major, each encoded
+    alone by pillow-heif with `options`, as (properties, coded data)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    parts = []
+    for row in range(rows):
+        for column in range(columns):
+            buffer = io.BytesIO()
+            picture.crop((column * tile, row * tile, (column + 1) * tile, (row + 1) * tile)).save(buffer, format="HEIF", **options)
+            parts.append(heic_parts(buffer.getvalue()))
+    return parts
+
+
 # ---- writers ---------------------------------------------------------------------------
 
 def heif_files(expected):
@@ -177,6 +321,7 @@ def heif_files(expected):
     for name, props in [("rot90.heic", [irot(1)]), ("rot180.heic", [irot(2)]), ("rot270.heic", [irot(3)]),
                         ("mirror-h.heic", [imir(1)]), ("mirror-v.heic", [imir(0)]), ("rot90-mirror.heic", [irot(1), imir(0)])]:
         write(name, add_transforms(heic, props))
+    grid_files(expected)
     buffer = io.BytesIO()
     base.save(buffer, format="HEIF", quality=90, icc_profile=display_p3.profile())
     write("p3.heic", buffer.getvalue())
@@ -202,7 +347,7 @@ def heif_files(expected):
     base.save(buffer, format="AVIF", quality=90)
     write("photo.avif", buffer.getvalue())
     for name in ["photo.heic", "rot90.heic", "rot180.heic", "rot270.heic", "mirror-h.heic", "mirror-v.heic", "rot90-mirror.heic",
-                 "p3.heic", "alpha.heic", "photo10.heic", "multi.heic"]:
+                 "grid.heic", "grid-rot90.heic", "p3.heic", "alpha.heic", "photo10.heic", "multi.heic"]:
         expected[name] = reference(pillow_heif.open_heif(OUT / name).to_pillow(), "pillow-heif")
     from PIL import ImageCms
     srgb = ImageCms.createProfile("sRGB")
@@ -212,6 +357,28 @@ def heif_files(expected):
     expected["p3.heic"]["converted"] = reference(converted, "lcms2 through Pillow ImageCms")["rgb32"]
     for name in ["photo.avif", "photo12.avif"]:
         expected[name] = reference(Image.open(OUT / name), "Pillow")
+
+
+def grid_files(expected):
+    """grid.heic and grid-rot90.heic: the photo as an iPhone stores it, 3 columns × 2 rows of
+    96×96 tiles cropped to 280×180; grid-bomb.heic: 16 × 16 references to one flat 4096×4096
+    tile declaring 65535×65535 (4.3 gigapixels; the file is 11 KB)."""
+    import pillow_heif
+
+    picture = photo("skimage-coffee.png", (288, 192))
+    tiles = heic_tiles(picture, 3, 2, 96, quality=90)
+    write("grid.heic", grid_heic(tiles, 3, 2, (280, 180)))
+    write("grid-rot90.heic", grid_heic(tiles, 3, 2, (280, 180), [irot(1)]))
+    # The tiles in their places: only the encoder's loss from the picture, cropped.
+    decoded = np.asarray(pillow_heif.open_heif(OUT / "grid.heic").to_pillow().convert("RGB"), dtype=np.float64)
+    difference = np.abs(decoded - np.asarray(picture.crop((0, 0, 280, 180)), dtype=np.float64)).mean()
+    assert decoded.shape == (180, 280, 3) and difference < 4, f"grid.heic: {decoded.shape}, mean difference {difference}"
+    # A dimg box counts at most 65535 references and pillow-heif's libheif accepts 1000: few
+    # large tiles rather than 256 × 256 small ones. The tile stays small because it is flat.
+    flat = heic_tiles(Image.new("RGB", (4096, 4096), (128, 128, 128)), 1, 1, 4096, quality=50)
+    write("grid-bomb.heic", grid_heic(flat, 16, 16, (65535, 65535), references=[0] * 256))
+    expected["grid-bomb.heic"] = {"width": 65535, "height": 65535, "refused": True,
+                                  "reference": "declared size only: pillow-heif refuses it (libheif's image size limit)"}
 
 
 def write_png16(path, rgb16):
@@ -410,6 +577,8 @@ def fuzz_seeds():
         image.save(folder / name, format=kind, **options)
     heic = (seeds / "heic" / "photo.heic").read_bytes()
     (seeds / "heic" / "rot90-mirror.heic").write_bytes(add_transforms(heic, [irot(1), imir(0)]))
+    (seeds / "heic" / "grid.heic").write_bytes(grid_heic(heic_tiles(photo("skimage-coffee.png", (128, 128)), 2, 2, 64, quality=60),
+                                                         2, 2, (120, 100)))
     small.save(seeds / "webp" / "animated.webp", save_all=True, append_images=[small.rotate(180)], duration=100, quality=60)
     rgba = np.asarray(small.convert("RGBA")).copy()
     rgba[:, :, 3] = 128
