@@ -7,7 +7,9 @@
 
 #include <libheif/heif.h>
 
-static vgg_result heif_failure(vgg_status *status, struct heif_error error) {
+int vgg_hevc_use_libavcodec(struct heif_context *context);
+
+static vgg_result heif_failure(vgg_status *status, struct heif_error error, vgg_decoded *out) {
     vgg_result result = VGG_ERROR_CORRUPT;
     switch (error.code) {
     case heif_error_Unsupported_filetype:
@@ -15,7 +17,22 @@ static vgg_result heif_failure(vgg_status *status, struct heif_error error) {
         result = VGG_ERROR_UNSUPPORTED;
         break;
     case heif_error_Memory_allocation_error:
+        // libheif's own limits (image size, grid tiles, references) are checked as the file is
+        // read, before any pixel is allocated.
+        // libheif says which size it refused only in its message ("Image size 65535x65535
+        // exceeds ..."); without one the refusal is reported as damage, with that message.
         result = VGG_ERROR_INTERNAL;
+        if (error.subcode == heif_suberror_Security_limit_exceeded) {
+            const char *size = error.message ? strstr(error.message, "Image size ") : NULL;
+            int width = 0, height = 0;
+            if (size != NULL && sscanf(size, "Image size %dx%d", &width, &height) == 2 && width > 0 && height > 0) {
+                out->stored_width = width;
+                out->stored_height = height;
+                result = VGG_ERROR_TOO_LARGE;
+            } else {
+                result = VGG_ERROR_CORRUPT;
+            }
+        }
         break;
     case heif_error_Invalid_input:
         result = error.subcode == heif_suberror_End_of_data ? VGG_ERROR_TRUNCATED : VGG_ERROR_CORRUPT;
@@ -72,7 +89,7 @@ static void copy_profile(const struct heif_image_handle *handle, vgg_decoded *ou
 static vgg_result decode_primary(struct heif_context *context, const vgg_decode_request *request, vgg_decoded *out, vgg_status *status) {
     struct heif_image_handle *handle = NULL;
     struct heif_error error = heif_context_get_primary_image_handle(context, &handle);
-    if (error.code != heif_error_Ok) return heif_failure(status, error);
+    if (error.code != heif_error_Ok) return heif_failure(status, error, out);
     // The size after transformations, checked before anything is decoded.
     vgg_result result = vgg_check_size(
         heif_image_handle_get_width(handle), heif_image_handle_get_height(handle), request, out, status);
@@ -95,7 +112,7 @@ static vgg_result decode_primary(struct heif_context *context, const vgg_decode_
         handle, &image, heif_colorspace_RGB, alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB, options);
     heif_decoding_options_free(options);
     heif_image_handle_release(handle);
-    if (error.code != heif_error_Ok) return heif_failure(status, error);
+    if (error.code != heif_error_Ok) return heif_failure(status, error, out);
     result = copy_pixels(image, alpha, out, status);
     heif_image_release(image);
     return result;
@@ -111,13 +128,16 @@ vgg_result vgg_heif_decode(const uint8_t *data, size_t size, const vgg_decode_re
     // is checked on the handle before anything is decoded.
     long side = request->max_pixels < 0x7fffffffL ? request->max_pixels : 0x7fffffffL;
     heif_context_set_maximum_image_size_limit(context, (int)side);
+    int av1 = size <= 0x7fffffff && (heif_main_brand(data, (int)size) == heif_avif || heif_main_brand(data, (int)size) == heif_avis);
+    int libavcodec = !av1 && !request->hevc_libde265 && vgg_hevc_use_libavcodec(context);
     struct heif_error error = heif_context_read_from_memory_without_copy(context, data, size, NULL);
-    vgg_result result = error.code == heif_error_Ok ? decode_primary(context, request, out, status) : heif_failure(status, error);
+    vgg_result result = error.code == heif_error_Ok ? decode_primary(context, request, out, status) : heif_failure(status, error, out);
     heif_context_free(context);
     if (result != VGG_OK) vgg_decoded_release(out);
     snprintf(out->color_model, sizeof(out->color_model), "%s", out->has_alpha ? "rgba" : "rgb");
     if (result == VGG_OK) {
-        snprintf(out->detail, sizeof(out->detail), "primary image of %d, %d-bit, transforms applied", out->images, out->bit_depth);
+        snprintf(out->detail, sizeof(out->detail), "primary image of %d, %d-bit, transforms applied, %s", out->images,
+                 out->bit_depth, av1 ? "AV1 by libheif's decoder" : libavcodec ? "HEVC by libavcodec" : "HEVC by libde265");
     }
     return result;
 }

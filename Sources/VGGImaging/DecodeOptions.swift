@@ -1,3 +1,4 @@
+import CImageCodecs
 import VGGCommon
 
 /// Limits and shortcuts for one decode.
@@ -19,6 +20,18 @@ public struct DecodeOptions: Sendable, Equatable {
     public var dctEighths: Bool
     /// Whether an embedded colour profile other than sRGB is converted to sRGB (`ColorProfile`).
     public var convertsColor: Bool
+    /// Which library decodes a HEIC's HEVC tiles.
+    public var hevcDecoder: HEVCDecoder = .fastest
+
+    /// HEVC decoders: FFmpeg's libavcodec where it is installed (the faster on one core), else
+    /// libde265, libheif's own.
+    public enum HEVCDecoder: String, Sendable, Equatable, CaseIterable {
+        case fastest
+        case libde265
+
+        /// Whether libavcodec could be loaded on this machine.
+        public static var libavcodecAvailable: Bool { vgg_hevc_libavcodec_available() != 0 }
+    }
 
     public init(
         maxPixels: Int = DecodeOptions.defaultMaxPixels,

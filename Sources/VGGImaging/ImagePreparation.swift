@@ -29,6 +29,8 @@ public struct ImagePreparation: Sendable, Equatable {
     public var dctEighths: Bool
     /// What is done with embedded colour profiles.
     public var color: ColorHandling
+    /// Which library decodes HEIC tiles (the same pixels either way; benchmarks compare them).
+    public var hevcDecoder: DecodeOptions.HEVCDecoder = .fastest
 
     public static let defaultDCTMargin = 2
     public static let defaultDCTEighths = false
@@ -51,9 +53,11 @@ public struct ImagePreparation: Sendable, Equatable {
 
     /// The decoder options these settings imply.
     public var decodeOptions: DecodeOptions {
-        DecodeOptions(
+        var options = DecodeOptions(
             maxPixels: maxPixels, minimumDecodedSide: dctScaling ? dctMargin * policy.minimumDecodedSide(size: size) : nil,
             dctEighths: dctEighths, convertsColor: color == .srgb)
+        options.hevcDecoder = hevcDecoder
+        return options
     }
 
     /// Decodes, orients and resizes the file at `path`.

@@ -17,7 +17,9 @@ enum LibraryDecoder {
         case .raw: decode = vgg_raw_decode
         case .jpeg, .png: preconditionFailure("\(format) has a decoder of its own")
         }
-        var request = vgg_decode_request(max_pixels: options.maxPixels, minimum_side: Int32(minimumSide(format, options)))
+        var request = vgg_decode_request(
+            max_pixels: options.maxPixels, minimum_side: Int32(minimumSide(format, options)),
+            hevc_libde265: options.hevcDecoder == .libde265 ? 1 : 0)
         var decoded = vgg_decoded()
         var status = vgg_status()
         let result = bytes.withUnsafeBufferPointer { decode($0.baseAddress, $0.count, &request, &decoded, &status) }

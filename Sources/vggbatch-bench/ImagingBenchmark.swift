@@ -29,8 +29,11 @@ struct ImagingBenchmark: ParsableCommand {
     @Option(name: .customLong("rule"), help: "DCT rules to time (repeatable): default, off, Nx or Nx-eighths.")
     var rules = ["default", "off"]
 
-    @Option(name: .customLong("large"), help: "Large JPEGs to time instead of the generated 12 MP one (repeatable).")
+    @Option(name: .customLong("large"), help: "Large files (any format vggbatch reads) to time instead of the generated 12 MP JPEG (repeatable).")
     var largeFiles = [String]()
+
+    @Option(help: "Which library decodes HEIC tiles: fastest (libavcodec where installed) or libde265.")
+    var hevc = DecodeOptions.HEVCDecoder.fastest.rawValue
 
     @Flag(help: "Print the results as one JSON object.")
     var json = false
@@ -41,6 +44,7 @@ struct ImagingBenchmark: ParsableCommand {
             throw ValidationError("--rule \(rule): expected default, off, Nx or Nx-eighths (N from 1 to 8).")
         }
         if ResizePolicy(rawValue: resize) == nil { throw ValidationError("--resize must be squash or center-crop.") }
+        if DecodeOptions.HEVCDecoder(rawValue: hevc) == nil { throw ValidationError("--hevc must be fastest or libde265.") }
     }
 
     func run() throws {
@@ -64,7 +68,8 @@ struct ImagingBenchmark: ParsableCommand {
 
         var rows = [BenchmarkRow]()
         for rule in rules.compactMap(DCTRule.init) {
-            let preparation = rule.preparation(policy: ResizePolicy(rawValue: resize) ?? .squash)
+            var preparation = rule.preparation(policy: ResizePolicy(rawValue: resize) ?? .squash)
+            preparation.hevcDecoder = DecodeOptions.HEVCDecoder(rawValue: hevc) ?? .fastest
             try verify(preparation, files: files + large)
             rows.append(try measure("samples (\(files.count) files)", rule: rule, files: files, preparation: preparation))
             rows.append(try measure(largeName, rule: rule, files: large, preparation: preparation))

@@ -39,7 +39,8 @@ struct FormatDecodingTests {
     @Test(arguments: [
         ("photo.heic", ImageFormat.heic, 2.0), ("rot90.heic", .heic, 2.0), ("rot180.heic", .heic, 2.0), ("rot270.heic", .heic, 2.0),
         ("mirror-h.heic", .heic, 2.0), ("mirror-v.heic", .heic, 2.0), ("rot90-mirror.heic", .heic, 2.0), ("alpha.heic", .heic, 2.0),
-        ("photo10.heic", .heic, 2.0), ("multi.heic", .heic, 2.0), ("photo.avif", .avif, 2.0), ("photo12.avif", .avif, 2.0),
+        ("photo10.heic", .heic, 2.0), ("multi.heic", .heic, 2.0), ("grid.heic", .heic, 2.0), ("grid-rot90.heic", .heic, 2.0),
+        ("photo.avif", .avif, 2.0), ("photo12.avif", .avif, 2.0),
         ("lossy.webp", .webp, 1.0), ("lossless.webp", .webp, 0.01), ("alpha.webp", .webp, 1.0), ("animated.webp", .webp, 1.0),
         ("orient6.webp", .webp, 1.0), ("rgb8.tif", .tiff, 0.01), ("rgb16.tif", .tiff, 0.6), ("gray.tif", .tiff, 0.01),
         ("palette.tif", .tiff, 0.01), ("cmyk.tif", .tiff, 1.0), ("alpha.tif", .tiff, 1.0), ("orient6.tif", .tiff, 0.01),
@@ -103,6 +104,38 @@ struct FormatDecodingTests {
         // Half as much again as asked (libwebp's rescaler): 150.
         #expect(full.image.width == 320 && min(reduced.image.width, reduced.image.height) == 150)
         #expect(reduced.info.storedWidth == 320)
+    }
+
+    /// A grid (as iPhones store photos: hidden tiles joined by libheif) comes out whole, in
+    /// row-major tile order, cropped to its declared size; a grid declaring 65535×65535 is
+    /// refused before anything is allocated.
+    @Test func heifGridsAreAssembledAndBombsRefused() throws {
+        let grid = try Self.decode("grid.heic")
+        #expect(grid.image.width == 280 && grid.image.height == 180)
+        let turned = try Self.decode("grid-rot90.heic")
+        #expect(turned.image.width == 180 && turned.image.height == 280)
+        for maxPixels in [DecodeOptions.defaultMaxPixels, 1000] {
+            #expect {
+                try Self.decode("grid-bomb.heic", options: DecodeOptions(maxPixels: maxPixels))
+            } throws: { error in
+                guard case .tooLarge = error as? ImagingError else { return false }
+                return true
+            }
+        }
+    }
+
+    /// libavcodec and libde265 are both conforming HEVC decoders: the same pixels, bit for bit,
+    /// whichever decodes the tiles; `inspect` names the one that did.
+    @Test(arguments: ["photo.heic", "rot90-mirror.heic", "alpha.heic", "photo10.heic", "multi.heic", "grid.heic", "p3.heic"])
+    func libavcodecDecodesHEVCAsLibde265Does(name: String) throws {
+        #expect(DecodeOptions.HEVCDecoder.libavcodecAvailable, "libavcodec59 is installed by scripts/install-deps")
+        var options = DecodeOptions(convertsColor: false)
+        let fastest = try Self.decode(name, options: options)
+        options.hevcDecoder = .libde265
+        let reference = try Self.decode(name, options: options)
+        #expect(fastest.image == reference.image)
+        #expect(fastest.info.detail?.hasSuffix("HEVC by libavcodec") == true, "\(fastest.info.detail ?? "")")
+        #expect(reference.info.detail?.hasSuffix("HEVC by libde265") == true)
     }
 
     /// Decompression bombs are refused from their header, damaged files with a reason.

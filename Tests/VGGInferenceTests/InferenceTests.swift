@@ -50,7 +50,7 @@ struct InferenceTests {
         let model = try load()
         let preparation = try model.preparation(ImagePreparation())
         let broken = directory.path("broken.jpg")
-        FileManager.default.createFile(atPath: broken, contents: Data("not a photo".utf8))
+        _ = FileManager.default.createFile(atPath: broken, contents: Data("not a photo".utf8))
         let paths = [FixturePaths.sample("pillow-hopper.jpg"), broken, FixturePaths.sample("skimage-camera.png")]
         let results = FileBatchClassifier(model: model, preparation: preparation, top: 3).classify(paths)
         #expect(results.map(\.path) == paths)

@@ -352,7 +352,7 @@ struct ScanPipelineTests {
             "pillow-hopper.jpg": { try? FileManager.default.removeItem(atPath: $0) },
             "skimage-coins.png": { path in
                 let bytes = FileManager.default.contents(atPath: path) ?? Data()
-                FileManager.default.createFile(atPath: path, contents: bytes.prefix(bytes.count / 3))
+                _ = FileManager.default.createFile(atPath: path, contents: bytes.prefix(bytes.count / 3))
             },
             "ljt-testorig.jpg": { path in
                 try? FileManager.default.removeItem(atPath: path)

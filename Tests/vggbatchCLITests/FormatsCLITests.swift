@@ -21,7 +21,7 @@ struct FormatsCLITests {
             try FileManager.default.copyItem(atPath: FixturePaths.imaging("formats/\(name)"), toPath: "\(photos)/\(name)")
         }
         try FileManager.default.copyItem(atPath: FixturePaths.sample("pillow-hopper.jpg"), toPath: "\(photos)/hopper.jpg")
-        FileManager.default.createFile(atPath: "\(photos)/anim.gif", contents: Data("GIF89a".utf8))
+        _ = FileManager.default.createFile(atPath: "\(photos)/anim.gif", contents: Data("GIF89a".utf8))
         let result = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "5", "--output", weights])
         precondition(result.status == 0, result.standardError)
     }

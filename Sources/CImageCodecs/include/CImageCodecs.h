@@ -85,6 +85,7 @@ void vgg_free(void *pointer);
 typedef struct {
     long max_pixels;       // stored width × height above which the file is refused (VGG_ERROR_TOO_LARGE)
     int minimum_side;      // > 0: a format that can decode smaller may, keeping both sides at least this
+    int hevc_libde265;     // HEIC: 1 decodes with libde265 even where libavcodec is installed
 } vgg_decode_request;
 
 /// What a decode found and made.
@@ -112,6 +113,10 @@ void vgg_decoded_release(vgg_decoded *decoded);
 /// HEIF (HEIC, AVIF): the primary image, its irot/imir/clap transforms applied (so
 /// `orientation` is 1: the EXIF orientation of a HEIF must be ignored), grids assembled,
 /// 10/12-bit samples reduced to 8 bits, alpha composited.
+/// Whether FFmpeg's libavcodec (the major version vggbatch was built against) could be opened
+/// for HEVC; HEIC tiles then go to it rather than to libde265.
+int vgg_hevc_libavcodec_available(void);
+
 vgg_result vgg_heif_decode(const uint8_t *data, size_t size, const vgg_decode_request *request, vgg_decoded *out,
                            vgg_status *status);
 
