@@ -72,8 +72,8 @@ static vgg_result demosaic(libraw_data_t *raw, vgg_decoded *out, vgg_status *sta
         out->width = image->width;
         out->height = image->height;
         out->orientation = 1;
-        snprintf(out->detail, sizeof(out->detail), "half-size demosaic of a %dx%d %s raw", raw->sizes.width, raw->sizes.height,
-                 raw->idata.make);
+        snprintf(out->detail, sizeof(out->detail), "%dx%d demosaic (half size) of a %dx%d %s raw", image->width, image->height,
+                 out->stored_width, out->stored_height, raw->idata.make);
     }
     libraw_dcraw_clear_mem(image);
     return result;

@@ -124,6 +124,17 @@ struct FormatDecodingTests {
         }
     }
 
+    /// libheif 1.15 sizes an overlay's canvas from the item's data unchecked (this 6 KB file
+    /// made it allocate 2.3 GB): overlays are refused before libheif reads the file.
+    @Test func heifOverlaysAreRefusedBeforeLibheifAllocates() throws {
+        #expect {
+            try Self.decode("overlay.heic")
+        } throws: { error in
+            guard case .unsupported(_, let reason) = error as? ImagingError else { return false }
+            return reason.contains("iovl")
+        }
+    }
+
     /// libavcodec and libde265 are both conforming HEVC decoders: the same pixels, bit for bit,
     /// whichever decodes the tiles; `inspect` names the one that did.
     @Test(arguments: ["photo.heic", "rot90-mirror.heic", "alpha.heic", "photo10.heic", "multi.heic", "grid.heic", "p3.heic"])

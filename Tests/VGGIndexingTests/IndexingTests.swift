@@ -30,7 +30,7 @@ struct IndexingTests {
         for name in ["pillow-hopper.jpg", "skimage-camera.png", "libpng-toucan.png"] {
             try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: folder + "/" + name)
         }
-        FileManager.default.createFile(atPath: folder + "/broken.jpg", contents: Data("not a photo".utf8))
+        _ = FileManager.default.createFile(atPath: folder + "/broken.jpg", contents: Data("not a photo".utf8))
         return folder
     }
 

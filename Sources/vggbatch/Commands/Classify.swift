@@ -37,7 +37,7 @@ extension VGGBatch {
                 fail (so a job scheduler does not retry a whole partition for one broken JPEG).
                 """)
 
-        @Argument(help: ArgumentHelp("Image files (JPEG or PNG, recognised by content).", valueName: "image"))
+        @Argument(help: ArgumentHelp("Image files (JPEG, PNG, HEIC, AVIF, WebP, TIFF or camera RAW, recognised by content).", valueName: "image"))
         var images: [String] = []
 
         @Option(help: ArgumentHelp("Read the paths from this file (- for standard input) and stream JSON lines.", valueName: "file"))

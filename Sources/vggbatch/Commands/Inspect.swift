@@ -16,7 +16,7 @@ extension VGGBatch {
                 (after resizing, before mean subtraction) as a PNG.
                 """)
 
-        @Argument(help: ArgumentHelp("Image files (JPEG or PNG, recognised by content).", valueName: "image"))
+        @Argument(help: ArgumentHelp("Image files (JPEG, PNG, HEIC, AVIF, WebP, TIFF or camera RAW, recognised by content).", valueName: "image"))
         var images: [String]
 
         @OptionGroup var imageOptions: ImageOptions

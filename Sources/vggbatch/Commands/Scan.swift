@@ -12,7 +12,7 @@ extension VGGBatch {
     /// `vggbatch scan`: index folders into the SQLite index, incrementally.
     struct Scan: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Index the JPEG and PNG files under folders: labels and fc7 features into SQLite or PostgreSQL.",
+            abstract: "Index the photos under folders: labels and fc7 features into SQLite or PostgreSQL.",
             discussion: """
                 Incremental: unchanged files (same size, time and inode) are not opened, moved or \
                 renamed files keep their results, vanished files are marked missing (never \
