@@ -5,6 +5,7 @@
     swift build -c release
     python3 scripts/compare_pipelines.py                 # 48 generated 12 MP JPEGs, 3 rounds
     python3 scripts/compare_pipelines.py --photos samples --repeat 15 --rounds 5
+    python3 scripts/compare_pipelines.py --format heic   # the same photos as 12 MP HEIC
 
 Inputs (under --work, default /tmp/vggbatch-compare-pipelines, reused when present): the
 phone corpus (scripts/make_phone_corpus.py, --count files; or --photos DIR, each file
@@ -22,7 +23,12 @@ shared machine:
   normalisation) ahead of the main process, which runs batches through ONNX Runtime with
   --threads intra-op threads (so 2 + 2 threads on 2 cores);
 - pillow-draft: the same with Pillow's draft("RGB", (224, 224)), libjpeg's DCT scaling to
-  the smallest scale that still covers 224.
+  the smallest scale that still covers 224 (JPEG only).
+With --format heic|avif|webp|tiff the corpus is the same pictures in that format
+(make_phone_corpus.py --formats; HEIC read by pillow-heif in the Python pipeline), and the
+summary adds the two-core bound: what --threads cores allow if each image costs the
+engine's core time (from bench) plus the reference decoder's own core time (Pillow's or
+pillow-heif's, measured in the pillow pipeline), and scan's share of it.
 Every pipeline runs as a child process; its peak RSS comes from wait4 (for the Python
 pipelines, the main process plus its largest decode worker). Prints a Markdown table of
 medians over the rounds (images/s, core-ms per image split into decode / engine / other,
@@ -46,6 +52,7 @@ REPO = Path(__file__).resolve().parent.parent
 VGGBATCH = REPO / ".build" / "release" / "vggbatch"
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
+SUFFIX = {"jpeg": "jpg", "heic": "heic", "avif": "avif", "webp": "webp", "tiff": "tif"}
 
 
 # MARK: - the Python pipeline (runs in a child: --python-pipeline)
@@ -57,6 +64,9 @@ def decode_one(task):
     from PIL import Image, ImageOps
 
     path, draft = task
+    if path.lower().endswith((".heic", ".heif")):
+        import pillow_heif
+        pillow_heif.register_heif_opener()
     started = time.process_time()
     with Image.open(path) as image:
         if draft:
@@ -149,11 +159,12 @@ def prepare(arguments):
                     # Copies, not links: each must be its own file to the scan.
                     (photos / f"{copy:03d}-{source.name}").write_bytes(source.read_bytes())
     else:
-        photos = Path(arguments.corpus)
-        if len(list(photos.glob("*.jpg"))) < arguments.count:
+        photos = Path(arguments.corpus + ("" if arguments.format == "jpeg" else f"-{arguments.format}"))
+        if len(list(photos.glob(f"*.{SUFFIX[arguments.format]}"))) < arguments.count:
             subprocess.run([sys.executable, str(REPO / "scripts" / "make_phone_corpus.py"), "--count", str(arguments.count),
-                            "--output", str(photos)], check=True, stdout=subprocess.DEVNULL)
-    files = sorted(p for p in photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+                            "--output", str(photos), "--formats", arguments.format], check=True, stdout=subprocess.DEVNULL)
+    suffixes = (".jpg", ".jpeg", ".png") if arguments.photos else ("." + SUFFIX[arguments.format],)
+    files = sorted(p for p in photos.iterdir() if p.suffix.lower() in suffixes)
     if not arguments.photos:
         files = files[:arguments.count]
         if len(files) < len(list(photos.iterdir())):
@@ -186,6 +197,7 @@ def main():
     parser.add_argument("--corpus", default="/tmp/vggbatch-phone-corpus")
     parser.add_argument("--count", type=int, default=48)
     parser.add_argument("--photos", help="a folder of photos instead of the phone corpus")
+    parser.add_argument("--format", default="jpeg", choices=sorted(SUFFIX), help="the phone corpus's format")
     parser.add_argument("--repeat", type=int, default=15, help="with --photos: copies of each photo")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
@@ -222,7 +234,7 @@ def main():
              str(arguments.threads), "--iterations", str(max(3, count // arguments.batch // 2)), "--json"], env)
         bench = last_json(output)
         result["bench"] = {"images_per_second": bench["images_per_second"], "peak_rss_bytes": rss}
-        for name, draft in (("pillow", False), ("pillow-draft", True)):
+        for name, draft in (("pillow", False), ("pillow-draft", True))[:2 if arguments.format == "jpeg" else 1]:
             command = [sys.executable, __file__, "--python-pipeline", "--files-from", str(listing), "--onnx", str(onnx),
                        "--threads", str(arguments.threads), "--batch", str(arguments.batch)] + (["--draft"] if draft else [])
             output, rss = timed_child(command)
@@ -246,11 +258,14 @@ def main():
     print()
     print("| pipeline | images/s | core-ms per image: decode | engine | other | peak RSS MB |")
     print("|---|---:|---:|---:|---:|---:|")
+    reference = "pillow-heif" if arguments.format == "heic" else "Pillow"
     labels = {
         "scan": "`vggbatch scan` (decode, resize, engine, SQLite)", "bench": "`vggbatch bench` (engine only)",
-        "pillow": "Pillow full decode → ONNX Runtime (2 + 2 threads)", "pillow-draft": "the same with Pillow `draft()`",
+        "pillow": f"{reference} full decode → ONNX Runtime (2 + 2 threads)", "pillow-draft": "the same with Pillow `draft()`",
     }
     for name, label in labels.items():
+        if name not in rounds[0]:
+            continue
         if name == "bench":
             print(f"| {label} | {median(name, 'images_per_second'):.2f} | | {1000 * arguments.threads / median(name, 'images_per_second'):.0f} | | "
                   f"{median(name, 'peak_rss_bytes') / 1e6:.0f} |")
@@ -263,9 +278,16 @@ def main():
     print()
     ratios = {
         "scan / bench": [r["scan"]["images_per_second"] / r["bench"]["images_per_second"] for r in rounds],
-        "scan / Pillow + ORT": [r["scan"]["images_per_second"] / r["pillow"]["images_per_second"] for r in rounds],
-        "scan / Pillow draft() + ORT": [r["scan"]["images_per_second"] / r["pillow-draft"]["images_per_second"] for r in rounds],
+        f"scan / {reference} + ORT": [r["scan"]["images_per_second"] / r["pillow"]["images_per_second"] for r in rounds],
     }
+    if "pillow-draft" in rounds[0]:
+        ratios["scan / Pillow draft() + ORT"] = [r["scan"]["images_per_second"] / r["pillow-draft"]["images_per_second"] for r in rounds]
+    else:
+        # The two-core bound: engine core time (bench) + the reference decoder's core time.
+        bounds = [arguments.threads / (arguments.threads / r["bench"]["images_per_second"]
+                                       + r["pillow"]["decode_core_seconds"] / r["pillow"]["images"]) for r in rounds]
+        print(f"- two-core bound (engine core time + {reference}'s decode core time): median {statistics.median(bounds):.2f} images/s")
+        ratios["scan / two-core bound"] = [r["scan"]["images_per_second"] / b for r, b in zip(rounds, bounds)]
     for name, values in ratios.items():
         print(f"- {name}: median {statistics.median(values):.3f} (rounds: {', '.join(f'{v:.3f}' for v in values)})")
     if arguments.json:
