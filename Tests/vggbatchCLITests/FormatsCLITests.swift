@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VGGImaging
 import _VGGTestSupport
 
 /// Phone and camera formats through the whole command line: a folder of HEIC, AVIF, WebP,
@@ -47,5 +48,23 @@ struct FormatsCLITests {
         // A HEIC file is a query like any other (random weights: which photo comes first says nothing).
         let similar = try vggbatch(["similar", "--limit", "3", "\(photos)/photo.heic"])
         #expect(similar.status == 0 && similar.standardOutput.split(separator: "\n").count == 3, "\(similar.standardOutput)")
+    }
+
+    /// The report shows HEIC, AVIF, WebP, TIFF and RAW photos with thumbnails like JPEGs,
+    /// upright: a HEIC turned by irot and a DNG by its camera orientation come out portrait.
+    @Test func theReportShowsEveryFormatUpright() throws {
+        #expect(try vggbatch(["scan", photos]).status == 0)
+        let output = directory.path("report")
+        let report = try vggbatch(["report", "--output", output])
+        #expect(report.status == 0, "\(report.standardError)")
+        #expect(report.standardOutput.contains("10 photos") && report.standardOutput.contains("10 thumbnails made"), "\(report.standardOutput)")
+        let html = try String(contentsOfFile: output + "/index.html", encoding: .utf8)
+        for (name, portrait) in [("rot90.heic", true), ("photo.heic", false), ("preview.dng", true), ("photo.avif", false), ("cmyk.tif", false)] {
+            let card = try #require(html.components(separatedBy: "<li class=\"card\">").first { $0.contains(name) }, "\(name)")
+            let src = try #require(card.components(separatedBy: "src=\"").dropFirst().first?.components(separatedBy: "\"").first)
+            let file = src.hasPrefix("file://") ? String(src.dropFirst(7)).removingPercentEncoding ?? src : output + "/" + src
+            let thumbnail = try ImageDecoder.decode(contentsOf: file).image
+            #expect((thumbnail.height > thumbnail.width) == portrait, "\(name): \(thumbnail.width)x\(thumbnail.height)")
+        }
     }
 }
