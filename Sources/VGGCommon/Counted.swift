@@ -5,3 +5,14 @@ public func counted(_ count: Int, _ noun: String) -> String {
     if noun.hasSuffix("y") && !noun.hasSuffix("ey") { return "\(count) \(noun.dropLast())ies" }
     return "\(count) \(noun)s"
 }
+
+/// 138357544 → "138,357,544".
+public func grouped(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var out = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+        out.append(digit)
+    }
+    return (value < 0 ? "-" : "") + out
+}
