@@ -47,9 +47,9 @@ public enum OpenedWeights {
     public var tensorTable: [(name: String, dtype: String, shape: [Int])] {
         let file = source.file
         if case .keras = self, let datasets = KerasConversionRecord.datasets(recordedIn: file) {
-            return datasets.map { ($0.name, "float", $0.shape) }
+            return datasets.sorted { TensorNames.inNetworkOrder($0.name, $1.name) }.map { ($0.name, "float", $0.shape) }
         }
-        return file.tensorNames.compactMap { name in file.tensors[name].map { (name, $0.dtype, $0.shape) } }
+        return file.tensorNames.sorted(by: TensorNames.inNetworkOrder).compactMap { name in file.tensors[name].map { (name, $0.dtype, $0.shape) } }
     }
 
     /// The file's metadata; for HDF5, its root attributes (`keras_version`, `backend`).

@@ -17,6 +17,32 @@ public enum TensorNames {
         }
         return ("\(prefix).weight", "\(prefix).bias")
     }
+
+    /// Whether tensor `a` comes before `b` in the network (features.2 before features.10,
+    /// block2 before block10, the classifier last, a weight before its bias), in any layout.
+    public static func inNetworkOrder(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (position(a), position(b))
+        return x.layer != y.layer ? x.layer < y.layer : x.part != y.part ? x.part < y.part : a < b
+    }
+
+    private static func position(_ name: String) -> (layer: Int, part: Int) {
+        let part = name.contains("bias") || name.contains("_b_") ? 1 : 0
+        let fields = name.split(whereSeparator: { $0 == "." || $0 == "/" || $0 == "_" })
+        let number = { (text: Substring) in Int(text.drop { !$0.isNumber }) }
+        switch (fields.first, fields.count > 1 ? fields[1] : nil) {
+        case ("features", let index?): return (number(index) ?? 0, part)
+        case ("classifier", let index?): return (100_000 + (number(index) ?? 0), part)
+        case ("pre", _): return (name.contains("fc1") ? 100_000 : 100_003, part)
+        case ("head", _): return (100_006, part)
+        case (let block?, let conv?) where block.hasPrefix("block"):
+            return (100 * (number(block) ?? 0) + (number(conv) ?? 0), part)
+        default:
+            if name.hasPrefix("fc1") { return (100_000, part) }
+            if name.hasPrefix("fc2") { return (100_003, part) }
+            if name.hasPrefix("predictions") { return (100_006, part) }
+            return (1_000_000, part)
+        }
+    }
 }
 
 extension SafetensorsWriter {
