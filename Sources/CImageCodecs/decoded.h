@@ -16,4 +16,9 @@ uint8_t *vgg_copy_bytes(const void *bytes, size_t size);
 /// `pixels` RGBA pixels composited over white into RGB.
 void vgg_composite_row(const uint8_t *rgba, size_t pixels, uint8_t *rgb);
 
+/// Refuses a HEIF file whose declared sizes (any 'ispe', a grid's own description) exceed the
+/// request's pixel limit, or that holds an overlay, before libheif reads it (heif_limits.c).
+vgg_result vgg_heif_check_limits(const uint8_t *data, size_t size, const vgg_decode_request *request, vgg_decoded *out,
+                                 vgg_status *status);
+
 #endif

@@ -47,88 +47,6 @@ static vgg_result heif_failure(vgg_status *status, struct heif_error error, vgg_
     return vgg_fail(status, result, "%s", error.message ? error.message : "libheif failed");
 }
 
-// MARK: - What libheif 1.15 does not check
-
-/// A box of an ISO base media file: its type and body, or 0 when the bytes end or lie.
-static int next_box(const uint8_t **data, size_t *size, uint32_t *type, const uint8_t **body, size_t *body_size) {
-    if (*size < 8) return 0;
-    const uint8_t *p = *data;
-    uint64_t length = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    size_t header = 8;
-    if (length == 1) {
-        if (*size < 16) return 0;
-        length = 0;
-        for (int i = 8; i < 16; i++) length = length << 8 | p[i];
-        header = 16;
-    } else if (length == 0) {
-        length = *size;
-    }
-    if (length < header || length > *size) return 0;
-    *type = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-    *body = p + header;
-    *body_size = (size_t)length - header;
-    *data += length;
-    *size -= (size_t)length;
-    return 1;
-}
-
-#define FOURCC(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
-
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-
-/// The body of the first box of `type` among the boxes in `data` (after `skip` bytes).
-static int find_box(const uint8_t *data, size_t size, size_t skip, uint32_t type, const uint8_t **body, size_t *body_size) {
-    if (size < skip) return 0;
-    data += skip;
-    size -= skip;
-    uint32_t found;
-    while (next_box(&data, &size, &found, body, body_size)) {
-        if (found == type) return 1;
-    }
-    return 0;
-}
-
-/// Refuses, before libheif reads the file, what libheif 1.15 would allocate without bound:
-/// an overlay item ('iovl', whose canvas size libheif takes from the item's data unchecked:
-/// a 6 KB file made it allocate 2.3 GB; Fuzz/Regressions/heic/overlay-canvas-2GB.heic) and
-/// any image property ('ispe') declaring more pixels than the request allows (a grid's
-/// tiles and auxiliary images included, not only the primary image). A container too
-/// damaged to walk is left to libheif to report.
-static vgg_result heif_precheck(const uint8_t *data, size_t size, const vgg_decode_request *request, vgg_decoded *out,
-                                vgg_status *status) {
-    const uint8_t *meta, *iinf, *iprp, *ipco, *box;
-    size_t meta_size, iinf_size, iprp_size, ipco_size, box_size;
-    if (!find_box(data, size, 0, FOURCC('m', 'e', 't', 'a'), &meta, &meta_size)) return VGG_OK;
-    if (find_box(meta, meta_size, 4, FOURCC('i', 'i', 'n', 'f'), &iinf, &iinf_size) && iinf_size >= 4) {
-        size_t skip = iinf[0] == 0 ? 6 : 8;  // version, flags, entry count (16 or 32 bits)
-        const uint8_t *entries = iinf + (iinf_size >= skip ? skip : iinf_size);
-        size_t left = iinf_size >= skip ? iinf_size - skip : 0;
-        uint32_t type;
-        while (next_box(&entries, &left, &type, &box, &box_size)) {
-            // infe version 2 or 3: version, flags, item_ID (16 or 32 bits), protection index, item_type.
-            if (type != FOURCC('i', 'n', 'f', 'e') || box_size < 4 || box[0] < 2) continue;
-            size_t at = box[0] == 2 ? 8 : 10;
-            if (box_size >= at + 4 && be32(box + at) == FOURCC('i', 'o', 'v', 'l')) {
-                return vgg_fail(status, VGG_ERROR_UNSUPPORTED, "HEIF overlay images ('iovl') are not decoded");
-            }
-        }
-    }
-    if (find_box(meta, meta_size, 4, FOURCC('i', 'p', 'r', 'p'), &iprp, &iprp_size)
-        && find_box(iprp, iprp_size, 0, FOURCC('i', 'p', 'c', 'o'), &ipco, &ipco_size)) {
-        uint32_t type;
-        while (next_box(&ipco, &ipco_size, &type, &box, &box_size)) {
-            if (type != FOURCC('i', 's', 'p', 'e') || box_size < 12) continue;
-            uint32_t width = be32(box + 4), height = be32(box + 8);
-            if ((uint64_t)width * height > (uint64_t)request->max_pixels) {
-                out->stored_width = (int)(width > 0x7fffffffu ? 0x7fffffffu : width);
-                out->stored_height = (int)(height > 0x7fffffffu ? 0x7fffffffu : height);
-                return vgg_fail(status, VGG_ERROR_TOO_LARGE, "an image in the file declares %ux%u pixels", width, height);
-            }
-        }
-    }
-    return VGG_OK;
-}
-
 // MARK: - Decoding
 
 /// The decoded image into `out->pixels`, alpha composited.
@@ -214,7 +132,7 @@ vgg_result vgg_heif_decode(const uint8_t *data, size_t size, const vgg_decode_re
     heif_context_set_maximum_image_size_limit(context, (int)side);
     int av1 = size <= 0x7fffffff && (heif_main_brand(data, (int)size) == heif_avif || heif_main_brand(data, (int)size) == heif_avis);
     int libavcodec = !av1 && !request->hevc_libde265 && vgg_hevc_use_libavcodec(context);
-    vgg_result result = heif_precheck(data, size, request, out, status);
+    vgg_result result = vgg_heif_check_limits(data, size, request, out, status);
     if (result == VGG_OK) {
         struct heif_error error = heif_context_read_from_memory_without_copy(context, data, size, NULL);
         result = error.code == heif_error_Ok ? decode_primary(context, request, out, status) : heif_failure(status, error, out);
