@@ -394,6 +394,18 @@ def tiny_vgg_golden(seed):
          "pre_logits.fc2 [24,24,1,1] are fc6 and fc7 as convolutions")
     save(ENGINE_FIXTURES / "tiny-vgg-io.safetensors", {"input": x, **io},
          f"{topology} on 3 images 3x64x48: pool5, fc7 after ReLU, logits, softmax probabilities")
+    # Every layer's output, for the activations `explain` keeps: each convolution after its
+    # ReLU, each pool, fc6 and fc7 after their ReLU, the logits (ONNX Runtime's intermediate
+    # values, as graph outputs).
+    layers, index = [], 0
+    for layer in TINY_PLAN:
+        layers.append(f"features.{index}" if layer == "M" else f"features.{index + 1}")
+        index += 1 if layer == "M" else 2
+    layers += ["fc6", "fc7", "logits"]
+    values = run_graph(tiny_vgg_graph(weights), {"input": x}, layers, initializers=weights.items())
+    save(ENGINE_FIXTURES / "tiny-vgg-layers.safetensors", {f"layer{i:02d}": v for i, v in enumerate(values)},
+         f"{topology} on the same 3 images: every layer's output in network order (layer00 = conv1_1 "
+         "after its ReLU ... layer17 = pool5, layer18 = fc6, layer19 = fc7, both after ReLU, layer20 = logits)")
     return max(errors)
 
 

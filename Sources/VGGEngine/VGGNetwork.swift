@@ -243,9 +243,49 @@ public final class VGGNetwork {
         probabilities: UnsafeMutablePointer<Float>? = nil, lastConvolution: UnsafeMutablePointer<Float>? = nil,
         layerSeconds: UnsafeMutablePointer<Double>? = nil
     ) {
+        run(
+            images: images, count: count, outputs: Outputs(fc7: fc7, logits: logits, probabilities: probabilities, lastConvolution: lastConvolution),
+            layerSeconds: layerSeconds, recorder: nil)
+    }
+
+    /// Every layer's output for `count` images (CHW each, preprocessed for the weights), in
+    /// network order: convolutions after their ReLU, each pool, fc6 and fc7 after their ReLU,
+    /// fc8's logits; `count` × C × H × W floats per layer (fully connected: `count` × units).
+    /// No pool is fused into a convolution here, so every convolution's own output exists.
+    /// One copy per layer (60 MB an image for VGG16): for `explain`, not for scans.
+    public func forwardKeepingActivations(_ inputs: [Float], count: Int) -> [[Float]] {
+        let a = architecture
+        precondition(inputs.count == count * a.inputChannels * a.inputHeight * a.inputWidth, "inputs are not \(count) images")
+        let recorder = ActivationRecorder()
+        inputs.withUnsafeBufferPointer { x in
+            // Safe: the buffer holds exactly the images `run` reads.
+            guard let images = x.baseAddress else { return }
+            run(images: images, count: count, outputs: Outputs(), layerSeconds: nil, recorder: recorder)
+        }
+        return recorder.layers
+    }
+
+    /// Where `forward` writes what was asked for.
+    private struct Outputs {
+        var fc7: UnsafeMutablePointer<Float>?
+        var logits: UnsafeMutablePointer<Float>?
+        var probabilities: UnsafeMutablePointer<Float>?
+        var lastConvolution: UnsafeMutablePointer<Float>?
+    }
+
+    /// Each layer's output, as `forwardKeepingActivations` returns them.
+    private final class ActivationRecorder {
+        var layers = [[Float]]()
+    }
+
+    private func run(
+        images: UnsafePointer<Float>, count: Int, outputs: Outputs, layerSeconds: UnsafeMutablePointer<Double>?, recorder: ActivationRecorder?
+    ) {
+        let (fc7, logits, probabilities, lastConvolution) = (outputs.fc7, outputs.logits, outputs.probabilities, outputs.lastConvolution)
         precondition(count >= 1 && count <= options.maxBatchSize, "batch of \(count) outside 1...\(options.maxBatchSize)")
         let a = architecture
         var pass = Pass(channels: a.inputChannels, height: a.inputHeight, width: a.inputWidth, current: activationA, spare: activationB)
+        pass.keepsEveryOutput = recorder != nil
         // Per-image CHW → CNHW (a first layer that reads the images itself needs none).
         if case .smallInput = convolutionKernels.first {} else {
             let (channels, plane) = (pass.channels, pass.height * pass.width)
@@ -272,6 +312,7 @@ public final class VGGNetwork {
             case .fullyConnected(let f):
                 runFullyConnected(f, count: count, fc7: fc7, logits: logits, probabilities: probabilities, pass: &pass)
             }
+            if let recorder { recorder.layers.append(record(layer, count: count, pass: pass)) }
         }
         // A convolutions-only network's features are pool5, flattened C, H, W.
         if a.fullyConnected.isEmpty, let fc7 {
@@ -292,6 +333,8 @@ public final class VGGNetwork {
         var poolFused = false
         var convolutionIndex = 0
         var linearIndex = 0
+        /// Whether every layer's output must exist on its own (no pool fused into a convolution).
+        var keepsEveryOutput = false
 
         init(channels: Int, height: Int, width: Int, current: AlignedBuffer, spare: AlignedBuffer) {
             self.channels = channels
@@ -336,7 +379,8 @@ public final class VGGNetwork {
         // after the last convolution when its unpooled output is wanted.
         let a = architecture
         let keepOutput = lastConvolution != nil && pass.convolutionIndex == a.convolutions.count - 1
-        pass.poolFused = isWinograd && !keepOutput && layerIndex + 1 < a.layers.count && a.layers[layerIndex + 1] == .maxPool
+        pass.poolFused = isWinograd && !keepOutput && !pass.keepsEveryOutput && layerIndex + 1 < a.layers.count
+            && a.layers[layerIndex + 1] == .maxPool
         convolve(
             pass.convolutionIndex, kernel, c, input: pass.current, output: pass.spare,
             shape: (count: count, height: pass.height, width: pass.width), fusingPool: pass.poolFused)
@@ -482,6 +526,23 @@ public final class VGGNetwork {
                     (destination + (image * channels + c) * pixels).update(from: source + (c * count + image) * pixels, count: pixels)
                 }
             }
+        }
+    }
+
+    /// The layer just run, out of the pass: count × C × H × W floats (fully connected: its
+    /// output rows, which the linear layers keep in `linearA`/`linearB` by turns).
+    private func record(_ layer: VGGArchitecture.Layer, count: Int, pass: Pass) -> [Float] {
+        if case .fullyConnected(let f) = layer {
+            let output = (pass.linearIndex - 1) % 2 == 0 ? linearB : linearA
+            return output.withUnsafePointer { Array(UnsafeBufferPointer(start: $0, count: count * f.outputs)) }
+        }
+        let floats = count * pass.channels * pass.height * pass.width
+        return [Float](unsafeUninitializedCapacity: floats) { buffer, initialized in
+            // Safe: `flatten` writes exactly count × C × H × W floats.
+            if let base = buffer.baseAddress {
+                flatten(pass.current, blocked: pass.blocked, channels: pass.channels, pixels: pass.height * pass.width, count: count, into: base)
+            }
+            initialized = floats
         }
     }
 

@@ -65,6 +65,39 @@ struct NetworkTests {
     }
 
     /// Every kernel set computes the same network: fc7 directions agree to cosine 0.99999.
+    /// The activations `explain` keeps: every layer against ONNX Runtime's intermediate
+    /// values, and the last convolution and fc7 bit for bit what `forward` gives the search
+    /// descriptors and the index.
+    @Test(arguments: [EngineOptions.ConvolutionAlgorithm.auto, .gemm])
+    func keptActivationsMatchONNXRuntimeLayerByLayer(_ algorithm: EngineOptions.ConvolutionAlgorithm) throws {
+        let golden = try Golden("tiny-vgg-io.safetensors")
+        let layers = try Golden("tiny-vgg-layers.safetensors")
+        let images = try golden.values("input")
+        let options = EngineOptions(threads: 2, maxBatchSize: 3, convolutionAlgorithm: algorithm, linearPrecision: .float32)
+        let network = try VGGNetwork(source: try Self.tinyWeights(), options: options)
+        let kept = network.forwardKeepingActivations(images, count: 3)
+        #expect(kept.count == network.architecture.layers.count)
+        for (index, values) in kept.enumerated() {
+            let expected = try layers.values(String(format: "layer%02d", index))
+            // float32 in other summation orders; measured ~1e-6 normwise.
+            #expect(values.count == expected.count && normwiseError(values, expected) < 1e-4, "layer \(index)")
+        }
+        let shape = network.architecture.lastConvolutionShape
+        var lastConvolution = [Float](repeating: 0, count: 3 * shape.channels * shape.height * shape.width)
+        var fc7 = [Float](repeating: 0, count: 3 * network.architecture.featureWidth)
+        images.withUnsafeBufferPointer { x in
+            lastConvolution.withUnsafeMutableBufferPointer { m in
+                fc7.withUnsafeMutableBufferPointer { f in
+                    guard let input = x.baseAddress else { return }
+                    network.forward(images: input, count: 3, fc7: f.baseAddress, lastConvolution: m.baseAddress)
+                }
+            }
+        }
+        let lastConvolutionIndex = try #require(network.architecture.layers.lastIndex { if case .convolution = $0 { true } else { false } })
+        #expect(kept[lastConvolutionIndex] == lastConvolution)
+        #expect(kept[kept.count - 2] == fc7)
+    }
+
     @Test func kernelSetsAgree() throws {
         let images = try Golden("tiny-vgg-io.safetensors").values("input")
         let weights = try Self.tinyWeights()
