@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VGGImaging
 import _VGGTestSupport
 
 /// `vggbatch explain` and `weights info` through the command line.
@@ -52,5 +53,42 @@ struct ExplainCLITests {
         let position = { (name: String) in lines.firstIndex { $0.hasPrefix(name + " ") } ?? -1 }
         #expect(position("features.2.weight") >= 0 && position("features.2.weight") < position("features.10.weight"))
         #expect(position("features.28.bias") < position("classifier.0.weight"))
+    }
+
+    /// A photo: the top classes, Grad-CAM as text, every layer's activity; with --html a
+    /// page whose every picture decodes; --layer one layer's maps as a PNG.
+    @Test func aPhotoLayerByLayer() throws {
+        let tiny = directory.path("tiny.safetensors")
+        _ = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "3", "--output", tiny])
+        let photo = FixturePaths.sample("pillow-hopper.jpg")
+        let text = try CommandRunner.vggbatch(["explain", photo, "--weights", tiny])
+        #expect(text.status == 0, "\(text.standardError)")
+        #expect(text.standardOutput.contains("Grad-CAM for") && text.standardOutput.contains("conv5_3") && text.standardOutput.contains("strongest channels"))
+        #expect(text.standardOutput.split(separator: "\n").contains { $0.hasPrefix("fc8 ") })
+
+        let folder = directory.path("page")
+        let page = try CommandRunner.vggbatch(["explain", photo, "--weights", tiny, "--html", folder, "--layer", "conv3_2", "--channels", "4", "--grey"])
+        #expect(page.status == 0, "\(page.standardError)")
+        let html = try String(contentsOfFile: folder + "/index.html", encoding: .utf8)
+        let parsed = try HTMLCheck.parse(html).get()
+        #expect(parsed.images.count == 21 && !parsed.elements.contains("script"))
+        for src in parsed.images {
+            let image = try ImageDecoder.decode(contentsOf: folder + "/" + (src.removingPercentEncoding ?? src)).image
+            #expect(image.width > 0, "\(src)")
+        }
+        #expect(FileManager.default.fileExists(atPath: folder + "/explain-conv3_2.png"))
+    }
+
+    @Test func aPhotoThatCannotBeExplainedIsOneLine() throws {
+        let tiny = directory.path("tiny.safetensors")
+        _ = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "3", "--output", tiny])
+        let broken = directory.path("broken.jpg")
+        _ = FileManager.default.createFile(atPath: broken, contents: Data("not a photo".utf8))
+        let result = try CommandRunner.vggbatch(["explain", broken, "--weights", tiny])
+        #expect(result.status != 0 && result.standardError.split(separator: "\n").count == 1 && result.standardError.contains("broken.jpg"))
+        let noPhoto = try CommandRunner.vggbatch(["explain", "--html", directory.path("x")])
+        #expect(noPhoto.status != 0 && noPhoto.standardError.contains("need a photo"))
+        let fc = try CommandRunner.vggbatch(["explain", broken, "--layer", "fc6"])
+        #expect(fc.status != 0 && fc.standardError.contains("conv1_1 ... pool5"))
     }
 }

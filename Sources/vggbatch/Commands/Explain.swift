@@ -3,53 +3,75 @@ import Foundation
 import VGGCommon
 import VGGEngine
 import VGGInference
+import VGGImaging
 import VGGModel
+import VGGReport
 
 extension VGGBatch {
     /// `vggbatch explain`: VGG16 layer by layer, with the numbers computed from its shape.
     struct Explain: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the network layer by layer: shapes, weights, parameters, multiply-adds, receptive fields, memory.",
+            abstract: "Show the network layer by layer, or what it makes of one photo.",
             discussion: """
-                Without --weights, the architecture alone, with torchvision's tensor names (or \
-                --layout's). With --weights, the file's own names, shapes and preprocessing. \
-                --config shows the paper's other configurations (A = VGG11 ... E = VGG19); the \
-                engine computes D, VGG16, only.
+                Without a photo: every layer's shapes, weights, parameters, multiply-adds, \
+                receptive field and memory, computed from the architecture (torchvision's names, \
+                or --layout's, or --weights' own). --config shows the paper's other \
+                configurations (A = VGG11 ... E = VGG19); the engine computes D, VGG16, only.
+                With a photo: one forward pass that keeps every layer's output (this command \
+                only), then each layer's activity, the top classes and Grad-CAM for the top one; \
+                --html DIR draws it all (feature maps, the first layer's filters, a receptive \
+                field, the heat map) into a page.
                 """)
+
+        @Argument(help: ArgumentHelp("A photo to explain (any format vggbatch reads).", valueName: "photo"))
+        var photo: String?
 
         @Option(help: "The paper's configuration: A, B, C, D (VGG16, the default) or E.")
         var config = VGGConfiguration.d.rawValue
 
-        @Option(help: ArgumentHelp("A weights file: its layout's names and shapes, its preprocessing.", valueName: "file"))
-        var weights: String?
-
         @Option(help: "Tensor names without --weights: torchvision, timm or keras.")
         var layout = WeightLayout.torchvision.rawValue
 
-        @Option(help: "The engine's arithmetic to show: auto (what this CPU runs), f32 or bf16.")
-        var precision = "auto"
+        @Option(help: ArgumentHelp("With a photo: write the page and its pictures into this folder.", valueName: "dir"))
+        var html: String?
 
-        @Flag(help: "Print everything as one JSON object.")
+        @Option(help: ArgumentHelp("With a photo: write this layer's strongest feature maps as a PNG (conv3_2, pool4...).", valueName: "name"))
+        var layer: String?
+
+        @Option(help: "With a photo: feature maps drawn per layer.")
+        var channels = 16
+
+        @Flag(help: "Draw feature maps in grey rather than on a colour scale.")
+        var grey = false
+
+        @Flag(help: "Print everything as one JSON object (the table; not with a photo).")
         var json = false
+
+        @OptionGroup var model: ModelOptions
+        @OptionGroup var engine: EngineArguments
+        @OptionGroup var imageOptions: ImageOptions
 
         func validate() throws {
             if VGGConfiguration(rawValue: config.uppercased()) == nil { throw ValidationError("--config \(config): expected A, B, C, D or E.") }
             if WeightLayout(rawValue: layout) == nil { throw ValidationError("--layout \(layout): expected torchvision, timm or keras.") }
-            if precision != "auto" && EngineOptions.Precision(rawValue: precision) == nil {
-                throw ValidationError("--precision \(precision): expected auto, f32 or bf16.")
+            if photo != nil && (json || config.uppercased() != "D") { throw ValidationError("a photo goes with VGG16 (D) and no --json.") }
+            if photo == nil && (html != nil || layer != nil) { throw ValidationError("--html and --layer need a photo.") }
+            if !(1...512).contains(channels) { throw ValidationError("--channels must be 1...512, got \(channels).") }
+            if let layer, LayerTable().row(named: layer) == nil || LayerTable().row(named: layer)?.kind == .fullyConnected {
+                throw ValidationError("--layer \(layer): expected a convolution or pool, conv1_1 ... pool5.")
             }
         }
 
         func run() throws {
             let configuration = VGGConfiguration(rawValue: config.uppercased()) ?? .d
+            if let photo { return try explain(photo) }
             var source = ExplainedSource(layout: WeightLayout(rawValue: layout) ?? .torchvision)
-            if let weights {
+            if let weights = model.weights {
                 if configuration != .d { throw CommandFailure("--weights holds VGG16 (configuration D); leave out --config \(config)") }
                 source = try ExplainedSource(weights: weights)
             }
-            let chosen = EngineOptions.Precision(rawValue: precision) ?? EngineOptions.fastestPrecision(for: .default)
-            let arithmetic = configuration.isComputed ? Self.arithmetic(chosen) : [:]
-            var table = LayerTable(configuration: configuration, layout: source.layout, arithmetic: arithmetic)
+            let chosen = try engine.requestedPrecision() ?? EngineOptions.fastestPrecision(for: .default)
+            var table = LayerTable(configuration: configuration, layout: source.layout, arithmetic: configuration.isComputed ? Self.arithmetic(chosen) : [:])
             if !source.hasClassifier { table.rows.removeAll { $0.kind == .fullyConnected } }
             let report = ExplainReport(table: table, source: source, precision: configuration.isComputed ? chosen.rawValue : nil)
             print(json ? try report.json() : report.text())
