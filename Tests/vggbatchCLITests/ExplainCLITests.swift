@@ -67,7 +67,8 @@ struct ExplainCLITests {
         #expect(text.standardOutput.split(separator: "\n").contains { $0.hasPrefix("fc8 ") })
 
         let folder = directory.path("page")
-        let page = try CommandRunner.vggbatch(["explain", photo, "--weights", tiny, "--html", folder, "--layer", "conv3_2", "--channels", "4", "--grey"])
+        let page = try CommandRunner.vggbatch([
+            "explain", photo, "--weights", tiny, "--html", folder, "--layer", "conv3_2", "--channels", "4", "--grey", "--unit", "conv3_1:5,20"])
         #expect(page.status == 0, "\(page.standardError)")
         let html = try String(contentsOfFile: folder + "/index.html", encoding: .utf8)
         let parsed = try HTMLCheck.parse(html).get()
@@ -77,6 +78,21 @@ struct ExplainCLITests {
             #expect(image.width > 0, "\(src)")
         }
         #expect(FileManager.default.fileExists(atPath: folder + "/explain-conv3_2.png"))
+        // conv3_1's field is 24 pixels, its units 4 apart, the first centred on 1.5.
+        #expect(parsed.text.contains("conv3_1's unit (5, 20) sees: rows 10…33, columns 70…93"), "\(parsed.text)")
+    }
+
+    /// Without --weights, a photo is explained with the index's model.
+    @Test func theIndexsModelExplainsAPhoto() throws {
+        let tiny = directory.path("tiny.safetensors")
+        _ = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "4", "--output", tiny])
+        let photos = directory.path("photos")
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("pillow-hopper.jpg"), toPath: photos + "/hopper.jpg")
+        let environment = ["VGGBATCH_DB": directory.path("index.sqlite"), "XDG_CACHE_HOME": directory.path("cache")]
+        #expect(try CommandRunner.vggbatch(["scan", photos, "--weights", tiny], environment: environment).status == 0)
+        let explained = try CommandRunner.vggbatch(["explain", photos + "/hopper.jpg", "--offline"], environment: environment)
+        #expect(explained.status == 0 && explained.standardOutput.contains("Grad-CAM for"), "\(explained.standardError)")
     }
 
     @Test func aPhotoThatCannotBeExplainedIsOneLine() throws {

@@ -175,24 +175,7 @@ extension VGGBatch {
 
         /// The index's model whose weights to use when none are named, if there is an index.
         private func rememberedModel() throws -> StoredModel? {
-            let environment = ProcessInfo.processInfo.environment
-            if model.weights != nil || !(environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty {
-                if indexModel != nil { throw ValidationError("--model chooses the index's weights; leave out --weights or VGGBATCH_WEIGHTS.") }
-                return nil
-            }
-            guard database.exists else {
-                if indexModel != nil { throw CommandFailure("--model: there is no index at \(database.path(environment: environment))") }
-                return nil
-            }
-            let index = try database.openReader()
-            let chosen: StoredModel?
-            do throws(StoreError) {
-                chosen = try index.models.model(id: indexModel)
-            } catch {
-                throw CommandFailure(error.reason)
-            }
-            if chosen == nil, let indexModel { throw CommandFailure("no model \(indexModel) in the index (see `vggbatch status`)") }
-            return chosen
+            try database.rememberedModel(id: indexModel, weightsNamed: model.weights != nil)
         }
 
         private func topClasses(_ output: ImageResult) -> [(ImageNetClass, Float)] {

@@ -10,7 +10,8 @@ extension VGGBatch.Explain {
     /// `explain photo.jpg`: one forward pass keeping every layer, printed or drawn.
     func explain(_ path: String) throws {
         let started = Date()
-        let loaded = try model.load(engine: try engine.options(maxBatchSize: 1))
+        let remembered = try database.rememberedModel(id: indexModel, weightsNamed: model.weights != nil)
+        let loaded = try model.load(engine: try engine.options(maxBatchSize: 1, model: remembered), remembered: remembered)
         guard loaded.network.architecture.hasClassifier else {
             throw CommandFailure("\(loaded.identity.path) has no fc6-fc8 (a _notop file): explaining a photo needs the classifier")
         }
@@ -36,7 +37,9 @@ extension VGGBatch.Explain {
         let explanation = PhotoExplanation.explain(
             network: loaded.network, tensor: loaded.preset.tensor(from: prepared.resized), names: table.rows.map(\.name),
             fullyConnected: fullyConnected)
-        let drawing = Drawing(explanation: explanation, table: table, photo: prepared.resized, colour: !grey, channels: channels)
+        let chosenUnit = unit.flatMap(Self.parseUnit) ?? ("conv5_3", 7, 7)
+        let drawing = Drawing(
+            explanation: explanation, table: table, photo: prepared.resized, colour: !grey, channels: channels, unit: chosenUnit)
         if let html {
             try drawing.writePage(photoName: (path as NSString).lastPathComponent, firstFilters: firstFilters, into: html)
             print("wrote \(html)/index.html: \(explanation.layers.count) layers, Grad-CAM for \(Self.label(explanation.topClasses[0].index)) "
@@ -85,6 +88,8 @@ struct Drawing {
     var photo: RGBImage
     var colour: Bool
     var channels: Int
+    /// The unit whose receptive field is drawn: layer, row, column.
+    var unit: (layer: String, row: Int, column: Int)
 
     static func writePNG(_ image: RGBImage, to path: String) throws {
         let bytes: [UInt8]
@@ -110,12 +115,11 @@ struct Drawing {
         }
         let top = explanation.topClasses[0]
         let explain = VGGBatch.Explain.self
-        let unit = table.row(named: "conv5_3")
-        let centre = (unit?.output.width ?? 14) / 2
-        let span = unit?.receptiveField?.span(of: centre) ?? 0...0
+        let field = table.row(named: unit.layer)?.receptiveField
+        let (rows, columns) = (field?.span(of: unit.row) ?? 0...0, field?.span(of: unit.column) ?? 0...0)
         try Self.writePNG(ExplainImages.heatOverlay(photo, heat: explanation.gradCAM, height: explanation.camHeight, width: explanation.camWidth), to: folder + "/gradcam.png")
         try Self.writePNG(ExplainImages.firstLayerFilters(firstFilters, filters: firstFilters.count / 27), to: folder + "/filters.png")
-        try Self.writePNG(ExplainImages.box(photo, rows: span, columns: span), to: folder + "/field.png")
+        try Self.writePNG(ExplainImages.box(photo, rows: rows, columns: columns), to: folder + "/field.png")
         var sections = [ExplainPage.Section]()
         for layer in explanation.layers where table.row(named: layer.name)?.kind != .fullyConnected {
             try Self.writePNG(featureMaps(layer.name), to: folder + "/\(layer.name).png")
@@ -133,7 +137,8 @@ struct Drawing {
             overview: [
                 .init(title: "Grad-CAM", caption: "where \(explain.label(top.index)) comes from (conv5_3, \(explanation.camHeight)×\(explanation.camWidth))", image: "gradcam.png"),
                 .init(title: "conv1_1's filters", caption: "\(firstFilters.count / 27) filters of 3×3×3, each stretched to its own range", image: "filters.png"),
-                .init(title: "A receptive field", caption: "what conv5_3's centre unit (\(centre), \(centre)) sees: pixels \(span.lowerBound)…\(span.upperBound)", image: "field.png"),
+                .init(title: "A receptive field", caption: "what \(unit.layer)'s unit (\(unit.row), \(unit.column)) sees: rows \(rows.lowerBound)…\(rows.upperBound), "
+                    + "columns \(columns.lowerBound)…\(columns.upperBound) (\(field?.size ?? 0)×\(field?.size ?? 0), padding included)", image: "field.png"),
             ],
             layers: sections)
         guard FileManager.default.createFile(atPath: folder + "/index.html", contents: Data(page.html.utf8)) else {

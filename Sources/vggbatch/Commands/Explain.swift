@@ -47,7 +47,14 @@ extension VGGBatch {
         @Flag(help: "Print everything as one JSON object (the table; not with a photo).")
         var json = false
 
+        @Option(help: ArgumentHelp("A photo's unit whose receptive field is drawn (layer:row,column; default conv5_3's centre).", valueName: "unit"))
+        var unit: String?
+
         @OptionGroup var model: ModelOptions
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(name: .customLong("model"), help: "Use this model of the index (default: the one with the most images) when there is an index.")
+        var indexModel: Int64?
         @OptionGroup var engine: EngineArguments
         @OptionGroup var imageOptions: ImageOptions
 
@@ -57,6 +64,9 @@ extension VGGBatch {
             if photo != nil && (json || config.uppercased() != "D") { throw ValidationError("a photo goes with VGG16 (D) and no --json.") }
             if photo == nil && (html != nil || layer != nil) { throw ValidationError("--html and --layer need a photo.") }
             if !(1...512).contains(channels) { throw ValidationError("--channels must be 1...512, got \(channels).") }
+            if let unit, Self.parseUnit(unit) == nil {
+                throw ValidationError("--unit \(unit): expected a convolution or pool and a unit in its map, like conv5_3:7,7.")
+            }
             if let layer, LayerTable().row(named: layer) == nil || LayerTable().row(named: layer)?.kind == .fullyConnected {
                 throw ValidationError("--layer \(layer): expected a convolution or pool, conv1_1 ... pool5.")
             }
@@ -66,15 +76,33 @@ extension VGGBatch {
             let configuration = VGGConfiguration(rawValue: config.uppercased()) ?? .d
             if let photo { return try explain(photo) }
             var source = ExplainedSource(layout: WeightLayout(rawValue: layout) ?? .torchvision)
-            if let weights = model.weights {
+            let remembered = configuration == .d ? try database.rememberedModel(id: indexModel, weightsNamed: model.weights != nil) : nil
+            // The index's model's file when it is still there (its names and layout); else
+            // only what the index recorded (preprocessing, precision).
+            let rememberedFile = remembered?.weightsPath.flatMap { PathBytes.kind($0) == .file ? String(decoding: $0, as: UTF8.self) : nil }
+            if let weights = model.weights ?? rememberedFile {
                 if configuration != .d { throw CommandFailure("--weights holds VGG16 (configuration D); leave out --config \(config)") }
                 source = try ExplainedSource(weights: weights)
             }
-            let chosen = try engine.requestedPrecision() ?? EngineOptions.fastestPrecision(for: .default)
+            if let remembered {
+                source.preprocessing = model.preprocess ?? remembered.preprocessing
+                source.indexModel = remembered.id
+            }
+            let chosen = try engine.requestedPrecision() ?? remembered.flatMap { EngineOptions.Precision(rawValue: $0.precision) }
+                ?? EngineOptions.fastestPrecision(for: .default)
             var table = LayerTable(configuration: configuration, layout: source.layout, arithmetic: configuration.isComputed ? Self.arithmetic(chosen) : [:])
             if !source.hasClassifier { table.rows.removeAll { $0.kind == .fullyConnected } }
             let report = ExplainReport(table: table, source: source, precision: configuration.isComputed ? chosen.rawValue : nil)
             print(json ? try report.json() : report.text())
+        }
+
+        /// "conv5_3:7,7" → the layer and the unit's row and column, when the unit is in its map.
+        static func parseUnit(_ text: String) -> (layer: String, row: Int, column: Int)? {
+            let parts = text.split(separator: ":")
+            guard parts.count == 2, let row = LayerTable().row(named: String(parts[0])), row.kind != .fullyConnected else { return nil }
+            let numbers = parts[1].split(separator: ",").compactMap { Int($0) }
+            guard numbers.count == 2, numbers.allSatisfy({ (0..<row.output.width).contains($0) }) else { return nil }
+            return (String(parts[0]), numbers[0], numbers[1])
         }
 
         /// How the engine multiplies in each layer at `precision` (its default choices).
@@ -97,6 +125,8 @@ struct ExplainedSource {
     var knownAs: String?
     var preprocessing: Preprocessing
     var hasClassifier = true
+    /// The index's model these weights are, when they came from the index.
+    var indexModel: Int64?
 
     init(layout: WeightLayout) {
         self.layout = layout

@@ -11,7 +11,8 @@ struct ExplainReport {
 
     var heading: String {
         let configuration = table.configuration
-        let names = source.file.map { "names from \($0)\(source.knownAs.map { " (\($0))" } ?? "")" } ?? "\(source.layout.rawValue) names"
+        let model = source.indexModel.map { "the index's model \($0), " } ?? ""
+        let names = model + (source.file.map { "names from \($0)\(source.knownAs.map { " (\($0))" } ?? "")" } ?? "\(source.layout.rawValue) names")
         let engine = precision.map { "the engine computes it (precision \($0) on this CPU)" } ?? "the engine computes D only"
         return "\(configuration.commonName), configuration \(configuration.rawValue): \(table.input) input, \(names) (\(source.layout.rawValue) layout), "
             + "preprocessing \(source.preprocessing.rawValue); \(engine)"
