@@ -14,7 +14,12 @@ import VGGSQL
 public final class PostgresConnection: SQLDatabase {
     /// The URL without its password, for messages.
     public let location: String
+    /// What to do when the connection is lost (nil: fail at once, as short commands do).
+    public var reconnect: ReconnectPolicy?
+    private let url: String
     private var handle: OpaquePointer?
+    /// `SET` statements run outside a transaction, run again on a new connection.
+    private var sessionSettings = [String]()
     /// Statements `run` prepared on the server, by SQL.
     private var prepared: [String: String] = [:]
     private var cursors = 0
@@ -25,15 +30,8 @@ public final class PostgresConnection: SQLDatabase {
     /// Connects to `url` (`postgresql://USER@HOST:PORT/DB`, or any form libpq accepts).
     public init(url: String) throws(StoreError) {
         location = Self.redacted(url)
-        guard let connection = PQconnectdb(url) else { throw .cannotOpen(path: location, reason: "out of memory") }
-        guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.trimmed(PQerrorMessage(connection))
-            PQfinish(connection)
-            throw .cannotOpen(path: location, reason: message)
-        }
-        handle = connection
-        // Notices (an IF NOT EXISTS that found the table) are the server talking to itself.
-        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        self.url = url
+        handle = try Self.connect(url: url, location: location)
         do throws(StoreError) {
             try execute("SET client_min_messages = warning; SET application_name = 'vggbatch'")
         } catch {
@@ -50,14 +48,33 @@ public final class PostgresConnection: SQLDatabase {
         self.handle = nil
     }
 
+    private static func connect(url: String, location: String) throws(StoreError) -> OpaquePointer {
+        guard let connection = PQconnectdb(url) else { throw .cannotOpen(path: location, reason: "out of memory") }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw .cannotOpen(path: location, reason: message)
+        }
+        // Notices (an IF NOT EXISTS that found the table) are the server talking to itself.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        return connection
+    }
+
     /// Runs one or more `;`-separated statements without parameters (migrations, settings).
     public func execute(_ sql: String) throws(StoreError) {
-        let result = PQexec(try openHandle(), sql)
-        defer { PQclear(result) }
-        try check(result, sql: sql)
+        try resilient { () throws(StoreError) in
+            let result = PQexec(try openHandle(), sql)
+            defer { PQclear(result) }
+            try check(result, sql: sql)
+        }
+        if !inTransaction && sql.hasPrefix("SET ") && !sessionSettings.contains(sql) { sessionSettings.append(sql) }
     }
 
     public func query(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> [[SQLValue]] {
+        try resilient { () throws(StoreError) in try queryOnce(sql, values) }
+    }
+
+    private func queryOnce(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> [[SQLValue]] {
         let result = try send(Self.numbered(sql), values, sql: sql)
         defer { PQclear(result) }
         let row = PostgresRow(result: result, row: 0)
@@ -70,6 +87,10 @@ public final class PostgresConnection: SQLDatabase {
 
     @discardableResult
     public func run(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> Int {
+        try resilient { () throws(StoreError) in try runOnce(sql, values) }
+    }
+
+    private func runOnce(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> Int {
         let connection = try openHandle()
         let name: String
         if let found = prepared[sql] {
@@ -91,7 +112,22 @@ public final class PostgresConnection: SQLDatabase {
 
     /// Streams the rows through a server-side cursor, a page at a time, inside the current
     /// transaction or one of its own.
+    /// A lost connection is recovered from only before the first row reached `body`.
     public func scanRows(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(StoreError) -> Bool) throws(StoreError) {
+        var delivered = false
+        while true {
+            do throws(StoreError) {
+                return try scanRowsOnce(sql, values) { row throws(StoreError) in
+                    delivered = true
+                    return try body(row)
+                }
+            } catch {
+                guard !delivered, !inTransaction, try recovered(from: error) else { throw error }
+            }
+        }
+    }
+
+    private func scanRowsOnce(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(StoreError) -> Bool) throws(StoreError) {
         let own = !inTransaction
         if own { try begin() }
         do throws(StoreError) {
@@ -122,8 +158,20 @@ public final class PostgresConnection: SQLDatabase {
     /// Rows fetched from a cursor at a time (feature vectors are 16 KB each).
     static let pageRows = 512
 
+    /// A transaction that failed because the connection dropped is run again as a whole on a
+    /// new connection (with a `reconnect` policy): the server rolled the broken one back.
     public func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
         precondition(!inTransaction, "transactions do not nest")
+        while true {
+            do throws(StoreError) {
+                return try transactionOnce(body)
+            } catch {
+                guard try recovered(from: error) else { throw error }
+            }
+        }
+    }
+
+    private func transactionOnce<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
         try begin()
         do throws(StoreError) {
             let result = try body()
@@ -138,6 +186,58 @@ public final class PostgresConnection: SQLDatabase {
     /// Whether the connection is still usable (a server restart or a network failure ends it).
     public var isConnected: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
+    // MARK: - Lost connections
+
+    /// Runs `operation` (one statement outside a transaction), again on a new connection when
+    /// it failed because the connection was lost.
+    private func resilient<R>(_ operation: () throws(StoreError) -> R) throws(StoreError) -> R {
+        while true {
+            do throws(StoreError) {
+                return try operation()
+            } catch {
+                guard !inTransaction, try recovered(from: error) else { throw error }
+            }
+        }
+    }
+
+    /// Whether `error` lost the connection and a new one is ready: false when it is another
+    /// kind of error or there is no policy; throws when the policy's time runs out or the
+    /// server refuses for good (a password, a dropped database).
+    private func recovered(from error: StoreError) throws(StoreError) -> Bool {
+        guard let policy = reconnect, ReconnectPolicy.isTransient(error) else { return false }
+        policy.health.lost(self, reason: error.reason)
+        let started = Date()
+        var last = error
+        for attempt in 0... {
+            do throws(StoreError) {
+                try reopen()
+                policy.health.restored(self)
+                return true
+            } catch {
+                guard ReconnectPolicy.isTransient(error) else { throw error }
+                last = error
+            }
+            let left = policy.giveUpAfter - Date().timeIntervalSince(started)
+            if left <= 0 { break }
+            Thread.sleep(forTimeInterval: min(left, policy.delay(attempt: attempt, jitter: Double.random(in: 0...1))))
+        }
+        throw .cannotOpen(path: location, reason: "unreachable for \(Int(policy.giveUpAfter)) s, giving up (\(last.reason))")
+    }
+
+    /// A new connection in place of the lost one, with this session's settings.
+    private func reopen() throws(StoreError) {
+        close()
+        prepared = [:]
+        inTransaction = false
+        let connection = try Self.connect(url: url, location: location)
+        handle = connection
+        for setting in sessionSettings {
+            let result = PQexec(connection, setting)
+            defer { PQclear(result) }
+            try check(result, sql: setting)
+        }
+    }
+
     // MARK: - Internals
 
     private func begin() throws(StoreError) {
@@ -145,9 +245,14 @@ public final class PostgresConnection: SQLDatabase {
         inTransaction = true
     }
 
+    /// Never run again by itself on a new connection (that would commit nothing and say
+    /// nothing): a COMMIT lost with its connection fails the transaction, which
+    /// `writeTransaction` then runs again as a whole.
     private func commit() throws(StoreError) {
         inTransaction = false
-        try execute("COMMIT")
+        let result = PQexec(try openHandle(), "COMMIT")
+        defer { PQclear(result) }
+        try check(result, sql: "COMMIT")
     }
 
     private func rollback() {

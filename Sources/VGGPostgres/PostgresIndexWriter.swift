@@ -15,8 +15,12 @@ public final class PostgresIndexWriter: IndexWriter {
     /// Connects for writing (creating or migrating the schema). `exclusive` takes the scan
     /// lock, refusing with `.locked` while another scan holds it. `lease` is how many seconds
     /// a claim lasts without a write from its worker.
-    public static func open(url: String, lease: Double, exclusive: Bool) throws(StoreError) -> PostgresIndexWriter {
+    /// - Parameter reconnect: what the connections do when they are lost (`work`); nil fails
+    ///   at once. Not for an exclusive writer: its scan lock would not survive a new session.
+    public static func open(url: String, lease: Double, exclusive: Bool, reconnect: ReconnectPolicy? = nil) throws(StoreError) -> PostgresIndexWriter {
+        precondition(!(exclusive && reconnect != nil), "an exclusive writer's lock does not survive a reconnection")
         let writer = try PostgresIndex(url: url, migrate: true)
+        writer.connection.reconnect = reconnect
         do throws(StoreError) {
             if exclusive {
                 let taken = try writer.connection.query(
@@ -27,21 +31,24 @@ public final class PostgresIndexWriter: IndexWriter {
                 }
             }
             let reader = try PostgresIndex(url: url, migrate: false)
-            return PostgresIndexWriter(url: url, writer: writer, reader: reader, lease: lease)
+            reader.connection.reconnect = reconnect
+            return PostgresIndexWriter(url: url, writer: writer, reader: reader, lease: lease, reconnect: reconnect)
         } catch {
             writer.close()
             throw error
         }
     }
 
-    private init(url: String, writer: PostgresIndex, reader: PostgresIndex, lease: Double) {
+    private init(url: String, writer: PostgresIndex, reader: PostgresIndex, lease: Double, reconnect: ReconnectPolicy?) {
         let workerID = WorkerIdentity.make()
         self.workerID = workerID
         super.init(
             location: writer.location, models: writer.models, roots: writer.roots, runs: writer.runs, search: writer.search,
             workers: PostgresWorkers(database: writer.connection, models: writer.models, workerID: workerID),
             scanIndex: { runID, modelID in
-                PostgresScanIndex(writer: writer, reader: reader, runID: runID, modelID: modelID, url: url, workerID: workerID, lease: lease)
+                PostgresScanIndex(
+                    writer: writer, reader: reader, runID: runID, modelID: modelID, url: url, workerID: workerID, lease: lease,
+                    reconnect: reconnect)
             },
             close: {
                 reader.close()

@@ -26,9 +26,14 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
         var relativePath: [UInt8]
     }
 
-    init(writer: SQLIndex, reader: SQLIndex, runID: Int64, modelID: Int64, url: String, workerID: String, lease: Double) {
+    init(
+        writer: SQLIndex, reader: SQLIndex, runID: Int64, modelID: Int64, url: String, workerID: String, lease: Double,
+        reconnect: ReconnectPolicy?
+    ) {
         do throws(StoreError) {
-            queue = try PostgresConnection(url: url)
+            let connection = try PostgresConnection(url: url)
+            connection.reconnect = reconnect
+            queue = connection
             openFailure = nil
         } catch {
             queue = nil

@@ -163,6 +163,44 @@ struct PostgresCLITests {
         #expect(sqlite.status == 64 && sqlite.standardError.contains("--queue-only needs a PostgreSQL index"))
     }
 
+    /// A worker meant to run for days outlives its server sessions being ended (a restart or
+    /// a failover ends them all): one line when the database is lost, one when it is back,
+    /// and the work queued meanwhile is done.
+    @Test func aWorkerOutlivesLostConnections() throws {
+        let first = directory.path("photos/a")
+        #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, first]).status == 0)
+        let errors = directory.url.appendingPathComponent("worker.stderr")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let process = Process()
+        process.executableURL = FixturePaths.vggbatchExecutable
+        process.arguments = ["work", "--follow", "--db-retry", "30s", "--db", url]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let connection = try PostgresConnection(url: url)
+        let done = { () throws -> Int64 in
+            try connection.query("SELECT COUNT(*) FROM work_item WHERE state = 'done'", []).first?.first?.integer ?? 0
+        }
+        let waitFor = { (count: Int64) throws -> Bool in
+            for _ in 0..<600 where try done() < count { Thread.sleep(forTimeInterval: 0.1) }
+            return try done() == count
+        }
+        #expect(try waitFor(6))
+        // Every session but this one ends, as in a restart.
+        _ = try connection.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", [])
+        #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, directory.path("photos/b")]).status == 0)
+        #expect(try waitFor(12))
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let text = try String(contentsOf: errors, encoding: .utf8)
+        #expect(text.components(separatedBy: "database unreachable since").count == 2, "\(text)")
+        #expect(text.components(separatedBy: "reconnected after").count == 2, "\(text)")
+        #expect(try connection.query("SELECT COUNT(*) FROM work_item WHERE state <> 'done'", []) == [[.integer(0)]])
+    }
+
     /// A file every worker died on is recorded as failed, not handed out for ever.
     @Test func aFileClaimedTooOftenIsRecordedAsFailed() throws {
         #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)

@@ -82,12 +82,12 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens a PostgreSQL index as one of its workers, beside the scan and other workers.
-    func openWorker(lease: Double) throws -> IndexWriter {
+    func openWorker(lease: Double, reconnect: ReconnectPolicy? = nil) throws -> IndexWriter {
         guard isPostgres else {
             throw ValidationError("`vggbatch work` needs a PostgreSQL index (--db postgresql://USER@HOST:PORT/DB, or VGGBATCH_DB); an SQLite index is scanned by one machine")
         }
         do throws(StoreError) {
-            return try PostgresIndexWriter.open(url: target, lease: lease, exclusive: false)
+            return try PostgresIndexWriter.open(url: target, lease: lease, exclusive: false, reconnect: reconnect)
         } catch {
             throw error.failure
         }

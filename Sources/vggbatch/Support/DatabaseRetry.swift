@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import VGGPostgres
+
+/// `--db-retry`: how long a long-running command keeps reconnecting to a PostgreSQL server
+/// it lost (a restart, a failover, a network outage) before it gives up.
+struct DatabaseRetry: ExpressibleByArgument {
+    /// Ten minutes: longer than a routine restart or minor-version upgrade, short enough that
+    /// a fleet pointed at a server that is gone for good stops the same day.
+    static let defaultSeconds = 600.0
+
+    var seconds: Double
+
+    init(seconds: Double) { self.seconds = seconds }
+
+    /// "10m", "90s", "1h", "45" (seconds), "0" (never retry).
+    init?(argument: String) {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        let unit = argument.last.flatMap { units[$0] }
+        guard let value = Double(unit == nil ? argument : String(argument.dropLast())), value >= 0, value <= 7 * 86_400 else { return nil }
+        seconds = value * (unit ?? 1)
+    }
+
+    static var defaultValueDescription: String { "10m" }
+
+    /// The policy for one process, reporting each outage once on standard error.
+    var policy: ReconnectPolicy? {
+        guard seconds > 0 else { return nil }
+        let limit = seconds
+        let health = ConnectionHealth { event in
+            switch event {
+            case .lost(let since, let reason):
+                let clock = DateFormatter.localizedString(from: since, dateStyle: .none, timeStyle: .medium)
+                printError("vggbatch: database unreachable since \(clock) (\(reason)); retrying for up to \(Self.describe(limit))")
+            case .restored(let seconds):
+                printError("vggbatch: reconnected after \(Self.describe(seconds))")
+            }
+        }
+        return ReconnectPolicy(giveUpAfter: seconds, health: health)
+    }
+
+    static func describe(_ seconds: Double) -> String {
+        seconds < 120 ? String(format: "%.0f s", seconds) : String(format: "%.0f min", seconds / 60)
+    }
+}
