@@ -13,6 +13,25 @@ public struct QueueStatus: Sendable, Equatable {
     public var activeWorkers: Int
     /// Files finished in the last minute, per second.
     public var filesPerSecond: Double
+    /// Workers that still hold claims whose lease ran out (frozen, cut off or dead), most
+    /// silent first.
+    public var stalledWorkers: [StalledWorker] = []
+
+    /// A worker holding expired claims.
+    public struct StalledWorker: Sendable, Equatable {
+        public var host: String
+        public var pid: Int
+        /// Seconds since it last claimed or wrote.
+        public var silentSeconds: Int
+        public var claims: Int
+
+        public init(host: String, pid: Int, silentSeconds: Int, claims: Int) {
+            self.host = host
+            self.pid = pid
+            self.silentSeconds = silentSeconds
+            self.claims = claims
+        }
+    }
 
     public init(pending: Int, claimed: Int, expired: Int, done: Int, failed: Int, activeWorkers: Int, filesPerSecond: Double) {
         self.pending = pending

@@ -65,9 +65,26 @@ public final class PostgresIndex: SQLIndex {
             """, []).first
         else { return nil }
         let counts = row.map { Int($0.integer ?? 0) }
-        return QueueStatus(
+        var status = QueueStatus(
             pending: counts[0], claimed: counts[1], expired: counts[2], done: counts[3], failed: counts[4],
             activeWorkers: counts[6], filesPerSecond: Double(counts[5]) / 60)
+        if status.expired > 0 { status.stalledWorkers = try stalledWorkers() }
+        return status
+    }
+
+    /// Workers whose claims ran out while they still hold them (seen last more than a lease ago).
+    private func stalledWorkers() throws(StoreError) -> [QueueStatus.StalledWorker] {
+        try connection.query(
+            """
+            SELECT w.host, w.pid, CAST(EXTRACT(EPOCH FROM now() - w.last_seen_at) AS BIGINT), COUNT(*)
+            FROM work_item i JOIN worker w ON w.id = i.claimed_by
+            WHERE i.state = 'claimed' AND i.lease_until < now()
+            GROUP BY w.id, w.host, w.pid, w.last_seen_at ORDER BY 3 DESC LIMIT 20
+            """, []
+        ).map { row in
+            QueueStatus.StalledWorker(
+                host: row[0].text ?? "?", pid: Int(row[1].integer ?? 0), silentSeconds: Int(row[2].integer ?? 0), claims: Int(row[3].integer ?? 0))
+        }
     }
 
     /// A scan holds the index's advisory lock while it runs.

@@ -201,6 +201,23 @@ struct PostgresCLITests {
         #expect(try connection.query("SELECT COUNT(*) FROM work_item WHERE state <> 'done'", []) == [[.integer(0)]])
     }
 
+    /// `status` names the workers that hold claims whose lease ran out (frozen, cut off, dead).
+    @Test func statusNamesStalledWorkers() throws {
+        #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, directory.path("photos/a")]).status == 0)
+        let connection = try PostgresConnection(url: url)
+        try connection.run("INSERT INTO worker (id, host, pid, last_seen_at) VALUES ('far:4242:x', 'far-host', 4242, now() - interval '10 minutes')", [])
+        try connection.run(
+            """
+            UPDATE work_item SET state = 'claimed', claimed_by = 'far:4242:x', lease_until = now() - interval '5 minutes', attempts = 1
+            WHERE id IN (SELECT id FROM work_item ORDER BY id LIMIT 3)
+            """, [])
+        let text = try vggbatch(["status"]).standardOutput
+        #expect(text.contains("stalled: far-host pid 4242, silent for 6") && text.contains("holding 3 expired claims"), "\(text)")
+        let queue = try #require(try json(try vggbatch(["status", "--json"]).standardOutput)["queue"] as? [String: Any])
+        let stalled = try #require(queue["stalled_workers"] as? [[String: Any]])
+        #expect(stalled.count == 1 && stalled[0]["claims"] as? Int == 3 && stalled[0]["host"] as? String == "far-host")
+    }
+
     /// A file every worker died on is recorded as failed, not handed out for ever.
     @Test func aFileClaimedTooOftenIsRecordedAsFailed() throws {
         #expect(try vggbatch(["scan", "--weights", weights, photos]).status == 0)

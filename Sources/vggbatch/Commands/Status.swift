@@ -87,6 +87,9 @@ extension VGGBatch {
                         "queue: \(queue.pending) pending, \(queue.claimed) claimed\(queue.expired > 0 ? " (+\(queue.expired) with expired leases)" : ""), "
                             + "\(queue.done) done, \(queue.failed) failed; \(counted(queue.activeWorkers, "worker")) seen in the last minute, "
                             + String(format: "%.2f files/s", queue.filesPerSecond))
+                    for worker in queue.stalledWorkers {
+                        print("  stalled: \(worker.host) pid \(worker.pid), silent for \(worker.silentSeconds) s, holding \(counted(worker.claims, "expired claim"))")
+                    }
                 }
                 if !labels.isEmpty {
                     print("most common labels:")
@@ -104,6 +107,12 @@ extension VGGBatch {
                 ("pending", "\(queue.pending)"), ("claimed", "\(queue.claimed)"), ("expired", "\(queue.expired)"),
                 ("done", "\(queue.done)"), ("failed", "\(queue.failed)"), ("workers_last_minute", "\(queue.activeWorkers)"),
                 ("files_per_second", String(format: "%.3f", queue.filesPerSecond)),
+                ("stalled_workers", "[" + queue.stalledWorkers.map { worker in
+                    JSONText.object([
+                        ("host", JSONText.string(worker.host)), ("pid", "\(worker.pid)"), ("silent_seconds", "\(worker.silentSeconds)"),
+                        ("claims", "\(worker.claims)"),
+                    ])
+                }.joined(separator: ",") + "]"),
             ])
         }
 
