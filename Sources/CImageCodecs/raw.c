@@ -2,9 +2,12 @@
 // photo tools show, and no demosaicing), else a half-size demosaic.
 #include "decoded.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <libraw/libraw.h>
 
@@ -30,21 +33,91 @@ static int orientation_of_flip(int flip) {
     }
 }
 
+/// Reads exactly `size` bytes from `fd` (0 on a short read).
+static int read_all(int fd, void *buffer, size_t size) {
+    for (size_t done = 0; done < size;) {
+        ssize_t got = read(fd, (uint8_t *)buffer + done, size - done);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return 0;
+        done += (size_t)got;
+    }
+    return 1;
+}
+
+static void write_all(int fd, const void *buffer, size_t size) {
+    for (size_t done = 0; done < size;) {
+        ssize_t put = write(fd, (const uint8_t *)buffer + done, size - done);
+        if (put < 0 && errno == EINTR) continue;
+        if (put <= 0) return;
+        done += (size_t)put;
+    }
+}
+
+/// What a thumbnail unpack found: format, size and the JPEG's bytes.
+typedef struct {
+    int32_t format, width, height;
+    uint64_t length;
+} thumb_header;
+
+/// Unpacks the thumbnail in a child process and hands back a JPEG thumbnail's bytes.
+/// LibRaw 0.20 (Debian 12) writes past its buffer when it unpacks some damaged thumbnails
+/// (Fuzz/Regressions/raw/thumb-heap-overflow.dng, found by fuzzing: a 99456-byte read into a
+/// 13440-byte block, which glibc then aborts on), and the format is only known after the
+/// unpack: in a child, such a file costs its preview (the demosaic is used), not the scan.
+static uint8_t *unpack_thumb_isolated(libraw_data_t *raw, size_t limit, thumb_header *header) {
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0) return NULL;
+    pid_t child = fork();
+    if (child < 0) {
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+        return NULL;
+    }
+    if (child == 0) {
+        close(pipe_fds[0]);
+        thumb_header found = {0, 0, 0, 0};
+        const libraw_thumbnail_t *t = &raw->thumbnail;
+        if (libraw_unpack_thumb(raw) == LIBRAW_SUCCESS && t->tformat == LIBRAW_THUMBNAIL_JPEG && t->thumb != NULL) {
+            found = (thumb_header){t->tformat, t->twidth, t->theight, t->tlength};
+        }
+        write_all(pipe_fds[1], &found, sizeof(found));
+        if (found.length > 0) write_all(pipe_fds[1], t->thumb, found.length);
+        _exit(0);
+    }
+    close(pipe_fds[1]);
+    uint8_t *bytes = NULL;
+    if (read_all(pipe_fds[0], header, sizeof(*header)) && header->length > 0 && header->length <= limit
+        && (bytes = malloc(header->length)) != NULL && !read_all(pipe_fds[0], bytes, header->length)) {
+        free(bytes);
+        bytes = NULL;
+    }
+    close(pipe_fds[0]);
+    int child_status = 0;
+    while (waitpid(child, &child_status, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(child_status) || WEXITSTATUS(child_status) != 0) {
+        free(bytes);
+        bytes = NULL;
+    }
+    return bytes;
+}
+
 /// The embedded preview, when it is a JPEG at least as large as the request needs.
-static int take_preview(libraw_data_t *raw, const vgg_decode_request *request, vgg_decoded *out) {
-    if (libraw_unpack_thumb(raw) != LIBRAW_SUCCESS) return 0;
-    const libraw_thumbnail_t *thumbnail = &raw->thumbnail;
-    if (thumbnail->tformat != LIBRAW_THUMBNAIL_JPEG || thumbnail->thumb == NULL || thumbnail->tlength == 0) return 0;
-    int shorter = thumbnail->twidth < thumbnail->theight ? thumbnail->twidth : thumbnail->theight;
+static int take_preview(libraw_data_t *raw, size_t file_size, const vgg_decode_request *request, vgg_decoded *out) {
+    thumb_header thumbnail;
+    uint8_t *jpeg = unpack_thumb_isolated(raw, file_size, &thumbnail);
+    if (jpeg == NULL) return 0;
+    int shorter = thumbnail.width < thumbnail.height ? thumbnail.width : thumbnail.height;
     int sensorShorter = raw->sizes.width < raw->sizes.height ? raw->sizes.width : raw->sizes.height;
     // Without a size to meet (no reduced decoding asked), at least half the sensor's.
     int needed = request->minimum_side > 0 ? request->minimum_side : sensorShorter / 2;
-    if (shorter < needed) return 0;
-    out->embedded = vgg_copy_bytes(thumbnail->thumb, thumbnail->tlength);
-    if (out->embedded == NULL) return 0;
-    out->embedded_size = thumbnail->tlength;
-    snprintf(out->detail, sizeof(out->detail), "embedded %dx%d preview JPEG of a %dx%d %s raw", thumbnail->twidth,
-             thumbnail->theight, raw->sizes.width, raw->sizes.height, raw->idata.make);
+    if (shorter < needed) {
+        free(jpeg);
+        return 0;
+    }
+    out->embedded = jpeg;
+    out->embedded_size = (size_t)thumbnail.length;
+    snprintf(out->detail, sizeof(out->detail), "embedded %dx%d preview JPEG of a %dx%d %s raw", thumbnail.width,
+             thumbnail.height, raw->sizes.width, raw->sizes.height, raw->idata.make);
     return 1;
 }
 
@@ -96,7 +169,7 @@ vgg_result vgg_raw_decode(const uint8_t *data, size_t size, const vgg_decode_req
         out->images = 1;
         out->has_alpha = 0;
         snprintf(out->color_model, sizeof(out->color_model), "%s", raw->idata.colors == 3 ? "bayer" : "raw");
-        if (take_preview(raw, request, out)) {
+        if (take_preview(raw, size, request, out)) {
             out->orientation = orientation_of_flip(raw->sizes.flip);
         } else {
             result = demosaic(raw, out, status);
