@@ -82,10 +82,16 @@ public struct PhotoExplanation: Sendable {
             zeroFraction: Double(values.filter { $0 == 0 }.count) / Double(max(values.count, 1)), strongestChannels: strongest)
     }
 
+    /// The engine's own softmax, so the probabilities are those a scan stores.
     static func softmax(_ logits: [Float]) -> [Float] {
-        let peak = logits.max() ?? 0
-        let exponentials = logits.map { Foundation.exp(Double($0 - peak)) }
-        let total = exponentials.reduce(0, +)
-        return exponentials.map { Float($0 / total) }
+        var probabilities = [Float](repeating: 0, count: logits.count)
+        logits.withUnsafeBufferPointer { input in
+            probabilities.withUnsafeMutableBufferPointer { output in
+                // Safe: both buffers hold `logits.count` floats, one row.
+                guard let x = input.baseAddress, let y = output.baseAddress else { return }
+                Softmax.rows(x, rows: 1, columns: logits.count, output: y)
+            }
+        }
+        return probabilities
     }
 }
