@@ -67,7 +67,7 @@ extension VGGBatch {
             if let unit, Self.parseUnit(unit) == nil {
                 throw ValidationError("--unit \(unit): expected a convolution or pool and a unit in its map, like conv5_3:7,7.")
             }
-            if let layer, LayerTable().row(named: layer) == nil || LayerTable().row(named: layer)?.kind == .fullyConnected {
+            if let layer, Self.vgg16.row(named: layer).map({ $0.kind == .fullyConnected }) ?? true {
                 throw ValidationError("--layer \(layer): expected a convolution or pool, conv1_1 ... pool5.")
             }
         }
@@ -96,10 +96,13 @@ extension VGGBatch {
             print(json ? try report.json() : report.text())
         }
 
+        /// VGG16's table, for names and shapes (built once).
+        static let vgg16 = LayerTable()
+
         /// "conv5_3:7,7" → the layer and the unit's row and column, when the unit is in its map.
         static func parseUnit(_ text: String) -> (layer: String, row: Int, column: Int)? {
             let parts = text.split(separator: ":")
-            guard parts.count == 2, let row = LayerTable().row(named: String(parts[0])), row.kind != .fullyConnected else { return nil }
+            guard parts.count == 2, let row = vgg16.row(named: String(parts[0])), row.kind != .fullyConnected else { return nil }
             let numbers = parts[1].split(separator: ",").compactMap { Int($0) }
             guard numbers.count == 2, numbers.allSatisfy({ (0..<row.output.width).contains($0) }) else { return nil }
             return (String(parts[0]), numbers[0], numbers[1])
@@ -108,7 +111,7 @@ extension VGGBatch {
         /// How the engine multiplies in each layer at `precision` (its default choices).
         static func arithmetic(_ precision: EngineOptions.Precision) -> [String: String] {
             var names = [String: String]()
-            let convolutions = LayerTable().rows.filter { $0.kind == .convolution }.map(\.name)
+            let convolutions = vgg16.rows.filter { $0.kind == .convolution }.map(\.name)
             for (index, name) in convolutions.enumerated() {
                 names[name] = precision == .bf16 && EngineOptions.defaultBFloat16Convolutions.contains(index) ? "bfloat16" : "float32"
             }
