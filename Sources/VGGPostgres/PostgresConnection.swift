@@ -20,6 +20,10 @@ public final class PostgresConnection: SQLDatabase {
     private var handle: OpaquePointer?
     /// `SET` statements run outside a transaction, run again on a new connection.
     private var sessionSettings = [String]()
+    /// The session advisory lock this connection holds (`takeSessionLock`), taken again on a
+    /// new connection; `holder` names who else would hold it, `session` is the server session
+    /// that took it last (its pid and start time).
+    var sessionLock: (key: (Int32, Int32), holder: String, session: [SQLValue])?
     /// Statements `run` prepared on the server, by SQL.
     private var prepared: [String: String] = [:]
     private var cursors = 0
@@ -183,6 +187,52 @@ public final class PostgresConnection: SQLDatabase {
         }
     }
 
+    /// Takes the session advisory lock `key` without waiting, throwing `.locked` (naming
+    /// `holder`, who else takes it: "another vggbatch scan") when another session has it. The server ends
+    /// the lock with the session; with a `reconnect` policy it is taken again on the new
+    /// connection before any statement runs there, and when another session took it in the
+    /// meantime the reconnection fails with `.locked`: whatever this session was doing under
+    /// the lock cannot go on.
+    public func takeSessionLock(_ key: (Int32, Int32), holder: String) throws(StoreError) {
+        let session = try resilient { () throws(StoreError) in try lockOnce(key, holder: holder) }
+        sessionLock = (key, holder, session)
+    }
+
+    /// Takes the lock and returns this session's pid and start time.
+    private func lockOnce(_ key: (Int32, Int32), holder: String) throws(StoreError) -> [SQLValue] {
+        let taken = try queryOnce(
+            """
+            SELECT CASE WHEN pg_try_advisory_lock(?, ?) THEN 1 ELSE 0 END, pid, backend_start::text
+            FROM pg_stat_activity WHERE pid = pg_backend_pid()
+            """, [.integer(Int64(key.0)), .integer(Int64(key.1))])
+        guard let row = taken.first, row.first?.integer == 1 else { throw .locked(path: location, reason: "\(holder) is writing to it") }
+        return Array(row.dropFirst())
+    }
+
+    /// The lock again on a new connection. The session that held it may outlive its
+    /// connection on the server for a while (a network outage is noticed by the server only
+    /// when its TCP keepalive runs out): that session is this process's own, and is ended.
+    private func retakeSessionLock() throws(StoreError) {
+        guard let lock = sessionLock else { return }
+        for attempt in 0..<2 {
+            do throws(StoreError) {
+                sessionLock?.session = try lockOnce(lock.key, holder: lock.holder)
+                return
+            } catch {
+                guard case .locked = error else { throw error }
+                if attempt > 0 { break }
+                // Waits up to 5 s for the old session to end (PostgreSQL 14 and later).
+                _ = try queryOnce(
+                    """
+                    SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+                    WHERE pid = ? AND backend_start::text = ? AND pid <> pg_backend_pid()
+                    """, lock.session)
+            }
+        }
+        close()
+        throw .locked(path: location, reason: "\(lock.holder) took it while this connection was lost")
+    }
+
     /// Whether the connection is still usable (a server restart or a network failure ends it).
     public var isConnected: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
@@ -236,6 +286,7 @@ public final class PostgresConnection: SQLDatabase {
             defer { PQclear(result) }
             try check(result, sql: setting)
         }
+        try retakeSessionLock()
     }
 
     // MARK: - Internals

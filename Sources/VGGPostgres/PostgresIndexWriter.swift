@@ -15,20 +15,15 @@ public final class PostgresIndexWriter: IndexWriter {
     /// Connects for writing (creating or migrating the schema). `exclusive` takes the scan
     /// lock, refusing with `.locked` while another scan holds it. `lease` is how many seconds
     /// a claim lasts without a write from its worker.
-    /// - Parameter reconnect: what the connections do when they are lost (`work`); nil fails
-    ///   at once. Not for an exclusive writer: its scan lock would not survive a new session.
+    /// - Parameter reconnect: what the connections do when they are lost (`work`, `scan`,
+    ///   `import`); nil fails at once. An exclusive writer takes its lock again on the new
+    ///   connection, and stops with `.locked` when another scan took it in the meantime.
     public static func open(url: String, lease: Double, exclusive: Bool, reconnect: ReconnectPolicy? = nil) throws(StoreError) -> PostgresIndexWriter {
-        precondition(!(exclusive && reconnect != nil), "an exclusive writer's lock does not survive a reconnection")
         let writer = try PostgresIndex(url: url, migrate: true)
         writer.connection.reconnect = reconnect
         do throws(StoreError) {
             if exclusive {
-                let taken = try writer.connection.query(
-                    "SELECT CASE WHEN pg_try_advisory_lock(?, ?) THEN 1 ELSE 0 END",
-                    [.integer(Int64(scanLockKey.0)), .integer(Int64(scanLockKey.1))])
-                guard taken.first?.first?.integer == 1 else {
-                    throw StoreError.locked(path: writer.location, reason: "another vggbatch scan, prune or roots remove is writing to it")
-                }
+                try writer.connection.takeSessionLock(scanLockKey, holder: "another vggbatch scan, prune or roots remove")
             }
             let reader = try PostgresIndex(url: url, migrate: false)
             reader.connection.reconnect = reconnect

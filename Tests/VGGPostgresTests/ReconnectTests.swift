@@ -115,6 +115,51 @@ struct ReconnectTests {
         #expect(try killer.query("SELECT k FROM t ORDER BY k", []) == [[.integer(1)], [.integer(2)]])
     }
 
+    /// The scan's lock, as a scan holds it while a restart ends its session.
+    static let key: (Int32, Int32) = (0x7465_7374, 9)
+
+    func lockIsHeld(by session: PostgresConnection) throws -> Bool {
+        let pid = try session.query("SELECT pg_backend_pid()", []).first?.first
+        let holders = try killer.query(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objid = ?",
+            [.integer(Int64(Self.key.0)), .integer(Int64(Self.key.1))])
+        return holders.count == 1 && holders.first?.first == pid
+    }
+
+    @Test func aSessionLockIsTakenAgainOnTheNewConnection() throws {
+        try connection.takeSessionLock(Self.key, holder: "another test")
+        try killSession()
+        _ = try connection.query("SELECT 1", [])
+        #expect(try lockIsHeld(by: connection))
+    }
+
+    @Test func aLockTakenByAnotherSessionMeanwhileStopsTheReconnection() throws {
+        try connection.takeSessionLock(Self.key, holder: "another test")
+        try killSession()
+        let other = try PostgresConnection(url: database.url)
+        try other.takeSessionLock(Self.key, holder: "the first test")
+        #expect {
+            _ = try connection.query("SELECT 1", [])
+        } throws: { error in
+            "\(error)".contains("another test took it while this connection was lost")
+        }
+        #expect(try lockIsHeld(by: other))
+    }
+
+    /// A network outage ends the connection on this side; the server notices only when its
+    /// TCP keepalive runs out, and until then the old session still holds the lock. Played
+    /// here by a second connection standing for the old session.
+    @Test func theLockHeldByThisProcesssOldSessionIsTakenBack() throws {
+        let orphan = try PostgresConnection(url: database.url)
+        try orphan.takeSessionLock(Self.key, holder: "another test")
+        try connection.takeSessionLock((Self.key.0, Self.key.1 + 1), holder: "another test")
+        connection.sessionLock = (Self.key, "another test", try #require(orphan.sessionLock).session)
+        try killSession()
+        _ = try connection.query("SELECT 1", [])
+        #expect(try lockIsHeld(by: connection))
+        #expect(!orphan.isConnected || (try? orphan.query("SELECT 1", [])) == nil)
+    }
+
     @Test func withoutAPolicyTheLossIsOneError() throws {
         connection.reconnect = nil
         try killSession()

@@ -21,9 +21,9 @@ struct HostileTreeCLITests {
         try FileManager.default.copyItem(atPath: corpus, toPath: tree)
         let generated = tree + "/generated"
         try FileManager.default.createDirectory(atPath: generated, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: generated + "/empty.jpg", contents: Data())
-        FileManager.default.createFile(atPath: generated + "/text.jpg", contents: Data("just some text\n".utf8))
-        FileManager.default.createFile(atPath: generated + "/truncated.jpg", contents: try Data(contentsOf: URL(fileURLWithPath: FixturePaths.sample("pillow-hopper.jpg"))).prefix(2000))
+        _ = FileManager.default.createFile(atPath: generated + "/empty.jpg", contents: Data())
+        _ = FileManager.default.createFile(atPath: generated + "/text.jpg", contents: Data("just some text\n".utf8))
+        _ = FileManager.default.createFile(atPath: generated + "/truncated.jpg", contents: try Data(contentsOf: URL(fileURLWithPath: FixturePaths.sample("pillow-hopper.jpg"))).prefix(2000))
         try FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-coffee.png"), toPath: generated + "/new\nline.png")
         // A name that is not UTF-8.
         let data = try Data(contentsOf: URL(fileURLWithPath: FixturePaths.sample("libpng-toucan.png")))

@@ -201,6 +201,46 @@ struct PostgresCLITests {
         #expect(try connection.query("SELECT COUNT(*) FROM work_item WHERE state <> 'done'", []) == [[.integer(0)]])
     }
 
+    /// A scan that waits for the queue outlives a restart too, and holds its lock again after it.
+    @Test func aScanOutlivesLostConnections() throws {
+        let first = directory.path("photos/a")
+        #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, first]).status == 0)
+        let connection = try PostgresConnection(url: url)
+        // Two files held by a worker on another machine whose lease runs out in 4 s: the scan
+        // waits for them, then takes them over.
+        try connection.run("INSERT INTO worker (id, host, pid) VALUES ('far:4242:x', 'far-host', 4242)", [])
+        try connection.run(
+            """
+            UPDATE work_item SET state = 'claimed', claimed_by = 'far:4242:x', lease_until = now() + interval '4 seconds', attempts = 1
+            WHERE id IN (SELECT id FROM work_item ORDER BY id LIMIT 2)
+            """, [])
+        let errors = directory.url.appendingPathComponent("scan.stderr")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let process = Process()
+        process.executableURL = FixturePaths.vggbatchExecutable
+        process.arguments = ["scan", "--db-retry", "30s", "--weights", weights, "--db", url, first]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let lockHeld = { () throws -> Bool in
+            try connection.query("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                [.integer(0x7667_6762)]).first?.first?.integer == 1
+        }
+        for _ in 0..<300 where try !lockHeld() { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(try lockHeld())
+        _ = try connection.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", [])
+        process.waitUntilExit()
+        let text = try String(contentsOf: errors, encoding: .utf8)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.components(separatedBy: "database unreachable since").count == 2, "\(text)")
+        #expect(text.components(separatedBy: "reconnected after").count == 2, "\(text)")
+        #expect(try connection.query("SELECT COUNT(*) FROM work_item WHERE state <> 'done'", []) == [[.integer(0)]])
+        #expect(try connection.query("SELECT COUNT(*) FROM image WHERE status = 'ok'", []).first?.first?.integer ?? 0 >= 6)
+    }
+
     /// `status` names the workers that hold claims whose lease ran out (frozen, cut off, dead).
     @Test func statusNamesStalledWorkers() throws {
         #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, directory.path("photos/a")]).status == 0)

@@ -37,6 +37,9 @@ extension VGGBatch {
         @Option(help: ArgumentHelp("Import lines of this model only: its weights SHA-256, or a prefix of 8 or more hex digits.", valueName: "sha256"))
         var model: String?
 
+        @Option(help: DatabaseRetry.help)
+        var dbRetry = DatabaseRetry(seconds: DatabaseRetry.defaultSeconds)
+
         @Flag(help: "Print the summary as one JSON line on standard output.")
         var json = false
 
@@ -57,7 +60,7 @@ extension VGGBatch {
             } catch {
                 throw error.failure
             }
-            let index = try database.openWriter()
+            let index = try database.openWriter(reconnect: dbRetry.policy)
             defer { index.close() }
             let cancellation = CancellationFlag()
             let interrupts = InterruptHandler(cancellation: cancellation) {

@@ -46,6 +46,9 @@ extension VGGBatch {
         @Flag(help: "Compute the results of weights (or preprocessing, or resize policy) that are not yet a model of this index, beside the models it has.")
         var addModel = false
 
+        @Option(help: DatabaseRetry.help)
+        var dbRetry = DatabaseRetry(seconds: DatabaseRetry.defaultSeconds)
+
         @Flag(help: "PostgreSQL index: only walk and queue the files that need the network, for `vggbatch work` on other machines (nothing is marked missing).")
         var queueOnly = false
 
@@ -66,7 +69,7 @@ extension VGGBatch {
             if queueOnly && !database.isPostgres {
                 throw ValidationError("--queue-only needs a PostgreSQL index (--db postgresql://...): an SQLite index has no shared queue")
             }
-            let index = try database.openWriter()
+            let index = try database.openWriter(reconnect: dbRetry.policy)
             defer { index.close() }
             let session = ScanSession(index: index)
             let report = ScanReporter(json: json, verbose: verbose)

@@ -37,9 +37,7 @@ extension VGGBatch {
         @Option(name: .customLong("model"), help: ArgumentHelp("Work for this model of the index (default: the one the most files wait for).", valueName: "id"))
         var indexModel: Int64?
 
-        @Option(help: ArgumentHelp(
-            "How long to keep reconnecting to a database that was lost (a restart, a network outage) before giving up: 10m, 90s, 1h; 0 never retries.",
-            valueName: "time"))
+        @Option(help: DatabaseRetry.help)
         var dbRetry = DatabaseRetry(seconds: DatabaseRetry.defaultSeconds)
 
         @Flag(help: "Keep waiting for work when the queue is empty, until Ctrl-C.")

@@ -60,11 +60,14 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens the index for writing, holding the right to write (SQLite's scan lock, the
-    /// PostgreSQL index's advisory lock).
-    func openWriter() throws -> IndexWriter {
+    /// PostgreSQL index's advisory lock). `reconnect` is what a PostgreSQL index's
+    /// connections do when they are lost (long-running commands: `scan`, `import`).
+    func openWriter(reconnect: ReconnectPolicy? = nil) throws -> IndexWriter {
         let environment = ProcessInfo.processInfo.environment
         do throws(StoreError) {
-            if isPostgres { return try PostgresIndexWriter.open(url: target, lease: Self.defaultLease, exclusive: true) }
+            if isPostgres {
+                return try PostgresIndexWriter.open(url: target, lease: Self.defaultLease, exclusive: true, reconnect: reconnect)
+            }
             return try SQLiteIndex.openWriter(path: target, createDirectory: usesDefaultLocation(environment: environment))
         } catch {
             throw error.failure

@@ -23,6 +23,10 @@ struct DatabaseRetry: ExpressibleByArgument {
 
     static var defaultValueDescription: String { "10m" }
 
+    static let help = ArgumentHelp(
+        "PostgreSQL index: how long to keep reconnecting to a database that was lost (a restart, a network outage) before giving up: 10m, 90s, 1h; 0 never retries.",
+        valueName: "time")
+
     /// The policy for one process, reporting each outage once on standard error.
     var policy: ReconnectPolicy? {
         guard seconds > 0 else { return nil }
