@@ -12,7 +12,8 @@ final class QueuedFiles: FileSource, @unchecked Sendable {
     private let walk: FolderWalk
     private let options: QueueOptions
     private let preparation: ImagePreparation
-    private let batchSize: Int
+    /// Files per claim: the option's, at least an engine batch.
+    private let claimSize: Int
     private let state: ScanPipeline.SharedState
     private let cancellation: CancellationFlag
     /// Files the walk found, sent to the queue in batches (walker thread only).
@@ -27,13 +28,13 @@ final class QueuedFiles: FileSource, @unchecked Sendable {
         self.walk = walk
         self.options = options
         self.preparation = preparation
-        self.batchSize = batchSize
+        claimSize = max(options.claimSize, batchSize)
         self.state = state
         self.cancellation = cancellation
     }
 
-    /// Claimed files wait here on their lease: only a couple of batches are claimed ahead.
-    func capacity(batchSize: Int) -> Int { 2 * batchSize }
+    /// Claimed files wait here on their lease: one claim and one batch ahead at most.
+    func capacity(batchSize: Int) -> Int { claimSize + batchSize }
 
     /// A queue-only scan leaves every file to the workers: what it did not compute is not
     /// known to be gone.
@@ -93,8 +94,8 @@ final class QueuedFiles: FileSource, @unchecked Sendable {
         while !cancellation.isCancelled && state.failure == nil {
             do {
                 let walking = !state.snapshot(seconds: 0).walkFinished
-                let claimed = try queue.claim(limit: batchSize, onlyQueuedHere: walksFolders && walking)
-                state.queueDry = claimed.count < batchSize
+                let claimed = try queue.claim(limit: claimSize, onlyQueuedHere: walksFolders && walking)
+                state.queueDry = claimed.count < claimSize
                 if claimed.isEmpty {
                     if try !walking && !options.follow && queue.isFinished() { return }
                     try waitForWork()

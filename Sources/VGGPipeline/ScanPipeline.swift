@@ -50,6 +50,13 @@ public struct QueueOptions: Sendable {
     public var maxAttempts = 5
     /// Seconds between claims while nothing is free.
     public var pollInterval = 0.5
+    /// Files claimed at a time (at least the engine's batch), computed in engine batches and
+    /// renewed with the rest of the process's claims. A claim is one round trip and one
+    /// transaction on the server: claiming more than a batch lets a fleet of fast workers
+    /// go past what one server answers per second, while 32 files are still only seconds of
+    /// work for the slowest machine, so the end of a queue is not left waiting on one worker.
+    public var claimSize = QueueOptions.defaultClaimSize
+    public static let defaultClaimSize = 32
 
     public init() {}
 }

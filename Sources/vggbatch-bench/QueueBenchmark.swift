@@ -20,7 +20,7 @@ struct QueueBenchmark: ParsableCommand {
     @Option(help: "A PostgreSQL database (postgresql://USER@HOST:PORT/DB); the files go under a root of their own.") var db: String
     @Option(help: "Concurrent workers (threads, each with its own connections, as separate processes would have).") var workers = 32
     @Option(help: "Files queued.") var files = 50_000
-    @Option(help: "Files per claim (`vggbatch work` claims one engine batch, 8 by default).") var batch = 8
+    @Option(help: "Files per claim and per write (`vggbatch work --claim`, 32 by default).") var claim = QueueOptions.defaultClaimSize
     @Option(help: "Feature vector length of the stub results.") var dimension = 4096
 
     func run() throws {
@@ -58,11 +58,11 @@ struct QueueBenchmark: ParsableCommand {
         for (number, worker) in opened.enumerated() {
             group.enter()
             let index = Unshared(worker.index)
-            let (batch, dimension) = (batch, dimension)
+            let (claim, dimension) = (claim, dimension)
             Thread.detachNewThread {
                 defer { group.leave() }
                 do {
-                    try Self.work(index.value, number: number, batch: batch, dimension: dimension)
+                    try Self.work(index.value, number: number, claim: claim, dimension: dimension)
                 } catch {
                     failures.add("worker \(number): \(error)")
                 }
@@ -84,17 +84,17 @@ struct QueueBenchmark: ParsableCommand {
         }
         print(String(
             format: "queue: %d files, %d workers, %d per claim, %d-d features: %.0f files/s (%.1f s); enqueued at %.0f files/s; checked: one row per file, every entry done",
-            files, workers, batch, dimension, Double(files) / seconds, seconds, Double(files) / enqueueSeconds))
+            files, workers, claim, dimension, Double(files) / seconds, seconds, Double(files) / enqueueSeconds))
     }
 
     /// One worker: claim, look each file up, write stub results through the claims, until
     /// the queue is done.
-    static func work(_ index: any ScanIndex, number: Int, batch: Int, dimension: Int) throws {
+    static func work(_ index: any ScanIndex, number: Int, claim: Int, dimension: Int) throws {
         guard let queue = index.workQueue else { return }
         var generator = SplitMix64(seed: UInt64(number + 1))
         let features = (0..<dimension).map { _ in Float(generator.nextUnit()) }
         while true {
-            let claimed = try queue.claim(limit: batch)
+            let claimed = try queue.claim(limit: claim)
             if claimed.isEmpty {
                 if try queue.isFinished() { return }
                 Thread.sleep(forTimeInterval: 0.01)

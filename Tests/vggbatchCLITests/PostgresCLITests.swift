@@ -87,10 +87,10 @@ struct PostgresCLITests {
         #expect(try vggbatch(["scan", "--weights", weights, photos], db: sqlite).status == 0)
         // The first worker waits for work, claims, and dies before writing anything.
         let doomed = try CommandRunner.start(
-            ["work", "--db", url, "--follow", "--lease", "5", "--batch-size", "2", "--weights", weights], environment: environment)
+            ["work", "--db", url, "--follow", "--lease", "5", "--batch-size", "2", "--claim", "2", "--weights", weights], environment: environment)
         let survivor = try CommandRunner.start(
-            ["work", "--db", url, "--follow", "--lease", "5", "--batch-size", "2", "--weights", weights], environment: environment)
-        let scan = try CommandRunner.start(["scan", "--db", url, "--weights", weights, "--batch-size", "1", photos], environment: environment)
+            ["work", "--db", url, "--follow", "--lease", "5", "--batch-size", "2", "--claim", "2", "--weights", weights], environment: environment)
+        let scan = try CommandRunner.start(["scan", "--db", url, "--weights", weights, "--batch-size", "1", "--claim", "1", photos], environment: environment)
         let watcher = try PostgresConnection(url: url)
         var claimed = false
         for _ in 0..<400 where !claimed {

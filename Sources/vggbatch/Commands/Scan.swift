@@ -46,6 +46,10 @@ extension VGGBatch {
         @Flag(help: "Compute the results of weights (or preprocessing, or resize policy) that are not yet a model of this index, beside the models it has.")
         var addModel = false
 
+        @Option(parsing: .unconditional, help: ArgumentHelp(
+            "PostgreSQL index: files claimed from the queue at a time, computed in engine batches (at least --batch-size).", valueName: "files"))
+        var claim = QueueOptions.defaultClaimSize
+
         @Option(help: DatabaseRetry.help)
         var dbRetry = DatabaseRetry(seconds: DatabaseRetry.defaultSeconds)
 
@@ -60,6 +64,7 @@ extension VGGBatch {
 
         func validate() throws {
             if !(1...64).contains(decodeThreads) { throw ValidationError("--decode-threads must be 1...64, got \(decodeThreads).") }
+            if !(1...4096).contains(claim) { throw ValidationError("--claim must be 1...4096 files, got \(claim).") }
         }
 
         func run() throws {
@@ -115,6 +120,7 @@ extension VGGBatch {
                 walk: walk.options,
                 decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: acceptMissing)
             options.queue.queueOnly = queueOnly
+            options.queue.claimSize = claim
             let runOptions = "roots=\(roots.map(PathBytes.display)) batch=\(engine.batchSize) threads=\(engine.threadCount) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(walk.followSymlinks) include-hidden=\(walk.includeHidden)"
             let cancellation = CancellationFlag()
             let interrupts = InterruptHandler(cancellation: cancellation) { report.interrupting() }

@@ -34,6 +34,10 @@ extension VGGBatch {
         @Option(parsing: .unconditional, help: ArgumentHelp("Seconds a claim lasts without a write from this worker.", valueName: "seconds"))
         var lease = DatabaseOptions.defaultLease
 
+        @Option(parsing: .unconditional, help: ArgumentHelp(
+            "Files claimed from the queue at a time, computed in engine batches (at least --batch-size).", valueName: "files"))
+        var claim = QueueOptions.defaultClaimSize
+
         @Option(name: .customLong("model"), help: ArgumentHelp("Work for this model of the index (default: the one the most files wait for).", valueName: "id"))
         var indexModel: Int64?
 
@@ -48,6 +52,7 @@ extension VGGBatch {
 
         func validate() throws {
             if !(1...64).contains(decodeThreads) { throw ValidationError("--decode-threads must be 1...64, got \(decodeThreads).") }
+            if !(1...4096).contains(claim) { throw ValidationError("--claim must be 1...4096 files, got \(claim).") }
             if !(5...86_400).contains(lease) { throw ValidationError("--lease must be 5...86400 seconds, got \(lease).") }
         }
 
@@ -95,6 +100,7 @@ extension VGGBatch {
             var options = ScanOptions(
                 roots: [], walk: WalkOptions(), decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: false)
             options.queue.follow = follow
+            options.queue.claimSize = claim
             let summary: ScanSummary
             do throws(IndexingError) {
                 summary = try session.work(
