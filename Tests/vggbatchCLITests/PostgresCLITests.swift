@@ -201,6 +201,36 @@ struct PostgresCLITests {
         #expect(try connection.query("SELECT COUNT(*) FROM work_item WHERE state <> 'done'", []) == [[.integer(0)]])
     }
 
+    /// A database dropped under a worker is not waited out: the worker stops with the reason.
+    @Test func aWorkerWhoseDatabaseWasDroppedStopsWithTheReason() throws {
+        #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, directory.path("photos/a")]).status == 0)
+        let errors = directory.url.appendingPathComponent("dropped.stderr")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let process = Process()
+        process.executableURL = FixturePaths.vggbatchExecutable
+        process.arguments = ["work", "--follow", "--db-retry", "5m", "--db", url]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let watcher = try PostgresConnection(url: url)
+        for _ in 0..<600 where try watcher.query("SELECT COUNT(*) FROM work_item WHERE state = 'done'", []).first?.first?.integer ?? 0 < 6 {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        watcher.close()
+        let admin = try PostgresConnection(url: try #require(TestPostgres.serverURL))
+        let name = String(url[url.index(after: try #require(url.range(of: "/", options: .backwards)).lowerBound)...])
+        try admin.execute("DROP DATABASE \(name) WITH (FORCE)")
+        let started = Date()
+        process.waitUntilExit()
+        let text = try String(contentsOf: errors, encoding: .utf8)
+        #expect(Date().timeIntervalSince(started) < 30, "\(text)")
+        #expect(process.terminationStatus == 2, "\(text)")
+        let last = text.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("vggbatch: error: ") && last.contains("does not exist"), "\(text)")
+    }
+
     /// A scan that waits for the queue outlives a restart too, and holds its lock again after it.
     @Test func aScanOutlivesLostConnections() throws {
         let first = directory.path("photos/a")
