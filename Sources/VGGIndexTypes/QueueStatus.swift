@@ -13,23 +13,27 @@ public struct QueueStatus: Sendable, Equatable {
     public var activeWorkers: Int
     /// Files finished in the last minute, per second.
     public var filesPerSecond: Double
-    /// Workers that still hold claims whose lease ran out (frozen, cut off or dead), most
-    /// silent first.
+    /// Workers that still hold claims whose lease ran out, or whose claims others took over
+    /// since they were last seen (frozen, cut off or dead), most silent first.
     public var stalledWorkers: [StalledWorker] = []
 
-    /// A worker holding expired claims.
+    /// A worker holding expired claims, or not seen since its claims were taken over.
     public struct StalledWorker: Sendable, Equatable {
         public var host: String
         public var pid: Int
-        /// Seconds since it last claimed or wrote.
+        /// Seconds since it last wrote (or registered).
         public var silentSeconds: Int
+        /// Expired claims it still holds.
         public var claims: Int
+        /// Claims other workers took over from it since it was last seen.
+        public var takenOver: Int
 
-        public init(host: String, pid: Int, silentSeconds: Int, claims: Int) {
+        public init(host: String, pid: Int, silentSeconds: Int, claims: Int, takenOver: Int = 0) {
             self.host = host
             self.pid = pid
             self.silentSeconds = silentSeconds
             self.claims = claims
+            self.takenOver = takenOver
         }
     }
 

@@ -228,5 +228,17 @@ ALTER TABLE model ADD COLUMN color TEXT CHECK (color IN ('srgb', 'as-stored'));
 
 """#,
             sha256: "8ccf1f344bf72ece176f6d246d00bca42478ea165b1e1db5e2a087da154894c0"),
+        Migration(
+            identifier: "0006_add_worker_takeovers",
+            sql: #"""
+-- Claims other workers took over from a worker after its lease ran out, and when they last
+-- did: `status` names a worker not seen since as stalled (frozen, cut off or dead), even
+-- once the others hold all its files. PostgreSQL only (an SQLite index has no queue).
+
+ALTER TABLE worker ADD COLUMN taken_over BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE worker ADD COLUMN taken_over_at TIMESTAMPTZ;
+
+"""#,
+            sha256: "0c3f94b42e2054925313dfe8207882f6cbb5b84604a71c1f4ddbe3a77aa87273"),
     ]
 }

@@ -28,6 +28,8 @@ public final class PostgresConnection: SQLDatabase {
     private var prepared: [String: String] = [:]
     private var cursors = 0
     private var inTransaction = false
+    /// When a statement last succeeded: whether a loss belongs to an outage already reported.
+    private var workedAt = Date()
 
     public var dialect: SQLDialect { .postgresql }
 
@@ -255,7 +257,7 @@ public final class PostgresConnection: SQLDatabase {
     /// server refuses for good (a password, a dropped database).
     private func recovered(from error: StoreError) throws(StoreError) -> Bool {
         guard let policy = reconnect, ReconnectPolicy.isTransient(error) else { return false }
-        policy.health.lost(self, reason: error.reason)
+        policy.health.lost(self, reason: error.reason, workedAt: workedAt)
         let started = Date()
         var last = error
         for attempt in 0... {
@@ -335,7 +337,10 @@ public final class PostgresConnection: SQLDatabase {
     /// Throws the server's error for a failed result (the caller still clears it).
     private func check(_ result: OpaquePointer?, sql: String) throws(StoreError) {
         let status = PQresultStatus(result)
-        guard status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK else { return }
+        guard status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK else {
+            workedAt = Date()
+            return
+        }
         let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
         let message = Self.trimmed(result.flatMap { PQresultErrorMessage($0) } ?? handle.flatMap { PQerrorMessage($0) })
         throw Self.error(state: state, message: message.isEmpty ? "no answer from the server" : message, sql: sql, location: location)

@@ -68,22 +68,28 @@ public final class PostgresIndex: SQLIndex {
         var status = QueueStatus(
             pending: counts[0], claimed: counts[1], expired: counts[2], done: counts[3], failed: counts[4],
             activeWorkers: counts[6], filesPerSecond: Double(counts[5]) / 60)
-        if status.expired > 0 { status.stalledWorkers = try stalledWorkers() }
+        status.stalledWorkers = try stalledWorkers()
         return status
     }
 
-    /// Workers whose claims ran out while they still hold them (seen last more than a lease ago).
+    /// Workers whose claims ran out while they still hold them, and workers not seen since
+    /// others took over their claims in the last hour (frozen, cut off or dead): once it
+    /// writes again a worker is no longer stalled.
     private func stalledWorkers() throws(StoreError) -> [QueueStatus.StalledWorker] {
         try connection.query(
             """
-            SELECT w.host, w.pid, CAST(EXTRACT(EPOCH FROM now() - w.last_seen_at) AS BIGINT), COUNT(*)
-            FROM work_item i JOIN worker w ON w.id = i.claimed_by
-            WHERE i.state = 'claimed' AND i.lease_until < now()
-            GROUP BY w.id, w.host, w.pid, w.last_seen_at ORDER BY 3 DESC LIMIT 20
+            SELECT w.host, w.pid, CAST(EXTRACT(EPOCH FROM now() - w.last_seen_at) AS BIGINT), COALESCE(held.claims, 0),
+                CASE WHEN w.taken_over_at > w.last_seen_at THEN w.taken_over ELSE 0 END
+            FROM worker w LEFT JOIN (
+                SELECT claimed_by, COUNT(*) AS claims FROM work_item WHERE state = 'claimed' AND lease_until < now() GROUP BY claimed_by
+            ) held ON held.claimed_by = w.id
+            WHERE held.claims > 0 OR (w.taken_over_at > w.last_seen_at AND w.taken_over_at > now() - interval '1 hour')
+            ORDER BY 3 DESC LIMIT 20
             """, []
         ).map { row in
             QueueStatus.StalledWorker(
-                host: row[0].text ?? "?", pid: Int(row[1].integer ?? 0), silentSeconds: Int(row[2].integer ?? 0), claims: Int(row[3].integer ?? 0))
+                host: row[0].text ?? "?", pid: Int(row[1].integer ?? 0), silentSeconds: Int(row[2].integer ?? 0),
+                claims: Int(row[3].integer ?? 0), takenOver: Int(row[4].integer ?? 0))
         }
     }
 

@@ -99,29 +99,36 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
     }
 
     /// Claims of this process whose lease ran out are not taken again by it: it is still
-    /// working on them, and its write will tell whether they are still its own.
+    /// working on them, and its write will tell whether they are still its own. Claims taken
+    /// over from another worker are counted on that worker's row, for `status`.
     func claim(limit: Int, onlyQueuedHere: Bool) throws -> [ClaimedFile] {
         // Claimed, and what the index holds for each file, in one statement.
         let rows = try withQueue { (queue) throws(StoreError) in
             try queue.query(
                 """
-                WITH claimed AS (
+                WITH picked AS (
+                    SELECT id, CASE WHEN state = 'claimed' THEN claimed_by END AS previous FROM work_item
+                    WHERE model_id = ? AND (state = 'pending'
+                        OR (state = 'claimed' AND lease_until < now() AND claimed_by IS DISTINCT FROM ?))
+                        AND (? = 0 OR run_id = ?)
+                    ORDER BY enqueued_at, id LIMIT ? FOR UPDATE SKIP LOCKED),
+                claimed AS (
                     UPDATE work_item SET state = 'claimed', claimed_by = ?, lease_until = now() + make_interval(secs => ?),
                         attempts = attempts + 1
-                    WHERE id IN (
-                        SELECT id FROM work_item
-                        WHERE model_id = ? AND (state = 'pending'
-                            OR (state = 'claimed' AND lease_until < now() AND claimed_by IS DISTINCT FROM ?))
-                            AND (? = 0 OR run_id = ?)
-                        ORDER BY enqueued_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
-                    RETURNING id, run_id, root_id, relative_path, size, mtime_ns, inode, device, max_pixels, dct_scaling, attempts)
+                    FROM picked WHERE work_item.id = picked.id
+                    RETURNING work_item.id, run_id, root_id, relative_path, size, mtime_ns, inode, device, max_pixels, dct_scaling,
+                        attempts, picked.previous),
+                taken AS (
+                    UPDATE worker SET taken_over = taken_over + lost.files, taken_over_at = now()
+                    FROM (SELECT previous, COUNT(*) AS files FROM claimed WHERE previous IS NOT NULL GROUP BY previous) lost
+                    WHERE worker.id = lost.previous)
                 SELECT claimed.id, claimed.run_id, claimed.root_id, root.path, claimed.relative_path, claimed.size, claimed.mtime_ns,
                     claimed.inode, claimed.device, claimed.max_pixels, CASE WHEN claimed.dct_scaling THEN 1 ELSE 0 END, claimed.attempts,
                     \(SQLFiles.imageColumns)
                 FROM claimed JOIN root ON root.id = claimed.root_id
                 LEFT JOIN image ON image.root_id = claimed.root_id AND image.relative_path = claimed.relative_path
-                """, [.text(workerID), .real(lease), .integer(modelID), .text(workerID), .integer(onlyQueuedHere ? 1 : 0), .integer(runID),
-                    .integer(Int64(limit)), .integer(modelID)])
+                """, [.integer(modelID), .text(workerID), .integer(onlyQueuedHere ? 1 : 0), .integer(runID), .integer(Int64(limit)),
+                    .text(workerID), .real(lease), .integer(modelID)])
         }
         var files = [(file: FoundFile, maxPixels: Int, dctScaling: Bool, attempts: Int)]()
         var owned = [FileKey: (item: Int64, runID: Int64)]()

@@ -55,14 +55,12 @@ public final class ConnectionHealth: @unchecked Sendable {
         case restored(seconds: Double)
     }
 
-    /// A connection found lost this soon after the others came back was lost in the same
-    /// outage (each finds out only when it is next used): not reported again.
-    static let sameOutage = 60.0
-
     private let lock = NSLock()
     private var down = Set<ObjectIdentifier>()
     private var since: Date?
-    private var lastRestored: Date?
+    /// When the last outage began: a connection that has not worked since then was lost in
+    /// that outage (each connection finds out only when it is next used), not in a new one.
+    private var lastOutageBegan: Date?
     private var reporting = false
     private let onEvent: @Sendable (Event) -> Void
 
@@ -70,15 +68,17 @@ public final class ConnectionHealth: @unchecked Sendable {
         self.onEvent = onEvent
     }
 
-    func lost(_ connection: AnyObject, reason: String) {
+    /// `connection` failed; it last worked at `workedAt`.
+    func lost(_ connection: AnyObject, reason: String, workedAt: Date = Date()) {
         let event: Event? = lock.withLock {
             let first = down.isEmpty
             down.insert(ObjectIdentifier(connection))
             guard first else { return nil }
-            let now = Date()
-            reporting = lastRestored.map { now.timeIntervalSince($0) > Self.sameOutage } ?? true
+            reporting = lastOutageBegan.map { workedAt > $0 } ?? true
             guard reporting else { return nil }
+            let now = Date()
             since = now
+            lastOutageBegan = now
             return .lost(since: now, reason: reason)
         }
         if let event { onEvent(event) }
@@ -87,7 +87,6 @@ public final class ConnectionHealth: @unchecked Sendable {
     func restored(_ connection: AnyObject) {
         let event: Event? = lock.withLock {
             guard down.remove(ObjectIdentifier(connection)) != nil, down.isEmpty else { return nil }
-            lastRestored = Date()
             guard reporting, let since else { return nil }
             self.since = nil
             return .restored(seconds: Date().timeIntervalSince(since))

@@ -15,7 +15,7 @@ struct QueryTests {
     static func synthetic() throws -> MemoryIndex {
         let memory = MemoryIndex()
         var generator = SyntheticIndex(seed: 5)
-        try generator.write(images: 150, into: memory.writer, threads: 2)
+        _ = try generator.write(images: 150, into: memory.writer, threads: 2)
         return memory
     }
 

@@ -286,6 +286,14 @@ struct PostgresCLITests {
         let queue = try #require(try json(try vggbatch(["status", "--json"]).standardOutput)["queue"] as? [String: Any])
         let stalled = try #require(queue["stalled_workers"] as? [[String: Any]])
         #expect(stalled.count == 1 && stalled[0]["claims"] as? Int == 3 && stalled[0]["host"] as? String == "far-host")
+        // Another worker takes the expired claims over: the silent worker is still named, with
+        // what was taken from it, until it writes again.
+        #expect(try vggbatch(["work", "--claim", "2", "--batch-size", "2"]).status == 0)
+        let after = try vggbatch(["status"]).standardOutput
+        #expect(after.contains("stalled: far-host pid 4242") && after.contains("3 claims taken over by others"), "\(after)")
+        #expect(!after.contains("expired claim"), "\(after)")
+        try connection.run("UPDATE worker SET last_seen_at = now() WHERE id = 'far:4242:x'", [])
+        #expect(!(try vggbatch(["status"]).standardOutput.contains("stalled:")))
     }
 
     /// A file every worker died on is recorded as failed, not handed out for ever.

@@ -87,9 +87,7 @@ extension VGGBatch {
                         "queue: \(queue.pending) pending, \(queue.claimed) claimed\(queue.expired > 0 ? " (+\(queue.expired) with expired leases)" : ""), "
                             + "\(queue.done) done, \(queue.failed) failed; \(counted(queue.activeWorkers, "worker")) seen in the last minute, "
                             + String(format: "%.2f files/s", queue.filesPerSecond))
-                    for worker in queue.stalledWorkers {
-                        print("  stalled: \(worker.host) pid \(worker.pid), silent for \(worker.silentSeconds) s, holding \(counted(worker.claims, "expired claim"))")
-                    }
+                    for worker in queue.stalledWorkers { print("  stalled: " + Self.describe(worker)) }
                 }
                 if !labels.isEmpty {
                     print("most common labels:")
@@ -102,6 +100,14 @@ extension VGGBatch {
             }
         }
 
+        /// "host-b pid 4242, silent for 600 s, holding 8 expired claims; 24 claims taken over by others".
+        static func describe(_ worker: QueueStatus.StalledWorker) -> String {
+            var parts = [String]()
+            if worker.claims > 0 { parts.append("holding \(counted(worker.claims, "expired claim"))") }
+            if worker.takenOver > 0 { parts.append("\(counted(worker.takenOver, "claim")) taken over by others") }
+            return "\(worker.host) pid \(worker.pid), silent for \(worker.silentSeconds) s, " + parts.joined(separator: "; ")
+        }
+
         static func queueJSON(_ queue: QueueStatus) -> String {
             JSONText.object([
                 ("pending", "\(queue.pending)"), ("claimed", "\(queue.claimed)"), ("expired", "\(queue.expired)"),
@@ -110,7 +116,7 @@ extension VGGBatch {
                 ("stalled_workers", "[" + queue.stalledWorkers.map { worker in
                     JSONText.object([
                         ("host", JSONText.string(worker.host)), ("pid", "\(worker.pid)"), ("silent_seconds", "\(worker.silentSeconds)"),
-                        ("claims", "\(worker.claims)"),
+                        ("claims", "\(worker.claims)"), ("taken_over", "\(worker.takenOver)"),
                     ])
                 }.joined(separator: ",") + "]"),
             ])
