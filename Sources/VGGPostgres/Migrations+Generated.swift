@@ -231,14 +231,20 @@ ALTER TABLE model ADD COLUMN color TEXT CHECK (color IN ('srgb', 'as-stored'));
         Migration(
             identifier: "0006_add_worker_takeovers",
             sql: #"""
--- Claims other workers took over from a worker after its lease ran out, and when they last
--- did: `status` names a worker not seen since as stalled (frozen, cut off or dead), even
--- once the others hold all its files. PostgreSQL only (an SQLite index has no queue).
+-- Claims other workers took over from a worker after its lease ran out: `status` names a
+-- worker not seen since as stalled (frozen, cut off or dead), even once the others hold all
+-- its files. Only ever inserted into by a claim (never updated, no foreign key), so that a
+-- claim never waits for the row lock of a worker frozen inside its own transaction.
+-- PostgreSQL only (an SQLite index has no queue).
 
-ALTER TABLE worker ADD COLUMN taken_over BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE worker ADD COLUMN taken_over_at TIMESTAMPTZ;
+CREATE TABLE worker_takeover (
+    worker_id TEXT NOT NULL,
+    files BIGINT NOT NULL,
+    taken_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX worker_takeover_recent ON worker_takeover (taken_at);
 
 """#,
-            sha256: "0c3f94b42e2054925313dfe8207882f6cbb5b84604a71c1f4ddbe3a77aa87273"),
+            sha256: "5d45e14f68421555aec3efd375402b90f7fa2fb73328d8b4c8b9cbc3d57c2543"),
     ]
 }

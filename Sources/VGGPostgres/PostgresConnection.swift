@@ -121,6 +121,7 @@ public final class PostgresConnection: SQLDatabase {
     /// A lost connection is recovered from only before the first row reached `body`.
     public func scanRows(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(StoreError) -> Bool) throws(StoreError) {
         var delivered = false
+        var recovery = Recovery()
         while true {
             do throws(StoreError) {
                 return try scanRowsOnce(sql, values) { row throws(StoreError) in
@@ -128,7 +129,7 @@ public final class PostgresConnection: SQLDatabase {
                     return try body(row)
                 }
             } catch {
-                guard !delivered, !inTransaction, try recovered(from: error) else { throw error }
+                guard !delivered, !inTransaction, try recovered(from: error, &recovery) else { throw error }
             }
         }
     }
@@ -168,11 +169,12 @@ public final class PostgresConnection: SQLDatabase {
     /// new connection (with a `reconnect` policy): the server rolled the broken one back.
     public func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
         precondition(!inTransaction, "transactions do not nest")
+        var recovery = Recovery()
         while true {
             do throws(StoreError) {
                 return try transactionOnce(body)
             } catch {
-                guard try recovered(from: error) else { throw error }
+                guard try recovered(from: error, &recovery) else { throw error }
             }
         }
     }
@@ -216,23 +218,31 @@ public final class PostgresConnection: SQLDatabase {
     /// when its TCP keepalive runs out): that session is this process's own, and is ended.
     private func retakeSessionLock() throws(StoreError) {
         guard let lock = sessionLock else { return }
-        for attempt in 0..<2 {
+        var ending = false
+        let deadline = Date().addingTimeInterval(10)
+        while true {
             do throws(StoreError) {
                 sessionLock?.session = try lockOnce(lock.key, holder: lock.holder)
                 return
             } catch {
                 guard case .locked = error else { throw error }
-                if attempt > 0 { break }
-                // Waits up to 5 s for the old session to end (PostgreSQL 14 and later).
-                _ = try queryOnce(
-                    """
-                    SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
-                    WHERE pid = ? AND backend_start::text = ? AND pid <> pg_backend_pid()
-                    """, lock.session)
             }
+            let orphaned = try queryOnce(
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE pid = ? AND backend_start = CAST(? AS TIMESTAMPTZ) AND pid <> pg_backend_pid()
+                """, lock.session)
+            if !orphaned.isEmpty { ending = true }
+            if !ending || Date() > deadline { break }
+            // Ending a session is asynchronous on the server.
+            Thread.sleep(forTimeInterval: 0.1)
         }
         close()
-        throw .locked(path: location, reason: "\(lock.holder) took it while this connection was lost")
+        throw .locked(
+            path: location,
+            reason: ending
+                ? "this process's own earlier session still holds it 10 s after it was ended"
+                : "\(lock.holder) took it while this connection was lost")
     }
 
     /// Whether the connection is still usable (a server restart or a network failure ends it).
@@ -243,24 +253,52 @@ public final class PostgresConnection: SQLDatabase {
     /// Runs `operation` (one statement outside a transaction), again on a new connection when
     /// it failed because the connection was lost.
     private func resilient<R>(_ operation: () throws(StoreError) -> R) throws(StoreError) -> R {
+        var recovery = Recovery()
         while true {
             do throws(StoreError) {
                 return try operation()
             } catch {
-                guard !inTransaction, try recovered(from: error) else { throw error }
+                guard !inTransaction, try recovered(from: error, &recovery) else { throw error }
             }
         }
+    }
+
+    /// One operation's recovery from lost connections: when the first loss came and how
+    /// many attempts it has cost. Its deadline holds across every loss of the operation, so
+    /// a statement that breaks each new connection (a server process that crashes on it)
+    /// ends with an error instead of running for ever.
+    private struct Recovery {
+        var started: Date?
+        var attempts = 0
+        /// Whether this operation's outage was reported: once, however often it breaks.
+        var reported = false
     }
 
     /// Whether `error` lost the connection and a new one is ready: false when it is another
     /// kind of error or there is no policy; throws when the policy's time runs out or the
     /// server refuses for good (a password, a dropped database).
-    private func recovered(from error: StoreError) throws(StoreError) -> Bool {
+    private func recovered(from error: StoreError, _ recovery: inout Recovery) throws(StoreError) -> Bool {
         guard let policy = reconnect, ReconnectPolicy.isTransient(error) else { return false }
-        policy.health.lost(self, reason: error.reason, workedAt: workedAt)
-        let started = Date()
+        let started = recovery.started ?? Date()
+        recovery.started = started
+        // A connection that has not worked since an outage that is over was broken by it:
+        // a new one, at once and without a word, unless the server is gone again.
+        if recovery.attempts == 0, policy.health.isOlderThanLastOutage(workedAt), (try? reopen()) != nil {
+            recovery.attempts = 1
+            return true
+        }
+        if !recovery.reported { policy.health.lost(self, reason: error.reason) }
+        recovery.reported = true
         var last = error
-        for attempt in 0... {
+        while true {
+            // Waits before every attempt but the first of an operation: the statement that
+            // failed may have failed on a connection just made.
+            if recovery.attempts > 0 {
+                let left = policy.giveUpAfter - Date().timeIntervalSince(started)
+                if left <= 0 { break }
+                Thread.sleep(forTimeInterval: min(left, policy.delay(attempt: recovery.attempts - 1, jitter: Double.random(in: 0...1))))
+            }
+            recovery.attempts += 1
             do throws(StoreError) {
                 try reopen()
                 policy.health.restored(self)
@@ -269,18 +307,18 @@ public final class PostgresConnection: SQLDatabase {
                 guard ReconnectPolicy.isTransient(error) else { throw error }
                 last = error
             }
-            let left = policy.giveUpAfter - Date().timeIntervalSince(started)
-            if left <= 0 { break }
-            Thread.sleep(forTimeInterval: min(left, policy.delay(attempt: attempt, jitter: Double.random(in: 0...1))))
         }
         throw .cannotOpen(path: location, reason: "unreachable for \(Int(policy.giveUpAfter)) s, giving up (\(last.reason))")
     }
 
-    /// A new connection in place of the lost one, with this session's settings.
+    /// A new connection in place of the lost one, with this session's settings. Making it is
+    /// not the connection working: `workedAt` stays when the last statement succeeded.
     private func reopen() throws(StoreError) {
         close()
         prepared = [:]
         inTransaction = false
+        let worked = workedAt
+        defer { workedAt = worked }
         let connection = try Self.connect(url: url, location: location)
         handle = connection
         for setting in sessionSettings {

@@ -79,11 +79,16 @@ public final class PostgresIndex: SQLIndex {
         try connection.query(
             """
             SELECT w.host, w.pid, CAST(EXTRACT(EPOCH FROM now() - w.last_seen_at) AS BIGINT), COALESCE(held.claims, 0),
-                CASE WHEN w.taken_over_at > w.last_seen_at THEN w.taken_over ELSE 0 END
-            FROM worker w LEFT JOIN (
+                COALESCE(taken.files, 0)
+            FROM worker w
+            LEFT JOIN (
                 SELECT claimed_by, COUNT(*) AS claims FROM work_item WHERE state = 'claimed' AND lease_until < now() GROUP BY claimed_by
             ) held ON held.claimed_by = w.id
-            WHERE held.claims > 0 OR (w.taken_over_at > w.last_seen_at AND w.taken_over_at > now() - interval '1 hour')
+            LEFT JOIN (
+                SELECT t.worker_id, CAST(SUM(t.files) AS BIGINT) AS files FROM worker_takeover t JOIN worker o ON o.id = t.worker_id
+                WHERE t.taken_at > o.last_seen_at AND t.taken_at > now() - interval '1 hour' GROUP BY t.worker_id
+            ) taken ON taken.worker_id = w.id
+            WHERE held.claims > 0 OR taken.files > 0
             ORDER BY 3 DESC LIMIT 20
             """, []
         ).map { row in

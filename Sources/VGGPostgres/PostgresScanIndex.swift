@@ -100,7 +100,8 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
 
     /// Claims of this process whose lease ran out are not taken again by it: it is still
     /// working on them, and its write will tell whether they are still its own. Claims taken
-    /// over from another worker are counted on that worker's row, for `status`.
+    /// over from another worker are recorded for `status` (inserted, so that a claim never
+    /// waits for a lock a frozen worker holds).
     func claim(limit: Int, onlyQueuedHere: Bool) throws -> [ClaimedFile] {
         // Claimed, and what the index holds for each file, in one statement.
         let rows = try withQueue { (queue) throws(StoreError) in
@@ -119,9 +120,8 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
                     RETURNING work_item.id, run_id, root_id, relative_path, size, mtime_ns, inode, device, max_pixels, dct_scaling,
                         attempts, picked.previous),
                 taken AS (
-                    UPDATE worker SET taken_over = taken_over + lost.files, taken_over_at = now()
-                    FROM (SELECT previous, COUNT(*) AS files FROM claimed WHERE previous IS NOT NULL GROUP BY previous) lost
-                    WHERE worker.id = lost.previous)
+                    INSERT INTO worker_takeover (worker_id, files)
+                    SELECT previous, COUNT(*) FROM claimed WHERE previous IS NOT NULL GROUP BY previous)
                 SELECT claimed.id, claimed.run_id, claimed.root_id, root.path, claimed.relative_path, claimed.size, claimed.mtime_ns,
                     claimed.inode, claimed.device, claimed.max_pixels, CASE WHEN claimed.dct_scaling THEN 1 ELSE 0 END, claimed.attempts,
                     \(SQLFiles.imageColumns)

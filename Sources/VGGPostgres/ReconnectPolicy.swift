@@ -37,7 +37,9 @@ public struct ReconnectPolicy: Sendable {
     public static func isTransient(_ error: StoreError) -> Bool {
         switch error {
         case .cannotOpen(_, let reason):
-            let permanent = ["authentication failed", "does not exist", "no pg_hba.conf entry", "newer", "no vggbatch index"]
+            let permanent = [
+                "authentication failed", "does not exist", "no pg_hba.conf entry", "newer", "no vggbatch index", "certificate verify failed",
+            ]
             return !permanent.contains { reason.contains($0) }
         case .server(let code, _, _): return code == "53300" || code.hasPrefix("08") || code.hasPrefix("57P")
         default: return false
@@ -61,21 +63,25 @@ public final class ConnectionHealth: @unchecked Sendable {
     /// When the last outage began: a connection that has not worked since then was lost in
     /// that outage (each connection finds out only when it is next used), not in a new one.
     private var lastOutageBegan: Date?
-    private var reporting = false
     private let onEvent: @Sendable (Event) -> Void
 
     public init(onEvent: @escaping @Sendable (Event) -> Void) {
         self.onEvent = onEvent
     }
 
-    /// `connection` failed; it last worked at `workedAt`.
-    func lost(_ connection: AnyObject, reason: String, workedAt: Date = Date()) {
+    /// Whether a connection that last worked at `workedAt` has not worked since the last
+    /// outage began (it was broken by it, and finds out only now it is used again).
+    func isOlderThanLastOutage(_ workedAt: Date) -> Bool {
+        lock.withLock { lastOutageBegan.map { workedAt < $0 } ?? false }
+    }
+
+    /// `connection` failed (and was not merely broken by an outage that is over): an outage
+    /// begins, unless one is already going on.
+    func lost(_ connection: AnyObject, reason: String) {
         let event: Event? = lock.withLock {
             let first = down.isEmpty
             down.insert(ObjectIdentifier(connection))
             guard first else { return nil }
-            reporting = lastOutageBegan.map { workedAt > $0 } ?? true
-            guard reporting else { return nil }
             let now = Date()
             since = now
             lastOutageBegan = now
@@ -87,7 +93,7 @@ public final class ConnectionHealth: @unchecked Sendable {
     func restored(_ connection: AnyObject) {
         let event: Event? = lock.withLock {
             guard down.remove(ObjectIdentifier(connection)) != nil, down.isEmpty else { return nil }
-            guard reporting, let since else { return nil }
+            guard let since else { return nil }
             self.since = nil
             return .restored(seconds: Date().timeIntervalSince(since))
         }

@@ -46,12 +46,11 @@ struct ReconnectPolicyTests {
         health.restored(b)
         health.restored(b)
         #expect(log.lines == ["lost", "restored"])
-        // b had not worked since the outage began: it was lost in it, not in a new one.
-        health.lost(b, reason: "x", workedAt: Date(timeIntervalSinceNow: -60))
-        health.restored(b)
-        #expect(log.lines == ["lost", "restored"])
-        // a worked after it: a second outage, reported, however soon after the first.
-        health.lost(a, reason: "x", workedAt: Date())
+        // A connection that has not worked since the outage began was broken by it; one that
+        // worked after it meets a second outage, reported however soon after the first.
+        #expect(health.isOlderThanLastOutage(Date(timeIntervalSinceNow: -60)))
+        #expect(!health.isOlderThanLastOutage(Date()))
+        health.lost(a, reason: "x")
         health.restored(a)
         #expect(log.lines == ["lost", "restored", "lost", "restored"])
     }

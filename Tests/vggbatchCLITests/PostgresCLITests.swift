@@ -262,6 +262,13 @@ struct PostgresCLITests {
         #expect(try lockHeld())
         _ = try connection.query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", [])
+        // The scan takes its lock again on its new connection, while it still waits.
+        var heldAgain = false
+        for _ in 0..<300 where process.isRunning && !heldAgain {
+            Thread.sleep(forTimeInterval: 0.01)
+            heldAgain = try lockHeld()
+        }
+        #expect(heldAgain)
         process.waitUntilExit()
         let text = try String(contentsOf: errors, encoding: .utf8)
         #expect(process.terminationStatus == 0, "\(text)")
