@@ -151,4 +151,34 @@ struct IndexingTests {
         // Image 51 is a near copy of image 50; image 50 is nothing like image 10.
         #expect(cosine(features[50], features[51]) > 0.99 && cosine(features[10], features[50]) < 0.95)
     }
+
+    /// Clustered vectors and planted groups of three: the groups are reported and are near
+    /// copies, and photos of one subject are closer than photos of two.
+    @Test func aClusteredSyntheticIndexHasSubjectsAndPlantedGroups() throws {
+        let memory = MemoryIndex()
+        var generator = SyntheticIndex(seed: 3, structure: SyntheticIndex.Structure(clusters: 4, groupSize: 3))
+        var groups = [[Int]]()
+        _ = try generator.write(images: 200, into: memory.writer, threads: 2) { groups.append($0) }
+        #expect(groups == (0..<4).map { [$0 * 50, $0 * 50 + 1, $0 * 50 + 2] })
+        let rows = try memory.reader.search.searchRows(modelID: 1, descriptor: .rmac)
+        let rmac = try memory.reader.search.descriptors(imageIDs: rows.imageIDs, modelID: 1, kind: .rmac).compactMap { $0 }
+        func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        for group in groups {
+            #expect(dot(rmac[group[0]], rmac[group[1]]) > 0.99 && dot(rmac[group[0]], rmac[group[2]]) > 0.99)
+        }
+        // Pairs of distinct images: the closest quarter are far closer than the farthest
+        // quarter (a mixture of four subjects), as they are not without clusters.
+        func spread(_ vectors: [[Float]]) -> Float {
+            var scores = [Float]()
+            for i in stride(from: 3, to: 100, by: 5) { for j in stride(from: i + 50, to: 200, by: 7) { scores.append(dot(vectors[i], vectors[j])) } }
+            scores.sort()
+            return scores[scores.count * 7 / 8] - scores[scores.count / 8]
+        }
+        let plain = MemoryIndex()
+        var unclustered = SyntheticIndex(seed: 3)
+        _ = try unclustered.write(images: 200, into: plain.writer, threads: 2)
+        let plainRows = try plain.reader.search.searchRows(modelID: 1, descriptor: .rmac)
+        let plainRmac = try plain.reader.search.descriptors(imageIDs: plainRows.imageIDs, modelID: 1, kind: .rmac).compactMap { $0 }
+        #expect(spread(rmac) > 0.15 && spread(rmac) > 2 * spread(plainRmac), "\(spread(rmac)) against \(spread(plainRmac))")
+    }
 }
