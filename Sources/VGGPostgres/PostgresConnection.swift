@@ -287,7 +287,7 @@ public final class PostgresConnection: SQLDatabase {
             recovery.attempts = 1
             return true
         }
-        if !recovery.reported { policy.health.lost(self, reason: error.reason) }
+        if !recovery.reported { policy.health.lost(self, reason: Self.cause(error)) }
         recovery.reported = true
         var last = error
         while true {
@@ -308,7 +308,22 @@ public final class PostgresConnection: SQLDatabase {
                 last = error
             }
         }
-        throw .cannotOpen(path: location, reason: "unreachable for \(Int(policy.giveUpAfter)) s, giving up (\(last.reason))")
+        throw .cannotOpen(path: location, reason: "unreachable for \(Int(policy.giveUpAfter)) s, giving up (\(Self.cause(last)))")
+    }
+
+    /// Why a connection was lost, in libpq's first clause ("server closed the connection
+    /// unexpectedly", "Connection refused"), without the URL or libpq's guesses.
+    static func cause(_ error: StoreError) -> String {
+        let text: String
+        switch error {
+        case .cannotOpen(_, let reason): text = reason
+        case .server(_, let message, _): text = message
+        default: text = error.reason
+        }
+        let clause = text.split(separator: ";").first.map(String.init) ?? text
+        // "connection to server at "db" (10.0.0.5), port 5432 failed: Connection refused"
+        if let failed = clause.range(of: "failed: ") { return String(clause[failed.upperBound...]) }
+        return clause.replacingOccurrences(of: "FATAL:  ", with: "")
     }
 
     /// A new connection in place of the lost one, with this session's settings. Making it is
@@ -472,12 +487,27 @@ public final class PostgresConnection: SQLDatabase {
         return out
     }
 
-    /// The URL with any password replaced, so that messages and `status` never show it.
+    /// The URL with any password replaced, so that messages and `status` never show it:
+    /// `USER:PASSWORD@` and a `password=` parameter (of a URL or a `key=value` string).
     static func redacted(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
-        let credentials = url[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+        var text = url
+        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
+            let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
+        {
+            text = String(text[..<colon]) + ":***" + String(text[at...])
+        }
+        var searchFrom = text.startIndex
+        while let found = text.range(of: "password=", options: .caseInsensitive, range: searchFrom..<text.endIndex) {
+            let before = found.lowerBound == text.startIndex ? nil : text[text.index(before: found.lowerBound)]
+            guard before == nil || before == "?" || before == "&" || before == " " else {
+                searchFrom = found.upperBound
+                continue
+            }
+            let end = text[found.upperBound...].firstIndex { $0 == "&" || $0 == " " } ?? text.endIndex
+            text.replaceSubrange(found.upperBound..<end, with: "***")
+            searchFrom = text.index(found.upperBound, offsetBy: 3)
+        }
+        return text
     }
 
     /// libpq's message on one line ("ERROR:" and the line breaks of its hints dropped).

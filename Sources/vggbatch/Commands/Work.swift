@@ -21,7 +21,10 @@ extension VGGBatch {
                 without a write: a worker killed at any moment loses nothing, its files go to the \
                 next one. The weights must be the index's model's: by default the file the scan \
                 used, at the same path. Ctrl-C finishes the batch in flight and hands the rest \
-                back. Exit status: 0 when done, 2 when the worker could not run.
+                back. A lost connection is retried for --db-retry (a restart, a failover); the \
+                first connection is not: a worker that cannot reach the server at start exits, \
+                for its supervisor to start again. Exit status: 0 when done, 2 when the worker \
+                could not run, 130 after Ctrl-C.
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -35,7 +38,8 @@ extension VGGBatch {
         var lease = DatabaseOptions.defaultLease
 
         @Option(parsing: .unconditional, help: ArgumentHelp(
-            "Files claimed from the queue at a time, computed in engine batches (at least --batch-size).", valueName: "files"))
+            "Files claimed from the queue at a time, computed in engine batches (at least --batch-size); a worker holds up to two claims while it computes.",
+            valueName: "files"))
         var claim = QueueOptions.defaultClaimSize
 
         @Option(name: .customLong("model"), help: ArgumentHelp("Work for this model of the index (default: the one the most files wait for).", valueName: "id"))
@@ -69,6 +73,7 @@ extension VGGBatch {
             var waiting: (model: StoredModel, waiting: Int)?
             do throws(IndexingError) {
                 waiting = try session.waitingModel(id: indexModel)
+                if waiting == nil && follow { printError("the queue of \(index.location) is empty: waiting for work (Ctrl-C to stop)") }
                 while waiting == nil && follow && !cancellation.isCancelled {
                     Thread.sleep(forTimeInterval: 0.5)
                     waiting = try session.waitingModel(id: indexModel)
@@ -77,7 +82,8 @@ extension VGGBatch {
                 throw error.failure
             }
             guard let (target, count) = waiting else {
-                if !cancellation.isCancelled { printError("the queue of \(index.location) is empty: nothing to compute") }
+                if cancellation.isCancelled { throw ExitCode(130) }
+                printError("the queue of \(index.location) is empty: nothing to compute")
                 return
             }
             let request = WeightsRequest(

@@ -21,7 +21,14 @@ struct DatabaseRetry: ExpressibleByArgument {
         seconds = value * (unit ?? 1)
     }
 
-    static var defaultValueDescription: String { "10m" }
+    /// As the option is written: "10m", "90s", "1h".
+    var defaultValueDescription: String {
+        let whole = Int(seconds)
+        if Double(whole) != seconds { return "\(seconds)s" }
+        if whole > 0 && whole % 3600 == 0 { return "\(whole / 3600)h" }
+        if whole > 0 && whole % 60 == 0 { return "\(whole / 60)m" }
+        return "\(whole)s"
+    }
 
     static let help = ArgumentHelp(
         "PostgreSQL index: how long to keep reconnecting to a database that was lost (a restart, a network outage) before giving up: 10m, 90s, 1h; 0 never retries.",
@@ -34,7 +41,7 @@ struct DatabaseRetry: ExpressibleByArgument {
         let health = ConnectionHealth { event in
             switch event {
             case .lost(let since, let reason):
-                let clock = DateFormatter.localizedString(from: since, dateStyle: .none, timeStyle: .medium)
+                let clock = Self.clock.string(from: since)
                 printError("vggbatch: database unreachable since \(clock) (\(reason)); retrying for up to \(Self.describe(limit))")
             case .restored(let seconds):
                 printError("vggbatch: reconnected after \(Self.describe(seconds))")
@@ -46,4 +53,12 @@ struct DatabaseRetry: ExpressibleByArgument {
     static func describe(_ seconds: Double) -> String {
         seconds < 120 ? String(format: "%.0f s", seconds) : String(format: "%.0f min", seconds / 60)
     }
+
+    /// The local time of day on 24 hours, as a log line has it (14:02:11).
+    private static let clock: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter
+    }()
 }
