@@ -54,8 +54,8 @@ public final class ScanSession {
                 model.registration(resizePolicy: options.preparation.policy, color: options.preparation.color))
             if let location = model.location { try index.models.recordWeightsLocation(modelID: modelID, location) }
             runID = try index.runs.begin(options: runOptions, modelID: modelID)
-            // With a shared queue the scan is one of the workers.
-            try index.workers?.register(modelID: modelID)
+            // With a shared queue the scan is one of the workers, unless it only queues.
+            if !options.queue.queueOnly { try index.workers?.register(modelID: modelID) }
         } catch {
             throw .store(error)
         }

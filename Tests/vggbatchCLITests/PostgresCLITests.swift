@@ -151,9 +151,12 @@ struct PostgresCLITests {
     @Test func aQueueOnlyScanLeavesTheWorkToWorkers() throws {
         let queued = try vggbatch(["scan", "--queue-only", "--json", "--weights", weights, photos])
         #expect(queued.status == 0, "\(queued.standardError)")
-        #expect(queued.standardError.contains("24 files queued for `vggbatch work`"))
+        #expect(queued.standardError.contains("24 files queued for `vggbatch work` of model 1"), "\(queued.standardError)")
+        #expect(!queued.standardError.contains("0 computed"), "\(queued.standardError)")
         let waiting = try #require(try json(try vggbatch(["status", "--json"]).standardOutput)["queue"] as? [String: Any])
         #expect(waiting["pending"] as? Int == 24 && waiting["done"] as? Int == 0)
+        // The queue-only scan computed nothing: it is not counted as a worker.
+        #expect(waiting["workers_last_minute"] as? Int == 0, "\(waiting)")
         let worked = try vggbatch(["work", "--json"])
         #expect(worked.status == 0, "\(worked.standardError)")
         #expect(try json(String(try #require(worked.standardOutput.split(separator: "\n").last)))["computed"] as? Int == 24)

@@ -161,12 +161,20 @@ final class ScanReporter: @unchecked Sendable {
         }
         if s.interrupted { printError("vggbatch: scan interrupted; what was done is saved, the next scan carries on") }
         if verbose && p.inferred > 0 { printError(Self.coreTimeLine(s)) }
-        printError(String(
-            format: "%d new, %d changed, %d touched, %d unchanged, %d moved, %d failed, %d missing, %d skipped, %d unreadable; %d computed for model %lld; %@, %.2f images/s",
-            p.new, p.changed, p.touched, p.unchanged, p.moved, p.failed, s.missing, p.skipped, p.unreadable, p.inferred, modelID,
-            Self.duration(p.seconds), p.imagesPerSecond))
-        if p.queued > 0 && queueOnly {
-            printError("\(counted(p.queued, "file")) queued for `vggbatch work`; nothing was marked missing (a scan without --queue-only does that once the queue is done)")
+        if queueOnly {
+            // Nothing is computed here: the counts of a computing scan would all read 0.
+            printError(String(
+                format: "%@ queued for `vggbatch work` of model %lld, %d unchanged, %d touched, %d moved, %d skipped, %d unreadable; %@; "
+                    + "nothing was computed or marked missing here (a scan without --queue-only does that once the queue is done)",
+                counted(p.queued, "file"), modelID, p.unchanged, p.touched, p.moved, p.skipped, p.unreadable, Self.duration(p.seconds)))
+        } else {
+            printError(String(
+                format: "%d new, %d changed, %d touched, %d unchanged, %d moved, %d failed, %d missing, %d skipped, %d unreadable; %d computed for model %lld; %@, %.2f images/s",
+                p.new, p.changed, p.touched, p.unchanged, p.moved, p.failed, s.missing, p.skipped, p.unreadable, p.inferred, modelID,
+                Self.duration(p.seconds), p.imagesPerSecond))
+        }
+        if queueOnly {
+            // Said above.
         } else if p.queued > 0 && s.interrupted {
             printError(
                 "\(counted(p.queued, "file")) queued; \(p.writtenFromQueue) written by this process before the interruption, the rest "
