@@ -4,7 +4,7 @@ import VGGPostgres
 
 /// `--db-retry`: how long a long-running command keeps reconnecting to a PostgreSQL server
 /// it lost (a restart, a failover, a network outage) before it gives up.
-struct DatabaseRetry: ExpressibleByArgument {
+struct DatabaseRetry: ExpressibleByArgument, CustomStringConvertible {
     /// Ten minutes: longer than a routine restart or minor-version upgrade, short enough that
     /// a fleet pointed at a server that is gone for good stops the same day.
     static let defaultSeconds = 600.0
@@ -13,13 +13,25 @@ struct DatabaseRetry: ExpressibleByArgument {
 
     init(seconds: Double) { self.seconds = seconds }
 
-    /// "10m", "90s", "1h", "45" (seconds), "0" (never retry).
+    /// "10m", "90s", "1h", "45" (seconds), "0" (never retry); at most a week.
     init?(argument: String) {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
         let unit = argument.last.flatMap { units[$0] }
-        guard let value = Double(unit == nil ? argument : String(argument.dropLast())), value >= 0, value <= 7 * 86_400 else { return nil }
+        let number = unit == nil ? argument : String(argument.dropLast())
+        guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let value = Double(number) else { return nil }
         seconds = value * (unit ?? 1)
+        guard seconds <= 7 * 86_400 else { return nil }
     }
+
+    /// `--db-retry`'s parser: a value it cannot read gets the forms it can.
+    static func parse(_ text: String) throws -> DatabaseRetry {
+        guard let retry = DatabaseRetry(argument: text) else {
+            throw ValidationError("give a time up to a week as 10m, 90s, 1h or a number of seconds; 0 never retries")
+        }
+        return retry
+    }
+
+    var description: String { defaultValueDescription }
 
     /// As the option is written: "10m", "90s", "1h".
     var defaultValueDescription: String {
@@ -31,7 +43,7 @@ struct DatabaseRetry: ExpressibleByArgument {
     }
 
     static let help = ArgumentHelp(
-        "PostgreSQL index: how long to keep reconnecting to a database that was lost (a restart, a network outage) before giving up: 10m, 90s, 1h; 0 never retries.",
+        "PostgreSQL index: how long to keep reconnecting to a database that was lost (a restart, a network outage) before giving up: 10m, 90s, 1h; 0 never retries (default: 10m).",
         valueName: "time")
 
     /// The policy for one process, reporting each outage once on standard error.
