@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <libraw/libraw.h>
@@ -75,6 +76,10 @@ static uint8_t *unpack_thumb_isolated(libraw_data_t *raw, size_t limit, thumb_he
     }
     if (child == 0) {
         close(pipe_fds[0]);
+        // LibRaw's own libjpeg prints its warnings on standard error ("Corrupt JPEG data"):
+        // the scan's output is not the place for them.
+        int quiet = open("/dev/null", O_WRONLY);
+        if (quiet >= 0) dup2(quiet, STDERR_FILENO);
         thumb_header found = {0, 0, 0, 0};
         const libraw_thumbnail_t *t = &raw->thumbnail;
         if (libraw_unpack_thumb(raw) == LIBRAW_SUCCESS && t->tformat == LIBRAW_THUMBNAIL_JPEG && t->thumb != NULL) {

@@ -84,7 +84,9 @@ enum LibraryDecoder {
     }
 
     private static func check(_ result: vgg_result, _ status: vgg_status, _ decoded: vgg_decoded, path: String, options: DecodeOptions) throws(ImagingError) {
-        let message = messageText(status)
+        let text = messageText(status)
+        // A library that failed without a word (LibRaw on some damaged files) still gets one.
+        let message = text.isEmpty ? "the decoder stopped without giving a reason" : text
         switch result {
         case VGG_OK: return
         case VGG_ERROR_TOO_LARGE where decoded.stored_width > 0 && decoded.stored_height > 0:

@@ -31,6 +31,19 @@ struct FormatsCLITests {
         try CommandRunner.vggbatch(arguments, environment: environment)
     }
 
+    /// LibRaw decodes some damaged thumbnails with its own libjpeg, which prints warnings on
+    /// standard error; none of them reaches vggbatch's (found by fuzzing).
+    @Test func libRawsJPEGWarningsStayOffStandardError() throws {
+        let damaged = FixturePaths.repositoryRoot.appendingPathComponent("Fuzz/Regressions/raw/thumbnail-libjpeg-warning.dng").path
+        let result = try vggbatch(["inspect", damaged])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(!result.standardError.contains("Corrupt JPEG data") && !result.standardOutput.contains("Corrupt JPEG data"), "\(result.standardError)")
+        // A file LibRaw refuses without a message still gets a reason.
+        let silent = FixturePaths.repositoryRoot.appendingPathComponent("Fuzz/Regressions/raw/failure-without-reason.dng").path
+        let refused = try vggbatch(["inspect", silent])
+        #expect(refused.status != 0 && refused.standardError.hasSuffix("error: corrupt: the decoder stopped without giving a reason\n"), "\(refused.standardError)")
+    }
+
     @Test func everyFormatIsIndexedAndCounted() throws {
         let scan = try vggbatch(["scan", photos])
         #expect(scan.status == 0, "\(scan.standardError)")
