@@ -18,6 +18,9 @@ final class ScanReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var lastLine = Date()
     private var drewBar = false
+    /// (seconds, images through the network) as the progress reports came, the last minute
+    /// of them: the live lines show the recent pace, which an idle worker's does not hide.
+    private var recent: [(seconds: Double, inferred: Int)] = []
 
     private let verbose: Bool
 
@@ -46,10 +49,21 @@ final class ScanReporter: @unchecked Sendable {
                 + "precision: \(model.network.options.precision.rawValue)")
     }
 
+    /// Images per second over the last half minute of reports (the whole run until then).
+    private func recentRate(_ p: ScanProgress) -> Double {
+        recent.append((p.seconds, p.inferred))
+        while let first = recent.first, p.seconds - first.seconds > 60 { recent.removeFirst() }
+        guard let from = recent.last(where: { p.seconds - $0.seconds >= 30 }) ?? recent.first, p.seconds > from.seconds else {
+            return p.imagesPerSecond
+        }
+        return Double(p.inferred - from.inferred) / (p.seconds - from.seconds)
+    }
+
     func progress(_ p: ScanProgress) {
         lock.lock()
         defer { lock.unlock() }
         let now = Date()
+        let pace = recentRate(p)
         let total = "\(p.discovered)\(p.walkFinished ? "" : "+")"
         if json {
             guard now.timeIntervalSince(lastLine) >= 2 else { return }
@@ -71,14 +85,14 @@ final class ScanReporter: @unchecked Sendable {
             let rate = p.seconds > 0 ? Double(p.done) / p.seconds : 0
             let eta = p.walkFinished && rate > 0 ? " ETA \(Self.duration(Double(p.discovered - p.done) / rate))" : ""
             let line = worker
-                ? String(format: "%d files written  %.2f img/s%@", p.done, p.imagesPerSecond, Self.waiting(p))
-                : String(format: "[%@] %d/%@ files  %.2f img/s%@%@", bar, p.done, total, p.imagesPerSecond, eta, Self.waiting(p))
+                ? String(format: "%d files written  %.2f img/s%@", p.done, pace, Self.waiting(p))
+                : String(format: "[%@] %d/%@ files  %.2f img/s%@%@", bar, p.done, total, pace, eta, Self.waiting(p))
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
             drewBar = true
         } else {
             guard now.timeIntervalSince(lastLine) >= 10 else { return }
             lastLine = now
-            let rest = String(format: "%d through the network, %.2f images/s, %@", p.inferred, p.imagesPerSecond, Self.duration(p.seconds))
+            let rest = String(format: "%d through the network, %.2f images/s, %@", p.inferred, pace, Self.duration(p.seconds))
             printError((worker ? "work: \(counted(p.done, "file")) written, " : "scan: \(p.done)/\(total) files, ") + rest + Self.waiting(p))
         }
     }
