@@ -62,9 +62,9 @@ public struct SyntheticIndex {
 
     /// Writes `images` images under the root `/synthetic` as a model of their own, with their
     /// search data; returns how many rows the search data update projected. `planted` hears
-    /// each planted group's image numbers as it is complete.
+    /// each planted group's image numbers once the batch holding it is written.
     public mutating func write(
-        images: Int, into index: IndexWriter, threads: Int, planted: ([Int]) -> Void = { _ in }
+        images: Int, into index: IndexWriter, threads: Int, planted: ([Int]) throws -> Void = { _ in }
     ) throws -> Int {
         let modelID = try index.models.register(ModelRegistration(
             weightsSHA256: String(repeating: "0", count: 64), name: "synthetic", architecture: .vgg16,
@@ -74,6 +74,7 @@ public struct SyntheticIndex {
         let target = try scan.target(for: Array("/synthetic".utf8))
         var original: ImageResult?
         var group = [Int]()
+        var complete = [[Int]]()
         var written = 0
         while written < images {
             var records = [ScanRecord]()
@@ -83,7 +84,7 @@ public struct SyntheticIndex {
                 if place > 0 && place < structure.groupSize, let original {
                     result = nearCopy(of: original, number: written)
                     group.append(written)
-                    if place == structure.groupSize - 1 { planted(group) }
+                    if place == structure.groupSize - 1 { complete.append(group) }
                 } else {
                     result = image(written)
                     if place == 0 { original = result; group = [written] }
@@ -96,6 +97,8 @@ public struct SyntheticIndex {
                 written += 1
             }
             try scan.write(records)
+            for group in complete { try planted(group) }
+            complete.removeAll()
         }
         try index.runs.finish(run, status: .finished, counts: RunCounts())
         return try SearchMaintenance.update(index, modelID: modelID, threads: threads)

@@ -320,9 +320,9 @@ public final class PostgresConnection: SQLDatabase {
         case .server(_, let message, _): text = message
         default: text = error.reason
         }
-        let clause = text.split(separator: ";").first.map(String.init) ?? text
+        var clause = text.split(separator: ";").first.map(String.init) ?? text
         // "connection to server at "db" (10.0.0.5), port 5432 failed: Connection refused"
-        if let failed = clause.range(of: "failed: ") { return String(clause[failed.upperBound...]) }
+        if let failed = clause.range(of: "failed: ") { clause = String(clause[failed.upperBound...]) }
         return clause.replacingOccurrences(of: "FATAL:  ", with: "")
     }
 
@@ -488,27 +488,25 @@ public final class PostgresConnection: SQLDatabase {
     }
 
     /// The URL with any password replaced, so that messages and `status` never show it:
-    /// `USER:PASSWORD@` and a `password=` parameter (of a URL or a `key=value` string).
+    /// `USER:PASSWORD@` of a URL's authority, and the values of `password` and `sslpassword`
+    /// (a URL's parameters or a `key = value` string, quoted or not).
     static func redacted(_ url: String) -> String {
         var text = url
-        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
-            let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
-        {
-            text = String(text[..<colon]) + ":***" + String(text[at...])
-        }
-        var searchFrom = text.startIndex
-        while let found = text.range(of: "password=", options: .caseInsensitive, range: searchFrom..<text.endIndex) {
-            let before = found.lowerBound == text.startIndex ? nil : text[text.index(before: found.lowerBound)]
-            guard before == nil || before == "?" || before == "&" || before == " " else {
-                searchFrom = found.upperBound
-                continue
+        if let scheme = text.range(of: "://") {
+            let authorityEnd = text[scheme.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? text.endIndex
+            if let at = text[scheme.upperBound..<authorityEnd].lastIndex(of: "@"),
+                let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
+            {
+                text = String(text[..<colon]) + ":***" + String(text[at...])
             }
-            let end = text[found.upperBound...].firstIndex { $0 == "&" || $0 == " " } ?? text.endIndex
-            text.replaceSubrange(found.upperBound..<end, with: "***")
-            searchFrom = text.index(found.upperBound, offsetBy: 3)
         }
-        return text
+        let range = NSRange(text.startIndex..., in: text)
+        return passwordValue.stringByReplacingMatches(in: text, range: range, withTemplate: "$1$2password=***")
     }
+
+    /// `password=` or `sslpassword=` at the start, after `?`, `&` or a space, with its value.
+    private static let passwordValue = try! NSRegularExpression(
+        pattern: #"(^|[?&\s])(ssl)?password\s*=\s*('(?:[^'\\]|\\.)*'|[^&\s]*)"#, options: [.caseInsensitive])
 
     /// libpq's message on one line ("ERROR:" and the line breaks of its hints dropped).
     private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {

@@ -23,6 +23,10 @@ struct PostgresTextTests {
         #expect(PostgresConnection.redacted("postgresql://db/photos?password=s3cret") == "postgresql://db/photos?password=***")
         #expect(PostgresConnection.redacted("host=db user=ann password=s3cret dbname=photos") == "host=db user=ann password=*** dbname=photos")
         #expect(PostgresConnection.redacted("postgresql://db/photos?oldpassword=x") == "postgresql://db/photos?oldpassword=x")
+        #expect(PostgresConnection.redacted("postgresql://db/photos?sslpassword=k3y&user=a") == "postgresql://db/photos?sslpassword=***&user=a")
+        #expect(PostgresConnection.redacted("host=db password = 'a b' user=ann") == "host=db password=*** user=ann")
+        #expect(PostgresConnection.redacted("postgresql://db:5432/photos?user=vgg@corp") == "postgresql://db:5432/photos?user=vgg@corp")
+        #expect(PostgresConnection.cause(.cannotOpen(path: "x", reason: "connection to server at \"db\", port 5432 failed: FATAL:  password authentication failed for user \"vgg\"")) == "password authentication failed for user \"vgg\"")
     }
 
     @Test func statesBecomeCasesAPersonCanActOn() {

@@ -39,7 +39,9 @@ extension VGGBatch {
 
         func validate() throws {
             if !(1...100_000_000).contains(images) { throw ValidationError("--images must be 1...100000000, got \(images).") }
-            if !(0...1_000_000).contains(clusters) { throw ValidationError("--clusters must be 0...1000000, got \(clusters).") }
+            if !(0...min(100_000, images)).contains(clusters) {
+                throw ValidationError("--clusters must be 0...\(min(100_000, images)) (at most --images), got \(clusters).")
+            }
             if !(2...SyntheticIndex.groupSpacing).contains(groupSize) {
                 throw ValidationError("--group-size must be 2...\(SyntheticIndex.groupSpacing), got \(groupSize).")
             }
@@ -62,11 +64,15 @@ extension VGGBatch {
                     images: images, into: index, threads: ProcessInfo.processInfo.activeProcessorCount
                 ) { group in
                     let line = JSONText.object([("paths", "[" + group.map { JSONText.string(SyntheticIndex.path($0)) }.joined(separator: ",") + "]")])
-                    groups?.write(Data((line + "\n").utf8))
+                    try groups?.write(contentsOf: Data((line + "\n").utf8))
                 }
                 print("wrote \(images) synthetic images to \(index.location); projected \(projected)")
             } catch let error as StoreError {
                 throw error.failure
+            } catch let error as CommandFailure {
+                throw error
+            } catch {
+                throw CommandFailure("cannot write \(planted ?? "the planted groups"): \(error.localizedDescription)")
             }
         }
     }

@@ -4,7 +4,7 @@ import VGGPostgres
 
 /// `--db-retry`: how long a long-running command keeps reconnecting to a PostgreSQL server
 /// it lost (a restart, a failover, a network outage) before it gives up.
-struct DatabaseRetry: ExpressibleByArgument, CustomStringConvertible {
+struct DatabaseRetry {
     /// Ten minutes: longer than a routine restart or minor-version upgrade, short enough that
     /// a fleet pointed at a server that is gone for good stops the same day.
     static let defaultSeconds = 600.0
@@ -31,10 +31,10 @@ struct DatabaseRetry: ExpressibleByArgument, CustomStringConvertible {
         return retry
     }
 
-    var description: String { defaultValueDescription }
+
 
     /// As the option is written: "10m", "90s", "1h".
-    var defaultValueDescription: String {
+    var written: String {
         let whole = Int(seconds)
         if Double(whole) != seconds { return "\(seconds)s" }
         if whole > 0 && whole % 3600 == 0 { return "\(whole / 3600)h" }
@@ -43,7 +43,7 @@ struct DatabaseRetry: ExpressibleByArgument, CustomStringConvertible {
     }
 
     static let help = ArgumentHelp(
-        "PostgreSQL index: how long to keep reconnecting to a database that was lost (a restart, a network outage) before giving up: 10m, 90s, 1h; 0 never retries (default: 10m).",
+        "PostgreSQL index: how long to keep reconnecting to a database that was lost (a restart, a network outage) before giving up: 10m, 90s, 1h; 0 never retries (default: \(DatabaseRetry(seconds: defaultSeconds).written)).",
         valueName: "time")
 
     /// The policy for one process, reporting each outage once on standard error.
