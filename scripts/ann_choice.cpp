@@ -50,8 +50,10 @@ int main(int argc, char **argv) {
     if (auto ivf = dynamic_cast<faiss::IndexIVF *>(index)) ivf->nprobe = nprobe;
     if (auto h = dynamic_cast<faiss::IndexHNSW *>(index)) h->hnsw.efSearch = nprobe;
     int nq = 200;
+    // Each query is an indexed row, which is left out of both answers (it would find itself).
     std::vector<float> q((size_t)nq * d);
-    for (int i = 0; i < nq; i++) { long r = (i % 2 == 0) ? (long)(i / 2) * 50 * 97 % (n / 50) * 50 : (long)(i * 104729L) % n; std::copy(&xb[(size_t)r * d], &xb[(size_t)r * d] + d, &q[(size_t)i * d]); }
+    std::vector<long> self(nq);
+    for (int i = 0; i < nq; i++) { long r = (i % 2 == 0) ? (long)(i / 2) * 50 * 97 % (n / 50) * 50 : (long)(i * 104729L) % n; self[i] = r; std::copy(&xb[(size_t)r * d], &xb[(size_t)r * d] + d, &q[(size_t)i * d]); }
     std::vector<float> D((size_t)nq * k); std::vector<faiss::Index::idx_t> I((size_t)nq * k);
     auto t3 = clk::now();
     index->search(nq, q.data(), k, D.data(), I.data());
@@ -60,10 +62,10 @@ int main(int argc, char **argv) {
     double hits = 0;
     for (int i = 0; i < nq; i++) {
         std::vector<std::pair<float, long>> all(n);
-        for (long j = 0; j < n; j++) { float s = 0; const float *a = &q[(size_t)i * d], *b = &xb[(size_t)j * d]; for (int t = 0; t < d; t++) s += a[t] * b[t]; all[j] = {-s, j}; }
+        for (long j = 0; j < n; j++) { float s = 0; const float *a = &q[(size_t)i * d], *b = &xb[(size_t)j * d]; for (int t = 0; t < d; t++) s += a[t] * b[t]; all[j] = {j == self[i] ? 1e9f : -s, j}; }
         std::partial_sort(all.begin(), all.begin() + 10, all.end());
         std::vector<std::pair<float, long>> c;
-        for (int j = 0; j < k; j++) { long id = I[(size_t)i * k + j]; if (id < 0) continue; float s = 0; for (int t = 0; t < d; t++) s += q[(size_t)i * d + t] * xb[(size_t)id * d + t]; c.push_back({-s, id}); }
+        for (int j = 0; j < k; j++) { long id = I[(size_t)i * k + j]; if (id < 0 || id == self[i]) continue; float s = 0; for (int t = 0; t < d; t++) s += q[(size_t)i * d + t] * xb[(size_t)id * d + t]; c.push_back({-s, id}); }
         std::sort(c.begin(), c.end());
         for (int j = 0; j < 10 && j < (int)c.size(); j++) for (int t = 0; t < 10; t++) if (c[j].second == all[t].second) hits++;
     }
