@@ -19,7 +19,8 @@ public enum CommandRunner {
 
     /// Starts `vggbatch` in the background, its output discarded, for tests that signal or
     /// kill it while it runs.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+    /// With `standardError`, what the command prints there goes to that file (created empty).
+    public static func start(_ arguments: [String], environment: [String: String] = [:], standardError: URL? = nil) throws -> Process {
         let process = Process()
         process.executableURL = FixturePaths.vggbatchExecutable
         process.arguments = arguments
@@ -27,6 +28,10 @@ public enum CommandRunner {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        if let standardError {
+            _ = FileManager.default.createFile(atPath: standardError.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: standardError)
+        }
         try process.run()
         return process
     }

@@ -173,14 +173,7 @@ struct PostgresCLITests {
         let first = directory.path("photos/a")
         #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, first]).status == 0)
         let errors = directory.url.appendingPathComponent("worker.stderr")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let process = Process()
-        process.executableURL = FixturePaths.vggbatchExecutable
-        process.arguments = ["work", "--follow", "--db-retry", "30s", "--db", url]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
+        let process = try CommandRunner.start(["work", "--follow", "--db-retry", "30s", "--db", url], environment: environment, standardError: errors)
         defer { if process.isRunning { process.terminate() } }
         let connection = try PostgresConnection(url: url)
         let done = { () throws -> Int64 in
@@ -208,14 +201,7 @@ struct PostgresCLITests {
     @Test func aWorkerWhoseDatabaseWasDroppedStopsWithTheReason() throws {
         #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, directory.path("photos/a")]).status == 0)
         let errors = directory.url.appendingPathComponent("dropped.stderr")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let process = Process()
-        process.executableURL = FixturePaths.vggbatchExecutable
-        process.arguments = ["work", "--follow", "--db-retry", "5m", "--db", url]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
+        let process = try CommandRunner.start(["work", "--follow", "--db-retry", "5m", "--db", url], environment: environment, standardError: errors)
         defer { if process.isRunning { process.terminate() } }
         let watcher = try PostgresConnection(url: url)
         for _ in 0..<600 where try watcher.query("SELECT COUNT(*) FROM work_item WHERE state = 'done'", []).first?.first?.integer ?? 0 < 6 {
@@ -248,14 +234,7 @@ struct PostgresCLITests {
             WHERE id IN (SELECT id FROM work_item ORDER BY id LIMIT 2)
             """, [])
         let errors = directory.url.appendingPathComponent("scan.stderr")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let process = Process()
-        process.executableURL = FixturePaths.vggbatchExecutable
-        process.arguments = ["scan", "--db-retry", "30s", "--weights", weights, "--db", url, first]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
+        let process = try CommandRunner.start(["scan", "--db-retry", "30s", "--weights", weights, "--db", url, first], environment: environment, standardError: errors)
         defer { if process.isRunning { process.terminate() } }
         let lockHeld = { () throws -> Bool in
             try connection.query("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",

@@ -249,8 +249,8 @@ struct ScanCLITests {
     /// Every file that failed for what it holds, empty ones included, fails once: the next
     /// scan counts it unchanged and exits 0 (a nightly job is not failed for ever).
     @Test func failedFilesCountAsUnchangedOnRescans() throws {
-        FileManager.default.createFile(atPath: directory.path("photos/empty.jpg"), contents: Data())
-        FileManager.default.createFile(atPath: directory.path("photos/broken.png"), contents: Data("\u{89}PNG\r\n\u{1A}\nnot really".utf8))
+        _ = FileManager.default.createFile(atPath: directory.path("photos/empty.jpg"), contents: Data())
+        _ = FileManager.default.createFile(atPath: directory.path("photos/broken.png"), contents: Data("\u{89}PNG\r\n\u{1A}\nnot really".utf8))
         let first = try vggbatch(["scan", "--json", photos])
         let firstCounts = try summary(first)
         #expect(first.status == 1 && firstCounts["failed"] as? Int == 2, "\(first.standardError)")
