@@ -9,6 +9,8 @@ public final class IndexReader {
     public let runs: any RunLog
     public let results: any ResultStore
     public let search: any SearchData
+    /// What an approximate index reads from this index; nil where there is none (fakes).
+    public let approximate: (any ApproximateData)?
     private let measure: () -> Int64?
     private let queueCounts: () throws(StoreError) -> QueueStatus?
     private let closeConnections: () -> Void
@@ -17,7 +19,7 @@ public final class IndexReader {
     /// shared work queue (nil for an index without one); `close` closes the connections.
     public init(
         location: String, models: any ModelCatalog, roots: any RootCatalog, runs: any RunLog, results: any ResultStore,
-        search: any SearchData, storedBytes: @escaping () -> Int64? = { nil },
+        search: any SearchData, approximate: (any ApproximateData)? = nil, storedBytes: @escaping () -> Int64? = { nil },
         queueStatus: @escaping () throws(StoreError) -> QueueStatus? = { nil }, close: @escaping () -> Void = {}
     ) {
         self.location = location
@@ -26,6 +28,7 @@ public final class IndexReader {
         self.runs = runs
         self.results = results
         self.search = search
+        self.approximate = approximate
         measure = storedBytes
         queueCounts = queueStatus
         closeConnections = close

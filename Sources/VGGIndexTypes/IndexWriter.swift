@@ -10,6 +10,8 @@ open class IndexWriter {
     public let search: any SearchDataWriter
     /// The shared work queue's workers; nil for an index one machine scans (SQLite).
     public let workers: (any WorkerRegistry)?
+    /// What an approximate index reads from (and records in) this index; nil where there is none.
+    public let approximate: (any ApproximateData)?
     private let openScanIndex: (_ runID: Int64, _ modelID: Int64) -> any ScanIndex
     private let closeConnections: () -> Void
 
@@ -17,7 +19,7 @@ open class IndexWriter {
     /// gives up the right to write.
     public init(
         location: String, models: any ModelRegistry, roots: any RootMaintenance, runs: any RunRecorder, search: any SearchDataWriter,
-        workers: (any WorkerRegistry)? = nil, scanIndex: @escaping (_ runID: Int64, _ modelID: Int64) -> any ScanIndex,
+        workers: (any WorkerRegistry)? = nil, approximate: (any ApproximateData)? = nil, scanIndex: @escaping (_ runID: Int64, _ modelID: Int64) -> any ScanIndex,
         close: @escaping () -> Void
     ) {
         self.location = location
@@ -26,6 +28,7 @@ open class IndexWriter {
         self.runs = runs
         self.search = search
         self.workers = workers
+        self.approximate = approximate
         openScanIndex = scanIndex
         closeConnections = close
     }

@@ -38,7 +38,8 @@ public final class PostgresIndex: SQLIndex {
         // The schema has had the weights location columns from its first version.
         let schema = SQLSchema(
             recordsWeightsLocation: true, recordsModelProvenance: applied.contains("0004_add_model_provenance"),
-            recordsFormatAndColor: applied.contains("0005_add_image_format_and_model_color"))
+            recordsFormatAndColor: applied.contains("0005_add_image_format_and_model_color"),
+            recordsRevisions: applied.contains("0007_add_vector_revision"))
         super.init(
             database: connection, schema: schema, scanMayBeRunning: { Self.scanLockIsHeld(connection) },
             recordInterruption: { runID in

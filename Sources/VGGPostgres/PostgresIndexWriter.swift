@@ -40,7 +40,7 @@ public final class PostgresIndexWriter: IndexWriter {
         super.init(
             location: writer.location, models: writer.models, roots: writer.roots, runs: writer.runs, search: writer.search,
             workers: PostgresWorkers(database: writer.connection, models: writer.models, workerID: workerID),
-            scanIndex: { runID, modelID in
+            approximate: writer.approximate, scanIndex: { runID, modelID in
                 PostgresScanIndex(
                     writer: writer, reader: reader, runID: runID, modelID: modelID, url: url, workerID: workerID, lease: lease,
                     reconnect: reconnect)

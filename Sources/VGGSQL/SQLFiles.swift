@@ -100,7 +100,7 @@ public final class SQLFiles {
                 + [.text(now), .text(now), .integer(runID), .integer(known.imageID)])
         // The results' row is gone altogether (pruned meanwhile): the next scan computes the file.
         guard let copy = copied.first?.first?.integer else { return }
-        try ResultTables.copy(from: known.imageID, to: copy, in: database)
+        try ResultTables.copy(from: known.imageID, to: copy, revisions: schema.recordsRevisions, in: database)
     }
 
     /// A decoded and classified file, for `storeIndexed`.
@@ -132,7 +132,7 @@ public final class SQLFiles {
         if schema.recordsFormatAndColor {
             try database.run("UPDATE image SET format = ? WHERE id = ?", [indexed.format.map { .text($0.rawValue) } ?? .null, .integer(existingID)])
         }
-        try SQLResultRows.store([(existingID, indexed.result)], modelID: modelID, in: database)
+        try SQLResultRows.store([(existingID, indexed.result)], modelID: modelID, revisions: schema.recordsRevisions, in: database)
     }
 
     /// Stores many files seen for the first time with their results, a few statements for the
@@ -164,7 +164,7 @@ public final class SQLFiles {
             }
             results.append((id, image.result))
         }
-        try SQLResultRows.store(results, modelID: modelID, in: database)
+        try SQLResultRows.store(results, modelID: modelID, revisions: schema.recordsRevisions, in: database)
     }
 
     private struct ImageKey: Hashable {

@@ -24,11 +24,13 @@ open class SQLIndex {
     public let files: SQLFiles
     public let results: SQLResults
     public let search: SQLSearchData
+    public let approximate: SQLApproximateData
 
-    /// `appliedMigrations` says which columns an index opened read-only (never migrated)
-    /// has; `scanMayBeRunning` whether a run recorded as running may still be alive.
+    /// `schema` says which columns an index opened read-only (never migrated) has;
+    /// `databaseFile` is the index's file, when it is one; `scanMayBeRunning` whether a run
+    /// recorded as running may still be alive.
     public init(
-        database: any SQLDatabase, schema: SQLSchema, scanMayBeRunning: @escaping () -> Bool = { true },
+        database: any SQLDatabase, schema: SQLSchema, databaseFile: String? = nil, scanMayBeRunning: @escaping () -> Bool = { true },
         recordInterruption: @escaping @Sendable (Int64) -> Void = { _ in }
     ) {
         self.database = database
@@ -39,6 +41,7 @@ open class SQLIndex {
         files = SQLFiles(database: database, schema: schema)
         results = SQLResults(database: database, models: models)
         search = SQLSearchData(database: database)
+        approximate = SQLApproximateData(database: database, schema: schema, databaseFile: databaseFile)
     }
 
     /// Bytes the index takes where it is stored, when known.
@@ -51,7 +54,7 @@ open class SQLIndex {
     public var reader: IndexReader {
         IndexReader(
             location: location, models: models, roots: roots, runs: runs, results: results, search: search,
-            storedBytes: { [self] in storedBytes }, queueStatus: { [self] () throws(StoreError) in try queueStatus() },
+            approximate: approximate, storedBytes: { [self] in storedBytes }, queueStatus: { [self] () throws(StoreError) in try queueStatus() },
             close: { [self] in close() })
     }
 
@@ -75,15 +78,19 @@ public struct SQLSchema: Sendable {
     public var recordsModelProvenance: Bool
     /// Whether images have `format` and models `color`.
     public var recordsFormatAndColor: Bool
+    /// Whether descriptors carry the revision they were written at (`SQLRevision`).
+    public var recordsRevisions: Bool
 
-    public init(recordsWeightsLocation: Bool, recordsModelProvenance: Bool, recordsFormatAndColor: Bool) {
+    public init(recordsWeightsLocation: Bool, recordsModelProvenance: Bool, recordsFormatAndColor: Bool, recordsRevisions: Bool) {
         self.recordsWeightsLocation = recordsWeightsLocation
         self.recordsModelProvenance = recordsModelProvenance
         self.recordsFormatAndColor = recordsFormatAndColor
+        self.recordsRevisions = recordsRevisions
     }
 
     /// Every column (a schema just migrated to the newest version).
-    public static let current = SQLSchema(recordsWeightsLocation: true, recordsModelProvenance: true, recordsFormatAndColor: true)
+    public static let current = SQLSchema(
+        recordsWeightsLocation: true, recordsModelProvenance: true, recordsFormatAndColor: true, recordsRevisions: true)
 }
 
 /// The current UTC time as ISO 8601 with milliseconds, as every row records it (written on
@@ -116,12 +123,17 @@ enum ResultTables {
     static var names: [String] { columns.map(\.table) }
 
     /// Copies one image's rows of every result table to another image, keeping what the other
-    /// already has.
-    static func copy(from source: Int64, to destination: Int64, in database: any SQLDatabase) throws(StoreError) {
+    /// already has. The copied descriptors are new rows to an approximate index: with
+    /// `revisions`, they get the next revision.
+    static func copy(from source: Int64, to destination: Int64, revisions: Bool, in database: any SQLDatabase) throws(StoreError) {
         for (table, columns) in columns {
-            try database.run(
+            let copied = try database.run(
                 "INSERT INTO \(table) (image_id, \(columns)) SELECT ?, \(columns) FROM \(table) WHERE image_id = ? ON CONFLICT DO NOTHING",
                 [.integer(destination), .integer(source)])
+            if table == "descriptor" && revisions && copied > 0 {
+                try database.run(
+                    "UPDATE descriptor SET revision = ? WHERE image_id = ?", [.integer(try SQLRevision.next(in: database)), .integer(destination)])
+            }
         }
     }
 }

@@ -4,7 +4,10 @@ import VGGIndexTypes
 /// Writes the result rows of many images at once: predictions, the feature vector, its code
 /// and the pooled descriptors, one statement per table (or one for all on a server).
 enum SQLResultRows {
-    static func store(_ results: [(imageID: Int64, result: ImageResult)], modelID: Int64, in database: any SQLDatabase) throws(StoreError) {
+    /// With `revisions`, the descriptors written carry the next revision (`SQLRevision`).
+    static func store(
+        _ results: [(imageID: Int64, result: ImageResult)], modelID: Int64, revisions: Bool, in database: any SQLDatabase
+    ) throws(StoreError) {
         var predictions = [[SQLValue]]()
         var features = [[SQLValue]]()
         var codes = [[SQLValue]]()
@@ -24,10 +27,17 @@ enum SQLResultRows {
                 descriptors.append(key + [.text(kind.rawValue), .integer(Int64(vector.count)), .blob(FloatCodec.encode(vector))])
             }
         }
+        var descriptorHead = "INSERT INTO descriptor (image_id, model_id, kind, dim, vector) VALUES "
+        var descriptorConflict = Self.descriptorConflict
+        if revisions && !descriptors.isEmpty {
+            let revision = try SQLRevision.next(in: database)
+            descriptors = descriptors.map { $0 + [.integer(revision)] }
+            descriptorHead = "INSERT INTO descriptor (image_id, model_id, kind, dim, vector, revision) VALUES "
+            descriptorConflict += ", revision = excluded.revision"
+        }
         let predictionHead = "INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES "
         let featureHead = "INSERT INTO feature (image_id, model_id, dim, vector) VALUES "
         let codeHead = "INSERT INTO feature_code (image_id, model_id, scale, error, code) VALUES "
-        let descriptorHead = "INSERT INTO descriptor (image_id, model_id, kind, dim, vector) VALUES "
         if database.dialect == .postgresql && results.count <= 256 {
             // A server answers each statement over the network: the inserts go as one
             // (PostgreSQL runs INSERTs inside WITH; SQLite does not).

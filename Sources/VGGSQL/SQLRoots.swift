@@ -115,7 +115,7 @@ public final class SQLRoots: RootMaintenance {
                 let innerNewer = row[3].integer
             else { continue }
             let (kept, dropped) = innerNewer != 0 ? (innerID, outerID) : (outerID, innerID)
-            if sameContent != 0 { try ResultTables.copy(from: dropped, to: kept, in: database) }
+            if sameContent != 0 { try ResultTables.copy(from: dropped, to: kept, revisions: schema.recordsRevisions, in: database) }
             try database.run("DELETE FROM image WHERE id = ?", [.integer(dropped)])
         }
         let moved = try database.run(

@@ -224,5 +224,49 @@ ALTER TABLE model ADD COLUMN color TEXT CHECK (color IN ('srgb', 'as-stored'));
 
 """#,
             sha256: "60bc8f09bc807e56297828f0c5340a0dfc1101aee1bd46379a59e1f129351aee"),
+        Migration(
+            identifier: "0008_add_vector_revision",
+            sql: #"""
+-- What an approximate index needs to stay exact about what it holds.
+--
+-- vector_revision: one row, a counter that only grows. Every write transaction that stores
+-- descriptors takes the next value and gives it to each row it writes (new, changed or
+-- copied to a moved file), so "the rows with a revision above R" are exactly the rows
+-- written after an approximate index that records R was built. `instance` names this index
+-- for the files made from it, so a file beside another (or a restored) index is never
+-- taken for its own.
+--
+-- descriptor.revision: the counter's value when the row was last written; NULL for rows
+-- written before this migration, which every approximate index (built after it) holds.
+--
+-- approximate_check: the recall that `vggbatch index check` measured on an approximate
+-- index, by the build it measured, for `index status` and the line `similar` prints.
+
+CREATE TABLE vector_revision (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    instance TEXT NOT NULL,
+    last INTEGER NOT NULL
+) STRICT;
+
+INSERT INTO vector_revision (id, instance, last) VALUES (1, lower(hex(randomblob(16))), 0);
+
+ALTER TABLE descriptor ADD COLUMN revision INTEGER;
+
+CREATE INDEX descriptor_revision ON descriptor (model_id, kind, revision);
+
+CREATE TABLE approximate_check (
+    model_id INTEGER NOT NULL REFERENCES model(id),
+    kind TEXT NOT NULL CHECK (kind IN ('gem', 'rmac')),
+    build TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    queries INTEGER NOT NULL CHECK (queries > 0),
+    probes INTEGER NOT NULL CHECK (probes > 0),
+    recall_at_1 REAL NOT NULL,
+    recall_at_10 REAL NOT NULL,
+    PRIMARY KEY (model_id, kind)
+) STRICT;
+
+"""#,
+            sha256: "02eacd6d938ad4777dfe8819041443df1fc1bf524a0ab93161ba6458e55abab7"),
     ]
 }

@@ -74,9 +74,10 @@ public final class SQLiteIndex: SQLIndex {
         let schema = SQLSchema(
             recordsWeightsLocation: applied.contains("0004_add_weights_location"),
             recordsModelProvenance: applied.contains("0006_add_model_provenance"),
-            recordsFormatAndColor: applied.contains("0007_add_image_format_and_model_color"))
+            recordsFormatAndColor: applied.contains("0007_add_image_format_and_model_color"),
+            recordsRevisions: applied.contains("0008_add_vector_revision"))
         super.init(
-            database: connection, schema: schema, scanMayBeRunning: { ScanLock.isHeld(databasePath: path) },
+            database: connection, schema: schema, databaseFile: path, scanMayBeRunning: { ScanLock.isHeld(databasePath: path) },
             recordInterruption: { Self.markInterrupted(path: path, runID: $0) })
     }
 
@@ -96,7 +97,7 @@ public final class SQLiteIndex: SQLIndex {
         }
         return IndexWriter(
             location: path, models: writer.models, roots: writer.roots, runs: writer.runs, search: writer.search,
-            scanIndex: { SQLScanIndex(writer: writer, reader: reader, runID: $0, modelID: $1) },
+            approximate: writer.approximate, scanIndex: { SQLScanIndex(writer: writer, reader: reader, runID: $0, modelID: $1) },
             close: {
                 reader.close()
                 writer.close()

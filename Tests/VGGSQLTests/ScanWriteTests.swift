@@ -109,3 +109,74 @@ struct ScanWriteTests {
         #expect(try f.image("a.jpg") == nil)
     }
 }
+
+/// The revisions an approximate index relies on: every descriptor written (new, changed,
+/// copied to a moved file) gets a revision above every earlier one, even after deletions.
+@Suite("Vector revisions")
+struct VectorRevisionTests {
+    func revisions(_ f: ScanWriteTests.Fixture, _ id: Int64) throws -> [Int64] {
+        try f.index.database.query("SELECT revision FROM descriptor WHERE image_id = ? ORDER BY kind", [.integer(id)]).map { $0[0].integer ?? -1 }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func everyWriteOfADescriptorTakesANewHigherRevision(backend: TestBackend) throws {
+        let f = try ScanWriteTests.Fixture(backend)
+        let data = f.index.approximate
+        let start = try #require(try data.revisionState())
+        let a = try f.sql.store("a.jpg", root: f.rootID, run: f.runID)
+        let first = try revisions(f, a)
+        #expect(first.count == 2 && first[0] == first[1] && first[0] > start.revision)
+        #expect(try data.revisionState()?.revision == first[0])
+        #expect(try data.descriptorCount(modelID: f.sql.modelID, kind: .rmac, after: start.revision) == 1)
+        #expect(try data.descriptorCount(modelID: f.sql.modelID, kind: .rmac, after: first[0]) == 0)
+
+        // Changed content: a higher revision, and the row is above the old one.
+        let changed = SQLFiles.Indexed(
+            file: f.sql.file("a.jpg", root: f.rootID), fingerprint: [7], width: 4, height: 3, result: SQLFixture.result([4, 3, 2, 1]))
+        try f.index.writeTransaction { () throws(StoreError) in
+            try f.index.files.storeIndexed(changed, replacing: a, runID: f.runID, modelID: f.sql.modelID)
+        }
+        let second = try revisions(f, a)
+        #expect(second[0] > first[0])
+
+        // The newest row deleted: the counter does not go back, the next write is higher still.
+        try f.index.database.run("DELETE FROM image WHERE id = ?", [.integer(a)])
+        let b = try f.sql.store("b.jpg", root: f.rootID, run: f.runID)
+        #expect(try revisions(f, b)[0] > second[0])
+
+        // Moved while its old row was taken by another writer: the copy is a new row.
+        let c = try f.sql.store("c.jpg", root: f.rootID, run: f.runID, fingerprint: [3])
+        let before = try revisions(f, c)[0]
+        try f.index.database.run("UPDATE image SET relative_path = ? WHERE id = ?", [.blob(Array("elsewhere.jpg".utf8)), .integer(c)])
+        let known = KnownFile(
+            imageID: c, rootID: f.rootID, relativePath: Array("c.jpg".utf8), absolutePath: Array("/r/c.jpg".utf8), stat: f.sql.stat,
+            fingerprint: [3], status: .ok, hasResults: true)
+        try f.index.writeTransaction { () throws(StoreError) in try f.index.files.move(known, to: f.sql.file("d.jpg", root: f.rootID), runID: f.runID) }
+        let d = try #require(try f.image("d.jpg")?.id)
+        let moved = try revisions(f, d)
+        #expect(d != c && moved.allSatisfy { $0 > before })
+
+        // Streaming above a revision gives exactly the rows written after it, with their status.
+        var streamed = [Int64]()
+        try data.forEachDescriptor(modelID: f.sql.modelID, kind: .gem, after: before, dimension: 2, chunk: 1) { ids, vectors, ok in
+            #expect(vectors.count == 2 * ids.count && ok.allSatisfy { $0 })
+            streamed += ids
+        }
+        #expect(streamed == [d])
+        let candidates = try data.candidates(imageIDs: [b, d, 999], modelID: f.sql.modelID, kind: .rmac)
+        #expect(Set(candidates.map(\.imageID)) == [b, d] && candidates.allSatisfy { $0.vector == [0.8, 0.6] })
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aCheckIsRecordedByModelAndKind(backend: TestBackend) throws {
+        let f = try ScanWriteTests.Fixture(backend)
+        let check = ApproximateCheck(build: "b1", checkedAt: "now", queries: 200, probes: 16, recallAt1: 0.99, recallAt10: 0.98)
+        #expect(try f.index.approximate.lastCheck(modelID: f.sql.modelID, kind: .rmac) == nil)
+        try f.index.approximate.recordCheck(check, modelID: f.sql.modelID, kind: .rmac)
+        var again = check
+        again.build = "b2"
+        try f.index.approximate.recordCheck(again, modelID: f.sql.modelID, kind: .rmac)
+        #expect(try f.index.approximate.lastCheck(modelID: f.sql.modelID, kind: .rmac) == again)
+        #expect(try f.index.approximate.lastCheck(modelID: f.sql.modelID, kind: .gem) == nil)
+    }
+}

@@ -19,7 +19,9 @@ struct MigratorTests {
     ]
 
     /// Tables after every migration.
-    static let allTables = indexTables.union(["feature_basis", "feature_projection", "feature_code", "descriptor"])
+    static let allTables = indexTables.union([
+        "feature_basis", "feature_projection", "feature_code", "descriptor", "vector_revision", "approximate_check",
+    ])
 
     /// The real first migration followed by a test-only second one.
     static let twoSteps = [
@@ -192,7 +194,7 @@ struct MigratorTests {
             try Migrator.migrate(connection, path: path)
         }
         // Also against a shorter list of known migrations: everything beyond it is unknown.
-        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["0002_add_feature_projection", "0003_add_feature_code", "0004_add_weights_location", "0005_add_descriptor", "0006_add_model_provenance", "0007_add_image_format_and_model_color", "9999_future"])) {
+        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["0002_add_feature_projection", "0003_add_feature_code", "0004_add_weights_location", "0005_add_descriptor", "0006_add_model_provenance", "0007_add_image_format_and_model_color", "0008_add_vector_revision", "9999_future"])) {
             try Migrator.migrate(connection, path: path, migrations: Self.twoSteps)
         }
         connection.close()

@@ -3,6 +3,9 @@
 -- Checked by SchemaTests.schemaMatchesTheSnapshot. After adding a migration, regenerate it with
 -- VGGBATCH_UPDATE_SNAPSHOTS=1 swift test --filter SchemaTests and review the diff.
 
+-- index descriptor_revision on descriptor
+CREATE INDEX descriptor_revision ON descriptor (model_id, kind, revision);
+
 -- index image_fingerprint on image
 CREATE INDEX image_fingerprint ON image (fingerprint);
 
@@ -12,13 +15,26 @@ CREATE INDEX image_status ON image (status);
 -- index prediction_class on prediction
 CREATE INDEX prediction_class ON prediction (model_id, rank, class_index);
 
+-- table approximate_check on approximate_check
+CREATE TABLE approximate_check (
+    model_id INTEGER NOT NULL REFERENCES model(id),
+    kind TEXT NOT NULL CHECK (kind IN ('gem', 'rmac')),
+    build TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    queries INTEGER NOT NULL CHECK (queries > 0),
+    probes INTEGER NOT NULL CHECK (probes > 0),
+    recall_at_1 REAL NOT NULL,
+    recall_at_10 REAL NOT NULL,
+    PRIMARY KEY (model_id, kind)
+) STRICT;
+
 -- table descriptor on descriptor
 CREATE TABLE descriptor (
     image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
     model_id INTEGER NOT NULL REFERENCES model(id),
     kind TEXT NOT NULL CHECK (kind IN ('gem', 'rmac')),
     dim INTEGER NOT NULL CHECK (dim > 0),
-    vector BLOB NOT NULL CHECK (length(vector) = 4 * dim),
+    vector BLOB NOT NULL CHECK (length(vector) = 4 * dim), revision INTEGER,
     PRIMARY KEY (image_id, model_id, kind)
 ) STRICT;
 
@@ -130,4 +146,11 @@ CREATE TABLE scan_run (
 CREATE TABLE schema_migration (
     identifier TEXT NOT NULL PRIMARY KEY,
     applied_at TEXT NOT NULL
+) STRICT;
+
+-- table vector_revision on vector_revision
+CREATE TABLE vector_revision (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    instance TEXT NOT NULL,
+    last INTEGER NOT NULL
 ) STRICT;

@@ -1,0 +1,89 @@
+import VGGCommon
+
+/// Where an index stands on the revisions of its vectors (`ApproximateData`).
+public struct RevisionState: Sendable, Equatable {
+    /// Names this index (and no other) for the approximate index files made from it.
+    public var instance: String
+    /// The highest revision a committed vector can have.
+    public var revision: Int64
+
+    public init(instance: String, revision: Int64) {
+        self.instance = instance
+        self.revision = revision
+    }
+}
+
+/// An indexed image an approximate search proposed, as the database has it now.
+public struct ApproximateCandidate: Sendable {
+    public var imageID: Int64
+    public var path: [UInt8]
+    /// The stored vector (not scaled).
+    public var vector: [Float]
+
+    public init(imageID: Int64, path: [UInt8], vector: [Float]) {
+        self.imageID = imageID
+        self.path = path
+        self.vector = vector
+    }
+}
+
+/// The recall an approximate index was measured at (`vggbatch index check`).
+public struct ApproximateCheck: Sendable, Equatable {
+    /// The build it measured (`ApproximateIndex`'s build name).
+    public var build: String
+    public var checkedAt: String
+    public var queries: Int
+    public var probes: Int
+    public var recallAt1: Double
+    public var recallAt10: Double
+
+    public init(build: String, checkedAt: String, queries: Int, probes: Int, recallAt1: Double, recallAt10: Double) {
+        self.build = build
+        self.checkedAt = checkedAt
+        self.queries = queries
+        self.probes = probes
+        self.recallAt1 = recallAt1
+        self.recallAt10 = recallAt10
+    }
+}
+
+/// What an approximate index of one model's pooled descriptors reads from the index it
+/// serves. The database stays the source of truth: each descriptor carries the revision it
+/// was written at, so the rows an approximate index does not hold are exactly those above
+/// the revision it was built or updated at.
+public protocol ApproximateData: AnyObject {
+    /// The index's file, when it is one (an approximate index lives beside it); nil for a
+    /// server, whose readers keep their own copies.
+    var databaseFile: String? { get }
+
+    /// The instance and the highest committed revision; nil for an index written before
+    /// revisions existed (a scan migrates it). On PostgreSQL this waits for the writers that
+    /// drew a revision to commit.
+    func revisionState() throws(StoreError) -> RevisionState?
+
+    /// Every descriptor of `kind` of the model with a revision above `after` (every one when
+    /// nil), whatever its image's status, in chunks of up to `chunk` rows: `body(ids, vectors,
+    /// ok)` with the vectors row-major, `dimension` floats each, as stored, and whether each
+    /// image is ok now.
+    func forEachDescriptor(
+        modelID: Int64, kind: FeatureKind, after revision: Int64?, dimension: Int, chunk: Int,
+        _ body: (_ imageIDs: [Int64], _ vectors: [Float], _ ok: [Bool]) throws -> Void
+    ) throws
+
+    /// The descriptors of `kind` of these images whatever their status, in the order asked
+    /// (nil where absent).
+    func descriptors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?]
+
+    /// How many descriptors of `kind` of the model have a revision above `revision`.
+    func descriptorCount(modelID: Int64, kind: FeatureKind, after revision: Int64?) throws(StoreError) -> Int
+
+    /// The images among `imageIDs` that are ok now and have a descriptor of `kind`, with their
+    /// paths and descriptors (in no particular order).
+    func candidates(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [ApproximateCandidate]
+
+    /// The last recall measured for the model's approximate index of `kind`.
+    func lastCheck(modelID: Int64, kind: FeatureKind) throws(StoreError) -> ApproximateCheck?
+
+    /// Records a measured recall (replacing the last one).
+    func recordCheck(_ check: ApproximateCheck, modelID: Int64, kind: FeatureKind) throws(StoreError)
+}

@@ -1,0 +1,143 @@
+import VGGCommon
+import VGGIndexTypes
+
+/// What an approximate index reads from the index it serves (`ApproximateData`): the
+/// descriptors by revision, the candidates it proposes as they are now, and the recall its
+/// checks measured.
+public final class SQLApproximateData: ApproximateData {
+    private let database: any SQLDatabase
+    private let schema: SQLSchema
+    public let databaseFile: String?
+
+    init(database: any SQLDatabase, schema: SQLSchema, databaseFile: String?) {
+        self.database = database
+        self.schema = schema
+        self.databaseFile = databaseFile
+    }
+
+    public func revisionState() throws(StoreError) -> RevisionState? {
+        guard schema.recordsRevisions else { return nil }
+        let (revision, instance) = try SQLRevision.latest(in: database)
+        return RevisionState(instance: instance, revision: revision)
+    }
+
+    public func forEachDescriptor(
+        modelID: Int64, kind: FeatureKind, after revision: Int64?, dimension: Int, chunk: Int,
+        _ body: (_ imageIDs: [Int64], _ vectors: [Float], _ ok: [Bool]) throws -> Void
+    ) throws {
+        var ids = [Int64]()
+        var ok = [Bool]()
+        var vectors = [Float]()
+        ids.reserveCapacity(chunk)
+        vectors.reserveCapacity(chunk * dimension)
+        var failure: (any Error)?
+        let (condition, values) = Self.condition(modelID: modelID, kind: kind, after: revision)
+        let sql = "SELECT descriptor.image_id, descriptor.vector, CASE WHEN image.status = 'ok' THEN 1 ELSE 0 END "
+            + "FROM descriptor JOIN image ON image.id = descriptor.image_id WHERE \(condition)"
+        try database.scanRows(sql, values) { (row: SQLRow) throws(StoreError) -> Bool in
+            let read = row.withBlob(1) { bytes -> Bool in
+                guard bytes.count == 4 * dimension else { return false }
+                let start = vectors.count
+                vectors.append(contentsOf: repeatElement(0, count: dimension))
+                vectors.withUnsafeMutableBufferPointer { all in
+                    FloatCodec.decode(bytes, into: UnsafeMutableBufferPointer(rebasing: all[start..<(start + dimension)]))
+                }
+                return true
+            }
+            guard read else { throw .corrupt(path: database.location, reason: "a \(kind.rawValue) descriptor that is not \(dimension) floats") }
+            ids.append(row.int64(0))
+            ok.append(row.int64(2) != 0)
+            guard ids.count == chunk else { return true }
+            do {
+                try body(ids, vectors, ok)
+            } catch {
+                failure = error
+                return false
+            }
+            ids.removeAll(keepingCapacity: true)
+            ok.removeAll(keepingCapacity: true)
+            vectors.removeAll(keepingCapacity: true)
+            return true
+        }
+        if let failure { throw failure }
+        if !ids.isEmpty { try body(ids, vectors, ok) }
+    }
+
+    public func descriptors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?] {
+        var found = [Int64: [Float]]()
+        for start in stride(from: 0, to: imageIDs.count, by: 500) {
+            let chunk = Array(imageIDs[start..<min(start + 500, imageIDs.count)])
+            try database.forEachRow(
+                "SELECT image_id, vector FROM descriptor WHERE model_id = ? AND kind = ? AND image_id IN (\(SQLText.placeholders(chunk.count)))",
+                [.integer(modelID), .text(kind.rawValue)] + chunk.map { .integer($0) }
+            ) { (row: SQLRow) throws(StoreError) in
+                found[row.int64(0)] = row.blob(1).flatMap(FloatCodec.decode)
+            }
+        }
+        return imageIDs.map { found[$0] }
+    }
+
+    public func descriptorCount(modelID: Int64, kind: FeatureKind, after revision: Int64?) throws(StoreError) -> Int {
+        let (condition, values) = Self.condition(modelID: modelID, kind: kind, after: revision)
+        return Int(try database.query("SELECT COUNT(*) FROM descriptor WHERE \(condition)", values).first?.first?.integer ?? 0)
+    }
+
+    /// The rows of the model's descriptors of `kind` above `revision` (all when nil; a row
+    /// written before revisions existed has none and is never above).
+    private static func condition(modelID: Int64, kind: FeatureKind, after revision: Int64?) -> (String, [SQLValue]) {
+        var condition = "descriptor.model_id = ? AND descriptor.kind = ?"
+        var values: [SQLValue] = [.integer(modelID), .text(kind.rawValue)]
+        if let revision {
+            condition += " AND descriptor.revision > ?"
+            values.append(.integer(revision))
+        }
+        return (condition, values)
+    }
+
+    public func candidates(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [ApproximateCandidate] {
+        var found = [ApproximateCandidate]()
+        for start in stride(from: 0, to: imageIDs.count, by: 500) {
+            let chunk = Array(imageIDs[start..<min(start + 500, imageIDs.count)])
+            try database.forEachRow(
+                """
+                SELECT image.id, root.path, image.relative_path, descriptor.vector FROM descriptor
+                JOIN image ON image.id = descriptor.image_id JOIN root ON root.id = image.root_id
+                WHERE descriptor.model_id = ? AND descriptor.kind = ? AND image.status = 'ok'
+                    AND descriptor.image_id IN (\(SQLText.placeholders(chunk.count)))
+                """, [.integer(modelID), .text(kind.rawValue)] + chunk.map { .integer($0) }
+            ) { (row: SQLRow) throws(StoreError) in
+                guard let vector = row.blob(3).flatMap(FloatCodec.decode) else {
+                    throw .corrupt(path: database.location, reason: "a \(kind.rawValue) descriptor that is not float32 values")
+                }
+                found.append(ApproximateCandidate(imageID: row.int64(0), path: PathBytes.join(row.blob(1) ?? [], row.blob(2) ?? []), vector: vector))
+            }
+        }
+        return found
+    }
+
+    public func lastCheck(modelID: Int64, kind: FeatureKind) throws(StoreError) -> ApproximateCheck? {
+        guard schema.recordsRevisions,
+            let row = try database.query(
+                "SELECT build, checked_at, queries, probes, recall_at_1, recall_at_10 FROM approximate_check WHERE model_id = ? AND kind = ?",
+                [.integer(modelID), .text(kind.rawValue)]
+            ).first,
+            let build = row[0].text, let checkedAt = row[1].text, let queries = row[2].integer, let probes = row[3].integer,
+            let recall1 = row[4].real, let recall10 = row[5].real
+        else { return nil }
+        return ApproximateCheck(
+            build: build, checkedAt: checkedAt, queries: Int(queries), probes: Int(probes), recallAt1: recall1, recallAt10: recall10)
+    }
+
+    public func recordCheck(_ check: ApproximateCheck, modelID: Int64, kind: FeatureKind) throws(StoreError) {
+        guard schema.recordsRevisions else { return }
+        try database.run(
+            """
+            INSERT INTO approximate_check (model_id, kind, build, checked_at, queries, probes, recall_at_1, recall_at_10)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (model_id, kind) DO UPDATE SET build = excluded.build, checked_at = excluded.checked_at,
+                queries = excluded.queries, probes = excluded.probes, recall_at_1 = excluded.recall_at_1, recall_at_10 = excluded.recall_at_10
+            """,
+            [.integer(modelID), .text(kind.rawValue), .text(check.build), .text(check.checkedAt), .integer(Int64(check.queries)),
+             .integer(Int64(check.probes)), .real(check.recallAt1), .real(check.recallAt10)])
+    }
+}
