@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "VGGIndexing", targets: ["VGGIndexing"]),
         .library(name: "VGGQuery", targets: ["VGGQuery"]),
         .library(name: "VGGPostgres", targets: ["VGGPostgres"]),
+        .library(name: "VGGApproximate", targets: ["VGGApproximate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -81,6 +82,11 @@ let package = Package(
         .target(
             name: "CVGGKernels",
             exclude: ["kernels.inc"]),
+        // The approximate search's FAISS calls behind a C face: Debian's libfaiss is a static
+        // C++ library without its C API, built against BLAS, LAPACK and GNU OpenMP.
+        .target(
+            name: "CVGGFaiss",
+            linkerSettings: [.linkedLibrary("faiss"), .linkedLibrary("blas"), .linkedLibrary("lapack"), .linkedLibrary("gomp")]),
 
         // MARK: - Libraries
         .target(name: "VGGCommon"),
@@ -117,6 +123,11 @@ let package = Package(
             name: "VGGSearch",
             dependencies: ["VGGEngine", "VGGCommon", "VGGIndexTypes"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
+        // The approximate index beside an index: FAISS inverted lists over one kind of vector of
+        // one model, kept current from the database's revisions.
+        .target(
+            name: "VGGApproximate",
+            dependencies: ["CVGGFaiss", "VGGCommon", "VGGIndexTypes"]),
         // Weights to a running network: finding, fetching, converting, classifying files.
         .target(
             name: "VGGInference",
@@ -124,11 +135,16 @@ let package = Package(
         // The write side: a scan of folders into any index (`IndexWriter`).
         .target(
             name: "VGGIndexing",
-            dependencies: ["CZlib", "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGPipeline", "VGGSearch", "VGGInference", "VGGIndexTypes"]),
+            dependencies: [
+                "CZlib", "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGPipeline", "VGGSearch", "VGGInference", "VGGIndexTypes",
+                "VGGApproximate",
+            ]),
         // The read side: status, export, similar, duplicates and pages from any index (`IndexReader`).
         .target(
             name: "VGGQuery",
-            dependencies: ["VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGSearch", "VGGInference", "VGGReport", "VGGIndexTypes"]),
+            dependencies: [
+                "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGSearch", "VGGInference", "VGGReport", "VGGIndexTypes", "VGGApproximate",
+            ]),
         // The index's SQL, written once for both databases: its stores, each implementing a
         // contract of VGGIndexTypes, over any `SQLDatabase` connection.
         .target(
@@ -150,7 +166,7 @@ let package = Package(
             name: "vggbatch",
             dependencies: [
                 "VGGCommon", "VGGImaging", "VGGModel", "VGGEngine", "VGGStore", "VGGPipeline", "VGGSearch", "VGGReport",
-                "VGGIndexTypes", "VGGInference", "VGGIndexing", "VGGQuery", "VGGPostgres",
+                "VGGIndexTypes", "VGGInference", "VGGIndexing", "VGGQuery", "VGGPostgres", "VGGApproximate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["RevisionStamp"]),
@@ -219,6 +235,9 @@ let package = Package(
         .testTarget(
             name: "VGGPipelineTests",
             dependencies: ["VGGPipeline", "VGGImaging", "VGGCommon", "_VGGTestSupport"]),
+        .testTarget(
+            name: "VGGApproximateTests",
+            dependencies: ["VGGApproximate", "VGGIndexTypes", "VGGCommon", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGSearchTests",
             dependencies: ["VGGSearch", "VGGIndexTypes", "VGGEngine", "VGGCommon", "VGGStore", "_VGGTestSupport"]),

@@ -1,0 +1,75 @@
+// A C face for the few FAISS calls vggbatch's approximate search makes. Debian's libfaiss is a
+// static C++ library without its C API; these functions catch every C++ exception and report
+// it as a message, so nothing C++ ever unwinds into Swift.
+//
+// The index is an inverted file with 4-bit scalar quantisation under inner product
+// ("IVF<lists>,SQ4"): vectors are unit length, so inner products are cosines. Ids are the
+// caller's (image ids), not positions.
+#ifndef VGG_FAISS_H
+#define VGG_FAISS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vgg_ann vgg_ann;
+
+/// An empty, untrained index of `dimension`-d vectors in `lists` inverted lists; NULL with
+/// `error` filled when FAISS refuses.
+vgg_ann *vgg_ann_create(int dimension, int lists, char *error, size_t error_size);
+
+/// Frees an index (NULL is ignored).
+void vgg_ann_free(vgg_ann *index);
+
+/// Learns the coarse centroids and the quantiser's ranges from `count` row-major vectors.
+int vgg_ann_train(vgg_ann *index, int64_t count, const float *vectors, char *error, size_t error_size);
+
+/// Adds `count` vectors with their ids (an id already present is not replaced: remove it first).
+int vgg_ann_add(vgg_ann *index, int64_t count, const float *vectors, const int64_t *ids, char *error, size_t error_size);
+
+/// Removes every entry whose id is among `ids`; returns how many, or -1 with `error` filled.
+int64_t vgg_ann_remove(vgg_ann *index, int64_t count, const int64_t *ids, char *error, size_t error_size);
+
+/// The `k` best entries for each of `count` queries by inner product, probing `probes` lists:
+/// `scores` and `ids` are count × k, best first; a missing answer has id -1.
+int vgg_ann_search(
+    const vgg_ann *index, int64_t count, const float *queries, int k, int probes, float *scores, int64_t *ids,
+    char *error, size_t error_size);
+
+/// Entries in the index.
+int64_t vgg_ann_count(const vgg_ann *index);
+/// Length of its vectors.
+int vgg_ann_dimension(const vgg_ann *index);
+/// Number of inverted lists.
+int vgg_ann_lists(const vgg_ann *index);
+/// Whether it has been trained.
+int vgg_ann_is_trained(const vgg_ann *index);
+/// Bytes of its stored codes and ids.
+int64_t vgg_ann_code_bytes(const vgg_ann *index);
+
+/// Writes the index at the end of the open file descriptor `fd` (which the caller syncs and
+/// closes); returns 0, or -1 with `error` filled.
+int vgg_ann_write(const vgg_ann *index, int fd, char *error, size_t error_size);
+
+/// Reads an index from the open file descriptor `fd` at its current offset; NULL with `error`
+/// filled when the bytes are not an index of this kind.
+vgg_ann *vgg_ann_read(int fd, char *error, size_t error_size);
+
+/// The threads FAISS's parallel loops use (OpenMP).
+void vgg_ann_set_threads(int threads);
+
+/// The `k` best of `count` vectors (row-major, ids given) for each of `query_count` queries,
+/// by exact inner product: `scores` and `result_ids` are query_count × k, best first, -1 where
+/// there are fewer than k.
+int vgg_exact_search(
+    int dimension, int64_t count, const float *vectors, const int64_t *ids, int64_t query_count, const float *queries,
+    int k, float *scores, int64_t *result_ids, char *error, size_t error_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,263 @@
+import CVGGFaiss
+import Foundation
+import VGGCommon
+import VGGIndexTypes
+
+/// An approximate index of one model's pooled descriptors (GeM or R-MAC): FAISS inverted
+/// lists ("IVF<lists>,SQ4": each unit vector in its nearest of `lists` cells, coded in 4 bits
+/// per value) under inner product, with image ids as ids, in a file of its own.
+///
+/// The file holds every descriptor whose revision is at or below `header.revision`, with the
+/// vector it had then; rows written later (new, changed, or copied to a moved file) have a
+/// higher revision and are read from the database and scored exactly by the search, until an
+/// update merges them. Rows deleted or no longer ok stay in the file and are dropped when the
+/// search reads its candidates back. So the file is never wrong, only more or less complete;
+/// it is replaced by rename, so a crash leaves the old file or the new one.
+public final class ApproximateIndex {
+    /// What the file says about itself (JSON after the magic).
+    public struct Header: Codable, Sendable, Equatable {
+        public var format: Int
+        /// The instance of the index it was made from (`RevisionState.instance`).
+        public var instance: String
+        public var modelID: Int64
+        public var kind: FeatureKind
+        public var dimension: Int
+        /// Every descriptor at or below this revision is held.
+        public var revision: Int64
+        /// A name for this build; a recall check names the build it measured.
+        public var build: String
+        public var builtAt: String
+        /// Entries when it was built.
+        public var builtRows: Int
+        /// Entries merged by updates since.
+        public var mergedRows: Int
+        public var lists: Int
+        /// Lists probed per query: the fewest that reached the target recall when it was built.
+        public var probes: Int
+        public var trainSeconds: Double
+        public var addSeconds: Double
+    }
+
+    public internal(set) var header: Header
+    private let handle: OpaquePointer
+
+    init(header: Header, handle: OpaquePointer) {
+        self.header = header
+        self.handle = handle
+    }
+
+    deinit { vgg_ann_free(handle) }
+
+    static let magic: [UInt8] = Array("VGGANN\n\u{1}".utf8)
+    static let currentFormat = 1
+
+    /// Entries in the index (deleted images included until a rebuild).
+    public var count: Int { Int(vgg_ann_count(handle)) }
+
+    /// Bytes of its codes and ids (the file is this plus the coarse centroids).
+    public var codeBytes: Int64 { vgg_ann_code_bytes(handle) }
+
+    /// Where the approximate index of `kind` of model `modelID` lives: beside an index that is
+    /// a file (`<index>.approximate/`), else in `cacheDirectory/approximate/<instance>/` (each
+    /// machine that reads a server keeps its own copy).
+    public static func path(databaseFile: String?, cacheDirectory: String, instance: String, modelID: Int64, kind: FeatureKind) -> String {
+        let folder = databaseFile.map { $0 + ".approximate" } ?? (cacheDirectory + "/approximate/" + instance)
+        return folder + "/model-\(modelID)-\(kind.rawValue).faiss"
+    }
+
+    // MARK: - FAISS calls
+
+    static func create(dimension: Int, lists: Int) throws(ApproximateError) -> OpaquePointer {
+        var handle: OpaquePointer?
+        let reason = withError { vgg_ann_create(Int32(dimension), Int32(lists), $0, $1).map { handle = $0 } != nil }
+        guard let handle else { throw .library(operation: "creating an index", reason: reason ?? "unknown") }
+        return handle
+    }
+
+    static func train(_ handle: OpaquePointer, vectors: [Float], count: Int) throws(ApproximateError) {
+        if let reason = Self.withError({ error, size in vectors.withUnsafeBufferPointer { vgg_ann_train(handle, Int64(count), $0.baseAddress, error, size) } == 0 }) {
+            throw .library(operation: "training", reason: reason)
+        }
+    }
+
+    /// Adds unit vectors with their image ids.
+    func add(ids: [Int64], vectors: [Float]) throws(ApproximateError) {
+        guard !ids.isEmpty else { return }
+        if let reason = Self.withError({ error, size in
+            ids.withUnsafeBufferPointer { idp in
+                vectors.withUnsafeBufferPointer { vgg_ann_add(handle, Int64(idp.count), $0.baseAddress, idp.baseAddress, error, size) }
+            } == 0
+        }) {
+            throw .library(operation: "adding vectors", reason: reason)
+        }
+    }
+
+    /// Removes every entry of these image ids; how many there were.
+    @discardableResult
+    func remove(ids: [Int64]) throws(ApproximateError) -> Int {
+        guard !ids.isEmpty else { return 0 }
+        var removed: Int64 = 0
+        if let reason = Self.withError({ error, size in
+            removed = ids.withUnsafeBufferPointer { vgg_ann_remove(handle, Int64($0.count), $0.baseAddress, error, size) }
+            return removed >= 0
+        }) {
+            throw .library(operation: "removing vectors", reason: reason)
+        }
+        return Int(removed)
+    }
+
+    /// The `k` best entries for each unit query (row-major), probing `probes` lists: image ids
+    /// and approximate cosines, best first, without the missing ones.
+    public func search(_ queries: [Float], k: Int, probes: Int) throws(ApproximateError) -> [[(id: Int64, score: Float)]] {
+        let count = queries.count / header.dimension
+        guard count > 0, k > 0 else { return [] }
+        var scores = [Float](repeating: 0, count: count * k)
+        var ids = [Int64](repeating: -1, count: count * k)
+        let handle = handle
+        if let reason = Self.withError({ error, size in
+            queries.withUnsafeBufferPointer { q in
+                scores.withUnsafeMutableBufferPointer { s in
+                    ids.withUnsafeMutableBufferPointer { i in
+                        vgg_ann_search(handle, Int64(count), q.baseAddress, Int32(k), Int32(probes), s.baseAddress, i.baseAddress, error, size)
+                    }
+                }
+            } == 0
+        }) {
+            throw .library(operation: "searching", reason: reason)
+        }
+        return (0..<count).map { query in
+            (0..<k).compactMap { j in ids[query * k + j] >= 0 ? (ids[query * k + j], scores[query * k + j]) : nil }
+        }
+    }
+
+    /// The threads FAISS uses.
+    public static func setThreads(_ threads: Int) { vgg_ann_set_threads(Int32(max(1, threads))) }
+
+    /// Calls `body` with an error buffer; the message when it returns false.
+    static func withError(_ body: (UnsafeMutablePointer<CChar>, Int) -> Bool) -> String? {
+        var buffer = [CChar](repeating: 0, count: 512)
+        let succeeded = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
+        if succeeded { return nil }
+        let message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return message.isEmpty ? "unknown error" : message
+    }
+
+    // MARK: - The file
+
+    /// The index at `path`; nil when there is no file.
+    public static func read(path: String) throws(ApproximateError) -> ApproximateIndex? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw .file(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        guard let start = readExactly(fd, count: magic.count + 4), Array(start.prefix(magic.count)) == magic else {
+            throw .corrupt(path: path, reason: "no approximate-index header")
+        }
+        let length = start.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
+        guard length > 0, length < 1 << 20, let json = readExactly(fd, count: length),
+            let header = try? JSONDecoder().decode(Header.self, from: Data(json))
+        else {
+            throw .corrupt(path: path, reason: "its header cannot be read")
+        }
+        guard header.format == currentFormat else {
+            throw .corrupt(path: path, reason: "format \(header.format), this vggbatch reads \(currentFormat)")
+        }
+        var handle: OpaquePointer?
+        let reason = withError { vgg_ann_read(fd, $0, $1).map { handle = $0 } != nil }
+        guard let handle else { throw .corrupt(path: path, reason: reason ?? "unreadable") }
+        guard Int(vgg_ann_dimension(handle)) == header.dimension, vgg_ann_is_trained(handle) != 0 else {
+            vgg_ann_free(handle)
+            throw .corrupt(path: path, reason: "its header does not describe its index")
+        }
+        return ApproximateIndex(header: header, handle: handle)
+    }
+
+    /// Writes the index to `path` through a temporary file that replaces it by rename (the
+    /// folder is made when missing), so a reader or a crash sees the old file or the new one.
+    public func write(path: String) throws(ApproximateError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .file(path: folder, reason: "cannot make the folder (\(error.localizedDescription))")
+        }
+        Self.removeAbandonedPartials(of: path)
+        let temporary = path + ".partial-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .file(path: temporary, reason: String(cString: strerror(errno))) }
+        var failure: String?
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        if let json = try? encoder.encode(header) {
+            let length = UInt32(json.count)
+            let start = Self.magic + (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
+            if !Self.writeAll(fd, start + Array(json)) { failure = String(cString: strerror(errno)) }
+        } else {
+            failure = "its header cannot be encoded"
+        }
+        if failure == nil, let reason = Self.withError({ vgg_ann_write(handle, fd, $0, $1) == 0 }) { failure = reason }
+        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw .file(path: path, reason: "cannot write the approximate index: \(failure)")
+        }
+        // The rename itself lasts only once the folder is on disk.
+        let folderFD = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folderFD >= 0 {
+            fsync(folderFD)
+            close(folderFD)
+        }
+    }
+
+    /// Removes the temporary files of writers of `path` that died before their rename (their
+    /// process is gone).
+    static func removeAbandonedPartials(of path: String) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + ".partial-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(folder + "/" + name) }
+        }
+    }
+
+    private static func readExactly(_ fd: Int32, count: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress! + done, count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return nil }
+            done += n
+        }
+        return bytes
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
+    }
+
+    // MARK: - Whether it serves an index
+
+    /// Why this file cannot answer for `state` and the model's `kind` of `dimension` (nil when
+    /// it can): made from another index, for another model or kind, or newer than the
+    /// index (a restored copy of it).
+    public func staleness(state: RevisionState, modelID: Int64, kind: FeatureKind, dimension: Int) -> String? {
+        if header.instance != state.instance { return "it was made from another index" }
+        if header.modelID != modelID || header.kind != kind { return "it is for another model or vector kind" }
+        if header.dimension != dimension { return "it holds \(header.dimension)-d vectors, the model's are \(dimension)-d" }
+        if header.revision > state.revision { return "it is newer than the index (a restored copy of the index?)" }
+        return nil
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+import VGGCommon
+import VGGIndexTypes
+import _VGGTestSupport
+@testable import VGGApproximate
+
+@Suite("Approximate index: exact scores, rows written since, files that are never wrong")
+struct ApproximateIndexTests {
+    let dimension = 32
+
+    /// The exact answer, as `similar --exact` gives it: every ok row but the query, by cosine.
+    func exact(_ data: MemoryApproximateData, query id: Int64, limit: Int) -> [Int64] {
+        let query = data.rows[id]!.vector
+        var scored = [(id: Int64, score: Float)]()
+        for (other, row) in data.rows where other != id && row.ok {
+            scored.append((other, dot(query, row.vector)))
+        }
+        scored.sort { a, b in
+            a.score != b.score ? a.score > b.score : MemoryApproximateData.path(a.id) < MemoryApproximateData.path(b.id)
+        }
+        return scored.prefix(limit).map(\.id)
+    }
+
+    func dot(_ a: [Float], _ b: [Float]) -> Float {
+        var sum: Float = 0
+        for i in a.indices { sum += a[i] * b[i] }
+        return sum
+    }
+
+    func approximate(_ search: ApproximateSearch, _ data: MemoryApproximateData, query id: Int64, limit: Int) throws -> [Int64] {
+        try search.nearest([data.rows[id]!.vector], limit: limit, excluded: [[id]], delta: search.delta())[0].map(\.imageID)
+    }
+
+    func built(_ data: MemoryApproximateData) throws -> ApproximateIndex {
+        var build = ApproximateBuild(modelID: 1, kind: .rmac, dimension: dimension)
+        build.checkQueries = 50
+        return try build.run(data: data).index
+    }
+
+    @Test func probingEveryListGivesTheExactAnswerWithExactScores() throws {
+        let data = MemoryApproximateData(databaseFile: nil)
+        data.write(MemoryApproximateData.clustered(count: 2000, dimension: dimension, subjects: 20, seed: 1))
+        let index = try built(data)
+        #expect(index.count == 2000 && index.header.lists == ApproximateBuild.lists(for: 2000) && index.header.revision == 1)
+        let search = ApproximateSearch(index: index, data: data, probes: index.header.lists)
+        for id: Int64 in [1, 77, 1500] {
+            #expect(try approximate(search, data, query: id, limit: 10) == exact(data, query: id, limit: 10))
+            let scores = try search.nearest([data.rows[id]!.vector], limit: 3, delta: search.delta())[0]
+            for match in scores {
+                let expected = dot(data.rows[id]!.vector, data.rows[match.imageID]!.vector)
+                #expect(abs(match.score - expected) < 1e-5)
+            }
+        }
+    }
+
+    @Test func theBuildChoosesProbesThatReachItsTargetRecall() throws {
+        let data = MemoryApproximateData(databaseFile: nil)
+        data.write(MemoryApproximateData.clustered(count: 3000, dimension: dimension, subjects: 30, seed: 2))
+        var build = ApproximateBuild(modelID: 1, kind: .rmac, dimension: dimension)
+        build.checkQueries = 100
+        let report = try build.run(data: data)
+        let chosen = try #require(report.recall.last)
+        #expect(chosen.probes == report.index.header.probes && chosen.queries == 100)
+        #expect(chosen.recallAt10 >= build.targetRecall || chosen.probes == report.index.header.lists)
+        // Fewer probes than chosen did not reach it: the choice is the smallest that does.
+        for figure in report.recall.dropLast() { #expect(figure.recallAt10 < build.targetRecall) }
+    }
+
+    @Test func rowsWrittenAfterTheBuildAreFoundChangedOnesScoreAsTheyAreNowAndGoneOnesVanish() throws {
+        let data = MemoryApproximateData(databaseFile: nil)
+        data.write(MemoryApproximateData.clustered(count: 1000, dimension: dimension, subjects: 10, seed: 3))
+        let index = try built(data)
+        let search = ApproximateSearch(index: index, data: data, probes: index.header.lists)
+        // A new near copy of image 5, image 6 changed into a copy of image 5, image 7 gone
+        // (missing) though it was image 5's nearest.
+        var copy = data.rows[5]!.vector
+        copy[0] += 0.01
+        _ = UnitVector.normalise(&copy)
+        let before = try approximate(search, data, query: 5, limit: 1)
+        data.write([5000: copy, 6: copy])
+        data.rows[before[0]]!.ok = false
+        let delta = try search.delta()
+        #expect(Set(delta.imageIDs) == [5000, 6])
+        let answer = try search.nearest([data.rows[5]!.vector], limit: 10, excluded: [[5]], delta: delta)[0]
+        #expect(answer.map(\.imageID) == exact(data, query: 5, limit: 10))
+        #expect(Set(answer.prefix(2).map(\.imageID)) == [5000, 6] && !answer.contains { $0.imageID == before[0] })
+    }
+
+    @Test func aMergeTakesInTheNewRowsAndDropsTheirOldEntries() throws {
+        let data = MemoryApproximateData(databaseFile: nil)
+        data.write(MemoryApproximateData.clustered(count: 1000, dimension: dimension, subjects: 10, seed: 4))
+        let index = try built(data)
+        data.write(MemoryApproximateData.clustered(count: 100, dimension: dimension, subjects: 10, seed: 5, firstID: 2001))
+        data.write([3: data.rows[4]!.vector])
+        #expect(try index.merge(from: data) == 101)
+        #expect(index.count == 1100 && index.header.revision == data.revision && index.header.mergedRows == 101)
+        let search = ApproximateSearch(index: index, data: data, probes: index.header.lists)
+        #expect(try search.delta().count == 0)
+        for id: Int64 in [3, 2050] { #expect(try approximate(search, data, query: id, limit: 10) == exact(data, query: id, limit: 10)) }
+        #expect(try index.merge(from: data) == 0)
+        #expect(!index.suggestsRebuild(waiting: 0) && index.suggestsRebuild(waiting: 200))
+    }
+
+    @Test func aFileReadsBackAsWrittenAndSaysWhenItServesAnotherIndex() throws {
+        let directory = TemporaryDirectory()
+        let data = MemoryApproximateData(databaseFile: directory.path("index.sqlite"))
+        data.write(MemoryApproximateData.clustered(count: 500, dimension: dimension, subjects: 5, seed: 6))
+        let index = try built(data)
+        let path = ApproximateIndex.path(databaseFile: data.databaseFile, cacheDirectory: "/unused", instance: data.instance, modelID: 1, kind: .rmac)
+        #expect(path == directory.path("index.sqlite.approximate/model-1-rmac.faiss"))
+        #expect(try ApproximateIndex.read(path: path) == nil)
+        try index.write(path: path)
+        let read = try #require(try ApproximateIndex.read(path: path))
+        #expect(read.header == index.header && read.count == 500)
+        let state = try #require(try data.revisionState())
+        #expect(read.staleness(state: state, modelID: 1, kind: .rmac, dimension: dimension) == nil)
+        #expect(read.staleness(state: RevisionState(instance: "other", revision: 9), modelID: 1, kind: .rmac, dimension: dimension) != nil)
+        #expect(read.staleness(state: RevisionState(instance: data.instance, revision: 0), modelID: 1, kind: .rmac, dimension: dimension) != nil)
+        #expect(read.staleness(state: state, modelID: 2, kind: .rmac, dimension: dimension) != nil)
+        #expect(read.staleness(state: state, modelID: 1, kind: .gem, dimension: dimension) != nil)
+        // A server's copy lives in the cache, by instance.
+        #expect(
+            ApproximateIndex.path(databaseFile: nil, cacheDirectory: "/c", instance: "abc", modelID: 2, kind: .gem)
+                == "/c/approximate/abc/model-2-gem.faiss")
+    }
+
+    @Test func aDamagedFileIsRefusedWithItsReasonAndAbandonedPartialsAreRemoved() throws {
+        let directory = TemporaryDirectory()
+        let data = MemoryApproximateData(databaseFile: nil)
+        data.write(MemoryApproximateData.clustered(count: 300, dimension: dimension, subjects: 3, seed: 7))
+        let index = try built(data)
+        let path = directory.path("a/model-1-rmac.faiss")
+        try index.write(path: path)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        for damaged in [Data("not an index".utf8), bytes.prefix(bytes.count / 2), bytes.prefix(20)] {
+            try damaged.write(to: URL(fileURLWithPath: path))
+            #expect(throws: ApproximateError.self) { _ = try ApproximateIndex.read(path: path) }
+        }
+        // A writer killed before its rename leaves a partial file; the next write removes it
+        // (its process is gone), and never a live writer's.
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: path + ".partial-\(dead.processIdentifier)"))
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: path + ".partial-1"))
+        try index.write(path: path)
+        #expect(!FileManager.default.fileExists(atPath: path + ".partial-\(dead.processIdentifier)"))
+        #expect(FileManager.default.fileExists(atPath: path + ".partial-1"))
+        #expect(try ApproximateIndex.read(path: path)?.count == 300)
+    }
+
+    @Test func aCheckMeasuresTheIndexAsItAnswersNow() throws {
+        let data = MemoryApproximateData(databaseFile: nil)
+        data.write(MemoryApproximateData.clustered(count: 1500, dimension: dimension, subjects: 15, seed: 8))
+        let index = try built(data)
+        let full = try ApproximateIndexCheck(queries: 60, probes: index.header.lists).run(index: index, data: data)
+        #expect(full.recallAt10 > 0.999 && full.recallAt1 > 0.999 && full.queries == 60)
+        let one = try ApproximateIndexCheck(queries: 60, probes: 1).run(index: index, data: data)
+        #expect(one.recallAt10 < full.recallAt10)
+        // Rows written since are scored in full: the check still finds them.
+        data.write(MemoryApproximateData.clustered(count: 300, dimension: dimension, subjects: 15, seed: 9, firstID: 5001))
+        #expect(try ApproximateIndexCheck(queries: 60, probes: index.header.lists).run(index: index, data: data).recallAt10 > 0.999)
+    }
+
+    @Test func anIndexWithNoDescriptorsOrNoRevisionsSaysSo() throws {
+        let data = MemoryApproximateData(databaseFile: nil)
+        #expect(throws: ApproximateError.self) { _ = try built(data) }
+        do {
+            _ = try built(data)
+        } catch let error as ApproximateError {
+            #expect(error.reason.contains("no rmac descriptors"))
+        }
+    }
+}
