@@ -1,6 +1,8 @@
 import Foundation
+import VGGApproximate
 import VGGCommon
 import VGGIndexTypes
+import VGGModel
 import VGGPipeline
 
 /// Merges result lines (`classify --files-from`, from any number of machines) into an
@@ -54,6 +56,8 @@ public final class ResultImport {
         public var interrupted = false
         public var searchUpdated = 0
         public var searchWarning: String?
+        /// What keeping the model's approximate indexes current did.
+        public var approximate = ApproximateUpkeep.Outcome()
 
         /// Lines not imported, whatever the reason.
         public var refused: Int { otherModels.values.reduce(0, +) + withoutFeatures + outsideRoots + malformed }
@@ -211,6 +215,9 @@ public final class ResultImport {
             } catch {
                 summary.searchWarning = "search data not updated (\(error.reason)); the next scan retries"
             }
+            summary.approximate = ApproximateUpkeep.merge(
+                data: index.approximate, modelID: modelID,
+                cacheDirectory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment))
             return summary
         } catch {
             throw IndexingError.from(error)

@@ -1,8 +1,10 @@
 import Foundation
+import VGGApproximate
 import VGGEngine
 import VGGImaging
 import VGGIndexTypes
 import VGGInference
+import VGGModel
 import VGGPipeline
 
 /// One scan of an index: registers the model and the run, runs the pipeline over the
@@ -29,6 +31,8 @@ public final class ScanSession {
         public var searchUpdated: Int
         /// Set when the search data could not be updated (the next scan retries).
         public var searchWarning: String?
+        /// What keeping the model's approximate indexes current did.
+        public var approximate = ApproximateUpkeep.Outcome()
     }
 
     /// Folds roots that lie inside other roots (an index written before roots were kept
@@ -78,6 +82,8 @@ public final class ScanSession {
         } catch {
             warning = "search data not updated (\(error.reason)); the next scan retries"
         }
+        let approximate = ApproximateUpkeep.merge(
+            data: index.approximate, modelID: modelID, cacheDirectory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment))
         var counts = RunCounts()
         counts.new = summary.progress.new
         counts.changed = summary.progress.changed
@@ -92,7 +98,9 @@ public final class ScanSession {
         } catch {
             throw .store(error)
         }
-        return Outcome(summary: summary, folded: scanIndex.folded, modelID: modelID, searchUpdated: updated, searchWarning: warning)
+        return Outcome(
+            summary: summary, folded: scanIndex.folded, modelID: modelID, searchUpdated: updated, searchWarning: warning,
+            approximate: approximate)
     }
 
     /// Works the shared queue of an index with workers for `modelID` (the model the loaded

@@ -1,3 +1,4 @@
+import VGGApproximate
 import VGGImaging
 import VGGIndexTypes
 import VGGInference
@@ -21,6 +22,8 @@ public enum QueryError: Error, Sendable, CustomStringConvertible {
     case inconsistent(String)
     /// A page or export could not be written.
     case cannotWrite(path: String, reason: String)
+    /// An approximate index could not be built, read or searched.
+    case approximate(ApproximateError)
 
     public var reason: String {
         switch self {
@@ -29,6 +32,7 @@ public enum QueryError: Error, Sendable, CustomStringConvertible {
         case .invalidArgument(let reason), .unknownLabel(let reason), .empty(let reason), .inconsistent(let reason): return reason
         case .query(let path, let reason): return "query \(path): \(reason)"
         case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
+        case .approximate(let error): return error.reason
         }
     }
 

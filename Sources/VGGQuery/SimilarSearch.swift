@@ -164,7 +164,9 @@ public struct SimilarSearch {
             }
         }
         if !computed.isEmpty {
-            for vector in try computeFeatures(computed, context: context, engine: engine, environment: environment, onWarning: onWarning) {
+            for vector in try computeFeatures(
+                computed, model: context.model, kind: context.kind, engine: engine, environment: environment, onWarning: onWarning)
+            {
                 try add(vector)
             }
         }
@@ -173,31 +175,32 @@ public struct SimilarSearch {
     }
 
     /// Features of images not in the index, with the index's own model and preprocessing.
-    private func computeFeatures(
-        _ paths: [String], context: SearchContext, engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void
+    func computeFeatures(
+        _ paths: [String], model: StoredModel, kind: FeatureKind, engine: EngineOptions, environment: [String: String],
+        onWarning: (String) -> Void
     ) throws(QueryError) -> [[Float]] {
         var options = engine
         options.maxBatchSize = min(8, paths.count)
         // In the model's own precision, so the query compares with the index as its files do.
-        options.precision = EngineOptions.Precision(rawValue: context.model.precision) ?? .f32
+        options.precision = EngineOptions.Precision(rawValue: model.precision) ?? .f32
         let loaded: LoadedModel
         do throws(InferenceError) {
             loaded = try LoadedModel.load(
                 WeightsRequest(
-                    path: weights, preprocess: context.model.preprocessing, remembered: context.model,
+                    path: weights, preprocess: model.preprocessing, remembered: model,
                     requireRemembered: true),
                 engine: options, environment: environment, onWarning: onWarning)
         } catch {
             throw .inference(error)
         }
-        guard loaded.mismatch(with: context.model) == nil else {
+        guard loaded.mismatch(with: model) == nil else {
             throw .invalidArgument(
                 "\(paths[0]) is not indexed, and the weights found (\(loaded.identity.path)) are not the index's model "
-                    + "(sha256 \(context.model.weightsSHA256.prefix(12))…); pass --weights with that file")
+                    + "(sha256 \(model.weightsSHA256.prefix(12))…); pass --weights with that file")
         }
         let preparation: ImagePreparation
         do throws(InferenceError) {
-            preparation = try loaded.preparation(ImagePreparation(policy: context.model.resizePolicy, color: context.model.color))
+            preparation = try loaded.preparation(ImagePreparation(policy: model.resizePolicy, color: model.color))
         } catch {
             throw .inference(error)
         }
@@ -208,7 +211,7 @@ public struct SimilarSearch {
             let batch = Array(paths[start..<min(start + options.maxBatchSize, paths.count)])
             for result in classifier.classify(batch) {
                 switch result.outcome {
-                case .success(let output): features.append(output.result.vector(context.kind))
+                case .success(let output): features.append(output.result.vector(kind))
                 case .failure(let error): throw .query(path: result.path, reason: error.reason)
                 }
             }

@@ -17,7 +17,7 @@ struct VGGBatch: ParsableCommand {
             interrupted (Ctrl-C; the work done is saved).
             """,
         version: version,
-        subcommands: [Scan.self, Work.self, Import.self, List.self, Similar.self, Duplicates.self, Report.self, Status.self, Roots.self, Show.self, Export.self, Prune.self, Classify.self, Inspect.self, Explain.self, Weights.self, Bench.self, GenerateIndex.self]
+        subcommands: [Scan.self, Work.self, Import.self, List.self, Similar.self, Duplicates.self, Index.self, Report.self, Status.self, Roots.self, Show.self, Export.self, Prune.self, Classify.self, Inspect.self, Explain.self, Weights.self, Bench.self, GenerateIndex.self]
     )
 
     /// Parses and runs; a bad command line gets one line on stderr and exit status 64

@@ -88,6 +88,7 @@ extension VGGBatch {
 
         private func report(_ s: ResultImport.Summary) {
             if let warning = s.searchWarning { printError("vggbatch: warning: " + warning) }
+            for note in s.approximate.notes { printError("vggbatch: note: " + note) }
             if json {
                 let others = s.otherModels.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") }
                 print(JSONText.object([
@@ -118,6 +119,7 @@ extension VGGBatch {
                 for example in s.malformedExamples { printError("  " + example) }
             }
             if s.searchUpdated > 0 { print("search data updated for \(counted(s.searchUpdated, "image"))") }
+            if s.approximate.merged > 0 { print("approximate index: merged \(counted(s.approximate.merged, "new row"))") }
             if s.interrupted { printError("vggbatch: import interrupted; what was written stays, and importing again finishes it") }
         }
     }

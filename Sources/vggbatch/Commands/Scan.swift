@@ -136,6 +136,8 @@ extension VGGBatch {
             }
             if outcome.searchUpdated > 0 { report.searchUpdated(outcome.searchUpdated) }
             if let warning = outcome.searchWarning { report.note("vggbatch: warning: " + warning) }
+            if outcome.approximate.merged > 0 { report.note("approximate index: merged \(counted(outcome.approximate.merged, "new row"))") }
+            for note in outcome.approximate.notes { report.note("vggbatch: note: " + note) }
             report.folded(outcome.folded, repaired: false)
             report.summary(outcome.summary, modelID: outcome.modelID)
             if outcome.summary.interrupted { throw ExitCode(130) }

@@ -1,4 +1,5 @@
 import VGGIndexTypes
+import VGGApproximate
 import ArgumentParser
 import Foundation
 import VGGCommon
@@ -61,6 +62,9 @@ extension VGGBatch {
         @Flag(help: "Report on standard error how much of the index was read and how long it took.")
         var verbose = false
 
+        @Flag(help: "Compare every stored vector even when an approximate index (`vggbatch index build`) could answer.")
+        var exact = false
+
         @Option(help: ArgumentHelp("Also write the query and its matches as an HTML page (thumbnails from the cache; see --self-contained).", valueName: "out.html"))
         var html: String?
 
@@ -88,6 +92,7 @@ extension VGGBatch {
             let environment = ProcessInfo.processInfo.environment
             let index = try database.openReader()
             do throws(QueryError) {
+                if !exact && html == nil, try answerApproximately(search, index: index, environment: environment) { return }
                 let context = try feature.load(index: index, modelID: model, threads: threads, default: .similar)
                 let answer = try search.run(
                     context, engine: EngineOptions(threads: threads), environment: environment,
@@ -113,18 +118,56 @@ extension VGGBatch {
             }
         }
 
-        private func print(results: [(row: Int, score: Float)], context: SearchContext, classes: [Int64: [Int]]) {
-            let rows = results.map { result in
-                (path: context.rows.paths[result.row], score: result.score, top: classes[context.rows.imageIDs[result.row]] ?? [])
+        /// Answers through the approximate index when it applies (`ApproximateSimilar`); false
+        /// when the exact search must answer.
+        private func answerApproximately(_ search: SimilarSearch, index: IndexReader, environment: [String: String]) throws(QueryError) -> Bool {
+            let kind = try FeatureChoice(named: feature.name, default: .similar).kind
+            let outcome = try search.runApproximate(
+                index: index, modelID: model, kind: kind, cacheDirectory: WeightsLocator.cacheDirectory(environment: environment),
+                minimumRows: ApproximateSimilar.minimumRows(environment: environment), threads: threads,
+                engine: EngineOptions(threads: threads), environment: environment, onWarning: { printError("vggbatch: warning: " + $0) })
+            guard case .answered(let answer) = outcome else {
+                if case .notUsed(let note?) = outcome { printError("vggbatch: note: " + note) }
+                return false
             }
+            for note in answer.notes { printError("vggbatch: note: " + note) }
+            let name = kind.name(hasClassifier: answer.model.architecture.hasClassifier)
+            let recall = answer.check.map { String(format: "recall@10 %.3f, measured on %d images", $0.recallAt10, $0.queries) }
+                ?? "recall not measured yet: `vggbatch index check`"
+            var line = "compared \(name) vectors of model \(answer.model.id) approximately (\(counted(answer.entries + answer.delta, "image")); "
+                + "\(answer.candidates) candidates from the approximate index, \(recall)), scores exact; --exact compares every vector"
+            if answer.delta > 0 { line += "; \(counted(answer.delta, "row")) written since it was built scored in full" }
+            printError(line)
+            if answer.suggestsRebuild {
+                printError("vggbatch: note: many rows were added since the approximate index was built; `vggbatch index build` learns its lists again")
+            }
+            if verbose {
+                printError(String(format: "searched in %.1f ms, probing %d of %d lists", answer.seconds * 1000, answer.probes, answer.header.lists))
+            }
+            if answer.results.isEmpty {
+                printError(String(format: "no results: no photo scores %.4f or more", minScore))
+            }
+            print(
+                answer.results.map { (path: $0.path, imageID: $0.imageID, score: $0.score) }, featureName: name, modelID: answer.model.id,
+                classes: answer.topClasses)
+            return true
+        }
+
+        private func print(results: [(row: Int, score: Float)], context: SearchContext, classes: [Int64: [Int]]) {
+            print(
+                results.map { (path: context.rows.paths[$0.row], imageID: context.rows.imageIDs[$0.row], score: $0.score) },
+                featureName: context.featureName, modelID: context.model.id, classes: classes)
+        }
+
+        private func print(_ rows: [(path: [UInt8], imageID: Int64, score: Float)], featureName: String, modelID: Int64, classes: [Int64: [Int]]) {
             if json {
                 Swift.print(JSONText.object([
                     ("query", JSONText.array(images.map(JSONText.string))),
-                    ("feature", JSONText.string(context.featureName)), ("model", "\(context.model.id)"),
+                    ("feature", JSONText.string(featureName)), ("model", "\(modelID)"),
                     ("results", JSONText.array(rows.map { row in
                         JSONText.object(path: row.path, [
                             ("score", JSONText.number(row.score)),
-                            ("top", JSONText.array(row.top.map { index in
+                            ("top", JSONText.array((classes[row.imageID] ?? []).map { index in
                                 let label = ImageNetLabels.at(index)
                                 return JSONText.object([("index", "\(index)"), ("wnid", JSONText.string(label?.wnid ?? "")), ("label", JSONText.string(label?.label ?? ""))])
                             })),
@@ -134,20 +177,18 @@ extension VGGBatch {
             } else if csv {
                 Swift.print("path,path_base64,score,label")
                 for row in rows {
-                    let label = row.top.first.flatMap { ImageNetLabels.at($0)?.label } ?? ""
+                    let label = classes[row.imageID]?.first.flatMap { ImageNetLabels.at($0)?.label } ?? ""
                     Swift.print(
                         "\(CSVText.field(PathBytes.text(row.path))),\(PathBytes.base64UnlessText(row.path)),\(JSONText.number(row.score)),\(CSVText.field(label))")
                 }
             } else if paths {
-                for result in results {
-                    let bytes = context.rows.paths[result.row]
-                    FileHandle.standardOutput.write(null ? Data(bytes + [0]) : Data((PathBytes.display(bytes) + "\n").utf8))
+                for row in rows {
+                    FileHandle.standardOutput.write(null ? Data(row.path + [0]) : Data((PathBytes.display(row.path) + "\n").utf8))
                 }
             } else {
-                for result in results {
-                    let row = (path: context.display(result.row), score: result.score, top: classes[context.rows.imageIDs[result.row]] ?? [])
-                    let label = row.top.first.flatMap { ImageNetLabels.at($0)?.label } ?? ""
-                    Swift.print(String(format: "%.4f  ", row.score) + row.path + (label.isEmpty ? "" : "  (\(label))"))
+                for row in rows {
+                    let label = classes[row.imageID]?.first.flatMap { ImageNetLabels.at($0)?.label } ?? ""
+                    Swift.print(String(format: "%.4f  ", row.score) + PathBytes.display(row.path) + (label.isEmpty ? "" : "  (\(label))"))
                 }
             }
         }

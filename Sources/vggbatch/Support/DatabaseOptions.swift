@@ -84,6 +84,18 @@ struct DatabaseOptions: ParsableArguments {
         return try openWriter()
     }
 
+    /// Opens an existing index to record a little beside scans and workers (an approximate
+    /// index's measured recall): on PostgreSQL without the scan lock; on SQLite with it,
+    /// briefly.
+    func openRecorder() throws -> IndexWriter {
+        guard isPostgres else { return try openExistingWriter() }
+        do throws(StoreError) {
+            return try PostgresIndexWriter.open(url: target, lease: Self.defaultLease, exclusive: false)
+        } catch {
+            throw error.failure
+        }
+    }
+
     /// Opens a PostgreSQL index as one of its workers, beside the scan and other workers.
     func openWorker(lease: Double, reconnect: ReconnectPolicy? = nil) throws -> IndexWriter {
         guard isPostgres else {

@@ -1,0 +1,170 @@
+import Foundation
+import VGGApproximate
+import VGGCommon
+import VGGEngine
+import VGGIndexTypes
+import VGGModel
+
+/// `similar` through an approximate index (`vggbatch index build`): used for GeM and R-MAC
+/// when the index has one for the model, holds at least `minimumRows` entries, and no filter
+/// (`--under`, `--label`) or page was asked for; the candidates it proposes are re-ranked
+/// with the stored vectors, so every reported score is exact.
+public enum ApproximateSimilar {
+    /// Entries from which an approximate index answers `similar` when there is one: below,
+    /// the exact search reads all vectors in about the time of a whole approximate command
+    /// (Benchmarks/README.md, "Approximate search"). `VGGBATCH_APPROXIMATE_ABOVE` sets it.
+    public static let defaultMinimumRows = 50_000
+
+    /// The threshold in effect (`VGGBATCH_APPROXIMATE_ABOVE`, else the default).
+    public static func minimumRows(environment: [String: String]) -> Int {
+        environment["VGGBATCH_APPROXIMATE_ABOVE"].flatMap { Int($0) }.map { max(0, $0) } ?? defaultMinimumRows
+    }
+
+    /// What an approximate `similar` found and how.
+    public struct Answer {
+        public var results: [ApproximateSearch.Match]
+        public var topClasses: [Int64: [Int]]
+        public var model: StoredModel
+        public var header: ApproximateIndex.Header
+        /// Entries of the approximate index.
+        public var entries: Int
+        /// Rows written since it was built or updated, scored exactly.
+        public var delta: Int
+        /// The recall last measured on this build, if any.
+        public var check: ApproximateCheck?
+        public var candidates: Int
+        public var probes: Int
+        public var suggestsRebuild: Bool
+        public var seconds: Double
+        /// Lines for a person about what the search did to the index (a merge of many new rows).
+        public var notes: [String]
+    }
+
+    /// Rows written since the index was built from which a search merges them into the file
+    /// (once; the searches after it are fast again): 10,000, or 1 % of the entries if more.
+    public static func mergeThreshold(entries: Int) -> Int { max(10_000, entries / 100) }
+
+    /// Why the approximate path did not answer: `note` is a line for a person when something is
+    /// wrong with an index that exists (nil when it simply does not apply).
+    public enum Outcome {
+        case answered(Answer)
+        case notUsed(note: String?)
+    }
+}
+
+extension SimilarSearch {
+    /// Answers through the approximate index of `kind` when it applies (see
+    /// `ApproximateSimilar`), else says why not.
+    public func runApproximate(
+        index: IndexReader, modelID requested: Int64?, kind: FeatureKind, cacheDirectory: String, minimumRows: Int, threads: Int,
+        engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void
+    ) throws(QueryError) -> ApproximateSimilar.Outcome {
+        guard kind != .network, under == nil, label == nil, let data = index.approximate else { return .notUsed(note: nil) }
+        let model = try SearchContext.chooseModel(index: index, requested: requested)
+        let state: RevisionState?
+        do throws(StoreError) {
+            state = try data.revisionState()
+        } catch {
+            throw .store(error)
+        }
+        guard let state else { return .notUsed(note: nil) }
+        let path = ApproximateIndex.path(
+            databaseFile: data.databaseFile, cacheDirectory: cacheDirectory, instance: state.instance, modelID: model.id, kind: kind)
+        let started = Date()
+        let file: ApproximateIndex?
+        do throws(ApproximateError) {
+            file = try ApproximateIndex.read(path: path)
+        } catch {
+            return .notUsed(note: "\(error.reason); searching exactly (`vggbatch index build` makes a new one)")
+        }
+        guard let file, file.count >= minimumRows else { return .notUsed(note: nil) }
+        let dimension = model.architecture.descriptorWidth
+        if let stale = file.staleness(state: state, modelID: model.id, kind: kind, dimension: dimension) {
+            return .notUsed(note: "the approximate index \(path) is not used: \(stale); searching exactly (`vggbatch index build` makes a new one)")
+        }
+        let (query, excluded) = try approximateQuery(data: data, index: index, model: model, kind: kind, dimension: dimension,
+            engine: engine, environment: environment, onWarning: onWarning)
+        ApproximateIndex.setThreads(threads)
+        let search = ApproximateSearch(index: file, data: data, candidates: max(100, 4 * limit))
+        let results: [ApproximateSearch.Match]
+        var delta: ApproximateSearch.Delta
+        let check: ApproximateCheck?
+        var topClasses = [Int64: [Int]]()
+        var notes = [String]()
+        do throws(ApproximateError) {
+            delta = try search.delta()
+            if delta.count >= ApproximateSimilar.mergeThreshold(entries: file.count) {
+                // Many rows came since (a PostgreSQL index's workers, or a scan by an older
+                // vggbatch): merged here once, so the searches after this one are fast again.
+                do throws(ApproximateError) {
+                    let merged = try file.merge(from: data)
+                    try file.write(path: path)
+                    delta = try search.delta()
+                    notes.append("merged \(counted(merged, "new row")) into the approximate index \(path)")
+                } catch {
+                    notes.append("the rows written since the approximate index was built are scored in full (\(error.reason))")
+                }
+            }
+            results = try search.nearest([query], limit: limit, excluded: [includeSelf ? [] : excluded], minimumScore: minimumScore, delta: delta)[0]
+        } catch {
+            throw .approximate(error)
+        }
+        do throws(StoreError) {
+            check = try data.lastCheck(modelID: model.id, kind: kind).flatMap { $0.build == file.header.build ? $0 : nil }
+            if model.architecture.hasClassifier {
+                topClasses = try index.results.topFiveClasses(modelID: model.id, imageIDs: results.map(\.imageID))
+            }
+        } catch {
+            throw .store(error)
+        }
+        return .answered(ApproximateSimilar.Answer(
+            results: results, topClasses: topClasses, model: model, header: file.header, entries: file.count, delta: delta.count,
+            check: check, candidates: search.candidates, probes: search.probes, suggestsRebuild: file.suggestsRebuild(waiting: delta.count),
+            seconds: Date().timeIntervalSince(started), notes: notes))
+    }
+
+    /// The unit mean direction of the queries' `kind` vectors (stored ones for indexed files,
+    /// computed with the model for others) and the image ids of the indexed ones.
+    private func approximateQuery(
+        data: any ApproximateData, index: IndexReader, model: StoredModel, kind: FeatureKind, dimension: Int, engine: EngineOptions,
+        environment: [String: String], onWarning: (String) -> Void
+    ) throws(QueryError) -> ([Float], Set<Int64>) {
+        var sum = [Float](repeating: 0, count: dimension)
+        var excluded = Set<Int64>()
+        var computed = [String]()
+        func add(_ vector: [Float]) throws(QueryError) {
+            guard vector.count == dimension else {
+                throw .inconsistent("a \(kind.rawValue) vector of \(vector.count) values where the index has \(dimension)")
+            }
+            var unit = vector
+            if UnitVector.normalise(&unit) { for i in sum.indices { sum[i] += unit[i] } }
+        }
+        for image in queries {
+            var stored: [Float]?
+            do throws(StoreError) {
+                if let id = try index.results.imageID(absolutePath: PathBytes.absolute(image)) {
+                    stored = try data.descriptors(imageIDs: [id], modelID: model.id, kind: kind).first ?? nil
+                    if stored != nil { excluded.insert(id) }
+                }
+            } catch {
+                throw .store(error)
+            }
+            if let stored {
+                try add(stored)
+                continue
+            }
+            switch PathBytes.kind(image) {
+            case .file: computed.append(image)
+            case .missing: throw .invalidArgument("\(image): no such file (and not in the index).")
+            case .directory, .other: throw .invalidArgument("\(image): not an image file.")
+            }
+        }
+        if !computed.isEmpty {
+            for vector in try computeFeatures(computed, model: model, kind: kind, engine: engine, environment: environment, onWarning: onWarning) {
+                try add(vector)
+            }
+        }
+        guard UnitVector.normalise(&sum) else { throw .empty("the query images have all-zero features; nothing is similar to them") }
+        return (sum, excluded)
+    }
+}

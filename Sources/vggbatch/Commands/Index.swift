@@ -1,0 +1,278 @@
+import ArgumentParser
+import Foundation
+import VGGApproximate
+import VGGCommon
+import VGGIndexTypes
+import VGGModel
+import VGGQuery
+
+extension VGGBatch {
+    /// `vggbatch index`: the approximate index that answers `similar` past a few ten thousand photos.
+    struct Index: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build, check and show the approximate index that speeds up `similar` on large indexes.",
+            discussion: """
+                An approximate index (FAISS inverted lists with 4-bit codes) holds one model's \
+                R-MAC or GeM descriptors. `similar --feature rmac|gem` uses it when it has at \
+                least \(ApproximateSimilar.defaultMinimumRows) entries: it proposes candidates, \
+                which are scored exactly with the stored vectors, so every reported score is \
+                exact and only the recall is approximate (`index check` measures it). Rows \
+                written after the build are scored in full until `scan` merges them. The file \
+                lives beside an SQLite index (INDEX.approximate/); a PostgreSQL index's readers \
+                each keep their own copy in the cache folder (see `vggbatch index status`).
+                """,
+            subcommands: [Build.self, Status.self, Check.self],
+            defaultSubcommand: Status.self)
+    }
+}
+
+/// `--feature` of the approximate index commands: GeM or R-MAC.
+struct ApproximateFeatureOption: ParsableArguments {
+    @Option(
+        name: .customLong("feature"),
+        help: ArgumentHelp("Descriptors to index: rmac (the default) or gem.", valueName: "kind"))
+    var name: String = "rmac"
+
+    var kind: FeatureKind { FeatureKind(name: name) ?? .rmac }
+
+    func validate() throws {
+        guard let kind = FeatureKind(name: name), kind != .network else {
+            throw ValidationError(
+                "--feature \(name): an approximate index holds rmac or gem descriptors (fc7 and pool5 are searched exactly).")
+        }
+    }
+}
+
+/// The approximate index of one model and kind of an opened index: where it lives and what
+/// reads it.
+struct ApproximateTarget {
+    let data: any ApproximateData
+    let state: RevisionState
+    let model: StoredModel
+    let kind: FeatureKind
+    let path: String
+
+    var dimension: Int { model.architecture.descriptorWidth }
+
+    init(data: (any ApproximateData)?, models: any ModelCatalog, modelID: Int64?, kind: FeatureKind, location: String) throws {
+        guard let data else { throw CommandFailure("\(location) cannot hold an approximate index") }
+        let known: RevisionState?
+        let chosen: StoredModel?
+        let all: [StoredModel]
+        do throws(StoreError) {
+            known = try data.revisionState()
+            all = try models.all()
+            chosen = try models.model(id: modelID)
+        } catch {
+            throw error.failure
+        }
+        guard let known else { throw CommandFailure(ApproximateError.noRevisions(location: location).reason) }
+        guard !all.isEmpty else { throw CommandFailure("the index is empty; run `vggbatch scan DIR` first") }
+        guard let chosen else { throw CommandFailure("no model \(modelID.map(String.init) ?? "") in the index (see `vggbatch status`)") }
+        self.data = data
+        state = known
+        model = chosen
+        self.kind = kind
+        path = ApproximateIndex.path(
+            databaseFile: data.databaseFile, cacheDirectory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment),
+            instance: known.instance, modelID: chosen.id, kind: kind)
+    }
+
+    /// The file, if there is one.
+    func read() throws -> ApproximateIndex? {
+        do throws(ApproximateError) {
+            return try ApproximateIndex.read(path: path)
+        } catch {
+            throw CommandFailure(error.reason)
+        }
+    }
+}
+
+/// One recall figure for a person.
+func describe(_ figure: RecallCheck.Figure) -> String {
+    String(
+        format: "%@: recall@1 %.3f, recall@10 %.3f on %d sampled images, %.1f ms per query", counted(figure.probes, "probe"), figure.recallAt1,
+        figure.recallAt10, figure.queries, figure.secondsPerQuery * 1000)
+}
+
+extension VGGBatch.Index {
+    /// `vggbatch index build`
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build (or rebuild) the approximate index of a model's R-MAC or GeM descriptors, and measure its recall.")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var feature: ApproximateFeatureOption
+
+        @Option(parsing: .unconditional, help: "Model id (default: the one with the most images; see `vggbatch status`).")
+        var model: Int64?
+
+        @OptionGroup var threadOptions: ThreadOptions
+
+        func run() throws {
+            let index = try database.openReader()
+            defer { index.close() }
+            let target = try ApproximateTarget(
+                data: index.approximate, models: index.models, modelID: model, kind: feature.kind, location: index.location)
+            ApproximateIndex.setThreads(threadOptions.count)
+            let started = Date()
+            let report: ApproximateBuild.Report
+            do throws(ApproximateError) {
+                report = try ApproximateBuild(modelID: target.model.id, kind: target.kind, dimension: target.dimension)
+                    .run(data: target.data) { printError("index build: " + $0) }
+                try report.index.write(path: target.path)
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+            for figure in report.recall { printError("index build: " + describe(figure)) }
+            let header = report.index.header
+            let floats = Double(report.index.count) * Double(target.dimension) * 4
+            let size = (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int64) ?? nil
+            print(
+                "built the approximate index of \(target.kind.rawValue) descriptors of model \(target.model.id): "
+                    + "\(counted(report.index.count, "vector")) in \(header.lists) lists, "
+                    + String(format: "trained in %.1f s, filled in %.1f s, %.1f s in all", header.trainSeconds, header.addSeconds, Date().timeIntervalSince(started)))
+            if let size {
+                print(String(format: "%@ (%.1f MB, %.1f %% of the float vectors)", target.path, Double(size) / 1e6, 100 * Double(size) / max(floats, 1)))
+            }
+            if let chosen = report.recall.last {
+                print(describe(chosen))
+                if chosen.recallAt10 < 0.95 {
+                    printError("vggbatch: warning: recall@10 stays below 0.95 even probing every list; `similar --exact` gives the exact answer")
+                }
+                record(chosen, build: header.build, target: target, database: database)
+            }
+        }
+    }
+
+    /// `vggbatch index status`
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the approximate indexes: kind, size, rows covered and added since, last measured recall.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(parsing: .unconditional, help: "Model id (default: the one with the most images).")
+        var model: Int64?
+
+        @Flag(help: "Print one JSON object per approximate index, one per line.")
+        var json = false
+
+        func run() throws {
+            let index = try database.openReader()
+            defer { index.close() }
+            var shown = 0
+            for kind in FeatureKind.pooled {
+                let target = try ApproximateTarget(data: index.approximate, models: index.models, modelID: model, kind: kind, location: index.location)
+                guard let file = try target.read() else { continue }
+                shown += 1
+                let waiting: Int
+                let check: ApproximateCheck?
+                do throws(StoreError) {
+                    waiting = try target.data.descriptorCount(modelID: target.model.id, kind: kind, after: file.header.revision)
+                    check = try target.data.lastCheck(modelID: target.model.id, kind: kind).flatMap { $0.build == file.header.build ? $0 : nil }
+                } catch {
+                    throw error.failure
+                }
+                let stale = file.staleness(state: target.state, modelID: target.model.id, kind: kind, dimension: target.dimension)
+                let size = (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int64) ?? 0
+                let header = file.header
+                if json {
+                    var fields: [(String, String)] = [
+                        ("path", JSONText.string(target.path)), ("model", "\(target.model.id)"), ("kind", JSONText.string(kind.rawValue)),
+                        ("entries", "\(file.count)"), ("built_rows", "\(header.builtRows)"), ("merged_rows", "\(header.mergedRows)"),
+                        ("waiting_rows", "\(waiting)"), ("lists", "\(header.lists)"), ("probes", "\(header.probes)"), ("bytes", "\(size)"),
+                        ("built_at", JSONText.string(header.builtAt)), ("usable", "\(stale == nil)"),
+                        ("rebuild_suggested", "\(file.suggestsRebuild(waiting: waiting))"),
+                    ]
+                    if let check {
+                        fields += [
+                            ("recall_at_1", JSONText.number(Float(check.recallAt1))), ("recall_at_10", JSONText.number(Float(check.recallAt10))),
+                            ("checked_queries", "\(check.queries)"), ("checked_at", JSONText.string(check.checkedAt)),
+                        ]
+                    }
+                    print(JSONText.object(fields))
+                    continue
+                }
+                print("\(kind.rawValue), model \(target.model.id): \(target.path)")
+                print("  \(counted(file.count, "entry")) in \(header.lists) lists, \(header.probes) probed per query, "
+                    + String(format: "%.1f MB", Double(size) / 1e6))
+                print("  built \(header.builtAt) with \(counted(header.builtRows, "row")); \(counted(header.mergedRows, "row")) merged since, "
+                    + "\(waiting) waiting (scored in full)")
+                if let check {
+                    print(String(format: "  recall@1 %.3f, recall@10 %.3f on %d sampled images (checked %@)", check.recallAt1, check.recallAt10, check.queries, check.checkedAt))
+                } else {
+                    print("  recall not measured on this build: `vggbatch index check`")
+                }
+                if let stale { print("  NOT USED: \(stale); `vggbatch index build` makes a new one") }
+                if file.suggestsRebuild(waiting: waiting) {
+                    print("  many rows were added since it was built; `vggbatch index build` learns its lists again")
+                }
+            }
+            if shown == 0 && !json {
+                printError("no approximate index yet; `vggbatch index build` makes one (it pays from about \(ApproximateSimilar.defaultMinimumRows) images)")
+            }
+        }
+    }
+
+    /// `vggbatch index check`
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure the approximate index's recall: approximate against exact answers for sampled images.")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var feature: ApproximateFeatureOption
+
+        @Option(parsing: .unconditional, help: "Model id (default: the one with the most images).")
+        var model: Int64?
+
+        @Option(parsing: .unconditional, help: "Sampled images to query with.")
+        var queries = 200
+
+        @Option(parsing: .unconditional, help: "Lists probed per query (default: the index's own choice).")
+        var probes: Int?
+
+        @OptionGroup var threadOptions: ThreadOptions
+
+        func validate() throws {
+            if !(1...100_000).contains(queries) { throw ValidationError("--queries must be 1...100000, got \(queries).") }
+            if let probes, probes < 1 { throw ValidationError("--probes must be at least 1, got \(probes).") }
+        }
+
+        func run() throws {
+            let index = try database.openReader()
+            defer { index.close() }
+            let target = try ApproximateTarget(data: index.approximate, models: index.models, modelID: model, kind: feature.kind, location: index.location)
+            guard let file = try target.read() else {
+                throw CommandFailure("no approximate index of \(target.kind.rawValue) for model \(target.model.id); `vggbatch index build` makes one")
+            }
+            if let stale = file.staleness(state: target.state, modelID: target.model.id, kind: target.kind, dimension: target.dimension) {
+                throw CommandFailure("the approximate index \(target.path) is not used: \(stale); `vggbatch index build` makes a new one")
+            }
+            ApproximateIndex.setThreads(threadOptions.count)
+            let figure: RecallCheck.Figure
+            do throws(ApproximateError) {
+                figure = try ApproximateIndexCheck(queries: queries, probes: probes).run(index: file, data: target.data)
+            } catch {
+                throw CommandFailure(error.reason)
+            }
+            print(describe(figure))
+            if probes == nil || probes == file.header.probes { record(figure, build: file.header.build, target: target, database: database) }
+        }
+    }
+}
+
+/// Records a measured recall for `index status` and `similar` (a scan holding an SQLite index
+/// only means it is not recorded this time).
+private func record(_ figure: RecallCheck.Figure, build: String, target: ApproximateTarget, database: DatabaseOptions) {
+    let check = ApproximateCheck(
+        build: build, checkedAt: ISO8601DateFormatter().string(from: Date()), queries: figure.queries, probes: figure.probes,
+        recallAt1: figure.recallAt1, recallAt10: figure.recallAt10)
+    do {
+        let writer = try database.openRecorder()
+        defer { writer.close() }
+        try writer.approximate?.recordCheck(check, modelID: target.model.id, kind: target.kind)
+    } catch {
+        let reason = (error as? CommandFailure)?.message ?? "\(error)"
+        printError("vggbatch: note: the recall was not recorded (\(reason)); `vggbatch index check` measures it again")
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import VGGImaging
+import _VGGTestSupport
+
+/// `vggbatch index` and the approximate `similar` end to end: a tiny model over the samples
+/// in real SQLite, the approximate index beside it.
+@Suite("vggbatch index and approximate similar", .serialized)
+struct ApproximateCLITests {
+    let directory = TemporaryDirectory()
+    var photos: String { directory.path("photos") }
+    var database: String { directory.path("index.sqlite") }
+    var indexFile: String { database + ".approximate/model-1-rmac.faiss" }
+    /// The approximate index answers from its first entry (the default waits for 50,000).
+    var environment: [String: String] {
+        ["XDG_CACHE_HOME": directory.path("cache"), "VGGBATCH_WEIGHTS": directory.path("tiny.safetensors"), "VGGBATCH_DB": database,
+         "VGGBATCH_APPROXIMATE_ABOVE": "0"]
+    }
+
+    static let samples = [
+        "mpl-grace_hopper.jpg", "skimage-astronaut.png", "skimage-chelsea.png", "skimage-coffee.png",
+        "skimage-rocket.jpg", "sklearn-china.jpg", "libpng-toucan.png", "skimage-coins.png",
+    ]
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        for name in Self.samples { try FileManager.default.copyItem(atPath: FixturePaths.sample(name), toPath: photos + "/" + name) }
+        let weights = try CommandRunner.vggbatch(["weights", "random", "--tiny", "--seed", "5", "--output", directory.path("tiny.safetensors")])
+        precondition(weights.status == 0, weights.standardError)
+        let scan = try CommandRunner.vggbatch(["scan", photos], environment: environment)
+        precondition(scan.status == 0, scan.standardError)
+    }
+
+    func vggbatch(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
+        try CommandRunner.vggbatch(arguments, environment: environment.merging(extra) { $1 })
+    }
+
+    /// Every indexed photo's answer, approximate and exact, as path and score lines.
+    func answers(exact: Bool) throws -> [String] {
+        let files = try FileManager.default.subpathsOfDirectory(atPath: photos).filter { $0.contains(".") }.sorted()
+        var lines = [String]()
+        for file in files {
+            let result = try vggbatch(["similar", "--feature", "rmac", "--limit", "4", photos + "/" + file] + (exact ? ["--exact"] : []))
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardError.contains("approximately") != exact, "\(result.standardError)")
+            lines.append(file + ":\n" + result.standardOutput)
+        }
+        return lines
+    }
+
+    @Test func anApproximateIndexAnswersAsTheExactSearchDoesAndSaysSo() throws {
+        let build = try vggbatch(["index", "build"])
+        #expect(build.status == 0, "\(build.standardError)")
+        #expect(build.standardOutput.contains("built the approximate index of rmac descriptors of model 1: 8 vectors"))
+        #expect(build.standardOutput.contains("recall@10 1.000"), "\(build.standardOutput)")
+        #expect(FileManager.default.fileExists(atPath: indexFile))
+        #expect(try answers(exact: false) == (try answers(exact: true)))
+
+        let approximate = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"])
+        #expect(approximate.standardError.contains("8 images; 100 candidates from the approximate index, recall@10 1.000, measured on"))
+        // Below the threshold (the default) the exact search answers, and fc7 always does.
+        let small = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"], environment: ["VGGBATCH_APPROXIMATE_ABOVE": "50000"])
+        #expect(small.standardError.hasPrefix("compared rmac vectors of model 1 (8 images)"), "\(small.standardError)")
+        let fc7 = try vggbatch(["similar", photos + "/skimage-coffee.png"])
+        #expect(!fc7.standardError.contains("approximately"))
+
+        let status = try vggbatch(["index", "status"])
+        #expect(status.status == 0 && status.standardOutput.contains("8 entries") && status.standardOutput.contains("0 waiting"))
+        #expect(status.standardOutput.contains("recall@1 1.000, recall@10 1.000"), "\(status.standardOutput)")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(try vggbatch(["index", "status", "--json"]).standardOutput.utf8)) as? [String: Any])
+        #expect(json["entries"] as? Int == 8 && json["usable"] as? Bool == true && json["kind"] as? String == "rmac")
+        let check = try vggbatch(["index", "check", "--queries", "5"])
+        #expect(check.status == 0 && check.standardOutput.contains("recall@10 1.000 on 5 sampled images"), "\(check.standardOutput)")
+    }
+
+    @Test func newPhotosAreScoredInFullUntilAScanMergesThemAndAKilledScanNeverLeavesAWrongAnswer() throws {
+        #expect(try vggbatch(["index", "build"]).status == 0)
+        // New photos: copies and re-encodings of the samples.
+        try FileManager.default.createDirectory(atPath: photos + "/new", withIntermediateDirectories: true)
+        for (i, name) in Self.samples.enumerated() {
+            let image = try ImageDecoder.decode(contentsOf: photos + "/" + name).image
+            try Data(try ImageEncoder.jpeg(image, quality: 60 + i)).write(to: URL(fileURLWithPath: photos + "/new/\(i).jpg"))
+        }
+        var random = SystemRandomNumberGenerator()
+        for round in 0..<6 {
+            let scan = try CommandRunner.start(["scan", photos], environment: environment)
+            usleep(UInt32.random(in: 0...1_500_000, using: &random))
+            kill(scan.processIdentifier, SIGKILL)
+            scan.waitUntilExit()
+            // Whatever the scan managed (rows, a merge, a file half written), answers stay exact.
+            #expect(try answers(exact: false) == (try answers(exact: true)), "round \(round)")
+            #expect(try vggbatch(["index", "status"]).status == 0)
+        }
+        let scan = try vggbatch(["scan", photos])
+        #expect(scan.status == 0, "\(scan.standardError)")
+        let status = try vggbatch(["index", "status", "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any])
+        #expect(json["entries"] as? Int == 16 && json["waiting_rows"] as? Int == 0, "\(status.standardOutput) \(scan.standardError)")
+        #expect(try answers(exact: false) == (try answers(exact: true)))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: database + ".approximate").filter { $0.contains(".partial-") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func badRequestsAndBadFilesGetOneClearLine() throws {
+        let fc7 = try vggbatch(["index", "build", "--feature", "fc7"])
+        #expect(fc7.status != 0 && fc7.standardError.contains("an approximate index holds rmac or gem descriptors"))
+        let none = try vggbatch(["index", "check"])
+        #expect(none.status == 2 && none.standardError.contains("no approximate index of rmac for model 1; `vggbatch index build` makes one"))
+        #expect(try vggbatch(["index", "status"]).standardError.contains("no approximate index yet"))
+        let missing = try vggbatch(["index", "build", "--db", directory.path("nowhere.sqlite")])
+        #expect(missing.status != 0 && missing.standardError.hasPrefix("vggbatch: error: ") && !missing.standardError.contains("\n    "))
+
+        // A damaged file: similar says so once and answers exactly.
+        #expect(try vggbatch(["index", "build"]).status == 0)
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: indexFile))
+        let damaged = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"])
+        #expect(damaged.status == 0 && damaged.standardError.contains("not a usable approximate index"), "\(damaged.standardError)")
+        #expect(damaged.standardError.contains("compared rmac vectors of model 1 (8 images)"))
+
+        // Another index's file in its place is never used.
+        let other = directory.path("other.sqlite")
+        #expect(try vggbatch(["scan", "--db", other, photos]).status == 0)
+        #expect(try vggbatch(["index", "build", "--db", other]).status == 0)
+        try FileManager.default.removeItem(atPath: indexFile)
+        try FileManager.default.copyItem(atPath: other + ".approximate/model-1-rmac.faiss", toPath: indexFile)
+        let foreign = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"])
+        #expect(foreign.status == 0 && foreign.standardError.contains("it was made from another index"), "\(foreign.standardError)")
+        #expect(try vggbatch(["index", "status"]).standardOutput.contains("NOT USED: it was made from another index"))
+        let rebuilt = try vggbatch(["index", "build"])
+        let after = try vggbatch(["index", "status"])
+        #expect(rebuilt.status == 0 && !after.standardOutput.contains("NOT USED"))
+    }
+}
