@@ -183,4 +183,30 @@ int vgg_exact_search(
     }) ? 0 : -1;
 }
 
+int vgg_ann_assign(const vgg_ann *index, int64_t count, const float *vectors, int probes, int64_t *lists, char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        std::vector<float> distances(size_t(count) * size_t(probes));
+        index->index->quantizer->search(count, vectors, probes, distances.data(), lists);
+    }) ? 0 : -1;
+}
+
+int vgg_range_pairs(
+    int dimension, int64_t x_count, const float *x, int64_t y_count, const float *y, float threshold, vgg_pairs *pairs,
+    char *error, size_t error_size) {
+    *pairs = vgg_pairs{x_count, nullptr, nullptr, nullptr, nullptr};
+    return guarded(error, error_size, [&] {
+        auto result = std::make_unique<faiss::RangeSearchResult>(x_count);
+        faiss::range_search_inner_product(x, y, size_t(dimension), size_t(x_count), size_t(y_count), threshold, result.get());
+        pairs->starts = result->lims;
+        pairs->y = result->labels;
+        pairs->scores = result->distances;
+        pairs->owner = result.release();
+    }) ? 0 : -1;
+}
+
+void vgg_pairs_free(vgg_pairs *pairs) {
+    delete static_cast<faiss::RangeSearchResult *>(pairs->owner);
+    *pairs = vgg_pairs{0, nullptr, nullptr, nullptr, nullptr};
+}
+
 } // extern "C"

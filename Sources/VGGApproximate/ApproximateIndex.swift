@@ -39,7 +39,7 @@ public final class ApproximateIndex {
     }
 
     public internal(set) var header: Header
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     init(header: Header, handle: OpaquePointer) {
         self.header = header

@@ -52,6 +52,41 @@ public enum ApproximateSimilar {
     }
 }
 
+/// The approximate index that may answer for one model's vectors of one kind.
+public enum ApproximateLookup {
+    case usable(ApproximateIndex, path: String, data: any ApproximateData)
+    /// None applies; `note` is a line for a person when an index exists but cannot be used.
+    case none(note: String?)
+
+    /// The index of `kind` of `model` when there is one that serves this index and holds at
+    /// least `minimumRows` entries.
+    public static func find(
+        index: IndexReader, model: StoredModel, kind: FeatureKind, cacheDirectory: String, minimumRows: Int
+    ) throws(QueryError) -> ApproximateLookup {
+        guard kind != .network, let data = index.approximate else { return .none(note: nil) }
+        let state: RevisionState?
+        do throws(StoreError) {
+            state = try data.revisionState()
+        } catch {
+            throw .store(error)
+        }
+        guard let state else { return .none(note: nil) }
+        let path = ApproximateIndex.path(
+            databaseFile: data.databaseFile, cacheDirectory: cacheDirectory, instance: state.instance, modelID: model.id, kind: kind)
+        let file: ApproximateIndex?
+        do throws(ApproximateError) {
+            file = try ApproximateIndex.read(path: path)
+        } catch {
+            return .none(note: "\(error.reason); comparing exactly (`vggbatch index build` makes a new one)")
+        }
+        guard let file, file.count >= minimumRows else { return .none(note: nil) }
+        if let stale = file.staleness(state: state, modelID: model.id, kind: kind, dimension: model.architecture.descriptorWidth) {
+            return .none(note: "the approximate index \(path) is not used: \(stale); comparing exactly (`vggbatch index build` makes a new one)")
+        }
+        return .usable(file, path: path, data: data)
+    }
+}
+
 extension SimilarSearch {
     /// Answers through the approximate index of `kind` when it applies (see
     /// `ApproximateSimilar`), else says why not.
@@ -59,29 +94,15 @@ extension SimilarSearch {
         index: IndexReader, modelID requested: Int64?, kind: FeatureKind, cacheDirectory: String, minimumRows: Int, threads: Int,
         engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void
     ) throws(QueryError) -> ApproximateSimilar.Outcome {
-        guard kind != .network, under == nil, label == nil, let data = index.approximate else { return .notUsed(note: nil) }
+        guard kind != .network, under == nil, label == nil else { return .notUsed(note: nil) }
         let model = try SearchContext.chooseModel(index: index, requested: requested)
-        let state: RevisionState?
-        do throws(StoreError) {
-            state = try data.revisionState()
-        } catch {
-            throw .store(error)
-        }
-        guard let state else { return .notUsed(note: nil) }
-        let path = ApproximateIndex.path(
-            databaseFile: data.databaseFile, cacheDirectory: cacheDirectory, instance: state.instance, modelID: model.id, kind: kind)
         let started = Date()
-        let file: ApproximateIndex?
-        do throws(ApproximateError) {
-            file = try ApproximateIndex.read(path: path)
-        } catch {
-            return .notUsed(note: "\(error.reason); searching exactly (`vggbatch index build` makes a new one)")
+        let found = try ApproximateLookup.find(index: index, model: model, kind: kind, cacheDirectory: cacheDirectory, minimumRows: minimumRows)
+        guard case .usable(let file, let path, let data) = found else {
+            if case .none(let note) = found { return .notUsed(note: note) }
+            return .notUsed(note: nil)
         }
-        guard let file, file.count >= minimumRows else { return .notUsed(note: nil) }
-        let dimension = model.architecture.descriptorWidth
-        if let stale = file.staleness(state: state, modelID: model.id, kind: kind, dimension: dimension) {
-            return .notUsed(note: "the approximate index \(path) is not used: \(stale); searching exactly (`vggbatch index build` makes a new one)")
-        }
+        let dimension = file.header.dimension
         let (query, excluded) = try approximateQuery(data: data, index: index, model: model, kind: kind, dimension: dimension,
             engine: engine, environment: environment, onWarning: onWarning)
         ApproximateIndex.setThreads(threads)

@@ -1,5 +1,7 @@
-import VGGIndexTypes
 import Foundation
+import VGGApproximate
+import VGGEngine
+import VGGIndexTypes
 import VGGReport
 import VGGCommon
 import VGGSearch
@@ -12,9 +14,13 @@ public struct DuplicateSearch {
     /// Only exact copies.
     public var exactOnly: Bool
 
-    public init(threshold: Float, exactOnly: Bool = false) {
+    /// Pairs through an approximate index's cells instead of every pair (GeM, R-MAC).
+    public var approximate: ApproximatePairs?
+
+    public init(threshold: Float, exactOnly: Bool = false, approximate: ApproximatePairs? = nil) {
         self.threshold = threshold
         self.exactOnly = exactOnly
+        self.approximate = approximate
     }
 
     public struct Answer {
@@ -44,7 +50,23 @@ public struct DuplicateSearch {
             let projections = try context.projections()
             let rank = projections.rank
             let fullVectors: ([Int]) throws -> [[Float]] = { try context.exactVectors($0, projections: projections) }
-            let found: [(a: Int, b: Int, score: Float)]
+            var found: [(a: Int, b: Int, score: Float)]
+            if let approximate, context.kind != .network {
+                do throws(ApproximateError) {
+                    found = try approximate.pairs(vectors: projections.coordinates, count: rows.count, threshold: threshold)
+                } catch {
+                    throw .approximate(error)
+                }
+                // Scored as the exact search scores them, so both report the same numbers.
+                let dimension = projections.rank
+                let bar = Double(threshold)
+                found = found.compactMap { pair in
+                    let a = Array(projections.coordinates[(pair.a * dimension)..<((pair.a + 1) * dimension)])
+                    let b = Array(projections.coordinates[(pair.b * dimension)..<((pair.b + 1) * dimension)])
+                    let cosine = DuplicateFinder.cosine(a, b, kernels: context.kernels)
+                    return cosine >= bar ? (pair.a, pair.b, Float(cosine)) : nil
+                }
+            } else {
             do {
                 found = try DuplicateFinder.pairs(
                     coordinates: projections.coordinates, residuals: projections.residuals, rank: rank,
@@ -53,6 +75,7 @@ public struct DuplicateSearch {
                 throw error
             } catch {
                 throw .inconsistent("\(error)")
+            }
             }
             pairs = found.filter { rows.paths[$0.a] != rows.paths[$0.b] }
             let sameContent = { (a: Int, b: Int) in rows.fingerprints[a] != nil && rows.fingerprints[a] == rows.fingerprints[b] }

@@ -73,6 +73,12 @@ public enum DuplicateFinder {
         return (found, statistics)
     }
 
+    /// The cosine of two unit vectors as the verification computes it (so pairs found another
+    /// way report the same numbers).
+    public static func cosine(_ a: [Float], _ b: [Float], kernels: KernelSet = .default) -> Double {
+        VectorKernels.dot(a, b, kernels: kernels)
+    }
+
     /// A near-duplicate group: one row that stands for it, and the rows near enough to it,
     /// each with its cosine to the representative (highest first, then by row).
     public struct Group: Equatable, Sendable {

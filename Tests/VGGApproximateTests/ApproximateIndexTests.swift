@@ -164,6 +164,36 @@ struct ApproximateIndexTests {
         #expect(try ApproximateIndexCheck(queries: 60, probes: index.header.lists).run(index: index, data: data).recallAt10 > 0.999)
     }
 
+    @Test func pairsWithinTheNearestCellsAreThoseOfBruteForceWithTheirExactScores() throws {
+        let data = MemoryApproximateData(databaseFile: nil)
+        var vectors = MemoryApproximateData.clustered(count: 1500, dimension: dimension, subjects: 15, seed: 10)
+        // A near copy of every 10th vector.
+        var random = SplitMix64(seed: 11)
+        for id in stride(from: Int64(1), through: 1500, by: 10) {
+            var copy = vectors[id]!.map { $0 + 0.02 * Float(random.nextUnit() - 0.5) }
+            _ = UnitVector.normalise(&copy)
+            vectors[10_000 + id] = copy
+        }
+        data.write(vectors)
+        let index = try built(data)
+        let ids = vectors.keys.sorted()
+        let flat = ids.flatMap { vectors[$0]! }
+        let threshold: Float = 0.9
+        var brute = Set<[Int]>()
+        for a in ids.indices {
+            for b in (a + 1)..<ids.count where dot(vectors[ids[a]]!, vectors[ids[b]]!) >= threshold { brute.insert([a, b]) }
+        }
+        #expect(brute.count >= 150)
+        let everywhere = try ApproximatePairs(index: index, visits: index.header.lists).pairs(vectors: flat, count: ids.count, threshold: threshold)
+        #expect(Set(everywhere.map { [$0.a, $0.b] }) == brute)
+        for pair in everywhere.prefix(20) { #expect(abs(pair.score - dot(vectors[ids[pair.a]]!, vectors[ids[pair.b]]!)) < 1e-5) }
+        let near = try ApproximatePairs(index: index, visits: 3).pairs(vectors: flat, count: ids.count, threshold: threshold)
+        let planted = brute.filter { ids[$0[1]] >= 10_000 && ids[$0[1]] - 10_000 == ids[$0[0]] }
+        #expect(planted.count == 150)
+        #expect(Set(near.map { [$0.a, $0.b] }).isSubset(of: brute))
+        #expect(Double(planted.filter { Set(near.map { [$0.a, $0.b] }).contains($0) }.count) >= 0.99 * Double(planted.count))
+    }
+
     @Test func anIndexWithNoDescriptorsOrNoRevisionsSaysSo() throws {
         let data = MemoryApproximateData(databaseFile: nil)
         #expect(throws: ApproximateError.self) { _ = try built(data) }

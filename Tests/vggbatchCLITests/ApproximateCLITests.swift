@@ -70,6 +70,12 @@ struct ApproximateCLITests {
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(try vggbatch(["index", "status", "--json"]).standardOutput.utf8)) as? [String: Any])
         #expect(json["entries"] as? Int == 8 && json["usable"] as? Bool == true && json["kind"] as? String == "rmac")
+        // duplicates through the cells finds what comparing every pair finds, scores included.
+        let exactPairs = try vggbatch(["duplicates", "--json", "--pairs", "--threshold", "0.6", "--exact"])
+        let cellPairs = try vggbatch(["duplicates", "--json", "--pairs", "--threshold", "0.6"])
+        #expect(exactPairs.status == 0 && cellPairs.status == 0 && cellPairs.standardOutput == exactPairs.standardOutput)
+        #expect(cellPairs.standardError.contains("approximate: pairs compared exactly within each photo's"), "\(cellPairs.standardError)")
+        #expect(cellPairs.standardOutput.contains("\"score\""), "\(cellPairs.standardOutput)")
         let check = try vggbatch(["index", "check", "--queries", "5"])
         #expect(check.status == 0 && check.standardOutput.contains("recall@10 1.000 on 5 sampled images"), "\(check.standardOutput)")
     }

@@ -68,6 +68,28 @@ int vgg_exact_search(
     int dimension, int64_t count, const float *vectors, const int64_t *ids, int64_t query_count, const float *queries,
     int k, float *scores, int64_t *result_ids, char *error, size_t error_size);
 
+/// The `probes` nearest coarse centroids of each of `count` vectors (row-major), nearest
+/// first: `lists` is count × probes list numbers (-1 where there are fewer lists).
+int vgg_ann_assign(const vgg_ann *index, int64_t count, const float *vectors, int probes, int64_t *lists, char *error, size_t error_size);
+
+/// Pairs found by `vgg_range_pairs`: for x row `i`, the y rows `y[starts[i]..<starts[i+1]]`
+/// with their inner products.
+typedef struct {
+    int64_t x_count;
+    size_t *starts;
+    int64_t *y;
+    float *scores;
+    void *owner;
+} vgg_pairs;
+
+/// Every (x row, y row) whose inner product exceeds `threshold`, exactly (BLAS); free the
+/// result with `vgg_pairs_free`.
+int vgg_range_pairs(
+    int dimension, int64_t x_count, const float *x, int64_t y_count, const float *y, float threshold, vgg_pairs *pairs,
+    char *error, size_t error_size);
+
+void vgg_pairs_free(vgg_pairs *pairs);
+
 #ifdef __cplusplus
 }
 #endif

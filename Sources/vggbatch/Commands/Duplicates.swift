@@ -1,5 +1,6 @@
 import VGGIndexTypes
 import ArgumentParser
+import VGGApproximate
 import Foundation
 import VGGCommon
 import VGGPipeline
@@ -33,6 +34,9 @@ extension VGGBatch {
         @Flag(help: "Only exact duplicates (same content).")
         var exactOnly = false
 
+        @Flag(help: "Compare every pair even when an approximate index (`vggbatch index build`) could narrow the search.")
+        var exact = false
+
         @Flag(help: "Also list every pair at or above the threshold, most similar first (groups show each photo's score to its group's first photo only).")
         var pairs = false
 
@@ -62,9 +66,27 @@ extension VGGBatch {
                 let context = try feature.load(index: index, modelID: model, threads: threads, default: .duplicates)
                 let chosen = threshold.map { SearchDefaults.Threshold(value: $0, source: "--threshold") }
                     ?? SearchDefaults.threshold(model: context.model, kind: context.kind)
-                let search = DuplicateSearch(threshold: chosen.value, exactOnly: exactOnly)
+                var search = DuplicateSearch(threshold: chosen.value, exactOnly: exactOnly)
                 if !exactOnly && !json && !csv {
                     printError(String(format: "near-duplicate threshold: %@ cosine ≥ %.3f (%@)", context.featureName, chosen.value, chosen.source))
+                }
+                if !exactOnly && !exact {
+                    let environment = ProcessInfo.processInfo.environment
+                    let found = try ApproximateLookup.find(
+                        index: index, model: context.model, kind: context.kind,
+                        cacheDirectory: WeightsLocator.cacheDirectory(environment: environment),
+                        minimumRows: ApproximateSimilar.minimumRows(environment: environment))
+                    switch found {
+                    case .usable(let file, _, _):
+                        ApproximateIndex.setThreads(threads)
+                        let pairs = ApproximatePairs(index: file)
+                        search.approximate = pairs
+                        printError(
+                            "approximate: pairs compared exactly within each photo's \(pairs.visits) nearest of the approximate index's "
+                                + "\(file.header.lists) cells (a pair split further apart is missed); --exact compares every pair")
+                    case .none(let note?): printError("vggbatch: note: " + note)
+                    case .none(nil): break
+                    }
                 }
                 let answer = try search.run(context)
                 output(answer, context: context, threshold: chosen)

@@ -1,0 +1,103 @@
+import CVGGFaiss
+import VGGCommon
+
+/// Near-duplicate pairs through an approximate index's cells, for `duplicates` past a few
+/// hundred thousand photos: every vector goes to the cell of its nearest coarse centroid and
+/// visits the next `visits - 1` cells; within each cell, every member is compared with every
+/// member and visitor exactly (one BLAS product per cell). Two near copies are found unless
+/// neither lies in one of the other's nearest cells, which `index check`-like measurements
+/// bound (Benchmarks/README.md, "Approximate search"); the scores are exact.
+///
+/// Only the index's trained centroids are used, not its entries: every vector given is
+/// placed afresh, so rows written after the build count like the others.
+public struct ApproximatePairs {
+    public let index: ApproximateIndex
+    /// Cells each vector is compared in (its own and the nearest others).
+    public var visits: Int
+
+    public init(index: ApproximateIndex, visits: Int = 3) {
+        self.index = index
+        self.visits = max(1, min(visits, index.header.lists))
+    }
+
+    /// Every pair of rows of `vectors` (unit length, `count` × the index's dimension,
+    /// row-major) whose cosine reaches `threshold`, each once (a < b), with its cosine.
+    public func pairs(vectors: [Float], count: Int, threshold: Float) throws(ApproximateError) -> [(a: Int, b: Int, score: Float)] {
+        let dimension = index.header.dimension
+        precondition(vectors.count == count * dimension, "\(vectors.count) floats for \(count) vectors of \(dimension)")
+        guard count > 1 else { return [] }
+        let visits = visits
+        // The cells of every vector, nearest first.
+        var cells = [Int64](repeating: -1, count: count * visits)
+        let chunk = 65_536
+        for start in stride(from: 0, to: count, by: chunk) {
+            let n = min(chunk, count - start)
+            if let reason = ApproximateIndex.withError({ error, size in
+                vectors.withUnsafeBufferPointer { v in
+                    cells.withUnsafeMutableBufferPointer { c in
+                        vgg_ann_assign(
+                            index.handle, Int64(n), v.baseAddress! + start * dimension, Int32(visits), c.baseAddress! + start * visits, error, size)
+                    }
+                } == 0
+            }) {
+                throw .library(operation: "assigning vectors to cells", reason: reason)
+            }
+        }
+        var members = [[Int]](repeating: [], count: index.header.lists)
+        var visitors = [[Int]](repeating: [], count: index.header.lists)
+        for row in 0..<count {
+            for j in 0..<visits {
+                let cell = cells[row * visits + j]
+                guard cell >= 0 else { continue }
+                if j == 0 { members[Int(cell)].append(row) } else { visitors[Int(cell)].append(row) }
+            }
+        }
+        cells = []
+        var found = [Int64: Float]()
+        var x = [Float]()
+        var y = [Float]()
+        for cell in members.indices where !members[cell].isEmpty {
+            let ys = members[cell]
+            let xs = ys + visitors[cell]
+            guard xs.count > 1 else { continue }
+            x.removeAll(keepingCapacity: true)
+            y.removeAll(keepingCapacity: true)
+            for row in xs { x.append(contentsOf: vectors[(row * dimension)..<((row + 1) * dimension)]) }
+            for row in ys { y.append(contentsOf: vectors[(row * dimension)..<((row + 1) * dimension)]) }
+            var result = vgg_pairs()
+            if let reason = ApproximateIndex.withError({ error, size in
+                x.withUnsafeBufferPointer { xp in
+                    y.withUnsafeBufferPointer { yp in
+                        vgg_range_pairs(
+                            Int32(dimension), Int64(xs.count), xp.baseAddress, Int64(ys.count), yp.baseAddress, threshold - 1e-4, &result,
+                            error, size)
+                    }
+                } == 0
+            }) {
+                throw .library(operation: "comparing a cell's vectors", reason: reason)
+            }
+            defer { vgg_pairs_free(&result) }
+            for i in 0..<xs.count {
+                for k in result.starts[i]..<result.starts[i + 1] {
+                    let a = xs[i]
+                    let b = ys[Int(result.y[Int(k)])]
+                    guard a != b else { continue }
+                    let key = Int64(min(a, b)) << 32 | Int64(max(a, b))
+                    if found[key] == nil { found[key] = Self.cosine(vectors, a, b, dimension: dimension) }
+                }
+            }
+        }
+        return found.compactMap { key, score in
+            score >= threshold ? (a: Int(key >> 32), b: Int(key & 0xFFFF_FFFF), score: score) : nil
+        }
+    }
+
+    /// The cosine of two unit rows, summed in Double.
+    static func cosine(_ vectors: [Float], _ a: Int, _ b: Int, dimension: Int) -> Float {
+        var sum = 0.0
+        let ba = a * dimension
+        let bb = b * dimension
+        for i in 0..<dimension { sum += Double(vectors[ba + i]) * Double(vectors[bb + i]) }
+        return Float(sum)
+    }
+}
