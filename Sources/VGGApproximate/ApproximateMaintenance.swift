@@ -47,39 +47,50 @@ public struct ApproximateIndexCheck {
     public var queries: Int
     public var probes: Int?
     public var seed: UInt64
+    /// Query with these images (ok, with a descriptor) instead of sampled ones.
+    public var chosen: [Int64]?
 
-    public init(queries: Int = 200, probes: Int? = nil, seed: UInt64 = 2) {
+    public init(queries: Int = 200, probes: Int? = nil, seed: UInt64 = 2, chosen: [Int64]? = nil) {
         self.queries = queries
         self.probes = probes
         self.seed = seed
+        self.chosen = chosen
     }
 
     public func run(index: ApproximateIndex, data: any ApproximateData) throws(ApproximateError) -> RecallCheck.Figure {
         let dimension = index.header.dimension
         let build = ApproximateBuild(modelID: index.header.modelID, kind: index.header.kind, dimension: dimension)
         var random = SplitMix64(seed: seed)
-        var chosen = [Float]()
+        var queryVectors = [Float]()
         var chosenIDs = [Int64]()
         var seen = 0
+        let wanted = chosen.map { Set($0) }
         try build.stream(data, after: nil) { ids, vectors, ok in
+            if let wanted {
+                for row in ids.indices where ok[row] && wanted.contains(ids[row]) {
+                    chosenIDs.append(ids[row])
+                    queryVectors.append(contentsOf: vectors[(row * dimension)..<((row + 1) * dimension)])
+                }
+                return
+            }
             for row in ids.indices where ok[row] {
                 seen += 1
                 let slot: Int
                 if chosenIDs.count < queries {
                     slot = chosenIDs.count
                     chosenIDs.append(ids[row])
-                    chosen.append(contentsOf: repeatElement(0, count: dimension))
+                    queryVectors.append(contentsOf: repeatElement(0, count: dimension))
                 } else {
                     let pick = Int(random.next() % UInt64(seen))
                     guard pick < queries else { continue }
                     slot = pick
                     chosenIDs[slot] = ids[row]
                 }
-                chosen.replaceSubrange((slot * dimension)..<((slot + 1) * dimension), with: vectors[(row * dimension)..<((row + 1) * dimension)])
+                queryVectors.replaceSubrange((slot * dimension)..<((slot + 1) * dimension), with: vectors[(row * dimension)..<((row + 1) * dimension)])
             }
         }
         guard !chosenIDs.isEmpty else { throw .empty("no ok image has a \(index.header.kind.rawValue) descriptor to query with") }
-        var exact = ExactNeighbours(queries: chosen, queryIDs: chosenIDs, dimension: dimension)
+        var exact = ExactNeighbours(queries: queryVectors, queryIDs: chosenIDs, dimension: dimension)
         try build.stream(data, after: nil) { ids, vectors, ok in try exact.consider(ids: ids, vectors: vectors, ok: ok) }
         let search = ApproximateSearch(index: index, data: data, probes: probes)
         return try RecallCheck(exact: exact).measure(search, delta: try search.delta())

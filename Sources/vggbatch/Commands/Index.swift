@@ -89,10 +89,10 @@ struct ApproximateTarget {
 }
 
 /// One recall figure for a person.
-func describe(_ figure: RecallCheck.Figure) -> String {
+func describe(_ figure: RecallCheck.Figure, images: String = "sampled images") -> String {
     String(
-        format: "%@: recall@1 %.3f, recall@10 %.3f on %d sampled images, %.1f ms per query", counted(figure.probes, "probe"), figure.recallAt1,
-        figure.recallAt10, figure.queries, figure.secondsPerQuery * 1000)
+        format: "%@: recall@1 %.3f, recall@10 %.3f on %d %@, %.1f ms per query", counted(figure.probes, "probe"), figure.recallAt1,
+        figure.recallAt10, figure.queries, images, figure.secondsPerQuery * 1000)
 }
 
 extension VGGBatch.Index {
@@ -231,6 +231,9 @@ extension VGGBatch.Index {
         @Option(parsing: .unconditional, help: "Lists probed per query (default: the index's own choice).")
         var probes: Int?
 
+        @Option(help: ArgumentHelp("Query with these indexed photos instead of sampled ones (one path per line).", valueName: "file"))
+        var pathsFrom: String?
+
         @OptionGroup var threadOptions: ThreadOptions
 
         func validate() throws {
@@ -249,14 +252,39 @@ extension VGGBatch.Index {
                 throw CommandFailure("the approximate index \(target.path) is not used: \(stale); `vggbatch index build` makes a new one")
             }
             ApproximateIndex.setThreads(threadOptions.count)
+            var chosen: [Int64]?
+            if let pathsFrom {
+                chosen = try imageIDs(listedIn: pathsFrom, index: index)
+            }
             let figure: RecallCheck.Figure
             do throws(ApproximateError) {
-                figure = try ApproximateIndexCheck(queries: queries, probes: probes).run(index: file, data: target.data)
+                figure = try ApproximateIndexCheck(queries: queries, probes: probes, chosen: chosen).run(index: file, data: target.data)
             } catch {
                 throw CommandFailure(error.reason)
             }
-            print(describe(figure))
-            if probes == nil || probes == file.header.probes { record(figure, build: file.header.build, target: target, database: database) }
+            print(describe(figure, images: chosen == nil ? "sampled images" : "given images"))
+            // The recall `similar` quotes is the one measured on sampled photos at the index's own probes.
+            if chosen == nil && (probes == nil || probes == file.header.probes) {
+                record(figure, build: file.header.build, target: target, database: database)
+            }
+        }
+
+        /// The image ids of the paths listed in `file`, each required to be indexed.
+        private func imageIDs(listedIn file: String, index: IndexReader) throws -> [Int64] {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CommandFailure("--paths-from \(file): cannot read it") }
+            var ids = [Int64]()
+            for line in text.split(separator: "\n") where !line.isEmpty {
+                let id: Int64?
+                do throws(StoreError) {
+                    id = try index.results.imageID(absolutePath: PathBytes.absolute(String(line)))
+                } catch {
+                    throw error.failure
+                }
+                guard let id else { throw CommandFailure("--paths-from \(file): \(line) is not in the index") }
+                ids.append(id)
+            }
+            guard !ids.isEmpty else { throw CommandFailure("--paths-from \(file): no paths in it") }
+            return ids
         }
     }
 }
