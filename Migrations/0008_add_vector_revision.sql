@@ -7,8 +7,9 @@
 -- for the files made from it, so a file beside another (or a restored) index is never
 -- taken for its own.
 --
--- descriptor.revision: the counter's value when the row was last written; NULL for rows
--- written before this migration, which every approximate index (built after it) holds.
+-- descriptor.revision, feature.revision: the counter's value when the row was last written;
+-- NULL for rows written before this migration, which every approximate index (built after
+-- it) holds.
 --
 -- approximate_check: the recall that `vggbatch index check` measured on an approximate
 -- index, by the build it measured, for `index status` and the line `similar` prints.
@@ -25,9 +26,13 @@ ALTER TABLE descriptor ADD COLUMN revision INTEGER;
 
 CREATE INDEX descriptor_revision ON descriptor (model_id, kind, revision);
 
+ALTER TABLE feature ADD COLUMN revision INTEGER;
+
+CREATE INDEX feature_revision ON feature (model_id, revision);
+
 CREATE TABLE approximate_check (
     model_id INTEGER NOT NULL REFERENCES model(id),
-    kind TEXT NOT NULL CHECK (kind IN ('gem', 'rmac')),
+    kind TEXT NOT NULL CHECK (kind IN ('network', 'gem', 'rmac')),
     build TEXT NOT NULL,
     checked_at TEXT NOT NULL,
     queries INTEGER NOT NULL CHECK (queries > 0),

@@ -18,9 +18,13 @@ ALTER TABLE descriptor ADD COLUMN revision BIGINT;
 
 CREATE INDEX descriptor_revision ON descriptor (model_id, kind, revision);
 
+ALTER TABLE feature ADD COLUMN revision BIGINT;
+
+CREATE INDEX feature_revision ON feature (model_id, revision);
+
 CREATE TABLE approximate_check (
     model_id BIGINT NOT NULL REFERENCES model(id),
-    kind TEXT NOT NULL CHECK (kind IN ('gem', 'rmac')),
+    kind TEXT NOT NULL CHECK (kind IN ('network', 'gem', 'rmac')),
     build TEXT NOT NULL,
     checked_at TEXT NOT NULL,
     queries BIGINT NOT NULL CHECK (queries > 0),

@@ -2,7 +2,9 @@
 #include "vgg_faiss.h"
 
 #include <faiss/IndexFlat.h>
+#include <faiss/IVFlib.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/IndexPreTransform.h>
 #include <faiss/IndexScalarQuantizer.h>
 #include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/FaissException.h>
@@ -27,7 +29,9 @@
 extern "C" void omp_set_num_threads(int);
 
 struct vgg_ann {
-    std::unique_ptr<faiss::IndexIVF> index;
+    // The whole index (the inverted file, or a PCA in front of it) and its inverted file.
+    std::unique_ptr<faiss::Index> index;
+    faiss::IndexIVF *ivf;
 };
 
 namespace {
@@ -98,16 +102,16 @@ struct DescriptorReader : faiss::IOReader {
 
 extern "C" {
 
-vgg_ann *vgg_ann_create(int dimension, int lists, char *error, size_t error_size) {
+vgg_ann *vgg_ann_create(int dimension, int lists, int reduced, char *error, size_t error_size) {
     vgg_ann *made = nullptr;
     guarded(error, error_size, [&] {
         if (dimension <= 0 || lists <= 0) FAISS_THROW_MSG("dimension and lists must be positive");
         std::string description = "IVF" + std::to_string(lists) + ",SQ4";
+        if (reduced > 0) description = "PCA" + std::to_string(reduced) + "," + description;
         std::unique_ptr<faiss::Index> index(faiss::index_factory(dimension, description.c_str(), faiss::METRIC_INNER_PRODUCT));
-        auto *ivf = dynamic_cast<faiss::IndexIVF *>(index.get());
+        faiss::IndexIVF *ivf = faiss::ivflib::try_extract_index_ivf(index.get());
         if (ivf == nullptr) FAISS_THROW_MSG("the factory did not make an inverted-file index");
-        index.release();
-        made = new vgg_ann{std::unique_ptr<faiss::IndexIVF>(ivf)};
+        made = new vgg_ann{std::move(index), ivf};
     });
     return made;
 }
@@ -135,18 +139,18 @@ int vgg_ann_search(
     const vgg_ann *index, int64_t count, const float *queries, int k, int probes, float *scores, int64_t *ids,
     char *error, size_t error_size) {
     return guarded(error, error_size, [&] {
-        faiss::SearchParametersIVF parameters;
-        parameters.nprobe = size_t(probes > 0 ? probes : 1);
-        index->index->search(count, queries, k, scores, ids, &parameters);
+        // Set on the inverted file itself: a PCA in front of it does not pass search parameters on.
+        index->ivf->nprobe = size_t(probes > 0 ? probes : 1);
+        index->index->search(count, queries, k, scores, ids);
     }) ? 0 : -1;
 }
 
 int64_t vgg_ann_count(const vgg_ann *index) { return int64_t(index->index->ntotal); }
 int vgg_ann_dimension(const vgg_ann *index) { return int(index->index->d); }
-int vgg_ann_lists(const vgg_ann *index) { return int(index->index->nlist); }
+int vgg_ann_lists(const vgg_ann *index) { return int(index->ivf->nlist); }
 int vgg_ann_is_trained(const vgg_ann *index) { return index->index->is_trained ? 1 : 0; }
 int64_t vgg_ann_code_bytes(const vgg_ann *index) {
-    return int64_t(index->index->ntotal) * int64_t(index->index->code_size + sizeof(int64_t));
+    return int64_t(index->ivf->ntotal) * int64_t(index->ivf->code_size + sizeof(int64_t));
 }
 
 int vgg_ann_write(const vgg_ann *index, int fd, char *error, size_t error_size) {
@@ -161,10 +165,9 @@ vgg_ann *vgg_ann_read(int fd, char *error, size_t error_size) {
     guarded(error, error_size, [&] {
         DescriptorReader reader(fd);
         std::unique_ptr<faiss::Index> index(faiss::read_index(&reader));
-        auto *ivf = dynamic_cast<faiss::IndexIVF *>(index.get());
+        faiss::IndexIVF *ivf = faiss::ivflib::try_extract_index_ivf(index.get());
         if (ivf == nullptr) FAISS_THROW_MSG("not an inverted-file index");
-        index.release();
-        made = new vgg_ann{std::unique_ptr<faiss::IndexIVF>(ivf)};
+        made = new vgg_ann{std::move(index), ivf};
     });
     return made;
 }
@@ -186,7 +189,13 @@ int vgg_exact_search(
 int vgg_ann_assign(const vgg_ann *index, int64_t count, const float *vectors, int probes, int64_t *lists, char *error, size_t error_size) {
     return guarded(error, error_size, [&] {
         std::vector<float> distances(size_t(count) * size_t(probes));
-        index->index->quantizer->search(count, vectors, probes, distances.data(), lists);
+        const float *x = vectors;
+        std::unique_ptr<const float[]> transformed;
+        if (auto *chain = dynamic_cast<const faiss::IndexPreTransform *>(index->index.get())) {
+            x = chain->apply_chain(count, vectors);
+            if (x != vectors) transformed.reset(x);
+        }
+        index->ivf->quantizer->search(count, x, probes, distances.data(), lists);
     }) ? 0 : -1;
 }
 

@@ -31,6 +31,14 @@ public struct ApproximateBuild {
         max(1, min(Int((4 * Double(rows).squareRoot()).rounded()), rows / 39, 65_536))
     }
 
+    /// Dimensions fc7 is reduced to by a PCA learned from the index before its lists: 256, as
+    /// the "256 or so" and the stored basis of the exact search; vectors of 512 or
+    /// fewer (GeM, R-MAC) are not reduced.
+    public static let reducedDimension = 256
+
+    /// The PCA in front of the lists for vectors of `dimension`, if any.
+    public static func reduced(for dimension: Int) -> Int? { dimension > 512 ? reducedDimension : nil }
+
     /// Vectors the coarse centroids are trained on: 40 per list.
     public static func trainingRows(lists: Int, rows: Int) -> Int { min(rows, 40 * lists) }
 
@@ -46,7 +54,7 @@ public struct ApproximateBuild {
         let rows: Int
         do throws(StoreError) {
             known = try data.revisionState()
-            rows = try data.descriptorCount(modelID: modelID, kind: kind, after: nil)
+            rows = try data.vectorCount(modelID: modelID, kind: kind, after: nil)
         } catch {
             throw .store(error)
         }
@@ -85,12 +93,12 @@ public struct ApproximateBuild {
         guard !sampleIDs.isEmpty else { throw .empty("model \(modelID) has no \(kind.rawValue) descriptors to index") }
         progress("training \(lists) lists on \(sampleIDs.count) of \(rows) vectors")
         let trainingStarted = Date()
-        let handle = try ApproximateIndex.create(dimension: dimension, lists: lists)
+        let handle = try ApproximateIndex.create(dimension: dimension, lists: lists, reduced: Self.reduced(for: dimension))
         let index = ApproximateIndex(
             header: ApproximateIndex.Header(
                 format: ApproximateIndex.currentFormat, instance: state.instance, modelID: modelID, kind: kind, dimension: dimension,
                 revision: state.revision, build: Self.buildName(&random), builtAt: Self.now(), builtRows: 0, mergedRows: 0,
-                lists: lists, probes: 1, trainSeconds: 0, addSeconds: 0),
+                lists: lists, reduced: Self.reduced(for: dimension), probes: 1, trainSeconds: 0, addSeconds: 0),
             handle: handle)
         try ApproximateIndex.train(handle, vectors: sample, count: sampleIDs.count)
         let trainSeconds = Date().timeIntervalSince(trainingStarted)
@@ -134,7 +142,7 @@ public struct ApproximateBuild {
     ) throws(ApproximateError) {
         let dimension = dimension
         do {
-            try data.forEachDescriptor(modelID: modelID, kind: kind, after: revision, dimension: dimension, chunk: 16_384) { ids, vectors, ok in
+            try data.forEachVector(modelID: modelID, kind: kind, after: revision, dimension: dimension, chunk: 16_384) { ids, vectors, ok in
                 try body(ids, ApproximateSearch.unitRows(vectors, dimension: dimension), ok)
             }
         } catch let error as ApproximateError {

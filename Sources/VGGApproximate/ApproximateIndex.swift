@@ -3,9 +3,11 @@ import Foundation
 import VGGCommon
 import VGGIndexTypes
 
-/// An approximate index of one model's pooled descriptors (GeM or R-MAC): FAISS inverted
-/// lists ("IVF<lists>,SQ4": each unit vector in its nearest of `lists` cells, coded in 4 bits
-/// per value) under inner product, with image ids as ids, in a file of its own.
+/// An approximate index of one model's vectors of one kind: FAISS inverted lists
+/// ("IVF<lists>,SQ4": each unit vector in its nearest of `lists` cells, coded in 4 bits per
+/// value) under inner product, with image ids as ids, in a file of its own. fc7 (4096 floats)
+/// goes through a PCA to `ApproximateBuild.reducedDimension` learned from the index first
+/// ("PCA256,IVF<lists>,SQ4"); GeM and R-MAC (512) are indexed as they are.
 ///
 /// The file holds every descriptor whose revision is at or below `header.revision`, with the
 /// vector it had then; rows written later (new, changed, or copied to a moved file) have a
@@ -32,6 +34,8 @@ public final class ApproximateIndex {
         /// Entries merged by updates since.
         public var mergedRows: Int
         public var lists: Int
+        /// Dimensions of the PCA in front of the lists (fc7), nil when there is none.
+        public var reduced: Int?
         /// Lists probed per query: the fewest that reached the target recall when it was built.
         public var probes: Int
         public var trainSeconds: Double
@@ -62,14 +66,14 @@ public final class ApproximateIndex {
     /// machine that reads a server keeps its own copy).
     public static func path(databaseFile: String?, cacheDirectory: String, instance: String, modelID: Int64, kind: FeatureKind) -> String {
         let folder = databaseFile.map { $0 + ".approximate" } ?? (cacheDirectory + "/approximate/" + instance)
-        return folder + "/model-\(modelID)-\(kind.rawValue).faiss"
+        return folder + "/model-\(modelID)-\(kind == .network ? "fc7" : kind.rawValue).faiss"
     }
 
     // MARK: - FAISS calls
 
-    static func create(dimension: Int, lists: Int) throws(ApproximateError) -> OpaquePointer {
+    static func create(dimension: Int, lists: Int, reduced: Int?) throws(ApproximateError) -> OpaquePointer {
         var handle: OpaquePointer?
-        let reason = withError { vgg_ann_create(Int32(dimension), Int32(lists), $0, $1).map { handle = $0 } != nil }
+        let reason = withError { vgg_ann_create(Int32(dimension), Int32(lists), Int32(reduced ?? 0), $0, $1).map { handle = $0 } != nil }
         guard let handle else { throw .library(operation: "creating an index", reason: reason ?? "unknown") }
         return handle
     }

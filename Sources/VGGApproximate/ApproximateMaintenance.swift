@@ -123,7 +123,7 @@ public enum ApproximateUpkeep {
             outcome.notes.append("approximate index not updated (\(error.reason)); the next scan retries")
             return outcome
         }
-        for kind in FeatureKind.pooled {
+        for kind in FeatureKind.allCases {
             let path = ApproximateIndex.path(
                 databaseFile: data.databaseFile, cacheDirectory: cacheDirectory, instance: state.instance, modelID: modelID, kind: kind)
             do throws(ApproximateError) {

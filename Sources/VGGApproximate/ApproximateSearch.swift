@@ -34,7 +34,7 @@ public struct ApproximateSearch {
         var delta = Delta()
         let dimension = index.header.dimension
         do {
-            try data.forEachDescriptor(
+            try data.forEachVector(
                 modelID: index.header.modelID, kind: index.header.kind, after: index.header.revision, dimension: dimension, chunk: 4096
             ) { ids, vectors, _ in
                 delta.imageIDs += ids

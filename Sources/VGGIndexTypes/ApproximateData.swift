@@ -47,10 +47,11 @@ public struct ApproximateCheck: Sendable, Equatable {
     }
 }
 
-/// What an approximate index of one model's pooled descriptors reads from the index it
-/// serves. The database stays the source of truth: each descriptor carries the revision it
-/// was written at, so the rows an approximate index does not hold are exactly those above
-/// the revision it was built or updated at.
+/// What an approximate index of one model's vectors of one kind (fc7 from the `feature`
+/// table, GeM or R-MAC from `descriptor`) reads from the index it serves. The database stays
+/// the source of truth: each vector carries the revision it was written at, so the rows an
+/// approximate index does not hold are exactly those above the revision it was built or
+/// updated at.
 public protocol ApproximateData: AnyObject {
     /// The index's file, when it is one (an approximate index lives beside it); nil for a
     /// server, whose readers keep their own copies.
@@ -61,24 +62,24 @@ public protocol ApproximateData: AnyObject {
     /// drew a revision to commit.
     func revisionState() throws(StoreError) -> RevisionState?
 
-    /// Every descriptor of `kind` of the model with a revision above `after` (every one when
+    /// Every vector of `kind` of the model with a revision above `after` (every one when
     /// nil), whatever its image's status, in chunks of up to `chunk` rows: `body(ids, vectors,
     /// ok)` with the vectors row-major, `dimension` floats each, as stored, and whether each
     /// image is ok now.
-    func forEachDescriptor(
+    func forEachVector(
         modelID: Int64, kind: FeatureKind, after revision: Int64?, dimension: Int, chunk: Int,
         _ body: (_ imageIDs: [Int64], _ vectors: [Float], _ ok: [Bool]) throws -> Void
     ) throws
 
-    /// The descriptors of `kind` of these images whatever their status, in the order asked
-    /// (nil where absent).
-    func descriptors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?]
+    /// The vectors of `kind` of these images whatever their status, in the order asked (nil
+    /// where absent).
+    func vectors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?]
 
-    /// How many descriptors of `kind` of the model have a revision above `revision`.
-    func descriptorCount(modelID: Int64, kind: FeatureKind, after revision: Int64?) throws(StoreError) -> Int
+    /// How many vectors of `kind` of the model have a revision above `revision`.
+    func vectorCount(modelID: Int64, kind: FeatureKind, after revision: Int64?) throws(StoreError) -> Int
 
-    /// The images among `imageIDs` that are ok now and have a descriptor of `kind`, with their
-    /// paths and descriptors (in no particular order).
+    /// The images among `imageIDs` that are ok now and have a vector of `kind`, with their
+    /// paths and vectors (in no particular order).
     func candidates(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [ApproximateCandidate]
 
     /// The last recall measured for the model's approximate index of `kind`.

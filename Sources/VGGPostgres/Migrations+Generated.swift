@@ -269,9 +269,13 @@ ALTER TABLE descriptor ADD COLUMN revision BIGINT;
 
 CREATE INDEX descriptor_revision ON descriptor (model_id, kind, revision);
 
+ALTER TABLE feature ADD COLUMN revision BIGINT;
+
+CREATE INDEX feature_revision ON feature (model_id, revision);
+
 CREATE TABLE approximate_check (
     model_id BIGINT NOT NULL REFERENCES model(id),
-    kind TEXT NOT NULL CHECK (kind IN ('gem', 'rmac')),
+    kind TEXT NOT NULL CHECK (kind IN ('network', 'gem', 'rmac')),
     build TEXT NOT NULL,
     checked_at TEXT NOT NULL,
     queries BIGINT NOT NULL CHECK (queries > 0),
@@ -282,6 +286,6 @@ CREATE TABLE approximate_check (
 );
 
 """#,
-            sha256: "a3307c12386f2303c54f6a32628f6f9f2196929133ca1c5ed65e43b671621690"),
+            sha256: "645efe0c3cc64f91b10e7ecd51f90ee78be695e9280b7d1f3260a1cf05f1bbe2"),
     ]
 }

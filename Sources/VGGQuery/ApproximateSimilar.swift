@@ -5,8 +5,8 @@ import VGGEngine
 import VGGIndexTypes
 import VGGModel
 
-/// `similar` through an approximate index (`vggbatch index build`): used for GeM and R-MAC
-/// when the index has one for the model, holds at least `minimumRows` entries, and no filter
+/// `similar` through an approximate index (`vggbatch index build`): used for fc7, GeM and
+/// R-MAC when the index has one for the model, holds at least `minimumRows` entries, and no filter
 /// (`--under`, `--label`) or page was asked for; the candidates it proposes are re-ranked
 /// with the stored vectors, so every reported score is exact.
 public enum ApproximateSimilar {
@@ -63,7 +63,7 @@ public enum ApproximateLookup {
     public static func find(
         index: IndexReader, model: StoredModel, kind: FeatureKind, cacheDirectory: String, minimumRows: Int
     ) throws(QueryError) -> ApproximateLookup {
-        guard kind != .network, let data = index.approximate else { return .none(note: nil) }
+        guard let data = index.approximate, let dimension = ApproximateLookup.dimension(model: model, kind: kind) else { return .none(note: nil) }
         let state: RevisionState?
         do throws(StoreError) {
             state = try data.revisionState()
@@ -80,10 +80,18 @@ public enum ApproximateLookup {
             return .none(note: "\(error.reason); comparing exactly (`vggbatch index build` makes a new one)")
         }
         guard let file, file.count >= minimumRows else { return .none(note: nil) }
-        if let stale = file.staleness(state: state, modelID: model.id, kind: kind, dimension: model.architecture.descriptorWidth) {
+        if let stale = file.staleness(state: state, modelID: model.id, kind: kind, dimension: dimension) {
             return .none(note: "the approximate index \(path) is not used: \(stale); comparing exactly (`vggbatch index build` makes a new one)")
         }
         return .usable(file, path: path, data: data)
+    }
+
+    /// Length of the vectors of `kind` of `model` an approximate index can hold: fc7 (4096)
+    /// and the pooled descriptors; nil for pool5 (25,088 values, too long to learn a PCA of
+    /// here), which is searched exactly.
+    public static func dimension(model: StoredModel, kind: FeatureKind) -> Int? {
+        guard kind == .network else { return model.architecture.descriptorWidth }
+        return model.architecture.hasClassifier ? model.featureDimension : nil
     }
 }
 
@@ -94,7 +102,7 @@ extension SimilarSearch {
         index: IndexReader, modelID requested: Int64?, kind: FeatureKind, cacheDirectory: String, minimumRows: Int, threads: Int,
         engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void
     ) throws(QueryError) -> ApproximateSimilar.Outcome {
-        guard kind != .network, under == nil, label == nil else { return .notUsed(note: nil) }
+        guard under == nil, label == nil else { return .notUsed(note: nil) }
         let model = try SearchContext.chooseModel(index: index, requested: requested)
         let started = Date()
         let found = try ApproximateLookup.find(index: index, model: model, kind: kind, cacheDirectory: cacheDirectory, minimumRows: minimumRows)
@@ -164,7 +172,7 @@ extension SimilarSearch {
             var stored: [Float]?
             do throws(StoreError) {
                 if let id = try index.results.imageID(absolutePath: PathBytes.absolute(image)) {
-                    stored = try data.descriptors(imageIDs: [id], modelID: model.id, kind: kind).first ?? nil
+                    stored = try data.vectors(imageIDs: [id], modelID: model.id, kind: kind).first ?? nil
                     if stored != nil { excluded.insert(id) }
                 }
             } catch {

@@ -2,7 +2,7 @@ import VGGCommon
 import VGGIndexTypes
 
 /// What an approximate index reads from the index it serves (`ApproximateData`): the
-/// descriptors by revision, the candidates it proposes as they are now, and the recall its
+/// vectors by revision, the candidates it proposes as they are now, and the recall its
 /// checks measured.
 public final class SQLApproximateData: ApproximateData {
     private let database: any SQLDatabase
@@ -21,7 +21,7 @@ public final class SQLApproximateData: ApproximateData {
         return RevisionState(instance: instance, revision: revision)
     }
 
-    public func forEachDescriptor(
+    public func forEachVector(
         modelID: Int64, kind: FeatureKind, after revision: Int64?, dimension: Int, chunk: Int,
         _ body: (_ imageIDs: [Int64], _ vectors: [Float], _ ok: [Bool]) throws -> Void
     ) throws {
@@ -31,9 +31,9 @@ public final class SQLApproximateData: ApproximateData {
         ids.reserveCapacity(chunk)
         vectors.reserveCapacity(chunk * dimension)
         var failure: (any Error)?
-        let (condition, values) = Self.condition(modelID: modelID, kind: kind, after: revision)
-        let sql = "SELECT descriptor.image_id, descriptor.vector, CASE WHEN image.status = 'ok' THEN 1 ELSE 0 END "
-            + "FROM descriptor JOIN image ON image.id = descriptor.image_id WHERE \(condition)"
+        let (table, condition, values) = Self.source(modelID: modelID, kind: kind, after: revision)
+        let sql = "SELECT v.image_id, v.vector, CASE WHEN image.status = 'ok' THEN 1 ELSE 0 END "
+            + "FROM \(table) v JOIN image ON image.id = v.image_id WHERE \(condition)"
         try database.scanRows(sql, values) { (row: SQLRow) throws(StoreError) -> Bool in
             let read = row.withBlob(1) { bytes -> Bool in
                 guard bytes.count == 4 * dimension else { return false }
@@ -44,7 +44,7 @@ public final class SQLApproximateData: ApproximateData {
                 }
                 return true
             }
-            guard read else { throw .corrupt(path: database.location, reason: "a \(kind.rawValue) descriptor that is not \(dimension) floats") }
+            guard read else { throw .corrupt(path: database.location, reason: "a \(kind.rawValue) vector that is not \(dimension) floats") }
             ids.append(row.int64(0))
             ok.append(row.int64(2) != 0)
             guard ids.count == chunk else { return true }
@@ -63,13 +63,14 @@ public final class SQLApproximateData: ApproximateData {
         if !ids.isEmpty { try body(ids, vectors, ok) }
     }
 
-    public func descriptors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?] {
+    public func vectors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?] {
         var found = [Int64: [Float]]()
         for start in stride(from: 0, to: imageIDs.count, by: 500) {
             let chunk = Array(imageIDs[start..<min(start + 500, imageIDs.count)])
+            let (table, condition, values) = Self.source(modelID: modelID, kind: kind, after: nil)
             try database.forEachRow(
-                "SELECT image_id, vector FROM descriptor WHERE model_id = ? AND kind = ? AND image_id IN (\(SQLText.placeholders(chunk.count)))",
-                [.integer(modelID), .text(kind.rawValue)] + chunk.map { .integer($0) }
+                "SELECT v.image_id, v.vector FROM \(table) v WHERE \(condition) AND v.image_id IN (\(SQLText.placeholders(chunk.count)))",
+                values + chunk.map { .integer($0) }
             ) { (row: SQLRow) throws(StoreError) in
                 found[row.int64(0)] = row.blob(1).flatMap(FloatCodec.decode)
             }
@@ -77,37 +78,43 @@ public final class SQLApproximateData: ApproximateData {
         return imageIDs.map { found[$0] }
     }
 
-    public func descriptorCount(modelID: Int64, kind: FeatureKind, after revision: Int64?) throws(StoreError) -> Int {
-        let (condition, values) = Self.condition(modelID: modelID, kind: kind, after: revision)
-        return Int(try database.query("SELECT COUNT(*) FROM descriptor WHERE \(condition)", values).first?.first?.integer ?? 0)
+    public func vectorCount(modelID: Int64, kind: FeatureKind, after revision: Int64?) throws(StoreError) -> Int {
+        let (table, condition, values) = Self.source(modelID: modelID, kind: kind, after: revision)
+        return Int(try database.query("SELECT COUNT(*) FROM \(table) v WHERE \(condition)", values).first?.first?.integer ?? 0)
     }
 
-    /// The rows of the model's descriptors of `kind` above `revision` (all when nil; a row
-    /// written before revisions existed has none and is never above).
-    private static func condition(modelID: Int64, kind: FeatureKind, after revision: Int64?) -> (String, [SQLValue]) {
-        var condition = "descriptor.model_id = ? AND descriptor.kind = ?"
-        var values: [SQLValue] = [.integer(modelID), .text(kind.rawValue)]
+    /// The table of `kind` (aliased `v`) and the condition on its rows of the model above
+    /// `revision` (all when nil; a row written before revisions existed has none and is never
+    /// above): fc7 (or pool5) in `feature`, GeM and R-MAC in `descriptor`.
+    private static func source(modelID: Int64, kind: FeatureKind, after revision: Int64?) -> (String, String, [SQLValue]) {
+        var condition = "v.model_id = ?"
+        var values: [SQLValue] = [.integer(modelID)]
+        let table = kind == .network ? "feature" : "descriptor"
+        if kind != .network {
+            condition += " AND v.kind = ?"
+            values.append(.text(kind.rawValue))
+        }
         if let revision {
-            condition += " AND descriptor.revision > ?"
+            condition += " AND v.revision > ?"
             values.append(.integer(revision))
         }
-        return (condition, values)
+        return (table, condition, values)
     }
 
     public func candidates(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [ApproximateCandidate] {
         var found = [ApproximateCandidate]()
         for start in stride(from: 0, to: imageIDs.count, by: 500) {
             let chunk = Array(imageIDs[start..<min(start + 500, imageIDs.count)])
+            let (table, condition, values) = Self.source(modelID: modelID, kind: kind, after: nil)
             try database.forEachRow(
                 """
-                SELECT image.id, root.path, image.relative_path, descriptor.vector FROM descriptor
-                JOIN image ON image.id = descriptor.image_id JOIN root ON root.id = image.root_id
-                WHERE descriptor.model_id = ? AND descriptor.kind = ? AND image.status = 'ok'
-                    AND descriptor.image_id IN (\(SQLText.placeholders(chunk.count)))
-                """, [.integer(modelID), .text(kind.rawValue)] + chunk.map { .integer($0) }
+                SELECT image.id, root.path, image.relative_path, v.vector FROM \(table) v
+                JOIN image ON image.id = v.image_id JOIN root ON root.id = image.root_id
+                WHERE \(condition) AND image.status = 'ok' AND v.image_id IN (\(SQLText.placeholders(chunk.count)))
+                """, values + chunk.map { .integer($0) }
             ) { (row: SQLRow) throws(StoreError) in
                 guard let vector = row.blob(3).flatMap(FloatCodec.decode) else {
-                    throw .corrupt(path: database.location, reason: "a \(kind.rawValue) descriptor that is not float32 values")
+                    throw .corrupt(path: database.location, reason: "a \(kind.rawValue) vector that is not float32 values")
                 }
                 found.append(ApproximateCandidate(imageID: row.int64(0), path: PathBytes.join(row.blob(1) ?? [], row.blob(2) ?? []), vector: vector))
             }

@@ -123,16 +123,16 @@ enum ResultTables {
     static var names: [String] { columns.map(\.table) }
 
     /// Copies one image's rows of every result table to another image, keeping what the other
-    /// already has. The copied descriptors are new rows to an approximate index: with
-    /// `revisions`, they get the next revision.
+    /// already has. The copied features and descriptors are new rows to an approximate index:
+    /// with `revisions`, they get the next revision.
     static func copy(from source: Int64, to destination: Int64, revisions: Bool, in database: any SQLDatabase) throws(StoreError) {
         for (table, columns) in columns {
             let copied = try database.run(
                 "INSERT INTO \(table) (image_id, \(columns)) SELECT ?, \(columns) FROM \(table) WHERE image_id = ? ON CONFLICT DO NOTHING",
                 [.integer(destination), .integer(source)])
-            if table == "descriptor" && revisions && copied > 0 {
+            if (table == "descriptor" || table == "feature") && revisions && copied > 0 {
                 try database.run(
-                    "UPDATE descriptor SET revision = ? WHERE image_id = ?", [.integer(try SQLRevision.next(in: database)), .integer(destination)])
+                    "UPDATE \(table) SET revision = ? WHERE image_id = ?", [.integer(try SQLRevision.next(in: database)), .integer(destination)])
             }
         }
     }

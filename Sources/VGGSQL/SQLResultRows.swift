@@ -28,15 +28,17 @@ enum SQLResultRows {
             }
         }
         var descriptorHead = "INSERT INTO descriptor (image_id, model_id, kind, dim, vector) VALUES "
+        var featureHead = "INSERT INTO feature (image_id, model_id, dim, vector) VALUES "
         var descriptorConflict = Self.descriptorConflict
-        if revisions && !descriptors.isEmpty {
+        if revisions && !(descriptors.isEmpty && features.isEmpty) {
             let revision = try SQLRevision.next(in: database)
             descriptors = descriptors.map { $0 + [.integer(revision)] }
+            features = features.map { $0 + [.integer(revision)] }
             descriptorHead = "INSERT INTO descriptor (image_id, model_id, kind, dim, vector, revision) VALUES "
+            featureHead = "INSERT INTO feature (image_id, model_id, dim, vector, revision) VALUES "
             descriptorConflict += ", revision = excluded.revision"
         }
         let predictionHead = "INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES "
-        let featureHead = "INSERT INTO feature (image_id, model_id, dim, vector) VALUES "
         let codeHead = "INSERT INTO feature_code (image_id, model_id, scale, error, code) VALUES "
         if database.dialect == .postgresql && results.count <= 256 {
             // A server answers each statement over the network: the inserts go as one

@@ -236,8 +236,9 @@ ALTER TABLE model ADD COLUMN color TEXT CHECK (color IN ('srgb', 'as-stored'));
 -- for the files made from it, so a file beside another (or a restored) index is never
 -- taken for its own.
 --
--- descriptor.revision: the counter's value when the row was last written; NULL for rows
--- written before this migration, which every approximate index (built after it) holds.
+-- descriptor.revision, feature.revision: the counter's value when the row was last written;
+-- NULL for rows written before this migration, which every approximate index (built after
+-- it) holds.
 --
 -- approximate_check: the recall that `vggbatch index check` measured on an approximate
 -- index, by the build it measured, for `index status` and the line `similar` prints.
@@ -254,9 +255,13 @@ ALTER TABLE descriptor ADD COLUMN revision INTEGER;
 
 CREATE INDEX descriptor_revision ON descriptor (model_id, kind, revision);
 
+ALTER TABLE feature ADD COLUMN revision INTEGER;
+
+CREATE INDEX feature_revision ON feature (model_id, revision);
+
 CREATE TABLE approximate_check (
     model_id INTEGER NOT NULL REFERENCES model(id),
-    kind TEXT NOT NULL CHECK (kind IN ('gem', 'rmac')),
+    kind TEXT NOT NULL CHECK (kind IN ('network', 'gem', 'rmac')),
     build TEXT NOT NULL,
     checked_at TEXT NOT NULL,
     queries INTEGER NOT NULL CHECK (queries > 0),
@@ -267,6 +272,6 @@ CREATE TABLE approximate_check (
 ) STRICT;
 
 """#,
-            sha256: "02eacd6d938ad4777dfe8819041443df1fc1bf524a0ab93161ba6458e55abab7"),
+            sha256: "0a929ac25c6bd78e81981e3572d1e806fec29d079f5f44bdd33448785363fdc3"),
     ]
 }

@@ -194,6 +194,24 @@ struct ApproximateIndexTests {
         #expect(Double(planted.filter { Set(near.map { [$0.a, $0.b] }).contains($0) }.count) >= 0.99 * Double(planted.count))
     }
 
+    @Test func longVectorsGoThroughAPCAAndStillFindTheirNeighbours() throws {
+        let long = 640
+        let data = MemoryApproximateData(databaseFile: nil, kind: .network)
+        data.write(MemoryApproximateData.clustered(count: 1500, dimension: long, subjects: 12, seed: 12))
+        var build = ApproximateBuild(modelID: 1, kind: .network, dimension: long)
+        build.checkQueries = 60
+        let report = try build.run(data: data)
+        #expect(report.index.header.reduced == ApproximateBuild.reducedDimension && ApproximateBuild.reduced(for: 512) == nil)
+        let full = try ApproximateIndexCheck(queries: 60, probes: report.index.header.lists).run(index: report.index, data: data)
+        #expect(full.recallAt10 >= 0.95, "\(full)")
+        // Written and read back with its PCA.
+        let directory = TemporaryDirectory()
+        try report.index.write(path: directory.path("fc7.faiss"))
+        let read = try #require(try ApproximateIndex.read(path: directory.path("fc7.faiss")))
+        let search = ApproximateSearch(index: read, data: data, probes: read.header.lists)
+        #expect(try approximate(search, data, query: 9, limit: 5) == exact(data, query: 9, limit: 5))
+    }
+
     @Test func anIndexWithNoDescriptorsOrNoRevisionsSaysSo() throws {
         let data = MemoryApproximateData(databaseFile: nil)
         #expect(throws: ApproximateError.self) { _ = try built(data) }

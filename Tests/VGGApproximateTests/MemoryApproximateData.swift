@@ -30,7 +30,7 @@ final class MemoryApproximateData: ApproximateData {
 
     func revisionState() throws(StoreError) -> RevisionState? { RevisionState(instance: instance, revision: revision) }
 
-    func forEachDescriptor(
+    func forEachVector(
         modelID: Int64, kind: FeatureKind, after revision: Int64?, dimension: Int, chunk: Int,
         _ body: (_ imageIDs: [Int64], _ vectors: [Float], _ ok: [Bool]) throws -> Void
     ) throws {
@@ -42,11 +42,11 @@ final class MemoryApproximateData: ApproximateData {
         }
     }
 
-    func descriptors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?] {
+    func vectors(imageIDs: [Int64], modelID: Int64, kind: FeatureKind) throws(StoreError) -> [[Float]?] {
         imageIDs.map { rows[$0]?.vector }
     }
 
-    func descriptorCount(modelID: Int64, kind: FeatureKind, after revision: Int64?) throws(StoreError) -> Int {
+    func vectorCount(modelID: Int64, kind: FeatureKind, after revision: Int64?) throws(StoreError) -> Int {
         rows.values.filter { revision == nil || $0.revision > revision! }.count
     }
 

@@ -126,9 +126,12 @@ struct VectorRevisionTests {
         let a = try f.sql.store("a.jpg", root: f.rootID, run: f.runID)
         let first = try revisions(f, a)
         #expect(first.count == 2 && first[0] == first[1] && first[0] > start.revision)
+        let feature = try f.index.database.query("SELECT revision FROM feature WHERE image_id = ?", [.integer(a)]).first?.first?.integer
+        #expect(feature == first[0])
+        #expect(try data.vectorCount(modelID: f.sql.modelID, kind: .network, after: start.revision) == 1)
         #expect(try data.revisionState()?.revision == first[0])
-        #expect(try data.descriptorCount(modelID: f.sql.modelID, kind: .rmac, after: start.revision) == 1)
-        #expect(try data.descriptorCount(modelID: f.sql.modelID, kind: .rmac, after: first[0]) == 0)
+        #expect(try data.vectorCount(modelID: f.sql.modelID, kind: .rmac, after: start.revision) == 1)
+        #expect(try data.vectorCount(modelID: f.sql.modelID, kind: .rmac, after: first[0]) == 0)
 
         // Changed content: a higher revision, and the row is above the old one.
         let changed = SQLFiles.Indexed(
@@ -158,7 +161,7 @@ struct VectorRevisionTests {
 
         // Streaming above a revision gives exactly the rows written after it, with their status.
         var streamed = [Int64]()
-        try data.forEachDescriptor(modelID: f.sql.modelID, kind: .gem, after: before, dimension: 2, chunk: 1) { ids, vectors, ok in
+        try data.forEachVector(modelID: f.sql.modelID, kind: .gem, after: before, dimension: 2, chunk: 1) { ids, vectors, ok in
             #expect(vectors.count == 2 * ids.count && ok.allSatisfy { $0 })
             streamed += ids
         }

@@ -35,12 +35,17 @@ struct ApproximateCLITests {
         try CommandRunner.vggbatch(arguments, environment: environment.merging(extra) { $1 })
     }
 
-    /// Every indexed photo's answer, approximate and exact, as path and score lines.
+    /// Every indexed photo's answer, approximate and exact, as path and score lines (R-MAC,
+    /// and fc7: `similar`'s default).
     func answers(exact: Bool) throws -> [String] {
+        try answers(exact: exact, feature: "rmac") + answers(exact: exact, feature: "fc7")
+    }
+
+    func answers(exact: Bool, feature: String) throws -> [String] {
         let files = try FileManager.default.subpathsOfDirectory(atPath: photos).filter { $0.contains(".") }.sorted()
         var lines = [String]()
         for file in files {
-            let result = try vggbatch(["similar", "--feature", "rmac", "--limit", "4", photos + "/" + file] + (exact ? ["--exact"] : []))
+            let result = try vggbatch(["similar", "--feature", feature, "--limit", "4", photos + "/" + file] + (exact ? ["--exact"] : []))
             #expect(result.status == 0, "\(result.standardError)")
             #expect(result.standardError.contains("approximately") != exact, "\(result.standardError)")
             lines.append(file + ":\n" + result.standardOutput)
@@ -51,9 +56,11 @@ struct ApproximateCLITests {
     @Test func anApproximateIndexAnswersAsTheExactSearchDoesAndSaysSo() throws {
         let build = try vggbatch(["index", "build"])
         #expect(build.status == 0, "\(build.standardError)")
-        #expect(build.standardOutput.contains("built the approximate index of rmac descriptors of model 1: 8 vectors"))
+        #expect(build.standardOutput.contains("built the approximate index of fc7 vectors of model 1: 8 vectors"))
+        #expect(build.standardOutput.contains("built the approximate index of rmac vectors of model 1: 8 vectors"))
         #expect(build.standardOutput.contains("recall@10 1.000"), "\(build.standardOutput)")
         #expect(FileManager.default.fileExists(atPath: indexFile))
+        #expect(FileManager.default.fileExists(atPath: database + ".approximate/model-1-fc7.faiss"))
         #expect(try answers(exact: false) == (try answers(exact: true)))
 
         let approximate = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"])
@@ -62,14 +69,16 @@ struct ApproximateCLITests {
         let small = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"], environment: ["VGGBATCH_APPROXIMATE_ABOVE": "50000"])
         #expect(small.standardError.hasPrefix("compared rmac vectors of model 1 (8 images)"), "\(small.standardError)")
         let fc7 = try vggbatch(["similar", photos + "/skimage-coffee.png"])
-        #expect(!fc7.standardError.contains("approximately"))
+        #expect(fc7.standardError.hasPrefix("compared fc7 vectors of model 1 approximately"), "\(fc7.standardError)")
 
         let status = try vggbatch(["index", "status"])
         #expect(status.status == 0 && status.standardOutput.contains("8 entries") && status.standardOutput.contains("0 waiting"))
+        #expect(status.standardOutput.contains("fc7, model 1:") && status.standardOutput.contains("rmac, model 1:"))
         #expect(status.standardOutput.contains("recall@1 1.000, recall@10 1.000"), "\(status.standardOutput)")
-        let json = try #require(
-            try JSONSerialization.jsonObject(with: Data(try vggbatch(["index", "status", "--json"]).standardOutput.utf8)) as? [String: Any])
-        #expect(json["entries"] as? Int == 8 && json["usable"] as? Bool == true && json["kind"] as? String == "rmac")
+        let lines = try vggbatch(["index", "status", "--json"]).standardOutput.split(separator: "\n")
+        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(objects.map { $0["kind"] as? String } == ["fc7", "rmac"])
+        #expect(objects.allSatisfy { $0["entries"] as? Int == 8 && $0["usable"] as? Bool == true })
         // duplicates through the cells finds what comparing every pair finds, scores included.
         let exactPairs = try vggbatch(["duplicates", "--json", "--pairs", "--threshold", "0.6", "--exact"])
         let cellPairs = try vggbatch(["duplicates", "--json", "--pairs", "--threshold", "0.6"])
@@ -77,7 +86,8 @@ struct ApproximateCLITests {
         #expect(cellPairs.standardError.contains("approximate: pairs compared exactly within each photo's"), "\(cellPairs.standardError)")
         #expect(cellPairs.standardOutput.contains("\"score\""), "\(cellPairs.standardOutput)")
         let check = try vggbatch(["index", "check", "--queries", "5"])
-        #expect(check.status == 0 && check.standardOutput.contains("recall@10 1.000 on 5 sampled images"), "\(check.standardOutput)")
+        #expect(check.status == 0 && check.standardOutput.contains("rmac: 1 probe: recall@1 1.000, recall@10 1.000 on 5 sampled images"), "\(check.standardOutput)")
+        #expect(check.standardOutput.contains("fc7: "), "\(check.standardOutput)")
     }
 
     @Test func newPhotosAreScoredInFullUntilAScanMergesThemAndAKilledScanNeverLeavesAWrongAnswer() throws {
@@ -101,18 +111,21 @@ struct ApproximateCLITests {
         let scan = try vggbatch(["scan", photos])
         #expect(scan.status == 0, "\(scan.standardError)")
         let status = try vggbatch(["index", "status", "--json"])
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any])
-        #expect(json["entries"] as? Int == 16 && json["waiting_rows"] as? Int == 0, "\(status.standardOutput) \(scan.standardError)")
+        for line in status.standardOutput.split(separator: "\n") {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(json["entries"] as? Int == 16 && json["waiting_rows"] as? Int == 0, "\(status.standardOutput) \(scan.standardError)")
+        }
         #expect(try answers(exact: false) == (try answers(exact: true)))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: database + ".approximate").filter { $0.contains(".partial-") }
         #expect(leftovers.isEmpty)
     }
 
     @Test func badRequestsAndBadFilesGetOneClearLine() throws {
-        let fc7 = try vggbatch(["index", "build", "--feature", "fc7"])
-        #expect(fc7.status != 0 && fc7.standardError.contains("an approximate index holds rmac or gem descriptors"))
-        let none = try vggbatch(["index", "check"])
+        let pool5 = try vggbatch(["index", "build", "--feature", "pool5"])
+        #expect(pool5.status != 0 && pool5.standardError.contains("an approximate index holds fc7, rmac or gem vectors"))
+        let none = try vggbatch(["index", "check", "--feature", "rmac"])
         #expect(none.status == 2 && none.standardError.contains("no approximate index of rmac for model 1; `vggbatch index build` makes one"))
+        #expect(try vggbatch(["index", "check"]).standardError.contains("no approximate index yet"))
         #expect(try vggbatch(["index", "status"]).standardError.contains("no approximate index yet"))
         let missing = try vggbatch(["index", "build", "--db", directory.path("nowhere.sqlite")])
         #expect(missing.status != 0 && missing.standardError.hasPrefix("vggbatch: error: ") && !missing.standardError.contains("\n    "))

@@ -3,7 +3,8 @@
 // it as a message, so nothing C++ ever unwinds into Swift.
 //
 // The index is an inverted file with 4-bit scalar quantisation under inner product
-// ("IVF<lists>,SQ4"): vectors are unit length, so inner products are cosines. Ids are the
+// ("IVF<lists>,SQ4", with "PCA<r>," in front for long vectors such as fc7): vectors are unit
+// length, so inner products are cosines (of the projections, for a PCA). Ids are the
 // caller's (image ids), not positions.
 #ifndef VGG_FAISS_H
 #define VGG_FAISS_H
@@ -17,9 +18,9 @@ extern "C" {
 
 typedef struct vgg_ann vgg_ann;
 
-/// An empty, untrained index of `dimension`-d vectors in `lists` inverted lists; NULL with
-/// `error` filled when FAISS refuses.
-vgg_ann *vgg_ann_create(int dimension, int lists, char *error, size_t error_size);
+/// An empty, untrained index of `dimension`-d vectors in `lists` inverted lists, with a PCA to
+/// `reduced` dimensions in front when `reduced` > 0; NULL with `error` filled when FAISS refuses.
+vgg_ann *vgg_ann_create(int dimension, int lists, int reduced, char *error, size_t error_size);
 
 /// Frees an index (NULL is ignored).
 void vgg_ann_free(vgg_ann *index);

@@ -26,20 +26,33 @@ extension VGGBatch {
     }
 }
 
-/// `--feature` of the approximate index commands: GeM or R-MAC.
+/// `--feature` of the approximate index commands: fc7, GeM or R-MAC; without it, the kinds
+/// `similar` and `duplicates` compare by default (fc7 and R-MAC).
 struct ApproximateFeatureOption: ParsableArguments {
     @Option(
         name: .customLong("feature"),
-        help: ArgumentHelp("Descriptors to index: rmac (the default) or gem.", valueName: "kind"))
-    var name: String = "rmac"
-
-    var kind: FeatureKind { FeatureKind(name: name) ?? .rmac }
+        help: ArgumentHelp("Vectors to index: fc7, rmac or gem (default: fc7 and rmac, what similar and duplicates compare).", valueName: "kind"))
+    var name: String?
 
     func validate() throws {
-        guard let kind = FeatureKind(name: name), kind != .network else {
-            throw ValidationError(
-                "--feature \(name): an approximate index holds rmac or gem descriptors (fc7 and pool5 are searched exactly).")
+        guard let name else { return }
+        guard FeatureKind(name: name) != nil, name.lowercased() != "pool5" else {
+            throw ValidationError("--feature \(name): an approximate index holds fc7, rmac or gem vectors (pool5 is searched exactly).")
         }
+    }
+
+    /// The kinds asked for, for `model`: a named one (refused where the model has none), or
+    /// the defaults it has.
+    func kinds(model: StoredModel) throws -> [FeatureKind] {
+        guard let name, let kind = FeatureKind(name: name) else {
+            return [FeatureKind.network, .rmac].filter { ApproximateLookup.dimension(model: model, kind: $0) != nil }
+        }
+        guard ApproximateLookup.dimension(model: model, kind: kind) != nil else {
+            throw CommandFailure(
+                "--feature \(name): model \(model.id) ends at pool5 (\(model.featureDimension) values), which is searched exactly; "
+                    + "its approximate indexes hold rmac or gem")
+        }
+        return [kind]
     }
 }
 
@@ -52,7 +65,35 @@ struct ApproximateTarget {
     let kind: FeatureKind
     let path: String
 
-    var dimension: Int { model.architecture.descriptorWidth }
+    var dimension: Int { ApproximateLookup.dimension(model: model, kind: kind) ?? model.featureDimension }
+
+    /// The kind's name for a person (fc7, rmac, gem).
+    var name: String { kind.name(hasClassifier: model.architecture.hasClassifier) }
+
+    /// The targets of every kind `feature` asks for, of the model asked for (or the default one).
+    static func all(
+        data: (any ApproximateData)?, models: any ModelCatalog, modelID: Int64?, feature: ApproximateFeatureOption?, location: String
+    ) throws -> [ApproximateTarget] {
+        let first = try ApproximateTarget(data: data, models: models, modelID: modelID, kind: .rmac, location: location)
+        let kinds = try feature?.kinds(model: first.model)
+            ?? FeatureKind.allCases.filter { ApproximateLookup.dimension(model: first.model, kind: $0) != nil }
+        return kinds.map { first.with(kind: $0) }
+    }
+
+    private func with(kind: FeatureKind) -> ApproximateTarget {
+        ApproximateTarget(data: data, state: state, model: model, kind: kind, cacheDirectory: nil)
+    }
+
+    private init(data: any ApproximateData, state: RevisionState, model: StoredModel, kind: FeatureKind, cacheDirectory: String?) {
+        self.data = data
+        self.state = state
+        self.model = model
+        self.kind = kind
+        path = ApproximateIndex.path(
+            databaseFile: data.databaseFile,
+            cacheDirectory: cacheDirectory ?? WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment),
+            instance: state.instance, modelID: model.id, kind: kind)
+    }
 
     init(data: (any ApproximateData)?, models: any ModelCatalog, modelID: Int64?, kind: FeatureKind, location: String) throws {
         guard let data else { throw CommandFailure("\(location) cannot hold an approximate index") }
@@ -69,13 +110,7 @@ struct ApproximateTarget {
         guard let known else { throw CommandFailure(ApproximateError.noRevisions(location: location).reason) }
         guard !all.isEmpty else { throw CommandFailure("the index is empty; run `vggbatch scan DIR` first") }
         guard let chosen else { throw CommandFailure("no model \(modelID.map(String.init) ?? "") in the index (see `vggbatch status`)") }
-        self.data = data
-        state = known
-        model = chosen
-        self.kind = kind
-        path = ApproximateIndex.path(
-            databaseFile: data.databaseFile, cacheDirectory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment),
-            instance: known.instance, modelID: chosen.id, kind: kind)
+        self.init(data: data, state: known, model: chosen, kind: kind, cacheDirectory: nil)
     }
 
     /// The file, if there is one.
@@ -112,25 +147,30 @@ extension VGGBatch.Index {
         func run() throws {
             let index = try database.openReader()
             defer { index.close() }
-            let target = try ApproximateTarget(
-                data: index.approximate, models: index.models, modelID: model, kind: feature.kind, location: index.location)
+            let targets = try ApproximateTarget.all(
+                data: index.approximate, models: index.models, modelID: model, feature: feature, location: index.location)
             ApproximateIndex.setThreads(threadOptions.count)
+            for target in targets { try build(target) }
+        }
+
+        private func build(_ target: ApproximateTarget) throws {
             let started = Date()
             let report: ApproximateBuild.Report
             do throws(ApproximateError) {
                 report = try ApproximateBuild(modelID: target.model.id, kind: target.kind, dimension: target.dimension)
-                    .run(data: target.data) { printError("index build: " + $0) }
+                    .run(data: target.data) { printError("index build (\(target.name)): " + $0) }
                 try report.index.write(path: target.path)
             } catch {
                 throw CommandFailure(error.reason)
             }
-            for figure in report.recall { printError("index build: " + describe(figure)) }
+            for figure in report.recall { printError("index build (\(target.name)): " + describe(figure)) }
             let header = report.index.header
             let floats = Double(report.index.count) * Double(target.dimension) * 4
             let size = (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int64) ?? nil
+            let pca = header.reduced.map { "through a PCA to \($0) dimensions, " } ?? ""
             print(
-                "built the approximate index of \(target.kind.rawValue) descriptors of model \(target.model.id): "
-                    + "\(counted(report.index.count, "vector")) in \(header.lists) lists, "
+                "built the approximate index of \(target.name) vectors of model \(target.model.id): "
+                    + "\(counted(report.index.count, "vector")) in \(header.lists) lists, \(pca)"
                     + String(format: "trained in %.1f s, filled in %.1f s, %.1f s in all", header.trainSeconds, header.addSeconds, Date().timeIntervalSince(started)))
             if let size {
                 print(String(format: "%@ (%.1f MB, %.1f %% of the float vectors)", target.path, Double(size) / 1e6, 100 * Double(size) / max(floats, 1)))
@@ -138,7 +178,7 @@ extension VGGBatch.Index {
             if let chosen = report.recall.last {
                 print(describe(chosen))
                 if chosen.recallAt10 < 0.95 {
-                    printError("vggbatch: warning: recall@10 stays below 0.95 even probing every list; `similar --exact` gives the exact answer")
+                    printError("vggbatch: warning: \(target.name): recall@10 stays below 0.95 even probing every list; `similar --exact` gives the exact answer")
                 }
                 record(chosen, build: header.build, target: target, database: database)
             }
@@ -161,14 +201,16 @@ extension VGGBatch.Index {
             let index = try database.openReader()
             defer { index.close() }
             var shown = 0
-            for kind in FeatureKind.pooled {
-                let target = try ApproximateTarget(data: index.approximate, models: index.models, modelID: model, kind: kind, location: index.location)
+            for target in try ApproximateTarget.all(
+                data: index.approximate, models: index.models, modelID: model, feature: nil, location: index.location)
+            {
+                let kind = target.kind
                 guard let file = try target.read() else { continue }
                 shown += 1
                 let waiting: Int
                 let check: ApproximateCheck?
                 do throws(StoreError) {
-                    waiting = try target.data.descriptorCount(modelID: target.model.id, kind: kind, after: file.header.revision)
+                    waiting = try target.data.vectorCount(modelID: target.model.id, kind: kind, after: file.header.revision)
                     check = try target.data.lastCheck(modelID: target.model.id, kind: kind).flatMap { $0.build == file.header.build ? $0 : nil }
                 } catch {
                     throw error.failure
@@ -178,7 +220,7 @@ extension VGGBatch.Index {
                 let header = file.header
                 if json {
                     var fields: [(String, String)] = [
-                        ("path", JSONText.string(target.path)), ("model", "\(target.model.id)"), ("kind", JSONText.string(kind.rawValue)),
+                        ("path", JSONText.string(target.path)), ("model", "\(target.model.id)"), ("kind", JSONText.string(target.name)),
                         ("entries", "\(file.count)"), ("built_rows", "\(header.builtRows)"), ("merged_rows", "\(header.mergedRows)"),
                         ("waiting_rows", "\(waiting)"), ("lists", "\(header.lists)"), ("probes", "\(header.probes)"), ("bytes", "\(size)"),
                         ("built_at", JSONText.string(header.builtAt)), ("usable", "\(stale == nil)"),
@@ -193,7 +235,7 @@ extension VGGBatch.Index {
                     print(JSONText.object(fields))
                     continue
                 }
-                print("\(kind.rawValue), model \(target.model.id): \(target.path)")
+                print("\(target.name), model \(target.model.id): \(target.path)")
                 print("  \(counted(file.count, "entry")) in \(header.lists) lists, \(header.probes) probed per query, "
                     + String(format: "%.1f MB", Double(size) / 1e6))
                 print("  built \(header.builtAt) with \(counted(header.builtRows, "row")); \(counted(header.mergedRows, "row")) merged since, "
@@ -244,29 +286,40 @@ extension VGGBatch.Index {
         func run() throws {
             let index = try database.openReader()
             defer { index.close() }
-            let target = try ApproximateTarget(data: index.approximate, models: index.models, modelID: model, kind: feature.kind, location: index.location)
-            guard let file = try target.read() else {
-                throw CommandFailure("no approximate index of \(target.kind.rawValue) for model \(target.model.id); `vggbatch index build` makes one")
-            }
-            if let stale = file.staleness(state: target.state, modelID: target.model.id, kind: target.kind, dimension: target.dimension) {
-                throw CommandFailure("the approximate index \(target.path) is not used: \(stale); `vggbatch index build` makes a new one")
-            }
-            ApproximateIndex.setThreads(threadOptions.count)
             var chosen: [Int64]?
             if let pathsFrom {
                 chosen = try imageIDs(listedIn: pathsFrom, index: index)
             }
-            let figure: RecallCheck.Figure
-            do throws(ApproximateError) {
-                figure = try ApproximateIndexCheck(queries: queries, probes: probes, chosen: chosen).run(index: file, data: target.data)
-            } catch {
-                throw CommandFailure(error.reason)
+            ApproximateIndex.setThreads(threadOptions.count)
+            var checked = 0
+            for target in try ApproximateTarget.all(
+                data: index.approximate, models: index.models, modelID: model, feature: feature.name == nil ? nil : feature,
+                location: index.location)
+            {
+                guard let file = try target.read() else {
+                    if feature.name != nil {
+                        throw CommandFailure(
+                            "no approximate index of \(target.name) for model \(target.model.id); `vggbatch index build` makes one")
+                    }
+                    continue
+                }
+                if let stale = file.staleness(state: target.state, modelID: target.model.id, kind: target.kind, dimension: target.dimension) {
+                    throw CommandFailure("the approximate index \(target.path) is not used: \(stale); `vggbatch index build` makes a new one")
+                }
+                let figure: RecallCheck.Figure
+                do throws(ApproximateError) {
+                    figure = try ApproximateIndexCheck(queries: queries, probes: probes, chosen: chosen).run(index: file, data: target.data)
+                } catch {
+                    throw CommandFailure(error.reason)
+                }
+                checked += 1
+                print("\(target.name): " + describe(figure, images: chosen == nil ? "sampled images" : "given images"))
+                // The recall `similar` quotes is the one measured on sampled photos at the index's own probes.
+                if chosen == nil && (probes == nil || probes == file.header.probes) {
+                    record(figure, build: file.header.build, target: target, database: database)
+                }
             }
-            print(describe(figure, images: chosen == nil ? "sampled images" : "given images"))
-            // The recall `similar` quotes is the one measured on sampled photos at the index's own probes.
-            if chosen == nil && (probes == nil || probes == file.header.probes) {
-                record(figure, build: file.header.build, target: target, database: database)
-            }
+            if checked == 0 { throw CommandFailure("no approximate index yet; `vggbatch index build` makes one") }
         }
 
         /// The image ids of the paths listed in `file`, each required to be indexed.

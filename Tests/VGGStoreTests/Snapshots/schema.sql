@@ -6,6 +6,9 @@
 -- index descriptor_revision on descriptor
 CREATE INDEX descriptor_revision ON descriptor (model_id, kind, revision);
 
+-- index feature_revision on feature
+CREATE INDEX feature_revision ON feature (model_id, revision);
+
 -- index image_fingerprint on image
 CREATE INDEX image_fingerprint ON image (fingerprint);
 
@@ -18,7 +21,7 @@ CREATE INDEX prediction_class ON prediction (model_id, rank, class_index);
 -- table approximate_check on approximate_check
 CREATE TABLE approximate_check (
     model_id INTEGER NOT NULL REFERENCES model(id),
-    kind TEXT NOT NULL CHECK (kind IN ('gem', 'rmac')),
+    kind TEXT NOT NULL CHECK (kind IN ('network', 'gem', 'rmac')),
     build TEXT NOT NULL,
     checked_at TEXT NOT NULL,
     queries INTEGER NOT NULL CHECK (queries > 0),
@@ -43,7 +46,7 @@ CREATE TABLE feature (
     image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
     model_id INTEGER NOT NULL REFERENCES model(id),
     dim INTEGER NOT NULL CHECK (dim > 0),
-    vector BLOB NOT NULL CHECK (length(vector) = 4 * dim),
+    vector BLOB NOT NULL CHECK (length(vector) = 4 * dim), revision INTEGER,
     PRIMARY KEY (image_id, model_id)
 ) STRICT;
 
