@@ -12,12 +12,86 @@ import VGGCommon
 /// placed afresh, so rows written after the build count like the others.
 public struct ApproximatePairs {
     public let index: ApproximateIndex
-    /// Cells each vector is compared in (its own and the nearest others).
+    /// Cells each vector is compared in (its own and the nearest others): 3 unless
+    /// `chooseVisits` measured how many the pairs need.
     public var visits: Int
 
     public init(index: ApproximateIndex, visits: Int = 3) {
         self.index = index
         self.visits = max(1, min(visits, index.header.lists))
+    }
+
+    /// How many cells each vector must visit for every near pair of `sample` sampled rows to
+    /// be compared (capped at `limit`): the near pairs of the sample are found exactly (one
+    /// pass of products over all rows), and for each the nearer of the two cells that would
+    /// bring it together is ranked among the sampled row's nearest cells. Returns the visits
+    /// and the share of those pairs they find (1 unless the cap was reached), and how many
+    /// pairs were sampled.
+    public func chooseVisits(
+        vectors: [Float], count: Int, threshold: Float, sample: Int = 2000, limit: Int = 32, seed: UInt64 = 3
+    ) throws(ApproximateError) -> (visits: Int, recall: Double, sampledPairs: Int) {
+        let dimension = index.header.dimension
+        let limit = max(1, min(limit, index.header.lists))
+        var random = SplitMix64(seed: seed)
+        let rows = count <= sample ? Array(0..<count) : (0..<sample).map { _ in Int(random.next() % UInt64(count)) }
+        let sampled = rows.flatMap { vectors[($0 * dimension)..<(($0 + 1) * dimension)] }
+        // The near pairs of the sampled rows (a sampled, b any other row).
+        var near = [(a: Int, b: Int)]()
+        let chunk = 65_536
+        for start in stride(from: 0, to: count, by: chunk) {
+            let n = min(chunk, count - start)
+            var result = vgg_pairs()
+            if let reason = ApproximateIndex.withError({ error, size in
+                sampled.withUnsafeBufferPointer { x in
+                    vectors.withUnsafeBufferPointer { y in
+                        vgg_range_pairs(
+                            Int32(dimension), Int64(rows.count), x.baseAddress, Int64(n), y.baseAddress! + start * dimension, threshold - 1e-4,
+                            &result, error, size)
+                    }
+                } == 0
+            }) {
+                throw .library(operation: "finding the sample's near pairs", reason: reason)
+            }
+            defer { vgg_pairs_free(&result) }
+            for i in rows.indices {
+                for k in result.starts[i]..<result.starts[i + 1] {
+                    let b = start + Int(result.y[Int(k)])
+                    if b != rows[i] { near.append((rows[i], b)) }
+                }
+            }
+        }
+        guard !near.isEmpty else { return (min(3, limit), 1, 0) }
+        // Each row's nearest cells, nearest first, for the rows of those pairs.
+        let involved = Array(Set(near.flatMap { [$0.a, $0.b] }))
+        let cells = try assign(involved.flatMap { vectors[($0 * dimension)..<(($0 + 1) * dimension)] }, count: involved.count, probes: limit)
+        var ranking = [Int: ArraySlice<Int64>]()
+        for (i, row) in involved.enumerated() { ranking[row] = cells[(i * limit)..<((i + 1) * limit)] }
+        // Visits that bring each pair together: a visits b's cell, or b visits a's.
+        let needed = near.map { pair -> Int in
+            let a = ranking[pair.a]!
+            let b = ranking[pair.b]!
+            let aVisitsB = a.firstIndex(of: b.first!).map { $0 - a.startIndex + 1 } ?? Int.max
+            let bVisitsA = b.firstIndex(of: a.first!).map { $0 - b.startIndex + 1 } ?? Int.max
+            return min(aVisitsB, bVisitsA)
+        }
+        let visits = min(limit, needed.max() ?? 1)
+        let found = needed.filter { $0 <= visits }.count
+        return (max(visits, 1), Double(found) / Double(near.count), near.count)
+    }
+
+    /// The `probes` nearest cells of each of `count` vectors, nearest first.
+    private func assign(_ vectors: [Float], count: Int, probes: Int) throws(ApproximateError) -> [Int64] {
+        var cells = [Int64](repeating: -1, count: count * probes)
+        if let reason = ApproximateIndex.withError({ error, size in
+            vectors.withUnsafeBufferPointer { v in
+                cells.withUnsafeMutableBufferPointer { c in
+                    vgg_ann_assign(index.handle, Int64(count), v.baseAddress, Int32(probes), c.baseAddress, error, size)
+                }
+            } == 0
+        }) {
+            throw .library(operation: "assigning vectors to cells", reason: reason)
+        }
+        return cells
     }
 
     /// Every pair of rows of `vectors` (unit length, `count` × the index's dimension,

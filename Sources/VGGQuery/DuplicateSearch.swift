@@ -32,6 +32,19 @@ public struct DuplicateSearch {
         /// Every pair at or above the threshold (two paths, never one file with itself), most
         /// similar first.
         public var pairs: [(a: Int, b: Int, score: Float)]
+        /// How the cells of an approximate index were used, when they were.
+        public var cells: Cells?
+    }
+
+    /// The cells an approximate `duplicates` compared in.
+    public struct Cells: Sendable {
+        /// Cells each photo was compared in, of `lists`.
+        public var visits: Int
+        public var lists: Int
+        /// Near pairs of sampled photos (found exactly) that chose `visits`, and the share of
+        /// them those visits find.
+        public var sampledPairs: Int
+        public var sampledRecall: Double
     }
 
     public func run(_ context: SearchContext) throws(QueryError) -> Answer {
@@ -46,13 +59,19 @@ public struct DuplicateSearch {
         let exact = byFingerprint.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
         var near = [DuplicateFinder.Group]()
         var pairs = [(a: Int, b: Int, score: Float)]()
+        var cells: Cells?
         if !exactOnly {
             let projections = try context.projections()
             let rank = projections.rank
             let fullVectors: ([Int]) throws -> [[Float]] = { try context.exactVectors($0, projections: projections) }
             var found: [(a: Int, b: Int, score: Float)]
-            if let approximate, context.kind != .network {
+            if var approximate, context.kind != .network {
                 do throws(ApproximateError) {
+                    let choice = try approximate.chooseVisits(vectors: projections.coordinates, count: rows.count, threshold: threshold)
+                    approximate.visits = choice.visits
+                    cells = Cells(
+                        visits: choice.visits, lists: approximate.index.header.lists, sampledPairs: choice.sampledPairs,
+                        sampledRecall: choice.recall)
                     found = try approximate.pairs(vectors: projections.coordinates, count: rows.count, threshold: threshold)
                 } catch {
                     throw .approximate(error)
@@ -85,7 +104,7 @@ public struct DuplicateSearch {
             }
             pairs.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }
         }
-        return Answer(exact: exact, near: near, pairs: pairs)
+        return Answer(exact: exact, near: near, pairs: pairs, cells: cells)
     }
 
     /// Writes the groups as a page at `path`, side by side, in the report's look.

@@ -187,6 +187,17 @@ struct ApproximateIndexTests {
         let everywhere = try ApproximatePairs(index: index, visits: index.header.lists).pairs(vectors: flat, count: ids.count, threshold: threshold)
         #expect(Set(everywhere.map { [$0.a, $0.b] }) == brute)
         for pair in everywhere.prefix(20) { #expect(abs(pair.score - dot(vectors[ids[pair.a]]!, vectors[ids[pair.b]]!)) < 1e-5) }
+        // Loose pairs (cosine 0.5, across cells) need more visits than near copies; the
+        // measured choice finds every sampled pair either way.
+        let loose = try ApproximatePairs(index: index).chooseVisits(vectors: flat, count: ids.count, threshold: 0.5, sample: 300)
+        let tight = try ApproximatePairs(index: index).chooseVisits(vectors: flat, count: ids.count, threshold: threshold, sample: 300)
+        #expect(loose.sampledPairs > tight.sampledPairs && tight.sampledPairs > 0)
+        #expect(loose.visits >= tight.visits && tight.recall == 1 && (loose.recall == 1 || loose.visits == 32))
+        var measured = ApproximatePairs(index: index)
+        measured.visits = loose.visits
+        let looseBrute = try ApproximatePairs(index: index, visits: index.header.lists).pairs(vectors: flat, count: ids.count, threshold: 0.5)
+        let looseFound = try measured.pairs(vectors: flat, count: ids.count, threshold: 0.5)
+        #expect(Double(looseFound.count) >= 0.98 * Double(looseBrute.count), "\(looseFound.count) of \(looseBrute.count)")
         let near = try ApproximatePairs(index: index, visits: 3).pairs(vectors: flat, count: ids.count, threshold: threshold)
         let planted = brute.filter { ids[$0[1]] >= 10_000 && ids[$0[1]] - 10_000 == ids[$0[0]] }
         #expect(planted.count == 150)

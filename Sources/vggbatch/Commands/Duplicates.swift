@@ -79,16 +79,21 @@ extension VGGBatch {
                     switch found {
                     case .usable(let file, _, _):
                         ApproximateIndex.setThreads(threads)
-                        let pairs = ApproximatePairs(index: file)
-                        search.approximate = pairs
-                        printError(
-                            "approximate: pairs compared exactly within each photo's \(pairs.visits) nearest of the approximate index's "
-                                + "\(file.header.lists) cells (a pair split further apart is missed); --exact compares every pair")
+                        search.approximate = ApproximatePairs(index: file)
                     case .none(let note?): printError("vggbatch: note: " + note)
                     case .none(nil): break
                     }
                 }
                 let answer = try search.run(context)
+                if let cells = answer.cells {
+                    let sampled = context.rows.count <= 2000 ? "of every photo" : "of 2,000 sampled photos"
+                    let measured = cells.sampledPairs == 0
+                        ? " (no near pair \(sampled) to measure how many are needed)"
+                        : String(format: ", which find %.1f %% of the %d near pairs %@", 100 * cells.sampledRecall, cells.sampledPairs, sampled)
+                    printError(
+                        "approximate: pairs compared exactly within each photo's \(cells.visits) nearest of the approximate index's "
+                            + "\(cells.lists) cells\(measured); --exact compares every pair")
+                }
                 output(answer, context: context, threshold: chosen)
                 if let html {
                     let page = PageOptions(
