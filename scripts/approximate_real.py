@@ -16,6 +16,7 @@ ways: prints how many answers and pairs differ (the goal: none) and the recall t
 measured.
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -81,7 +82,11 @@ def main():
     print(built.strip())
     for kind, count in differing.items():
         print(f"similar --feature {kind}: {count} of {len(images)} answers differ from the exact ones")
-    print(f"duplicates --pairs (R-MAC): {'the same as' if pairs_approximate == pairs_exact else 'DIFFERENT from'} the exact pairs")
+    approximate, exact = json.loads(pairs_approximate), json.loads(pairs_exact)
+    found = {(p["a"], p["b"], p["score"]) for p in approximate["pairs"]}
+    wanted = {(p["a"], p["b"], p["score"]) for p in exact["pairs"]}
+    print(f"duplicates --pairs (R-MAC): {len(wanted)} exact pairs, {len(wanted & found)} found through the cells, "
+          f"{len(found - wanted)} not among them; groups {'the same' if approximate['near'] == exact['near'] else 'DIFFERENT'}")
 
 
 if __name__ == "__main__":

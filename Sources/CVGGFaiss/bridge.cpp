@@ -141,6 +141,8 @@ int vgg_ann_search(
     return guarded(error, error_size, [&] {
         // Set on the inverted file itself: a PCA in front of it does not pass search parameters on.
         index->ivf->nprobe = size_t(probes > 0 ? probes : 1);
+        // One query: its lists are shared among the threads; many: the queries are.
+        index->ivf->parallel_mode = count == 1 ? 1 : 0;
         index->index->search(count, queries, k, scores, ids);
     }) ? 0 : -1;
 }
@@ -165,6 +167,21 @@ vgg_ann *vgg_ann_read(int fd, char *error, size_t error_size) {
     guarded(error, error_size, [&] {
         DescriptorReader reader(fd);
         std::unique_ptr<faiss::Index> index(faiss::read_index(&reader));
+        faiss::IndexIVF *ivf = faiss::ivflib::try_extract_index_ivf(index.get());
+        if (ivf == nullptr) FAISS_THROW_MSG("not an inverted-file index");
+        made = new vgg_ann{std::move(index), ivf};
+    });
+    return made;
+}
+
+vgg_ann *vgg_ann_map(const char *path, int64_t offset, char *error, size_t error_size) {
+    vgg_ann *made = nullptr;
+    guarded(error, error_size, [&] {
+        std::unique_ptr<FILE, int (*)(FILE *)> file(std::fopen(path, "rb"), std::fclose);
+        if (!file) FAISS_THROW_FMT("cannot open %s: %s", path, std::strerror(errno));
+        if (std::fseek(file.get(), long(offset), SEEK_SET) != 0) FAISS_THROW_FMT("cannot seek in %s", path);
+        // The lists stay in the file, mapped: a search touches only the pages of the lists it probes.
+        std::unique_ptr<faiss::Index> index(faiss::read_index(file.get(), faiss::IO_FLAG_MMAP));
         faiss::IndexIVF *ivf = faiss::ivflib::try_extract_index_ivf(index.get());
         if (ivf == nullptr) FAISS_THROW_MSG("not an inverted-file index");
         made = new vgg_ann{std::move(index), ivf};

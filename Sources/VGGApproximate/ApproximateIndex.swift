@@ -148,8 +148,10 @@ public final class ApproximateIndex {
 
     // MARK: - The file
 
-    /// The index at `path`; nil when there is no file.
-    public static func read(path: String) throws(ApproximateError) -> ApproximateIndex? {
+    /// The index at `path`; nil when there is no file. `mapped` leaves the lists in the file
+    /// (the pages a search probes are read, not the whole file: what a query wants); such an
+    /// index can be searched but not merged into.
+    public static func read(path: String, mapped: Bool = false) throws(ApproximateError) -> ApproximateIndex? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -169,7 +171,10 @@ public final class ApproximateIndex {
             throw .corrupt(path: path, reason: "format \(header.format), this vggbatch reads \(currentFormat)")
         }
         var handle: OpaquePointer?
-        let reason = withError { vgg_ann_read(fd, $0, $1).map { handle = $0 } != nil }
+        let offset = Int64(magic.count + 4 + length)
+        let reason = withError { error, size in
+            (mapped ? vgg_ann_map(path, offset, error, size) : vgg_ann_read(fd, error, size)).map { handle = $0 } != nil
+        }
         guard let handle else { throw .corrupt(path: path, reason: reason ?? "unreadable") }
         guard Int(vgg_ann_dimension(handle)) == header.dimension, vgg_ann_is_trained(handle) != 0 else {
             vgg_ann_free(handle)

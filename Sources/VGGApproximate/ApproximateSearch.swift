@@ -56,9 +56,12 @@ public struct ApproximateSearch {
     }
 
     /// The `limit` nearest ok images to each unit query, best first (equal scores by path),
-    /// leaving out `excluded[q]` and anything below `minimumScore`.
+    /// leaving out `excluded[q]` and anything below `minimumScore`. `score` gives the cosine
+    /// of the query and a candidate's unit vector (pass the exact search's own, so that both
+    /// report the same numbers; by default a plain sum of products).
     public func nearest(
-        _ queries: [[Float]], limit: Int, excluded: [Set<Int64>] = [], minimumScore: Float = -1, delta: Delta
+        _ queries: [[Float]], limit: Int, excluded: [Set<Int64>] = [], minimumScore: Float = -1, delta: Delta,
+        score: (([Float], [Float]) -> Float)? = nil
     ) throws(ApproximateError) -> [[Match]] {
         let dimension = index.header.dimension
         guard !queries.isEmpty else { return [] }
@@ -99,8 +102,8 @@ public struct ApproximateSearch {
             let skip = q < excluded.count ? excluded[q] : []
             for id in perQuery[q] where !skip.contains(id) && seen.insert(id).inserted {
                 guard let (path, vector) = byID[id] else { continue }
-                let score = Self.dot(query, vector, row: 0, dimension: dimension)
-                if score >= minimumScore { matches.append(Match(imageID: id, path: path, score: score)) }
+                let cosine = score?(query, vector) ?? Self.dot(query, vector, row: 0, dimension: dimension)
+                if cosine >= minimumScore { matches.append(Match(imageID: id, path: path, score: cosine)) }
             }
             matches.sort { $0.score != $1.score ? $0.score > $1.score : $0.path.lexicographicallyPrecedes($1.path) }
             return Array(matches.prefix(limit))

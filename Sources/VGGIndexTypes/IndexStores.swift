@@ -10,7 +10,8 @@ public protocol ModelCatalog: AnyObject {
     /// Every model, by id.
     func all() throws(StoreError) -> [StoredModel]
     /// The model commands use unless told: the one with results for the most images; among
-    /// equals, the one the last scan used, then the newest.
+    /// equals, the one the last scan used, then the newest. Its `imageCount` is only counted
+    /// when there is more than one model to choose from (else 0).
     func defaultModel() throws(StoreError) -> StoredModel?
     /// The model with this id, or the default one when `id` is nil; nil when there is none.
     func model(id: Int64?) throws(StoreError) -> StoredModel?

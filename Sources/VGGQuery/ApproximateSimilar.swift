@@ -4,6 +4,7 @@ import VGGCommon
 import VGGEngine
 import VGGIndexTypes
 import VGGModel
+import VGGSearch
 
 /// `similar` through an approximate index (`vggbatch index build`): used for fc7, GeM and
 /// R-MAC when the index has one for the model, holds at least `minimumRows` entries, and no filter
@@ -61,7 +62,7 @@ public enum ApproximateLookup {
     /// The index of `kind` of `model` when there is one that serves this index and holds at
     /// least `minimumRows` entries.
     public static func find(
-        index: IndexReader, model: StoredModel, kind: FeatureKind, cacheDirectory: String, minimumRows: Int
+        index: IndexReader, model: StoredModel, kind: FeatureKind, cacheDirectory: String, minimumRows: Int, mapped: Bool = true
     ) throws(QueryError) -> ApproximateLookup {
         guard let data = index.approximate, let dimension = ApproximateLookup.dimension(model: model, kind: kind) else { return .none(note: nil) }
         let state: RevisionState?
@@ -75,7 +76,7 @@ public enum ApproximateLookup {
             databaseFile: data.databaseFile, cacheDirectory: cacheDirectory, instance: state.instance, modelID: model.id, kind: kind)
         let file: ApproximateIndex?
         do throws(ApproximateError) {
-            file = try ApproximateIndex.read(path: path)
+            file = try ApproximateIndex.read(path: path, mapped: mapped)
         } catch {
             return .none(note: "\(error.reason); comparing exactly (`vggbatch index build` makes a new one)")
         }
@@ -114,7 +115,7 @@ extension SimilarSearch {
         let (query, excluded) = try approximateQuery(data: data, index: index, model: model, kind: kind, dimension: dimension,
             engine: engine, environment: environment, onWarning: onWarning)
         ApproximateIndex.setThreads(threads)
-        let search = ApproximateSearch(index: file, data: data, candidates: max(100, 4 * limit))
+        var search = ApproximateSearch(index: file, data: data, candidates: max(100, 4 * limit))
         let results: [ApproximateSearch.Match]
         var delta: ApproximateSearch.Delta
         let check: ApproximateCheck?
@@ -126,20 +127,25 @@ extension SimilarSearch {
                 // Many rows came since (a PostgreSQL index's workers, or a scan by an older
                 // vggbatch): merged here once, so the searches after this one are fast again.
                 do throws(ApproximateError) {
-                    let merged = try file.merge(from: data)
-                    try file.write(path: path)
+                    guard let whole = try ApproximateIndex.read(path: path) else { throw ApproximateError.file(path: path, reason: "gone") }
+                    let merged = try whole.merge(from: data)
+                    try whole.write(path: path)
+                    search = ApproximateSearch(index: whole, data: data, candidates: search.candidates)
                     delta = try search.delta()
                     notes.append("merged \(counted(merged, "new row")) into the approximate index \(path)")
                 } catch {
                     notes.append("the rows written since the approximate index was built are scored in full (\(error.reason))")
                 }
             }
-            results = try search.nearest([query], limit: limit, excluded: [includeSelf ? [] : excluded], minimumScore: minimumScore, delta: delta)[0]
+            // Scored as the exact search verifies, so both report the same numbers.
+            results = try search.nearest(
+                [query], limit: limit, excluded: [includeSelf ? [] : excluded], minimumScore: minimumScore, delta: delta,
+                score: { Float(DuplicateFinder.cosine($0, $1)) })[0]
         } catch {
             throw .approximate(error)
         }
         do throws(StoreError) {
-            check = try data.lastCheck(modelID: model.id, kind: kind).flatMap { $0.build == file.header.build ? $0 : nil }
+            check = try data.lastCheck(modelID: model.id, kind: kind).flatMap { $0.build == search.index.header.build ? $0 : nil }
             if model.architecture.hasClassifier {
                 topClasses = try index.results.topFiveClasses(modelID: model.id, imageIDs: results.map(\.imageID))
             }
@@ -147,8 +153,8 @@ extension SimilarSearch {
             throw .store(error)
         }
         return .answered(ApproximateSimilar.Answer(
-            results: results, topClasses: topClasses, model: model, header: file.header, entries: file.count, delta: delta.count,
-            check: check, candidates: search.candidates, probes: search.probes, suggestsRebuild: file.suggestsRebuild(waiting: delta.count),
+            results: results, topClasses: topClasses, model: model, header: search.index.header, entries: search.index.count, delta: delta.count,
+            check: check, candidates: search.candidates, probes: search.probes, suggestsRebuild: search.index.suggestsRebuild(waiting: delta.count),
             seconds: Date().timeIntervalSince(started), notes: notes))
     }
 

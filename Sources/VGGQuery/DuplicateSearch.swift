@@ -85,6 +85,8 @@ public struct DuplicateSearch {
                     let cosine = DuplicateFinder.cosine(a, b, kernels: context.kernels)
                     return cosine >= bar ? (pair.a, pair.b, Float(cosine)) : nil
                 }
+                // In the exact search's order: the groups are drawn from the pairs in it.
+                found.sort { ($0.a, $0.b) < ($1.a, $1.b) }
             } else {
             do {
                 found = try DuplicateFinder.pairs(

@@ -12,7 +12,10 @@ public final class SQLModels: ModelRegistry {
         self.schema = schema
     }
 
-    public func all() throws(StoreError) -> [StoredModel] {
+    public func all() throws(StoreError) -> [StoredModel] { try models(counting: true) }
+
+    /// Every model, with its images counted unless `counting` is false (then 0).
+    private func models(counting: Bool) throws(StoreError) -> [StoredModel] {
         let location = schema.recordsWeightsLocation ? "weights_path, weights_size, weights_mtime_ns" : "NULL, NULL, NULL"
         let base = schema.recordsModelProvenance ? "convolution_base, precision" : "NULL, 'f32'"
         let color = schema.recordsFormatAndColor ? "color" : "NULL"
@@ -20,8 +23,7 @@ public final class SQLModels: ModelRegistry {
         for row in try database.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
-                COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
-                    (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id)),
+                \(counting ? Self.imageCount : "0"),
                 \(location), \(base), \(color)
             FROM model ORDER BY model.id
             """, [])
@@ -49,7 +51,17 @@ public final class SQLModels: ModelRegistry {
         return parsed
     }
 
+    /// The images with the model's results, as SQL over a `model` row.
+    private static let imageCount = """
+        COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
+            (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id))
+        """
+
+    /// The only model of an index with one is the default without counting its images (which
+    /// stays 0: a pass over a million prediction rows is most of a fast search's time).
     public func defaultModel() throws(StoreError) -> StoredModel? {
+        let uncounted = try models(counting: false)
+        if uncounted.count <= 1 { return uncounted.first }
         let all = try all()
         let latest = try latestModelID()
         return all.max { a, b in
