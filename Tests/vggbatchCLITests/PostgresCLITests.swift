@@ -37,6 +37,30 @@ struct PostgresCLITests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
+    /// Each reading machine keeps its own approximate index of a server's vectors, in its cache
+    /// under the database's instance; rows the workers write after it are scored in full.
+    @Test func anApproximateIndexOfAServerLivesInTheReadersCacheAndAnswersExactly() throws {
+        #expect(try vggbatch(["scan", "--weights", weights, directory.path("photos/a"), directory.path("photos/b")]).status == 0)
+        let build = try vggbatch(["index", "build", "--feature", "rmac"])
+        #expect(build.status == 0, "\(build.standardError)")
+        #expect(build.standardOutput.contains(directory.path("cache") + "/vggbatch/approximate/"), "\(build.standardOutput)")
+        // Another machine scans more photos: this one's copy does not have them.
+        let elsewhere = try CommandRunner.vggbatch(
+            ["scan", "--weights", weights, directory.path("photos/c"), "--db", url],
+            environment: environment.merging(["XDG_CACHE_HOME": directory.path("other-cache")]) { $1 })
+        #expect(elsewhere.status == 0, "\(elsewhere.standardError)")
+        for name in Self.names {
+            let query = directory.path("photos/a/\(name)")
+            let approximate = try CommandRunner.vggbatch(
+                ["similar", "--feature", "rmac", "--limit", "5", query, "--db", url],
+                environment: environment.merging(["VGGBATCH_APPROXIMATE_ABOVE": "0"]) { $1 })
+            let exact = try vggbatch(["similar", "--feature", "rmac", "--limit", "5", "--exact", query])
+            #expect(approximate.status == 0 && approximate.standardError.contains("approximately"), "\(approximate.standardError)")
+            #expect(approximate.standardError.contains("6 rows written since it was built scored in full"), "\(approximate.standardError)")
+            #expect(approximate.standardOutput == exact.standardOutput)
+        }
+    }
+
     @Test func everyCommandAnswersAsOnSQLite() throws {
         let sqlite = directory.path("index.sqlite")
         for db in [sqlite, url] {

@@ -113,10 +113,10 @@ struct ApproximateTarget {
         self.init(data: data, state: known, model: chosen, kind: kind, cacheDirectory: nil)
     }
 
-    /// The file, if there is one.
+    /// The file, if there is one, its lists mapped (status and checks only search it).
     func read() throws -> ApproximateIndex? {
         do throws(ApproximateError) {
-            return try ApproximateIndex.read(path: path)
+            return try ApproximateIndex.read(path: path, mapped: true)
         } catch {
             throw CommandFailure(error.reason)
         }
