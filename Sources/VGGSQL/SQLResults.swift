@@ -62,17 +62,30 @@ public final class SQLResults: ResultStore {
         return values
     }
 
+    /// Counted as every image's first label (the prediction index alone) less those of the
+    /// images that are not ok (few, found through the status index): joining every
+    /// prediction to its image took 0.94 s at a million images, this 0.1 s.
     public func topClasses(modelID: Int64, limit: Int) throws(StoreError) -> [(index: Int, count: Int)] {
-        try database.query(
-            """
-            SELECT prediction.class_index, COUNT(*) FROM prediction JOIN image ON image.id = prediction.image_id
-            WHERE prediction.model_id = ? AND prediction.rank = 1 AND image.status = 'ok'
-            GROUP BY prediction.class_index ORDER BY 2 DESC, 1 LIMIT ?
-            """, [.integer(modelID), .integer(Int64(limit))]
-        ).compactMap { row in
-            guard let index = row[0].integer, let count = row[1].integer else { return nil }
-            return (Int(index), Int(count))
+        var counts = [Int: Int]()
+        for row in try database.query(
+            "SELECT class_index, COUNT(*) FROM prediction WHERE model_id = ? AND rank = 1 GROUP BY class_index", [.integer(modelID)])
+        {
+            if let index = row[0].integer, let count = row[1].integer { counts[Int(index)] = Int(count) }
         }
+        // CROSS JOIN keeps SQLite's order: the few images that are not ok, then their labels.
+        for row in try database.query(
+            """
+            SELECT prediction.class_index, COUNT(*) FROM image CROSS JOIN prediction
+            WHERE prediction.image_id = image.id AND prediction.model_id = ? AND prediction.rank = 1
+                AND image.status IN ('failed', 'missing')
+            GROUP BY prediction.class_index
+            """, [.integer(modelID)])
+        {
+            if let index = row[0].integer, let count = row[1].integer { counts[Int(index), default: 0] -= Int(count) }
+        }
+        return counts.filter { $0.value > 0 }.map { (index: $0.key, count: $0.value) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.index < $1.index }
+            .prefix(limit).map { $0 }
     }
 
     @discardableResult

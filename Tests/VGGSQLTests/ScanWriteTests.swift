@@ -183,3 +183,24 @@ struct VectorRevisionTests {
         #expect(try f.index.approximate.lastCheck(modelID: f.sql.modelID, kind: .gem) == nil)
     }
 }
+
+/// The most frequent first labels count ok images only, on every backend.
+@Suite("Label counts")
+struct LabelCountTests {
+    @Test(arguments: TestBackend.available)
+    func labelsOfFilesThatFailedOrWentMissingAreNotCounted(backend: TestBackend) throws {
+        let f = try ScanWriteTests.Fixture(backend)
+        let a = try f.sql.store("a.jpg", root: f.rootID, run: f.runID, result: SQLFixture.result(top: 7))
+        try f.sql.store("b.jpg", root: f.rootID, run: f.runID, result: SQLFixture.result(top: 7))
+        let c = try f.sql.store("c.jpg", root: f.rootID, run: f.runID, result: SQLFixture.result(top: 7))
+        try f.sql.store("d.jpg", root: f.rootID, run: f.runID, result: SQLFixture.result(top: 9))
+        try f.sql.store("e.jpg", root: f.rootID, run: f.runID, result: SQLFixture.result(top: 3))
+        let counts = { try f.index.results.topClasses(modelID: f.sql.modelID, limit: 5).map { [$0.index, $0.count] } }
+        #expect(try counts() == [[7, 3], [3, 1], [9, 1]])
+        // a.jpg cannot be read (its results stay), c.jpg is gone: 7 counts once.
+        try f.fail(a, fingerprint: nil, reason: "cannot read file")
+        try f.index.database.run("UPDATE image SET status = 'missing' WHERE id = ?", [.integer(c)])
+        #expect(try counts() == [[3, 1], [7, 1], [9, 1]])
+        #expect(try f.index.results.topClasses(modelID: f.sql.modelID, limit: 2).map(\.index) == [3, 7])
+    }
+}

@@ -116,7 +116,7 @@ struct RootsCLITests {
             INSERT INTO prediction SELECT i.id, 2, p.rank, p.class_index, p.probability FROM image i
                 JOIN image o ON o.root_id = 1 AND o.relative_path = CAST('misc/' || i.relative_path AS BLOB)
                 JOIN prediction p ON p.image_id = o.id WHERE i.root_id = 2;
-            INSERT INTO feature SELECT i.id, 2, f.dim, f.vector FROM image i
+            INSERT INTO feature (image_id, model_id, dim, vector) SELECT i.id, 2, f.dim, f.vector FROM image i
                 JOIN image o ON o.root_id = 1 AND o.relative_path = CAST('misc/' || i.relative_path AS BLOB)
                 JOIN feature f ON f.image_id = o.id WHERE i.root_id = 2;
             """)
