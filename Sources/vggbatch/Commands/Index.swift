@@ -12,14 +12,18 @@ extension VGGBatch {
         static let configuration = CommandConfiguration(
             abstract: "Build, check and show the approximate index that speeds up `similar` on large indexes.",
             discussion: """
-                An approximate index (FAISS inverted lists with 4-bit codes) holds one model's \
-                R-MAC or GeM descriptors. `similar --feature rmac|gem` uses it when it has at \
-                least \(ApproximateSimilar.defaultMinimumRows) entries: it proposes candidates, \
-                which are scored exactly with the stored vectors, so every reported score is \
-                exact and only the recall is approximate (`index check` measures it). Rows \
-                written after the build are scored in full until `scan` merges them. The file \
-                lives beside an SQLite index (INDEX.approximate/); a PostgreSQL index's readers \
-                each keep their own copy in the cache folder (see `vggbatch index status`).
+                An approximate index (FAISS inverted lists with 4-bit codes; fc7 through a PCA \
+                to 256 dimensions first) holds one model's fc7, R-MAC or GeM vectors; `index \
+                build` makes fc7's and R-MAC's, what `similar` and `duplicates` compare by \
+                default. `similar` uses the one of the vectors it compares when it has at least \
+                \(ApproximateSimilar.defaultMinimumRows) entries: it proposes candidates, which \
+                are scored exactly with the stored vectors, so every reported score is exact and \
+                only the recall is approximate (`index check` measures it); `duplicates` compares \
+                pairs exactly within its nearest cells. Rows written after the build are scored \
+                in full until `scan` or `import` merges them. The files live beside an SQLite \
+                index (INDEX.approximate/); each machine that reads a PostgreSQL index keeps its \
+                own copies in its cache folder (see `vggbatch index status`). --exact on \
+                `similar` and `duplicates` compares everything.
                 """,
             subcommands: [Build.self, Status.self, Check.self],
             defaultSubcommand: Status.self)
