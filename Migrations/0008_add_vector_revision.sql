@@ -13,6 +13,11 @@
 --
 -- approximate_check: the recall that `vggbatch index check` measured on an approximate
 -- index, by the build it measured, for `index status` and the line `similar` prints.
+--
+-- approximate_file: every approximate index file written from this index, by its build's
+-- name and the revision it holds (the latest of each build). A file is used only if the
+-- index knows it: one written from a later state than a restored backup's, or from a copy
+-- of the index, is never taken for current.
 
 CREATE TABLE vector_revision (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -40,4 +45,13 @@ CREATE TABLE approximate_check (
     recall_at_1 REAL NOT NULL,
     recall_at_10 REAL NOT NULL,
     PRIMARY KEY (model_id, kind)
+) STRICT;
+
+CREATE TABLE approximate_file (
+    build TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    model_id INTEGER NOT NULL REFERENCES model(id),
+    kind TEXT NOT NULL CHECK (kind IN ('network', 'gem', 'rmac')),
+    written_at TEXT NOT NULL,
+    PRIMARY KEY (build, revision)
 ) STRICT;

@@ -33,3 +33,12 @@ CREATE TABLE approximate_check (
     recall_at_10 DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (model_id, kind)
 );
+
+CREATE TABLE approximate_file (
+    build TEXT NOT NULL,
+    revision BIGINT NOT NULL,
+    model_id BIGINT NOT NULL REFERENCES model(id),
+    kind TEXT NOT NULL CHECK (kind IN ('network', 'gem', 'rmac')),
+    written_at TEXT NOT NULL,
+    PRIMARY KEY (build, revision)
+);

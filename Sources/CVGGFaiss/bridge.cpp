@@ -174,12 +174,18 @@ vgg_ann *vgg_ann_read(int fd, char *error, size_t error_size) {
     return made;
 }
 
-vgg_ann *vgg_ann_map(const char *path, int64_t offset, char *error, size_t error_size) {
+vgg_ann *vgg_ann_map(int fd, char *error, size_t error_size) {
     vgg_ann *made = nullptr;
     guarded(error, error_size, [&] {
-        std::unique_ptr<FILE, int (*)(FILE *)> file(std::fopen(path, "rb"), std::fclose);
-        if (!file) FAISS_THROW_FMT("cannot open %s: %s", path, std::strerror(errno));
-        if (std::fseek(file.get(), long(offset), SEEK_SET) != 0) FAISS_THROW_FMT("cannot seek in %s", path);
+        // A copy of the descriptor, at its offset: the same file the header was read from,
+        // whatever a writer renames over the path meanwhile.
+        int copy = ::dup(fd);
+        if (copy < 0) FAISS_THROW_FMT("cannot duplicate the file descriptor: %s", std::strerror(errno));
+        std::unique_ptr<FILE, int (*)(FILE *)> file(::fdopen(copy, "rb"), std::fclose);
+        if (!file) {
+            ::close(copy);
+            FAISS_THROW_FMT("cannot read the index: %s", std::strerror(errno));
+        }
         // The lists stay in the file, mapped: a search touches only the pages of the lists it probes.
         std::unique_ptr<faiss::Index> index(faiss::read_index(file.get(), faiss::IO_FLAG_MMAP));
         faiss::IndexIVF *ivf = faiss::ivflib::try_extract_index_ivf(index.get());

@@ -57,7 +57,7 @@ public struct ApproximateBuild {
         let known: RevisionState?
         let rows: Int
         do throws(StoreError) {
-            known = try data.revisionState()
+            known = try data.revisionState(committed: true)
             rows = try data.vectorCount(modelID: modelID, kind: kind, after: nil)
         } catch {
             throw .store(error)

@@ -171,12 +171,15 @@ public final class ApproximateIndex {
             throw .corrupt(path: path, reason: "format \(header.format), this vggbatch reads \(currentFormat)")
         }
         var handle: OpaquePointer?
-        let offset = Int64(magic.count + 4 + length)
         let reason = withError { error, size in
-            (mapped ? vgg_ann_map(path, offset, error, size) : vgg_ann_read(fd, error, size)).map { handle = $0 } != nil
+            (mapped ? vgg_ann_map(fd, error, size) : vgg_ann_read(fd, error, size)).map { handle = $0 } != nil
         }
         guard let handle else { throw .corrupt(path: path, reason: reason ?? "unreadable") }
-        guard Int(vgg_ann_dimension(handle)) == header.dimension, vgg_ann_is_trained(handle) != 0 else {
+        let lists = Int(vgg_ann_lists(handle))
+        guard Int(vgg_ann_dimension(handle)) == header.dimension, vgg_ann_is_trained(handle) != 0, header.lists == lists,
+            (1...lists).contains(header.probes), header.reduced == nil || header.reduced == ApproximateBuild.reducedDimension,
+            header.builtRows >= 0, header.mergedRows >= 0
+        else {
             vgg_ann_free(handle)
             throw .corrupt(path: path, reason: "its header does not describe its index")
         }
@@ -193,8 +196,9 @@ public final class ApproximateIndex {
             throw .file(path: folder, reason: "cannot make the folder (\(error.localizedDescription))")
         }
         Self.removeAbandonedPartials(of: path)
-        let temporary = path + ".partial-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // Named by host, process and chance: a cache or index folder may be shared by machines.
+        let temporary = path + Self.partialInfix + "\(Self.host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .file(path: temporary, reason: String(cString: strerror(errno))) }
         var failure: String?
         let encoder = JSONEncoder()
@@ -222,14 +226,24 @@ public final class ApproximateIndex {
         }
     }
 
-    /// Removes the temporary files of writers of `path` that died before their rename (their
-    /// process is gone).
+    static let partialInfix = ".partial-"
+
+    /// This machine's name as a partial file carries it (no dashes, so the pid after it parses).
+    static let host: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        let text = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(text.map { $0.isLetter || $0.isNumber || $0 == "." ? $0 : "_" })
+    }()
+
+    /// Removes the temporary files that writers of `path` on this machine left when they died
+    /// before their rename (their process is gone); other machines' are theirs to remove.
     static func removeAbandonedPartials(of path: String) {
         let folder = (path as NSString).deletingLastPathComponent
-        let prefix = (path as NSString).lastPathComponent + ".partial-"
+        let prefix = (path as NSString).lastPathComponent + partialInfix + host + "-"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         for name in names where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            guard let pid = name.dropFirst(prefix.count).split(separator: "-").first.flatMap({ Int32($0) }), pid != getpid() else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { unlink(folder + "/" + name) }
         }
     }
@@ -258,6 +272,34 @@ public final class ApproximateIndex {
     }
 
     // MARK: - Whether it serves an index
+
+    /// Why this file cannot answer for `data` at `state` and the model's `kind` of
+    /// `dimension` (nil when it can): `staleness`, or a file the index does not know (written
+    /// from a later state than a restored backup's, or from a copy of the index).
+    public func unusable(
+        data: any ApproximateData, state: RevisionState, modelID: Int64, kind: FeatureKind, dimension: Int
+    ) throws(ApproximateError) -> String? {
+        if let stale = staleness(state: state, modelID: modelID, kind: kind, dimension: dimension) { return stale }
+        do throws(StoreError) {
+            if try !data.knowsFile(build: header.build, revision: header.revision) {
+                return "the index does not know this file (a restored backup of the index, or another copy of it?)"
+            }
+        } catch {
+            throw .store(error)
+        }
+        return nil
+    }
+
+    /// Writes the index to `path` (`write`) and records it in the index it serves, so that
+    /// searches use it.
+    public func save(path: String, in data: any ApproximateData) throws(ApproximateError) {
+        try write(path: path)
+        do throws(StoreError) {
+            try data.registerFile(build: header.build, revision: header.revision, modelID: header.modelID, kind: header.kind)
+        } catch {
+            throw .store(error)
+        }
+    }
 
     /// Why this file cannot answer for `state` and the model's `kind` of `dimension` (nil when
     /// it can): made from another index, for another model or kind, or newer than the

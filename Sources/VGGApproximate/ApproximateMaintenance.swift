@@ -21,7 +21,7 @@ extension ApproximateIndex {
     public func merge(from data: any ApproximateData) throws(ApproximateError) -> Int {
         let known: RevisionState?
         do throws(StoreError) {
-            known = try data.revisionState()
+            known = try data.revisionState(committed: true)
         } catch {
             throw .store(error)
         }
@@ -117,7 +117,7 @@ public enum ApproximateUpkeep {
         guard let data else { return outcome }
         let state: RevisionState
         do throws(StoreError) {
-            guard let known = try data.revisionState() else { return outcome }
+            guard let known = try data.revisionState(committed: false) else { return outcome }
             state = known
         } catch {
             outcome.notes.append("approximate index not updated (\(error.reason)); the next scan retries")
@@ -128,13 +128,13 @@ public enum ApproximateUpkeep {
                 databaseFile: data.databaseFile, cacheDirectory: cacheDirectory, instance: state.instance, modelID: modelID, kind: kind)
             do throws(ApproximateError) {
                 guard let index = try ApproximateIndex.read(path: path) else { continue }
-                if let stale = index.staleness(state: state, modelID: modelID, kind: kind, dimension: index.header.dimension) {
+                if let stale = try index.unusable(data: data, state: state, modelID: modelID, kind: kind, dimension: index.header.dimension) {
                     outcome.notes.append("the approximate index \(path) is not used: \(stale); `vggbatch index build` makes a new one")
                     continue
                 }
                 let merged = try index.merge(from: data)
                 guard merged > 0 else { continue }
-                try index.write(path: path)
+                try index.save(path: path, in: data)
                 outcome.merged += merged
                 if index.suggestsRebuild(waiting: 0) {
                     outcome.notes.append(

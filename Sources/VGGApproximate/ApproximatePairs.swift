@@ -95,7 +95,8 @@ public struct ApproximatePairs {
     }
 
     /// Every pair of rows of `vectors` (unit length, `count` × the index's dimension,
-    /// row-major) whose cosine reaches `threshold`, each once (a < b), with its cosine.
+    /// row-major) whose cosine reaches `threshold` or falls short of it by less than 1e-4
+    /// (the caller makes the exact cut with its own sums), each once (a < b), with its cosine.
     public func pairs(vectors: [Float], count: Int, threshold: Float) throws(ApproximateError) -> [(a: Int, b: Int, score: Float)] {
         let dimension = index.header.dimension
         precondition(vectors.count == count * dimension, "\(vectors.count) floats for \(count) vectors of \(dimension)")
@@ -161,8 +162,9 @@ public struct ApproximatePairs {
                 }
             }
         }
+        // A little below the threshold: the caller makes the exact cut with its own sums.
         return found.compactMap { key, score in
-            score >= threshold ? (a: Int(key >> 32), b: Int(key & 0xFFFF_FFFF), score: score) : nil
+            score >= threshold - 1e-4 ? (a: Int(key >> 32), b: Int(key & 0xFFFF_FFFF), score: score) : nil
         }
     }
 

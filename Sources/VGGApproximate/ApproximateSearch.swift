@@ -18,7 +18,7 @@ public struct ApproximateSearch {
         self.index = index
         self.data = data
         self.candidates = candidates
-        self.probes = probes ?? index.header.probes
+        self.probes = max(1, min(probes ?? index.header.probes, index.header.lists))
     }
 
     /// The descriptors written after the index's revision, at unit length.
@@ -29,16 +29,19 @@ public struct ApproximateSearch {
         public init() {}
     }
 
-    /// The rows above the index's revision.
+    /// The rows above the index's revision, of images that are ok now.
     public func delta() throws(ApproximateError) -> Delta {
         var delta = Delta()
         let dimension = index.header.dimension
         do {
             try data.forEachVector(
                 modelID: index.header.modelID, kind: index.header.kind, after: index.header.revision, dimension: dimension, chunk: 4096
-            ) { ids, vectors, _ in
-                delta.imageIDs += ids
-                delta.vectors += Self.unitRows(vectors, dimension: dimension)
+            ) { ids, vectors, ok in
+                let unit = Self.unitRows(vectors, dimension: dimension)
+                for row in ids.indices where ok[row] {
+                    delta.imageIDs.append(ids[row])
+                    delta.vectors += unit[(row * dimension)..<((row + 1) * dimension)]
+                }
             }
         } catch let error as StoreError {
             throw .store(error)
@@ -52,7 +55,9 @@ public struct ApproximateSearch {
     public struct Match: Sendable {
         public var imageID: Int64
         public var path: [UInt8]
-        public var score: Float
+        /// The cosine as computed (ranking and `minimumScore` use it), and as reported.
+        public var exactScore: Double
+        public var score: Float { Float(exactScore) }
     }
 
     /// The `limit` nearest ok images to each unit query, best first (equal scores by path),
@@ -61,7 +66,7 @@ public struct ApproximateSearch {
     /// report the same numbers; by default a plain sum of products).
     public func nearest(
         _ queries: [[Float]], limit: Int, excluded: [Set<Int64>] = [], minimumScore: Float = -1, delta: Delta,
-        score: (([Float], [Float]) -> Float)? = nil
+        score: (([Float], [Float]) -> Double)? = nil
     ) throws(ApproximateError) -> [[Match]] {
         let dimension = index.header.dimension
         guard !queries.isEmpty else { return [] }
@@ -102,10 +107,10 @@ public struct ApproximateSearch {
             let skip = q < excluded.count ? excluded[q] : []
             for id in perQuery[q] where !skip.contains(id) && seen.insert(id).inserted {
                 guard let (path, vector) = byID[id] else { continue }
-                let cosine = score?(query, vector) ?? Self.dot(query, vector, row: 0, dimension: dimension)
-                if cosine >= minimumScore { matches.append(Match(imageID: id, path: path, score: cosine)) }
+                let cosine = score?(query, vector) ?? Double(Self.dot(query, vector, row: 0, dimension: dimension))
+                if cosine >= Double(minimumScore) { matches.append(Match(imageID: id, path: path, exactScore: cosine)) }
             }
-            matches.sort { $0.score != $1.score ? $0.score > $1.score : $0.path.lexicographicallyPrecedes($1.path) }
+            matches.sort { $0.exactScore != $1.exactScore ? $0.exactScore > $1.exactScore : $0.path.lexicographicallyPrecedes($1.path) }
             return Array(matches.prefix(limit))
         }
     }

@@ -57,10 +57,18 @@ public protocol ApproximateData: AnyObject {
     /// server, whose readers keep their own copies.
     var databaseFile: String? { get }
 
-    /// The instance and the highest committed revision; nil for an index written before
-    /// revisions existed (a scan migrates it). On PostgreSQL this waits for the writers that
-    /// drew a revision to commit.
-    func revisionState() throws(StoreError) -> RevisionState?
+    /// The instance and the highest revision; nil for an index written before revisions
+    /// existed (a scan migrates it). With `committed` (a build or a merge), every row at or
+    /// below it is committed: on PostgreSQL this waits for the writers that drew a revision
+    /// to commit; without it (a search), a writer may still hold one (nothing waits).
+    func revisionState(committed: Bool) throws(StoreError) -> RevisionState?
+
+    /// Records an approximate index file written from this index: its build and the revision
+    /// it holds (replacing the build's earlier revisions).
+    func registerFile(build: String, revision: Int64, modelID: Int64, kind: FeatureKind) throws(StoreError)
+
+    /// Whether this index wrote (and still knows) the file of `build` at `revision`.
+    func knowsFile(build: String, revision: Int64) throws(StoreError) -> Bool
 
     /// Every vector of `kind` of the model with a revision above `after` (every one when
     /// nil), whatever its image's status, in chunks of up to `chunk` rows: `body(ids, vectors,

@@ -285,7 +285,16 @@ CREATE TABLE approximate_check (
     PRIMARY KEY (model_id, kind)
 );
 
+CREATE TABLE approximate_file (
+    build TEXT NOT NULL,
+    revision BIGINT NOT NULL,
+    model_id BIGINT NOT NULL REFERENCES model(id),
+    kind TEXT NOT NULL CHECK (kind IN ('network', 'gem', 'rmac')),
+    written_at TEXT NOT NULL,
+    PRIMARY KEY (build, revision)
+);
+
 """#,
-            sha256: "645efe0c3cc64f91b10e7ecd51f90ee78be695e9280b7d1f3260a1cf05f1bbe2"),
+            sha256: "9ee2ed6c377ea5ede3a955c139964ec1b5204f79ffc22694e3c83d08f5552855"),
     ]
 }

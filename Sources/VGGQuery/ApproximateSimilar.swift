@@ -45,6 +45,10 @@ public enum ApproximateSimilar {
     /// (once; the searches after it are fast again): 10,000, or 1 % of the entries if more.
     public static func mergeThreshold(entries: Int) -> Int { max(10_000, entries / 100) }
 
+    /// The most results the approximate path gives (4 × as many candidates); more are found
+    /// by the exact search.
+    public static let maximumLimit = 250
+
     /// Why the approximate path did not answer: `note` is a line for a person when something is
     /// wrong with an index that exists (nil when it simply does not apply).
     public enum Outcome {
@@ -67,7 +71,7 @@ public enum ApproximateLookup {
         guard let data = index.approximate, let dimension = ApproximateLookup.dimension(model: model, kind: kind) else { return .none(note: nil) }
         let state: RevisionState?
         do throws(StoreError) {
-            state = try data.revisionState()
+            state = try data.revisionState(committed: false)
         } catch {
             throw .store(error)
         }
@@ -81,8 +85,14 @@ public enum ApproximateLookup {
             return .none(note: "\(error.reason); comparing exactly (`vggbatch index build` makes a new one)")
         }
         guard let file, file.count >= minimumRows else { return .none(note: nil) }
-        if let stale = file.staleness(state: state, modelID: model.id, kind: kind, dimension: dimension) {
-            return .none(note: "the approximate index \(path) is not used: \(stale); comparing exactly (`vggbatch index build` makes a new one)")
+        let unusable: String?
+        do throws(ApproximateError) {
+            unusable = try file.unusable(data: data, state: state, modelID: model.id, kind: kind, dimension: dimension)
+        } catch {
+            throw .approximate(error)
+        }
+        if let unusable {
+            return .none(note: "the approximate index \(path) is not used: \(unusable); comparing exactly (`vggbatch index build` makes a new one)")
         }
         return .usable(file, path: path, data: data)
     }
@@ -99,11 +109,15 @@ public enum ApproximateLookup {
 extension SimilarSearch {
     /// Answers through the approximate index of `kind` when it applies (see
     /// `ApproximateSimilar`), else says why not.
+    /// `recorder` opens the index to record a merged file (nil when it cannot now: an SQLite
+    /// index's scan holds it); a search that finds many rows written since merges them.
     public func runApproximate(
         index: IndexReader, modelID requested: Int64?, kind: FeatureKind, cacheDirectory: String, minimumRows: Int, threads: Int,
-        engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void
+        engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void,
+        recorder: () -> (data: any ApproximateData, close: () -> Void)? = { nil }
     ) throws(QueryError) -> ApproximateSimilar.Outcome {
-        guard under == nil, label == nil else { return .notUsed(note: nil) }
+        // Past a few hundred results the candidates would not cover them: the exact search.
+        guard under == nil, label == nil, limit <= ApproximateSimilar.maximumLimit else { return .notUsed(note: nil) }
         let model = try SearchContext.chooseModel(index: index, requested: requested)
         let started = Date()
         let found = try ApproximateLookup.find(index: index, model: model, kind: kind, cacheDirectory: cacheDirectory, minimumRows: minimumRows)
@@ -126,23 +140,28 @@ extension SimilarSearch {
             if delta.count >= ApproximateSimilar.mergeThreshold(entries: file.count) {
                 // Many rows came since (a PostgreSQL index's workers, or a scan by an older
                 // vggbatch): merged here once, so the searches after this one are fast again.
-                do throws(ApproximateError) {
-                    guard let whole = try ApproximateIndex.read(path: path) else { throw ApproximateError.file(path: path, reason: "gone") }
-                    let merged = try whole.merge(from: data)
-                    try whole.write(path: path)
-                    search = ApproximateSearch(index: whole, data: data, candidates: search.candidates)
-                    delta = try search.delta()
-                    notes.append("merged \(counted(merged, "new row")) into the approximate index \(path)")
-                } catch {
-                    notes.append("the rows written since the approximate index was built are scored in full (\(error.reason))")
+                if let writable = recorder() {
+                    defer { writable.close() }
+                    do throws(ApproximateError) {
+                        guard let whole = try ApproximateIndex.read(path: path) else { throw ApproximateError.file(path: path, reason: "gone") }
+                        let merged = try whole.merge(from: writable.data)
+                        try whole.save(path: path, in: writable.data)
+                        search = ApproximateSearch(index: whole, data: data, candidates: search.candidates)
+                        delta = try search.delta()
+                        notes.append("merged \(counted(merged, "new row")) into the approximate index \(path)")
+                    } catch {
+                        notes.append("the rows written since the approximate index was built are scored in full (\(error.reason))")
+                    }
                 }
             }
             // Scored as the exact search verifies, so both report the same numbers.
             results = try search.nearest(
                 [query], limit: limit, excluded: [includeSelf ? [] : excluded], minimumScore: minimumScore, delta: delta,
-                score: { Float(DuplicateFinder.cosine($0, $1)) })[0]
+                score: { DuplicateFinder.cosine($0, $1) })[0]
         } catch {
-            throw .approximate(error)
+            // The file or FAISS failed: the exact search answers, and the reason is said.
+            if case .store(let store) = error { throw .store(store) }
+            return .notUsed(note: "the approximate index \(path) could not answer (\(error.reason)); comparing exactly")
         }
         do throws(StoreError) {
             check = try data.lastCheck(modelID: model.id, kind: kind).flatMap { $0.build == search.index.header.build ? $0 : nil }

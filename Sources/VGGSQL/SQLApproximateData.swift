@@ -15,10 +15,25 @@ public final class SQLApproximateData: ApproximateData {
         self.databaseFile = databaseFile
     }
 
-    public func revisionState() throws(StoreError) -> RevisionState? {
+    public func revisionState(committed: Bool) throws(StoreError) -> RevisionState? {
         guard schema.recordsRevisions else { return nil }
-        let (revision, instance) = try SQLRevision.latest(in: database)
+        let (revision, instance) = try SQLRevision.latest(in: database, committed: committed)
         return RevisionState(instance: instance, revision: revision)
+    }
+
+    public func registerFile(build: String, revision: Int64, modelID: Int64, kind: FeatureKind) throws(StoreError) {
+        try database.writeTransaction { () throws(StoreError) in
+            try database.run("DELETE FROM approximate_file WHERE build = ? AND revision < ?", [.text(build), .integer(revision)])
+            try database.run(
+                "INSERT INTO approximate_file (build, revision, model_id, kind, written_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [.text(build), .integer(revision), .integer(modelID), .text(kind.rawValue), .text(SQLClock.now())])
+        }
+    }
+
+    public func knowsFile(build: String, revision: Int64) throws(StoreError) -> Bool {
+        guard schema.recordsRevisions else { return false }
+        return try !database.query(
+            "SELECT 1 FROM approximate_file WHERE build = ? AND revision = ?", [.text(build), .integer(revision)]).isEmpty
     }
 
     public func forEachVector(

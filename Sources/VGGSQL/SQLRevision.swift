@@ -26,19 +26,21 @@ public enum SQLRevision {
         return revision
     }
 
-    /// The highest revision any committed row can have, and the index's instance name. On
-    /// PostgreSQL this waits for the writers that hold a revision to commit (call it inside a
-    /// transaction: the exclusive lock is held until it ends).
-    static func latest(in database: any SQLDatabase) throws(StoreError) -> (revision: Int64, instance: String) {
+    /// The highest revision drawn, and the index's instance name. With `committed`, on
+    /// PostgreSQL, it first waits for the writers that hold a revision to commit (the
+    /// exclusive lock, released at the statement's end unless inside a transaction), so every
+    /// row at or below it is committed; a search needs no such wait.
+    static func latest(in database: any SQLDatabase, committed: Bool) throws(StoreError) -> (revision: Int64, instance: String) {
         let rows: [[SQLValue]]
         switch database.dialect {
         case .sqlite:
             rows = try database.query("SELECT last, instance FROM vector_revision WHERE id = 1", [])
         case .postgresql:
+            let held = committed ? ", (SELECT pg_advisory_xact_lock(\(lockKey))) AS held" : ""
             rows = try database.query(
                 """
                 SELECT (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM vector_revision), instance
-                FROM index_instance, (SELECT pg_advisory_xact_lock(\(lockKey))) AS held WHERE id = 1
+                FROM index_instance\(held) WHERE id = 1
                 """, [])
         }
         guard let row = rows.first, let revision = row[0].integer, case .text(let instance) = row[1] else {

@@ -242,6 +242,11 @@ ALTER TABLE model ADD COLUMN color TEXT CHECK (color IN ('srgb', 'as-stored'));
 --
 -- approximate_check: the recall that `vggbatch index check` measured on an approximate
 -- index, by the build it measured, for `index status` and the line `similar` prints.
+--
+-- approximate_file: every approximate index file written from this index, by its build's
+-- name and the revision it holds (the latest of each build). A file is used only if the
+-- index knows it: one written from a later state than a restored backup's, or from a copy
+-- of the index, is never taken for current.
 
 CREATE TABLE vector_revision (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -271,7 +276,16 @@ CREATE TABLE approximate_check (
     PRIMARY KEY (model_id, kind)
 ) STRICT;
 
+CREATE TABLE approximate_file (
+    build TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    model_id INTEGER NOT NULL REFERENCES model(id),
+    kind TEXT NOT NULL CHECK (kind IN ('network', 'gem', 'rmac')),
+    written_at TEXT NOT NULL,
+    PRIMARY KEY (build, revision)
+) STRICT;
+
 """#,
-            sha256: "0a929ac25c6bd78e81981e3572d1e806fec29d079f5f44bdd33448785363fdc3"),
+            sha256: "8eee0f9136ca056bb8bd619813d1bb49a58ee77aac2fc60103922854f95a8d55"),
     ]
 }

@@ -117,7 +117,7 @@ struct ApproximateIndexTests {
         try index.write(path: path)
         let read = try #require(try ApproximateIndex.read(path: path))
         #expect(read.header == index.header && read.count == 500)
-        let state = try #require(try data.revisionState())
+        let state = try #require(try data.revisionState(committed: true))
         #expect(read.staleness(state: state, modelID: 1, kind: .rmac, dimension: dimension) == nil)
         #expect(read.staleness(state: RevisionState(instance: "other", revision: 9), modelID: 1, kind: .rmac, dimension: dimension) != nil)
         #expect(read.staleness(state: RevisionState(instance: data.instance, revision: 0), modelID: 1, kind: .rmac, dimension: dimension) != nil)
@@ -147,11 +147,14 @@ struct ApproximateIndexTests {
         dead.executableURL = URL(fileURLWithPath: "/bin/true")
         try dead.run()
         dead.waitUntilExit()
-        try Data("partial".utf8).write(to: URL(fileURLWithPath: path + ".partial-\(dead.processIdentifier)"))
-        try Data("partial".utf8).write(to: URL(fileURLWithPath: path + ".partial-1"))
+        let own = path + ".partial-\(ApproximateIndex.host)-"
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: own + "\(dead.processIdentifier)-7"))
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: own + "1-7"))
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: path + ".partial-otherhost-\(dead.processIdentifier)-7"))
         try index.write(path: path)
-        #expect(!FileManager.default.fileExists(atPath: path + ".partial-\(dead.processIdentifier)"))
-        #expect(FileManager.default.fileExists(atPath: path + ".partial-1"))
+        #expect(!FileManager.default.fileExists(atPath: own + "\(dead.processIdentifier)-7"))
+        #expect(FileManager.default.fileExists(atPath: own + "1-7"))
+        #expect(FileManager.default.fileExists(atPath: path + ".partial-otherhost-\(dead.processIdentifier)-7"))
         #expect(try ApproximateIndex.read(path: path)?.count == 300)
     }
 

@@ -28,7 +28,16 @@ final class MemoryApproximateData: ApproximateData {
         for (id, vector) in vectors { rows[id] = Row(vector: vector, revision: revision) }
     }
 
-    func revisionState() throws(StoreError) -> RevisionState? { RevisionState(instance: instance, revision: revision) }
+    func revisionState(committed: Bool) throws(StoreError) -> RevisionState? { RevisionState(instance: instance, revision: revision) }
+
+    var files = Set<String>()
+
+    func registerFile(build: String, revision: Int64, modelID: Int64, kind: FeatureKind) throws(StoreError) {
+        files = files.filter { !$0.hasPrefix(build + "@") }
+        files.insert("\(build)@\(revision)")
+    }
+
+    func knowsFile(build: String, revision: Int64) throws(StoreError) -> Bool { files.contains("\(build)@\(revision)") }
 
     func forEachVector(
         modelID: Int64, kind: FeatureKind, after revision: Int64?, dimension: Int, chunk: Int,

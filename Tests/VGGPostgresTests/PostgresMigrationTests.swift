@@ -19,7 +19,7 @@ struct PostgresMigrationTests {
         ("0004_add_model_provenance", "651dc9097ea072b51a14381d0d3c4be0cb62c5ee555c14ac18edb6355f2bbc51"),
         ("0005_add_image_format_and_model_color", "8ccf1f344bf72ece176f6d246d00bca42478ea165b1e1db5e2a087da154894c0"),
         ("0006_add_worker_takeovers", "5d45e14f68421555aec3efd375402b90f7fa2fb73328d8b4c8b9cbc3d57c2543"),
-        ("0007_add_vector_revision", "645efe0c3cc64f91b10e7ecd51f90ee78be695e9280b7d1f3260a1cf05f1bbe2"),
+        ("0007_add_vector_revision", "9ee2ed6c377ea5ede3a955c139964ec1b5204f79ffc22694e3c83d08f5552855"),
     ]
 
     @Test func embeddedMigrationsMatchTheFilesAndNeverChange() throws {

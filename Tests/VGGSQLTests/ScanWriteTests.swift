@@ -122,14 +122,14 @@ struct VectorRevisionTests {
     func everyWriteOfADescriptorTakesANewHigherRevision(backend: TestBackend) throws {
         let f = try ScanWriteTests.Fixture(backend)
         let data = f.index.approximate
-        let start = try #require(try data.revisionState())
+        let start = try #require(try data.revisionState(committed: true))
         let a = try f.sql.store("a.jpg", root: f.rootID, run: f.runID)
         let first = try revisions(f, a)
         #expect(first.count == 2 && first[0] == first[1] && first[0] > start.revision)
         let feature = try f.index.database.query("SELECT revision FROM feature WHERE image_id = ?", [.integer(a)]).first?.first?.integer
         #expect(feature == first[0])
         #expect(try data.vectorCount(modelID: f.sql.modelID, kind: .network, after: start.revision) == 1)
-        #expect(try data.revisionState()?.revision == first[0])
+        #expect(try data.revisionState(committed: true)?.revision == first[0])
         #expect(try data.vectorCount(modelID: f.sql.modelID, kind: .rmac, after: start.revision) == 1)
         #expect(try data.vectorCount(modelID: f.sql.modelID, kind: .rmac, after: first[0]) == 0)
 

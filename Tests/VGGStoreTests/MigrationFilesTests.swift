@@ -19,7 +19,7 @@ struct MigrationFilesTests {
         ("0005_add_descriptor", "7fcef8bf56865ec92a0336bd12c9a579a890f9071176c16cbde5f974c408846a"),
         ("0006_add_model_provenance", "451567fbf54f8e019ed2ecc8f6abadbf196233b547d2a77404e244dc707d55ae"),
         ("0007_add_image_format_and_model_color", "60bc8f09bc807e56297828f0c5340a0dfc1101aee1bd46379a59e1f129351aee"),
-        ("0008_add_vector_revision", "0a929ac25c6bd78e81981e3572d1e806fec29d079f5f44bdd33448785363fdc3"),
+        ("0008_add_vector_revision", "8eee0f9136ca056bb8bd619813d1bb49a58ee77aac2fc60103922854f95a8d55"),
     ]
 
     static let regenerate = "run `python3 scripts/embed_migrations.py` from the repository root"

@@ -20,7 +20,7 @@ struct MigratorTests {
 
     /// Tables after every migration.
     static let allTables = indexTables.union([
-        "feature_basis", "feature_projection", "feature_code", "descriptor", "vector_revision", "approximate_check",
+        "feature_basis", "feature_projection", "feature_code", "descriptor", "vector_revision", "approximate_check", "approximate_file",
     ])
 
     /// The real first migration followed by a test-only second one.

@@ -130,6 +130,16 @@ struct ApproximateCLITests {
         let missing = try vggbatch(["index", "build", "--db", directory.path("nowhere.sqlite")])
         #expect(missing.status != 0 && missing.standardError.hasPrefix("vggbatch: error: ") && !missing.standardError.contains("\n    "))
 
+        // An index restored from a backup taken before the build (its rows then written
+        // again) never trusts the newer file: the index does not know it.
+        try FileManager.default.copyItem(atPath: database, toPath: directory.path("backup.sqlite"))
+        #expect(try vggbatch(["index", "build"]).status == 0)
+        try FileManager.default.removeItem(atPath: database)
+        try FileManager.default.copyItem(atPath: directory.path("backup.sqlite"), toPath: database)
+        let restored = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"])
+        #expect(restored.status == 0 && restored.standardError.contains("the index does not know this file"), "\(restored.standardError)")
+        #expect(restored.standardError.contains("compared rmac vectors of model 1 (8 images)"))
+
         // A damaged file: similar says so once and answers exactly.
         #expect(try vggbatch(["index", "build"]).status == 0)
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: indexFile))
@@ -146,6 +156,10 @@ struct ApproximateCLITests {
         let foreign = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"])
         #expect(foreign.status == 0 && foreign.standardError.contains("it was made from another index"), "\(foreign.standardError)")
         #expect(try vggbatch(["index", "status"]).standardOutput.contains("NOT USED: it was made from another index"))
+        // A damaged one among them: said, the others still listed.
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: database + ".approximate/model-1-fc7.faiss"))
+        let listed = try vggbatch(["index", "status"])
+        #expect(listed.status == 0 && listed.standardOutput.contains("fc7, model 1: NOT USED:") && listed.standardOutput.contains("rmac, model 1:"))
         let rebuilt = try vggbatch(["index", "build"])
         let after = try vggbatch(["index", "status"])
         #expect(rebuilt.status == 0 && !after.standardOutput.contains("NOT USED"))

@@ -59,10 +59,10 @@ int vgg_ann_write(const vgg_ann *index, int fd, char *error, size_t error_size);
 /// filled when the bytes are not an index of this kind.
 vgg_ann *vgg_ann_read(int fd, char *error, size_t error_size);
 
-/// Reads the index stored in the file at `path` from byte `offset` with its inverted lists
-/// mapped rather than read (searching only: it cannot be added to); NULL with `error` filled
-/// when the bytes are not an index of this kind.
-vgg_ann *vgg_ann_map(const char *path, int64_t offset, char *error, size_t error_size);
+/// Reads an index from the open file descriptor `fd` at its current offset with its inverted
+/// lists mapped rather than read (searching only: it cannot be added to); NULL with `error`
+/// filled when the bytes are not an index of this kind. `fd` stays the caller's.
+vgg_ann *vgg_ann_map(int fd, char *error, size_t error_size);
 
 /// The threads FAISS's parallel loops use (OpenMP).
 void vgg_ann_set_threads(int threads);

@@ -105,7 +105,7 @@ struct ApproximateTarget {
         let chosen: StoredModel?
         let all: [StoredModel]
         do throws(StoreError) {
-            known = try data.revisionState()
+            known = try data.revisionState(committed: false)
             all = try models.all()
             chosen = try models.model(id: modelID)
         } catch {
@@ -115,6 +115,15 @@ struct ApproximateTarget {
         guard !all.isEmpty else { throw CommandFailure("the index is empty; run `vggbatch scan DIR` first") }
         guard let chosen else { throw CommandFailure("no model \(modelID.map(String.init) ?? "") in the index (see `vggbatch status`)") }
         self.init(data: data, state: known, model: chosen, kind: kind, cacheDirectory: nil)
+    }
+
+    /// Why `file` cannot answer for this index (nil when it can).
+    func unusable(_ file: ApproximateIndex) throws -> String? {
+        do throws(ApproximateError) {
+            return try file.unusable(data: data, state: state, modelID: model.id, kind: kind, dimension: dimension)
+        } catch {
+            throw CommandFailure(error.reason)
+        }
     }
 
     /// The file, if there is one, its lists mapped (status and checks only search it).
@@ -149,7 +158,9 @@ extension VGGBatch.Index {
         @OptionGroup var threadOptions: ThreadOptions
 
         func run() throws {
-            let index = try database.openReader()
+            // Opened to write: the files built are recorded in the index (an SQLite index's
+            // scan lock is held meanwhile, so a scan cannot write beside the build).
+            let index = try database.openRecorder()
             defer { index.close() }
             let targets = try ApproximateTarget.all(
                 data: index.approximate, models: index.models, modelID: model, feature: feature, location: index.location)
@@ -163,7 +174,7 @@ extension VGGBatch.Index {
             do throws(ApproximateError) {
                 report = try ApproximateBuild(modelID: target.model.id, kind: target.kind, dimension: target.dimension)
                     .run(data: target.data) { printError("index build (\(target.name)): " + $0) }
-                try report.index.write(path: target.path)
+                try report.index.save(path: target.path, in: target.data)
             } catch {
                 throw CommandFailure(error.reason)
             }
@@ -184,7 +195,11 @@ extension VGGBatch.Index {
                 if chosen.recallAt10 < 0.95 {
                     printError("vggbatch: warning: \(target.name): recall@10 stays below 0.95 even probing every list; `similar --exact` gives the exact answer")
                 }
-                record(chosen, build: header.build, target: target, database: database)
+                do throws(StoreError) {
+                    try target.data.recordCheck(check(chosen, build: header.build), modelID: target.model.id, kind: target.kind)
+                } catch {
+                    throw error.failure
+                }
             }
         }
     }
@@ -209,7 +224,19 @@ extension VGGBatch.Index {
                 data: index.approximate, models: index.models, modelID: model, feature: nil, location: index.location)
             {
                 let kind = target.kind
-                guard let file = try target.read() else { continue }
+                let read: ApproximateIndex?
+                do {
+                    read = try target.read()
+                } catch let failure as CommandFailure {
+                    // One damaged file: said, and the others still listed.
+                    shown += 1
+                    print(json
+                        ? JSONText.object([("path", JSONText.string(target.path)), ("kind", JSONText.string(target.name)),
+                                           ("usable", "false"), ("reason", JSONText.string(failure.message))])
+                        : "\(target.name), model \(target.model.id): NOT USED: \(failure.message)")
+                    continue
+                }
+                guard let file = read else { continue }
                 shown += 1
                 let waiting: Int
                 let check: ApproximateCheck?
@@ -219,7 +246,7 @@ extension VGGBatch.Index {
                 } catch {
                     throw error.failure
                 }
-                let stale = file.staleness(state: target.state, modelID: target.model.id, kind: kind, dimension: target.dimension)
+                let stale = try target.unusable(file)
                 let size = (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int64) ?? 0
                 let header = file.header
                 if json {
@@ -307,7 +334,7 @@ extension VGGBatch.Index {
                     }
                     continue
                 }
-                if let stale = file.staleness(state: target.state, modelID: target.model.id, kind: target.kind, dimension: target.dimension) {
+                if let stale = try target.unusable(file) {
                     throw CommandFailure("the approximate index \(target.path) is not used: \(stale); `vggbatch index build` makes a new one")
                 }
                 let figure: RecallCheck.Figure
@@ -349,9 +376,7 @@ extension VGGBatch.Index {
 /// Records a measured recall for `index status` and `similar` (a scan holding an SQLite index
 /// only means it is not recorded this time).
 private func record(_ figure: RecallCheck.Figure, build: String, target: ApproximateTarget, database: DatabaseOptions) {
-    let check = ApproximateCheck(
-        build: build, checkedAt: ISO8601DateFormatter().string(from: Date()), queries: figure.queries, probes: figure.probes,
-        recallAt1: figure.recallAt1, recallAt10: figure.recallAt10)
+    let check = check(figure, build: build)
     do {
         let writer = try database.openRecorder()
         defer { writer.close() }
@@ -360,4 +385,11 @@ private func record(_ figure: RecallCheck.Figure, build: String, target: Approxi
         let reason = (error as? CommandFailure)?.message ?? "\(error)"
         printError("vggbatch: note: the recall was not recorded (\(reason)); `vggbatch index check` measures it again")
     }
+}
+
+/// A measured recall as the index records it.
+private func check(_ figure: RecallCheck.Figure, build: String) -> ApproximateCheck {
+    ApproximateCheck(
+        build: build, checkedAt: ISO8601DateFormatter().string(from: Date()), queries: figure.queries, probes: figure.probes,
+        recallAt1: figure.recallAt1, recallAt10: figure.recallAt10)
 }

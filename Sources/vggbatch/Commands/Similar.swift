@@ -122,10 +122,16 @@ extension VGGBatch {
         /// when the exact search must answer.
         private func answerApproximately(_ search: SimilarSearch, index: IndexReader, environment: [String: String]) throws(QueryError) -> Bool {
             let kind = try FeatureChoice(named: feature.name, default: .similar).kind
+            // pool5 named for a model with fc7 (or the reverse) is the exact search's refusal to give.
+            if feature.name?.lowercased() == "pool5" { return false }
             let outcome = try search.runApproximate(
                 index: index, modelID: model, kind: kind, cacheDirectory: WeightsLocator.cacheDirectory(environment: environment),
                 minimumRows: ApproximateSimilar.minimumRows(environment: environment), threads: threads,
-                engine: EngineOptions(threads: threads), environment: environment, onWarning: { printError("vggbatch: warning: " + $0) })
+                engine: EngineOptions(threads: threads), environment: environment, onWarning: { printError("vggbatch: warning: " + $0) },
+                recorder: {
+                    guard let writer = try? database.openRecorder(), let data = writer.approximate else { return nil }
+                    return (data, { writer.close() })
+                })
             guard case .answered(let answer) = outcome else {
                 if case .notUsed(let note?) = outcome { printError("vggbatch: note: " + note) }
                 return false

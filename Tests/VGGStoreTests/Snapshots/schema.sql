@@ -31,6 +31,16 @@ CREATE TABLE approximate_check (
     PRIMARY KEY (model_id, kind)
 ) STRICT;
 
+-- table approximate_file on approximate_file
+CREATE TABLE approximate_file (
+    build TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    model_id INTEGER NOT NULL REFERENCES model(id),
+    kind TEXT NOT NULL CHECK (kind IN ('network', 'gem', 'rmac')),
+    written_at TEXT NOT NULL,
+    PRIMARY KEY (build, revision)
+) STRICT;
+
 -- table descriptor on descriptor
 CREATE TABLE descriptor (
     image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
