@@ -23,19 +23,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+import copy_detection
 import photo_edits as edits
 import trained_base
 
-EDITS = {
-    "crop50": edits.crop(0.5),
-    "crop80": edits.crop(0.8),
-    "rotate8": edits.rotate(8),
-    "half": edits.half,
-    "q30": None,
-    "colour": edits.colour_shift,
-    "caption": edits.caption,
-    "flip": edits.flip,
-}
+# The copy-detection set's edits, the same as scripts/copy_detection.py makes.
+EDITS = copy_detection.EDITS
 
 
 def main():

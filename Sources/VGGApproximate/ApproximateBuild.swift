@@ -69,31 +69,14 @@ public struct ApproximateBuild {
 
         // Pass 1: a uniform sample to train on (reservoir), and the check's queries among the
         // images that are ok.
-        var random = SplitMix64(seed: seed)
-        var sample = [Float]()
-        sample.reserveCapacity(trainingCount * dimension)
-        var sampleIDs = [Int64]()
-        var sampleOK = [Bool]()
-        var seen = 0
+        var reservoir = VectorReservoir(capacity: trainingCount, dimension: dimension, random: SplitMix64(seed: seed))
         try stream(data, after: nil) { ids, vectors, ok in
-            for row in ids.indices {
-                seen += 1
-                let slot: Int
-                if sampleIDs.count < trainingCount {
-                    slot = sampleIDs.count
-                    sampleIDs.append(ids[row])
-                    sampleOK.append(ok[row])
-                    sample.append(contentsOf: repeatElement(0, count: dimension))
-                } else {
-                    let pick = Int(random.next() % UInt64(seen))
-                    guard pick < trainingCount else { continue }
-                    slot = pick
-                    sampleIDs[slot] = ids[row]
-                    sampleOK[slot] = ok[row]
-                }
-                sample.replaceSubrange((slot * dimension)..<((slot + 1) * dimension), with: vectors[(row * dimension)..<((row + 1) * dimension)])
-            }
+            for row in ids.indices { reservoir.offer(id: ids[row], ok: ok[row], row: row, of: vectors) }
         }
+        var random = reservoir.random
+        var sample = reservoir.vectors
+        let sampleIDs = reservoir.ids
+        let sampleOK = reservoir.ok
         guard !sampleIDs.isEmpty else { throw .empty("model \(modelID) has no \(kind.rawValue) descriptors to index") }
         progress("training \(lists) lists on \(sampleIDs.count) of \(rows) vectors")
         let trainingStarted = Date()

@@ -60,34 +60,25 @@ public struct ApproximateIndexCheck {
     public func run(index: ApproximateIndex, data: any ApproximateData) throws(ApproximateError) -> RecallCheck.Figure {
         let dimension = index.header.dimension
         let build = ApproximateBuild(modelID: index.header.modelID, kind: index.header.kind, dimension: dimension)
-        var random = SplitMix64(seed: seed)
         var queryVectors = [Float]()
         var chosenIDs = [Int64]()
-        var seen = 0
+        var reservoir = VectorReservoir(capacity: queries, dimension: dimension, random: SplitMix64(seed: seed))
         let wanted = chosen.map { Set($0) }
         try build.stream(data, after: nil) { ids, vectors, ok in
-            if let wanted {
-                for row in ids.indices where ok[row] && wanted.contains(ids[row]) {
+            for row in ids.indices where ok[row] {
+                guard let wanted else {
+                    reservoir.offer(id: ids[row], ok: true, row: row, of: vectors)
+                    continue
+                }
+                if wanted.contains(ids[row]) {
                     chosenIDs.append(ids[row])
                     queryVectors.append(contentsOf: vectors[(row * dimension)..<((row + 1) * dimension)])
                 }
-                return
             }
-            for row in ids.indices where ok[row] {
-                seen += 1
-                let slot: Int
-                if chosenIDs.count < queries {
-                    slot = chosenIDs.count
-                    chosenIDs.append(ids[row])
-                    queryVectors.append(contentsOf: repeatElement(0, count: dimension))
-                } else {
-                    let pick = Int(random.next() % UInt64(seen))
-                    guard pick < queries else { continue }
-                    slot = pick
-                    chosenIDs[slot] = ids[row]
-                }
-                queryVectors.replaceSubrange((slot * dimension)..<((slot + 1) * dimension), with: vectors[(row * dimension)..<((row + 1) * dimension)])
-            }
+        }
+        if wanted == nil {
+            chosenIDs = reservoir.ids
+            queryVectors = reservoir.vectors
         }
         guard !chosenIDs.isEmpty else { throw .empty("no ok image has a \(index.header.kind.rawValue) descriptor to query with") }
         var exact = ExactNeighbours(queries: queryVectors, queryIDs: chosenIDs, dimension: dimension)

@@ -47,17 +47,22 @@ public struct SearchContext {
 
     /// The model asked for, or the default one; refused when there is none.
     static func chooseModel(index: IndexReader, requested: Int64?) throws(QueryError) -> StoredModel {
+        try chooseModel(models: index.models, requested: requested)
+    }
+
+    /// The model asked for, or the default one, from `models`; refused when there is none.
+    public static func chooseModel(models catalog: any ModelCatalog, requested: Int64?) throws(QueryError) -> StoredModel {
         // One look at the models: counting their images costs a pass over an index of the
         // prediction table (25 ms at a million images).
         let chosen: StoredModel?
         let empty: Bool
         do throws(StoreError) {
             if let requested {
-                let models = try index.models.all()
+                let models = try catalog.all()
                 empty = models.isEmpty
                 chosen = models.first { $0.id == requested }
             } else {
-                chosen = try index.models.defaultModel()
+                chosen = try catalog.defaultModel()
                 empty = chosen == nil
             }
         } catch {

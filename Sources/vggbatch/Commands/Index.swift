@@ -102,18 +102,18 @@ struct ApproximateTarget {
     init(data: (any ApproximateData)?, models: any ModelCatalog, modelID: Int64?, kind: FeatureKind, location: String) throws {
         guard let data else { throw CommandFailure("\(location) cannot hold an approximate index") }
         let known: RevisionState?
-        let chosen: StoredModel?
-        let all: [StoredModel]
         do throws(StoreError) {
             known = try data.revisionState(committed: false)
-            all = try models.all()
-            chosen = try models.model(id: modelID)
         } catch {
             throw error.failure
         }
         guard let known else { throw CommandFailure(ApproximateError.noRevisions(location: location).reason) }
-        guard !all.isEmpty else { throw CommandFailure("the index is empty; run `vggbatch scan DIR` first") }
-        guard let chosen else { throw CommandFailure("no model \(modelID.map(String.init) ?? "") in the index (see `vggbatch status`)") }
+        let chosen: StoredModel
+        do throws(QueryError) {
+            chosen = try SearchContext.chooseModel(models: models, requested: modelID)
+        } catch {
+            throw CommandFailure(error.reason)
+        }
         self.init(data: data, state: known, model: chosen, kind: kind, cacheDirectory: nil)
     }
 
