@@ -126,8 +126,17 @@ extension SimilarSearch {
             return .notUsed(note: nil)
         }
         let dimension = file.header.dimension
-        let (query, excluded) = try approximateQuery(data: data, index: index, model: model, kind: kind, dimension: dimension,
-            engine: engine, environment: environment, onWarning: onWarning)
+        let (query, used) = try queryDirection(
+            index: index, model: model, kind: kind, dimension: dimension, name: kind.name(hasClassifier: model.architecture.hasClassifier),
+            engine: engine, environment: environment, onWarning: onWarning
+        ) { id throws(QueryError) in
+            do throws(StoreError) {
+                return try data.vectors(imageIDs: [id], modelID: model.id, kind: kind).first ?? nil
+            } catch {
+                throw .store(error)
+            }
+        }
+        let excluded = Set(used)
         ApproximateIndex.setThreads(threads)
         var search = ApproximateSearch(index: file, data: data, candidates: max(100, 4 * limit))
         let results: [ApproximateSearch.Match]
@@ -177,48 +186,4 @@ extension SimilarSearch {
             seconds: Date().timeIntervalSince(started), notes: notes))
     }
 
-    /// The unit mean direction of the queries' `kind` vectors (stored ones for indexed files,
-    /// computed with the model for others) and the image ids of the indexed ones.
-    private func approximateQuery(
-        data: any ApproximateData, index: IndexReader, model: StoredModel, kind: FeatureKind, dimension: Int, engine: EngineOptions,
-        environment: [String: String], onWarning: (String) -> Void
-    ) throws(QueryError) -> ([Float], Set<Int64>) {
-        var sum = [Float](repeating: 0, count: dimension)
-        var excluded = Set<Int64>()
-        var computed = [String]()
-        func add(_ vector: [Float]) throws(QueryError) {
-            guard vector.count == dimension else {
-                throw .inconsistent("a \(kind.rawValue) vector of \(vector.count) values where the index has \(dimension)")
-            }
-            var unit = vector
-            if UnitVector.normalise(&unit) { for i in sum.indices { sum[i] += unit[i] } }
-        }
-        for image in queries {
-            var stored: [Float]?
-            do throws(StoreError) {
-                if let id = try index.results.imageID(absolutePath: PathBytes.absolute(image)) {
-                    stored = try data.vectors(imageIDs: [id], modelID: model.id, kind: kind).first ?? nil
-                    if stored != nil { excluded.insert(id) }
-                }
-            } catch {
-                throw .store(error)
-            }
-            if let stored {
-                try add(stored)
-                continue
-            }
-            switch PathBytes.kind(image) {
-            case .file: computed.append(image)
-            case .missing: throw .invalidArgument("\(image): no such file (and not in the index).")
-            case .directory, .other: throw .invalidArgument("\(image): not an image file.")
-            }
-        }
-        if !computed.isEmpty {
-            for vector in try computeFeatures(computed, model: model, kind: kind, engine: engine, environment: environment, onWarning: onWarning) {
-                try add(vector)
-            }
-        }
-        guard UnitVector.normalise(&sum) else { throw .empty("the query images have all-zero features; nothing is similar to them") }
-        return (sum, excluded)
-    }
 }

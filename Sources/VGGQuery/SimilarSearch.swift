@@ -128,30 +128,43 @@ public struct SimilarSearch {
     private func queryVector(
         _ context: SearchContext, engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void
     ) throws(QueryError) -> ([Float], [Int]) {
-        var sum = [Float](repeating: 0, count: context.dimension)
-        var queryRows = [Int]()
+        let (direction, ids) = try queryDirection(
+            index: context.index, model: context.model, kind: context.kind, dimension: context.dimension, name: context.featureName,
+            engine: engine, environment: environment, onWarning: onWarning
+        ) { id throws(QueryError) in
+            guard let row = context.rows.rowOf[id] else { return nil }
+            return try context.fullVectors([row]).first
+        }
+        return (direction, ids.compactMap { context.rows.rowOf[$0] })
+    }
+
+    /// The unit mean direction of the queries' vectors of `kind`: an indexed file's stored
+    /// one (`stored` gives it by image id, nil when there is none), any other image computed
+    /// with `model` (checked to exist before any weights are touched). Returns it with the
+    /// ids of the images whose stored vectors were used, in query order.
+    func queryDirection(
+        index: IndexReader, model: StoredModel, kind: FeatureKind, dimension: Int, name: String, engine: EngineOptions,
+        environment: [String: String], onWarning: (String) -> Void, stored: (Int64) throws(QueryError) -> [Float]?
+    ) throws(QueryError) -> ([Float], [Int64]) {
+        var sum = [Float](repeating: 0, count: dimension)
+        var used = [Int64]()
         var computed = [String]()
         func add(_ vector: [Float]) throws(QueryError) {
-            guard vector.count == sum.count else {
-                throw .inconsistent("a \(context.featureName) vector of \(vector.count) values where the index has \(sum.count)")
+            guard vector.count == dimension else {
+                throw .inconsistent("a \(name) vector of \(vector.count) values where the index has \(dimension)")
             }
             var unit = vector
             if UnitVector.normalise(&unit) { for i in sum.indices { sum[i] += unit[i] } }
         }
         for image in queries {
-            let path = PathBytes.absolute(image)
-            var vector: [Float]?
             let id: Int64?
             do throws(StoreError) {
-                id = try context.index.results.imageID(absolutePath: path)
+                id = try index.results.imageID(absolutePath: PathBytes.absolute(image))
             } catch {
                 throw .store(error)
             }
-            if let id, let row = context.rows.rowOf[id] {
-                vector = try context.fullVectors([row]).first
-                queryRows.append(row)
-            }
-            if let vector {
+            if let id, let vector = try stored(id) {
+                used.append(id)
                 try add(vector)
                 continue
             }
@@ -164,14 +177,12 @@ public struct SimilarSearch {
             }
         }
         if !computed.isEmpty {
-            for vector in try computeFeatures(
-                computed, model: context.model, kind: context.kind, engine: engine, environment: environment, onWarning: onWarning)
-            {
+            for vector in try computeFeatures(computed, model: model, kind: kind, engine: engine, environment: environment, onWarning: onWarning) {
                 try add(vector)
             }
         }
         guard UnitVector.normalise(&sum) else { throw .empty("the query images have all-zero features; nothing is similar to them") }
-        return (sum, queryRows)
+        return (sum, used)
     }
 
     /// Features of images not in the index, with the index's own model and preprocessing.
