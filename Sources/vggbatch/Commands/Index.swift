@@ -147,7 +147,7 @@ extension VGGBatch.Index {
     /// `vggbatch index build`
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Build (or rebuild) the approximate index of a model's R-MAC or GeM descriptors, and measure its recall.")
+            abstract: "Build (or rebuild) the approximate indexes of a model's fc7 and R-MAC vectors (or --feature one), and measure their recall.")
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var feature: ApproximateFeatureOption
