@@ -16,6 +16,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -63,38 +64,66 @@ template <typename Body> bool guarded(char *error, size_t size, Body body) {
     return false;
 }
 
-// Reads and writes an index through a file descriptor, retrying short transfers and EINTR.
-struct DescriptorWriter : faiss::IOWriter {
-    int fd;
-    explicit DescriptorWriter(int fd) : fd(fd) { name = "descriptor"; }
-    size_t operator()(const void *ptr, size_t size, size_t nitems) override {
-        const char *bytes = static_cast<const char *>(ptr);
-        size_t total = size * nitems, done = 0;
-        while (done < total) {
-            ssize_t n = ::write(fd, bytes + done, total - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) FAISS_THROW_FMT("cannot write the index: %s", std::strerror(errno));
-            done += size_t(n);
-        }
-        return nitems;
+// Reads an index from bytes in memory (the caller keeps them alive meanwhile).
+struct MemoryReader : faiss::IOReader {
+    const uint8_t *bytes;
+    size_t count, at = 0;
+    MemoryReader(const uint8_t *bytes, size_t count) : bytes(bytes), count(count) { name = "memory"; }
+    size_t operator()(void *ptr, size_t size, size_t nitems) override {
+        if (size == 0 || nitems == 0) return 0;
+        size_t items = std::min(nitems, (count - at) / size);
+        std::memcpy(ptr, bytes + at, items * size);
+        at += items * size;
+        return items;
     }
 };
 
-struct DescriptorReader : faiss::IOReader {
-    int fd;
-    explicit DescriptorReader(int fd) : fd(fd) { name = "descriptor"; }
-    size_t operator()(void *ptr, size_t size, size_t nitems) override {
-        if (size == 0 || nitems == 0) return 0;
-        char *bytes = static_cast<char *>(ptr);
-        size_t total = size * nitems, done = 0;
-        while (done < total) {
-            ssize_t n = ::read(fd, bytes + done, total - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) FAISS_THROW_FMT("cannot read the index: %s", std::strerror(errno));
-            if (n == 0) break;
-            done += size_t(n);
+constexpr uint64_t prime1 = 0x9E3779B185EBCA87ULL, prime2 = 0xC2B2AE3D27D4EB4FULL, prime3 = 0x165667B19E3779F9ULL,
+                   prime4 = 0x85EBCA77C2B2AE63ULL, prime5 = 0x27D4EB2F165667C5ULL;
+
+inline uint64_t rotate(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+inline uint64_t word(const uint8_t *p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w; // little-endian hosts only (x86-64), like the files
+}
+inline uint64_t mix(uint64_t lane, uint64_t w) { return rotate(lane + w * prime2, 31) * prime1; }
+inline uint64_t fold(uint64_t sum, uint64_t lane) { return (sum ^ mix(0, lane)) * prime1 + prime4; }
+
+// The checksum's running state over a stream of 32-byte blocks (lanes) and a tail.
+struct Checksum {
+    uint64_t lanes[4] = {prime1 + prime2, prime2, 0, 0 - prime1};
+    uint64_t total = 0;
+    uint8_t pending[32];
+    size_t held = 0;
+
+    void add(const uint8_t *p, size_t n) {
+        total += n;
+        if (held > 0) {
+            size_t take = std::min(n, 32 - held);
+            std::memcpy(pending + held, p, take);
+            held += take, p += take, n -= take;
+            if (held < 32) return;
+            block(pending);
+            held = 0;
         }
-        return done / size;
+        for (; n >= 32; p += 32, n -= 32) block(p);
+        std::memcpy(pending, p, n);
+        held = n;
+    }
+    void block(const uint8_t *p) {
+        for (int i = 0; i < 4; i++) lanes[i] = mix(lanes[i], word(p + 8 * i));
+    }
+    uint64_t finish() const {
+        uint64_t sum = rotate(lanes[0], 1) + rotate(lanes[1], 7) + rotate(lanes[2], 12) + rotate(lanes[3], 18);
+        for (uint64_t lane : lanes) sum = fold(sum, lane);
+        sum += total;
+        const uint8_t *p = pending;
+        size_t n = held;
+        for (; n >= 8; p += 8, n -= 8) sum = rotate(sum ^ mix(0, word(p)), 27) * prime1 + prime4;
+        for (; n > 0; p++, n--) sum = rotate(sum ^ (uint64_t(*p) * prime5), 11) * prime1;
+        sum ^= sum >> 33, sum *= prime2, sum ^= sum >> 29, sum *= prime3, sum ^= sum >> 32;
+        return sum;
     }
 };
 
@@ -155,23 +184,58 @@ int64_t vgg_ann_code_bytes(const vgg_ann *index) {
     return int64_t(index->ivf->ntotal) * int64_t(index->ivf->code_size + sizeof(int64_t));
 }
 
-int vgg_ann_write(const vgg_ann *index, int fd, char *error, size_t error_size) {
+int vgg_ann_serialize(const vgg_ann *index, vgg_bytes *out, char *error, size_t error_size) {
+    *out = vgg_bytes{nullptr, 0, nullptr};
     return guarded(error, error_size, [&] {
-        DescriptorWriter writer(fd);
-        faiss::write_index(index->index.get(), &writer);
+        auto writer = std::make_unique<faiss::VectorIOWriter>();
+        faiss::write_index(index->index.get(), writer.get());
+        out->bytes = writer->data.data();
+        out->count = writer->data.size();
+        out->owner = writer.release();
     }) ? 0 : -1;
 }
 
-vgg_ann *vgg_ann_read(int fd, char *error, size_t error_size) {
+void vgg_bytes_free(vgg_bytes *bytes) {
+    delete static_cast<faiss::VectorIOWriter *>(bytes->owner);
+    *bytes = vgg_bytes{nullptr, 0, nullptr};
+}
+
+vgg_ann *vgg_ann_read_bytes(const uint8_t *bytes, size_t count, char *error, size_t error_size) {
     vgg_ann *made = nullptr;
     guarded(error, error_size, [&] {
-        DescriptorReader reader(fd);
+        MemoryReader reader(bytes, count);
         std::unique_ptr<faiss::Index> index(faiss::read_index(&reader));
+        if (reader.at != count) FAISS_THROW_FMT("%zu bytes after the index", count - reader.at);
         faiss::IndexIVF *ivf = faiss::ivflib::try_extract_index_ivf(index.get());
         if (ivf == nullptr) FAISS_THROW_MSG("not an inverted-file index");
         made = new vgg_ann{std::move(index), ivf};
     });
     return made;
+}
+
+uint64_t vgg_checksum(const uint8_t *first, size_t first_count, const uint8_t *second, size_t second_count) {
+    Checksum sum;
+    if (first_count > 0) sum.add(first, first_count);
+    if (second_count > 0) sum.add(second, second_count);
+    return sum.finish();
+}
+
+int vgg_checksum_file(int fd, int64_t offset, int64_t count, uint64_t *result, char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        std::vector<uint8_t> buffer(size_t(4) << 20);
+        Checksum sum;
+        int64_t done = 0;
+        while (done < count) {
+            size_t want = size_t(std::min<int64_t>(int64_t(buffer.size()), count - done));
+            ssize_t n = ::pread(fd, buffer.data(), want, off_t(offset + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) FAISS_THROW_FMT("cannot read the index: %s", std::strerror(errno));
+            if (n == 0) FAISS_THROW_FMT("the file ends %lld bytes early", (long long)(count - done));
+            sum.add(buffer.data(), size_t(n));
+            done += n;
+        }
+        *result = sum.finish();
+    }) ? 0 : -1;
 }
 
 vgg_ann *vgg_ann_map(int fd, char *error, size_t error_size) {

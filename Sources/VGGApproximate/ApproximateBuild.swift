@@ -78,7 +78,7 @@ public struct ApproximateBuild {
         let sampleIDs = reservoir.ids
         let sampleOK = reservoir.ok
         guard !sampleIDs.isEmpty else { throw .empty("model \(modelID) has no \(kind.rawValue) descriptors to index") }
-        progress("training \(lists) lists on \(sampleIDs.count) of \(rows) vectors")
+        progress("training \(counted(lists, "list")) on \(sampleIDs.count) of \(counted(rows, "vector"))")
         let trainingStarted = Date()
         let handle = try ApproximateIndex.create(dimension: dimension, lists: lists, reduced: Self.reduced(for: dimension))
         let index = ApproximateIndex(
@@ -87,7 +87,15 @@ public struct ApproximateBuild {
                 revision: state.revision, build: Self.buildName(&random), builtAt: Self.now(), builtRows: 0, mergedRows: 0,
                 lists: lists, reduced: Self.reduced(for: dimension), probes: 1, trainSeconds: 0, addSeconds: 0),
             handle: handle)
-        try ApproximateIndex.train(handle, vectors: sample, count: sampleIDs.count)
+        // k-means wants 39 vectors a list: an index of fewer photos (one list) trains on its
+        // rows repeated, which leaves the one centroid their mean, as without repeating.
+        let wanted = 39 * lists
+        if sampleIDs.count < wanted {
+            let training = (0..<wanted).flatMap { sample[(($0 % sampleIDs.count) * dimension)..<(($0 % sampleIDs.count + 1) * dimension)] }
+            try ApproximateIndex.train(handle, vectors: training, count: wanted)
+        } else {
+            try ApproximateIndex.train(handle, vectors: sample, count: sampleIDs.count)
+        }
         let trainSeconds = Date().timeIntervalSince(trainingStarted)
 
         var queryRows = sampleIDs.indices.filter { sampleOK[$0] }
@@ -109,7 +117,7 @@ public struct ApproximateBuild {
         index.header.trainSeconds = trainSeconds
         index.header.addSeconds = Date().timeIntervalSince(addingStarted)
 
-        progress("checking recall on \(exact.queryIDs.count) sampled images")
+        progress("checking recall on \(counted(exact.queryIDs.count, "sampled image"))")
         let check = RecallCheck(exact: exact)
         var figures = [RecallCheck.Figure]()
         var probes = 1

@@ -40,6 +40,10 @@ public final class ApproximateIndex {
         public var probes: Int
         public var trainSeconds: Double
         public var addSeconds: Double
+        /// Length of the FAISS bytes after the header. The file ends with 8 bytes, the
+        /// checksum of this header's JSON and those bytes (`vgg_checksum`): a file cut short or
+        /// changed on disk is refused rather than searched.
+        public var bytes: Int64 = 0
     }
 
     public internal(set) var header: Header
@@ -53,7 +57,8 @@ public final class ApproximateIndex {
     deinit { vgg_ann_free(handle) }
 
     static let magic: [UInt8] = Array("VGGANN\n\u{1}".utf8)
-    static let currentFormat = 1
+    /// 2: the header gives the length of the FAISS bytes; a checksum of both ends the file.
+    static let currentFormat = 2
 
     /// Entries in the index (deleted images included until a rebuild).
     public var count: Int { Int(vgg_ann_count(handle)) }
@@ -151,7 +156,12 @@ public final class ApproximateIndex {
     /// The index at `path`; nil when there is no file. `mapped` leaves the lists in the file
     /// (the pages a search probes are read, not the whole file: what a query wants); such an
     /// index can be searched but not merged into.
-    public static func read(path: String, mapped: Bool = false) throws(ApproximateError) -> ApproximateIndex? {
+    ///
+    /// The file must have the length its header gives and end with the checksum of its header
+    /// and FAISS bytes: read whole, it is checked every time; mapped, once per state of the
+    /// file (`Verified`), so that a search does not read what it does not probe (`recheck`
+    /// checks it regardless). FAISS is never given bytes that were not checked.
+    public static func read(path: String, mapped: Bool = false, recheck: Bool = false) throws(ApproximateError) -> ApproximateIndex? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -163,27 +173,73 @@ public final class ApproximateIndex {
         }
         let length = start.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
         guard length > 0, length < 1 << 20, let json = readExactly(fd, count: length),
-            let header = try? JSONDecoder().decode(Header.self, from: Data(json))
+            let format = try? JSONDecoder().decode(Format.self, from: Data(json))
         else {
             throw .corrupt(path: path, reason: "its header cannot be read")
         }
-        guard header.format == currentFormat else {
-            throw .corrupt(path: path, reason: "format \(header.format), this vggbatch reads \(currentFormat)")
+        guard format.format == currentFormat else {
+            throw .corrupt(path: path, reason: "format \(format.format), this vggbatch reads \(currentFormat)")
         }
+        guard let header = try? JSONDecoder().decode(Header.self, from: Data(json)), header.bytes > 0 else {
+            throw .corrupt(path: path, reason: "its header cannot be read")
+        }
+        let offset = Int64(magic.count + 4 + length)
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .file(path: path, reason: String(cString: strerror(errno))) }
+        guard Int64(status.st_size) == offset + header.bytes + 8 else {
+            throw .corrupt(
+                path: path,
+                reason: "it is \(status.st_size) bytes, its header says \(offset + header.bytes + 8) (cut short or written over)")
+        }
+        var trailer = [UInt8](repeating: 0, count: 8)
+        guard pread(fd, &trailer, 8, off_t(offset + header.bytes)) == 8 else {
+            throw .file(path: path, reason: "cannot read the index: \(String(cString: strerror(errno)))")
+        }
+        let checksum = hex(trailer.reversed().reduce(0) { $0 << 8 | UInt64($1) })
         var handle: OpaquePointer?
-        let reason = withError { error, size in
-            (mapped ? vgg_ann_map(fd, error, size) : vgg_ann_read(fd, error, size)).map { handle = $0 } != nil
+        var reason: String?
+        if mapped {
+            let verified = Verified(path: path, status: status, checksum: checksum)
+            if recheck || !verified.holds {
+                var sum: UInt64 = 0
+                if let failed = withError({ vgg_checksum_file(fd, Int64(magic.count + 4), Int64(length) + header.bytes, &sum, $0, $1) == 0 }) {
+                    throw .file(path: path, reason: failed)
+                }
+                guard hex(sum) == checksum else { throw damaged(path) }
+                verified.record()
+            }
+            reason = withError { error, size in vgg_ann_map(fd, error, size).map { handle = $0 } != nil }
+        } else {
+            guard let bytes = readExactly(fd, count: Int(header.bytes)) else {
+                throw .file(path: path, reason: "cannot read the index: \(String(cString: strerror(errno)))")
+            }
+            let sum = json.withUnsafeBufferPointer { j in bytes.withUnsafeBufferPointer { vgg_checksum(j.baseAddress, j.count, $0.baseAddress, $0.count) } }
+            guard hex(sum) == checksum else { throw damaged(path) }
+            reason = withError { error, size in
+                bytes.withUnsafeBufferPointer { vgg_ann_read_bytes($0.baseAddress, $0.count, error, size) }.map { handle = $0 } != nil
+            }
         }
         guard let handle else { throw .corrupt(path: path, reason: reason ?? "unreadable") }
         let lists = Int(vgg_ann_lists(handle))
         guard Int(vgg_ann_dimension(handle)) == header.dimension, vgg_ann_is_trained(handle) != 0, header.lists == lists,
             (1...lists).contains(header.probes), header.reduced == nil || header.reduced == ApproximateBuild.reducedDimension,
-            header.builtRows >= 0, header.mergedRows >= 0
+            header.builtRows >= 0, header.mergedRows >= 0, vgg_ann_count(handle) >= 0
         else {
             vgg_ann_free(handle)
             throw .corrupt(path: path, reason: "its header does not describe its index")
         }
         return ApproximateIndex(header: header, handle: handle)
+    }
+
+    private struct Format: Decodable { var format: Int }
+
+    private static func damaged(_ path: String) -> ApproximateError {
+        .corrupt(path: path, reason: "its checksum does not match its contents (damaged on disk or changed after it was written)")
+    }
+
+    static func hex(_ sum: UInt64) -> String {
+        let digits = String(sum, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     /// Writes the index to `path` through a temporary file that replaces it by rename (the
@@ -201,16 +257,27 @@ public final class ApproximateIndex {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .file(path: temporary, reason: String(cString: strerror(errno))) }
         var failure: String?
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        if let json = try? encoder.encode(header) {
-            let length = UInt32(json.count)
-            let start = Self.magic + (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
-            if !Self.writeAll(fd, start + Array(json)) { failure = String(cString: strerror(errno)) }
+        var serialized = vgg_bytes()
+        defer { vgg_bytes_free(&serialized) }
+        if let reason = Self.withError({ vgg_ann_serialize(handle, &serialized, $0, $1) == 0 }) {
+            failure = reason
         } else {
-            failure = "its header cannot be encoded"
+            header.bytes = Int64(serialized.count)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            if let json = try? encoder.encode(header) {
+                let length = UInt32(json.count)
+                let start = Self.magic + (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
+                let sum = Array(json).withUnsafeBufferPointer { vgg_checksum($0.baseAddress, $0.count, serialized.bytes, serialized.count) }
+                if !Self.writeAll(fd, start + Array(json)) || !Self.writeAll(fd, UnsafeRawBufferPointer(start: serialized.bytes, count: serialized.count))
+                    || !Self.writeAll(fd, (0..<8).map { UInt8(truncatingIfNeeded: sum >> (8 * $0)) })
+                {
+                    failure = String(cString: strerror(errno))
+                }
+            } else {
+                failure = "its header cannot be encoded"
+            }
         }
-        if failure == nil, let reason = Self.withError({ vgg_ann_write(handle, fd, $0, $1) == 0 }) { failure = reason }
         if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         close(fd)
         if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
@@ -224,6 +291,8 @@ public final class ApproximateIndex {
             fsync(folderFD)
             close(folderFD)
         }
+        // A stale record of the file it replaces would only cost a check; removed all the same.
+        unlink(path + ".verified")
     }
 
     static let partialInfix = ".partial-"
@@ -261,14 +330,50 @@ public final class ApproximateIndex {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, bytes.count - done) }
+            let n = Foundation.write(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return false }
             done += n
         }
         return true
+    }
+
+    /// That the file at `path`, as it is now (device, inode, size, modification and change
+    /// times), was found to have `checksum`: kept beside it (`<path>.verified`) so that a
+    /// mapped read checks the bytes once per state of the file, not per search. Changing the
+    /// file in any way (a copy, an edit, a rename over it) changes its change time, so the
+    /// next read checks it again; `index check` and merges always do.
+    ///
+    /// The kernel keeps those times to a clock tick, so a change within the same tick as the
+    /// check would look like the state checked: a file changed in the last `settle` seconds
+    /// is checked but not recorded (the next read checks it again).
+    struct Verified {
+        let path: String
+        let line: String
+        let changed: Int
+
+        static let settle = 2
+
+        init(path: String, status: stat, checksum: String) {
+            self.path = path + ".verified"
+            line = "\(status.st_dev) \(status.st_ino) \(status.st_size) \(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec) "
+                + "\(status.st_ctim.tv_sec).\(status.st_ctim.tv_nsec) \(checksum)\n"
+            changed = max(status.st_ctim.tv_sec, status.st_mtim.tv_sec)
+        }
+
+        var holds: Bool { (try? String(contentsOfFile: path, encoding: .utf8)) == line }
+
+        /// Best effort: where it cannot be written (a read-only folder), every read checks.
+        func record() {
+            guard changed + Self.settle <= time(nil) else { return }
+            try? Data(line.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
     }
 
     // MARK: - Whether it serves an index

@@ -158,6 +158,73 @@ struct ApproximateIndexTests {
         #expect(try ApproximateIndex.read(path: path)?.count == 300)
     }
 
+    /// Every byte of a file matters: a flip anywhere (magic, header, FAISS bytes, checksum),
+    /// a cut at any length or bytes appended is refused, mapped or read whole, before FAISS
+    /// sees the bytes (a damaged file once crashed searches or answered wrongly).
+    @Test func aFileChangedAnywhereIsRefusedBeforeFAISSReadsIt() throws {
+        let directory = TemporaryDirectory()
+        let data = MemoryApproximateData(databaseFile: nil)
+        data.write(MemoryApproximateData.clustered(count: 200, dimension: dimension, subjects: 4, seed: 17))
+        let index = try built(data)
+        let path = directory.path("model-1-rmac.faiss")
+        try index.write(path: path)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(try ApproximateIndex.read(path: path, mapped: true)?.count == 200)
+        var refused = 0
+        var tried = 0
+        func attempt(_ damaged: Data) throws {
+            try damaged.write(to: URL(fileURLWithPath: path))
+            tried += 1
+            for mapped in [true, false] {
+                do {
+                    _ = try ApproximateIndex.read(path: path, mapped: mapped)
+                } catch {
+                    refused += 1
+                }
+            }
+        }
+        // Every byte of the first 400 (magic, length, header), then every 13th, and the last 8.
+        let positions = Array(0..<400) + Array(stride(from: 400, to: good.count - 8, by: 13)) + Array((good.count - 8)..<good.count)
+        for position in positions {
+            var damaged = good
+            damaged[position] ^= 0x10
+            try attempt(damaged)
+        }
+        for cut in [1, 8, 9, 100, good.count / 2, good.count - 9, good.count - 1] { try attempt(good.prefix(cut)) }
+        try attempt(good + Data([0]))
+        #expect(refused == 2 * tried)
+        try good.write(to: URL(fileURLWithPath: path))
+        #expect(try ApproximateIndex.read(path: path)?.count == 200)
+    }
+
+    /// A mapped read checks the bytes once per state of the file: the record of it is kept
+    /// once the file has settled, and any change of the file makes the next read check again.
+    @Test func aMappedReadChecksAFileOnceAndAgainWhenItChanges() throws {
+        let directory = TemporaryDirectory()
+        let data = MemoryApproximateData(databaseFile: nil)
+        data.write(MemoryApproximateData.clustered(count: 200, dimension: dimension, subjects: 4, seed: 18))
+        let path = directory.path("model-1-rmac.faiss")
+        try built(data).write(path: path)
+        let record = path + ".verified"
+        #expect(try ApproximateIndex.read(path: path, mapped: true) != nil)
+        #expect(!FileManager.default.fileExists(atPath: record))  // too fresh to record
+        Thread.sleep(forTimeInterval: Double(ApproximateIndex.Verified.settle) + 1.1)
+        #expect(try ApproximateIndex.read(path: path, mapped: true) != nil)
+        #expect(FileManager.default.fileExists(atPath: record))
+        // Changed in place (same size, same inode): its change time moves, so it is checked again.
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: 600)
+        let byte = try #require(try handle.read(upToCount: 1))
+        try handle.seek(toOffset: 600)
+        try handle.write(contentsOf: Data([byte[0] ^ 0x01]))
+        try handle.close()
+        #expect(throws: ApproximateError.self) { _ = try ApproximateIndex.read(path: path, mapped: true) }
+        // A rebuild replaces the file and forgets the record.
+        try built(data).write(path: path)
+        #expect(!FileManager.default.fileExists(atPath: record))
+        #expect(try ApproximateIndex.read(path: path, mapped: true, recheck: true) != nil)
+    }
+
     @Test func aCheckMeasuresTheIndexAsItAnswersNow() throws {
         let data = MemoryApproximateData(databaseFile: nil)
         data.write(MemoryApproximateData.clustered(count: 1500, dimension: dimension, subjects: 15, seed: 8))

@@ -164,4 +164,35 @@ struct ApproximateCLITests {
         let after = try vggbatch(["index", "status"])
         #expect(rebuilt.status == 0 && !after.standardOutput.contains("NOT USED"))
     }
+
+    @Test func aFileChangedInPlaceIsNeverSearchedAndATinyIndexBuildsCleanly() throws {
+        #expect(try vggbatch(["index", "build"]).status == 0)
+        // One bit in the middle of the file: caught by its checksum, whatever it hit.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: indexFile))
+        bytes[bytes.count / 2] ^= 0x04
+        try bytes.write(to: URL(fileURLWithPath: indexFile))
+        let similar = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"])
+        #expect(similar.status == 0 && similar.standardError.contains("its checksum does not match"), "\(similar.standardError)")
+        #expect(similar.standardError.contains("compared rmac vectors of model 1 (8 images)"))
+        let status = try vggbatch(["index", "status"])
+        #expect(status.status == 0 && status.standardOutput.contains("rmac, model 1: NOT USED:"), "\(status.standardOutput)")
+        #expect(status.standardOutput.contains("fc7, model 1: \(database).approximate/model-1-fc7.faiss"))
+        let check = try vggbatch(["index", "check", "--feature", "rmac"])
+        #expect(check.status != 0 && check.standardError.contains("its checksum does not match"), "\(check.standardError)")
+
+        // An index of one photo: built without FAISS's warnings; no recall to measure.
+        let one = directory.path("one")
+        try FileManager.default.createDirectory(atPath: one, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-coffee.png"), toPath: one + "/coffee.png")
+        let oneDatabase = directory.path("one.sqlite")
+        #expect(try vggbatch(["scan", "--db", oneDatabase, one]).status == 0)
+        let tiny = try vggbatch(["index", "build", "--db", oneDatabase], environment: ["VGGBATCH_APPROXIMATE_ABOVE": "50000"])
+        #expect(tiny.status == 0 && !tiny.standardError.contains("WARNING"), "\(tiny.standardError)")
+        #expect(tiny.standardOutput.contains("1 vector in 1 list, ") && tiny.standardOutput.contains("recall not measured"), "\(tiny.standardOutput)")
+        #expect(tiny.standardOutput.contains("similar and duplicates use it from 50000 images"))
+        let tinyStatus = try vggbatch(["index", "status", "--db", oneDatabase])
+        #expect(tinyStatus.status == 0 && tinyStatus.standardOutput.contains("recall not measured on this build"), "\(tinyStatus.standardOutput)")
+        let tinyCheck = try vggbatch(["index", "check", "--db", oneDatabase, "--feature", "rmac"])
+        #expect(tinyCheck.status == 0 && tinyCheck.standardOutput == "rmac: recall not measured: no queried image has another image to find\n", "\(tinyCheck)")
+    }
 }

@@ -51,13 +51,31 @@ int vgg_ann_is_trained(const vgg_ann *index);
 /// Bytes of its stored codes and ids.
 int64_t vgg_ann_code_bytes(const vgg_ann *index);
 
-/// Writes the index at the end of the open file descriptor `fd` (which the caller syncs and
-/// closes); returns 0, or -1 with `error` filled.
-int vgg_ann_write(const vgg_ann *index, int fd, char *error, size_t error_size);
+/// Bytes owned by the bridge (free them with `vgg_bytes_free`).
+typedef struct {
+    uint8_t *bytes;
+    size_t count;
+    void *owner;
+} vgg_bytes;
 
-/// Reads an index from the open file descriptor `fd` at its current offset; NULL with `error`
-/// filled when the bytes are not an index of this kind.
-vgg_ann *vgg_ann_read(int fd, char *error, size_t error_size);
+/// The index as FAISS writes it, in memory; returns 0, or -1 with `error` filled.
+int vgg_ann_serialize(const vgg_ann *index, vgg_bytes *out, char *error, size_t error_size);
+
+void vgg_bytes_free(vgg_bytes *bytes);
+
+/// Reads an index from `count` bytes as `vgg_ann_serialize` made them; NULL with `error` filled
+/// when they are not an index of this kind.
+vgg_ann *vgg_ann_read_bytes(const uint8_t *bytes, size_t count, char *error, size_t error_size);
+
+/// A 64-bit checksum of `first_count` bytes followed by `second_count` bytes (four lanes of
+/// multiply and rotate, as xxHash64 mixes them): any change of the bytes changes it, save by
+/// chance.
+uint64_t vgg_checksum(const uint8_t *first, size_t first_count, const uint8_t *second, size_t second_count);
+
+/// The same checksum of `count` bytes of the open file `fd` from `offset` (read with pread,
+/// so the descriptor's own offset is unchanged); returns 0, or -1 with `error` filled (a
+/// file shorter than that, or a read error).
+int vgg_checksum_file(int fd, int64_t offset, int64_t count, uint64_t *sum, char *error, size_t error_size);
 
 /// Reads an index from the open file descriptor `fd` at its current offset with its inverted
 /// lists mapped rather than read (searching only: it cannot be added to); NULL with `error`

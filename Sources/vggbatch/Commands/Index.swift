@@ -126,10 +126,11 @@ struct ApproximateTarget {
         }
     }
 
-    /// The file, if there is one, its lists mapped (status and checks only search it).
-    func read() throws -> ApproximateIndex? {
+    /// The file, if there is one, its lists mapped (status and checks only search it);
+    /// `recheck` reads all its bytes to check them even when they were checked before.
+    func read(recheck: Bool = false) throws -> ApproximateIndex? {
         do throws(ApproximateError) {
-            return try ApproximateIndex.read(path: path, mapped: true)
+            return try ApproximateIndex.read(path: path, mapped: true, recheck: recheck)
         } catch {
             throw CommandFailure(error.reason)
         }
@@ -178,28 +179,34 @@ extension VGGBatch.Index {
             } catch {
                 throw CommandFailure(error.reason)
             }
-            for figure in report.recall { printError("index build (\(target.name)): " + describe(figure)) }
+            for figure in report.recall where figure.queries > 0 { printError("index build (\(target.name)): " + describe(figure)) }
             let header = report.index.header
             let floats = Double(report.index.count) * Double(target.dimension) * 4
             let size = (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int64) ?? nil
             let pca = header.reduced.map { "through a PCA to \($0) dimensions, " } ?? ""
             print(
                 "built the approximate index of \(target.name) vectors of model \(target.model.id): "
-                    + "\(counted(report.index.count, "vector")) in \(header.lists) lists, \(pca)"
+                    + "\(counted(report.index.count, "vector")) in \(counted(header.lists, "list")), \(pca)"
                     + String(format: "trained in %.1f s, filled in %.1f s, %.1f s in all", header.trainSeconds, header.addSeconds, Date().timeIntervalSince(started)))
             if let size {
                 print(String(format: "%@ (%.1f MB, %.1f %% of the float vectors)", target.path, Double(size) / 1e6, 100 * Double(size) / max(floats, 1)))
             }
-            if let chosen = report.recall.last {
-                print(describe(chosen))
-                if chosen.recallAt10 < 0.95 {
-                    printError("vggbatch: warning: \(target.name): recall@10 stays below 0.95 even probing every list; `similar --exact` gives the exact answer")
-                }
-                do throws(StoreError) {
-                    try target.data.recordCheck(check(chosen, build: header.build), modelID: target.model.id, kind: target.kind)
-                } catch {
-                    throw error.failure
-                }
+            let minimum = ApproximateSimilar.minimumRows(environment: ProcessInfo.processInfo.environment)
+            if report.index.count < minimum {
+                print("similar and duplicates use it from \(minimum) images; below that they compare every vector, about as fast there")
+            }
+            guard let chosen = report.recall.last, chosen.queries > 0 else {
+                print("recall not measured: no sampled image has another image to find")
+                return
+            }
+            print(describe(chosen))
+            if chosen.recallAt10 < 0.95 {
+                printError("vggbatch: warning: \(target.name): recall@10 stays below 0.95 even probing every list; `similar --exact` gives the exact answer")
+            }
+            do throws(StoreError) {
+                try target.data.recordCheck(check(chosen, build: header.build), modelID: target.model.id, kind: target.kind)
+            } catch {
+                throw error.failure
             }
         }
     }
@@ -267,7 +274,7 @@ extension VGGBatch.Index {
                     continue
                 }
                 print("\(target.name), model \(target.model.id): \(target.path)")
-                print("  \(counted(file.count, "entry")) in \(header.lists) lists, \(header.probes) probed per query, "
+                print("  \(counted(file.count, "entry")) in \(counted(header.lists, "list")), \(header.probes) probed per query, "
                     + String(format: "%.1f MB", Double(size) / 1e6))
                 print("  built \(header.builtAt) with \(counted(header.builtRows, "row")); \(counted(header.mergedRows, "row")) merged since, "
                     + "\(waiting) waiting (scored in full)")
@@ -327,7 +334,7 @@ extension VGGBatch.Index {
                 data: index.approximate, models: index.models, modelID: model, feature: feature.name == nil ? nil : feature,
                 location: index.location)
             {
-                guard let file = try target.read() else {
+                guard let file = try target.read(recheck: true) else {
                     if feature.name != nil {
                         throw CommandFailure(
                             "no approximate index of \(target.name) for model \(target.model.id); `vggbatch index build` makes one")
@@ -344,6 +351,10 @@ extension VGGBatch.Index {
                     throw CommandFailure(error.reason)
                 }
                 checked += 1
+                guard figure.queries > 0 else {
+                    print("\(target.name): recall not measured: no queried image has another image to find")
+                    continue
+                }
                 print("\(target.name): " + describe(figure, images: chosen == nil ? "sampled images" : "given images"))
                 // The recall `similar` quotes is the one measured on sampled photos at the index's own probes.
                 if chosen == nil && (probes == nil || probes == file.header.probes) {
