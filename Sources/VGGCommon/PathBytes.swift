@@ -18,6 +18,17 @@ public enum PathBytes {
         return Array((absolute as NSString).standardizingPath.utf8)
     }
 
+    /// `absolute` of a path given as bytes (a line of a list of paths, which need not be UTF-8).
+    public static func absolute(bytes: [UInt8]) -> [UInt8] {
+        if let text = String(validating: bytes, as: UTF8.self), !text.contains("\0") { return absolute(text) }
+        if let resolved = (bytes + [0]).withUnsafeBufferPointer({ $0.withMemoryRebound(to: CChar.self) { realpath($0.baseAddress!, nil) } }) {
+            defer { free(resolved) }
+            // Safe: realpath returns a NUL-terminated string it allocated; copied, then freed.
+            return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
+        }
+        return bytes.first == slash ? bytes : join(Array(FileManager.default.currentDirectoryPath.utf8), bytes)
+    }
+
     /// Whether `path` is `folder` or lies below it (component-wise: "/a/bc" is not in "/a/b").
     public static func isWithin(_ path: [UInt8], folder: [UInt8]) -> Bool {
         relative(path, to: folder) != nil

@@ -88,6 +88,13 @@ struct ApproximateCLITests {
         let check = try vggbatch(["index", "check", "--queries", "5"])
         #expect(check.status == 0 && check.standardOutput.contains("rmac: 1 probe: recall@1 1.000, recall@10 1.000 on 5 sampled images"), "\(check.standardOutput)")
         #expect(check.standardOutput.contains("fc7: "), "\(check.standardOutput)")
+        // Given photos instead of sampled ones, from a list with CRLF line ends.
+        let list = directory.path("list.txt")
+        try Data((photos + "/skimage-coffee.png\r\n" + photos + "/skimage-rocket.jpg\r\n").utf8).write(to: URL(fileURLWithPath: list))
+        let given = try vggbatch(["index", "check", "--feature", "rmac", "--paths-from", list])
+        #expect(given.status == 0 && given.standardOutput.contains("recall@10 1.000 on 2 given images"), "\(given)")
+        let both = try vggbatch(["index", "check", "--paths-from", list, "--queries", "5"])
+        #expect(both.status != 0 && both.standardError.contains("Give --queries or --paths-from, not both."), "\(both.standardError)")
     }
 
     @Test func newPhotosAreScoredInFullUntilAScanMergesThemAndAKilledScanNeverLeavesAWrongAnswer() throws {

@@ -305,8 +305,8 @@ extension VGGBatch.Index {
         @Option(parsing: .unconditional, help: "Model id (default: the one with the most images).")
         var model: Int64?
 
-        @Option(parsing: .unconditional, help: "Sampled images to query with.")
-        var queries = 200
+        @Option(parsing: .unconditional, help: "Sampled images to query with (default: 200).")
+        var queries: Int?
 
         @Option(parsing: .unconditional, help: "Lists probed per query (default: the index's own choice).")
         var probes: Int?
@@ -317,7 +317,8 @@ extension VGGBatch.Index {
         @OptionGroup var threadOptions: ThreadOptions
 
         func validate() throws {
-            if !(1...100_000).contains(queries) { throw ValidationError("--queries must be 1...100000, got \(queries).") }
+            if let queries, !(1...100_000).contains(queries) { throw ValidationError("--queries must be 1...100000, got \(queries).") }
+            if queries != nil && pathsFrom != nil { throw ValidationError("Give --queries or --paths-from, not both.") }
             if let probes, probes < 1 { throw ValidationError("--probes must be at least 1, got \(probes).") }
         }
 
@@ -346,7 +347,7 @@ extension VGGBatch.Index {
                 }
                 let figure: RecallCheck.Figure
                 do throws(ApproximateError) {
-                    figure = try ApproximateIndexCheck(queries: queries, probes: probes, chosen: chosen).run(index: file, data: target.data)
+                    figure = try ApproximateIndexCheck(queries: queries ?? 200, probes: probes, chosen: chosen).run(index: file, data: target.data)
                 } catch {
                     throw CommandFailure(error.reason)
                 }
@@ -364,18 +365,26 @@ extension VGGBatch.Index {
             if checked == 0 { throw CommandFailure("no approximate index yet; `vggbatch index build` makes one") }
         }
 
-        /// The image ids of the paths listed in `file`, each required to be indexed.
+        /// The image ids of the paths listed in `file` (one a line, LF or CRLF; bytes, as file
+        /// names need not be UTF-8), each required to be indexed.
         private func imageIDs(listedIn file: String, index: IndexReader) throws -> [Int64] {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CommandFailure("--paths-from \(file): cannot read it") }
+            let contents: Data
+            do {
+                contents = try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                throw CommandFailure("--paths-from \(file): cannot read it (\((error as NSError).localizedDescription))")
+            }
             var ids = [Int64]()
-            for line in text.split(separator: "\n") where !line.isEmpty {
+            for var line in contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map(Array.init) {
+                if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                guard !line.isEmpty else { continue }
                 let id: Int64?
                 do throws(StoreError) {
-                    id = try index.results.imageID(absolutePath: PathBytes.absolute(String(line)))
+                    id = try index.results.imageID(absolutePath: PathBytes.absolute(bytes: line))
                 } catch {
                     throw error.failure
                 }
-                guard let id else { throw CommandFailure("--paths-from \(file): \(line) is not in the index") }
+                guard let id else { throw CommandFailure("--paths-from \(file): \(PathBytes.display(line)) is not in the index") }
                 ids.append(id)
             }
             guard !ids.isEmpty else { throw CommandFailure("--paths-from \(file): no paths in it") }
