@@ -33,7 +33,17 @@ public struct ApproximatePairs {
         let dimension = index.header.dimension
         let limit = max(1, min(limit, index.header.lists))
         var random = SplitMix64(seed: seed)
-        let rows = count <= sample ? Array(0..<count) : (0..<sample).map { _ in Int(random.next() % UInt64(count)) }
+        // Distinct rows (Floyd's sample), so no pair is counted twice.
+        var chosen = Set<Int>()
+        if count <= sample {
+            chosen = Set(0..<count)
+        } else {
+            for upper in (count - sample)..<count {
+                let pick = Int(random.next() % UInt64(upper + 1))
+                chosen.insert(chosen.contains(pick) ? upper : pick)
+            }
+        }
+        let rows = chosen.sorted()
         let sampled = rows.flatMap { vectors[($0 * dimension)..<(($0 + 1) * dimension)] }
         // The near pairs of the sampled rows (a sampled, b any other row).
         var near = [(a: Int, b: Int)]()
@@ -56,7 +66,8 @@ public struct ApproximatePairs {
             for i in rows.indices {
                 for k in result.starts[i]..<result.starts[i + 1] {
                     let b = start + Int(result.y[Int(k)])
-                    if b != rows[i] { near.append((rows[i], b)) }
+                    // A pair of two sampled rows once, not once from each side.
+                    if b != rows[i] && !(b < rows[i] && chosen.contains(b)) { near.append((rows[i], b)) }
                 }
             }
         }

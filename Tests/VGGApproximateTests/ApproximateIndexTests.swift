@@ -267,6 +267,9 @@ struct ApproximateIndexTests {
         let tight = try ApproximatePairs(index: index).chooseVisits(vectors: flat, count: ids.count, threshold: threshold, sample: 300)
         #expect(loose.sampledPairs > tight.sampledPairs && tight.sampledPairs > 0)
         #expect(loose.visits >= tight.visits && tight.recall == 1 && (loose.recall == 1 || loose.visits == 32))
+        // With every row sampled, each near pair is counted once, not once from each side.
+        let every = try ApproximatePairs(index: index).chooseVisits(vectors: flat, count: ids.count, threshold: threshold, sample: ids.count)
+        #expect(every.sampledPairs == brute.count)
         var measured = ApproximatePairs(index: index)
         measured.visits = loose.visits
         let looseBrute = try ApproximatePairs(index: index, visits: index.header.lists).pairs(vectors: flat, count: ids.count, threshold: 0.5)

@@ -86,10 +86,13 @@ extension VGGBatch {
                 }
                 let answer = try search.run(context)
                 if let cells = answer.cells {
-                    let sampled = context.rows.count <= 2000 ? "of every photo" : "of 2,000 sampled photos"
+                    let every = context.rows.count <= 2000
+                    let sampled = every ? "of every photo" : "of 2,000 sampled photos"
                     let measured = cells.sampledPairs == 0
                         ? " (no near pair \(sampled) to measure how many are needed)"
-                        : String(format: ", which find %.1f %% of the %d near pairs %@", 100 * cells.sampledRecall, cells.sampledPairs, sampled)
+                        : String(
+                            format: "; they bring together %.1f %% of the %@ near %@ %@%@", 100 * cells.sampledRecall, grouped(cells.sampledPairs),
+                            cells.sampledPairs == 1 ? "pair" : "pairs", sampled, every ? "" : " (an estimate for the others)")
                     printError(
                         "approximate: pairs compared exactly within each photo's \(cells.visits) nearest of the approximate index's "
                             + "\(cells.lists) cells\(measured); --exact compares every pair")
