@@ -255,7 +255,7 @@ public final class ApproximateIndex {
         // Named by host, process and chance: a cache or index folder may be shared by machines.
         let temporary = path + Self.partialInfix + "\(Self.host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .file(path: temporary, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw .file(path: folder, reason: "cannot write the approximate index here: \(String(cString: strerror(errno)))") }
         var failure: String?
         var serialized = vgg_bytes()
         defer { vgg_bytes_free(&serialized) }
@@ -293,6 +293,20 @@ public final class ApproximateIndex {
         }
         // A stale record of the file it replaces would only cost a check; removed all the same.
         unlink(path + ".verified")
+    }
+
+    /// Throws unless the file at `path` can be written (its folder made if missing): asked
+    /// before a build, which would otherwise find out after all its work.
+    public static func checkWritable(path: String) throws(ApproximateError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .file(path: folder, reason: "cannot make the folder (\(error.localizedDescription))")
+        }
+        if access(folder, W_OK) != 0 {
+            throw .file(path: folder, reason: "cannot write the approximate index here: \(String(cString: strerror(errno)))")
+        }
     }
 
     static let partialInfix = ".partial-"

@@ -16,3 +16,11 @@ public func grouped(_ value: Int) -> String {
     }
     return (value < 0 ? "-" : "") + out
 }
+
+/// A value with `places` decimals, or with as many more as it needs to read back as itself
+/// (0.77 → "0.770", 0.9995 → "0.9995"): a threshold a person typed is shown as typed.
+public func decimals(_ value: Float, places: Int = 3) -> String {
+    let short = String(format: "%.\(places)f", value)
+    if let back = Float(short), back == value || abs(Double(back) - Double(value)) < 1e-7 { return short }
+    return String(format: "%.7g", value)
+}

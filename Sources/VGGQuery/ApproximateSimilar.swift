@@ -16,9 +16,14 @@ public enum ApproximateSimilar {
     /// (Benchmarks/README.md, "Approximate search"). `VGGBATCH_APPROXIMATE_ABOVE` sets it.
     public static let defaultMinimumRows = 50_000
 
-    /// The threshold in effect (`VGGBATCH_APPROXIMATE_ABOVE`, else the default).
-    public static func minimumRows(environment: [String: String]) -> Int {
-        environment["VGGBATCH_APPROXIMATE_ABOVE"].flatMap { Int($0) }.map { max(0, $0) } ?? defaultMinimumRows
+    /// The threshold in effect (`VGGBATCH_APPROXIMATE_ABOVE`, else the default); a value that
+    /// is not a count of images is refused rather than ignored.
+    public static func minimumRows(environment: [String: String]) throws(QueryError) -> Int {
+        guard let text = environment["VGGBATCH_APPROXIMATE_ABOVE"] else { return defaultMinimumRows }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+            throw .invalidArgument("VGGBATCH_APPROXIMATE_ABOVE=\(text): give a number of images (0 or more)")
+        }
+        return value
     }
 
     /// What an approximate `similar` found and how.
@@ -111,19 +116,27 @@ extension SimilarSearch {
     /// `ApproximateSimilar`), else says why not.
     /// `recorder` opens the index to record a merged file (nil when it cannot now: an SQLite
     /// index's scan holds it); a search that finds many rows written since merges them.
+    /// `alsoAsked` names options of the caller that the approximate path does not serve
+    /// (`--html`): with them, or `under`, `label` or a limit past `maximumLimit`, an index
+    /// that could answer is not used, and the note says why.
     public func runApproximate(
         index: IndexReader, modelID requested: Int64?, kind: FeatureKind, cacheDirectory: String, minimumRows: Int, threads: Int,
-        engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void,
+        engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void, alsoAsked: [String] = [],
         recorder: () -> (data: any ApproximateData, close: () -> Void)? = { nil }
     ) throws(QueryError) -> ApproximateSimilar.Outcome {
-        // Past a few hundred results the candidates would not cover them: the exact search.
-        guard under == nil, label == nil, limit <= ApproximateSimilar.maximumLimit else { return .notUsed(note: nil) }
         let model = try SearchContext.chooseModel(index: index, requested: requested)
         let started = Date()
         let found = try ApproximateLookup.find(index: index, model: model, kind: kind, cacheDirectory: cacheDirectory, minimumRows: minimumRows)
         guard case .usable(let file, let path, let data) = found else {
             if case .none(let note) = found { return .notUsed(note: note) }
             return .notUsed(note: nil)
+        }
+        // Filters would leave too few of its candidates, and past a few hundred results the
+        // candidates would not cover them: the exact search, said.
+        let unserved = (under == nil ? [] : ["--under"]) + (label == nil ? [] : ["--label"])
+            + (limit > ApproximateSimilar.maximumLimit ? ["--limit over \(ApproximateSimilar.maximumLimit)"] : []) + alsoAsked
+        if !unserved.isEmpty {
+            return .notUsed(note: "the approximate index is not used with \(unserved.joined(separator: " or ")); comparing every vector")
         }
         let dimension = file.header.dimension
         let (query, used) = try queryDirection(

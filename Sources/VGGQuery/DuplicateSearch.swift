@@ -130,7 +130,7 @@ public struct DuplicateSearch {
         var summary = try builder.summary().filter { ["Images indexed", "Model", "Preprocessing"].contains($0.0) }
         summary.append((
             "Near-duplicate threshold",
-            exactOnly ? "not searched (--exact-only)" : String(format: "%@ cosine ≥ %.3f", context.featureName, threshold)))
+            exactOnly ? "not searched (--exact-only)" : "\(context.featureName) cosine ≥ \(decimals(threshold))"))
         try ReportBuilder.write(ReportPage.duplicates(exact: exactGroups, near: nearGroups, summary: summary, footer: builder.footer), to: page.path)
     }
 }

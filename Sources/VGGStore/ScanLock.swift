@@ -26,7 +26,7 @@ public final class ScanLock {
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            throw .locked(path: databasePath, reason: "another vggbatch scan is running on this index")
+            throw .locked(path: databasePath, reason: "another vggbatch is writing to this index (a scan, an import or an index build); try again when it ends")
         }
         descriptor = fd
     }

@@ -15,8 +15,8 @@ struct StoreErrorTests {
         (.newerSchema(path: "/x/db.sqlite", unknownMigrations: ["0002_add_tags", "0003_drop_x"]),
          "/x/db.sqlite was written by a newer vggbatch (unknown migrations: 0002_add_tags, 0003_drop_x); "
             + "upgrade vggbatch to use it"),
-        (.locked(path: "/x/db.sqlite", reason: "another vggbatch scan is running on this index"),
-         "/x/db.sqlite is locked: another vggbatch scan is running on this index"),
+        (.locked(path: "/x/db.sqlite", reason: "another vggbatch is writing to this index (a scan, an import or an index build); try again when it ends"),
+         "/x/db.sqlite is locked: another vggbatch is writing to this index (a scan, an import or an index build); try again when it ends"),
         (.readOnly(path: "/x/db.sqlite"), "cannot write to /x/db.sqlite: it is read-only"),
         (.corrupt(path: "/x/db.sqlite", reason: "database disk image is malformed"),
          "/x/db.sqlite is corrupt: database disk image is malformed"),

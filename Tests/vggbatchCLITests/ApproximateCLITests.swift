@@ -64,7 +64,23 @@ struct ApproximateCLITests {
         #expect(try answers(exact: false) == (try answers(exact: true)))
 
         let approximate = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"])
-        #expect(approximate.standardError.contains("8 images; 100 candidates from the approximate index, recall@10 1.000, measured on"))
+        #expect(approximate.standardError.contains("(8 candidates of the approximate index's 8 entries, recall@10 1.000, measured on"), "\(approximate.standardError)")
+        // JSON says which search answered, with the recall quoted.
+        let json = try #require(try JSONSerialization.jsonObject(
+            with: Data(try vggbatch(["similar", "--json", "--feature", "rmac", photos + "/skimage-coffee.png"]).standardOutput.utf8)) as? [String: Any])
+        #expect(json["search"] as? String == "approximate" && json["recall_at_10"] as? Double == 1)
+        let exactJSON = try #require(try JSONSerialization.jsonObject(
+            with: Data(try vggbatch(["similar", "--json", "--exact", "--feature", "rmac", photos + "/skimage-coffee.png"]).standardOutput.utf8)) as? [String: Any])
+        #expect(exactJSON["search"] as? String == "exact" && exactJSON["recall_at_10"] == nil)
+        // What the approximate path does not serve is said, not silently done exactly.
+        for (extra, reason) in [(["--under", photos], "--under"), (["--limit", "300"], "--limit over 250"), (["--html", directory.path("p.html")], "--html")] {
+            let filtered = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"] + extra)
+            #expect(filtered.status == 0 && filtered.standardError.contains("the approximate index is not used with \(reason); comparing every vector"), "\(filtered.standardError)")
+            #expect(filtered.standardError.contains("compared rmac vectors of model 1 (8 images)"))
+        }
+        let badSetting = try vggbatch(["similar", photos + "/skimage-coffee.png"], environment: ["VGGBATCH_APPROXIMATE_ABOVE": "lots"])
+        #expect(badSetting.status != 0 && badSetting.standardError.contains("VGGBATCH_APPROXIMATE_ABOVE=lots: give a number of images (0 or more)"))
+        #expect(badSetting.standardError.split(separator: "\n").count == 1, "\(badSetting.standardError)")
         // Below the threshold (the default) the exact search answers, and fc7 always does.
         let small = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"], environment: ["VGGBATCH_APPROXIMATE_ABOVE": "50000"])
         #expect(small.standardError.hasPrefix("compared rmac vectors of model 1 (8 images)"), "\(small.standardError)")
@@ -131,7 +147,7 @@ struct ApproximateCLITests {
         let pool5 = try vggbatch(["index", "build", "--feature", "pool5"])
         #expect(pool5.status != 0 && pool5.standardError.contains("an approximate index holds fc7, rmac or gem vectors"))
         let none = try vggbatch(["index", "check", "--feature", "rmac"])
-        #expect(none.status == 2 && none.standardError.contains("no approximate index of rmac for model 1; `vggbatch index build` makes one"))
+        #expect(none.status == 2 && none.standardError.contains("no approximate index of rmac for model 1; `vggbatch index build --feature rmac` makes one"))
         #expect(try vggbatch(["index", "check"]).standardError.contains("no approximate index yet"))
         #expect(try vggbatch(["index", "status"]).standardError.contains("no approximate index yet"))
         let missing = try vggbatch(["index", "build", "--db", directory.path("nowhere.sqlite")])

@@ -345,7 +345,7 @@ struct ScanCLITests {
         process.waitUntilExit()
         #expect(status.status == 0, "\(status.standardError)")
         #expect(second.status == 2)
-        #expect(second.standardError.contains("another vggbatch scan is running"))
+        #expect(second.standardError.contains("another vggbatch is writing to this index (a scan, an import or an index build)"))
         #expect(process.terminationStatus == 130 || process.terminationStatus == 0)
         let finished = try vggbatch(["scan", photos])
         #expect(finished.status == 0)

@@ -292,5 +292,14 @@ extension SearchCLITests {
         let scores = csv.compactMap { $0.split(separator: ",").last.map(String.init) }
         #expect(scores.count == 4 && scores.allSatisfy { Float($0) != nil && $0.contains(".") }, "\(scores)")
         #expect(csv.filter { $0.hasPrefix("exact,") }.allSatisfy { $0.hasSuffix(",1.0") })
+        // --pairs in CSV: each pair as two "pair" rows sharing a number and its score; a
+        // threshold with more than three decimals is shown as given.
+        let pairs = try vggbatch(["duplicates", "--csv", "--pairs", "--feature", "fc7", "--threshold", "0.9995"])
+        let pairRows = pairs.standardOutput.split(separator: "\n").filter { $0.hasPrefix("pair,") }
+        #expect(pairs.status == 0 && pairRows.map { $0.split(separator: ",")[1] } == ["1", "1", "2", "2"], "\(pairs.standardOutput)")
+        #expect(pairRows.count == 4 && pairRows[2].split(separator: ",").last == pairRows[3].split(separator: ",").last)
+        let shown = try vggbatch(["duplicates", "--pairs", "--feature", "fc7", "--threshold", "0.9995"])
+        #expect(shown.standardOutput.contains("near duplicates (fc7 cosine ≥ 0.9995 to the group's first photo)"), "\(shown.standardOutput)")
+        #expect(shown.standardOutput.contains("pairs (fc7 cosine ≥ 0.9995): 2\n"), "\(shown.standardOutput)")
     }
 }

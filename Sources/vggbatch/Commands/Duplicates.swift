@@ -53,7 +53,7 @@ extension VGGBatch {
         var selfContained = false
 
         @Flag(help: "Print one JSON object.") var json = false
-        @Flag(help: "Print CSV: kind, group, path, score.") var csv = false
+        @Flag(help: "Print CSV: kind (exact, near, or pair with --pairs), group, path, path_base64, score.") var csv = false
 
         func validate() throws {
             if let threshold, !(0...1).contains(threshold) { throw ValidationError("--threshold must be between 0 and 1.") }
@@ -68,14 +68,14 @@ extension VGGBatch {
                     ?? SearchDefaults.threshold(model: context.model, kind: context.kind)
                 var search = DuplicateSearch(threshold: chosen.value, exactOnly: exactOnly)
                 if !exactOnly && !json && !csv {
-                    printError(String(format: "near-duplicate threshold: %@ cosine ≥ %.3f (%@)", context.featureName, chosen.value, chosen.source))
+                    printError("near-duplicate threshold: \(context.featureName) cosine ≥ \(decimals(chosen.value)) (\(chosen.source))")
                 }
                 if !exactOnly && !exact {
                     let environment = ProcessInfo.processInfo.environment
                     let found = try ApproximateLookup.find(
                         index: index, model: context.model, kind: context.kind,
                         cacheDirectory: WeightsLocator.cacheDirectory(environment: environment),
-                        minimumRows: ApproximateSimilar.minimumRows(environment: environment))
+                        minimumRows: try ApproximateSimilar.minimumRows(environment: environment))
                     switch found {
                     case .usable(let file, _, _):
                         ApproximateIndex.setThreads(threads)
@@ -145,6 +145,12 @@ extension VGGBatch {
                     print("near,\(index + 1),\(cells(group.representative)),\(JSONText.number(1))")
                     for member in group.members { print("near,\(index + 1),\(cells(member.row)),\(JSONText.number(member.score))") }
                 }
+                // --pairs: each pair as two rows of kind "pair" numbered as one, with its score.
+                if pairs {
+                    for (index, pair) in answer.pairs.enumerated() {
+                        for row in [pair.a, pair.b] { print("pair,\(index + 1),\(cells(row)),\(JSONText.number(pair.score))") }
+                    }
+                }
             } else {
                 print("exact duplicates (same content): \(counted(answer.exact.count, "group"))")
                 for (index, group) in answer.exact.enumerated() {
@@ -152,14 +158,14 @@ extension VGGBatch {
                     for row in group { print("    \(name(row))") }
                 }
                 if exactOnly { return }
-                print(String(format: "near duplicates (%@ cosine ≥ %.3f to the group's first photo): %@", context.featureName, threshold.value, counted(answer.near.count, "group")))
+                print("near duplicates (\(context.featureName) cosine ≥ \(decimals(threshold.value)) to the group's first photo): \(counted(answer.near.count, "group"))")
                 for (index, group) in answer.near.enumerated() {
                     print("  group \(index + 1) (\(counted(group.rows.count, "file")))")
                     print("            " + name(group.representative))
                     for member in group.members { print(String(format: "    %.4f  ", member.score) + name(member.row)) }
                 }
                 if pairs {
-                    print("pairs (\(context.featureName) cosine ≥ \(String(format: "%.3f", threshold.value))): \(answer.pairs.count)")
+                    print("pairs (\(context.featureName) cosine ≥ \(decimals(threshold.value))): \(answer.pairs.count)")
                     for pair in answer.pairs { print("  " + pairLines(pair)) }
                 }
             }

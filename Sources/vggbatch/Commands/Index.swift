@@ -35,7 +35,7 @@ extension VGGBatch {
 struct ApproximateFeatureOption: ParsableArguments {
     @Option(
         name: .customLong("feature"),
-        help: ArgumentHelp("Vectors to index: fc7, rmac or gem (default: fc7 and rmac, what similar and duplicates compare).", valueName: "kind"))
+        help: ArgumentHelp("Which vectors' approximate index: fc7, rmac or gem (default: fc7 and rmac, what similar and duplicates compare).", valueName: "kind"))
     var name: String?
 
     func validate() throws {
@@ -173,6 +173,7 @@ extension VGGBatch.Index {
             let started = Date()
             let report: ApproximateBuild.Report
             do throws(ApproximateError) {
+                try ApproximateIndex.checkWritable(path: target.path)
                 report = try ApproximateBuild(modelID: target.model.id, kind: target.kind, dimension: target.dimension)
                     .run(data: target.data) { printError("index build (\(target.name)): " + $0) }
                 try report.index.save(path: target.path, in: target.data)
@@ -191,8 +192,7 @@ extension VGGBatch.Index {
             if let size {
                 print(String(format: "%@ (%.1f MB, %.1f %% of the float vectors)", target.path, Double(size) / 1e6, 100 * Double(size) / max(floats, 1)))
             }
-            let minimum = ApproximateSimilar.minimumRows(environment: ProcessInfo.processInfo.environment)
-            if report.index.count < minimum {
+            if let minimum = try? ApproximateSimilar.minimumRows(environment: ProcessInfo.processInfo.environment), report.index.count < minimum {
                 print("similar and duplicates use it from \(minimum) images; below that they compare every vector, about as fast there")
             }
             guard let chosen = report.recall.last, chosen.queries > 0 else {
@@ -338,7 +338,7 @@ extension VGGBatch.Index {
                 guard let file = try target.read(recheck: true) else {
                     if feature.name != nil {
                         throw CommandFailure(
-                            "no approximate index of \(target.name) for model \(target.model.id); `vggbatch index build` makes one")
+                            "no approximate index of \(target.name) for model \(target.model.id); `vggbatch index build --feature \(target.name)` makes one")
                     }
                     continue
                 }

@@ -15,13 +15,14 @@ extension VGGBatch {
     /// `vggbatch similar`: the indexed photos most like one or more images.
     struct Similar: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Find the indexed photos most similar to images (cosine of fc7 vectors, or R-MAC or GeM; exact).",
+            abstract: "Find the indexed photos most similar to images (cosine of fc7, R-MAC or GeM vectors; exact, or re-ranked from an approximate index on large indexes).",
             discussion: """
                 A query can be an indexed file (its stored vector is used) or any image, which is \
                 then run through the index's model: the weights file it was computed with, found \
                 where the index last saw it (or --weights). Several queries search by their mean \
                 direction. The first line on standard error says which vectors were compared. \
-                --json prints {"query": [...], "feature", "model", "results": [{"path", "score", "top"}]}; \
+                --json prints {"query": [...], "feature", "model", "search" (exact or approximate, with \
+                "recall_at_10"), "results": [{"path", "score", "top"}]}; \
                 --paths prints one path per line (--null: NUL after each, as find -print0). \
                 --feature chooses the vectors: fc7 (the default) finds "the same kind of picture"; \
                 R-MAC and GeM find the same scene or object through crops, edits and \
@@ -92,7 +93,7 @@ extension VGGBatch {
             let environment = ProcessInfo.processInfo.environment
             let index = try database.openReader()
             do throws(QueryError) {
-                if !exact && html == nil, try answerApproximately(search, index: index, environment: environment) { return }
+                if !exact, try answerApproximately(search, index: index, environment: environment) { return }
                 let context = try feature.load(index: index, modelID: model, threads: threads, default: .similar)
                 let answer = try search.run(
                     context, engine: EngineOptions(threads: threads), environment: environment,
@@ -126,8 +127,9 @@ extension VGGBatch {
             if feature.name?.lowercased() == "pool5" { return false }
             let outcome = try search.runApproximate(
                 index: index, modelID: model, kind: kind, cacheDirectory: WeightsLocator.cacheDirectory(environment: environment),
-                minimumRows: ApproximateSimilar.minimumRows(environment: environment), threads: threads,
+                minimumRows: try ApproximateSimilar.minimumRows(environment: environment), threads: threads,
                 engine: EngineOptions(threads: threads), environment: environment, onWarning: { printError("vggbatch: warning: " + $0) },
+                alsoAsked: html == nil ? [] : ["--html"],
                 recorder: {
                     guard let writer = try? database.openRecorder(), let data = writer.approximate else { return nil }
                     return (data, { writer.close() })
@@ -140,8 +142,10 @@ extension VGGBatch {
             let name = kind.name(hasClassifier: answer.model.architecture.hasClassifier)
             let recall = answer.check.map { String(format: "recall@10 %.3f, measured on %d images", $0.recallAt10, $0.queries) }
                 ?? "recall not measured yet: `vggbatch index check`"
-            var line = "compared \(name) vectors of model \(answer.model.id) approximately (\(counted(answer.entries + answer.delta, "image")); "
-                + "\(answer.candidates) candidates from the approximate index, \(recall)), scores exact; --exact compares every vector"
+            // Entries, not images: an index keeps the entries of removed photos until a rebuild
+            // (counting the photos would cost a pass over the database).
+            var line = "compared \(name) vectors of model \(answer.model.id) approximately (\(min(answer.candidates, answer.entries)) candidates "
+                + "of the approximate index's \(counted(answer.entries, "entry")), \(recall)), scores exact; --exact compares every vector"
             if answer.delta > 0 { line += "; \(counted(answer.delta, "row")) written since it was built scored in full" }
             printError(line)
             if answer.suggestsRebuild {
@@ -155,7 +159,7 @@ extension VGGBatch {
             }
             print(
                 answer.results.map { (path: $0.path, imageID: $0.imageID, score: $0.score) }, featureName: name, modelID: answer.model.id,
-                classes: answer.topClasses)
+                classes: answer.topClasses, approximate: .some(answer.check?.recallAt10))
             return true
         }
 
@@ -165,11 +169,18 @@ extension VGGBatch {
                 featureName: context.featureName, modelID: context.model.id, classes: classes)
         }
 
-        private func print(_ rows: [(path: [UInt8], imageID: Int64, score: Float)], featureName: String, modelID: Int64, classes: [Int64: [Int]]) {
+        /// `approximate`: nil for the exact search; for the approximate one, the recall@10 last
+        /// measured on its index (nil inside when not measured).
+        private func print(
+            _ rows: [(path: [UInt8], imageID: Int64, score: Float)], featureName: String, modelID: Int64, classes: [Int64: [Int]],
+            approximate: Double?? = nil
+        ) {
             if json {
+                var search = [("search", JSONText.string(approximate == nil ? "exact" : "approximate"))]
+                if let approximate { search.append(("recall_at_10", approximate.map { JSONText.number(Float($0)) } ?? "null")) }
                 Swift.print(JSONText.object([
                     ("query", JSONText.array(images.map(JSONText.string))),
-                    ("feature", JSONText.string(featureName)), ("model", "\(modelID)"),
+                    ("feature", JSONText.string(featureName)), ("model", "\(modelID)")] + search + [
                     ("results", JSONText.array(rows.map { row in
                         JSONText.object(path: row.path, [
                             ("score", JSONText.number(row.score)),
