@@ -107,7 +107,12 @@ struct Checksum {
             block(pending);
             held = 0;
         }
-        for (; n >= 32; p += 32, n -= 32) block(p);
+        // The lanes in locals: stored through `this`, every byte read could alias them.
+        uint64_t l0 = lanes[0], l1 = lanes[1], l2 = lanes[2], l3 = lanes[3];
+        for (; n >= 32; p += 32, n -= 32) {
+            l0 = mix(l0, word(p)), l1 = mix(l1, word(p + 8)), l2 = mix(l2, word(p + 16)), l3 = mix(l3, word(p + 24));
+        }
+        lanes[0] = l0, lanes[1] = l1, lanes[2] = l2, lanes[3] = l3;
         std::memcpy(pending, p, n);
         held = n;
     }
