@@ -63,7 +63,7 @@ public struct ApproximateBuild {
             throw .store(error)
         }
         guard let state = known else { throw .noRevisions(location: "the index") }
-        guard rows > 0 else { throw .empty("model \(modelID) has no \(kind.rawValue) descriptors to index") }
+        guard rows > 0 else { throw .empty("model \(modelID) has no \(ApproximateIndex.name(of: kind)) vectors to index") }
         let lists = Self.lists(for: rows)
         let trainingCount = Self.trainingRows(lists: lists, rows: rows)
 
@@ -77,7 +77,7 @@ public struct ApproximateBuild {
         var sample = reservoir.vectors
         let sampleIDs = reservoir.ids
         let sampleOK = reservoir.ok
-        guard !sampleIDs.isEmpty else { throw .empty("model \(modelID) has no \(kind.rawValue) descriptors to index") }
+        guard !sampleIDs.isEmpty else { throw .empty("model \(modelID) has no \(ApproximateIndex.name(of: kind)) vectors to index") }
         progress("training \(counted(lists, "list")) on \(sampleIDs.count) of \(counted(rows, "vector"))")
         let trainingStarted = Date()
         let handle = try ApproximateIndex.create(dimension: dimension, lists: lists, reduced: Self.reduced(for: dimension))

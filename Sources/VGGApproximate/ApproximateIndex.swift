@@ -71,8 +71,12 @@ public final class ApproximateIndex {
     /// machine that reads a server keeps its own copy).
     public static func path(databaseFile: String?, cacheDirectory: String, instance: String, modelID: Int64, kind: FeatureKind) -> String {
         let folder = databaseFile.map { $0 + ".approximate" } ?? (cacheDirectory + "/approximate/" + instance)
-        return folder + "/model-\(modelID)-\(kind == .network ? "fc7" : kind.rawValue).faiss"
+        return folder + "/model-\(modelID)-\(name(of: kind)).faiss"
     }
+
+    /// The name of the vectors of `kind` an approximate index holds: fc7 for the network's
+    /// own (the only network vectors it holds), rmac, gem.
+    public static func name(of kind: FeatureKind) -> String { kind == .network ? "fc7" : kind.rawValue }
 
     // MARK: - FAISS calls
 
@@ -162,12 +166,17 @@ public final class ApproximateIndex {
     /// file (`Verified`), so that a search does not read what it does not probe (`recheck`
     /// checks it regardless). FAISS is never given bytes that were not checked.
     public static func read(path: String, mapped: Bool = false, recheck: Bool = false) throws(ApproximateError) -> ApproximateIndex? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so that a FIFO in its place cannot hang the command (a regular file
+        // ignores the flag); anything but a regular file is refused.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw .file(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(fd) }
+        var kind = stat()
+        guard fstat(fd, &kind) == 0 else { throw .file(path: path, reason: String(cString: strerror(errno))) }
+        guard kind.st_mode & S_IFMT == S_IFREG else { throw .corrupt(path: path, reason: "not a regular file") }
         guard let start = readExactly(fd, count: magic.count + 4), Array(start.prefix(magic.count)) == magic else {
             throw .corrupt(path: path, reason: "no approximate-index header")
         }
@@ -244,7 +253,10 @@ public final class ApproximateIndex {
 
     /// Writes the index to `path` through a temporary file that replaces it by rename (the
     /// folder is made when missing), so a reader or a crash sees the old file or the new one.
-    public func write(path: String) throws(ApproximateError) {
+    /// `beforeRename` runs once the new file is complete and synced, before it takes the
+    /// path (`save` records it in the index there, so that no moment exists where the file
+    /// in place is one the index does not know); if it throws, the old file stays.
+    public func write(path: String, beforeRename: () throws(ApproximateError) -> Void = {}) throws(ApproximateError) {
         let folder = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -280,6 +292,14 @@ public final class ApproximateIndex {
         }
         if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         close(fd)
+        if failure == nil {
+            do throws(ApproximateError) {
+                try beforeRename()
+            } catch {
+                unlink(temporary)
+                throw error
+            }
+        }
         if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
         if let failure {
             unlink(temporary)
@@ -298,13 +318,13 @@ public final class ApproximateIndex {
     /// Throws unless the file at `path` can be written (its folder made if missing): asked
     /// before a build, which would otherwise find out after all its work.
     public static func checkWritable(path: String) throws(ApproximateError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw .file(path: folder, reason: "cannot make the folder (\(error.localizedDescription))")
+        // The folder itself, or the nearest one that exists (where it would be made): nothing
+        // is made before there is something to write.
+        var folder = (path as NSString).deletingLastPathComponent
+        while !FileManager.default.fileExists(atPath: folder), folder != "/", !folder.isEmpty {
+            folder = (folder as NSString).deletingLastPathComponent
         }
-        if access(folder, W_OK) != 0 {
+        if access(folder.isEmpty ? "." : folder, W_OK) != 0 {
             throw .file(path: folder, reason: "cannot write the approximate index here: \(String(cString: strerror(errno)))")
         }
     }
@@ -412,11 +432,14 @@ public final class ApproximateIndex {
     /// Writes the index to `path` (`write`) and records it in the index it serves, so that
     /// searches use it.
     public func save(path: String, in data: any ApproximateData) throws(ApproximateError) {
-        try write(path: path)
-        do throws(StoreError) {
-            try data.registerFile(build: header.build, revision: header.revision, modelID: header.modelID, kind: header.kind)
-        } catch {
-            throw .store(error)
+        // Recorded before the rename: killed between the two, the index knows a file that
+        // never took the path (harmless) and the old file stays in use.
+        try write(path: path) { () throws(ApproximateError) in
+            do throws(StoreError) {
+                try data.registerFile(build: header.build, revision: header.revision, modelID: header.modelID, kind: header.kind)
+            } catch {
+                throw .store(error)
+            }
         }
     }
 

@@ -80,7 +80,7 @@ public struct ApproximateIndexCheck {
             chosenIDs = reservoir.ids
             queryVectors = reservoir.vectors
         }
-        guard !chosenIDs.isEmpty else { throw .empty("no ok image has a \(index.header.kind.rawValue) descriptor to query with") }
+        guard !chosenIDs.isEmpty else { throw .empty("no ok image has \(ApproximateIndex.name(of: index.header.kind)) vectors to query with") }
         var exact = ExactNeighbours(queries: queryVectors, queryIDs: chosenIDs, dimension: dimension)
         try build.stream(data, after: nil) { ids, vectors, ok in try exact.consider(ids: ids, vectors: vectors, ok: ok) }
         let search = ApproximateSearch(index: index, data: data, probes: probes)
@@ -94,9 +94,16 @@ public struct ApproximateIndexCheck {
 public enum ApproximateUpkeep {
     /// What an upkeep did: rows merged, and lines for a person.
     public struct Outcome: Sendable {
-        public var merged = 0
+        /// Rows merged into each index (by the name of its vectors: fc7, rmac, gem).
+        public var merged: [(kind: String, rows: Int)] = []
         public var notes: [String] = []
         public init() {}
+
+        /// One line for a person, nil when nothing was merged.
+        public var summary: String? {
+            guard !merged.isEmpty else { return nil }
+            return "approximate indexes: merged the rows written since (" + merged.map { "\($0.kind) \($0.rows)" }.joined(separator: ", ") + ")"
+        }
     }
 
     /// Merges into every approximate index of `modelID` that exists (for an SQLite index
@@ -126,11 +133,11 @@ public enum ApproximateUpkeep {
                 let merged = try index.merge(from: data)
                 guard merged > 0 else { continue }
                 try index.save(path: path, in: data)
-                outcome.merged += merged
+                outcome.merged.append((ApproximateIndex.name(of: kind), merged))
                 if index.suggestsRebuild(waiting: 0) {
                     outcome.notes.append(
-                        "\(index.header.mergedRows) of the \(index.count) entries of the approximate \(kind.rawValue) index were added since it "
-                            + "was built; `vggbatch index build` learns its lists again")
+                        "\(index.header.mergedRows) rows were merged into the approximate \(ApproximateIndex.name(of: kind)) index since it was "
+                            + "built with \(index.header.builtRows), more than a fifth; `vggbatch index build` learns its lists again")
                 }
             } catch {
                 outcome.notes.append("approximate index \(path) not updated (\(error.reason)); searches score the new rows in full")

@@ -64,7 +64,7 @@ public protocol ApproximateData: AnyObject {
     func revisionState(committed: Bool) throws(StoreError) -> RevisionState?
 
     /// Records an approximate index file written from this index: its build and the revision
-    /// it holds (replacing the build's earlier revisions).
+    /// it holds (earlier states of the build stay known: each is correct for the index).
     func registerFile(build: String, revision: Int64, modelID: Int64, kind: FeatureKind) throws(StoreError)
 
     /// Whether this index wrote (and still knows) the file of `build` at `revision`.

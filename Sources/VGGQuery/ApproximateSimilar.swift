@@ -19,7 +19,7 @@ public enum ApproximateSimilar {
     /// The threshold in effect (`VGGBATCH_APPROXIMATE_ABOVE`, else the default); a value that
     /// is not a count of images is refused rather than ignored.
     public static func minimumRows(environment: [String: String]) throws(QueryError) -> Int {
-        guard let text = environment["VGGBATCH_APPROXIMATE_ABOVE"] else { return defaultMinimumRows }
+        guard let text = environment["VGGBATCH_APPROXIMATE_ABOVE"], !text.isEmpty else { return defaultMinimumRows }
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= 0 else {
             throw .invalidArgument("VGGBATCH_APPROXIMATE_ABOVE=\(text): give a number of images (0 or more)")
         }
@@ -89,7 +89,8 @@ public enum ApproximateLookup {
         } catch {
             return .none(note: "\(error.reason); comparing exactly (`vggbatch index build` makes a new one)")
         }
-        guard let file, file.count >= minimumRows else { return .none(note: nil) }
+        guard let file else { return .none(note: nil) }
+        // A file that is not this index's is said whatever its size; a small one is simply not used.
         let unusable: String?
         do throws(ApproximateError) {
             unusable = try file.unusable(data: data, state: state, modelID: model.id, kind: kind, dimension: dimension)
@@ -99,6 +100,7 @@ public enum ApproximateLookup {
         if let unusable {
             return .none(note: "the approximate index \(path) is not used: \(unusable); comparing exactly (`vggbatch index build` makes a new one)")
         }
+        guard file.count >= minimumRows else { return .none(note: nil) }
         return .usable(file, path: path, data: data)
     }
 

@@ -22,12 +22,12 @@ public final class SQLApproximateData: ApproximateData {
     }
 
     public func registerFile(build: String, revision: Int64, modelID: Int64, kind: FeatureKind) throws(StoreError) {
-        try database.writeTransaction { () throws(StoreError) in
-            try database.run("DELETE FROM approximate_file WHERE build = ? AND revision < ?", [.text(build), .integer(revision)])
-            try database.run(
-                "INSERT INTO approximate_file (build, revision, model_id, kind, written_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [.text(build), .integer(revision), .integer(modelID), .text(kind.rawValue), .text(SQLClock.now())])
-        }
+        // Every state kept: a file is recorded before it takes its path, so the one it replaces
+        // (an earlier state of the same build) must stay known until the rename, and any state
+        // this index went through remains a correct file for it.
+        try database.run(
+            "INSERT INTO approximate_file (build, revision, model_id, kind, written_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [.text(build), .integer(revision), .integer(modelID), .text(kind.rawValue), .text(SQLClock.now())])
     }
 
     public func knowsFile(build: String, revision: Int64) throws(StoreError) -> Bool {

@@ -38,8 +38,18 @@ public final class SQLResults: ResultStore {
         return nil
     }
 
+    /// The id of the ok image at `absolutePath`: one lookup by root and relative path (not
+    /// `details`, which also counts every model's images: 150 ms at a million on PostgreSQL).
     public func imageID(absolutePath: [UInt8]) throws(StoreError) -> Int64? {
-        try details(absolutePath: absolutePath).flatMap { $0.image.status == "ok" ? $0.image.id : nil }
+        for root in try database.query("SELECT id, path FROM root", []) {
+            guard let rootID = root[0].integer, let rootPath = root[1].blob,
+                let relative = PathBytes.relative(absolutePath, to: rootPath), !relative.isEmpty
+            else { continue }
+            let rows = try database.query(
+                "SELECT id, status FROM image WHERE root_id = ? AND relative_path = ?", [.integer(rootID), .blob(relative)])
+            if let row = rows.first, let id = row[0].integer { return row[1].text == "ok" ? id : nil }
+        }
+        return nil
     }
 
     /// Rank-ordered predictions of one image for one model.

@@ -225,6 +225,40 @@ struct ApproximateIndexTests {
         #expect(try ApproximateIndex.read(path: path, mapped: true, recheck: true) != nil)
     }
 
+    /// A file is recorded in the index before it takes its path: killed between the two, the
+    /// old file stays in place and known, and the new one was never seen.
+    @Test func aFileIsRecordedBeforeItTakesItsPathAndEveryStateStaysKnown() throws {
+        let directory = TemporaryDirectory()
+        let data = MemoryApproximateData(databaseFile: nil)
+        data.write(MemoryApproximateData.clustered(count: 300, dimension: dimension, subjects: 3, seed: 19))
+        let path = directory.path("model-1-rmac.faiss")
+        let first = try built(data)
+        try first.save(path: path, in: data)
+        let state = try #require(try data.revisionState(committed: true))
+        // A merge of the same build, killed after recording its new state, before the rename.
+        data.write(MemoryApproximateData.clustered(count: 20, dimension: dimension, subjects: 3, seed: 20, firstID: 5001))
+        let merged = try #require(try ApproximateIndex.read(path: path))
+        #expect(try merged.merge(from: data) == 20)
+        #expect(throws: ApproximateError.self) {
+            try merged.write(path: path) { () throws(ApproximateError) in
+                try? data.registerFile(build: merged.header.build, revision: merged.header.revision, modelID: 1, kind: .rmac)
+                throw .file(path: path, reason: "killed")
+            }
+        }
+        let left = try #require(try ApproximateIndex.read(path: path))
+        #expect(left.count == 300 && left.header.revision == first.header.revision)
+        #expect(try left.unusable(data: data, state: try #require(try data.revisionState(committed: true)), modelID: 1, kind: .rmac, dimension: dimension) == nil)
+        // Saved for real, the newer state is used; the older one, copied back, is still correct and known.
+        try merged.save(path: path, in: data)
+        #expect(try ApproximateIndex.read(path: path)?.count == 320)
+        #expect(try data.knowsFile(build: first.header.build, revision: state.revision))
+        // Nothing but a regular file is read.
+        let fifo = directory.path("fifo.faiss")
+        #expect(mkfifo(fifo, 0o644) == 0)
+        #expect(throws: ApproximateError.self) { _ = try ApproximateIndex.read(path: fifo, mapped: true) }
+        #expect(throws: ApproximateError.self) { _ = try ApproximateIndex.read(path: directory.path("")) }
+    }
+
     @Test func aCheckMeasuresTheIndexAsItAnswersNow() throws {
         let data = MemoryApproximateData(databaseFile: nil)
         data.write(MemoryApproximateData.clustered(count: 1500, dimension: dimension, subjects: 15, seed: 8))
@@ -306,7 +340,7 @@ struct ApproximateIndexTests {
         do {
             _ = try built(data)
         } catch let error as ApproximateError {
-            #expect(error.reason.contains("no rmac descriptors"))
+            #expect(error.reason.contains("no rmac vectors to index"))
         }
     }
 }

@@ -33,7 +33,6 @@ final class MemoryApproximateData: ApproximateData {
     var files = Set<String>()
 
     func registerFile(build: String, revision: Int64, modelID: Int64, kind: FeatureKind) throws(StoreError) {
-        files = files.filter { !$0.hasPrefix(build + "@") }
         files.insert("\(build)@\(revision)")
     }
 

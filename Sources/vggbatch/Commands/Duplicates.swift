@@ -119,6 +119,8 @@ extension VGGBatch {
                     ("feature", JSONText.string(context.featureName)),
                     ("threshold", JSONText.number(threshold.value)),
                     ("threshold_source", JSONText.string(threshold.source)),
+                    // Through the approximate index's cells (pairs outside them can be missed), or every pair.
+                    ("search", JSONText.string(answer.cells == nil ? "exact" : "approximate")),
                     ("exact", JSONText.array(answer.exact.map { group in
                         JSONText.object([("files", JSONText.array(group.map { JSONText.object(path: paths[$0], []) }))])
                     })),
@@ -129,6 +131,12 @@ extension VGGBatch {
                         ])
                     })),
                 ]
+                if let cells = answer.cells {
+                    fields.append(("cells", JSONText.object([
+                        ("visited", "\(cells.visits)"), ("of", "\(cells.lists)"), ("sampled_near_pairs", "\(cells.sampledPairs)"),
+                        ("sampled_share_found", JSONText.number(Float(cells.sampledRecall))),
+                    ])))
+                }
                 if pairs {
                     fields.append(("pairs", JSONText.array(answer.pairs.map { pair in
                         JSONText.object(JSONText.path("a", paths[pair.a]) + JSONText.path("b", paths[pair.b]) + [("score", JSONText.number(pair.score))])

@@ -119,7 +119,7 @@ extension VGGBatch {
                 for example in s.malformedExamples { printError("  " + example) }
             }
             if s.searchUpdated > 0 { print("search data updated for \(counted(s.searchUpdated, "image"))") }
-            if s.approximate.merged > 0 { print("approximate index: merged \(counted(s.approximate.merged, "new row"))") }
+            if let summary = s.approximate.summary { print(summary) }
             if s.interrupted { printError("vggbatch: import interrupted; what was written stays, and importing again finishes it") }
         }
     }

@@ -35,28 +35,37 @@ extension VGGBatch {
 struct ApproximateFeatureOption: ParsableArguments {
     @Option(
         name: .customLong("feature"),
-        help: ArgumentHelp("Which vectors' approximate index: fc7, rmac or gem (default: fc7 and rmac, what similar and duplicates compare).", valueName: "kind"))
-    var name: String?
+        help: ArgumentHelp(
+            "Which vectors' approximate index: fc7, rmac or gem, repeated for several (default: fc7 and rmac, what similar and duplicates compare).",
+            valueName: "kind"))
+    var names: [String] = []
+
+    /// Whether kinds were named.
+    var named: Bool { !names.isEmpty }
 
     func validate() throws {
-        guard let name else { return }
-        guard FeatureKind(name: name) != nil, name.lowercased() != "pool5" else {
-            throw ValidationError("--feature \(name): an approximate index holds fc7, rmac or gem vectors (pool5 is searched exactly).")
+        for name in names {
+            guard FeatureKind(name: name) != nil, name.lowercased() != "pool5" else {
+                throw ValidationError("--feature \(name): an approximate index holds fc7, rmac or gem vectors (pool5 is searched exactly).")
+            }
         }
     }
 
-    /// The kinds asked for, for `model`: a named one (refused where the model has none), or
-    /// the defaults it has.
+    /// The kinds asked for, for `model`, each once: the named ones (refused where the model
+    /// has none), or the defaults it has.
     func kinds(model: StoredModel) throws -> [FeatureKind] {
-        guard let name, let kind = FeatureKind(name: name) else {
-            return [FeatureKind.network, .rmac].filter { ApproximateLookup.dimension(model: model, kind: $0) != nil }
+        guard named else { return [FeatureKind.network, .rmac].filter { ApproximateLookup.dimension(model: model, kind: $0) != nil } }
+        var kinds = [FeatureKind]()
+        for name in names {
+            guard let kind = FeatureKind(name: name) else { continue }
+            guard ApproximateLookup.dimension(model: model, kind: kind) != nil else {
+                throw CommandFailure(
+                    "--feature \(name): model \(model.id) ends at pool5 (\(model.featureDimension) values), which is searched exactly; "
+                        + "its approximate indexes hold rmac or gem")
+            }
+            if !kinds.contains(kind) { kinds.append(kind) }
         }
-        guard ApproximateLookup.dimension(model: model, kind: kind) != nil else {
-            throw CommandFailure(
-                "--feature \(name): model \(model.id) ends at pool5 (\(model.featureDimension) values), which is searched exactly; "
-                    + "its approximate indexes hold rmac or gem")
-        }
-        return [kind]
+        return kinds
     }
 }
 
@@ -138,10 +147,10 @@ struct ApproximateTarget {
 }
 
 /// One recall figure for a person.
-func describe(_ figure: RecallCheck.Figure, images: String = "sampled images") -> String {
+func describe(_ figure: RecallCheck.Figure, images: String = "sampled image") -> String {
     String(
-        format: "%@: recall@1 %.3f, recall@10 %.3f on %d %@, %.1f ms per query", counted(figure.probes, "probe"), figure.recallAt1,
-        figure.recallAt10, figure.queries, images, figure.secondsPerQuery * 1000)
+        format: "%@: recall@1 %.3f, recall@10 %.3f on %@, %.1f ms per query", counted(figure.probes, "probe"), figure.recallAt1,
+        figure.recallAt10, counted(figure.queries, images), figure.secondsPerQuery * 1000)
 }
 
 extension VGGBatch.Index {
@@ -262,6 +271,7 @@ extension VGGBatch.Index {
                         ("entries", "\(file.count)"), ("built_rows", "\(header.builtRows)"), ("merged_rows", "\(header.mergedRows)"),
                         ("waiting_rows", "\(waiting)"), ("lists", "\(header.lists)"), ("probes", "\(header.probes)"), ("bytes", "\(size)"),
                         ("built_at", JSONText.string(header.builtAt)), ("usable", "\(stale == nil)"),
+                        ("reason", stale.map(JSONText.string) ?? "null"),
                         ("rebuild_suggested", "\(file.suggestsRebuild(waiting: waiting))"),
                     ]
                     if let check {
@@ -332,11 +342,11 @@ extension VGGBatch.Index {
             ApproximateIndex.setThreads(threadOptions.count)
             var checked = 0
             for target in try ApproximateTarget.all(
-                data: index.approximate, models: index.models, modelID: model, feature: feature.name == nil ? nil : feature,
+                data: index.approximate, models: index.models, modelID: model, feature: feature.named ? feature : nil,
                 location: index.location)
             {
                 guard let file = try target.read(recheck: true) else {
-                    if feature.name != nil {
+                    if feature.named {
                         throw CommandFailure(
                             "no approximate index of \(target.name) for model \(target.model.id); `vggbatch index build --feature \(target.name)` makes one")
                     }
@@ -356,7 +366,7 @@ extension VGGBatch.Index {
                     print("\(target.name): recall not measured: no queried image has another image to find")
                     continue
                 }
-                print("\(target.name): " + describe(figure, images: chosen == nil ? "sampled images" : "given images"))
+                print("\(target.name): " + describe(figure, images: chosen == nil ? "sampled image" : "given image"))
                 // The recall `similar` quotes is the one measured on sampled photos at the index's own probes.
                 if chosen == nil && (probes == nil || probes == file.header.probes) {
                     record(figure, build: file.header.build, target: target, database: database)
@@ -368,23 +378,35 @@ extension VGGBatch.Index {
         /// The image ids of the paths listed in `file` (one a line, LF or CRLF; bytes, as file
         /// names need not be UTF-8), each required to be indexed.
         private func imageIDs(listedIn file: String, index: IndexReader) throws -> [Int64] {
+            // Read as a stream: /dev/stdin, a pipe or a FIFO serve as well as a file.
             let contents: Data
             do {
-                contents = try Data(contentsOf: URL(fileURLWithPath: file))
+                guard let handle = FileHandle(forReadingAtPath: file) else {
+                    throw CommandFailure("--paths-from \(file): cannot read it (\(String(cString: strerror(errno))))")
+                }
+                defer { try? handle.close() }
+                contents = try handle.readToEnd() ?? Data()
+            } catch let failure as CommandFailure {
+                throw failure
             } catch {
                 throw CommandFailure("--paths-from \(file): cannot read it (\((error as NSError).localizedDescription))")
             }
             var ids = [Int64]()
-            for var line in contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map(Array.init) {
+            for (number, piece) in contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+                var line = Array(piece)
                 if line.last == UInt8(ascii: "\r") { line.removeLast() }
                 guard !line.isEmpty else { continue }
+                guard !line.contains(0) else { throw CommandFailure("--paths-from \(file): line \(number + 1) holds a NUL byte, which no path can") }
                 let id: Int64?
                 do throws(StoreError) {
                     id = try index.results.imageID(absolutePath: PathBytes.absolute(bytes: line))
                 } catch {
                     throw error.failure
                 }
-                guard let id else { throw CommandFailure("--paths-from \(file): \(PathBytes.display(line)) is not in the index") }
+                guard let id else {
+                    let shown = line.count > 300 ? PathBytes.display(Array(line.prefix(300))) + "… (\(line.count) bytes)" : PathBytes.display(line)
+                    throw CommandFailure("--paths-from \(file): line \(number + 1), \(shown), is not an indexed photo that is ok")
+                }
                 ids.append(id)
             }
             guard !ids.isEmpty else { throw CommandFailure("--paths-from \(file): no paths in it") }
@@ -403,7 +425,7 @@ private func record(_ figure: RecallCheck.Figure, build: String, target: Approxi
         try writer.approximate?.recordCheck(check, modelID: target.model.id, kind: target.kind)
     } catch {
         let reason = (error as? CommandFailure)?.message ?? "\(error)"
-        printError("vggbatch: note: the recall was not recorded (\(reason)); `vggbatch index check` measures it again")
+        printError("vggbatch: note: the recall was not recorded (\(reason)); it is shown above only")
     }
 }
 

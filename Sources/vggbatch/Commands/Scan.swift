@@ -136,7 +136,7 @@ extension VGGBatch {
             }
             if outcome.searchUpdated > 0 { report.searchUpdated(outcome.searchUpdated) }
             if let warning = outcome.searchWarning { report.note("vggbatch: warning: " + warning) }
-            if outcome.approximate.merged > 0 { report.note("approximate index: merged \(counted(outcome.approximate.merged, "new row"))") }
+            if let summary = outcome.approximate.summary { report.note(summary) }
             for note in outcome.approximate.notes { report.note("vggbatch: note: " + note) }
             report.folded(outcome.folded, repaired: false)
             report.summary(outcome.summary, modelID: outcome.modelID)

@@ -144,7 +144,7 @@ extension VGGBatch {
                 ?? "recall not measured yet: `vggbatch index check`"
             // Entries, not images: an index keeps the entries of removed photos until a rebuild
             // (counting the photos would cost a pass over the database).
-            var line = "compared \(name) vectors of model \(answer.model.id) approximately (\(min(answer.candidates, answer.entries)) candidates "
+            var line = "compared \(name) vectors of model \(answer.model.id) approximately (\(counted(min(answer.candidates, answer.entries), "candidate")) "
                 + "of the approximate index's \(counted(answer.entries, "entry")), \(recall)), scores exact; --exact compares every vector"
             if answer.delta > 0 { line += "; \(counted(answer.delta, "row")) written since it was built scored in full" }
             printError(line)
