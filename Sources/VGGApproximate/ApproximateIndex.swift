@@ -174,9 +174,9 @@ public final class ApproximateIndex {
             throw .file(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(fd) }
-        var kind = stat()
-        guard fstat(fd, &kind) == 0 else { throw .file(path: path, reason: String(cString: strerror(errno))) }
-        guard kind.st_mode & S_IFMT == S_IFREG else { throw .corrupt(path: path, reason: "not a regular file") }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .file(path: path, reason: String(cString: strerror(errno))) }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw .corrupt(path: path, reason: "not a regular file") }
         guard let start = readExactly(fd, count: magic.count + 4), Array(start.prefix(magic.count)) == magic else {
             throw .corrupt(path: path, reason: "no approximate-index header")
         }
@@ -193,8 +193,6 @@ public final class ApproximateIndex {
             throw .corrupt(path: path, reason: "its header cannot be read")
         }
         let offset = Int64(magic.count + 4 + length)
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw .file(path: path, reason: String(cString: strerror(errno))) }
         guard Int64(status.st_size) == offset + header.bytes + 8 else {
             throw .corrupt(
                 path: path,
