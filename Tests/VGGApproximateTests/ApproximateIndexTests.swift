@@ -38,6 +38,17 @@ struct ApproximateIndexTests {
         return try build.run(data: data).index
     }
 
+    /// An index of `count` clustered rows built and written to `model-1-rmac.faiss` in a new folder.
+    func written(count: Int, subjects: Int, seed: UInt64) throws -> (folder: TemporaryDirectory, data: MemoryApproximateData, index: ApproximateIndex, path: String) {
+        let folder = TemporaryDirectory()
+        let data = MemoryApproximateData(databaseFile: nil)
+        data.write(MemoryApproximateData.clustered(count: count, dimension: dimension, subjects: subjects, seed: seed))
+        let index = try built(data)
+        let path = folder.path("model-1-rmac.faiss")
+        try index.write(path: path)
+        return (folder, data, index, path)
+    }
+
     @Test func probingEveryListGivesTheExactAnswerWithExactScores() throws {
         let data = MemoryApproximateData(databaseFile: nil)
         data.write(MemoryApproximateData.clustered(count: 2000, dimension: dimension, subjects: 20, seed: 1))
@@ -130,12 +141,8 @@ struct ApproximateIndexTests {
     }
 
     @Test func aDamagedFileIsRefusedWithItsReasonAndAbandonedPartialsAreRemoved() throws {
-        let directory = TemporaryDirectory()
-        let data = MemoryApproximateData(databaseFile: nil)
-        data.write(MemoryApproximateData.clustered(count: 300, dimension: dimension, subjects: 3, seed: 7))
-        let index = try built(data)
-        let path = directory.path("a/model-1-rmac.faiss")
-        try index.write(path: path)
+        let (folder, _, index, path) = try written(count: 300, subjects: 3, seed: 7)
+        defer { withExtendedLifetime(folder) {} }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         for damaged in [Data("not an index".utf8), bytes.prefix(bytes.count / 2), bytes.prefix(20)] {
             try damaged.write(to: URL(fileURLWithPath: path))
@@ -162,12 +169,8 @@ struct ApproximateIndexTests {
     /// a cut at any length or bytes appended is refused, mapped or read whole, before FAISS
     /// sees the bytes (a damaged file once crashed searches or answered wrongly).
     @Test func aFileChangedAnywhereIsRefusedBeforeFAISSReadsIt() throws {
-        let directory = TemporaryDirectory()
-        let data = MemoryApproximateData(databaseFile: nil)
-        data.write(MemoryApproximateData.clustered(count: 200, dimension: dimension, subjects: 4, seed: 17))
-        let index = try built(data)
-        let path = directory.path("model-1-rmac.faiss")
-        try index.write(path: path)
+        let (folder, _, _, path) = try written(count: 200, subjects: 4, seed: 17)
+        defer { withExtendedLifetime(folder) {} }
         let good = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(try ApproximateIndex.read(path: path, mapped: true)?.count == 200)
         var refused = 0
@@ -200,11 +203,8 @@ struct ApproximateIndexTests {
     /// A mapped read checks the bytes once per state of the file: the record of it is kept
     /// once the file has settled, and any change of the file makes the next read check again.
     @Test func aMappedReadChecksAFileOnceAndAgainWhenItChanges() throws {
-        let directory = TemporaryDirectory()
-        let data = MemoryApproximateData(databaseFile: nil)
-        data.write(MemoryApproximateData.clustered(count: 200, dimension: dimension, subjects: 4, seed: 18))
-        let path = directory.path("model-1-rmac.faiss")
-        try built(data).write(path: path)
+        let (folder, data, _, path) = try written(count: 200, subjects: 4, seed: 18)
+        defer { withExtendedLifetime(folder) {} }
         let record = path + ".verified"
         #expect(try ApproximateIndex.read(path: path, mapped: true) != nil)
         #expect(!FileManager.default.fileExists(atPath: record))  // too fresh to record
@@ -228,11 +228,7 @@ struct ApproximateIndexTests {
     /// A file is recorded in the index before it takes its path: killed between the two, the
     /// old file stays in place and known, and the new one was never seen.
     @Test func aFileIsRecordedBeforeItTakesItsPathAndEveryStateStaysKnown() throws {
-        let directory = TemporaryDirectory()
-        let data = MemoryApproximateData(databaseFile: nil)
-        data.write(MemoryApproximateData.clustered(count: 300, dimension: dimension, subjects: 3, seed: 19))
-        let path = directory.path("model-1-rmac.faiss")
-        let first = try built(data)
+        let (directory, data, first, path) = try written(count: 300, subjects: 3, seed: 19)
         try first.save(path: path, in: data)
         let state = try #require(try data.revisionState(committed: true))
         // A merge of the same build, killed after recording its new state, before the rename.
