@@ -290,6 +290,10 @@ extension VGGBatch.Index {
                     + "\(waiting) waiting (scored in full)")
                 if let check {
                     print(String(format: "  recall@1 %.3f, recall@10 %.3f on %d sampled images (checked %@)", check.recallAt1, check.recallAt10, check.queries, check.checkedAt))
+                } else if stale != nil {
+                    print("  recall not measured on this build")
+                } else if file.count + waiting < 2 {
+                    print("  recall not measured: an index of one photo has no neighbour to find")
                 } else {
                     print("  recall not measured on this build: `vggbatch index check`")
                 }
