@@ -13,7 +13,8 @@ public protocol ModelCatalog: AnyObject {
     /// equals, the one the last scan used, then the newest. Its `imageCount` is only counted
     /// when there is more than one model to choose from (else 0).
     func defaultModel() throws(StoreError) -> StoredModel?
-    /// The model with this id, or the default one when `id` is nil; nil when there is none.
+    /// The model with this id (its `imageCount` not counted: 0), or the default one when `id`
+    /// is nil; nil when there is none.
     func model(id: Int64?) throws(StoreError) -> StoredModel?
 }
 

@@ -58,9 +58,8 @@ public struct SearchContext {
         let empty: Bool
         do throws(StoreError) {
             if let requested {
-                let models = try catalog.all()
-                empty = models.isEmpty
-                chosen = models.first { $0.id == requested }
+                chosen = try catalog.model(id: requested)
+                empty = chosen == nil ? try catalog.defaultModel() == nil : false
             } else {
                 chosen = try catalog.defaultModel()
                 empty = chosen == nil

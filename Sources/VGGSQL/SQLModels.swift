@@ -69,9 +69,11 @@ public final class SQLModels: ModelRegistry {
         }
     }
 
+    /// The model `id` without counting its images (`imageCount` 0: `all()` counts them),
+    /// or the default one.
     public func model(id: Int64?) throws(StoreError) -> StoredModel? {
         guard let id else { return try defaultModel() }
-        return try all().first { $0.id == id }
+        return try models(counting: false).first { $0.id == id }
     }
 
     /// The model of the most recent scan, or the newest model.
