@@ -27,4 +27,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         let v = nextUnitInterval()
         return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
+
+    /// Moves past `count` normal draws at once, as `count` calls of `nextGaussian` would (each
+    /// takes two steps of the counter).
+    public mutating func skipGaussians(_ count: Int) {
+        state &+= 0x9E37_79B9_7F4A_7C15 &* UInt64(2 * count)
+    }
 }

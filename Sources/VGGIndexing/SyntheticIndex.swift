@@ -17,6 +17,11 @@ import VGGModel
 /// of its own noise), so that the vectors have the structure of a real collection (many
 /// photos of few subjects) rather than only noise, as an approximate search must be measured
 /// on.
+///
+/// A `networkWidth` below 4096 keeps only the first rows of the fc7-like vector (the model
+/// says so in its feature dimension) and leaves every descriptor exactly as a full-width
+/// index of the same seed has it: descriptor search measured at sizes whose fc7 would not
+/// fit on the disk.
 public struct SyntheticIndex {
     public static let dimension = 4096
     static let latent = 64
@@ -31,10 +36,13 @@ public struct SyntheticIndex {
         public var clusters = 0
         /// Images of each planted near-duplicate group (2: an image and one copy).
         public var groupSize = 2
+        /// Values of the network vector kept (4096: all of them).
+        public var networkWidth = SyntheticIndex.dimension
 
-        public init(clusters: Int = 0, groupSize: Int = 2) {
+        public init(clusters: Int = 0, groupSize: Int = 2, networkWidth: Int = SyntheticIndex.dimension) {
             self.clusters = clusters
             self.groupSize = groupSize
+            self.networkWidth = networkWidth
         }
     }
 
@@ -48,6 +56,7 @@ public struct SyntheticIndex {
 
     public init(seed: UInt64, structure: Structure = Structure()) {
         precondition(structure.clusters >= 0 && (2...Self.groupSpacing).contains(structure.groupSize))
+        precondition((1...Self.dimension).contains(structure.networkWidth))
         var generator = SplitMix64(seed: seed)
         w = (0..<(Self.dimension * Self.latent)).map { _ in Float(generator.nextGaussian()) }
         v = (0..<(Self.descriptorWidth * Self.descriptorLatent)).map { _ in Float(generator.nextGaussian()) / Float(8).squareRoot() }
@@ -68,7 +77,7 @@ public struct SyntheticIndex {
     ) throws -> Int {
         let modelID = try index.models.register(ModelRegistration(
             weightsSHA256: String(repeating: "0", count: 64), name: "synthetic", architecture: .vgg16,
-            preprocessing: .torch, resizePolicy: .squash, featureDimension: Self.dimension))
+            preprocessing: .torch, resizePolicy: .squash, featureDimension: structure.networkWidth))
         let run = try index.runs.begin(options: "generate-index \(images)", modelID: modelID)
         let scan = SearchCoding.coding(index.scanIndex(runID: run, modelID: modelID))
         let target = try scan.target(for: Array("/synthetic".utf8))
@@ -106,23 +115,29 @@ public struct SyntheticIndex {
 
     private mutating func normal() -> Float { Float(generator.nextGaussian()) }
 
+    /// Draws the normals of the network values a narrow index does not keep, so that the
+    /// images after them get the vectors they get at full width.
+    private mutating func skipNormals(_ count: Int) { generator.skipGaussians(count) }
+
     /// A new image's vectors.
     private mutating func image(_ number: Int) -> ImageResult {
         let subject = structure.clusters > 0 ? Int(generator.next() % UInt64(structure.clusters)) : nil
         let gem = descriptor(subject: subject)
         let rmac = descriptor(subject: subject)
         let z = mixed((0..<Self.latent).map { _ in normal() }, centres: centres, subject: subject)
-        let vector = (0..<Self.dimension).map { row in
+        let vector = (0..<structure.networkWidth).map { row in
             var sum: Float = 0
             for j in 0..<Self.latent { sum += w[row * Self.latent + j] * z[j] }
             return max(0, sum + 0.35 * 8 * normal())
         }
+        skipNormals(Self.dimension - structure.networkWidth)
         return ImageResult(top: Self.top(number), features: vector, gem: gem, rmac: rmac)
     }
 
     /// A near-duplicate of `original`: its vectors plus small noise.
     private mutating func nearCopy(of original: ImageResult, number: Int) -> ImageResult {
         let vector = original.features.map { max(0, $0 + 0.01 * normal()) }
+        skipNormals(Self.dimension - structure.networkWidth)
         return ImageResult(top: Self.top(number), features: vector, gem: nearCopy(original.gem), rmac: nearCopy(original.rmac))
     }
 

@@ -152,6 +152,31 @@ struct IndexingTests {
         #expect(cosine(features[50], features[51]) > 0.99 && cosine(features[10], features[50]) < 0.95)
     }
 
+    /// A narrow network vector is the first values of the full one, and every descriptor is
+    /// the one a full-width index of the seed has (the 2,000,000-image benchmark's R-MAC is
+    /// the smaller ones' R-MAC).
+    @Test func aNarrowSyntheticIndexKeepsTheFullOnesDescriptors() throws {
+        let structure = SyntheticIndex.Structure(clusters: 3, groupSize: 3)
+        var narrowStructure = structure
+        narrowStructure.networkWidth = 16
+        let full = MemoryIndex(), narrow = MemoryIndex()
+        var fullGenerator = SyntheticIndex(seed: 5, structure: structure)
+        var narrowGenerator = SyntheticIndex(seed: 5, structure: narrowStructure)
+        _ = try fullGenerator.write(images: 110, into: full.writer, threads: 2)
+        _ = try narrowGenerator.write(images: 110, into: narrow.writer, threads: 2)
+        #expect(try narrow.reader.models.all().map(\.featureDimension) == [16])
+        let rows = try full.reader.search.searchRows(modelID: 1).imageIDs
+        #expect(try narrow.reader.search.searchRows(modelID: 1).imageIDs == rows && rows.count == 110)
+        for kind in [FeatureKind.gem, .rmac] {
+            let a = try full.reader.search.descriptors(imageIDs: rows, modelID: 1, kind: kind)
+            let b = try narrow.reader.search.descriptors(imageIDs: rows, modelID: 1, kind: kind)
+            #expect(a == b && a.allSatisfy { $0?.count == 512 })
+        }
+        let a = try full.reader.search.features(imageIDs: rows, modelID: 1)
+        let b = try narrow.reader.search.features(imageIDs: rows, modelID: 1)
+        #expect(zip(a, b).allSatisfy { full, narrow in full.map { Array($0.prefix(16)) } == narrow })
+    }
+
     /// Clustered vectors and planted groups of three: the groups are reported and are near
     /// copies, and photos of one subject are closer than photos of two.
     @Test func aClusteredSyntheticIndexHasSubjectsAndPlantedGroups() throws {

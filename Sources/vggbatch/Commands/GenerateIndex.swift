@@ -16,7 +16,10 @@ extension VGGBatch {
                 every 50th image starts a planted group of --group-size near-duplicates. With \
                 --clusters the vectors are a mixture of that many Gaussians (many photos of few \
                 subjects), the structure an approximate search must be measured on. --planted \
-                writes the planted groups, one JSON line of paths each (see `SyntheticIndex`).
+                writes the planted groups, one JSON line of paths each (see `SyntheticIndex`). \
+                --network-width keeps only the first values of the fc7-like vector and every \
+                descriptor as it is at full width: R-MAC and GeM measured at sizes whose fc7 \
+                would not fit on the disk.
                 """,
             shouldDisplay: false)
 
@@ -34,6 +37,9 @@ extension VGGBatch {
         @Option(parsing: .unconditional, help: "Images in each planted near-duplicate group, one every 50 images.")
         var groupSize = 2
 
+        @Option(parsing: .unconditional, help: "Values of the fc7-like vector kept (4096: all; the descriptors do not change).")
+        var networkWidth = SyntheticIndex.dimension
+
         @Option(help: ArgumentHelp("Write the planted groups here, one JSON line of paths each.", valueName: "file"))
         var planted: String?
 
@@ -44,6 +50,9 @@ extension VGGBatch {
             }
             if !(2...SyntheticIndex.groupSpacing).contains(groupSize) {
                 throw ValidationError("--group-size must be 2...\(SyntheticIndex.groupSpacing), got \(groupSize).")
+            }
+            if !(1...SyntheticIndex.dimension).contains(networkWidth) {
+                throw ValidationError("--network-width must be 1...\(SyntheticIndex.dimension), got \(networkWidth).")
             }
         }
 
@@ -58,7 +67,7 @@ extension VGGBatch {
             defer { try? groups?.close() }
             let index = try database.openWriter()
             defer { index.close() }
-            var generator = SyntheticIndex(seed: seed, structure: SyntheticIndex.Structure(clusters: clusters, groupSize: groupSize))
+            var generator = SyntheticIndex(seed: seed, structure: SyntheticIndex.Structure(clusters: clusters, groupSize: groupSize, networkWidth: networkWidth))
             do {
                 let projected = try generator.write(
                     images: images, into: index, threads: ProcessInfo.processInfo.activeProcessorCount
