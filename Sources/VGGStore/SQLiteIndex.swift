@@ -87,12 +87,19 @@ public final class SQLiteIndex: SQLIndex {
     public static func openWriter(path: String, createDirectory: Bool) throws(StoreError) -> IndexWriter {
         try prepareDirectory(for: path, create: createDirectory)
         let lock = try ScanLock(databasePath: path)
-        let writer = try SQLiteIndex(path: path, readOnly: false)
+        let writer: SQLiteIndex
+        do throws(StoreError) {
+            writer = try SQLiteIndex(path: path, readOnly: false)
+        } catch {
+            lock.removeFileIfMade()
+            throw error
+        }
         let reader: SQLiteIndex
         do throws(StoreError) {
             reader = try SQLiteIndex(path: path, readOnly: true)
         } catch {
             writer.close()
+            lock.removeFileIfMade()
             throw error
         }
         return IndexWriter(
@@ -101,7 +108,7 @@ public final class SQLiteIndex: SQLIndex {
             close: {
                 reader.close()
                 writer.close()
-                withExtendedLifetime(lock) {}
+                lock.release()
             })
     }
 

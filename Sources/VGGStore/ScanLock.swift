@@ -8,15 +8,21 @@ import VGGIndexTypes
 
 /// An exclusive lock that one scan holds on an index for its whole run (a lock file beside
 /// the database, `flock`ed), so a second scan fails at once with a clear message instead of
-/// waiting on SQLite's busy timeout. Released when this object goes, or when the process
-/// dies, however it dies.
+/// waiting on SQLite's busy timeout. Released by `release`, when this object goes, or when
+/// the process dies, however it dies.
 public final class ScanLock {
-    private let descriptor: Int32
+    /// The lock file's descriptor, -1 once released.
+    private var descriptor: Int32
+    private let lockPath: String
+    /// Whether this lock made its file (none was there).
+    private let madeFile: Bool
 
     /// Takes the lock for the index at `databasePath`, or throws `.locked` right away.
     public init(databasePath: String) throws(StoreError) {
-        let lockPath = databasePath + ".scan-lock"
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        lockPath = databasePath + ".scan-lock"
+        var fd = open(lockPath, O_RDWR | O_CLOEXEC)
+        madeFile = fd < 0 && errno == ENOENT
+        if madeFile { fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
         if fd < 0 {
             let code = errno
             // The lock lives beside the index: a folder nobody may write to means an index
@@ -46,8 +52,20 @@ public final class ScanLock {
         return errno == EWOULDBLOCK
     }
 
-    deinit {
+    /// Removes the lock file if this lock made it, for an open that failed (a file that is
+    /// not an index gets no lock file beside it). Still held while it goes, so no other
+    /// writer holds the file removed.
+    public func removeFileIfMade() {
+        if madeFile { unlink(lockPath) }
+    }
+
+    /// Gives the lock up (once; later calls do nothing).
+    public func release() {
+        guard descriptor >= 0 else { return }
         flock(descriptor, LOCK_UN)
         close(descriptor)
+        descriptor = -1
     }
+
+    deinit { release() }
 }
