@@ -127,6 +127,7 @@ extension SimilarSearch {
         recorder: () -> (data: any ApproximateData, close: () -> Void)? = { nil }
     ) throws(QueryError) -> ApproximateSimilar.Outcome {
         let model = try SearchContext.chooseModel(index: index, requested: requested)
+        _ = try filters(model: model)
         let started = Date()
         let found = try ApproximateLookup.find(index: index, model: model, kind: kind, cacheDirectory: cacheDirectory, minimumRows: minimumRows)
         guard case .usable(let file, let path, let data) = found else {

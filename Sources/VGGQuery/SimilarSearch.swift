@@ -60,15 +60,7 @@ public struct SimilarSearch {
     public func run(
         _ context: SearchContext, engine: EngineOptions, environment: [String: String], onWarning: (String) -> Void = { _ in }
     ) throws(QueryError) -> Answer {
-        var underFolder: [UInt8]?
-        if let under {
-            guard PathBytes.kind(under) == .directory else { throw .invalidArgument("--under \(under): no such folder.") }
-            underFolder = PathBytes.absolute(under)
-        }
-        let allowedClasses = try label.map { label throws(QueryError) in try ImageNetLabels.classes(named: label) }
-        if allowedClasses != nil && !context.hasLabels {
-            throw .invalidArgument("--label: model \(context.model.id) has no labels (its weights end at pool5).")
-        }
+        let (underFolder, allowedClasses) = try filters(model: context.model)
         let (query, queryRows) = try queryVector(context, engine: engine, environment: environment, onWarning: onWarning)
         let rows = context.rows
         var allowed = [Bool](repeating: true, count: rows.count)
@@ -113,6 +105,22 @@ public struct SimilarSearch {
             results: found.matches, queryRows: queryRows, topClasses: topClasses,
             emptyReason: found.matches.isEmpty ? emptyReason(allowed: allowed) : nil, statistics: found.statistics,
             estimatesComputed: estimates.computed, scoringSeconds: started.timeIntervalSince(loading), verifyingSeconds: verifying)
+    }
+
+    /// The folder of `under` and the classes of `label`, or the refusal of either: checked
+    /// before any search (and before the approximate path says it leaves them to the exact
+    /// one).
+    func filters(model: StoredModel) throws(QueryError) -> (underFolder: [UInt8]?, classes: Set<Int>?) {
+        var underFolder: [UInt8]?
+        if let under {
+            guard PathBytes.kind(under) == .directory else { throw .invalidArgument("--under \(under): no such folder.") }
+            underFolder = PathBytes.absolute(under)
+        }
+        let classes = try label.map { label throws(QueryError) in try ImageNetLabels.classes(named: label) }
+        if classes != nil && !model.architecture.hasClassifier {
+            throw .invalidArgument("--label: model \(model.id) has no labels (its weights end at pool5).")
+        }
+        return (underFolder, classes)
     }
 
     /// Why a valid search found nothing, in a few words.

@@ -78,6 +78,12 @@ struct ApproximateCLITests {
             #expect(filtered.status == 0 && filtered.standardError.contains("the approximate index is not used with \(reason); comparing every vector"), "\(filtered.standardError)")
             #expect(filtered.standardError.contains("compared rmac vectors of model 1 (8 images)"))
         }
+        // A filter that is refused is refused alone, with no note about the index before it.
+        for (extra, refusal) in [(["--under", directory.path("nowhere")], "--under \(directory.path("nowhere")): no such folder."), (["--label", "no such label at all"], "unknown label \"no such label at all\"")] {
+            let refused = try vggbatch(["similar", "--feature", "rmac", photos + "/skimage-coffee.png"] + extra)
+            #expect(refused.status != 0 && refused.standardError.contains(refusal), "\(refused.standardError)")
+            #expect(!refused.standardError.contains("note:") && refused.standardError.split(separator: "\n").count == 1, "\(refused.standardError)")
+        }
         let badSetting = try vggbatch(["similar", photos + "/skimage-coffee.png"], environment: ["VGGBATCH_APPROXIMATE_ABOVE": "lots"])
         #expect(badSetting.status != 0 && badSetting.standardError.contains("VGGBATCH_APPROXIMATE_ABOVE=lots: give a number of images (0 or more)"))
         #expect(badSetting.standardError.split(separator: "\n").count == 1, "\(badSetting.standardError)")
