@@ -50,6 +50,12 @@ public enum ApproximateSimilar {
     /// (once; the searches after it are fast again): 10,000, or 1 % of the entries if more.
     public static func mergeThreshold(entries: Int) -> Int { max(10_000, entries / 100) }
 
+    /// Recall@10 below which a measured index does not answer: its answers would miss one
+    /// neighbour in ten or more (unstructured vectors, such as random weights' descriptors,
+    /// defeat the lists), so the exact search answers, said. The build aims at 0.97 and warns
+    /// below 0.95.
+    public static let minimumRecall = 0.90
+
     /// The most results the approximate path gives (4 × as many candidates); more are found
     /// by the exact search.
     public static let maximumLimit = 250
@@ -140,6 +146,16 @@ extension SimilarSearch {
             + (limit > ApproximateSimilar.maximumLimit ? ["--limit over \(ApproximateSimilar.maximumLimit)"] : []) + alsoAsked
         if !unserved.isEmpty {
             return .notUsed(note: "the approximate index is not used with \(unserved.joined(separator: " or ")); comparing every vector")
+        }
+        do throws(StoreError) {
+            if let measured = try data.lastCheck(modelID: model.id, kind: kind), measured.build == file.header.build,
+                measured.recallAt10 < ApproximateSimilar.minimumRecall {
+                return .notUsed(note: String(
+                    format: "the approximate index %@ is not used: its recall@10 was measured at %.3f, below %.2f; comparing every vector "
+                        + "(`vggbatch index check` measures it again)", path, measured.recallAt10, ApproximateSimilar.minimumRecall))
+            }
+        } catch {
+            throw .store(error)
         }
         let dimension = file.header.dimension
         let (query, used) = try queryDirection(

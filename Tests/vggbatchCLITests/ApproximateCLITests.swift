@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VGGImaging
+import VGGStore
 import _VGGTestSupport
 
 /// `vggbatch index` and the approximate `similar` end to end: a tiny model over the samples
@@ -154,6 +155,27 @@ struct ApproximateCLITests {
         #expect(try answers(exact: false) == (try answers(exact: true)))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: database + ".approximate").filter { $0.contains(".partial-") }
         #expect(leftovers.isEmpty)
+    }
+
+    /// An index whose recall was measured below `ApproximateSimilar.minimumRecall` does not
+    /// answer (the exact search does, said); measured again and good, it answers again.
+    @Test func anIndexMeasuredPoorIsNotUsedUntilMeasuredAgain() throws {
+        #expect(try vggbatch(["index", "build", "--feature", "rmac"]).status == 0)
+        let writer = try SQLiteIndex.openWriter(path: database, createDirectory: false)
+        let data = try #require(writer.approximate)
+        var check = try #require(try data.lastCheck(modelID: 1, kind: .rmac))
+        check.recallAt10 = 0.5
+        try data.recordCheck(check, modelID: 1, kind: .rmac)
+        writer.close()
+        let query = photos + "/skimage-coffee.png"
+        let poor = try vggbatch(["similar", "--feature", "rmac", query])
+        #expect(poor.status == 0 && poor.standardError.contains(
+            "the approximate index \(indexFile) is not used: its recall@10 was measured at 0.500, below 0.90; comparing every vector"), "\(poor.standardError)")
+        #expect(poor.standardError.contains("compared rmac vectors of model 1 (8 images)"), "\(poor.standardError)")
+        #expect(poor.standardOutput == (try vggbatch(["similar", "--feature", "rmac", "--exact", query])).standardOutput)
+        #expect(try vggbatch(["index", "check", "--feature", "rmac"]).status == 0)
+        let measured = try vggbatch(["similar", "--feature", "rmac", query])
+        #expect(measured.standardError.contains("approximately (8 candidates") && measured.standardError.contains("recall@10 1.000"), "\(measured.standardError)")
     }
 
     @Test func badRequestsAndBadFilesGetOneClearLine() throws {

@@ -210,7 +210,10 @@ extension VGGBatch.Index {
             }
             print(describe(chosen))
             if chosen.recallAt10 < 0.95 {
-                printError("vggbatch: warning: \(target.name): recall@10 stays below 0.95 even probing every list; `similar --exact` gives the exact answer")
+                let use = chosen.recallAt10 < ApproximateSimilar.minimumRecall
+                    ? String(format: "below %.2f, `similar` will not use it and compares every vector", ApproximateSimilar.minimumRecall)
+                    : "`similar --exact` gives the exact answer"
+                printError("vggbatch: warning: \(target.name): recall@10 stays below 0.95 even probing every list; \(use)")
             }
             do throws(StoreError) {
                 try target.data.recordCheck(check(chosen, build: header.build), modelID: target.model.id, kind: target.kind)
