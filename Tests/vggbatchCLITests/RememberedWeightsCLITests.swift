@@ -135,5 +135,19 @@ struct RememberedWeightsCLITests {
         #expect(try vggbatch(["classify", "--model", "1", image]).standardOutput.hasPrefix("weights: \(weights)"))
         let unknown = try vggbatch(["classify", "--model", "7", image])
         #expect(unknown.status == 2 && unknown.standardError.contains("no model 7 in the index"))
+
+        // similar --model with a photo outside the index: VGGBATCH_WEIGHTS naming the other
+        // model's file gives way to this model's, said; --weights naming it is refused.
+        let outside = directory.path("coffee.png")
+        try FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-coffee.png"), toPath: outside)
+        let own = try vggbatch(["similar", "--model", "1", outside])
+        let viaEnvironment = try CommandRunner.vggbatch(
+            ["similar", "--model", "1", outside], environment: environment.merging(["VGGBATCH_WEIGHTS": second]) { $1 })
+        #expect(viaEnvironment.status == 0 && viaEnvironment.standardOutput == own.standardOutput, "\(viaEnvironment.standardError)")
+        #expect(viaEnvironment.standardError.contains(
+            "VGGBATCH_WEIGHTS (\(second)) holds other weights than model 1; \(outside) is computed with the file model 1 was computed with (\(weights))"),
+            "\(viaEnvironment.standardError)")
+        let named = try vggbatch(["similar", "--model", "1", "--weights", second, outside])
+        #expect(named.status != 0 && named.standardError.contains("are not the index's model"), "\(named.standardError)")
     }
 }

@@ -19,7 +19,8 @@ extension VGGBatch {
             discussion: """
                 A query can be an indexed file (its stored vector is used) or any image, which is \
                 then run through the index's model: the weights file it was computed with, found \
-                where the index last saw it (or --weights). Several queries search by their mean \
+                where the index last saw it (or --weights; VGGBATCH_WEIGHTS only when it is that \
+                model's file). Several queries search by their mean \
                 direction. The first line on standard error says which vectors were compared. \
                 --json prints {"query": [...], "feature", "model", "search" (exact or approximate, with \
                 "recall_at_10"), "results": [{"path", "score", "top"}]}; \
