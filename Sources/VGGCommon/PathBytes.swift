@@ -5,28 +5,42 @@ import Foundation
 public enum PathBytes {
     public static let slash = UInt8(ascii: "/")
 
-    /// The absolute, symlink-resolved form of a command-line path; when it cannot be resolved
-    /// (it does not exist), the path made absolute and standardised, so callers can still
-    /// report it or find it among stored paths.
-    public static func absolute(_ argument: String) -> [UInt8] {
-        if let resolved = realpath(argument, nil) {
-            defer { free(resolved) }
-            // Safe: realpath returns a NUL-terminated string it allocated; copied, then freed.
-            return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
-        }
-        let absolute = argument.hasPrefix("/") ? argument : FileManager.default.currentDirectoryPath + "/" + argument
-        return Array((absolute as NSString).standardizingPath.utf8)
-    }
+    /// The absolute, symlink-resolved form of a command-line path. Of a path that does not
+    /// exist (a folder removed since it was indexed), the part that exists is resolved as the
+    /// kernel would and the rest is taken as written, without "." or empty components and
+    /// with ".." removing the component before it, so callers can still report it or find it
+    /// among stored paths.
+    public static func absolute(_ argument: String) -> [UInt8] { absolute(bytes: Array(argument.utf8)) }
 
     /// `absolute` of a path given as bytes (a line of a list of paths, which need not be UTF-8).
     public static func absolute(bytes: [UInt8]) -> [UInt8] {
-        if let text = String(validating: bytes, as: UTF8.self), !text.contains("\0") { return absolute(text) }
-        if let resolved = (bytes + [0]).withUnsafeBufferPointer({ $0.withMemoryRebound(to: CChar.self) { realpath($0.baseAddress!, nil) } }) {
-            defer { free(resolved) }
-            // Safe: realpath returns a NUL-terminated string it allocated; copied, then freed.
-            return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
+        let whole = bytes.first == slash ? bytes : join(Array(FileManager.default.currentDirectoryPath.utf8), bytes)
+        if !whole.contains(0), let resolved = realPath(whole) { return resolved }
+        // Component by component: resolved while each exists, as written after the first
+        // that does not.
+        var path = [UInt8]()
+        var exists = !whole.contains(0)
+        for component in whole.split(separator: slash, omittingEmptySubsequences: true) {
+            if component.elementsEqual(".".utf8) { continue }
+            if component.elementsEqual("..".utf8) {
+                path = Array(path[..<(path.lastIndex(of: slash) ?? 0)])
+                continue
+            }
+            path += [slash] + component
+            if exists {
+                if let resolved = realPath(path) { path = resolved } else { exists = false }
+            }
         }
-        return bytes.first == slash ? bytes : join(Array(FileManager.default.currentDirectoryPath.utf8), bytes)
+        return path.isEmpty ? [slash] : path
+    }
+
+    /// `realpath` of `path` (no NUL in it), nil when it cannot be resolved.
+    private static func realPath(_ path: [UInt8]) -> [UInt8]? {
+        let resolved = (path + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { realpath($0.baseAddress!, nil) } }
+        guard let resolved else { return nil }
+        defer { free(resolved) }
+        // Safe: realpath returns a NUL-terminated string it allocated; copied, then freed.
+        return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
     }
 
     /// Whether `path` is `folder` or lies below it (component-wise: "/a/bc" is not in "/a/b").

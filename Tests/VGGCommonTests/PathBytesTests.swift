@@ -37,7 +37,30 @@ struct PathBytesTests {
         #expect(PathBytes.presence(b(link), followingSymlinks: true) == .directory)
         #expect(PathBytes.presence(b(directory.path("nothing"))) == .gone)
         // Below a file is not a place at all: gone, not unknown.
-        FileManager.default.createFile(atPath: directory.path("file"), contents: Data())
+        _ = FileManager.default.createFile(atPath: directory.path("file"), contents: Data())
         #expect(PathBytes.presence(b(directory.path("file/below"))) == .gone)
+    }
+
+    /// One implementation for text and bytes: what exists is resolved as the kernel would,
+    /// the rest taken as written without ".", empty components or the component a ".."
+    /// undoes; relative paths are taken from the working directory.
+    @Test func absoluteResolvesWhatExistsAndTidiesTheRest() throws {
+        let directory = TemporaryDirectory()
+        let root = String(decoding: PathBytes.absolute(directory.url.path), as: UTF8.self)
+        let folder = root + "/real/inner"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: folder)
+        #expect(PathBytes.absolute(root + "/link") == b(folder))
+        // The link is resolved before the ".." after it, as the kernel does.
+        #expect(PathBytes.absolute(root + "/link/../inner") == b(folder))
+        #expect(PathBytes.absolute(root + "/link/gone/./x//y/../z") == b(folder + "/gone/x/z"))
+        #expect(PathBytes.absolute(root + "/link/gone/..") == b(folder))
+        let odd: [UInt8] = b(root + "/link/") + [0xFF, 0xFE] + b("/../k")
+        #expect(PathBytes.absolute(bytes: odd) == b(folder + "/k"))
+        #expect(PathBytes.absolute(bytes: b(root + "/link/") + [0xFF]) == b(folder + "/") + [0xFF])
+        #expect(PathBytes.absolute("/") == b("/") && PathBytes.absolute("/..") == b("/"))
+        // (Tests share the working directory: it is read, never changed.)
+        let here = PathBytes.absolute(FileManager.default.currentDirectoryPath)
+        #expect(PathBytes.absolute("./no-such-name-here/../other") == PathBytes.join(here, b("other")))
     }
 }
