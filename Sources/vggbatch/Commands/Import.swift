@@ -37,8 +37,7 @@ extension VGGBatch {
         @Option(help: ArgumentHelp("Import lines of this model only: its weights SHA-256, or a prefix of 8 or more hex digits.", valueName: "sha256"))
         var model: String?
 
-        @Option(help: DatabaseRetry.help, transform: DatabaseRetry.parse)
-        var dbRetry = DatabaseRetry(seconds: DatabaseRetry.defaultSeconds)
+        @OptionGroup var dbRetry: DatabaseRetryOption
 
         @Flag(help: "Print the summary as one JSON line on standard output.")
         var json = false

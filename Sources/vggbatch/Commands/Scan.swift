@@ -50,8 +50,7 @@ extension VGGBatch {
             "PostgreSQL index: files claimed from the queue at a time, computed in engine batches (at least --batch-size).", valueName: "files"))
         var claim = QueueOptions.defaultClaimSize
 
-        @Option(help: DatabaseRetry.help, transform: DatabaseRetry.parse)
-        var dbRetry = DatabaseRetry(seconds: DatabaseRetry.defaultSeconds)
+        @OptionGroup var dbRetry: DatabaseRetryOption
 
         @Flag(help: "PostgreSQL index: only walk and queue the files that need the network, for `vggbatch work` on other machines (nothing is marked missing).")
         var queueOnly = false

@@ -45,8 +45,7 @@ extension VGGBatch {
         @Option(name: .customLong("model"), help: ArgumentHelp("Work for this model of the index (default: the one the most files wait for).", valueName: "id"))
         var indexModel: Int64?
 
-        @Option(help: DatabaseRetry.help, transform: DatabaseRetry.parse)
-        var dbRetry = DatabaseRetry(seconds: DatabaseRetry.defaultSeconds)
+        @OptionGroup var dbRetry: DatabaseRetryOption
 
         @Flag(help: "Keep waiting for work when the queue is empty, until Ctrl-C.")
         var follow = false

@@ -31,8 +31,6 @@ struct DatabaseRetry {
         return retry
     }
 
-
-
     /// As the option is written: "10m", "90s", "1h".
     var written: String {
         let whole = Int(seconds)
@@ -73,4 +71,13 @@ struct DatabaseRetry {
         formatter.dateFormat = "HH:mm:ss"
         return formatter
     }()
+}
+
+/// `--db-retry` of the commands that write for a long time (scan, work, import).
+struct DatabaseRetryOption: ParsableArguments {
+    @Option(name: .customLong("db-retry"), help: DatabaseRetry.help, transform: DatabaseRetry.parse)
+    var retry = DatabaseRetry(seconds: DatabaseRetry.defaultSeconds)
+
+    /// The policy for one process (nil when 0 asks never to retry).
+    var policy: ReconnectPolicy? { retry.policy }
 }
