@@ -218,6 +218,8 @@ struct PostgresCLITests {
         let text = try String(contentsOf: errors, encoding: .utf8)
         #expect(text.components(separatedBy: "database unreachable since").count == 2, "\(text)")
         #expect(text.components(separatedBy: "reconnected after").count == 2, "\(text)")
+        // Idle when interrupted: no batch in flight to speak of.
+        #expect(text.contains("vggbatch: interrupted; finishing the files claimed, if any, and handing the rest back") && !text.contains("batch in flight"), "\(text)")
         #expect(try connection.query("SELECT COUNT(*) FROM work_item WHERE state <> 'done'", []) == [[.integer(0)]])
     }
 

@@ -123,7 +123,10 @@ final class ScanReporter: @unchecked Sendable {
     }
 
     func interrupting() {
-        note("vggbatch: interrupted; finishing the batch in flight and saving (Ctrl-C again to quit at once)")
+        // A worker may be idle, waiting for work: it has no batch of its own to speak of.
+        note(worker
+            ? "vggbatch: interrupted; finishing the files claimed, if any, and handing the rest back (Ctrl-C again to quit at once)"
+            : "vggbatch: interrupted; finishing the batch in flight and saving (Ctrl-C again to quit at once)")
     }
 
     /// Roots folded into a folder that contains them: their files keep their one entry.
