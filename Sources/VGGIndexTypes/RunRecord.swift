@@ -12,10 +12,17 @@ public struct RunRecord: Sendable, Equatable {
     /// A run recorded as running without its scan holding the index is reported as
     /// interrupted.
     public var status: RunStatus
+    /// A scan that only walked and queued its files for workers (`scan --queue-only`):
+    /// finished, it has computed nothing.
+    public var queueOnly: Bool
 
-    public init(started: String, finished: String?, status: RunStatus) {
+    public init(started: String, finished: String?, status: RunStatus, queueOnly: Bool = false) {
         self.started = started
         self.finished = finished
         self.status = status
+        self.queueOnly = queueOnly
     }
+
+    /// How a scan's options say it only queued (`queueOnlyOption` among them).
+    public static let queueOnlyOption = "queue-only=true"
 }

@@ -15,13 +15,14 @@ public final class SQLRuns: RunLog, RunRecorder {
     }
 
     public func last() throws(StoreError) -> RunRecord? {
-        guard let row = try database.query("SELECT started_at, finished_at, status FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
+        guard let row = try database.query("SELECT started_at, finished_at, status, options FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
             let started = row[0].text, let text = row[2].text
         else { return nil }
         var status = RunStatus(rawValue: text) ?? .failed
         // A run recorded as running while no scan holds the index was left by a process that died.
         if status == .running && !scanMayBeRunning() { status = .interrupted }
-        return RunRecord(started: started, finished: row[1].text, status: status)
+        let queueOnly = (row[3].text ?? "").split(separator: " ").contains { $0 == RunRecord.queueOnlyOption }
+        return RunRecord(started: started, finished: row[1].text, status: status, queueOnly: queueOnly)
     }
 
     /// Runs still marked running are from a scan that was killed (the caller holds the scan

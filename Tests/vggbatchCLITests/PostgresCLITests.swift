@@ -181,6 +181,11 @@ struct PostgresCLITests {
         #expect(waiting["pending"] as? Int == 24 && waiting["done"] as? Int == 0)
         // The queue-only scan computed nothing: it is not counted as a worker.
         #expect(waiting["workers_last_minute"] as? Int == 0, "\(waiting)")
+        // Finished, the queue-only scan says it computed nothing.
+        let text = try vggbatch(["status"]).standardOutput
+        #expect(text.contains("(finished, queued its files for `vggbatch work` and computed nothing)"), "\(text)")
+        let lastScan = try #require(try json(try vggbatch(["status", "--json"]).standardOutput)["last_scan"] as? [String: Any])
+        #expect(lastScan["queue_only"] as? Bool == true && lastScan["status"] as? String == "finished", "\(lastScan)")
         let worked = try vggbatch(["work", "--json"])
         #expect(worked.status == 0, "\(worked.standardError)")
         #expect(try json(String(try #require(worked.standardOutput.split(separator: "\n").last)))["computed"] as? Int == 24)

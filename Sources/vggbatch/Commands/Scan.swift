@@ -121,6 +121,7 @@ extension VGGBatch {
             options.queue.queueOnly = queueOnly
             options.queue.claimSize = claim
             let runOptions = "roots=\(roots.map(PathBytes.display)) batch=\(engine.batchSize) threads=\(engine.threadCount) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(walk.followSymlinks) include-hidden=\(walk.includeHidden)"
+                + (queueOnly ? " " + RunRecord.queueOnlyOption : "")
             let cancellation = CancellationFlag()
             let interrupts = InterruptHandler(cancellation: cancellation) { report.interrupting() }
             defer { interrupts.restore() }

@@ -62,7 +62,7 @@ extension VGGBatch {
                                              ("label", JSONText.string(ImageNetLabels.at(entry.index)?.label ?? "")), ("images", "\(entry.count)")])
                         })),
                         ("queue", queue.map(Self.queueJSON) ?? "null"),
-                        ("last_scan", run.map { JSONText.object([("started", JSONText.string($0.started)), ("finished", $0.finished.map(JSONText.string) ?? "null"), ("status", JSONText.string($0.status.rawValue))]) } ?? "null"),
+                        ("last_scan", run.map { JSONText.object([("started", JSONText.string($0.started)), ("finished", $0.finished.map(JSONText.string) ?? "null"), ("status", JSONText.string($0.status.rawValue)), ("queue_only", "\($0.queueOnly)")]) } ?? "null"),
                     ]))
                     return
                 }
@@ -81,7 +81,11 @@ extension VGGBatch {
                         print("  weights: \(PathBytes.display(path))\(PathBytes.kind(path) == .file ? "" : " (not there now)")")
                     }
                 }
-                if let run { print("last scan: \(run.started) (\(run.status))") }
+                if let run {
+                    // A queue-only scan computes nothing: its files wait for `vggbatch work`.
+                    let queued = run.queueOnly ? ", queued its files for `vggbatch work` and computed nothing" : ""
+                    print("last scan: \(run.started) (\(run.status)\(queued))")
+                }
                 if let queue {
                     print(
                         "queue: \(queue.pending) pending, \(queue.claimed) claimed\(queue.expired > 0 ? " (+\(queue.expired) with expired leases)" : ""), "
