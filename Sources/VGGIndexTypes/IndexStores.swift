@@ -90,8 +90,10 @@ public protocol ResultStore: AnyObject {
 /// here, each call in one transaction.
 public protocol SearchDataWriter: AnyObject {
     func featureCount(modelID: Int64) throws(StoreError) -> Int
-    /// Up to `limit` images that have features but no int8 code yet.
-    func featuresWithoutCode(modelID: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])]
+    /// Up to `limit` images with ids above `after` that have features but no int8 code yet,
+    /// by image id (a caller walking them all passes the last id it got, so that no batch
+    /// steps over the rows the batches before it filled).
+    func featuresWithoutCode(modelID: Int64, after: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])]
     /// Stores the codes (replacing any).
     func storeCodes(_ codes: [(imageID: Int64, code: FeatureCode)], modelID: Int64) throws(StoreError)
     func basis(modelID: Int64) throws(StoreError) -> StoredBasis?
@@ -99,8 +101,9 @@ public protocol SearchDataWriter: AnyObject {
     func sampleFeatures(modelID: Int64, limit: Int) throws(StoreError) -> [[Float]]
     /// Replaces the model's basis (its old projections go with it).
     func replaceBasis(modelID: Int64, _ basis: StoredBasis) throws(StoreError)
-    /// Up to `limit` images that have features but no projection yet.
-    func featuresWithoutProjection(modelID: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])]
+    /// Up to `limit` images with ids above `after` that have features but no projection yet,
+    /// by image id (as `featuresWithoutCode`).
+    func featuresWithoutProjection(modelID: Int64, after: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])]
     /// Stores the projections (replacing any).
     func storeProjections(_ rows: [(imageID: Int64, coordinates: [Float], residual: Float)], modelID: Int64) throws(StoreError)
 }

@@ -21,11 +21,13 @@ public enum SearchMaintenance {
         let total = try index.search.featureCount(modelID: modelID)
         guard total > 0 else { return 0 }
         var coded = 0
+        var after = Int64.min
         while true {
-            let batch = try index.search.featuresWithoutCode(modelID: modelID, limit: chunk)
-            if batch.isEmpty { break }
+            let batch = try index.search.featuresWithoutCode(modelID: modelID, after: after, limit: chunk)
+            guard let last = batch.last else { break }
             try index.search.storeCodes(batch.map { ($0.imageID, FeatureCode(vector: $0.vector)) }, modelID: modelID)
             coded += batch.count
+            after = last.imageID
         }
         let pool = ThreadPool(threadCount: threads)
         var stored = try index.search.basis(modelID: modelID)
@@ -44,9 +46,11 @@ public enum SearchMaintenance {
         guard let stored else { return coded }
         let basis = FeatureBasis(rank: stored.rank, dimension: stored.dimension, rows: stored.rows, kernels: kernels)
         var projected = 0
+        after = Int64.min
         while true {
-            let batch = try index.search.featuresWithoutProjection(modelID: modelID, limit: chunk)
-            if batch.isEmpty { break }
+            let batch = try index.search.featuresWithoutProjection(modelID: modelID, after: after, limit: chunk)
+            guard let last = batch.last else { break }
+            after = last.imageID
             var vectors = [Float]()
             vectors.reserveCapacity(batch.count * basis.dimension)
             for item in batch {

@@ -151,13 +151,13 @@ extension MemoryIndex {
 
         func featureCount(modelID: Int64) throws(StoreError) -> Int { base.locked { base.results[modelID]?.count ?? 0 } }
 
-        private func features(modelID: Int64, missingFrom table: [Int64: Any], limit: Int) -> [(imageID: Int64, vector: [Float])] {
-            (base.results[modelID] ?? [:]).filter { table[$0.key] == nil }.sorted { $0.key < $1.key }.prefix(limit)
+        private func features(modelID: Int64, missingFrom table: [Int64: Any], after: Int64, limit: Int) -> [(imageID: Int64, vector: [Float])] {
+            (base.results[modelID] ?? [:]).filter { $0.key > after && table[$0.key] == nil }.sorted { $0.key < $1.key }.prefix(limit)
                 .map { ($0.key, $0.value.features) }
         }
 
-        func featuresWithoutCode(modelID: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])] {
-            base.locked { features(modelID: modelID, missingFrom: base.codes[modelID] ?? [:], limit: limit) }
+        func featuresWithoutCode(modelID: Int64, after: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])] {
+            base.locked { features(modelID: modelID, missingFrom: base.codes[modelID] ?? [:], after: after, limit: limit) }
         }
 
         func storeCodes(_ codes: [(imageID: Int64, code: FeatureCode)], modelID: Int64) throws(StoreError) {
@@ -179,8 +179,8 @@ extension MemoryIndex {
             }
         }
 
-        func featuresWithoutProjection(modelID: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])] {
-            base.locked { features(modelID: modelID, missingFrom: base.projections[modelID] ?? [:], limit: limit) }
+        func featuresWithoutProjection(modelID: Int64, after: Int64, limit: Int) throws(StoreError) -> [(imageID: Int64, vector: [Float])] {
+            base.locked { features(modelID: modelID, missingFrom: base.projections[modelID] ?? [:], after: after, limit: limit) }
         }
 
         func storeProjections(_ rows: [(imageID: Int64, coordinates: [Float], residual: Float)], modelID: Int64) throws(StoreError) {
