@@ -45,6 +45,9 @@ public struct DuplicateSearch {
         /// them those visits find.
         public var sampledPairs: Int
         public var sampledRecall: Double
+        /// The fewest visits that found every sampled pair: `visits`, or one less when too
+        /// few pairs were sampled to vouch for the others (`ApproximatePairs.vouchingPairs`).
+        public var sampledMinimum: Int
     }
 
     public func run(_ context: SearchContext) throws(QueryError) -> Answer {
@@ -71,7 +74,7 @@ public struct DuplicateSearch {
                     approximate.visits = choice.visits
                     cells = Cells(
                         visits: choice.visits, lists: approximate.index.header.lists, sampledPairs: choice.sampledPairs,
-                        sampledRecall: choice.recall)
+                        sampledRecall: choice.recall, sampledMinimum: choice.minimum)
                     found = try approximate.pairs(vectors: projections.coordinates, count: rows.count, threshold: threshold)
                 } catch {
                     throw .approximate(error)

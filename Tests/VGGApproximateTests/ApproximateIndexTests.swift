@@ -300,6 +300,12 @@ struct ApproximateIndexTests {
         // With every row sampled, each near pair is counted once, not once from each side.
         let every = try ApproximatePairs(index: index).chooseVisits(vectors: flat, count: ids.count, threshold: threshold, sample: ids.count)
         #expect(every.sampledPairs == brute.count)
+        // Fewer sampled pairs than vouch for the others: one cell more than they needed; every
+        // row sampled (every pair known) or enough pairs: none.
+        #expect(tight.sampledPairs < ApproximatePairs.vouchingPairs && tight.visits == min(tight.minimum + 1, 32), "\(tight)")
+        #expect(every.visits == every.minimum && every.recall == 1, "\(every)")
+        let many = try ApproximatePairs(index: index).chooseVisits(vectors: flat, count: ids.count, threshold: 0.5, sample: 1000)
+        #expect(many.sampledPairs >= ApproximatePairs.vouchingPairs && many.visits == many.minimum, "\(many)")
         var measured = ApproximatePairs(index: index)
         measured.visits = loose.visits
         let looseBrute = try ApproximatePairs(index: index, visits: index.header.lists).pairs(vectors: flat, count: ids.count, threshold: 0.5)

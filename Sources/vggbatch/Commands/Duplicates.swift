@@ -88,11 +88,21 @@ extension VGGBatch {
                 if let cells = answer.cells {
                     let every = context.rows.count <= 2000
                     let sampled = every ? "of every photo" : "of 2,000 sampled photos"
-                    let measured = cells.sampledPairs == 0
-                        ? " (no near pair \(sampled) to measure how many are needed)"
-                        : String(
-                            format: "; they bring together %.1f %% of the %@ near %@ %@%@", 100 * cells.sampledRecall, grouped(cells.sampledPairs),
-                            cells.sampledPairs == 1 ? "pair" : "pairs", sampled, every ? "" : " (an estimate for the others)")
+                    let pairsText = "\(grouped(cells.sampledPairs)) near \(cells.sampledPairs == 1 ? "pair" : "pairs") \(sampled)"
+                    let measured: String
+                    if cells.sampledPairs == 0 {
+                        measured = " (no near pair \(sampled) to measure how many are needed)"
+                    } else if cells.sampledMinimum < cells.visits {
+                        // Too few pairs sampled to vouch for the rest: one cell more than they needed.
+                        measured = String(
+                            format: "; %d already %@ together %.1f %% of the %@, one more is a margin (fewer than %d sampled pairs cannot vouch for 99 %% of the others)",
+                            cells.sampledMinimum, cells.sampledMinimum == 1 ? "brings" : "bring", 100 * cells.sampledRecall, pairsText,
+                            ApproximatePairs.vouchingPairs)
+                    } else {
+                        measured = String(
+                            format: "; they bring together %.1f %% of the %@%@", 100 * cells.sampledRecall, pairsText,
+                            every ? "" : " (an estimate for the others)")
+                    }
                     printError(
                         "approximate: pairs compared exactly within each photo's \(cells.visits) nearest of the approximate index's "
                             + "\(cells.lists) cells\(measured); --exact compares every pair")
@@ -134,7 +144,7 @@ extension VGGBatch {
                 if let cells = answer.cells {
                     fields.append(("cells", JSONText.object([
                         ("visited", "\(cells.visits)"), ("of", "\(cells.lists)"), ("sampled_near_pairs", "\(cells.sampledPairs)"),
-                        ("sampled_share_found", JSONText.number(Float(cells.sampledRecall))),
+                        ("sampled_share_found", JSONText.number(Float(cells.sampledRecall))), ("sampled_minimum_visits", "\(cells.sampledMinimum)"),
                     ])))
                 }
                 if pairs {
