@@ -24,18 +24,7 @@ extension VGGBatch {
         func run() throws {
             let index = try database.openReader()
             do throws(StoreError) {
-                if failed {
-                    let failures = try index.roots.failures()
-                    if json {
-                        print(JSONText.array(failures.map {
-                            JSONText.object(path: $0.path, [("reason", JSONText.string($0.reason))])
-                        }))
-                    } else {
-                        for failure in failures { print("\(PathBytes.display(failure.path)): \(failure.reason)") }
-                        if failures.isEmpty { printError("no failed files") }
-                    }
-                    return
-                }
+                if failed { return try printFailures(index) }
                 let roots = try index.roots.statuses()
                 let formats = try index.roots.formats()
                 let models = try index.models.all()
@@ -81,11 +70,7 @@ extension VGGBatch {
                         print("  weights: \(PathBytes.display(path))\(PathBytes.kind(path) == .file ? "" : " (not there now)")")
                     }
                 }
-                if let run {
-                    // A queue-only scan computes nothing: its files wait for `vggbatch work`.
-                    let queued = run.queueOnly ? ", queued its files for `vggbatch work` and computed nothing" : ""
-                    print("last scan: \(run.started) (\(run.status)\(queued))")
-                }
+                if let run { print(Self.describe(run)) }
                 if let queue {
                     print(
                         "queue: \(queue.pending) pending, \(queue.claimed) claimed\(queue.expired > 0 ? " (+\(queue.expired) with expired leases)" : ""), "
@@ -102,6 +87,26 @@ extension VGGBatch {
             } catch {
                 throw CommandFailure(error.reason)
             }
+        }
+
+        /// `--failed`: every file that could not be indexed and why.
+        private func printFailures(_ index: IndexReader) throws(StoreError) {
+            let failures = try index.roots.failures()
+            if json {
+                print(JSONText.array(failures.map {
+                    JSONText.object(path: $0.path, [("reason", JSONText.string($0.reason))])
+                }))
+            } else {
+                for failure in failures { print("\(PathBytes.display(failure.path)): \(failure.reason)") }
+                if failures.isEmpty { printError("no failed files") }
+            }
+        }
+
+        /// "last scan: <started> (finished)"; a queue-only scan computed nothing: its files wait
+        /// for `vggbatch work`.
+        static func describe(_ run: RunRecord) -> String {
+            let queued = run.queueOnly ? ", queued its files for `vggbatch work` and computed nothing" : ""
+            return "last scan: \(run.started) (\(run.status)\(queued))"
         }
 
         /// "host-b pid 4242, silent for 600 s, holding 8 expired claims; 24 claims taken over by others".
