@@ -154,6 +154,11 @@ extension SimilarSearch {
                     format: "the approximate index %@ is not used: its recall@10 was measured at %.3f, below %.2f; comparing every vector "
                         + "(`vggbatch index check` measures it again)", path, measured.recallAt10, ApproximateSimilar.minimumRecall))
             }
+            // As the exact search says it: those images are in neither (counts kept as rows are written).
+            if kind != .network {
+                let lacking = try index.search.imagesWithoutDescriptor(modelID: model.id, kind: kind)
+                if lacking > 0 { onWarning(FeatureChoice.leftOut(lacking, kind: kind)) }
+            }
         } catch {
             throw .store(error)
         }

@@ -33,6 +33,13 @@ public struct FeatureChoice: Sendable, Equatable {
         self.init(kind: kind, name: name.lowercased())
     }
 
+    /// What a search of `kind` says of the indexed images it cannot compare for lack of
+    /// that descriptor.
+    public static func leftOut(_ lacking: Int, kind: FeatureKind) -> String {
+        "\(counted(lacking, "indexed image")) without a \(kind.rawValue) descriptor \(lacking == 1 ? "is" : "are") left out; "
+            + "run `vggbatch scan` again to compute them"
+    }
+
     /// The search context of the chosen vectors. fc7 for a model that ends at pool5 (or pool5
     /// for one with fc7) is refused. When some indexed images lack the descriptors (an index
     /// made before they existed, partly rescanned) the default searches the model's own
@@ -58,7 +65,7 @@ public struct FeatureChoice: Sendable, Equatable {
                         + "\(fallback.featureName) (\(rescan))")
                     return fallback
                 }
-                onNote("vggbatch: warning: \(images) without a \(kind.rawValue) descriptor \(lacking == 1 ? "is" : "are") left out; \(rescan)")
+                onNote("vggbatch: warning: " + Self.leftOut(lacking, kind: kind))
             }
         }
         let context = try SearchContext.load(index: index, modelID: modelID, threads: threads, kind: kind)

@@ -39,8 +39,8 @@ open class SQLIndex {
         roots = SQLRoots(database: database, schema: schema)
         runs = SQLRuns(database: database, scanMayBeRunning: scanMayBeRunning, recordInterruption: recordInterruption)
         files = SQLFiles(database: database, schema: schema)
-        results = SQLResults(database: database, models: models)
-        search = SQLSearchData(database: database)
+        results = SQLResults(database: database, models: models, schema: schema)
+        search = SQLSearchData(database: database, schema: schema)
         approximate = SQLApproximateData(database: database, schema: schema, databaseFile: databaseFile)
     }
 
@@ -80,17 +80,25 @@ public struct SQLSchema: Sendable {
     public var recordsFormatAndColor: Bool
     /// Whether descriptors carry the revision they were written at (`SQLRevision`).
     public var recordsRevisions: Bool
+    /// Whether images, vectors and labels are counted as they are written (`image_tally`,
+    /// `vector_tally`, `label_tally`); without, the counts are taken from the rows.
+    public var recordsTallies: Bool
 
-    public init(recordsWeightsLocation: Bool, recordsModelProvenance: Bool, recordsFormatAndColor: Bool, recordsRevisions: Bool) {
+    public init(
+        recordsWeightsLocation: Bool, recordsModelProvenance: Bool, recordsFormatAndColor: Bool, recordsRevisions: Bool,
+        recordsTallies: Bool
+    ) {
         self.recordsWeightsLocation = recordsWeightsLocation
         self.recordsModelProvenance = recordsModelProvenance
         self.recordsFormatAndColor = recordsFormatAndColor
         self.recordsRevisions = recordsRevisions
+        self.recordsTallies = recordsTallies
     }
 
     /// Every column (a schema just migrated to the newest version).
     public static let current = SQLSchema(
-        recordsWeightsLocation: true, recordsModelProvenance: true, recordsFormatAndColor: true, recordsRevisions: true)
+        recordsWeightsLocation: true, recordsModelProvenance: true, recordsFormatAndColor: true, recordsRevisions: true,
+        recordsTallies: true)
 }
 
 /// The current UTC time as ISO 8601 with milliseconds, as every row records it (written on

@@ -23,7 +23,7 @@ public final class SQLModels: ModelRegistry {
         for row in try database.query(
             """
             SELECT model.id, weights_sha256, name, architecture, preprocessing, resize_policy, feature_dim,
-                \(counting ? Self.imageCount : "0"),
+                \(counting ? (schema.recordsTallies ? Self.talliedImageCount : Self.imageCount) : "0"),
                 \(location), \(base), \(color)
             FROM model ORDER BY model.id
             """, [])
@@ -52,6 +52,12 @@ public final class SQLModels: ModelRegistry {
     }
 
     /// The images with the model's results, as SQL over a `model` row.
+    /// The same from the counts kept as rows are written (a few rows, not a pass).
+    private static let talliedImageCount = """
+        CAST(COALESCE(NULLIF((SELECT COALESCE(SUM(images), 0) FROM label_tally WHERE label_tally.model_id = model.id), 0),
+            (SELECT COALESCE(SUM(vectors), 0) FROM vector_tally WHERE vector_tally.model_id = model.id AND vector_tally.kind = 'feature')) AS BIGINT)
+        """
+
     private static let imageCount = """
         COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
             (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id))

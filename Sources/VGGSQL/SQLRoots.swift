@@ -23,14 +23,22 @@ public final class SQLRoots: RootMaintenance {
         }
     }
 
+    /// Read from the counts kept as images are written (`image_tally`) where the index has
+    /// them: a few rows, where counting the images was a pass over all of them.
     public func statuses() throws(StoreError) -> [RootStatus] {
-        try database.query(
+        let sql = schema.recordsTallies
+            ? """
+            SELECT root.path, CAST(COALESCE(SUM(CASE WHEN t.status = 'ok' THEN t.images ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN t.status = 'failed' THEN t.images ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN t.status = 'missing' THEN t.images ELSE 0 END), 0) AS BIGINT), root.id
+            FROM root LEFT JOIN image_tally t ON t.root_id = root.id GROUP BY root.id, root.path ORDER BY root.path
             """
+            : """
             SELECT root.path, SUM(CASE WHEN image.status = 'ok' THEN 1 ELSE 0 END), SUM(CASE WHEN image.status = 'failed' THEN 1 ELSE 0 END),
                 SUM(CASE WHEN image.status = 'missing' THEN 1 ELSE 0 END), root.id
             FROM root LEFT JOIN image ON image.root_id = root.id GROUP BY root.id, root.path ORDER BY root.path
-            """, []
-        ).compactMap { row in
+            """
+        return try database.query(sql, []).compactMap { row in
             guard let path = row[0].blob, let id = row[4].integer else { return nil }
             let count = { (value: SQLValue) in Int(value.integer ?? 0) }
             return RootStatus(id: id, path: path, ok: count(row[1]), failed: count(row[2]), missing: count(row[3]))
@@ -39,9 +47,13 @@ public final class SQLRoots: RootMaintenance {
 
     public func formats() throws(StoreError) -> [(format: String, images: Int)] {
         guard schema.recordsFormatAndColor else { return [] }
-        return try database.query(
-            "SELECT COALESCE(format, 'unknown'), COUNT(*) FROM image WHERE status = 'ok' GROUP BY 1 ORDER BY 2 DESC, 1", []
-        ).compactMap { row in
+        let sql = schema.recordsTallies
+            ? """
+            SELECT CASE WHEN format = '' THEN 'unknown' ELSE format END, CAST(SUM(images) AS BIGINT) FROM image_tally
+            WHERE status = 'ok' GROUP BY 1 HAVING SUM(images) > 0 ORDER BY 2 DESC, 1
+            """
+            : "SELECT COALESCE(format, 'unknown'), COUNT(*) FROM image WHERE status = 'ok' GROUP BY 1 ORDER BY 2 DESC, 1"
+        return try database.query(sql, []).compactMap { row in
             guard let format = row[0].text, let count = row[1].integer else { return nil }
             return (format, Int(count))
         }

@@ -20,6 +20,7 @@ struct MigrationFilesTests {
         ("0006_add_model_provenance", "451567fbf54f8e019ed2ecc8f6abadbf196233b547d2a77404e244dc707d55ae"),
         ("0007_add_image_format_and_model_color", "60bc8f09bc807e56297828f0c5340a0dfc1101aee1bd46379a59e1f129351aee"),
         ("0008_add_vector_revision", "8eee0f9136ca056bb8bd619813d1bb49a58ee77aac2fc60103922854f95a8d55"),
+        ("0009_add_tallies", "7b1b97a4c4f252ad0d5cd1f06af4960e6919242529630ee95bf344ebb85b963a"),
     ]
 
     static let regenerate = "run `python3 scripts/embed_migrations.py` from the repository root"

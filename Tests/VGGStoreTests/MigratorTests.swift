@@ -21,6 +21,7 @@ struct MigratorTests {
     /// Tables after every migration.
     static let allTables = indexTables.union([
         "feature_basis", "feature_projection", "feature_code", "descriptor", "vector_revision", "approximate_check", "approximate_file",
+        "image_tally", "vector_tally", "label_tally",
     ])
 
     /// The real first migration followed by a test-only second one.
@@ -54,6 +55,36 @@ struct MigratorTests {
             "SELECT \(SQLFiles.imageColumns) FROM image JOIN root ON root.id = image.root_id WHERE image.id = 1", [.integer(1)]).first)
         let stored = try #require(SQLFiles.storedImage(row))
         #expect(stored.hasResults && !stored.hasDescriptors)
+    }
+
+    /// An index from before the tallies gets them filled from its rows.
+    @Test func talliesStartFromWhatTheIndexHolds() throws {
+        let connection = try open()
+        try Migrator.migrate(connection, path: path, upTo: "0008_add_vector_revision")
+        let vector = FloatCodec.encode([0.5, 0.25, 0, 1])
+        _ = try connection.query("INSERT INTO root (id, path, added_at) VALUES (1, X'2F70', 't')")
+        _ = try connection.query(
+            "INSERT INTO model (id, weights_sha256, architecture, preprocessing, resize_policy, feature_dim, created_at) "
+                + "VALUES (1, 'abc', 'vgg16', 'torch', 'squash', 4, 't')")
+        for (id, status, format) in [(1, "ok", "'jpeg'"), (2, "ok", "NULL"), (3, "failed", "NULL")] {
+            _ = try connection.query(
+                "INSERT INTO image (id, root_id, relative_path, size, mtime_ns, inode, device, status, first_seen, last_seen, format) "
+                    + "VALUES (\(id), 1, X'6\(id)', 1, 1, 1, 1, '\(status)', 't', 't', \(format))")
+        }
+        for id in [1, 2] {
+            _ = try connection.query("INSERT INTO feature (image_id, model_id, dim, vector) VALUES (\(id), 1, 4, ?)", [.blob(vector)])
+            _ = try connection.query("INSERT INTO prediction (image_id, model_id, rank, class_index, probability) VALUES (\(id), 1, 1, 7, 0.5)")
+        }
+        _ = try connection.query("INSERT INTO descriptor (image_id, model_id, kind, dim, vector) VALUES (1, 1, 'rmac', 4, ?)", [.blob(vector)])
+        try Migrator.migrate(connection, path: path)
+        #expect(try connection.query("SELECT root_id, status, format, images FROM image_tally ORDER BY 2, 3") == [
+            [.integer(1), .text("failed"), .text(""), .integer(1)], [.integer(1), .text("ok"), .text(""), .integer(1)],
+            [.integer(1), .text("ok"), .text("jpeg"), .integer(1)],
+        ])
+        #expect(try connection.query("SELECT kind, vectors FROM vector_tally ORDER BY 1") == [
+            [.text("feature"), .integer(2)], [.text("rmac"), .integer(1)],
+        ])
+        #expect(try connection.query("SELECT class_index, images FROM label_tally") == [[.integer(7), .integer(2)]])
     }
 
     @Test func migratesAnEmptyDatabase() throws {
@@ -194,7 +225,7 @@ struct MigratorTests {
             try Migrator.migrate(connection, path: path)
         }
         // Also against a shorter list of known migrations: everything beyond it is unknown.
-        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["0002_add_feature_projection", "0003_add_feature_code", "0004_add_weights_location", "0005_add_descriptor", "0006_add_model_provenance", "0007_add_image_format_and_model_color", "0008_add_vector_revision", "9999_future"])) {
+        #expect(throws: StoreError.newerSchema(path: path, unknownMigrations: ["0002_add_feature_projection", "0003_add_feature_code", "0004_add_weights_location", "0005_add_descriptor", "0006_add_model_provenance", "0007_add_image_format_and_model_color", "0008_add_vector_revision", "0009_add_tallies", "9999_future"])) {
             try Migrator.migrate(connection, path: path, migrations: Self.twoSteps)
         }
         connection.close()

@@ -178,6 +178,21 @@ struct ApproximateCLITests {
         #expect(measured.standardError.contains("approximately (8 candidates") && measured.standardError.contains("recall@10 1.000"), "\(measured.standardError)")
     }
 
+    /// Images without the descriptor are said to be left out, as the exact search says it.
+    @Test func imagesWithoutTheDescriptorAreSaidToBeLeftOut() throws {
+        #expect(try vggbatch(["index", "build", "--feature", "rmac"]).status == 0)
+        let connection = try SQLiteConnection(path: database, readOnly: false, create: false)
+        try connection.execute("DELETE FROM descriptor WHERE kind = 'rmac' AND image_id = (SELECT MIN(image_id) FROM descriptor)")
+        connection.close()
+        let query = photos + "/skimage-coffee.png"
+        let approximate = try vggbatch(["similar", "--feature", "rmac", query])
+        let line = "vggbatch: warning: 1 indexed image without a rmac descriptor is left out; run `vggbatch scan` again to compute them"
+        #expect(approximate.status == 0 && approximate.standardError.contains(line), "\(approximate.standardError)")
+        #expect(approximate.standardError.contains("approximately"), "\(approximate.standardError)")
+        let exact = try vggbatch(["similar", "--feature", "rmac", "--exact", query])
+        #expect(exact.standardError.contains(line), "\(exact.standardError)")
+    }
+
     @Test func badRequestsAndBadFilesGetOneClearLine() throws {
         let pool5 = try vggbatch(["index", "build", "--feature", "pool5"])
         #expect(pool5.status != 0 && pool5.standardError.contains("an approximate index holds fc7, rmac or gem vectors"))

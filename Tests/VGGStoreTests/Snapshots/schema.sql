@@ -109,6 +109,23 @@ CREATE TABLE image (
     UNIQUE (root_id, relative_path)
 ) STRICT;
 
+-- table image_tally on image_tally
+CREATE TABLE image_tally (
+    root_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    format TEXT NOT NULL,
+    images INTEGER NOT NULL,
+    PRIMARY KEY (root_id, status, format)
+) STRICT;
+
+-- table label_tally on label_tally
+CREATE TABLE label_tally (
+    model_id INTEGER NOT NULL,
+    class_index INTEGER NOT NULL,
+    images INTEGER NOT NULL,
+    PRIMARY KEY (model_id, class_index)
+) STRICT;
+
 -- table model on model
 CREATE TABLE model (
     id INTEGER PRIMARY KEY,
@@ -167,3 +184,73 @@ CREATE TABLE vector_revision (
     instance TEXT NOT NULL,
     last INTEGER NOT NULL
 ) STRICT;
+
+-- table vector_tally on vector_tally
+CREATE TABLE vector_tally (
+    model_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    vectors INTEGER NOT NULL,
+    PRIMARY KEY (model_id, kind)
+) STRICT;
+
+-- trigger image_tally_delete on image
+CREATE TRIGGER image_tally_delete AFTER DELETE ON image BEGIN
+    UPDATE image_tally SET images = images - 1
+    WHERE root_id = OLD.root_id AND status = OLD.status AND format = COALESCE(OLD.format, '');
+END;
+
+-- trigger image_tally_insert on image
+CREATE TRIGGER image_tally_insert AFTER INSERT ON image BEGIN
+    INSERT INTO image_tally (root_id, status, format, images) VALUES (NEW.root_id, NEW.status, COALESCE(NEW.format, ''), 1)
+        ON CONFLICT (root_id, status, format) DO UPDATE SET images = images + 1;
+END;
+
+-- trigger image_tally_update on image
+CREATE TRIGGER image_tally_update AFTER UPDATE OF root_id, status, format ON image
+WHEN OLD.root_id IS NOT NEW.root_id OR OLD.status IS NOT NEW.status OR OLD.format IS NOT NEW.format BEGIN
+    UPDATE image_tally SET images = images - 1
+    WHERE root_id = OLD.root_id AND status = OLD.status AND format = COALESCE(OLD.format, '');
+    INSERT INTO image_tally (root_id, status, format, images) VALUES (NEW.root_id, NEW.status, COALESCE(NEW.format, ''), 1)
+        ON CONFLICT (root_id, status, format) DO UPDATE SET images = images + 1;
+END;
+
+-- trigger label_tally_delete on prediction
+CREATE TRIGGER label_tally_delete AFTER DELETE ON prediction WHEN OLD.rank = 1 BEGIN
+    UPDATE label_tally SET images = images - 1 WHERE model_id = OLD.model_id AND class_index = OLD.class_index;
+END;
+
+-- trigger label_tally_insert on prediction
+CREATE TRIGGER label_tally_insert AFTER INSERT ON prediction WHEN NEW.rank = 1 BEGIN
+    INSERT INTO label_tally (model_id, class_index, images) VALUES (NEW.model_id, NEW.class_index, 1)
+        ON CONFLICT (model_id, class_index) DO UPDATE SET images = images + 1;
+END;
+
+-- trigger label_tally_update on prediction
+CREATE TRIGGER label_tally_update AFTER UPDATE OF model_id, rank, class_index ON prediction
+WHEN (OLD.rank = 1 OR NEW.rank = 1) AND (OLD.model_id IS NOT NEW.model_id OR OLD.rank IS NOT NEW.rank OR OLD.class_index IS NOT NEW.class_index) BEGIN
+    UPDATE label_tally SET images = images - 1 WHERE OLD.rank = 1 AND model_id = OLD.model_id AND class_index = OLD.class_index;
+    INSERT INTO label_tally (model_id, class_index, images) SELECT NEW.model_id, NEW.class_index, 1 WHERE NEW.rank = 1
+        ON CONFLICT (model_id, class_index) DO UPDATE SET images = images + 1;
+END;
+
+-- trigger vector_tally_descriptor_delete on descriptor
+CREATE TRIGGER vector_tally_descriptor_delete AFTER DELETE ON descriptor BEGIN
+    UPDATE vector_tally SET vectors = vectors - 1 WHERE model_id = OLD.model_id AND kind = OLD.kind;
+END;
+
+-- trigger vector_tally_descriptor_insert on descriptor
+CREATE TRIGGER vector_tally_descriptor_insert AFTER INSERT ON descriptor BEGIN
+    INSERT INTO vector_tally (model_id, kind, vectors) VALUES (NEW.model_id, NEW.kind, 1)
+        ON CONFLICT (model_id, kind) DO UPDATE SET vectors = vectors + 1;
+END;
+
+-- trigger vector_tally_feature_delete on feature
+CREATE TRIGGER vector_tally_feature_delete AFTER DELETE ON feature BEGIN
+    UPDATE vector_tally SET vectors = vectors - 1 WHERE model_id = OLD.model_id AND kind = 'feature';
+END;
+
+-- trigger vector_tally_feature_insert on feature
+CREATE TRIGGER vector_tally_feature_insert AFTER INSERT ON feature BEGIN
+    INSERT INTO vector_tally (model_id, kind, vectors) VALUES (NEW.model_id, 'feature', 1)
+        ON CONFLICT (model_id, kind) DO UPDATE SET vectors = vectors + 1;
+END;
