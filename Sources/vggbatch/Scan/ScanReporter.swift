@@ -18,9 +18,8 @@ final class ScanReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var lastLine = Date()
     private var drewBar = false
-    /// (seconds, images through the network) as the progress reports came, the last minute
-    /// of them: the live lines show the recent pace, which an idle worker's does not hide.
-    private var recent: [(seconds: Double, inferred: Int)] = []
+    /// The pace over the last reports: what the live lines and JSON show, and the ETA.
+    private var recent = RecentPace()
 
     private let verbose: Bool
 
@@ -49,21 +48,11 @@ final class ScanReporter: @unchecked Sendable {
                 + "precision: \(model.network.options.precision.rawValue)")
     }
 
-    /// Images per second over the last half minute of reports (the whole run until then).
-    private func recentRate(_ p: ScanProgress) -> Double {
-        recent.append((p.seconds, p.inferred))
-        while let first = recent.first, p.seconds - first.seconds > 60 { recent.removeFirst() }
-        guard let from = recent.last(where: { p.seconds - $0.seconds >= 30 }) ?? recent.first, p.seconds > from.seconds else {
-            return p.imagesPerSecond
-        }
-        return Double(p.inferred - from.inferred) / (p.seconds - from.seconds)
-    }
-
     func progress(_ p: ScanProgress) {
         lock.lock()
         defer { lock.unlock() }
         let now = Date()
-        let pace = recentRate(p)
+        let (pace, filesPace) = recent.note(p)
         let total = "\(p.discovered)\(p.walkFinished ? "" : "+")"
         if json {
             guard now.timeIntervalSince(lastLine) >= 2 else { return }
@@ -72,6 +61,8 @@ final class ScanReporter: @unchecked Sendable {
                 ("event", JSONText.string("progress")), ("discovered", "\(p.discovered)"), ("done", "\(p.done)"),
                 ("inferred", "\(p.inferred)"), ("failed", "\(p.failed)"), ("walk_finished", "\(p.walkFinished)"),
                 ("images_per_second", String(format: "%.2f", p.imagesPerSecond)), ("seconds", String(format: "%.1f", p.seconds)),
+                ("recent_images_per_second", String(format: "%.2f", pace)),
+                ("eta_seconds", RecentPace.secondsLeft(p, filesPerSecond: filesPace).map { String(format: "%.0f", $0) } ?? "null"),
             ]
             if let waiting = p.waiting {
                 fields += [("waiting_for_claimed", "\(waiting.files)"), ("claims_free_within_seconds", String(format: "%.0f", waiting.secondsLeft))]
@@ -82,8 +73,7 @@ final class ScanReporter: @unchecked Sendable {
             let fraction = p.discovered > 0 ? Double(p.done) / Double(p.discovered) : 0
             let filled = min(width, Int(fraction * Double(width)))
             let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
-            let rate = p.seconds > 0 ? Double(p.done) / p.seconds : 0
-            let eta = p.walkFinished && rate > 0 ? " ETA \(Self.duration(Double(p.discovered - p.done) / rate))" : ""
+            let eta = RecentPace.secondsLeft(p, filesPerSecond: filesPace).map { " ETA \(Self.duration($0))" } ?? ""
             let line = worker
                 ? String(format: "%d files written  %.2f img/s%@", p.done, pace, Self.waiting(p))
                 : String(format: "[%@] %d/%@ files  %.2f img/s%@%@", bar, p.done, total, pace, eta, Self.waiting(p))
