@@ -27,12 +27,21 @@ public final class SQLRuns: RunLog, RunRecorder {
 
     /// Runs still marked running are from a scan that was killed (the caller holds the scan
     /// lock, so none is alive): they are marked interrupted.
+    ///
+    /// The options get a token of this call (`run=<16 hex digits>`): when the reply to the
+    /// COMMIT is lost with the connection, the transaction runs again on a new one, and then
+    /// finds the run it did insert instead of marking it interrupted and inserting a second.
     public func begin(options: String, modelID: Int64) throws(StoreError) -> Int64 {
-        try database.writeTransaction { () throws(StoreError) in
+        let token = String(UInt64.random(in: 1 << 60...UInt64.max), radix: 16)
+        let tagged = options.isEmpty ? "run=\(token)" : options + " run=\(token)"
+        return try database.writeTransaction { () throws(StoreError) in
+            if let earlier = try database.query("SELECT id FROM scan_run WHERE options = ? AND status = 'running'", [.text(tagged)]).first?.first?.integer {
+                return earlier
+            }
             try database.run("UPDATE scan_run SET status = 'interrupted', finished_at = ? WHERE status = 'running'", [.text(SQLClock.now())])
             return try database.insert(
                 "INSERT INTO scan_run (started_at, options, model_id, status) VALUES (?, ?, ?, 'running')",
-                [.text(SQLClock.now()), .text(options), .integer(modelID)])
+                [.text(SQLClock.now()), .text(tagged), .integer(modelID)])
         }
     }
 

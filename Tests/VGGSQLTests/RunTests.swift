@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import VGGIndexTypes
+import VGGSQL
+import _VGGTestSupport
+
+/// A database whose first write transaction commits and then loses the reply, so that the
+/// transaction runs again, as `PostgresConnection.writeTransaction` does after a connection
+/// broke at COMMIT.
+final class LostCommitReply: SQLDatabase {
+    let inner: any SQLDatabase
+    var lost = false
+
+    init(_ inner: any SQLDatabase) { self.inner = inner }
+
+    var dialect: SQLDialect { inner.dialect }
+    var location: String { inner.location }
+    func query(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> [[SQLValue]] { try inner.query(sql, values) }
+    func run(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> Int { try inner.run(sql, values) }
+    func scanRows(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(StoreError) -> Bool) throws(StoreError) {
+        try inner.scanRows(sql, values, body)
+    }
+    func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        if !lost {
+            lost = true
+            _ = try inner.writeTransaction(body)
+        }
+        return try inner.writeTransaction(body)
+    }
+    func close() { inner.close() }
+}
+
+@Suite("Runs")
+struct RunTests {
+    /// A run whose COMMIT reply was lost is found when the transaction runs again: one run,
+    /// still running, not an interrupted one and a second.
+    @Test(arguments: TestBackend.available)
+    func aLostCommitReplyDoesNotBeginASecondRun(backend: TestBackend) throws {
+        let f = try SQLFixture(backend)
+        let earlier = try f.index.runs.begin(options: "before", modelID: f.modelID)
+        let flaky = SQLIndex(database: LostCommitReply(f.index.database), schema: .current)
+        let id = try flaky.runs.begin(options: "roots=[/a]", modelID: f.modelID)
+        let rows = try f.index.database.query("SELECT id, status FROM scan_run ORDER BY id", [])
+        #expect(rows == [[.integer(earlier), .text("interrupted")], [.integer(id), .text("running")]], "\(rows)")
+        let options = try #require(try f.index.database.query("SELECT options FROM scan_run WHERE id = ?", [.integer(id)]).first?.first?.text)
+        #expect(options.hasPrefix("roots=[/a] run=") && options.count == "roots=[/a] run=".count + 16)
+    }
+}
