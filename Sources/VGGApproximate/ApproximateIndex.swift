@@ -76,7 +76,7 @@ public final class ApproximateIndex {
 
     /// The name of the vectors of `kind` an approximate index holds: fc7 for the network's
     /// own (the only network vectors it holds), rmac, gem.
-    public static func name(of kind: FeatureKind) -> String { kind == .network ? "fc7" : kind.rawValue }
+    public static func name(of kind: FeatureKind) -> String { kind.name(hasClassifier: true) }
 
     // MARK: - FAISS calls
 

@@ -41,9 +41,9 @@ public struct ApproximatePairs {
 
     /// How many cells each vector must visit for every near pair of `sample` sampled rows to
     /// be compared (capped at `limit`), plus one when fewer than `vouchingPairs` pairs were
-    /// sampled from more rows than `sample`: the near pairs of the sample are found exactly (one pass of products over all
-    /// rows), and for each the nearer of the two cells that would bring it together is ranked
-    /// among the sampled row's nearest cells.
+    /// sampled from more rows than `sample`: the near pairs of the sample are found exactly
+    /// (one pass of products over all rows), and for each the nearer of the two cells that
+    /// would bring it together is ranked among the sampled row's nearest cells.
     public func chooseVisits(
         vectors: [Float], count: Int, threshold: Float, sample: Int = 2000, limit: Int = 32, seed: UInt64 = 3
     ) throws(ApproximateError) -> VisitChoice {

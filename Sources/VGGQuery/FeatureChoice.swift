@@ -36,9 +36,11 @@ public struct FeatureChoice: Sendable, Equatable {
     /// What a search of `kind` says of the indexed images it cannot compare for lack of
     /// that descriptor.
     public static func leftOut(_ lacking: Int, kind: FeatureKind) -> String {
-        "\(counted(lacking, "indexed image")) without a \(kind.rawValue) descriptor \(lacking == 1 ? "is" : "are") left out; "
-            + "run `vggbatch scan` again to compute them"
+        "\(counted(lacking, "indexed image")) without a \(kind.rawValue) descriptor \(lacking == 1 ? "is" : "are") left out; \(rescan)"
     }
+
+    /// What computes missing descriptors.
+    private static let rescan = "run `vggbatch scan` again to compute them"
 
     /// The search context of the chosen vectors. fc7 for a model that ends at pool5 (or pool5
     /// for one with fc7) is refused. When some indexed images lack the descriptors (an index
@@ -57,12 +59,10 @@ public struct FeatureChoice: Sendable, Equatable {
                 throw .store(error)
             }
             if lacking > 0 {
-                let images = counted(lacking, "indexed image")
-                let rescan = "run `vggbatch scan` again to compute them"
                 if name == nil {
                     let fallback = try SearchContext.load(index: index, modelID: modelID, threads: threads, kind: .network)
-                    onNote("vggbatch: note: \(images) \(lacking == 1 ? "has" : "have") no \(kind.rawValue) descriptor yet; comparing "
-                        + "\(fallback.featureName) (\(rescan))")
+                    onNote("vggbatch: note: \(counted(lacking, "indexed image")) \(lacking == 1 ? "has" : "have") no \(kind.rawValue) "
+                        + "descriptor yet; comparing \(fallback.featureName) (\(Self.rescan))")
                     return fallback
                 }
                 onNote("vggbatch: warning: " + Self.leftOut(lacking, kind: kind))

@@ -51,13 +51,14 @@ public final class SQLModels: ModelRegistry {
         return parsed
     }
 
-    /// The images with the model's results, as SQL over a `model` row.
-    /// The same from the counts kept as rows are written (a few rows, not a pass).
+    /// The images with the model's results, as SQL over a `model` row, from the counts kept
+    /// as rows are written (a few rows, not a pass; `imageCount` without them).
     private static let talliedImageCount = """
         CAST(COALESCE(NULLIF((SELECT COALESCE(SUM(images), 0) FROM label_tally WHERE label_tally.model_id = model.id), 0),
             (SELECT COALESCE(SUM(vectors), 0) FROM vector_tally WHERE vector_tally.model_id = model.id AND vector_tally.kind = 'feature')) AS BIGINT)
         """
 
+    /// The same, counting the rows (an index from before the counts were kept).
     private static let imageCount = """
         COALESCE(NULLIF((SELECT COUNT(*) FROM prediction WHERE prediction.model_id = model.id AND prediction.rank = 1), 0),
             (SELECT COUNT(*) FROM feature WHERE feature.model_id = model.id))

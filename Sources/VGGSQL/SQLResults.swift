@@ -13,11 +13,19 @@ public final class SQLResults: ResultStore {
         self.schema = schema
     }
 
-    public func details(absolutePath: [UInt8]) throws(StoreError) -> ImageDetails? {
-        for root in try database.query("SELECT id, path FROM root", []) {
+    /// The roots `absolutePath` lies below, each with the path relative to it: where its row
+    /// can be (roots never nest, but an index from before that rule may hold nested ones).
+    private func places(of absolutePath: [UInt8]) throws(StoreError) -> [(rootID: Int64, relative: [UInt8])] {
+        try database.query("SELECT id, path FROM root", []).compactMap { root in
             guard let rootID = root[0].integer, let rootPath = root[1].blob,
                 let relative = PathBytes.relative(absolutePath, to: rootPath), !relative.isEmpty
-            else { continue }
+            else { return nil }
+            return (rootID, relative)
+        }
+    }
+
+    public func details(absolutePath: [UInt8]) throws(StoreError) -> ImageDetails? {
+        for (rootID, relative) in try places(of: absolutePath) {
             let rows = try database.query(
                 """
                 SELECT image.id, image.root_id, root.path, image.relative_path, image.size, image.mtime_ns, image.inode, image.device,
@@ -43,10 +51,7 @@ public final class SQLResults: ResultStore {
     /// The id of the ok image at `absolutePath`: one lookup by root and relative path (not
     /// `details`, which also counts every model's images: 150 ms at a million on PostgreSQL).
     public func imageID(absolutePath: [UInt8]) throws(StoreError) -> Int64? {
-        for root in try database.query("SELECT id, path FROM root", []) {
-            guard let rootID = root[0].integer, let rootPath = root[1].blob,
-                let relative = PathBytes.relative(absolutePath, to: rootPath), !relative.isEmpty
-            else { continue }
+        for (rootID, relative) in try places(of: absolutePath) {
             let rows = try database.query(
                 "SELECT id, status FROM image WHERE root_id = ? AND relative_path = ?", [.integer(rootID), .blob(relative)])
             if let row = rows.first, let id = row[0].integer { return row[1].text == "ok" ? id : nil }
