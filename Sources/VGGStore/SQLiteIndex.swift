@@ -62,6 +62,14 @@ public final class SQLiteIndex: SQLIndex {
             try Migration.refuseUnknown(applied, known: Migrator.embedded, location: path)
             if applied.isEmpty { throw .cannotOpen(path: path, reason: "not a vggbatch index (no schema)") }
         } else {
+            // Another program's database (a mistyped --db) is never written into: only an
+            // empty file or an index is.
+            if try Migrator.appliedMigrations(connection).isEmpty,
+                case .integer(let tables)? = try connection.query("SELECT COUNT(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'").first?.first,
+                tables > 0
+            {
+                throw .cannotOpen(path: path, reason: "not a vggbatch index (an SQLite database with \(tables == 1 ? "a table" : "\(tables) tables") of its own); nothing was written to it")
+            }
             try Migrator.migrate(connection, path: path)
             applied = Migrator.embedded.map(\.identifier)
             // WAL: readers (similar, status, export) keep working while a scan writes.

@@ -346,3 +346,21 @@ struct ApproximateIndexTests {
         }
     }
 }
+
+/// The build keeps the best recall it measured, not only the last.
+@Suite("Probe choice")
+struct ProbeChoiceTests {
+    func figure(_ probes: Int, _ recall: Double) -> RecallCheck.Figure {
+        RecallCheck.Figure(queries: 200, probes: probes, recallAt1: recall, recallAt10: recall, secondsPerQuery: 0.001)
+    }
+
+    @Test func theBestMeasuredRecallWinsWithTheFewestProbes() {
+        // Recall that falls as the probes grow (near-identical vectors): the best is chosen.
+        let falling = ApproximateBuild.choosing([figure(1, 0.963), figure(2, 0.963), figure(12, 0.891)])
+        #expect(falling.last?.probes == 1 && falling.count == 4)
+        // Rising, or tied with the last (a small index probed whole): the last stays chosen.
+        #expect(ApproximateBuild.choosing([figure(1, 0.8), figure(2, 0.97)]).map(\.probes) == [1, 2])
+        #expect(ApproximateBuild.choosing([figure(8, 1), figure(12, 1)]).last?.probes == 12)
+        #expect(ApproximateBuild.choosing([]).isEmpty)
+    }
+}

@@ -24,6 +24,23 @@ struct ScanLockTests {
         #expect(FileManager.default.fileExists(atPath: index + ".scan-lock"))
     }
 
+    /// Another program's SQLite database is refused untouched, with no lock file beside it.
+    @Test func anotherProgramsDatabaseIsNotWrittenInto() throws {
+        let directory = TemporaryDirectory()
+        let other = directory.path("other.db")
+        let connection = try SQLiteConnection(path: other, readOnly: false, create: true)
+        try connection.execute("CREATE TABLE t (x INTEGER)")
+        connection.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: other))
+        #expect {
+            _ = try SQLiteIndex.openWriter(path: other, createDirectory: false)
+        } throws: { error in
+            (error as? StoreError)?.reason.contains("not a vggbatch index (an SQLite database with a table of its own)") == true
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: other)) == before)
+        #expect(!FileManager.default.fileExists(atPath: other + ".scan-lock"))
+    }
+
     /// A second writer is refused at once while the first holds the lock.
     @Test func aSecondWriterIsRefusedWhileTheFirstHoldsIt() throws {
         let directory = TemporaryDirectory()

@@ -183,7 +183,7 @@ struct PostgresCLITests {
         #expect(waiting["workers_last_minute"] as? Int == 0, "\(waiting)")
         // Finished, the queue-only scan says it computed nothing.
         let text = try vggbatch(["status"]).standardOutput
-        #expect(text.contains("(finished, queued its files for `vggbatch work` and computed nothing)"), "\(text)")
+        #expect(text.contains("(finished; it only queued its files, for `vggbatch work` to compute)"), "\(text)")
         let lastScan = try #require(try json(try vggbatch(["status", "--json"]).standardOutput)["last_scan"] as? [String: Any])
         #expect(lastScan["queue_only"] as? Bool == true && lastScan["status"] as? String == "finished", "\(lastScan)")
         let worked = try vggbatch(["work", "--json"])

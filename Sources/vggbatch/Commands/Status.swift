@@ -102,10 +102,10 @@ extension VGGBatch {
             }
         }
 
-        /// "last scan: <started> (finished)"; a queue-only scan computed nothing: its files wait
-        /// for `vggbatch work`.
+        /// "last scan: <started> (finished)"; a queue-only scan computed nothing itself (the
+        /// queue line says what the workers did since).
         static func describe(_ run: RunRecord) -> String {
-            let queued = run.queueOnly ? ", queued its files for `vggbatch work` and computed nothing" : ""
+            let queued = run.queueOnly ? "; it only queued its files, for `vggbatch work` to compute" : ""
             return "last scan: \(run.started) (\(run.status)\(queued))"
         }
 

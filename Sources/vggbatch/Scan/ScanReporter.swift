@@ -70,7 +70,8 @@ final class ScanReporter: @unchecked Sendable {
             FileHandle.standardOutput.write(Data((JSONText.object(fields) + "\n").utf8))
         } else if terminal {
             let width = 24
-            let fraction = p.discovered > 0 ? Double(p.done) / Double(p.discovered) : 0
+            // No share of a total that is not known yet: the bar fills once the walk has ended.
+            let fraction = p.walkFinished && p.discovered > 0 ? Double(p.done) / Double(p.discovered) : 0
             let filled = min(width, Int(fraction * Double(width)))
             let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
             let eta = RecentPace.secondsLeft(p, filesPerSecond: filesPace).map { " ETA \(Self.duration($0))" } ?? ""
