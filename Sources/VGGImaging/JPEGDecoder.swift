@@ -1,4 +1,5 @@
 import CImageCodecs
+import VGGCommon
 
 /// JPEG decoding through libjpeg-turbo (via the C shim), with DCT-domain downscaling,
 /// CMYK/YCCK conversion and EXIF orientation.
@@ -106,10 +107,12 @@ enum JPEGDecoder {
     }
 }
 
-/// The NUL-terminated message of a codec status as a Swift string.
+/// The NUL-terminated message of a codec status as a Swift string. A library's message may
+/// quote bytes of the file (a TIFF tag's text, a chunk name), so control characters and bytes
+/// that are not UTF-8 are escaped as file names are: the reason is printed on terminals and
+/// written into the index as it is.
 func messageText(_ status: vgg_status) -> String {
     withUnsafeBytes(of: status.message) { raw in
-        let bytes = raw.prefix { $0 != 0 }
-        return String(decoding: bytes, as: UTF8.self)
+        PathBytes.display(Array(raw.prefix { $0 != 0 }))
     }
 }

@@ -61,6 +61,7 @@ struct CLITests {
         (["scan", "--db", "/tmp", "/tmp"], "--db /tmp is a folder"),
         (["work", "--db-retry", "5x"], "give a time up to a week as 10m, 90s, 1h or a number of seconds"),
         (["scan", "--db-retry=-1", "/tmp"], "give a time up to a week"),
+        (["scan", "--db-retry", "-5", "/tmp"], "give a time up to a week"),
         (["import", "--db-retry", "1e3", "x.jsonl"], "give a time up to a week"),
         (["work", "--db-retry", "8d"], "give a time up to a week"),
         (["work", "--claim", "0"], "--claim must be 1...4096 files, got 0"),

@@ -75,7 +75,7 @@ struct DatabaseRetry {
 
 /// `--db-retry` of the commands that write for a long time (scan, work, import).
 struct DatabaseRetryOption: ParsableArguments {
-    @Option(name: .customLong("db-retry"), help: DatabaseRetry.help, transform: DatabaseRetry.parse)
+    @Option(name: .customLong("db-retry"), parsing: .unconditional, help: DatabaseRetry.help, transform: DatabaseRetry.parse)
     var retry = DatabaseRetry(seconds: DatabaseRetry.defaultSeconds)
 
     /// The policy for one process (nil when 0 asks never to retry).
