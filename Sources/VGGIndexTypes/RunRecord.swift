@@ -15,12 +15,16 @@ public struct RunRecord: Sendable, Equatable {
     /// A scan that only walked and queued its files for workers (`scan --queue-only`):
     /// finished, it has computed nothing.
     public var queueOnly: Bool
+    /// Vanished files the run did not mark missing because most of a root vanished at once
+    /// (an unmounted drive?): the index still calls them present.
+    public var heldBack: Int
 
-    public init(started: String, finished: String?, status: RunStatus, queueOnly: Bool = false) {
+    public init(started: String, finished: String?, status: RunStatus, queueOnly: Bool = false, heldBack: Int = 0) {
         self.started = started
         self.finished = finished
         self.status = status
         self.queueOnly = queueOnly
+        self.heldBack = heldBack
     }
 
     /// How a scan's options say it only queued (`queueOnlyOption` among them).

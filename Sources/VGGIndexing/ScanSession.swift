@@ -93,6 +93,7 @@ public final class ScanSession {
         counts.moved = summary.progress.moved
         counts.failed = summary.progress.failed
         counts.missing = summary.missing
+        counts.heldBack = summary.protectedRoots.reduce(0) { $0 + $1.vanished }
         do throws(StoreError) {
             try index.runs.finish(runID, status: summary.interrupted ? .interrupted : .finished, counts: counts)
         } catch {

@@ -444,5 +444,14 @@ CREATE TRIGGER label_tally_update AFTER UPDATE OF model_id, rank, class_index ON
 
 """#,
             sha256: "da03f8b2ae671e6ce7ea79a0db903165153c8e89750b44b6ff6687b81ad4a7b7"),
+        Migration(
+            identifier: "0009_add_run_held_back",
+            sql: #"""
+-- The twin of the SQLite migration 0010_add_run_held_back (see there): vanished files a scan
+-- did not mark missing because most of a root vanished at once.
+ALTER TABLE scan_run ADD COLUMN held_back_count BIGINT NOT NULL DEFAULT 0;
+
+"""#,
+            sha256: "2a68f97e5b6c603f424c973f47c88abe72c8f7188cf8dd656c9574a54c0d0802"),
     ]
 }

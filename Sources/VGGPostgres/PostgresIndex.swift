@@ -39,7 +39,8 @@ public final class PostgresIndex: SQLIndex {
         let schema = SQLSchema(
             recordsWeightsLocation: true, recordsModelProvenance: applied.contains("0004_add_model_provenance"),
             recordsFormatAndColor: applied.contains("0005_add_image_format_and_model_color"),
-            recordsRevisions: applied.contains("0007_add_vector_revision"), recordsTallies: applied.contains("0008_add_tallies"))
+            recordsRevisions: applied.contains("0007_add_vector_revision"), recordsTallies: applied.contains("0008_add_tallies"),
+            recordsHeldBack: applied.contains("0009_add_run_held_back"))
         super.init(
             database: connection, schema: schema, scanMayBeRunning: { Self.scanLockIsHeld(connection) },
             recordInterruption: { runID in

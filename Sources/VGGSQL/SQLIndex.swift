@@ -37,7 +37,7 @@ open class SQLIndex {
         location = database.location
         models = SQLModels(database: database, schema: schema)
         roots = SQLRoots(database: database, schema: schema)
-        runs = SQLRuns(database: database, scanMayBeRunning: scanMayBeRunning, recordInterruption: recordInterruption)
+        runs = SQLRuns(database: database, schema: schema, scanMayBeRunning: scanMayBeRunning, recordInterruption: recordInterruption)
         files = SQLFiles(database: database, schema: schema)
         results = SQLResults(database: database, models: models, schema: schema)
         search = SQLSearchData(database: database, schema: schema)
@@ -83,22 +83,25 @@ public struct SQLSchema: Sendable {
     /// Whether images, vectors and labels are counted as they are written (`image_tally`,
     /// `vector_tally`, `label_tally`); without, the counts are taken from the rows.
     public var recordsTallies: Bool
+    /// Whether scan runs record the vanished files they held back (`held_back_count`).
+    public var recordsHeldBack: Bool
 
     public init(
         recordsWeightsLocation: Bool, recordsModelProvenance: Bool, recordsFormatAndColor: Bool, recordsRevisions: Bool,
-        recordsTallies: Bool
+        recordsTallies: Bool, recordsHeldBack: Bool
     ) {
         self.recordsWeightsLocation = recordsWeightsLocation
         self.recordsModelProvenance = recordsModelProvenance
         self.recordsFormatAndColor = recordsFormatAndColor
         self.recordsRevisions = recordsRevisions
         self.recordsTallies = recordsTallies
+        self.recordsHeldBack = recordsHeldBack
     }
 
     /// Every column (a schema just migrated to the newest version).
     public static let current = SQLSchema(
         recordsWeightsLocation: true, recordsModelProvenance: true, recordsFormatAndColor: true, recordsRevisions: true,
-        recordsTallies: true)
+        recordsTallies: true, recordsHeldBack: true)
 }
 
 /// The current UTC time as ISO 8601 with milliseconds, as every row records it (written on

@@ -3,26 +3,34 @@ import VGGIndexTypes
 /// The scan_run table: when each scan started and ended, how, and with what counts.
 public final class SQLRuns: RunLog, RunRecorder {
     private let database: any SQLDatabase
+    private let schema: SQLSchema
     private let scanMayBeRunning: () -> Bool
     private let recordInterruption: @Sendable (Int64) -> Void
 
     /// `scanMayBeRunning` tells whether a run recorded as running may still be alive;
     /// `recordInterruption` records a run as interrupted through a connection of its own.
-    init(database: any SQLDatabase, scanMayBeRunning: @escaping () -> Bool, recordInterruption: @escaping @Sendable (Int64) -> Void) {
+    init(
+        database: any SQLDatabase, schema: SQLSchema, scanMayBeRunning: @escaping () -> Bool,
+        recordInterruption: @escaping @Sendable (Int64) -> Void
+    ) {
         self.database = database
+        self.schema = schema
         self.scanMayBeRunning = scanMayBeRunning
         self.recordInterruption = recordInterruption
     }
 
     public func last() throws(StoreError) -> RunRecord? {
-        guard let row = try database.query("SELECT started_at, finished_at, status, options FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
+        let heldBack = schema.recordsHeldBack ? "held_back_count" : "0"
+        guard let row = try database.query(
+            "SELECT started_at, finished_at, status, options, \(heldBack) FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
             let started = row[0].text, let text = row[2].text
         else { return nil }
         var status = RunStatus(rawValue: text) ?? .failed
         // A run recorded as running while no scan holds the index was left by a process that died.
         if status == .running && !scanMayBeRunning() { status = .interrupted }
         let queueOnly = (row[3].text ?? "").split(separator: " ").contains { $0 == RunRecord.queueOnlyOption }
-        return RunRecord(started: started, finished: row[1].text, status: status, queueOnly: queueOnly)
+        return RunRecord(
+            started: started, finished: row[1].text, status: status, queueOnly: queueOnly, heldBack: Int(row[4].integer ?? 0))
     }
 
     /// Runs still marked running are from a scan that was killed (the caller holds the scan
@@ -49,10 +57,11 @@ public final class SQLRuns: RunLog, RunRecorder {
         try database.run(
             """
             UPDATE scan_run SET finished_at = ?, status = ?, new_count = ?, changed_count = ?, touched_count = ?,
-                unchanged_count = ?, moved_count = ?, failed_count = ?, missing_count = ?, computed_count = ? WHERE id = ?
+                unchanged_count = ?, moved_count = ?, failed_count = ?, missing_count = ?, computed_count = ?, held_back_count = ? WHERE id = ?
             """,
             [.text(SQLClock.now()), .text(status.rawValue)]
-                + [counts.new, counts.changed, counts.touched, counts.unchanged, counts.moved, counts.failed, counts.missing, counts.computed]
+                + [counts.new, counts.changed, counts.touched, counts.unchanged, counts.moved, counts.failed, counts.missing, counts.computed,
+                   counts.heldBack]
                 .map { .integer(Int64($0)) } + [.integer(id)])
     }
 

@@ -391,5 +391,15 @@ END;
 
 """#,
             sha256: "7b1b97a4c4f252ad0d5cd1f06af4960e6919242529630ee95bf344ebb85b963a"),
+        Migration(
+            identifier: "0010_add_run_held_back",
+            sql: #"""
+-- How many vanished files a scan did not mark missing because most of a root vanished at
+-- once (an unmounted drive, taken as a precaution): `status` tells it after the scan's own
+-- message has scrolled away, until a later scan walks the root again.
+ALTER TABLE scan_run ADD COLUMN held_back_count INTEGER NOT NULL DEFAULT 0;
+
+"""#,
+            sha256: "b19079cf7b0860a4473ee139747037e4deb8d42f7fa7ba4f5e419ed5d66bd3b0"),
     ]
 }

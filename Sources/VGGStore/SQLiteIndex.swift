@@ -83,7 +83,8 @@ public final class SQLiteIndex: SQLIndex {
             recordsWeightsLocation: applied.contains("0004_add_weights_location"),
             recordsModelProvenance: applied.contains("0006_add_model_provenance"),
             recordsFormatAndColor: applied.contains("0007_add_image_format_and_model_color"),
-            recordsRevisions: applied.contains("0008_add_vector_revision"), recordsTallies: applied.contains("0009_add_tallies"))
+            recordsRevisions: applied.contains("0008_add_vector_revision"), recordsTallies: applied.contains("0009_add_tallies"),
+            recordsHeldBack: applied.contains("0010_add_run_held_back"))
         super.init(
             database: connection, schema: schema, databaseFile: path, scanMayBeRunning: { ScanLock.isHeld(databasePath: path) },
             recordInterruption: { Self.markInterrupted(path: path, runID: $0) })

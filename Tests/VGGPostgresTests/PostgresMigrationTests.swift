@@ -21,6 +21,7 @@ struct PostgresMigrationTests {
         ("0006_add_worker_takeovers", "5d45e14f68421555aec3efd375402b90f7fa2fb73328d8b4c8b9cbc3d57c2543"),
         ("0007_add_vector_revision", "9ee2ed6c377ea5ede3a955c139964ec1b5204f79ffc22694e3c83d08f5552855"),
         ("0008_add_tallies", "da03f8b2ae671e6ce7ea79a0db903165153c8e89750b44b6ff6687b81ad4a7b7"),
+        ("0009_add_run_held_back", "2a68f97e5b6c603f424c973f47c88abe72c8f7188cf8dd656c9574a54c0d0802"),
     ]
 
     @Test func embeddedMigrationsMatchTheFilesAndNeverChange() throws {

@@ -45,4 +45,19 @@ struct RunTests {
         let options = try #require(try f.index.database.query("SELECT options FROM scan_run WHERE id = ?", [.integer(id)]).first?.first?.text)
         #expect(options.hasPrefix("roots=[/a] run=") && options.count == "roots=[/a] run=".count + 16)
     }
+
+    /// The vanished files a run held back are read back with it, on both databases; a later
+    /// run that held none back clears what `last()` says.
+    @Test(arguments: TestBackend.available)
+    func heldBackFilesAreRememberedWithTheRun(backend: TestBackend) throws {
+        let f = try SQLFixture(backend)
+        var counts = RunCounts()
+        counts.heldBack = 164
+        let id = try f.index.runs.begin(options: "roots=[/mnt/photos]", modelID: f.modelID)
+        try f.index.runs.finish(id, status: .finished, counts: counts)
+        #expect(try f.index.runs.last()?.heldBack == 164)
+        let next = try f.index.runs.begin(options: "roots=[/mnt/photos]", modelID: f.modelID)
+        try f.index.runs.finish(next, status: .finished, counts: RunCounts())
+        #expect(try f.index.runs.last()?.heldBack == 0)
+    }
 }

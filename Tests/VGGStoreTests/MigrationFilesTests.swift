@@ -21,6 +21,7 @@ struct MigrationFilesTests {
         ("0007_add_image_format_and_model_color", "60bc8f09bc807e56297828f0c5340a0dfc1101aee1bd46379a59e1f129351aee"),
         ("0008_add_vector_revision", "8eee0f9136ca056bb8bd619813d1bb49a58ee77aac2fc60103922854f95a8d55"),
         ("0009_add_tallies", "7b1b97a4c4f252ad0d5cd1f06af4960e6919242529630ee95bf344ebb85b963a"),
+        ("0010_add_run_held_back", "b19079cf7b0860a4473ee139747037e4deb8d42f7fa7ba4f5e419ed5d66bd3b0"),
     ]
 
     static let regenerate = "run `python3 scripts/embed_migrations.py` from the repository root"

@@ -176,6 +176,8 @@ struct ScanCLITests {
         let unplugged = try vggbatch(["scan", "--json"])
         #expect(unplugged.standardError.contains("could not be scanned"))
         #expect(try summary(unplugged)["missing"] as? Int == 0)
+        // The index no longer matches the disk and a person must act: a cron job sees exit 1.
+        #expect(unplugged.status == 1)
         try FileManager.default.moveItem(atPath: directory.path("elsewhere"), toPath: photos)
 
         // Add copies so the root has 12 files, then remove 11: most vanished at once.
@@ -188,8 +190,17 @@ struct ScanCLITests {
         let mass = try vggbatch(["scan", "--json", photos])
         #expect(mass.standardError.contains("vanished at once"))
         #expect(try summary(mass)["missing"] as? Int == 0)
+        #expect(mass.status == 1)
+        // After the message has scrolled away, status still says so.
+        let held = try vggbatch(["status"])
+        #expect(held.standardOutput.contains("11 vanished files not marked missing"), "\(held.standardOutput)")
+        let heldJSON = try vggbatch(["status", "--json"])
+        let lastScan = try #require(JSONSerialization.jsonObject(with: Data(heldJSON.standardOutput.utf8)) as? [String: Any])["last_scan"]
+        #expect((lastScan as? [String: Any])?["held_back"] as? Int == 11)
         let accepted = try vggbatch(["scan", "--json", "--accept-missing", photos])
         #expect(try summary(accepted)["missing"] as? Int == 11)
+        #expect(accepted.status == 0)
+        #expect(!(try vggbatch(["status"])).standardOutput.contains("not marked missing"))
         let status = try vggbatch(["status", "--json"])
         let object = try #require(JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any])
         #expect(object["missing"] as? Int == 11)

@@ -24,7 +24,8 @@ extension VGGBatch {
                 With a PostgreSQL index (--db postgresql://...), the files that need the network go \
                 through a shared queue: `vggbatch work` on other machines computes them beside this \
                 scan, which waits until the queue is done. Exit status: 0 when every file was indexed or unchanged, 1 when some failed (see \
-                `vggbatch status --failed`), 2 when the scan could not run.
+                `vggbatch status --failed`) or vanished files were not marked missing for the reasons \
+                above, 2 when the scan could not run.
                 """)
 
         @Argument(help: ArgumentHelp("Folders to index (default: every folder the index already holds; see `vggbatch roots`).", valueName: "dir"))
@@ -141,8 +142,15 @@ extension VGGBatch {
             report.folded(outcome.folded, repaired: false)
             report.summary(outcome.summary, modelID: outcome.modelID)
             if outcome.summary.interrupted { throw ExitCode(130) }
-            // A place that could not be read may hold photos that are not indexed: worth a look.
-            if outcome.summary.progress.failed > 0 || outcome.summary.progress.unreadable > 0 { throw ExitCode.failure }
+            // A place that could not be read may hold photos that are not indexed, and a root that
+            // could not be walked or vanished at once left the index calling files present that
+            // are not there: worth a look, from a cron job too.
+            let summary = outcome.summary
+            if summary.progress.failed > 0 || summary.progress.unreadable > 0 || !summary.unavailableRoots.isEmpty
+                || !summary.protectedRoots.isEmpty
+            {
+                throw ExitCode.failure
+            }
         }
     }
 }

@@ -51,7 +51,7 @@ extension VGGBatch {
                                              ("label", JSONText.string(ImageNetLabels.at(entry.index)?.label ?? "")), ("images", "\(entry.count)")])
                         })),
                         ("queue", queue.map(Self.queueJSON) ?? "null"),
-                        ("last_scan", run.map { JSONText.object([("started", JSONText.string($0.started)), ("finished", $0.finished.map(JSONText.string) ?? "null"), ("status", JSONText.string($0.status.rawValue)), ("queue_only", "\($0.queueOnly)")]) } ?? "null"),
+                        ("last_scan", run.map { JSONText.object([("started", JSONText.string($0.started)), ("finished", $0.finished.map(JSONText.string) ?? "null"), ("status", JSONText.string($0.status.rawValue)), ("queue_only", "\($0.queueOnly)"), ("held_back", "\($0.heldBack)")]) } ?? "null"),
                     ]))
                     return
                 }
@@ -106,7 +106,8 @@ extension VGGBatch {
         /// queue line says what the workers did since).
         static func describe(_ run: RunRecord) -> String {
             let queued = run.queueOnly ? "; it only queued its files, for `vggbatch work` to compute" : ""
-            return "last scan: \(run.started) (\(run.status)\(queued))"
+            let heldBack = run.heldBack == 0 ? "" : "; \(counted(run.heldBack, "vanished file")) not marked missing, as most of a folder vanished at once (an unmounted drive?): scan again once it is back, or with --accept-missing if they really are gone"
+            return "last scan: \(run.started) (\(run.status)\(queued)\(heldBack))"
         }
 
         /// "host-b pid 4242, silent for 600 s, holding 8 expired claims; 24 claims taken over by others".

@@ -170,7 +170,7 @@ CREATE TABLE scan_run (
     moved_count INTEGER NOT NULL DEFAULT 0,
     failed_count INTEGER NOT NULL DEFAULT 0,
     missing_count INTEGER NOT NULL DEFAULT 0
-, touched_count INTEGER NOT NULL DEFAULT 0, computed_count INTEGER NOT NULL DEFAULT 0) STRICT;
+, touched_count INTEGER NOT NULL DEFAULT 0, computed_count INTEGER NOT NULL DEFAULT 0, held_back_count INTEGER NOT NULL DEFAULT 0) STRICT;
 
 -- table schema_migration on schema_migration
 CREATE TABLE schema_migration (
