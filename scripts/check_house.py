@@ -8,9 +8,12 @@
    module, on inference, Keras, imaging, search, indexing or queries; the PostgreSQL module
    does not depend on the SQLite one; the contracts (VGGIndexTypes) depend on VGGCommon
    only; `vggbatch` itself does not link libhdf5 (Keras weights are read by its helper).
-2. No Swift function or closure body over 80 lines in Sources (kernels are C; generated
-   files are left out).
-3. No Swift type with more than 25 public members in Sources.
+2. No Swift function, initialiser, accessor or computed property body over 80 lines in
+   Sources (kernels are C; generated files are left out). A closure is measured as part of
+   the function it is written in; a closure given as a default argument is not a body.
+3. No Swift type with more than 25 public members in Sources, counting across its
+   extensions: declarations marked public or open, the cases of a public enum and the
+   requirements of a public protocol.
 """
 import json
 import re
@@ -102,11 +105,101 @@ def code_lines(path):
         yield number, code
 
 
-FUNCTION = re.compile(r"\b(func\s+[^\s(<]+|init[?!]?\s*[(<]|deinit\b|(get|set)\s*\{|subscript\s*[(<])")
+FUNCTION = re.compile(r"\b(func\s+[^\s(<]+|init[?!]?\s*[(<]|deinit\b|(get|set|willSet|didSet)\s*\{|subscript\s*[(<])")
+# A computed property: `var name: Type {` with no `=` before the brace.
+COMPUTED = re.compile(r"\bvar\s+([A-Za-z_][A-Za-z0-9_]*)\s*:[^={]*\{")
 TYPE = re.compile(r"\b(class|struct|enum|protocol|actor|extension)\s+([A-Za-z_][A-Za-z0-9_.]*)")
-PUBLIC = re.compile(r"^\s*(@[A-Za-z]+(\([^)]*\))?\s+)*(public|open)\s+(?!(class|struct|enum|protocol|actor|extension|typealias)\b)"
-                    r"(static\s+|final\s+|override\s+|mutating\s+|nonisolated\s+|private\(set\)\s+|internal\(set\)\s+)*"
-                    r"(func|var|let|init|subscript|case)\b")
+MODIFIERS = r"(static\s+|class\s+|final\s+|override\s+|mutating\s+|nonisolated\s+|convenience\s+|required\s+|private\(set\)\s+|internal\(set\)\s+)*"
+ATTRIBUTES = r"(@[A-Za-z]+(\([^)]*\))?\s+)*"
+PUBLIC = re.compile(r"^\s*" + ATTRIBUTES + r"(public|open)\s+(?!(class|struct|enum|protocol|actor|extension|typealias)\b)"
+                    + MODIFIERS + r"(func|var|let|init|subscript|case)\b")
+# Members that are public without the word: a public enum's cases, a public protocol's requirements.
+CASE = re.compile(r"^\s*" + ATTRIBUTES + r"(indirect\s+)?case\s+(?!let\b|var\b|\.)")
+REQUIREMENT = re.compile(r"^\s*" + ATTRIBUTES + MODIFIERS + r"(func|var|init|subscript|associatedtype)\b")
+# How a declaration goes on to its next line (parameters, effects, a return type, a where clause).
+CONTINUES = ("{", "->", "throws", "rethrows", "async", "where", ")", "]", ",", "&")
+
+
+def cases_on(code):
+    """How many cases a `case a, b(Int), c` line declares: commas outside parentheses."""
+    depth, count = 0, 1
+    for character in code:
+        if character in "([":
+            depth += 1
+        elif character in ")]":
+            depth -= 1
+        elif character == "," and depth == 0:
+            count += 1
+    return count
+
+
+class SourceShape:
+    """Walks one file's code lines, tracking braces and parentheses: each function's (or
+    computed property's or accessor's) body from its opening to its closing brace, and which
+    type each public member belongs to."""
+
+    def __init__(self, relative, members, problems):
+        self.relative, self.members, self.problems = relative, members, problems
+        self.depth = 0           # braces
+        self.parens = 0          # parentheses and brackets
+        self.functions = []      # (name, start line, brace depth of its body)
+        self.types = []          # (name, brace depth of its body, kind, public)
+        self.pending_function = None   # (name, line, parenthesis depth where it was declared)
+        self.pending_type = None       # (name, kind, public, parenthesis depth)
+        self.previous = ""
+
+    def count(self, code, how_many=1):
+        if self.types:
+            name = self.types[-1][0]
+            self.members[(str(self.relative), name)] = self.members.get((str(self.relative), name), 0) + how_many
+
+    def line(self, number, code):
+        stripped = code.strip()
+        # A declaration without a body (a protocol requirement) ends where the next line does
+        # not carry it on.
+        if (self.pending_function is not None and self.pending_function[1] < number and self.parens == self.pending_function[2]
+                and stripped and not stripped.startswith(CONTINUES) and not self.previous.rstrip().endswith(CONTINUES + ("(", ":", "="))):
+            self.pending_function = None
+        match = FUNCTION.search(code) or COMPUTED.search(code)
+        if match and self.pending_function is None:
+            self.pending_function = (match.group(0).strip(), number, self.parens)
+        type_match = TYPE.search(code)
+        if type_match and self.pending_type is None and not stripped.startswith("import"):
+            public = re.search(r"\b(public|open)\b", code[:type_match.start()]) is not None
+            self.pending_type = (type_match.group(2), type_match.group(1), public, self.parens)
+        inside = self.types[-1] if self.types and self.types[-1][1] == self.depth else None
+        if PUBLIC.match(code):
+            self.count(code)
+        elif inside and inside[3] and inside[2] == "enum" and CASE.match(code):
+            self.count(code, cases_on(code))
+        elif inside and inside[3] and inside[2] == "protocol" and REQUIREMENT.match(code):
+            self.count(code)
+        for character in code:
+            if character in "([":
+                self.parens += 1
+            elif character in ")]":
+                self.parens -= 1
+            elif character == "{":
+                self.depth += 1
+                if self.pending_function is not None and self.parens == self.pending_function[2]:
+                    self.functions.append((self.pending_function[0], self.pending_function[1], self.depth))
+                    self.pending_function = None
+                    self.pending_type = None
+                elif self.pending_type is not None and self.pending_function is None and self.parens == self.pending_type[3]:
+                    name, kind, public, _ = self.pending_type
+                    self.types.append((name, self.depth, kind, public))
+                    self.pending_type = None
+            elif character == "}":
+                if self.functions and self.functions[-1][2] == self.depth:
+                    name, start, _ = self.functions.pop()
+                    if number - start + 1 > MAX_FUNCTION_LINES:
+                        self.problems.append(
+                            f"{self.relative}:{start}: {name} is {number - start + 1} lines (at most {MAX_FUNCTION_LINES})")
+                if self.types and self.types[-1][1] == self.depth:
+                    self.types.pop()
+                self.depth -= 1
+        if stripped:
+            self.previous = stripped
 
 
 def check_sources():
@@ -115,49 +208,18 @@ def check_sources():
     for path in sorted((REPO / "Sources").rglob("*.swift")):
         if GENERATED.search(path.name):
             continue
-        relative = path.relative_to(REPO)
-        depth = 0
-        functions = []   # (name, start line, depth at which its body opened)
-        types = []       # (name, depth at which its body opened)
-        pending_function = None
-        pending_type = None
+        shape = SourceShape(path.relative_to(REPO), members, problems)
         for number, code in code_lines(path):
-            match = FUNCTION.search(code)
-            if match and pending_function is None:
-                pending_function = (match.group(0).strip(), number)
-            type_match = TYPE.search(code)
-            if type_match and pending_type is None and not code.strip().startswith("import"):
-                pending_type = type_match.group(2)
-            if PUBLIC.match(code) and types:
-                name = types[-1][0]
-                members[(str(relative), name)] = members.get((str(relative), name), 0) + 1
-            for character in code:
-                if character == "{":
-                    depth += 1
-                    if pending_type is not None and (pending_function is None):
-                        types.append((pending_type, depth))
-                        pending_type = None
-                    elif pending_function is not None:
-                        functions.append((pending_function[0], pending_function[1], depth))
-                        pending_function = None
-                        pending_type = None
-                elif character == "}":
-                    if functions and functions[-1][2] == depth:
-                        name, start, _ = functions.pop()
-                        if number - start + 1 > MAX_FUNCTION_LINES:
-                            problems.append(f"{relative}:{start}: {name} is {number - start + 1} lines (at most {MAX_FUNCTION_LINES})")
-                    if types and types[-1][1] == depth:
-                        types.pop()
-                    depth -= 1
-            # A declaration without a body (a protocol requirement) ends at its line.
-            if pending_function is not None and pending_function[1] == number and "{" not in code and code.rstrip().endswith(")"):
-                pending_function = None
+            shape.line(number, code)
     by_type = {}
     for (file, name), count in members.items():
         by_type[name] = by_type.get(name, 0) + count
     for name, count in sorted(by_type.items()):
         if count > MAX_PUBLIC_MEMBERS:
             problems.append(f"type {name} has {count} public members (at most {MAX_PUBLIC_MEMBERS})")
+    if "--members" in sys.argv:
+        for name, count in sorted(by_type.items(), key=lambda item: -item[1])[:15]:
+            print(f"{count:4d} {name}")
     return problems
 
 

@@ -118,6 +118,16 @@ public struct ApproximateBuild {
         index.header.addSeconds = Date().timeIntervalSince(addingStarted)
 
         progress("checking recall on \(counted(exact.queryIDs.count, "sampled image"))")
+        let figures = try probing(index, data: data, exact: exact, rows: rows, lists: lists)
+        index.header.probes = figures[figures.count - 1].probes
+        return Report(index: index, recall: figures)
+    }
+
+    /// The recall measured with 1, 2, 4… probes until it reaches the target (or every list),
+    /// and with every list a small index can afford; the chosen one last.
+    private func probing(
+        _ index: ApproximateIndex, data: any ApproximateData, exact: ExactNeighbours, rows: Int, lists: Int
+    ) throws(ApproximateError) -> [RecallCheck.Figure] {
         let check = RecallCheck(exact: exact)
         var figures = [RecallCheck.Figure]()
         var probes = 1
@@ -134,9 +144,7 @@ public struct ApproximateBuild {
             probes = affordable
             figures.append(try check.measure(ApproximateSearch(index: index, data: data, probes: probes), delta: ApproximateSearch.Delta()))
         }
-        figures = Self.choosing(figures)
-        index.header.probes = figures[figures.count - 1].probes
-        return Report(index: index, recall: figures)
+        return Self.choosing(figures)
     }
 
     /// `figures` with the one chosen last: the last measured, unless another measured a

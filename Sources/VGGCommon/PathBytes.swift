@@ -12,9 +12,15 @@ public enum PathBytes {
     /// among stored paths.
     public static func absolute(_ argument: String) -> [UInt8] { absolute(bytes: Array(argument.utf8)) }
 
+    /// A path as written, made absolute against the current directory without resolving
+    /// anything (a path of a result line, found among stored paths as it was written).
+    public static func anchored(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.first == slash ? bytes : join(Array(FileManager.default.currentDirectoryPath.utf8), bytes)
+    }
+
     /// `absolute` of a path given as bytes (a line of a list of paths, which need not be UTF-8).
     public static func absolute(bytes: [UInt8]) -> [UInt8] {
-        let whole = bytes.first == slash ? bytes : join(Array(FileManager.default.currentDirectoryPath.utf8), bytes)
+        let whole = anchored(bytes)
         if !whole.contains(0), let resolved = realPath(whole) { return resolved }
         // Component by component: resolved while each exists, as written after the first
         // that does not.

@@ -140,27 +140,8 @@ extension SimilarSearch {
             if case .none(let note) = found { return .notUsed(note: note) }
             return .notUsed(note: nil)
         }
-        // Filters would leave too few of its candidates, and past a few hundred results the
-        // candidates would not cover them: the exact search, said.
-        let unserved = (under == nil ? [] : ["--under"]) + (label == nil ? [] : ["--label"])
-            + (limit > ApproximateSimilar.maximumLimit ? ["--limit over \(ApproximateSimilar.maximumLimit)"] : []) + alsoAsked
-        if !unserved.isEmpty {
-            return .notUsed(note: "the approximate index is not used with \(unserved.joined(separator: " or ")); comparing every vector")
-        }
-        do throws(StoreError) {
-            if let measured = try data.lastCheck(modelID: model.id, kind: kind), measured.build == file.header.build,
-                measured.recallAt10 < ApproximateSimilar.minimumRecall {
-                return .notUsed(note: String(
-                    format: "the approximate index %@ is not used: its recall@10 was measured at %.3f, below %.2f; comparing every vector "
-                        + "(`vggbatch index check` measures it again)", path, measured.recallAt10, ApproximateSimilar.minimumRecall))
-            }
-            // As the exact search says it: those images are in neither (counts kept as rows are written).
-            if kind != .network {
-                let lacking = try index.search.imagesWithoutDescriptor(modelID: model.id, kind: kind)
-                if lacking > 0 { onWarning(FeatureChoice.leftOut(lacking, kind: kind)) }
-            }
-        } catch {
-            throw .store(error)
+        if let note = try reasonNotToUse(index: index, model: model, kind: kind, file: file, path: path, data: data, alsoAsked: alsoAsked, onWarning: onWarning) {
+            return .notUsed(note: note)
         }
         let dimension = file.header.dimension
         let (query, used) = try queryDirection(
@@ -223,4 +204,34 @@ extension SimilarSearch {
             seconds: Date().timeIntervalSince(started), notes: notes))
     }
 
+    /// Why a usable approximate index is not used for this search (the exact search answers,
+    /// and the note says why), or nil; warns about images the index cannot hold.
+    private func reasonNotToUse(
+        index: IndexReader, model: StoredModel, kind: FeatureKind, file: ApproximateIndex, path: String, data: any ApproximateData,
+        alsoAsked: [String], onWarning: (String) -> Void
+    ) throws(QueryError) -> String? {
+        // Filters would leave too few of its candidates, and past a few hundred results the
+        // candidates would not cover them: the exact search, said.
+        let unserved = (under == nil ? [] : ["--under"]) + (label == nil ? [] : ["--label"])
+            + (limit > ApproximateSimilar.maximumLimit ? ["--limit over \(ApproximateSimilar.maximumLimit)"] : []) + alsoAsked
+        if !unserved.isEmpty {
+            return "the approximate index is not used with \(unserved.joined(separator: " or ")); comparing every vector"
+        }
+        do throws(StoreError) {
+            if let measured = try data.lastCheck(modelID: model.id, kind: kind), measured.build == file.header.build,
+                measured.recallAt10 < ApproximateSimilar.minimumRecall {
+                return String(
+                    format: "the approximate index %@ is not used: its recall@10 was measured at %.3f, below %.2f; comparing every vector "
+                        + "(`vggbatch index check` measures it again)", path, measured.recallAt10, ApproximateSimilar.minimumRecall)
+            }
+            // As the exact search says it: those images are in neither (counts kept as rows are written).
+            if kind != .network {
+                let lacking = try index.search.imagesWithoutDescriptor(modelID: model.id, kind: kind)
+                if lacking > 0 { onWarning(FeatureChoice.leftOut(lacking, kind: kind)) }
+            }
+        } catch {
+            throw .store(error)
+        }
+        return nil
+    }
 }

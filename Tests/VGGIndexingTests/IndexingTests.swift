@@ -138,6 +138,30 @@ struct IndexingTests {
         #expect(try memory.reader.search.searchRows(modelID: 1).count == 3)
     }
 
+    /// A line written through a link whose name is not UTF-8, to a folder whose name is not
+    /// either, is stored under the folder the link leads to, byte for byte (the link was once
+    /// resolved through its name's escaped display form, a path that does not exist).
+    @Test func linesReachedThroughALinkAreStoredUnderTheResolvedFolderByteForByte() throws {
+        let registration = try model().registration(resizePolicy: .squash)
+        let real = Array(directory.path("real-").utf8) + [0xFF, UInt8(ascii: "x")]
+        let link = Array(directory.path("link-").utf8) + [0xFE]
+        #expect(mkdir(real.map { CChar(bitPattern: $0) } + [0], 0o755) == 0)
+        #expect(symlink(real.map { CChar(bitPattern: $0) } + [0], link.map { CChar(bitPattern: $0) } + [0]) == 0)
+        let result = ImageResult(top: [(1, 0.5)], features: [Float](repeating: 1, count: registration.featureDimension))
+        let line = ResultLine(
+            path: link + Array("/a.jpg".utf8), size: 1, mtimeNanoseconds: 1, fingerprint: [1], width: 2, height: 2,
+            result: result, error: nil, model: registration
+        ).json(features: .base64F32) + "\n"
+        let file = directory.path("linked.jsonl")
+        try line.write(toFile: file, atomically: true, encoding: .utf8)
+        var options = ResultImport.Options()
+        options.roots = [PathBytes.absolute(bytes: real)]
+        let memory = MemoryIndex()
+        let summary = try ResultImport(index: memory.writer).run(files: [file], options: options, cancellation: CancellationFlag())
+        #expect(summary.new == 1 && summary.outsideRoots == 0, "\(summary)")
+        #expect(try memory.reader.results.imageID(absolutePath: PathBytes.absolute(bytes: real) + Array("/a.jpg".utf8)) != nil)
+    }
+
     @Test func theSyntheticIndexHasItsNearCopiesAndItsSearchData() throws {
         let memory = MemoryIndex()
         var generator = SyntheticIndex(seed: 3)

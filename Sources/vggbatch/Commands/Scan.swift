@@ -141,16 +141,17 @@ extension VGGBatch {
             for note in outcome.approximate.notes { report.note("vggbatch: note: " + note) }
             report.folded(outcome.folded, repaired: false)
             report.summary(outcome.summary, modelID: outcome.modelID)
-            if outcome.summary.interrupted { throw ExitCode(130) }
-            // A place that could not be read may hold photos that are not indexed, and a root that
-            // could not be walked or vanished at once left the index calling files present that
-            // are not there: worth a look, from a cron job too.
-            let summary = outcome.summary
-            if summary.progress.failed > 0 || summary.progress.unreadable > 0 || !summary.unavailableRoots.isEmpty
-                || !summary.protectedRoots.isEmpty
-            {
-                throw ExitCode.failure
-            }
+            if let status = Self.exitStatus(outcome.summary) { throw status }
+        }
+
+        /// 130 after Ctrl-C; 1 when a file failed or a place could not be read (it may hold
+        /// photos that are not indexed), or a root that could not be walked or vanished at once
+        /// left the index calling files present that are not there: worth a look, from a cron
+        /// job too; nil (0) otherwise.
+        static func exitStatus(_ summary: ScanSummary) -> ExitCode? {
+            if summary.interrupted { return ExitCode(130) }
+            let unmarked = !summary.unavailableRoots.isEmpty || !summary.protectedRoots.isEmpty
+            return summary.progress.failed > 0 || summary.progress.unreadable > 0 || unmarked ? .failure : nil
         }
     }
 }
