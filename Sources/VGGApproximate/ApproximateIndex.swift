@@ -166,22 +166,24 @@ public final class ApproximateIndex {
     /// file (`Verified`), so that a search does not read what it does not probe (`recheck`
     /// checks it regardless). FAISS is never given bytes that were not checked.
     public static func read(path: String, mapped: Bool = false, recheck: Bool = false) throws(ApproximateError) -> ApproximateIndex? {
-        // Non-blocking, so that a FIFO in its place cannot hang the command (a regular file
-        // ignores the flag); anything but a regular file is refused.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw .file(path: path, reason: String(cString: strerror(errno)))
+        // A FIFO in its place cannot hang the command, and anything but a regular file is refused.
+        let file: RegularFile
+        do throws(RegularFile.Failure) {
+            file = try RegularFile(path: path)
+        } catch {
+            switch error {
+            case .missing: return nil
+            case .directory, .notRegular: throw .corrupt(path: path, reason: "not a regular file")
+            case .system(let reason): throw .file(path: path, reason: reason)
+            }
         }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw .file(path: path, reason: String(cString: strerror(errno))) }
-        guard status.st_mode & S_IFMT == S_IFREG else { throw .corrupt(path: path, reason: "not a regular file") }
-        guard let start = readExactly(fd, count: magic.count + 4), Array(start.prefix(magic.count)) == magic else {
+        let fd = file.descriptor
+        let status = file.info
+        guard let start = readExactly(file, at: 0, count: magic.count + 4), Array(start.prefix(magic.count)) == magic else {
             throw .corrupt(path: path, reason: "no approximate-index header")
         }
         let length = start.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
-        guard length > 0, length < 1 << 20, let json = readExactly(fd, count: length),
+        guard length > 0, length < 1 << 20, let json = readExactly(file, at: magic.count + 4, count: length),
             let format = try? JSONDecoder().decode(Format.self, from: Data(json))
         else {
             throw .corrupt(path: path, reason: "its header cannot be read")
@@ -215,9 +217,13 @@ public final class ApproximateIndex {
                 guard hex(sum) == checksum else { throw damaged(path) }
                 verified.record()
             }
+            // FAISS reads from the descriptor's position: the start of its bytes.
+            guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
+                throw .file(path: path, reason: "cannot read the index: \(String(cString: strerror(errno)))")
+            }
             reason = withError { error, size in vgg_ann_map(fd, error, size).map { handle = $0 } != nil }
         } else {
-            guard let bytes = readExactly(fd, count: Int(header.bytes)) else {
+            guard let bytes = readExactly(file, at: Int(offset), count: Int(header.bytes)) else {
                 throw .file(path: path, reason: "cannot read the index: \(String(cString: strerror(errno)))")
             }
             let sum = json.withUnsafeBufferPointer { j in bytes.withUnsafeBufferPointer { vgg_checksum(j.baseAddress, j.count, $0.baseAddress, $0.count) } }
@@ -349,15 +355,9 @@ public final class ApproximateIndex {
         }
     }
 
-    private static func readExactly(_ fd: Int32, count: Int) -> [UInt8]? {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress! + done, count - done) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return nil }
-            done += n
-        }
+    /// `count` bytes at `offset`, or nil when the file ends first or cannot be read.
+    private static func readExactly(_ file: RegularFile, at offset: Int, count: Int) -> [UInt8]? {
+        guard let bytes = try? file.read(at: offset, count: count), bytes.count == count else { return nil }
         return bytes
     }
 

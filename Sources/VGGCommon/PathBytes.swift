@@ -15,7 +15,28 @@ public enum PathBytes {
     /// A path as written, made absolute against the current directory without resolving
     /// anything (a path of a result line, found among stored paths as it was written).
     public static func anchored(_ bytes: [UInt8]) -> [UInt8] {
-        bytes.first == slash ? bytes : join(Array(FileManager.default.currentDirectoryPath.utf8), bytes)
+        bytes.first == slash ? bytes : join(workingDirectory() ?? Array(FileManager.default.currentDirectoryPath.utf8), bytes)
+    }
+
+    /// The working directory's bytes (`getcwd`: a name that is not UTF-8 stays as it is);
+    /// nil when it cannot be told (removed, or out of reach).
+    public static func workingDirectory() -> [UInt8]? {
+        // Safe: with a nil buffer glibc and Darwin allocate one of the needed size, which is
+        // copied and then freed here.
+        guard let buffer = getcwd(nil, 0) else { return nil }
+        defer { free(buffer) }
+        return Array(UnsafeRawBufferPointer(start: buffer, count: strlen(buffer)))
+    }
+
+    /// `path` without empty and "." components; ".." is kept, since resolving it without the
+    /// file system could be wrong (it may follow a link).
+    public static func tidied(_ path: [UInt8]) -> [UInt8] {
+        var result = [UInt8]()
+        for component in path.split(separator: slash) where !component.elementsEqual([UInt8(ascii: ".")]) {
+            result.append(slash)
+            result.append(contentsOf: component)
+        }
+        return result.isEmpty ? [slash] : result
     }
 
     /// `absolute` of a path given as bytes (a line of a list of paths, which need not be UTF-8).

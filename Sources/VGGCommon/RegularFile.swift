@@ -17,10 +17,13 @@ public final class RegularFile {
         case directory
         /// The path names something other than a regular file or a directory.
         case notRegular
+        /// Nothing is at the path (ENOENT).
+        case missing
 
         public var reason: String {
             switch self {
             case .system(let reason): return reason
+            case .missing: return String(cString: strerror(ENOENT))
             case .directory: return "a directory"
             case .notRegular: return "not a regular file"
             }
@@ -46,7 +49,7 @@ public final class RegularFile {
                 return open(UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             }
         } while descriptor < 0 && errno == EINTR
-        if descriptor < 0 { throw .current }
+        if descriptor < 0 { throw errno == ENOENT ? .missing : .current }
         var info = stat()
         var status: Int32
         repeat { status = fstat(descriptor, &info) } while status != 0 && errno == EINTR

@@ -25,21 +25,16 @@ public enum SearchMaintenance {
         while true {
             let batch = try index.search.featuresWithoutCode(modelID: modelID, after: after, limit: chunk)
             guard let last = batch.last else { break }
-            try index.search.storeCodes(batch.map { ($0.imageID, FeatureCode(vector: $0.vector)) }, modelID: modelID)
+            try index.search.storeCodes(batch.map { ($0.imageID, SearchDataMaking.code($0.vector)) }, modelID: modelID)
             coded += batch.count
             after = last.imageID
         }
         let pool = ThreadPool(threadCount: threads)
         var stored = try index.search.basis(modelID: modelID)
         if stored == nil || (stored?.sampleCount ?? 0) < min(total, sampleLimit) / 2 {
-            let samples = try index.search.sampleFeatures(modelID: modelID, limit: sampleLimit).compactMap { vector -> [Float]? in
-                var unit = vector
-                return UnitVector.normalise(&unit) ? unit : nil
-            }
-            guard let dimension = samples.first?.count else { return coded }
-            let rank = min(maximumRank, samples.count, dimension)
-            let basis = FeatureBasis.learn(samples: samples, rank: rank, seed: 1, pool: pool, kernels: kernels)
-            let record = StoredBasis(rank: basis.rank, dimension: basis.dimension, rows: basis.rows, sampleCount: samples.count)
+            let samples = try index.search.sampleFeatures(modelID: modelID, limit: sampleLimit)
+            guard let (basis, learnedFrom) = SearchDataMaking.basis(learnedFrom: samples, pool: pool, kernels: kernels) else { return coded }
+            let record = StoredBasis(rank: basis.rank, dimension: basis.dimension, rows: basis.rows, sampleCount: learnedFrom)
             try index.search.replaceBasis(modelID: modelID, record)
             stored = record
         }
@@ -51,14 +46,7 @@ public enum SearchMaintenance {
             let batch = try index.search.featuresWithoutProjection(modelID: modelID, after: after, limit: chunk)
             guard let last = batch.last else { break }
             after = last.imageID
-            var vectors = [Float]()
-            vectors.reserveCapacity(batch.count * basis.dimension)
-            for item in batch {
-                var unit = item.vector
-                if !UnitVector.normalise(&unit) { unit = [Float](repeating: 0, count: basis.dimension) }
-                vectors.append(contentsOf: unit)
-            }
-            let (coordinates, residuals) = basis.project(vectors, pool: pool)
+            let (coordinates, residuals) = SearchDataMaking.projections(of: batch.map(\.vector), basis: basis, pool: pool)
             let rank = basis.rank
             try index.search.storeProjections(
                 batch.enumerated().map { i, item in

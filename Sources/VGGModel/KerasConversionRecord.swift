@@ -50,9 +50,7 @@ public enum KerasConversionRecord {
     /// Whether the file at `path` starts with the HDF5 signature (Keras weights), read without
     /// libhdf5.
     public static func isHDF5(path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
         let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
-        return (try? handle.read(upToCount: 8)).map(Array.init) == signature
+        return (try? RegularFile(path: path).read(at: 0, count: 8)) == signature
     }
 }

@@ -331,30 +331,10 @@ extension DirectoryWalker {
         }
     }
 
-    /// `path` made absolute against the working directory, with empty and "." components
-    /// dropped; ".." is kept, since resolving it without the file system could be wrong.
+    /// `path` made absolute against the working directory, tidied (".." kept).
     private static func absolute(_ path: [UInt8]) -> [UInt8]? {
-        var full = path
-        if path.first != UInt8(ascii: "/") {
-            guard let directory = workingDirectory() else { return nil }
-            full = PathBytes.join(directory, path)
-        }
-        let components = full.split(separator: UInt8(ascii: "/"))
-            .filter { $0.elementsEqual([UInt8(ascii: ".")]) == false }
-        var result: [UInt8] = []
-        for component in components {
-            result.append(UInt8(ascii: "/"))
-            result.append(contentsOf: component)
-        }
-        return result.isEmpty ? [UInt8(ascii: "/")] : result
-    }
-
-    private static func workingDirectory() -> [UInt8]? {
-        // Safe: with a nil buffer glibc and Darwin allocate one of the needed size, which is
-        // copied and then freed here.
-        guard let buffer = getcwd(nil, 0) else { return nil }
-        defer { free(buffer) }
-        return Array(UnsafeRawBufferPointer(start: buffer, count: strlen(buffer)))
+        if path.first != PathBytes.slash && PathBytes.workingDirectory() == nil { return nil }
+        return PathBytes.tidied(PathBytes.anchored(path))
     }
 }
 

@@ -111,7 +111,7 @@ public struct SearchContext {
     /// is and scores 0).
     public func fullVectors(_ rows: [Int]) throws(QueryError) -> [[Float]] {
         do throws(StoreError) {
-            return try vectors.vectors(imageIDs: rows.map { self.rows.imageIDs[$0] }).map { NetworkVectors.unit($0 ?? []) }
+            return try vectors.vectors(imageIDs: rows.map { self.rows.imageIDs[$0] }).map { SearchDataMaking.unit($0 ?? []) }
         } catch {
             throw .store(error)
         }

@@ -87,7 +87,7 @@ struct NetworkVectors: SearchedVectors {
             let chunk = Array(estimates.missing[start..<min(start + 512, estimates.missing.count)])
             let vectors = try floats(chunk.map { rows.imageIDs[$0] }, count: query.count)
             for (row, vector) in zip(chunk, vectors) {
-                let code = FeatureCode(vector: vector)
+                let code = SearchDataMaking.code(vector)
                 estimates.estimates[row] = code.code.withUnsafeBytes { scorer.score(code: $0, scale: code.scale) }
                 estimates.errors[row] = code.error
             }
@@ -121,8 +121,8 @@ struct NetworkVectors: SearchedVectors {
         let rank = basis.rank
         for start in stride(from: 0, to: projections.missing.count, by: 1024) {
             let chunk = Array(projections.missing[start..<min(start + 1024, projections.missing.count)])
-            let vectors = try floats(chunk.map { rows.imageIDs[$0] }, count: basis.dimension).map(Self.unit).flatMap { $0 }
-            let (coordinates, residuals) = basis.project(vectors, pool: pool)
+            let vectors = try floats(chunk.map { rows.imageIDs[$0] }, count: basis.dimension)
+            let (coordinates, residuals) = SearchDataMaking.projections(of: vectors, basis: basis, pool: pool)
             for (i, row) in chunk.enumerated() {
                 projections.coordinates.replaceSubrange((row * rank)..<((row + 1) * rank), with: coordinates[(i * rank)..<((i + 1) * rank)])
                 projections.residuals[row] = residuals[i]
@@ -136,10 +136,10 @@ struct NetworkVectors: SearchedVectors {
     private func learnedBasis(rows: SearchRows) throws(QueryError) -> FeatureBasis {
         let step = max(1, rows.count / FeatureBasis.learningSampleLimit)
         let chosen = stride(from: 0, to: rows.count, by: step).prefix(FeatureBasis.learningSampleLimit).map { rows.imageIDs[$0] }
-        let samples = try floats(Array(chosen), count: dimension).map(Self.unit).filter { vector in vector.contains { $0 != 0 } }
-        guard let dimension = samples.first?.count else { throw .empty("no feature vector of model \(modelID) has a direction") }
-        let rank = min(FeatureBasis.learningRankLimit, samples.count, dimension)
-        return FeatureBasis.learn(samples: samples, rank: rank, seed: 1, pool: pool, kernels: kernels)
+        guard let (basis, _) = SearchDataMaking.basis(learnedFrom: try floats(Array(chosen), count: dimension), pool: pool, kernels: kernels) else {
+            throw .empty("no feature vector of model \(modelID) has a direction")
+        }
+        return basis
     }
 
     /// The stored floats of these images, each checked to have `count` values.
@@ -158,12 +158,5 @@ struct NetworkVectors: SearchedVectors {
             result.append(vector)
         }
         return result
-    }
-
-    /// `vector` at unit length (one with no direction stays zero).
-    static func unit(_ vector: [Float]) -> [Float] {
-        var unit = vector
-        if !UnitVector.normalise(&unit) { unit = [Float](repeating: 0, count: unit.count) }
-        return unit
     }
 }

@@ -25,7 +25,9 @@ public final class SQLRuns: RunLog, RunRecorder {
             "SELECT started_at, finished_at, status, options, \(heldBack) FROM scan_run ORDER BY id DESC LIMIT 1", []).first,
             let started = row[0].text, let text = row[2].text
         else { return nil }
-        var status = RunStatus(rawValue: text) ?? .failed
+        guard var status = RunStatus(rawValue: text) else {
+            throw .corrupt(path: database.location, reason: "a scan run's status is \"\(text)\", not one of running, finished, interrupted, failed")
+        }
         // A run recorded as running while no scan holds the index was left by a process that died.
         if status == .running && !scanMayBeRunning() { status = .interrupted }
         let queueOnly = (row[3].text ?? "").split(separator: " ").contains { $0 == RunRecord.queueOnlyOption }

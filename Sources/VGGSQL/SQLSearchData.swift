@@ -265,7 +265,7 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
             residuals: [Float](repeating: 0, count: rows.count), missing: [])
         var filled = [Bool](repeating: false, count: rows.count)
         var failure: StoreError?
-        result.coordinates.withUnsafeMutableBytes { coordinates in
+        result.coordinates.withUnsafeMutableBufferPointer { coordinates in
             do throws(StoreError) {
                 try database.forEachRow(
                     "SELECT image_id, residual, coordinates FROM feature_projection WHERE model_id = ?", [.integer(modelID)]
@@ -273,11 +273,9 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
                     guard let row = rows.rowOf[stored.int64(0)] else { return }
                     let residual = Float(stored.double(1))
                     let copied = stored.withBlob(2) { bytes -> Bool in
-                        guard let source = bytes.baseAddress, let base = coordinates.baseAddress, bytes.count == 4 * rank,
-                            residual.isFinite, residual >= 0
-                        else { return false }
-                        // Safe: the row's slot holds 4 × rank bytes, as does the blob (little-endian floats).
-                        (base + row * 4 * rank).copyMemory(from: source, byteCount: 4 * rank)
+                        guard bytes.count == 4 * rank, residual.isFinite, residual >= 0 else { return false }
+                        // The row's slot of rank floats, as many as the blob holds.
+                        FloatCodec.decode(bytes, into: UnsafeMutableBufferPointer(rebasing: coordinates[(row * rank)..<((row + 1) * rank)]))
                         return true
                     }
                     if copied {
@@ -290,9 +288,6 @@ public final class SQLSearchData: SearchData, SearchDataWriter {
             }
         }
         if let failure { throw failure }
-        #if _endian(big)
-        result.coordinates = result.coordinates.withUnsafeBytes { FloatCodec.decode(Array($0)) } ?? result.coordinates
-        #endif
         result.missing = filled.indices.filter { !filled[$0] }
         return result
     }

@@ -142,6 +142,3 @@ public final class SQLiteIndex: SQLIndex {
         try? SQLIndex(database: connection, schema: .current).runs.markInterrupted(runID: runID)
     }
 }
-
-/// `SQLiteIndex` under the name it had before the index's stores were split by database.
-public typealias IndexDatabase = SQLiteIndex

@@ -25,6 +25,7 @@ struct RegularFileTests {
         let fifo = directory.path("fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
         #expect(throws: RegularFile.Failure.notRegular) { try RegularFile(path: fifo) }
-        #expect(throws: RegularFile.Failure.system(reason: "No such file or directory")) { try RegularFile(path: directory.path("none")) }
+        #expect(throws: RegularFile.Failure.missing) { try RegularFile(path: directory.path("none")) }
+        #expect(RegularFile.Failure.missing.reason == "No such file or directory")
     }
 }

@@ -60,4 +60,22 @@ struct RunTests {
         try f.index.runs.finish(next, status: .finished, counts: RunCounts())
         #expect(try f.index.runs.last()?.heldBack == 0)
     }
+
+    /// A status the schema does not have is named, not taken for a failed run.
+    @Test func anUnknownRunStatusIsNamed() throws {
+        final class OddStatus: SQLDatabase {
+            var dialect: SQLDialect { .sqlite }
+            var location: String { "odd.sqlite" }
+            func query(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> [[SQLValue]] {
+                [[.text("2026-12-07T00:00:00.000Z"), .null, .text("paused"), .text(""), .integer(0)]]
+            }
+            func run(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> Int { 0 }
+            func scanRows(_ sql: String, _ values: [SQLValue], _ body: (SQLRow) throws(StoreError) -> Bool) throws(StoreError) {}
+            func writeTransaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R { try body() }
+            func close() {}
+        }
+        #expect(throws: StoreError.corrupt(path: "odd.sqlite", reason: "a scan run's status is \"paused\", not one of running, finished, interrupted, failed")) {
+            try SQLIndex(database: OddStatus(), schema: .current).runs.last()
+        }
+    }
 }

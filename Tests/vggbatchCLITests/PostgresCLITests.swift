@@ -404,12 +404,20 @@ struct PostgresCLITests {
         #expect(scan.status == 0, "\(scan.standardError)")
         let summary = try json(String(try #require(scan.standardOutput.split(separator: "\n").last)))
         #expect(summary["new"] as? Int == 6 && summary["written_for_other_scans"] as? Int == 3, "\(summary)")
-        #expect(scan.standardError.contains("also wrote 3 files that other scans had queued"), "\(scan.standardError)")
+        #expect(scan.standardError.contains("also wrote 3 files that other scans had queued (among the computed above"), "\(scan.standardError)")
+        #expect(scan.standardError.contains("; 9 computed for model 1;"), "\(scan.standardError)")
         // A worker's progress counts what it wrote: no total of found files.
         #expect(try vggbatch(["scan", "--queue-only", directory.path("photos/b")]).status == 0)
         let worked = try vggbatch(["work"])
         #expect(worked.status == 0 && worked.standardError.contains("6 files written (6 computed"), "\(worked.standardError)")
         #expect(!worked.standardError.contains("/0 files"))
+        // One file is one file.
+        let single = directory.path("single")
+        try FileManager.default.createDirectory(atPath: single, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: FixturePaths.sample(Self.names[0]), toPath: single + "/one.jpg")
+        #expect(try vggbatch(["scan", "--queue-only", single]).status == 0)
+        let one = try vggbatch(["work"])
+        #expect(one.status == 0 && one.standardError.contains("1 file written (1 computed"), "\(one.standardError)")
     }
 
     /// The identity of a process of this machine that has exited, as the queue writes it.

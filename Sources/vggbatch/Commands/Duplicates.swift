@@ -20,13 +20,15 @@ extension VGGBatch {
                 --threshold, with that score. Groups never chain (two photos are never grouped only \
                 because each looks like a third); --pairs lists every pair found (exact: no pair is \
                 missed). Groups that are only exact copies are not repeated. \
-                Without --threshold each kind of vector (--feature) has its own calibrated \
-                threshold, and the output says which was used and where it comes from.
+                Without --threshold each kind of vector (--feature) has its own default: R-MAC, GeM \
+                and pool5 calibrated on the trained VGG16 convolutions (other weights are told that \
+                it was not calibrated for them), fc7 a documented value not yet calibrated; the \
+                output says which was used and where it comes from.
                 """)
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(parsing: .unconditional, help: "Cosine similarity from which two photos count as near-duplicates (default: the feature's calibrated one).")
+        @Option(parsing: .unconditional, help: "Cosine similarity from which two photos count as near-duplicates (default: the feature's own; the output says where it comes from).")
         var threshold: Float?
 
         @OptionGroup var feature: FeatureOption

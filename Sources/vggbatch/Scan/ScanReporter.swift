@@ -76,7 +76,7 @@ final class ScanReporter: @unchecked Sendable {
             let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
             let eta = RecentPace.secondsLeft(p, filesPerSecond: filesPace).map { " ETA \(Self.duration($0))" } ?? ""
             let line = worker
-                ? String(format: "%d files written  %.2f img/s%@", p.done, pace, Self.waiting(p))
+                ? String(format: "%@ written  %.2f img/s%@", counted(p.done, "file"), pace, Self.waiting(p))
                 : String(format: "[%@] %d/%@ files  %.2f img/s%@%@", bar, p.done, total, pace, eta, Self.waiting(p))
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
             drewBar = true
@@ -194,7 +194,7 @@ final class ScanReporter: @unchecked Sendable {
                     + "workers (the counts above are of the files this process wrote)")
         }
         if p.forOthers > 0 {
-            printError("this process also wrote \(counted(p.forOthers, "file")) that other scans had queued (not counted above)")
+            printError("this process also wrote \(counted(p.forOthers, "file")) that other scans had queued (among the computed above, in none of the other counts)")
         }
         if p.failed > 0 { printError("failed files are listed by `vggbatch status --failed`") }
     }
@@ -222,8 +222,8 @@ final class ScanReporter: @unchecked Sendable {
         ])
         if s.interrupted { printError("vggbatch: worker interrupted; its unfinished files went back to the queue") }
         printError(String(
-            format: "%d files written (%d computed, %d failed, %d moved) for model %lld; %@, %.2f images/s",
-            p.done, p.inferred, p.failed, p.moved, modelID, Self.duration(p.seconds), p.imagesPerSecond))
+            format: "%@ written (%d computed, %d failed, %d moved) for model %lld; %@, %.2f images/s",
+            counted(p.done, "file"), p.inferred, p.failed, p.moved, modelID, Self.duration(p.seconds), p.imagesPerSecond))
     }
 
     /// Ends the progress bar and, with --json, prints the summary line: `jsonFields` and the
