@@ -45,9 +45,21 @@ public final class ScanSession {
         }
     }
 
-    /// Runs the scan to its end (or until `cancellation` is set).
+    /// How a scan takes the files of an index with a shared queue (PostgreSQL); an index
+    /// without one computes its folders here.
+    public struct SharedQueue: Sendable {
+        public var claims = QueueClaims()
+        /// Only walk and queue, for `vggbatch work` elsewhere: nothing computed or marked
+        /// missing here.
+        public var queueOnly = false
+
+        public init() {}
+    }
+
+    /// Runs the scan of `folders` to its end (or until `cancellation` is set).
     public func scan(
-        options: ScanOptions, runOptions: String, model: LoadedModel, classifier: BatchClassifier, cancellation: CancellationFlag,
+        folders: FolderScan, shared: SharedQueue = SharedQueue(), options: ScanOptions, runOptions: String, model: LoadedModel,
+        classifier: BatchClassifier, cancellation: CancellationFlag,
         runStarted: (_ recordInterruption: @escaping @Sendable () -> Void) -> Void = { _ in },
         progress: (ScanProgress) -> Void
     ) throws(IndexingError) -> Outcome {
@@ -59,15 +71,17 @@ public final class ScanSession {
             if let location = model.location { try index.models.recordWeightsLocation(modelID: modelID, location) }
             runID = try index.runs.begin(options: runOptions, modelID: modelID)
             // With a shared queue the scan is one of the workers, unless it only queues.
-            if !options.queue.queueOnly { try index.workers?.register(modelID: modelID) }
+            if !shared.queueOnly { try index.workers?.register(modelID: modelID) }
         } catch {
             throw .store(error)
         }
         runStarted(index.runs.interruptionRecorder(runID: runID))
         let scanIndex = SearchCoding.coding(index.scanIndex(runID: runID, modelID: modelID))
+        let source: ScanSource = index.workers == nil
+            ? .folders(folders) : .queuedFolders(folders, claims: shared.claims, queueOnly: shared.queueOnly)
         let summary: ScanSummary
         do {
-            summary = try ScanPipeline(options: options, index: scanIndex, classifier: classifier, cancellation: cancellation)
+            summary = try ScanPipeline(options: options, source: source, index: scanIndex, classifier: classifier, cancellation: cancellation)
                 .run(progress: progress)
         } catch {
             try? index.runs.finish(runID, status: .failed, counts: RunCounts())
@@ -106,13 +120,12 @@ public final class ScanSession {
 
     /// Works the shared queue of an index with workers for `modelID` (the model the loaded
     /// weights are): claims batches, computes them and writes them, until the queue is done
-    /// (or for ever with `options.queue.follow`, or until `cancellation`). Walks nothing and marks
-    /// nothing missing: the scan that queued the files does that when the queue is done.
+    /// (or for ever with `follow`, or until `cancellation`). Walks nothing and marks nothing
+    /// missing: the scan that queued the files does that when the queue is done.
     public func work(
-        options: ScanOptions, model: LoadedModel, modelID: Int64, classifier: BatchClassifier, cancellation: CancellationFlag,
-        progress: (ScanProgress) -> Void
+        options: ScanOptions, claims: QueueClaims, follow: Bool, model: LoadedModel, modelID: Int64, classifier: BatchClassifier,
+        cancellation: CancellationFlag, progress: (ScanProgress) -> Void
     ) throws(IndexingError) -> ScanSummary {
-        precondition(options.roots.isEmpty, "a worker walks nothing")
         guard let workers = index.workers else { throw .noQueue(location: index.location) }
         do throws(StoreError) {
             try workers.register(modelID: modelID)
@@ -121,8 +134,10 @@ public final class ScanSession {
         }
         let scanIndex = SearchCoding.coding(index.scanIndex(runID: -1, modelID: modelID))
         do {
-            return try ScanPipeline(options: options, index: scanIndex, classifier: classifier, cancellation: cancellation)
-                .run(progress: progress)
+            return try ScanPipeline(
+                options: options, source: .queue(claims: claims, follow: follow), index: scanIndex, classifier: classifier,
+                cancellation: cancellation
+            ).run(progress: progress)
         } catch {
             throw IndexingError.from(error)
         }

@@ -9,8 +9,13 @@ import VGGIndexTypes
 /// The claims are leases: a file whose worker stops goes to the next one.
 final class QueuedFiles: FileSource, @unchecked Sendable {
     private let queue: WorkQueue
-    private let walk: FolderWalk
-    private let options: QueueOptions
+    /// The scan's folders; nil for a worker.
+    private let walk: FolderWalk?
+    private let claims: QueueClaims
+    /// Keep claiming after the queue runs dry, until cancelled (a worker's `--follow`).
+    private let follow: Bool
+    /// Only walk and queue, leaving every file to the workers.
+    private let queueOnly: Bool
     private let preparation: ImagePreparation
     /// Files per claim: the option's, at least an engine batch.
     private let claimSize: Int
@@ -21,14 +26,16 @@ final class QueuedFiles: FileSource, @unchecked Sendable {
     private var pendingSince = Date()
 
     init(
-        queue: WorkQueue, walk: FolderWalk, options: QueueOptions, preparation: ImagePreparation, batchSize: Int,
-        state: ScanPipeline.SharedState, cancellation: CancellationFlag
+        queue: WorkQueue, walk: FolderWalk?, claims: QueueClaims, follow: Bool, queueOnly: Bool, preparation: ImagePreparation,
+        batchSize: Int, state: ScanPipeline.SharedState, cancellation: CancellationFlag
     ) {
         self.queue = queue
         self.walk = walk
-        self.options = options
+        self.claims = claims
+        self.follow = follow
+        self.queueOnly = queueOnly
         self.preparation = preparation
-        claimSize = max(options.claimSize, batchSize)
+        claimSize = max(claims.claimSize, batchSize)
         self.state = state
         self.cancellation = cancellation
     }
@@ -38,18 +45,22 @@ final class QueuedFiles: FileSource, @unchecked Sendable {
 
     /// A queue-only scan leaves every file to the workers: what it did not compute is not
     /// known to be gone.
-    var seesEveryFile: Bool { !options.queueOnly }
+    var seesEveryFile: Bool { !queueOnly }
 
     func start(into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
         let walker = Thread { [self] in
             // The last files go to the queue before the walk counts as finished: the claimer
             // then takes other runs' files too, and these must be this run's by then.
+            guard let walk else {
+                state.update { $0.walkFinished = true }
+                return
+            }
             walk.run(records: records, pass: { found, _ in enqueue(found) }, finish: { flush() })
         }
         walker.name = "vggbatch-walker"
         let claimer = Thread { [self] in
             defer { work.close() }
-            if options.queueOnly {
+            if queueOnly {
                 // Nothing to compute here; the stages end when the walk has queued all.
                 while !state.snapshot(seconds: 0).walkFinished { Thread.sleep(forTimeInterval: 0.05) }
             } else {
@@ -90,14 +101,14 @@ final class QueuedFiles: FileSource, @unchecked Sendable {
     /// or claimed by anyone, and this process's walk over), or for ever with `follow`, or
     /// until cancelled.
     private func claim(into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
-        let walksFolders = !walk.targets.isEmpty
+        let walksFolders = !(walk?.targets.isEmpty ?? true)
         while !cancellation.isCancelled && state.failure == nil {
             do {
                 let walking = !state.snapshot(seconds: 0).walkFinished
                 let claimed = try queue.claim(limit: claimSize, onlyQueuedHere: walksFolders && walking)
                 state.queueDry = claimed.count < claimSize
                 if claimed.isEmpty {
-                    if try !walking && !options.follow && queue.isFinished() { return }
+                    if try !walking && !follow && queue.isFinished() { return }
                     try waitForWork()
                     continue
                 }
@@ -124,14 +135,14 @@ final class QueuedFiles: FileSource, @unchecked Sendable {
         let elsewhere = try queue.claimsElsewhere()
         state.update { $0.waiting = elsewhere.files > 0 ? elsewhere : nil }
         if elsewhere.released > 0 { return }
-        let until = Date().addingTimeInterval(queue.hasClaimsInFlight ? 0.02 : options.pollInterval)
+        let until = Date().addingTimeInterval(queue.hasClaimsInFlight ? 0.02 : claims.pollInterval)
         while Date() < until && !cancellation.isCancelled { Thread.sleep(forTimeInterval: 0.05) }
     }
 
     /// A claimed file to the decoders, or straight to the writer when it needs no work.
     private func route(_ item: ClaimedFile, work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
         let known = item.known
-        if item.attempts > options.maxAttempts {
+        if item.attempts > claims.maxAttempts {
             records.put(.failed(
                 item.file, replacing: known, fingerprint: nil,
                 reason: "claimed \(item.attempts) times without a result (each worker that took it stopped); the next scan tries again"))

@@ -3,11 +3,8 @@ import Foundation
 import VGGCommon
 import VGGImaging
 
-/// What a scan does and with what budget.
+/// The stages every scan shares: how many threads decode, and how images are prepared.
 public struct ScanOptions: Sendable {
-    /// Absolute folders to scan, as file-system bytes (each a root, or a folder inside one).
-    public var roots: [[UInt8]]
-    public var walk: WalkOptions
     /// Threads that read, fingerprint, decode and resize files.
     public var decodeThreads: Int
 
@@ -17,34 +14,34 @@ public struct ScanOptions: Sendable {
     /// photos").
     public static var defaultDecodeThreads: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
     public var preparation: ImagePreparation
+
+    public init(decodeThreads: Int, preparation: ImagePreparation) {
+        self.decodeThreads = decodeThreads
+        self.preparation = preparation
+    }
+}
+
+/// The folders a scan walks, and what it may conclude from the files it did not find.
+public struct FolderScan: Sendable {
+    /// Absolute folders to scan, as file-system bytes (each a root, or a folder inside one).
+    public var roots: [[UInt8]]
+    public var walk: WalkOptions
     /// Mark vanished files missing even when most of a root vanished at once.
     public var acceptMassMissing: Bool
     /// A root where more than this fraction of known files vanished (and at least
     /// `protectionMinimum` of them) is treated as unmounted: nothing is marked missing.
     public var protectionFraction: Double = 0.5
     public var protectionMinimum: Int = 10
-    /// How the files are taken from the index's work queue, when it has one.
-    public var queue = QueueOptions()
-    /// Called on a decode thread just before a file is read: lets fault tests delete,
-    /// truncate or replace files between the walk and the read. Nil in normal use.
-    public var beforeRead: (@Sendable (FoundFile) -> Void)?
 
-    public init(roots: [[UInt8]], walk: WalkOptions, decodeThreads: Int, preparation: ImagePreparation, acceptMassMissing: Bool) {
+    public init(roots: [[UInt8]], walk: WalkOptions, acceptMassMissing: Bool) {
         self.roots = roots
         self.walk = walk
-        self.decodeThreads = decodeThreads
-        self.preparation = preparation
         self.acceptMassMissing = acceptMassMissing
     }
 }
 
-/// How a scan or a worker takes its files from a shared work queue (`QueuedFiles`).
-public struct QueueOptions: Sendable {
-    /// Keep claiming after the queue runs dry, until cancelled.
-    public var follow = false
-    /// Only walk and queue, leaving every file to the workers. Nothing is marked missing then
-    /// (a changed file's row is not rewritten until a worker computes it).
-    public var queueOnly = false
+/// How files are claimed from a shared work queue (`QueuedFiles`), by a scan or a worker.
+public struct QueueClaims: Sendable {
     /// A file claimed this many times without a result (each worker that took it died) is
     /// stored as failed instead of being handed out again.
     public var maxAttempts = 5
@@ -55,10 +52,34 @@ public struct QueueOptions: Sendable {
     /// transaction on the server: claiming more than a batch lets a fleet of fast workers
     /// go past what one server answers per second, while 32 files are still only seconds of
     /// work for the slowest machine, so the end of a queue is not left waiting on one worker.
-    public var claimSize = QueueOptions.defaultClaimSize
+    public var claimSize = QueueClaims.defaultClaimSize
     public static let defaultClaimSize = 32
 
     public init() {}
+}
+
+/// Where a scan's files come from; each source feeds the same stages (decode, network,
+/// writer) and carries only its own settings.
+public enum ScanSource: Sendable {
+    /// The folders, walked and computed here (an index without a shared queue).
+    case folders(FolderScan)
+    /// The folders, walked into the index's shared queue and claimed back from it beside the
+    /// other workers (a PostgreSQL scan). With `queueOnly` they are only walked and queued,
+    /// for the workers: nothing is computed or marked missing here then.
+    case queuedFolders(FolderScan, claims: QueueClaims, queueOnly: Bool)
+    /// Files claimed from the index's shared queue only (`vggbatch work`): until the queue
+    /// is done, or for ever with `follow`, or until cancelled.
+    case queue(claims: QueueClaims, follow: Bool)
+    /// Paths read from a stream (`classify --files-from`), nothing looked up in an index.
+    case stream(StreamedFiles)
+
+    /// The folders walked, if any.
+    var folders: FolderScan? {
+        switch self {
+        case .folders(let folders), .queuedFolders(let folders, _, _): return folders
+        case .queue, .stream: return nil
+        }
+    }
 }
 
 /// The staged scan: a file source (a walk of the folders, or the work queue a walk fills;
@@ -68,13 +89,15 @@ public struct QueueOptions: Sendable {
 /// a neighbour.
 public final class ScanPipeline {
     private let options: ScanOptions
+    private let source: ScanSource
     private let index: ScanIndex
     private let classifier: BatchClassifier
     private let cancellation: CancellationFlag
     private let state = SharedState()
 
-    public init(options: ScanOptions, index: ScanIndex, classifier: BatchClassifier, cancellation: CancellationFlag) {
+    public init(options: ScanOptions, source: ScanSource, index: ScanIndex, classifier: BatchClassifier, cancellation: CancellationFlag) {
         self.options = options
+        self.source = source
         self.index = index
         self.classifier = classifier
         self.cancellation = cancellation
@@ -88,17 +111,11 @@ public final class ScanPipeline {
         let engineBefore = classifier.engineCPUSeconds
         // A folder given twice is walked once (twice would race its own rows).
         var targets = [ScanTarget]()
-        for root in options.roots {
+        for root in self.source.folders?.roots ?? [] {
             let target = try index.target(for: root)
             if !targets.contains(target) { targets.append(target) }
         }
-
-        let source: any FileSource = index.workQueue.map {
-            QueuedFiles(
-                queue: $0, walk: folderWalk(targets), options: options.queue, preparation: options.preparation,
-                batchSize: classifier.maxBatchSize, state: state, cancellation: cancellation)
-        }
-            ?? WalkedFiles(walk: folderWalk(targets))
+        let source = fileSource(targets)
         let work = BoundedQueue<WorkItem>(capacity: source.capacity(batchSize: classifier.maxBatchSize))
         let prepared = BoundedQueue<PreparedItem>(capacity: max(2 * classifier.maxBatchSize, 8))
         let records = BoundedQueue<ScanRecord>(capacity: 4096)
@@ -142,22 +159,49 @@ public final class ScanPipeline {
         summary.unavailableRoots = state.unavailableRoots
         summary.incompleteRoots = state.incompleteRoots
         summary.emptyFolders = state.emptyFolders
-        if !summary.interrupted && source.seesEveryFile {
-            for (number, target) in targets.enumerated() {
-                guard let unwalked = state.completedRoots[number] else { continue }
-                let (vanished, known) = try index.vanished(in: target, unwalked: unwalked)
-                if vanished == 0 { continue }
-                let massive = vanished >= options.protectionMinimum && Double(vanished) > options.protectionFraction * Double(known)
-                if massive && !options.acceptMassMissing {
-                    summary.protectedRoots.append((PathBytes.display(target.path), vanished, known))
-                } else {
-                    summary.missing += try index.markVanishedMissing(in: target, unwalked: unwalked)
-                }
-            }
+        if !summary.interrupted && source.seesEveryFile, let folders = self.source.folders {
+            try markVanished(targets, folders: folders, in: &summary)
         }
         summary.progress.seconds = Date().timeIntervalSince(started)
         progress(summary.progress)
         return summary
+    }
+
+    /// The source of `self.source`'s files over the walked `targets`.
+    private func fileSource(_ targets: [ScanTarget]) -> any FileSource {
+        switch source {
+        case .folders(let folders):
+            return WalkedFiles(walk: folderWalk(targets, folders.walk))
+        case .queuedFolders(let folders, let claims, let queueOnly):
+            // Without a shared queue the folders are computed here.
+            guard let queue = index.workQueue else { return WalkedFiles(walk: folderWalk(targets, folders.walk)) }
+            return QueuedFiles(
+                queue: queue, walk: folderWalk(targets, folders.walk), claims: claims, follow: false, queueOnly: queueOnly,
+                preparation: options.preparation, batchSize: classifier.maxBatchSize, state: state, cancellation: cancellation)
+        case .queue(let claims, let follow):
+            guard let queue = index.workQueue else { return WalkedFiles(walk: folderWalk([], WalkOptions())) }
+            return QueuedFiles(
+                queue: queue, walk: nil, claims: claims, follow: follow, queueOnly: false,
+                preparation: options.preparation, batchSize: classifier.maxBatchSize, state: state, cancellation: cancellation)
+        case .stream(let stream):
+            return stream.source(state: state)
+        }
+    }
+
+    /// Marks what vanished from each target walked to its end missing, but for a root most of
+    /// whose files vanished at once (an unmounted drive?), which is only reported.
+    private func markVanished(_ targets: [ScanTarget], folders: FolderScan, in summary: inout ScanSummary) throws {
+        for (number, target) in targets.enumerated() {
+            guard let unwalked = state.completedRoots[number] else { continue }
+            let (vanished, known) = try index.vanished(in: target, unwalked: unwalked)
+            if vanished == 0 { continue }
+            let massive = vanished >= folders.protectionMinimum && Double(vanished) > folders.protectionFraction * Double(known)
+            if massive && !folders.acceptMassMissing {
+                summary.protectedRoots.append((PathBytes.display(target.path), vanished, known))
+            } else {
+                summary.missing += try index.markVanishedMissing(in: target, unwalked: unwalked)
+            }
+        }
     }
 
     // MARK: - Stages
@@ -170,8 +214,8 @@ public final class ScanPipeline {
     }
 
     /// The walk of `targets`, which unchanged files leave straight for the writer.
-    private func folderWalk(_ targets: [ScanTarget]) -> FolderWalk {
-        FolderWalk(targets: targets, options: options.walk, index: index, state: state, cancellation: cancellation)
+    private func folderWalk(_ targets: [ScanTarget], _ walk: WalkOptions) -> FolderWalk {
+        FolderWalk(targets: targets, options: walk, index: index, state: state, cancellation: cancellation)
     }
 
     /// Whether a file whose size, time and inode are as stored needs no work: it was
@@ -203,7 +247,6 @@ public final class ScanPipeline {
             let before = CPUTime.thread()
             defer { state.addDecodeCPU(CPUTime.thread() - before) }
             let display = PathBytes.display(item.file.absolutePath)
-            options.beforeRead?(item.file)
             let bytes: [UInt8]
             do throws(ImagingError) {
                 bytes = try ImageDecoder.readFile(

@@ -9,14 +9,14 @@ import VGGCommon
 import VGGImaging
 
 /// The scan pipeline without an index: file paths read from a stream (a pipe from Spark's
-/// `RDD.pipe`, a list file) are handed to the decoders as they arrive, as a work queue hands
-/// out claims, and every finished record goes to `deliver` instead of a database. So
+/// `RDD.pipe`, a list file) are handed to the decoders as they arrive (`ScanSource.stream`),
+/// and every finished record goes to `deliver` instead of a database. So
 /// `classify --files-from` overlaps reading, decoding and the network exactly as a scan does.
 ///
 /// Memory stays flat whatever the input's length: the reader stops reading while the
 /// pipeline's queues are full. A batch is not held back for input that has not come yet
 /// (the pipeline sends a partial batch as soon as nothing more is available).
-public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
+public final class StreamedFiles: ScanIndex, @unchecked Sendable {
     /// How paths are separated on the stream.
     public enum Separator: Sendable {
         case newline, nul
@@ -26,20 +26,17 @@ public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
 
     private let paths: BoundedQueue<[UInt8]>
     private let deliver: ([ScanRecord]) throws -> Void
-    private let preparation: ImagePreparation
     private let lock = NSLock()
-    private var inFlight = 0
     private var readError: String?
 
     /// Starts reading `descriptor` on a thread of its own; `deliver` is called from the
     /// pipeline's single writer thread with each group of finished records.
     public init(
-        descriptor: Int32, separator: Separator, preparation: ImagePreparation, readAhead: Int = 1024,
+        descriptor: Int32, separator: Separator, readAhead: Int = 1024,
         deliver: @escaping ([ScanRecord]) throws -> Void
     ) {
         self.paths = BoundedQueue(capacity: readAhead)
         self.deliver = deliver
-        self.preparation = preparation
         let paths = self.paths
         let reader = Thread { [weak self] in
             let failure = Self.read(descriptor, separator: separator.byte, into: paths)
@@ -85,40 +82,18 @@ public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
         return nil
     }
 
-    // MARK: WorkQueue
+    // MARK: The pipeline's source
 
-    public func enqueue(_ files: [FoundFile], settings: DecodeSettings) throws {}
+    /// The paths as they arrive, for the decoders: a partial batch goes to the network as soon
+    /// as no path is waiting (the input may be a slow pipe).
+    func source(state: ScanPipeline.SharedState) -> any FileSource { StreamSource(paths: paths, state: state) }
 
-    /// The paths that have arrived, up to `limit`, waiting a moment for the first one.
-    public func claim(limit: Int, onlyQueuedHere: Bool) throws -> [ClaimedFile] {
-        var taken = [[UInt8]]()
-        if paths.waitForItem(timeout: 0.05) {
-            while taken.count < limit, let path = paths.poll() { taken.append(path) }
-        }
-        lock.lock()
-        inFlight += taken.count
-        lock.unlock()
-        return taken.map { path in
-            // A path that cannot be looked up still goes on: reading it fails with the reason.
-            let stat = FileStat.of(path) ?? FileStat(size: 0, mtimeNanoseconds: 0, inode: 0, device: 0)
-            return ClaimedFile(
-                file: FoundFile(rootID: 0, relativePath: path, absolutePath: path, stat: stat), known: nil,
-                settings: preparation.decodeSettings, attempts: 1)
-        }
+    /// A stream's file: looked up as it is now; a path that cannot be looked up still goes on,
+    /// and reading it fails with the reason.
+    static func found(_ path: [UInt8]) -> FoundFile {
+        let stat = FileStat.of(path) ?? FileStat(size: 0, mtimeNanoseconds: 0, inode: 0, device: 0)
+        return FoundFile(rootID: 0, relativePath: path, absolutePath: path, stat: stat)
     }
-
-    /// Every path read and none left to hand out.
-    public func isFinished() throws -> Bool { paths.isClosedAndEmpty }
-
-    public var hasClaimsInFlight: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return inFlight > 0
-    }
-
-    public func releaseClaims() throws {}
-
-    public func claimsElsewhere() throws -> ClaimsElsewhere { ClaimsElsewhere(files: 0, secondsLeft: 0, released: 0) }
 
     // MARK: ScanIndex
 
@@ -132,9 +107,6 @@ public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
 
     public func write(_ records: [ScanRecord]) throws {
         try deliver(records)
-        lock.lock()
-        inFlight -= records.count
-        lock.unlock()
     }
 
     public func vanished(in target: ScanTarget, unwalked: [[UInt8]]) throws -> (vanished: Int, known: Int) { (0, 0) }
@@ -143,6 +115,41 @@ public final class StreamedFiles: ScanIndex, WorkQueue, @unchecked Sendable {
     public var folded: [FoldedRoot] { [] }
 
     public func markVanishedMissing(in target: ScanTarget, unwalked: [[UInt8]]) throws -> Int { 0 }
+}
+
+/// The paths of a stream handed to the decoders on a thread of their own; the pipeline is
+/// told when none is waiting, so that it does not hold a partial batch back for them.
+private struct StreamSource: FileSource {
+    let paths: BoundedQueue<[UInt8]>
+    let state: ScanPipeline.SharedState
+
+    func capacity(batchSize: Int) -> Int { max(64, 2 * batchSize) }
+
+    func start(into work: BoundedQueue<WorkItem>, records: BoundedQueue<ScanRecord>) {
+        // Nothing is walked: the stream is the whole input.
+        state.update { $0.walkFinished = true }
+        let thread = Thread { [paths, state] in
+            defer { work.close() }
+            while true {
+                if let path = paths.poll() {
+                    state.queueDry = false
+                    work.put(WorkItem(file: StreamedFiles.found(path), known: nil))
+                } else if paths.isClosedAndEmpty {
+                    return
+                } else {
+                    state.queueDry = true
+                    _ = paths.waitForItem(timeout: 0.05)
+                }
+            }
+        }
+        thread.name = "vggbatch-stream"
+        thread.start()
+    }
+
+    func abandon() {}
+
+    /// A stream has no folders: nothing is marked missing.
+    var seesEveryFile: Bool { false }
 }
 
 /// `read(2)`, named apart from the methods called `read`.

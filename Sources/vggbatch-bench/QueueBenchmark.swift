@@ -20,7 +20,7 @@ struct QueueBenchmark: ParsableCommand {
     @Option(help: "A PostgreSQL database (postgresql://USER@HOST:PORT/DB); the files go under a root of their own.") var db: String
     @Option(help: "Concurrent workers (threads, each with its own connections, as separate processes would have).") var workers = 32
     @Option(help: "Files queued.") var files = 50_000
-    @Option(help: "Files per claim and per write (`vggbatch work --claim`, 32 by default).") var claim = QueueOptions.defaultClaimSize
+    @Option(help: "Files per claim and per write (`vggbatch work --claim`, 32 by default).") var claim = QueueClaims.defaultClaimSize
     @Option(help: "Feature vector length of the stub results.") var dimension = 4096
 
     func run() throws {

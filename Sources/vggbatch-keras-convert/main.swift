@@ -5,9 +5,6 @@
 // It converts INPUT into OUTPUT (`KerasConverter`) and exits 0; on a problem it writes one
 // line for a person to MESSAGE-FILE and exits 1. A crash, or an exit without a message, is
 // the library failing on the file, which vggbatch reports as such.
-//
-// VGGBATCH_TEST_CONVERTER_CRASH=1 makes it abort before reading anything, so that the tests
-// of vggbatch can check how a crashing converter is reported.
 import Foundation
 import VGGKeras
 import VGGModel
@@ -17,7 +14,6 @@ guard arguments.count == 5 else {
     FileHandle.standardError.write(Data("usage: vggbatch-keras-convert INPUT.h5 OUTPUT.safetensors SHA256 MESSAGE-FILE\n".utf8))
     exit(64)
 }
-if ProcessInfo.processInfo.environment["VGGBATCH_TEST_CONVERTER_CRASH"] == "1" { abort() }
 do throws(ModelError) {
     try KerasConverter.convert(path: arguments[1], sha256: arguments[3], output: arguments[2])
 } catch {

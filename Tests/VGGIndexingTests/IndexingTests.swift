@@ -36,10 +36,10 @@ struct IndexingTests {
 
     func scan(_ folder: String, into memory: MemoryIndex, model: LoadedModel) throws -> ScanSession.Outcome {
         let preparation = try model.preparation(ImagePreparation())
-        let options = ScanOptions(
-            roots: [PathBytes.absolute(folder)], walk: WalkOptions(), decodeThreads: 1, preparation: preparation, acceptMassMissing: false)
+        let folders = FolderScan(roots: [PathBytes.absolute(folder)], walk: WalkOptions(), acceptMassMissing: false)
+        let options = ScanOptions(decodeThreads: 1, preparation: preparation)
         return try ScanSession(index: memory.writer).scan(
-            options: options, runOptions: "test", model: model, classifier: EngineClassifier(network: model.network, preset: model.preset),
+            folders: folders, options: options, runOptions: "test", model: model, classifier: EngineClassifier(network: model.network, preset: model.preset),
             cancellation: CancellationFlag(), progress: { _ in })
     }
 

@@ -38,7 +38,12 @@ struct ScanPipelineTests {
             }
         }
 
+        /// Called as the walk looks a file up, before the decoders read it (a fault test
+        /// changes the file there).
+        var onLookup: ((_ relativePath: [UInt8]) -> Void)?
+
         func knownFile(rootID: Int64, relativePath: [UInt8]) throws -> KnownFile? {
+            onLookup?(relativePath)
             lock.lock()
             defer { lock.unlock() }
             return rows.values.first { $0.file.relativePath == relativePath }?.file
@@ -131,10 +136,9 @@ struct ScanPipelineTests {
         _ directory: TemporaryDirectory, index: MemoryIndex, classifier: ChecksumClassifier, cancel: CancellationFlag = CancellationFlag(),
         walk: WalkOptions = WalkOptions(), rootCopies: Int = 1
     ) throws -> ScanSummary {
-        let options = ScanOptions(
-            roots: Array(repeating: Array(directory.url.path.utf8), count: rootCopies), walk: walk, decodeThreads: 2,
-            preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: false)
-        return try ScanPipeline(options: options, index: index, classifier: classifier, cancellation: cancel).run { _ in }
+        let folders = FolderScan(roots: Array(repeating: Array(directory.url.path.utf8), count: rootCopies), walk: walk, acceptMassMissing: false)
+        let options = ScanOptions(decodeThreads: 2, preparation: ImagePreparation(policy: .squash, size: 16))
+        return try ScanPipeline(options: options, source: .folders(folders), index: index, classifier: classifier, cancellation: cancel).run { _ in }
     }
 
     static let names = ["pillow-hopper.jpg", "skimage-coins.png", "ljt-testorig.jpg", "libpng-toucan.png", "skimage-camera.png"]
@@ -196,10 +200,9 @@ struct ScanPipelineTests {
 
     @Test func unreachableRootMarksNothing() throws {
         let index = MemoryIndex()
-        let options = ScanOptions(
-            roots: [Array("/nonexistent/photos".utf8)], walk: WalkOptions(), decodeThreads: 1,
-            preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: true)
-        let summary = try ScanPipeline(options: options, index: index, classifier: ChecksumClassifier(batch: 2), cancellation: CancellationFlag()).run { _ in }
+        let folders = FolderScan(roots: [Array("/nonexistent/photos".utf8)], walk: WalkOptions(), acceptMassMissing: true)
+        let options = ScanOptions(decodeThreads: 1, preparation: ImagePreparation(policy: .squash, size: 16))
+        let summary = try ScanPipeline(options: options, source: .folders(folders), index: index, classifier: ChecksumClassifier(batch: 2), cancellation: CancellationFlag()).run { _ in }
         #expect(summary.unavailableRoots.count == 1)
         #expect(summary.missing == 0)
     }
@@ -241,10 +244,9 @@ struct ScanPipelineTests {
         index.seen.removeAll()
         try FileManager.default.removeItem(atPath: directory.path("pillow-hopper.jpg"))
         try FileManager.default.removeItem(atPath: directory.path("sub/skimage-coins.png"))
-        let options = ScanOptions(
-            roots: [Array(directory.path("sub").utf8)], walk: WalkOptions(), decodeThreads: 1,
-            preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: false)
-        let part = try ScanPipeline(options: options, index: index, classifier: classifier, cancellation: CancellationFlag()).run { _ in }
+        let folders = FolderScan(roots: [Array(directory.path("sub").utf8)], walk: WalkOptions(), acceptMassMissing: false)
+        let options = ScanOptions(decodeThreads: 1, preparation: ImagePreparation(policy: .squash, size: 16))
+        let part = try ScanPipeline(options: options, source: .folders(folders), index: index, classifier: classifier, cancellation: CancellationFlag()).run { _ in }
         #expect(part.progress.unchanged == 1 && part.progress.new == 0 && part.progress.inferred == 0)
         #expect(part.missing == 1)
         #expect(index.rows.count == 4)
@@ -335,10 +337,9 @@ struct ScanPipelineTests {
         let directory = TemporaryDirectory()
         try copySamples(into: directory, names: Array(Self.names.prefix(3)))
         let index = MemoryIndex()
-        let options = ScanOptions(
-            roots: [Array(directory.url.path.utf8)], walk: WalkOptions(), decodeThreads: 1,
-            preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: false)
-        _ = try ScanPipeline(options: options, index: index, classifier: SlowClassifier(), cancellation: CancellationFlag()).run { _ in }
+        let folders = FolderScan(roots: [Array(directory.url.path.utf8)], walk: WalkOptions(), acceptMassMissing: false)
+        let options = ScanOptions(decodeThreads: 1, preparation: ImagePreparation(policy: .squash, size: 16))
+        _ = try ScanPipeline(options: options, source: .folders(folders), index: index, classifier: SlowClassifier(), cancellation: CancellationFlag()).run { _ in }
         // One image every 0.6 s: written one transaction each, not all three at the end.
         #expect(index.writes >= 3)
     }
@@ -364,15 +365,15 @@ struct ScanPipelineTests {
                 try? FileManager.default.copyItem(atPath: FixturePaths.sample("skimage-camera.png"), toPath: path)
             },
         ]
-        var options = ScanOptions(
-            roots: [Array(directory.url.path.utf8)], walk: WalkOptions(), decodeThreads: 2,
-            preparation: ImagePreparation(policy: .squash, size: 16), acceptMassMissing: false)
-        options.beforeRead = { file in
-            let path = String(decoding: file.absolutePath, as: UTF8.self)
-            victims[(path as NSString).lastPathComponent]?(path)
-        }
+        let folders = FolderScan(roots: [Array(directory.url.path.utf8)], walk: WalkOptions(), acceptMassMissing: false)
+        let options = ScanOptions(decodeThreads: 2, preparation: ImagePreparation(policy: .squash, size: 16))
+        // The walk looks each file up before the decoders read it: the file changes there.
         let index = MemoryIndex()
-        let summary = try ScanPipeline(options: options, index: index, classifier: ChecksumClassifier(batch: 2), cancellation: CancellationFlag()).run { _ in }
+        index.onLookup = { relativePath in
+            let name = String(decoding: relativePath, as: UTF8.self)
+            victims[name]?(directory.path(name))
+        }
+        let summary = try ScanPipeline(options: options, source: .folders(folders), index: index, classifier: ChecksumClassifier(batch: 2), cancellation: CancellationFlag()).run { _ in }
         #expect(summary.progress.failed == 3 && summary.progress.new == 2)
         let byName = Dictionary(uniqueKeysWithValues: index.rows.values.map { (String(decoding: $0.file.relativePath, as: UTF8.self), $0) })
         for name in ["pillow-hopper.jpg", "skimage-coins.png", "ljt-testorig.jpg"] { #expect(byName[name]?.file.status == .failed, "\(name)") }

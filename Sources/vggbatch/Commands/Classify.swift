@@ -143,7 +143,7 @@ extension VGGBatch {
             announce(loaded, preparation, toStandardOutput: false, decodeThreads: decodeThreads)
             let registration = loaded.registration(resizePolicy: preparation.policy, color: preparation.color)
             let encoding = wantsFeatures ? (featuresEncoding ?? .json) : nil
-            let files = StreamedFiles(descriptor: descriptor, separator: null ? .nul : .newline, preparation: preparation) { records in
+            let files = StreamedFiles(descriptor: descriptor, separator: null ? .nul : .newline) { records in
                 var text = ""
                 for record in records {
                     guard let line = ResultLine(record, model: registration) else { continue }
@@ -152,13 +152,12 @@ extension VGGBatch {
                 }
                 try StandardOutput.write(text)
             }
-            var options = ScanOptions(roots: [], walk: WalkOptions(), decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: false)
-            options.queue.pollInterval = 0.02
+            let options = ScanOptions(decodeThreads: decodeThreads, preparation: preparation)
             let cancellation = CancellationFlag()
             let summary: ScanSummary
             do {
                 summary = try ScanPipeline(
-                    options: options, index: files, classifier: EngineClassifier(network: loaded.network, preset: loaded.preset, top: top),
+                    options: options, source: .stream(files), index: files, classifier: EngineClassifier(network: loaded.network, preset: loaded.preset, top: top),
                     cancellation: cancellation
                 ).run(progress: { _ in })
             } catch {

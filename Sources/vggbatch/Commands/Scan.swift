@@ -49,7 +49,7 @@ extension VGGBatch {
 
         @Option(parsing: .unconditional, help: ArgumentHelp(
             "PostgreSQL index: files claimed from the queue at a time, computed in engine batches (at least --batch-size).", valueName: "files"))
-        var claim = QueueOptions.defaultClaimSize
+        var claim = QueueClaims.defaultClaimSize
 
         @OptionGroup var dbRetry: DatabaseRetryOption
 
@@ -115,12 +115,10 @@ extension VGGBatch {
             }
             report.header(database: index.location, model: loaded, preparation: preparation)
 
-            var options = ScanOptions(
-                roots: PathBytes.outermost(roots),
-                walk: walk.options,
-                decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: acceptMissing)
-            options.queue.queueOnly = queueOnly
-            options.queue.claimSize = claim
+            let folders = FolderScan(roots: PathBytes.outermost(roots), walk: walk.options, acceptMassMissing: acceptMissing)
+            var shared = ScanSession.SharedQueue()
+            shared.queueOnly = queueOnly
+            shared.claims.claimSize = claim
             let runOptions = "roots=\(roots.map(PathBytes.display)) batch=\(engine.batchSize) threads=\(engine.threadCount) decode-threads=\(decodeThreads) resize=\(preparation.policy.rawValue) follow-symlinks=\(walk.followSymlinks) include-hidden=\(walk.includeHidden)"
                 + (queueOnly ? " " + RunRecord.queueOnlyOption : "")
             let cancellation = CancellationFlag()
@@ -129,7 +127,8 @@ extension VGGBatch {
             let outcome: ScanSession.Outcome
             do throws(IndexingError) {
                 outcome = try session.scan(
-                    options: options, runOptions: runOptions, model: loaded,
+                    folders: folders, shared: shared, options: ScanOptions(decodeThreads: decodeThreads, preparation: preparation),
+                    runOptions: runOptions, model: loaded,
                     classifier: EngineClassifier(network: loaded.network, preset: loaded.preset), cancellation: cancellation,
                     runStarted: { interrupts.setRecorder($0) }, progress: { report.progress($0) })
             } catch {

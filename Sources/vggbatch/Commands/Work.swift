@@ -40,7 +40,7 @@ extension VGGBatch {
         @Option(parsing: .unconditional, help: ArgumentHelp(
             "Files claimed from the queue at a time, computed in engine batches (at least --batch-size); a worker holds up to two claims while it computes.",
             valueName: "files"))
-        var claim = QueueOptions.defaultClaimSize
+        var claim = QueueClaims.defaultClaimSize
 
         @Option(name: .customLong("model"), help: ArgumentHelp("Work for this model of the index (default: the one the most files wait for).", valueName: "id"))
         var indexModel: Int64?
@@ -102,14 +102,13 @@ extension VGGBatch {
             }
             report.header(database: index.location, model: loaded, preparation: preparation)
             printError("working for model \(target.id): \(counted(count, "file")) waiting")
-            var options = ScanOptions(
-                roots: [], walk: WalkOptions(), decodeThreads: decodeThreads, preparation: preparation, acceptMassMissing: false)
-            options.queue.follow = follow
-            options.queue.claimSize = claim
+            var claims = QueueClaims()
+            claims.claimSize = claim
             let summary: ScanSummary
             do throws(IndexingError) {
                 summary = try session.work(
-                    options: options, model: loaded, modelID: target.id,
+                    options: ScanOptions(decodeThreads: decodeThreads, preparation: preparation), claims: claims, follow: follow,
+                    model: loaded, modelID: target.id,
                     classifier: EngineClassifier(network: loaded.network, preset: loaded.preset), cancellation: cancellation,
                     progress: { report.progress($0) })
             } catch {
