@@ -20,16 +20,32 @@ public struct WeightsRequest: Sendable {
     /// to the index or searches it must not silently compute another model. When false, a
     /// file that moved or changed gets a warning and the default weights are used.
     public var requireRemembered: Bool
+    /// When set, `VGGBATCH_WEIGHTS` naming another model's file gives way to the remembered
+    /// model's own file (a command about that model, such as `similar --model N`, where the
+    /// variable is every command's default; `path`, named on the command line, never does).
+    /// Told through `onWarning` when it does, naming what is computed ("q.jpg is computed").
+    public var environmentGivesWayFor: String?
+
+    /// The environment variable that names the weights of every command.
+    public static let variable = "VGGBATCH_WEIGHTS"
 
     public init(
         path: String? = nil, preprocess: Preprocessing? = nil, offline: Bool = false, remembered: StoredModel? = nil,
-        requireRemembered: Bool = false
+        requireRemembered: Bool = false, environmentGivesWayFor: String? = nil
     ) {
         self.path = path
         self.preprocess = preprocess
         self.offline = offline
         self.remembered = remembered
         self.requireRemembered = requireRemembered
+        self.environmentGivesWayFor = environmentGivesWayFor
+    }
+
+    /// Whether weights are named for a command, by `--weights` (`path`) or `VGGBATCH_WEIGHTS`:
+    /// then the index's remembered model is not what it computes with. The one place the
+    /// order of the two and the index's file is decided (with `load`).
+    public static func namesWeights(path: String?, environment: [String: String]) -> Bool {
+        path != nil || !(environment[variable] ?? "").isEmpty
     }
 }
 
@@ -86,9 +102,19 @@ public struct LoadedModel {
         onDownload: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) throws(InferenceError) -> LoadedModel {
         var preprocess = request.preprocess
-        let named = request.path != nil || !(environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty
-        var path: String
+        var environment = environment
         let found = request.remembered.map { rememberedWeights($0, environment) }
+        if let computed = request.environmentGivesWayFor, request.path == nil, let remembered = request.remembered, case .success(let own)? = found,
+            let variable = environment[WeightsRequest.variable], !variable.isEmpty,
+            (try? WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment)).sha256(of: variable)) != remembered.weightsSHA256
+        {
+            onWarning(
+                "\(WeightsRequest.variable) (\(variable)) holds other weights than model \(remembered.id); \(computed) with the file "
+                    + "model \(remembered.id) was computed with (\(own))")
+            environment[WeightsRequest.variable] = nil
+        }
+        let named = WeightsRequest.namesWeights(path: request.path, environment: environment)
+        var path: String
         if !named, let remembered = request.remembered, let found, case .success(let file) = found {
             path = file
             preprocess = preprocess ?? remembered.preprocessing
@@ -109,7 +135,7 @@ public struct LoadedModel {
             }
         }
         do throws(ModelError) {
-            let weights = try OpenedWeights.open(path)
+            let weights = try OpenedWeights.open(path, environment: environment)
             let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
             let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, metadata: weights.metadata, cache: cache)
             // The index's model's own file, however it was named, is read as that model reads it.

@@ -10,9 +10,10 @@ public enum OpenedWeights {
     /// The HDF5 file the user named, and the safetensors copy converted from it.
     case keras(original: String, converted: SafetensorsWeights)
 
-    public static func open(_ path: String) throws(ModelError) -> OpenedWeights {
+    /// `environment` finds the converter and its cache for an HDF5 file.
+    public static func open(_ path: String, environment: [String: String]) throws(ModelError) -> OpenedWeights {
         guard KerasConversionRecord.isHDF5(path: path) else { return .safetensors(try SafetensorsWeights(path: path)) }
-        return .keras(original: path, converted: try KerasConversion.converted(path: path, environment: ProcessInfo.processInfo.environment))
+        return .keras(original: path, converted: try KerasConversion.converted(path: path, environment: environment))
     }
 
     /// The safetensors weights the engine reads (for HDF5, the converted copy).

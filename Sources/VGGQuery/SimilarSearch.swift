@@ -202,22 +202,14 @@ public struct SimilarSearch {
         options.maxBatchSize = min(8, paths.count)
         // In the model's own precision, so the query compares with the index as its files do.
         options.precision = EngineOptions.Precision(rawValue: model.precision) ?? .f32
-        let request = WeightsRequest(path: weights, preprocess: model.preprocessing, remembered: model, requireRemembered: true)
-        var loaded: LoadedModel
+        // VGGBATCH_WEIGHTS set for another model (the default of every command) gives way to
+        // the file this model was computed with; --weights, named here, does not.
+        let request = WeightsRequest(
+            path: weights, preprocess: model.preprocessing, remembered: model, requireRemembered: true,
+            environmentGivesWayFor: "\(paths[0]) is computed")
+        let loaded: LoadedModel
         do throws(InferenceError) {
             loaded = try LoadedModel.load(request, engine: options, environment: environment, onWarning: onWarning)
-            // VGGBATCH_WEIGHTS set for another model (the default of every command) gives way
-            // to the file this model was computed with; --weights, named here, does not.
-            if weights == nil, loaded.mismatch(with: model) != nil, let named = environment["VGGBATCH_WEIGHTS"], !named.isEmpty {
-                var own = environment
-                own["VGGBATCH_WEIGHTS"] = nil
-                if let remembered = try? LoadedModel.load(request, engine: options, environment: own), remembered.mismatch(with: model) == nil {
-                    onWarning(
-                        "VGGBATCH_WEIGHTS (\(named)) holds other weights than model \(model.id); "
-                            + "\(paths[0]) is computed with the file model \(model.id) was computed with (\(remembered.identity.path))")
-                    loaded = remembered
-                }
-            }
         } catch {
             throw .inference(error)
         }

@@ -45,6 +45,37 @@ struct InferenceTests {
         #expect(try load(precision: .bf16).mismatch(with: same) == .precision(stored: "f32", loaded: "bf16"))
     }
 
+    /// VGGBATCH_WEIGHTS naming another model's file gives way to the model's own file when
+    /// asked (said once), and never to a path named on the command line; by default it names
+    /// the weights, and the index's file is not used.
+    @Test func theEnvironmentsWeightsGiveWayToTheModelsOwnFileOnlyWhenAsked() throws {
+        let own = try TinyWeights.write(to: directory.path("tiny-1.safetensors"), seed: 1)
+        let other = try TinyWeights.write(to: directory.path("tiny-2.safetensors"), seed: 2)
+        let first = try load(seed: 1)
+        let stat = try #require(FileStat.of(Array(own.utf8)))
+        let model = StoredModel(
+            id: 1, registration: first.registration(resizePolicy: .squash),
+            weights: WeightsLocation(path: Array(own.utf8), size: stat.size, mtimeNanoseconds: stat.mtimeNanoseconds), imageCount: 0)
+        var withVariable = environment
+        withVariable["VGGBATCH_WEIGHTS"] = other
+        let engine = EngineOptions(threads: 1, maxBatchSize: 1)
+        #expect(WeightsRequest.namesWeights(path: nil, environment: withVariable) && !WeightsRequest.namesWeights(path: nil, environment: environment))
+
+        var warnings = [String]()
+        let giving = try LoadedModel.load(
+            WeightsRequest(remembered: model, requireRemembered: true, environmentGivesWayFor: "q.jpg is computed"), engine: engine,
+            environment: withVariable, onWarning: { warnings.append($0) })
+        #expect(giving.mismatch(with: model) == nil)
+        #expect(warnings == ["VGGBATCH_WEIGHTS (\(other)) holds other weights than model 1; q.jpg is computed with the file model 1 was computed with (\(own))"])
+
+        let named = try LoadedModel.load(
+            WeightsRequest(path: other, remembered: model, requireRemembered: true, environmentGivesWayFor: "q.jpg is computed"),
+            engine: engine, environment: environment)
+        #expect(named.mismatch(with: model) == .otherModel)
+        let byDefault = try LoadedModel.load(WeightsRequest(remembered: model, requireRemembered: true), engine: engine, environment: withVariable)
+        #expect(byDefault.mismatch(with: model) == .otherModel)
+    }
+
     /// Results are keyed by file: a file that fails among good ones shifts nothing.
     @Test func aBatchOfFilesAnswersEachByItsPath() throws {
         let model = try load()

@@ -26,7 +26,7 @@ extension VGGBatch.Explain {
         let fullyConnected: [LayerWeights]
         let firstFilters: [Float]
         do throws(ModelError) {
-            opened = try OpenedWeights.open(loaded.identity.path)
+            opened = try OpenedWeights.open(loaded.identity.path, environment: ProcessInfo.processInfo.environment)
             fullyConnected = try (0..<3).map { index throws(ModelError) in try opened.source.fullyConnected(index) }
             firstFilters = try opened.source.convolution(0).weight
         } catch {

@@ -139,7 +139,7 @@ struct ExplainedSource {
     init(weights path: String) throws {
         let opened: OpenedWeights
         do throws(ModelError) {
-            opened = try OpenedWeights.open(path)
+            opened = try OpenedWeights.open(path, environment: ProcessInfo.processInfo.environment)
         } catch {
             throw CommandFailure(error.reason)
         }

@@ -170,7 +170,7 @@ extension VGGBatch.Weights {
             let digest: String
             do throws(ModelError) {
                 file = try WeightsLocator.resolve(explicit: path, environment: environment)
-                weights = try OpenedWeights.open(file)
+                weights = try OpenedWeights.open(file, environment: ProcessInfo.processInfo.environment)
                 // Every array is read once, so damage inside the data is found too.
                 for index in weights.architecture.convolutions.indices { _ = try weights.source.convolution(index) }
                 for index in weights.architecture.fullyConnected.indices { _ = try weights.source.fullyConnected(index) }
@@ -199,7 +199,7 @@ extension VGGBatch.Weights {
 
         func run() throws {
             do throws(ModelError) {
-                let weights = try OpenedWeights.open(path)
+                let weights = try OpenedWeights.open(path, environment: ProcessInfo.processInfo.environment)
                 // The cache the HDF5 conversion has just filled: its file is not hashed twice.
                 let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment))
                 let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, metadata: weights.metadata, cache: cache)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VGGIndexTypes
+import VGGInference
 
 extension DatabaseOptions {
     /// The index's model whose weights a command that computes (classify, explain) uses when
@@ -8,7 +9,7 @@ extension DatabaseOptions {
     /// when weights are named (`--weights`, or VGGBATCH_WEIGHTS).
     func rememberedModel(id: Int64?, weightsNamed: Bool) throws -> StoredModel? {
         let environment = ProcessInfo.processInfo.environment
-        if weightsNamed || !(environment["VGGBATCH_WEIGHTS"] ?? "").isEmpty {
+        if weightsNamed || WeightsRequest.namesWeights(path: nil, environment: environment) {
             if id != nil { throw ValidationError("--model chooses the index's weights; leave out --weights or VGGBATCH_WEIGHTS.") }
             return nil
         }
