@@ -33,6 +33,39 @@ public struct FeatureChoice: Sendable, Equatable {
         self.init(kind: kind, name: name.lowercased())
     }
 
+    /// Whether an approximate index may answer a search of these vectors: not of pool5 named
+    /// (a model's pool5 has no approximate index; for a model with fc7 the exact search gives
+    /// the refusal).
+    public var mayUseApproximateIndex: Bool { name != "pool5" }
+
+    /// The kinds of vector the approximate index commands handle for `model`: those named
+    /// (`--feature`, each once; pool5 is refused, as is fc7 for a model that ends at pool5),
+    /// or what `similar` and `duplicates` compare by default that the model has (fc7, R-MAC).
+    public static func approximateKinds(named names: [String], model: StoredModel) throws(QueryError) -> [FeatureKind] {
+        guard !names.isEmpty else {
+            return [similar.kind, duplicates.kind].filter { ApproximateLookup.dimension(model: model, kind: $0) != nil }
+        }
+        var kinds = [FeatureKind]()
+        for name in names {
+            let kind = try approximateKind(named: name)
+            guard ApproximateLookup.dimension(model: model, kind: kind) != nil else {
+                throw .invalidArgument(
+                    "--feature \(name): model \(model.id) ends at pool5 (\(model.featureDimension) values), which is searched exactly; "
+                        + "its approximate indexes hold rmac or gem")
+            }
+            if !kinds.contains(kind) { kinds.append(kind) }
+        }
+        return kinds
+    }
+
+    /// The kind an approximate index command's `--feature` names; pool5 and unknown names refused.
+    public static func approximateKind(named name: String) throws(QueryError) -> FeatureKind {
+        guard let kind = FeatureKind(name: name), name.lowercased() != "pool5" else {
+            throw .invalidArgument("--feature \(name): an approximate index holds fc7, rmac or gem vectors (pool5 is searched exactly).")
+        }
+        return kind
+    }
+
     /// What a search of `kind` says of the indexed images it cannot compare for lack of
     /// that descriptor.
     public static func leftOut(_ lacking: Int, kind: FeatureKind) -> String {

@@ -86,4 +86,20 @@ struct QueryTests {
         }
         #expect(throws: QueryError.self) { try FeatureChoice.similar.load(index: MemoryIndex().reader, modelID: nil, threads: 1) { _ in } }
     }
+
+    /// The approximate index commands' kinds: fc7 and R-MAC by default, named ones once each,
+    /// pool5 refused (and never answered approximately by similar).
+    @Test func theApproximateKindsAreTheDefaultsOrTheNamedOnes() throws {
+        let memory = try Self.synthetic()
+        let model = try #require(try memory.reader.models.all().first)
+        #expect(try FeatureChoice.approximateKinds(named: [], model: model) == [.network, .rmac])
+        #expect(try FeatureChoice.approximateKinds(named: ["gem", "GEM", "fc7"], model: model) == [.gem, .network])
+        #expect {
+            try FeatureChoice.approximateKinds(named: ["pool5"], model: model)
+        } throws: { error in
+            (error as? QueryError)?.reason == "--feature pool5: an approximate index holds fc7, rmac or gem vectors (pool5 is searched exactly)."
+        }
+        #expect(try !FeatureChoice(named: "pool5", default: .similar).mayUseApproximateIndex)
+        #expect(try FeatureChoice(named: "fc7", default: .similar).mayUseApproximateIndex && FeatureChoice.similar.mayUseApproximateIndex)
+    }
 }

@@ -40,7 +40,11 @@ extension VGGBatch {
 
         func validate() throws {
             if format == .npy && output == nil { throw ValidationError("--format npy needs --output FILE.") }
-            if FeatureKind(name: feature) == nil { throw ValidationError("--feature \(feature): expected fc7, pool5, gem or rmac.") }
+            do throws(QueryError) {
+                _ = try FeatureChoice(named: feature, default: .similar)
+            } catch {
+                throw ValidationError(error.reason)
+            }
         }
 
         func run() throws {
@@ -52,7 +56,7 @@ extension VGGBatch {
                 }
                 let modelID = chosen.id
                 let sink = try ExportWriter(
-                    format: format, features: features || format == .npy, output: output, matrix: FeatureKind(name: feature) ?? .network,
+                    format: format, features: features || format == .npy, output: output, matrix: (try? FeatureChoice(named: feature, default: .similar).kind) ?? .network,
                     descriptorWidth: chosen.architecture.descriptorWidth)
                 try index.results.exportRows(modelID: modelID, includeFeatures: features || format == .npy) { row in
                     try sink.write(row)

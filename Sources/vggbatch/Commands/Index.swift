@@ -44,28 +44,20 @@ struct ApproximateFeatureOption: ParsableArguments {
     var named: Bool { !names.isEmpty }
 
     func validate() throws {
-        for name in names {
-            guard FeatureKind(name: name) != nil, name.lowercased() != "pool5" else {
-                throw ValidationError("--feature \(name): an approximate index holds fc7, rmac or gem vectors (pool5 is searched exactly).")
-            }
+        do throws(QueryError) {
+            for name in names { _ = try FeatureChoice.approximateKind(named: name) }
+        } catch {
+            throw ValidationError(error.reason)
         }
     }
 
-    /// The kinds asked for, for `model`, each once: the named ones (refused where the model
-    /// has none), or the defaults it has.
+    /// The kinds asked for, for `model` (`FeatureChoice.approximateKinds`).
     func kinds(model: StoredModel) throws -> [FeatureKind] {
-        guard named else { return [FeatureKind.network, .rmac].filter { ApproximateLookup.dimension(model: model, kind: $0) != nil } }
-        var kinds = [FeatureKind]()
-        for name in names {
-            guard let kind = FeatureKind(name: name) else { continue }
-            guard ApproximateLookup.dimension(model: model, kind: kind) != nil else {
-                throw CommandFailure(
-                    "--feature \(name): model \(model.id) ends at pool5 (\(model.featureDimension) values), which is searched exactly; "
-                        + "its approximate indexes hold rmac or gem")
-            }
-            if !kinds.contains(kind) { kinds.append(kind) }
+        do throws(QueryError) {
+            return try FeatureChoice.approximateKinds(named: names, model: model)
+        } catch {
+            throw CommandFailure(error.reason)
         }
-        return kinds
     }
 }
 

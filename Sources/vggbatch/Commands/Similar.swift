@@ -123,9 +123,9 @@ extension VGGBatch {
         /// Answers through the approximate index when it applies (`ApproximateSimilar`); false
         /// when the exact search must answer.
         private func answerApproximately(_ search: SimilarSearch, index: IndexReader, environment: [String: String]) throws(QueryError) -> Bool {
-            let kind = try FeatureChoice(named: feature.name, default: .similar).kind
-            // pool5 named for a model with fc7 (or the reverse) is the exact search's refusal to give.
-            if feature.name?.lowercased() == "pool5" { return false }
+            let choice = try FeatureChoice(named: feature.name, default: .similar)
+            guard choice.mayUseApproximateIndex else { return false }
+            let kind = choice.kind
             let outcome = try search.runApproximate(
                 index: index, modelID: model, kind: kind, cacheDirectory: WeightsLocator.cacheDirectory(environment: environment),
                 minimumRows: try ApproximateSimilar.minimumRows(environment: environment), threads: threads,
