@@ -1,3 +1,5 @@
+import VGGCommon
+
 /// How the engine runs: configuration that tests sweep, never a hidden global.
 public struct EngineOptions: Sendable, Equatable {
     /// How 3×3 convolutions are computed.
@@ -24,15 +26,8 @@ public struct EngineOptions: Sendable, Equatable {
         case float16
     }
 
-    /// The arithmetic of the convolutions.
-    public enum Precision: String, Sendable, CaseIterable {
-        /// float32 throughout: the exact path.
-        case f32
-        /// bfloat16 inputs and weights, float sums, on the Winograd GEMMs of the convolutions
-        /// in `bfloat16Convolutions` (float32 on the others): twice the multiply-adds per
-        /// instruction on CPUs with AVX512_BF16. See README.md, "Reduced precision".
-        case bf16
-    }
+    /// The arithmetic of the convolutions (the type an index records with each model).
+    public typealias Precision = ComputePrecision
 
     /// What `--precision auto` means on this CPU: bfloat16 where the kernels have the CPU's
     /// own bfloat16 dot products (its pool5 stays within cosine 0.9999 of float32 on the

@@ -13,16 +13,16 @@ public struct ModelRegistration: Sendable, Equatable {
     /// Which convolutions compute the descriptors (`ConvolutionBase.fingerprint`); recorded
     /// with the model, not part of what identifies it.
     public var convolutionBase: String?
-    /// The arithmetic of the convolutions ("f32", "bf16"): recorded when the model is first
-    /// registered; one model keeps one precision.
-    public var precision: String
+    /// The arithmetic of the convolutions: recorded when the model is first registered; one
+    /// model keeps one precision.
+    public var precision: ComputePrecision
     /// What its results do with embedded colour profiles: recorded when the model is first
     /// registered; one model keeps one handling.
     public var color: ColorHandling
 
     public init(
         weightsSHA256: String, name: String?, architecture: VGGArchitecture, preprocessing: Preprocessing, resizePolicy: ResizePolicy, featureDimension: Int,
-        convolutionBase: String? = nil, precision: String = "f32", color: ColorHandling = .srgb
+        convolutionBase: String? = nil, precision: ComputePrecision = .f32, color: ColorHandling = .srgb
     ) {
         self.color = color
         self.convolutionBase = convolutionBase

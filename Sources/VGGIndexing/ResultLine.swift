@@ -96,7 +96,7 @@ public struct ResultLine: Sendable {
         identity += [
             ("architecture", JSONText.string(model.architecture.metadataValue)), ("preprocessing", JSONText.string(model.preprocessing.rawValue)),
             ("resize", JSONText.string(model.resizePolicy.rawValue)), ("dimension", "\(model.featureDimension)"),
-            ("precision", JSONText.string(model.precision)), ("color", JSONText.string(model.color.rawValue)),
+            ("precision", JSONText.string(model.precision.rawValue)), ("color", JSONText.string(model.color.rawValue)),
         ]
         if let base = model.convolutionBase { identity.append(("convolution_base", JSONText.string(base))) }
         fields.append(("model", JSONText.object(identity)))
@@ -202,10 +202,14 @@ public struct ResultLine: Sendable {
         guard let parsedColor = color.map({ ColorHandling(rawValue: $0) }) ?? .asStored else {
             throw FormatError(reason: "\"color\" \"\(color ?? "")\": expected srgb or as-stored")
         }
+        let precision = try m.string("precision")
+        guard let parsedPrecision = precision.map({ ComputePrecision(rawValue: $0) }) ?? .f32 else {
+            throw FormatError(reason: "\"precision\" \"\(precision ?? "")\": expected f32 or bf16")
+        }
         return ModelRegistration(
             weightsSHA256: sha, name: try m.string("name"), architecture: parsedArchitecture, preprocessing: parsedPreprocessing,
             resizePolicy: parsedResize, featureDimension: Int(dimension), convolutionBase: try m.string("convolution_base"),
-            precision: try m.string("precision") ?? "f32", color: parsedColor)
+            precision: parsedPrecision, color: parsedColor)
     }
 
     /// The vector `name` (JSON numbers) or `name_base64` (float32 bytes), if the line has it.

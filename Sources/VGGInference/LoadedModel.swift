@@ -78,7 +78,7 @@ public struct LoadedModel {
         ModelRegistration(
             weightsSHA256: identity.sha256, name: identity.known?.name, architecture: network.architecture,
             preprocessing: preset, resizePolicy: resizePolicy, featureDimension: network.architecture.featureWidth,
-            convolutionBase: convolutionBase, precision: network.options.precision.rawValue, color: color)
+            convolutionBase: convolutionBase, precision: network.options.precision, color: color)
     }
 
     /// The preparation of images for this network (square input) with `options`' decode

@@ -8,7 +8,7 @@ public enum ModelMismatch: Equatable, Sendable {
     /// Another weights file, preprocessing or resize policy: another model.
     case otherModel
     /// The same model computed in another precision, whose vectors would not compare alike.
-    case precision(stored: String, loaded: String)
+    case precision(stored: ComputePrecision, loaded: ComputePrecision)
 }
 
 extension LoadedModel {
@@ -18,7 +18,7 @@ extension LoadedModel {
         guard identity.sha256 == model.weightsSHA256, preset == model.preprocessing,
             resizePolicy.map({ $0 == model.resizePolicy }) ?? true
         else { return .otherModel }
-        let precision = network.options.precision.rawValue
+        let precision = network.options.precision
         return precision == model.precision ? nil : .precision(stored: model.precision, loaded: precision)
     }
 

@@ -201,7 +201,7 @@ public struct SimilarSearch {
         var options = engine
         options.maxBatchSize = min(8, paths.count)
         // In the model's own precision, so the query compares with the index as its files do.
-        options.precision = EngineOptions.Precision(rawValue: model.precision) ?? .f32
+        options.precision = model.precision
         // VGGBATCH_WEIGHTS set for another model (the default of every command) gives way to
         // the file this model was computed with; --weights, named here, does not.
         let request = WeightsRequest(

@@ -34,7 +34,7 @@ public final class SQLModels: ModelRegistry {
                 architecture: try parsed(row[3], of: id, "architecture", VGGArchitecture.init(metadataValue:)),
                 preprocessing: try parsed(row[4], of: id, "preprocessing", Preprocessing.init(rawValue:)),
                 resizePolicy: try parsed(row[5], of: id, "resize policy", ResizePolicy.init(rawValue:)),
-                featureDimension: Int(dim), convolutionBase: row[11].text, precision: row[12].text ?? "f32",
+                featureDimension: Int(dim), convolutionBase: row[11].text, precision: row[12] == .null ? .f32 : try parsed(row[12], of: id, "precision", ComputePrecision.init(rawValue:)),
                 // Models recorded before colour profiles were read took the numbers as stored.
                 color: row[13] == .null ? .asStored : try parsed(row[13], of: id, "colour handling", ColorHandling.init(rawValue:)))
             let location = row[8].blob.map { WeightsLocation(path: $0, size: row[9].integer ?? 0, mtimeNanoseconds: row[10].integer ?? 0) }
@@ -115,7 +115,7 @@ public final class SQLModels: ModelRegistry {
                 + [.integer(Int64(registration.featureDimension)), .text(SQLClock.now())])
         if schema.recordsModelProvenance {
             try database.run(
-                "UPDATE model SET convolution_base = ?, precision = ? WHERE id = ?", [convolutionBase, .text(registration.precision), .integer(id)])
+                "UPDATE model SET convolution_base = ?, precision = ? WHERE id = ?", [convolutionBase, .text(registration.precision.rawValue), .integer(id)])
         }
         if schema.recordsFormatAndColor {
             try database.run("UPDATE model SET color = ? WHERE id = ?", [.text(registration.color.rawValue), .integer(id)])

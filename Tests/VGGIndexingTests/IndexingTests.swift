@@ -109,7 +109,9 @@ struct IndexingTests {
             ("\"center-crop\"", "\"sideways\"", "\"resize\" \"sideways\""),
             ("\"torch\"", "\"tensorflow\"", "\"preprocessing\" \"tensorflow\""),
             (registration.architecture.metadataValue, "D:1", "\"architecture\" \"D:1\""),
+            ("\"precision\": \"f32\"", "\"precision\": \"fp8\"", "\"precision\" \"fp8\": expected f32 or bf16"),
         ] {
+            #expect(from.isEmpty || text.contains(from), "\(from) is not in \(text)")
             #expect {
                 try ResultLine.parse(Array(text.replacingOccurrences(of: from, with: to).utf8))
             } throws: { error in

@@ -29,7 +29,7 @@ struct InferenceTests {
         let model = try load()
         let registration = model.registration(resizePolicy: .centerCrop)
         #expect(registration.architecture == .tiny && registration.preprocessing == .torch && registration.resizePolicy == .centerCrop)
-        #expect(registration.featureDimension == VGGArchitecture.tiny.featureWidth && registration.precision == "f32")
+        #expect(registration.featureDimension == VGGArchitecture.tiny.featureWidth && registration.precision == .f32)
         #expect(registration.weightsSHA256.count == 64 && registration.convolutionBase == model.convolutionBase)
     }
 
@@ -42,7 +42,7 @@ struct InferenceTests {
         #expect(model.mismatch(with: same, resizePolicy: .centerCrop) == .otherModel)
         #expect(try load(seed: 2).mismatch(with: same) == .otherModel)
         #expect(try load(preprocess: .caffe).mismatch(with: same) == .otherModel)
-        #expect(try load(precision: .bf16).mismatch(with: same) == .precision(stored: "f32", loaded: "bf16"))
+        #expect(try load(precision: .bf16).mismatch(with: same) == .precision(stored: .f32, loaded: .bf16))
     }
 
     /// VGGBATCH_WEIGHTS naming another model's file gives way to the model's own file when

@@ -17,7 +17,7 @@ struct SQLFixture {
         modelID = try index.models.register(Self.registration(sha: String(repeating: "a", count: 64)))
     }
 
-    static func registration(sha: String, precision: String = "f32") -> ModelRegistration {
+    static func registration(sha: String, precision: ComputePrecision = .f32) -> ModelRegistration {
         ModelRegistration(
             weightsSHA256: sha, name: nil, architecture: .tiny, preprocessing: .torch, resizePolicy: .squash, featureDimension: 4,
             precision: precision)

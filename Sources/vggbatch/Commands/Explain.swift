@@ -88,7 +88,7 @@ extension VGGBatch {
                 source.preprocessing = model.preprocess ?? remembered.preprocessing
                 source.indexModel = remembered.id
             }
-            let chosen = try engine.requestedPrecision() ?? remembered.flatMap { EngineOptions.Precision(rawValue: $0.precision) }
+            let chosen = try engine.requestedPrecision() ?? remembered.map(\.precision)
                 ?? EngineOptions.fastestPrecision(for: .default)
             var table = LayerTable(configuration: configuration, layout: source.layout, arithmetic: configuration.isComputed ? Self.arithmetic(chosen) : [:])
             if !source.hasClassifier { table.rows.removeAll { $0.kind == .fullyConnected } }

@@ -141,7 +141,7 @@ extension VGGBatch {
                 ("weights_path", model.weightsPath.map { JSONText.string(PathBytes.text($0)) } ?? "null"),
                 ("weights_path_base64", model.weightsPath.map { JSONText.string(PathBytes.base64($0)) } ?? "null"),
                 ("convolution_base", model.convolutionBase.map(JSONText.string) ?? "null"),
-                ("precision", JSONText.string(model.precision)), ("color", JSONText.string(model.color.rawValue)),
+                ("precision", JSONText.string(model.precision.rawValue)), ("color", JSONText.string(model.color.rawValue)),
             ])
         }
     }

@@ -74,7 +74,7 @@ struct EngineArguments: ParsableArguments {
         } catch {
             throw CommandFailure(error.description)
         }
-        let chosen = try requestedPrecision() ?? model.flatMap { EngineOptions.Precision(rawValue: $0.precision) }
+        let chosen = try requestedPrecision() ?? model.map(\.precision)
             ?? EngineOptions.fastestPrecision(for: kernels)
         return EngineOptions(
             threads: threadCount, maxBatchSize: maxBatchSize ?? batchSize, convolutionAlgorithm: algorithm, kernels: kernels,
