@@ -228,7 +228,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "VGGQueryTests",
-            dependencies: ["VGGQuery", "VGGIndexing", "VGGIndexTypes", "VGGSearch", "VGGEngine", "VGGCommon", "_VGGTestSupport"]),
+            dependencies: ["VGGQuery", "VGGApproximate", "VGGIndexing", "VGGIndexTypes", "VGGSearch", "VGGEngine", "VGGCommon", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGSQLTests",
             dependencies: ["VGGSQL", "VGGIndexTypes", "VGGCommon", "_VGGTestSupport"]),

@@ -61,77 +61,33 @@ struct ApproximateFeatureOption: ParsableArguments {
     }
 }
 
-/// The approximate index of one model and kind of an opened index: where it lives and what
-/// reads it.
-struct ApproximateTarget {
-    let data: any ApproximateData
-    let state: RevisionState
-    let model: StoredModel
-    let kind: FeatureKind
-    let path: String
-
-    var dimension: Int { ApproximateLookup.dimension(model: model, kind: kind) ?? model.featureDimension }
-
-    /// The kind's name for a person (fc7, rmac, gem).
-    var name: String { kind.name(hasClassifier: model.architecture.hasClassifier) }
-
-    /// The targets of every kind `feature` asks for, of the model asked for (or the default one).
+extension ApproximateTarget {
+    /// `ApproximateTarget.all`, its refusals one line and exit 2.
     static func all(
         data: (any ApproximateData)?, models: any ModelCatalog, modelID: Int64?, feature: ApproximateFeatureOption?, location: String
     ) throws -> [ApproximateTarget] {
-        let first = try ApproximateTarget(data: data, models: models, modelID: modelID, kind: .rmac, location: location)
-        let kinds = try feature?.kinds(model: first.model)
-            ?? FeatureKind.allCases.filter { ApproximateLookup.dimension(model: first.model, kind: $0) != nil }
-        return kinds.map { first.with(kind: $0) }
-    }
-
-    private func with(kind: FeatureKind) -> ApproximateTarget {
-        ApproximateTarget(data: data, state: state, model: model, kind: kind, cacheDirectory: nil)
-    }
-
-    private init(data: any ApproximateData, state: RevisionState, model: StoredModel, kind: FeatureKind, cacheDirectory: String?) {
-        self.data = data
-        self.state = state
-        self.model = model
-        self.kind = kind
-        path = ApproximateIndex.path(
-            databaseFile: data.databaseFile,
-            cacheDirectory: cacheDirectory ?? WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment),
-            instance: state.instance, modelID: model.id, kind: kind)
-    }
-
-    init(data: (any ApproximateData)?, models: any ModelCatalog, modelID: Int64?, kind: FeatureKind, location: String) throws {
-        guard let data else { throw CommandFailure("\(location) cannot hold an approximate index") }
-        let known: RevisionState?
-        do throws(StoreError) {
-            known = try data.revisionState(committed: false)
-        } catch {
-            throw error.failure
-        }
-        guard let known else { throw CommandFailure(ApproximateError.noRevisions(location: location).reason) }
-        let chosen: StoredModel
         do throws(QueryError) {
-            chosen = try SearchContext.chooseModel(models: models, requested: modelID)
-        } catch {
-            throw CommandFailure(error.reason)
-        }
-        self.init(data: data, state: known, model: chosen, kind: kind, cacheDirectory: nil)
-    }
-
-    /// Why `file` cannot answer for this index (nil when it can).
-    func unusable(_ file: ApproximateIndex) throws -> String? {
-        do throws(ApproximateError) {
-            return try file.unusable(data: data, state: state, modelID: model.id, kind: kind, dimension: dimension)
+            return try all(
+                data: data, models: models, modelID: modelID, named: feature?.names, location: location,
+                environment: ProcessInfo.processInfo.environment)
         } catch {
             throw CommandFailure(error.reason)
         }
     }
 
-    /// The file, if there is one, its lists mapped (status and checks only search it);
-    /// `recheck` reads all its bytes to check them even when they were checked before.
-    func read(recheck: Bool = false) throws -> ApproximateIndex? {
-        do throws(ApproximateError) {
-            return try ApproximateIndex.read(path: path, mapped: true, recheck: recheck)
+    /// `read`, its refusal one line and exit 2.
+    func readFile(recheck: Bool = false) throws -> ApproximateIndex? {
+        do throws(QueryError) {
+            return try read(recheck: recheck)
+        } catch {
+            throw CommandFailure(error.reason)
+        }
+    }
+
+    /// `unusable`, its refusal one line and exit 2.
+    func whyUnusable(_ file: ApproximateIndex) throws -> String? {
+        do throws(QueryError) {
+            return try unusable(file)
         } catch {
             throw CommandFailure(error.reason)
         }
@@ -171,27 +127,23 @@ extension VGGBatch.Index {
         }
 
         private func build(_ target: ApproximateTarget) throws {
-            let started = Date()
-            let report: ApproximateBuild.Report
-            do throws(ApproximateError) {
-                try ApproximateIndex.checkWritable(path: target.path)
-                report = try ApproximateBuild(modelID: target.model.id, kind: target.kind, dimension: target.dimension)
-                    .run(data: target.data) { printError("index build (\(target.name)): " + $0) }
-                try report.index.save(path: target.path, in: target.data)
+            let built: ApproximateTarget.Built
+            do throws(QueryError) {
+                built = try target.build { printError("index build (\(target.name)): " + $0) }
             } catch {
                 throw CommandFailure(error.reason)
             }
+            let report = built.report
             for figure in report.recall where figure.queries > 0 { printError("index build (\(target.name)): " + describe(figure)) }
             let header = report.index.header
-            let floats = Double(report.index.count) * Double(target.dimension) * 4
-            let size = (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int64) ?? nil
             let pca = header.reduced.map { "through a PCA to \($0) dimensions, " } ?? ""
             print(
                 "built the approximate index of \(target.name) vectors of model \(target.model.id): "
                     + "\(counted(report.index.count, "vector")) in \(counted(header.lists, "list")), \(pca)"
-                    + String(format: "trained in %.1f s, filled in %.1f s, %.1f s in all", header.trainSeconds, header.addSeconds, Date().timeIntervalSince(started)))
-            if let size {
-                print(String(format: "%@ (%.1f MB, %.1f %% of the float vectors)", target.path, Double(size) / 1e6, 100 * Double(size) / max(floats, 1)))
+                    + String(format: "trained in %.1f s, filled in %.1f s, %.1f s in all", header.trainSeconds, header.addSeconds, built.seconds))
+            if let size = built.bytes {
+                print(String(
+                    format: "%@ (%.1f MB, %.1f %% of the float vectors)", target.path, Double(size) / 1e6, 100 * Double(size) / max(built.floatBytes, 1)))
             }
             if let minimum = try? ApproximateSimilar.minimumRows(environment: ProcessInfo.processInfo.environment), report.index.count < minimum {
                 print("similar and duplicates use it from \(minimum) images; below that they compare every vector, about as fast there")
@@ -201,17 +153,7 @@ extension VGGBatch.Index {
                 return
             }
             print(describe(chosen))
-            if chosen.recallAt10 < 0.95 {
-                let use = chosen.recallAt10 < ApproximateSimilar.minimumRecall
-                    ? String(format: "below %.2f, `similar` will not use it and compares every vector", ApproximateSimilar.minimumRecall)
-                    : "`similar --exact` gives the exact answer"
-                printError("vggbatch: warning: \(target.name): recall@10 stays below 0.95 even probing every list; \(use)")
-            }
-            do throws(StoreError) {
-                try target.data.recordCheck(check(chosen, build: header.build), modelID: target.model.id, kind: target.kind)
-            } catch {
-                throw error.failure
-            }
+            if let warning = built.recallWarning { printError("vggbatch: warning: " + warning) }
         }
     }
 
@@ -237,7 +179,7 @@ extension VGGBatch.Index {
                 let kind = target.kind
                 let read: ApproximateIndex?
                 do {
-                    read = try target.read()
+                    read = try target.readFile()
                 } catch let failure as CommandFailure {
                     // One damaged file: said, and the others still listed.
                     shown += 1
@@ -257,7 +199,7 @@ extension VGGBatch.Index {
                 } catch {
                     throw error.failure
                 }
-                let stale = try target.unusable(file)
+                let stale = try target.whyUnusable(file)
                 let size = (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int64) ?? 0
                 let header = file.header
                 if json {
@@ -336,7 +278,11 @@ extension VGGBatch.Index {
             defer { index.close() }
             var chosen: [Int64]?
             if let pathsFrom {
-                chosen = try imageIDs(listedIn: pathsFrom, index: index)
+                do throws(QueryError) {
+                    chosen = try PathList.imageIDs(listedIn: pathsFrom, index: index)
+                } catch {
+                    throw CommandFailure(error.reason)
+                }
             }
             ApproximateIndex.setThreads(threadOptions.count)
             var checked = 0
@@ -344,14 +290,14 @@ extension VGGBatch.Index {
                 data: index.approximate, models: index.models, modelID: model, feature: feature.named ? feature : nil,
                 location: index.location)
             {
-                guard let file = try target.read(recheck: true) else {
+                guard let file = try target.readFile(recheck: true) else {
                     if feature.named {
                         throw CommandFailure(
                             "no approximate index of \(target.name) for model \(target.model.id); `vggbatch index build --feature \(target.name)` makes one")
                     }
                     continue
                 }
-                if let stale = try target.unusable(file) {
+                if let stale = try target.whyUnusable(file) {
                     throw CommandFailure("the approximate index \(target.path) is not used: \(stale); `vggbatch index build` makes a new one")
                 }
                 let figure: RecallCheck.Figure
@@ -373,64 +319,18 @@ extension VGGBatch.Index {
             }
             if checked == 0 { throw CommandFailure("no approximate index yet; `vggbatch index build` makes one") }
         }
-
-        /// The image ids of the paths listed in `file` (one a line, LF or CRLF; bytes, as file
-        /// names need not be UTF-8), each required to be indexed.
-        private func imageIDs(listedIn file: String, index: IndexReader) throws -> [Int64] {
-            // Read as a stream: /dev/stdin, a pipe or a FIFO serve as well as a file.
-            let contents: Data
-            do {
-                guard let handle = FileHandle(forReadingAtPath: file) else {
-                    throw CommandFailure("--paths-from \(file): cannot read it (\(String(cString: strerror(errno))))")
-                }
-                defer { try? handle.close() }
-                contents = try handle.readToEnd() ?? Data()
-            } catch let failure as CommandFailure {
-                throw failure
-            } catch {
-                throw CommandFailure("--paths-from \(file): cannot read it (\((error as NSError).localizedDescription))")
-            }
-            var ids = [Int64]()
-            for (number, piece) in contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-                var line = Array(piece)
-                if line.last == UInt8(ascii: "\r") { line.removeLast() }
-                guard !line.isEmpty else { continue }
-                guard !line.contains(0) else { throw CommandFailure("--paths-from \(file): line \(number + 1) holds a NUL byte, which no path can") }
-                let id: Int64?
-                do throws(StoreError) {
-                    id = try index.results.imageID(absolutePath: PathBytes.absolute(bytes: line))
-                } catch {
-                    throw error.failure
-                }
-                guard let id else {
-                    let shown = line.count > 300 ? PathBytes.display(Array(line.prefix(300))) + "… (\(line.count) bytes)" : PathBytes.display(line)
-                    throw CommandFailure("--paths-from \(file): line \(number + 1), \(shown), is not an indexed photo that is ok")
-                }
-                ids.append(id)
-            }
-            guard !ids.isEmpty else { throw CommandFailure("--paths-from \(file): no paths in it") }
-            return ids
-        }
     }
 }
 
 /// Records a measured recall for `index status` and `similar` (a scan holding an SQLite index
 /// only means it is not recorded this time).
 private func record(_ figure: RecallCheck.Figure, build: String, target: ApproximateTarget, database: DatabaseOptions) {
-    let check = check(figure, build: build)
     do {
         let writer = try database.openRecorder()
         defer { writer.close() }
-        try writer.approximate?.recordCheck(check, modelID: target.model.id, kind: target.kind)
+        try writer.approximate?.recordCheck(ApproximateCheck(figure, build: build), modelID: target.model.id, kind: target.kind)
     } catch {
         let reason = (error as? CommandFailure)?.message ?? "\(error)"
         printError("vggbatch: note: the recall was not recorded (\(reason)); it is shown above only")
     }
-}
-
-/// A measured recall as the index records it.
-private func check(_ figure: RecallCheck.Figure, build: String) -> ApproximateCheck {
-    ApproximateCheck(
-        build: build, checkedAt: ISO8601DateFormatter().string(from: Date()), queries: figure.queries, probes: figure.probes,
-        recallAt1: figure.recallAt1, recallAt10: figure.recallAt10)
 }
