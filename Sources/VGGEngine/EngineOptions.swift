@@ -36,6 +36,13 @@ public struct EngineOptions: Sendable, Equatable {
         kernels.hasNativeBF16 ? .bf16 : .f32
     }
 
+    /// The precision a command computes in: the one asked for (`--precision`, else
+    /// `VGGBATCH_PRECISION`; nil for auto), else the index's model's (one model keeps one
+    /// precision), else the fastest these kernels run faithfully.
+    public static func precision(requested: Precision?, model: Precision?, kernels: KernelSet) -> Precision {
+        requested ?? model ?? fastestPrecision(for: kernels)
+    }
+
     /// The environment variable that chooses the precision when no option does: `auto`,
     /// `f32` or `bf16`.
     public static let precisionVariable = "VGGBATCH_PRECISION"

@@ -88,8 +88,7 @@ extension VGGBatch {
                 source.preprocessing = model.preprocess ?? remembered.preprocessing
                 source.indexModel = remembered.id
             }
-            let chosen = try engine.requestedPrecision() ?? remembered.map(\.precision)
-                ?? EngineOptions.fastestPrecision(for: .default)
+            let chosen = EngineOptions.precision(requested: try engine.requestedPrecision(), model: remembered?.precision, kernels: .default)
             var table = LayerTable(configuration: configuration, layout: source.layout, arithmetic: configuration.isComputed ? Self.arithmetic(chosen) : [:])
             if !source.hasClassifier { table.rows.removeAll { $0.kind == .fullyConnected } }
             let report = ExplainReport(table: table, source: source, precision: configuration.isComputed ? chosen.rawValue : nil)

@@ -74,8 +74,7 @@ struct EngineArguments: ParsableArguments {
         } catch {
             throw CommandFailure(error.description)
         }
-        let chosen = try requestedPrecision() ?? model.map(\.precision)
-            ?? EngineOptions.fastestPrecision(for: kernels)
+        let chosen = EngineOptions.precision(requested: try requestedPrecision(), model: model?.precision, kernels: kernels)
         return EngineOptions(
             threads: threadCount, maxBatchSize: maxBatchSize ?? batchSize, convolutionAlgorithm: algorithm, kernels: kernels,
             precision: chosen)
