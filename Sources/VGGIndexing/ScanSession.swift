@@ -160,4 +160,18 @@ public final class ScanSession {
         guard let model = models.first(where: { $0.id == id }) else { throw .noModel(id) }
         return (model, 0)
     }
+
+    /// `waitingModel`, and with `follow` waiting for work to come (`onIdle` hears once that
+    /// the queue is empty) until some does or `cancellation` is set; nil when nothing waits.
+    public func waitingModel(
+        id: Int64?, follow: Bool, cancellation: CancellationFlag, pollInterval: Double = 0.5, onIdle: () -> Void = {}
+    ) throws(IndexingError) -> (model: StoredModel, waiting: Int)? {
+        var waiting = try waitingModel(id: id)
+        if waiting == nil && follow { onIdle() }
+        while waiting == nil && follow && !cancellation.isCancelled {
+            Thread.sleep(forTimeInterval: pollInterval)
+            waiting = try waitingModel(id: id)
+        }
+        return waiting
+    }
 }

@@ -164,6 +164,30 @@ struct IndexingTests {
         #expect(try memory.reader.results.imageID(absolutePath: PathBytes.absolute(bytes: real) + Array("/a.jpg".utf8)) != nil)
     }
 
+    /// Paths streamed in come out as result lines keyed by their path, a broken file as a
+    /// line with its error, in whatever order they finish.
+    @Test func streamedPathsBecomeResultLinesKeyedByPath() throws {
+        let folder = try photos()
+        let loaded = try model()
+        let names = ["pillow-hopper.jpg", "broken.jpg", "skimage-camera.png"]
+        var pipe: [Int32] = [0, 0]
+        #expect(Foundation.pipe(&pipe) == 0)
+        let list = names.map { folder + "/" + $0 }.joined(separator: "\n") + "\n"
+        _ = list.withCString { write(pipe[1], $0, strlen($0)) }
+        close(pipe[1])
+        defer { close(pipe[0]) }
+        let classification = StreamClassification(
+            model: loaded, options: ScanOptions(decodeThreads: 1, preparation: try loaded.preparation(ImagePreparation())), top: 3,
+            features: nil)
+        nonisolated(unsafe) var text = ""
+        let outcome = try classification.run(descriptor: pipe[0], separator: .newline, cancellation: CancellationFlag()) { text += $0 }
+        #expect(outcome.inputError == nil && outcome.summary.progress.done == 3 && outcome.summary.progress.failed == 1)
+        let lines = try text.split(separator: "\n").map { try ResultLine.parse(Array($0.utf8)) }
+        let byPath = Dictionary(uniqueKeysWithValues: lines.map { (String(decoding: $0.path, as: UTF8.self), $0) })
+        #expect(Set(byPath.keys) == Set(names.map { folder + "/" + $0 }))
+        #expect(byPath[folder + "/broken.jpg"]?.error != nil && byPath[folder + "/pillow-hopper.jpg"]?.result.top.count == 3)
+    }
+
     @Test func theSyntheticIndexHasItsNearCopiesAndItsSearchData() throws {
         let memory = MemoryIndex()
         var generator = SyntheticIndex(seed: 3)

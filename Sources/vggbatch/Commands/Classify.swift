@@ -141,29 +141,19 @@ extension VGGBatch {
             let loaded = try model.load(engine: try engine.options(model: model.weights == nil ? remembered : nil), remembered: remembered)
             let preparation = try imageOptions.preparation(for: loaded)
             announce(loaded, preparation, toStandardOutput: false, decodeThreads: decodeThreads)
-            let registration = loaded.registration(resizePolicy: preparation.policy, color: preparation.color)
-            let encoding = wantsFeatures ? (featuresEncoding ?? .json) : nil
-            let files = StreamedFiles(descriptor: descriptor, separator: null ? .nul : .newline) { records in
-                var text = ""
-                for record in records {
-                    guard let line = ResultLine(record, model: registration) else { continue }
-                    text += line.json(features: encoding)
-                    text += "\n"
+            let classification = StreamClassification(
+                model: loaded, options: ScanOptions(decodeThreads: decodeThreads, preparation: preparation), top: top,
+                features: wantsFeatures ? (featuresEncoding ?? .json) : nil)
+            let outcome: StreamClassification.Outcome
+            do throws(IndexingError) {
+                outcome = try classification.run(descriptor: descriptor, separator: null ? .nul : .newline, cancellation: CancellationFlag()) {
+                    try StandardOutput.write($0)
                 }
-                try StandardOutput.write(text)
-            }
-            let options = ScanOptions(decodeThreads: decodeThreads, preparation: preparation)
-            let cancellation = CancellationFlag()
-            let summary: ScanSummary
-            do {
-                summary = try ScanPipeline(
-                    options: options, source: .stream(files), index: files, classifier: EngineClassifier(network: loaded.network, preset: loaded.preset, top: top),
-                    cancellation: cancellation
-                ).run(progress: { _ in })
             } catch {
-                throw IndexingError.from(error).failure
+                throw error.failure
             }
-            if let problem = files.inputError { throw CommandFailure(problem) }
+            if let problem = outcome.inputError { throw CommandFailure(problem) }
+            let summary = outcome.summary
             if verbose {
                 let p = summary.progress
                 printError(String(

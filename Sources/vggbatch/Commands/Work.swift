@@ -69,13 +69,10 @@ extension VGGBatch {
             let interrupts = InterruptHandler(cancellation: cancellation) { report.interrupting() }
             defer { interrupts.restore() }
 
-            var waiting: (model: StoredModel, waiting: Int)?
+            let waiting: (model: StoredModel, waiting: Int)?
             do throws(IndexingError) {
-                waiting = try session.waitingModel(id: indexModel)
-                if waiting == nil && follow { printError("the queue of \(index.location) is empty: waiting for work (Ctrl-C to stop)") }
-                while waiting == nil && follow && !cancellation.isCancelled {
-                    Thread.sleep(forTimeInterval: 0.5)
-                    waiting = try session.waitingModel(id: indexModel)
+                waiting = try session.waitingModel(id: indexModel, follow: follow, cancellation: cancellation) {
+                    printError("the queue of \(index.location) is empty: waiting for work (Ctrl-C to stop)")
                 }
             } catch {
                 throw error.failure
