@@ -93,40 +93,21 @@ extension VGGBatch.Weights {
         }
 
         func run() throws {
-            let environment = ProcessInfo.processInfo.environment
-            var known: KnownWeights?
-            if let name {
-                guard let found = KnownWeights.named(name) else {
-                    throw CommandFailure("unknown weights \"\(name)\"; known: \(KnownWeights.all.map(\.name).joined(separator: ", "))")
-                }
-                known = found
-            } else if url == nil || sha256 == nil {
-                known = KnownWeights.defaultWeights
+            let plan: WeightsInstallPlan
+            do throws(WeightsInstallPlan.Refusal) {
+                plan = try WeightsInstallPlan(name: name, url: url, sha256: sha256, output: output, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw CommandFailure(error.reason)
             }
-            let checksum: WeightsDownload.Checksum
-            if let sha256 {
-                checksum = .sha256(sha256.lowercased())
-            } else if let published = known?.sha256 {
-                checksum = .sha256(published)
-            } else if let published = known?.md5 {
-                checksum = .md5(published)  // all the Keras files' publisher gives
-            } else {
-                throw CommandFailure("no checksum is published for \(known?.name ?? "this file"); give the expected SHA-256 with --sha256")
-            }
-            if let known, !known.isLoadable {
-                printError("vggbatch: note: \(known.name) is \(known.format), which vggbatch does not load (use safetensors or Keras HDF5)")
-            }
-            guard let source = url ?? known?.url else { throw CommandFailure("give a NAME or --url") }
-            let fileName = known?.fileName ?? ((URL(string: source)?.lastPathComponent).flatMap { $0.isEmpty ? nil : $0 } ?? "weights.safetensors")
-            let destination = output ?? (WeightsLocator.cacheDirectory(environment: environment) as NSString).appendingPathComponent(fileName)
-            let kind = checksum.kind
-            if FileManager.default.fileExists(atPath: destination), (try? checksum.digest(ofFile: destination)) == checksum.hex {
+            if let note = plan.notLoadable { printError("vggbatch: note: " + note) }
+            let (checksum, destination, kind) = (plan.checksum, plan.destination, plan.checksum.kind)
+            if plan.isInstalled {
                 print("\(destination) is already installed (\(kind) matches)")
                 return
             }
-            let line = ProgressLine(name: known?.name ?? fileName)
+            let line = ProgressLine(name: plan.known?.name ?? plan.fileName)
             do throws(InferenceError) {
-                try WeightsDownloader.fetch(url: source, destination: destination, checksum: checksum, bytes: known?.bytes) { line.show($0, $1) }
+                try WeightsDownloader.fetch(url: plan.url, destination: destination, checksum: checksum, bytes: plan.known?.bytes) { line.show($0, $1) }
                 line.finish()
             } catch {
                 line.finish()
