@@ -14,6 +14,8 @@
 3. No Swift type with more than 25 public members in Sources, counting across its
    extensions: declarations marked public or open, the cases of a public enum and the
    requirements of a public protocol.
+4. The table of docs/modules.md lists each module's direct dependencies as the package
+   declares them (the drawing above it is checked by eye).
 """
 import json
 import re
@@ -46,10 +48,32 @@ def reach(targets, name, seen=None):
     return seen
 
 
-def check_arrows():
+def described_targets():
     described = subprocess.run(["swift", "package", "describe", "--type", "json"], cwd=REPO, check=True,
                                capture_output=True, text=True).stdout
-    targets = {t["name"]: t.get("target_dependencies", []) for t in json.loads(described[described.index("{"):])["targets"]}
+    return {t["name"]: t.get("target_dependencies", []) for t in json.loads(described[described.index("{"):])["targets"]}
+
+
+def check_module_table(targets):
+    """Each row of docs/modules.md's table against the package's direct dependencies."""
+    problems = []
+    rows = re.findall(r"^\| `([^`]+)` \| (.*) \|$", (REPO / "docs" / "modules.md").read_text(), re.MULTILINE)
+    if not rows:
+        return ["docs/modules.md: no module table"]
+    for name, listed in rows:
+        if name not in targets:
+            problems.append(f"docs/modules.md: {name} is not a target")
+            continue
+        written = set() if listed.strip() == "nothing" else {part.strip() for part in listed.split(",")}
+        actual = {dependency for dependency in targets[name] if dependency != "RevisionStamp"}
+        if written != actual:
+            missing, extra = sorted(actual - written), sorted(written - actual)
+            problems.append(f"docs/modules.md: {name} depends on {', '.join(actual) if actual else 'nothing'}"
+                            + (f"; not listed: {', '.join(missing)}" if missing else "") + (f"; listed but not so: {', '.join(extra)}" if extra else ""))
+    return problems
+
+
+def check_arrows(targets):
     problems = []
     for module, forbidden, why in RULES:
         if module not in targets:
@@ -224,12 +248,13 @@ def check_sources():
 
 
 def main():
-    problems = check_arrows() + check_sources()
+    targets = described_targets()
+    problems = check_arrows(targets) + check_module_table(targets) + check_sources()
     for problem in problems:
         print(f"check_house: {problem}", file=sys.stderr)
     if problems:
         sys.exit(1)
-    print("check_house: ok: module arrows, function lengths, public members per type")
+    print("check_house: ok: module arrows, the module table, function lengths, public members per type")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 import VGGIndexTypes
 import VGGCommon
 import VGGEngine
-import VGGStore
 @testable import VGGSearch
 
 /// Synthetic unit vectors and the Double brute-force oracle the search is checked against.
