@@ -10,7 +10,7 @@ public enum PathBytes {
     /// kernel would and the rest is taken as written, without "." or empty components and
     /// with ".." removing the component before it, so callers can still report it or find it
     /// among stored paths.
-    public static func absolute(_ argument: String) -> [UInt8] { absolute(bytes: Array(argument.utf8)) }
+    public static func absolute(_ argument: String) -> [UInt8] { absolute(bytes: ArgumentBytes.bytes(of: argument)) }
 
     /// A path as written, made absolute against the current directory without resolving
     /// anything (a path of a result line, found among stored paths as it was written).
@@ -139,7 +139,7 @@ public enum PathBytes {
     }
 
     /// `kind` for a path given as text.
-    public static func kind(_ path: String) -> Kind { kind(Array(path.utf8)) }
+    public static func kind(_ path: String) -> Kind { kind(ArgumentBytes.bytes(of: path)) }
 
     /// Whether something is at a path, telling "nothing there" from "cannot tell".
     public enum Presence: Equatable, Sendable {

@@ -73,7 +73,7 @@ public final class RegularFile {
 
     /// Opens the file at a path given as text.
     public convenience init(path: String) throws(Failure) {
-        try self.init(path: Array(path.utf8))
+        try self.init(path: ArgumentBytes.bytes(of: path))
     }
 
     deinit { close(descriptor) }

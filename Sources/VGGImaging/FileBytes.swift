@@ -5,7 +5,7 @@ import VGGCommon
 enum FileBytes {
     /// The bytes of the regular file at `path`, at most `limit` of them.
     static func read(path: String, limit: Int) throws(ImagingError) -> [UInt8] {
-        try read(pathBytes: Array(path.utf8), displayPath: path, limit: limit)
+        try read(pathBytes: ArgumentBytes.bytes(of: path), displayPath: path, limit: limit)
     }
 
     /// The same for a path given as raw file-system bytes (names need not be UTF-8);

@@ -442,6 +442,30 @@ struct ScanCLITests {
         #expect(csv.dropFirst().filter { $0.split(separator: ",", omittingEmptySubsequences: false)[1].isEmpty == false }.count == 1)
     }
 
+    /// A folder or photo named with a byte that is not UTF-8, given on the command line, is
+    /// the file it names (a program gets its arguments with such bytes replaced).
+    @Test func namesThatAreNotUTF8CanBeGivenOnTheCommandLine() throws {
+        let folder = Array(directory.path("x").utf8) + [0xFF] + Array("y".utf8)
+        #expect(mkdir(folder.map { CChar(bitPattern: $0) } + [0], 0o755) == 0)
+        let photo = folder + Array("/p.jpg".utf8)
+        let source = try Data(contentsOf: URL(fileURLWithPath: FixturePaths.sample("pillow-hopper.jpg")))
+        let fd = (photo.map { CChar(bitPattern: $0) } + [0]).withUnsafeBufferPointer { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) }
+        try #require(fd >= 0)
+        _ = source.withUnsafeBytes { write(fd, $0.baseAddress, source.count) }
+        close(fd)
+        // The shell hands vggbatch the raw byte (printf '\377').
+        func raw(_ script: String) throws -> CommandResult {
+            try CommandRunner.run(
+                URL(fileURLWithPath: "/bin/sh"), ["-c", script, FixturePaths.vggbatchExecutable.path, directory.path("x")], environment: environment)
+        }
+        let scanned = try raw(#"exec "$0" scan "$1$(printf '\377')y""#)
+        #expect(scanned.status == 0 && scanned.standardError.contains("1 new"), "\(scanned.standardError)")
+        let shown = try raw(#"exec "$0" show "$1$(printf '\377')y/p.jpg""#)
+        #expect(shown.status == 0 && shown.standardOutput.contains("status       ok"), "\(shown.standardOutput)\(shown.standardError)")
+        let similar = try raw(#"exec "$0" similar --json --under="$1$(printf '\377')y" "$1$(printf '\377')y/p.jpg""#)
+        #expect(similar.status == 0, "\(similar.standardError)")
+    }
+
     @Test func exportFormatsAndModelsSideBySide() throws {
         _ = try vggbatch(["scan", photos])
         let other = directory.path("other.safetensors")
