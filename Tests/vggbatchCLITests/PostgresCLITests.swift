@@ -394,6 +394,33 @@ struct PostgresCLITests {
         #expect(summary["new"] as? Int == 24 && summary["missing"] as? Int == 0, "\(summary)")
     }
 
+    /// A scan interrupted while the queue waits for another machine's claims says what it
+    /// wrote before the interruption and what is left to the others, and exits 130.
+    @Test func anInterruptedScanSaysWhatItWroteBeforeTheInterruption() throws {
+        #expect(try vggbatch(["scan", "--queue-only", "--weights", weights, photos]).status == 0)
+        let connection = try PostgresConnection(url: url)
+        try connection.run(
+            """
+            UPDATE work_item SET state = 'claimed', claimed_by = 'elsewhere:1:x', lease_until = now() + interval '1 hour'
+            WHERE id IN (SELECT id FROM work_item ORDER BY id LIMIT 3)
+            """, [])
+        let errors = directory.url.appendingPathComponent("interrupted.stderr")
+        let process = try CommandRunner.start(["scan", "--db", url], environment: environment, standardError: errors)
+        defer { if process.isRunning { process.terminate() } }
+        let done = { () throws -> Int64 in
+            try connection.query("SELECT COUNT(*) FROM work_item WHERE state = 'done'", []).first?.first?.integer ?? 0
+        }
+        for _ in 0..<600 where try done() < 21 { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(try done() == 21)
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let text = try String(contentsOf: errors, encoding: .utf8)
+        #expect(process.terminationStatus == 130, "\(text)")
+        #expect(text.contains("24 files queued; 21 written by this process before the interruption, the rest are written by other workers"), "\(text)")
+        #expect(!text.contains("went through the shared queue") && !text.contains("vanished"), "\(text)")
+    }
+
     /// Files another scan queued, computed by this one, are counted apart from its own.
     @Test func filesOfAnotherScanAreCountedApart() throws {
         let other = directory.path("other")

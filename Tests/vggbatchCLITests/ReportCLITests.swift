@@ -99,6 +99,23 @@ struct ReportCLITests {
         #expect(duplicatesPage.text.contains("Exact duplicates (same content): 1 group"))
         #expect(!duplicatesPage.text.contains("1 groups"))
         #expect(duplicatesPage.text.contains(Self.hostileName))
+        // Near groups as photos: each group's representative and its members, thumbnails and
+        // scores, and no list of pairs before (or instead of) them.
+        let near = try vggbatch(["duplicates", "--json", "--threshold", "0.5"])
+        let answer = try #require(try JSONSerialization.jsonObject(with: near.standardOutputBytes) as? [String: Any])
+        let groups = try #require(answer["near"] as? [[String: Any]])
+        try #require(!groups.isEmpty, "a threshold of 0.5 groups some of these photos")
+        #expect(try vggbatch(["duplicates", "--html", directory.path("pages/near.html"), "--threshold", "0.5"]).status == 0)
+        let nearPage = try checkPage(directory.path("pages/near.html"))
+        #expect(nearPage.text.contains("Group 1: ") && nearPage.text.contains(", each near the first"))
+        #expect(!nearPage.text.lowercased().contains("pair"))
+        let html = try String(contentsOfFile: directory.path("pages/near.html"), encoding: .utf8)
+        // The first near group's heading is followed by its photos, before anything else.
+        let firstNear = try #require(html.range(of: "each near the first"))
+        let after = html[firstNear.upperBound...]
+        let photo = try #require(after.range(of: "<img"))
+        let nextHeading = after.range(of: "Group 2: ")?.lowerBound ?? after.endIndex
+        #expect(photo.lowerBound < nextHeading)
     }
 
     /// Pages written inside a scanned folder leave no pictures there for the next scan: the

@@ -466,6 +466,23 @@ struct ScanCLITests {
         #expect(similar.status == 0, "\(similar.standardError)")
     }
 
+    /// On a terminal the progress bar redraws one line and ends it before anything else is
+    /// printed (it once ran into the next message: "ETA 0.0ssearch data updated").
+    @Test func theProgressBarEndsItsLineOnATerminal() throws {
+        // util-linux's script runs the scan on a pseudo-terminal and copies what it draws.
+        let script = "/usr/bin/script"
+        try #require(FileManager.default.isExecutableFile(atPath: script), "bsdutils (Essential in Debian) provides script")
+        let command = "\(FixturePaths.vggbatchExecutable.path) scan \(photos)"
+        let drawn = try CommandRunner.run(URL(fileURLWithPath: script), ["-qec", command, "/dev/null"], environment: environment)
+        #expect(drawn.status == 0, "\(drawn.standardOutput)")
+        let text = drawn.standardOutput
+        #expect(text.contains("\r\u{1B}[K[") && text.contains("6/6 files"), "no bar drawn: \(text)")
+        for message in ["search data updated", "6 new, "] {
+            let found = try #require(text.range(of: message), "\(message) not in \(text)")
+            #expect(found.lowerBound == text.startIndex || text[text.index(before: found.lowerBound)].isNewline, "\(message) does not start a line: \(text)")
+        }
+    }
+
     @Test func exportFormatsAndModelsSideBySide() throws {
         _ = try vggbatch(["scan", photos])
         let other = directory.path("other.safetensors")
