@@ -71,4 +71,19 @@ public struct KnownWeights: Sendable, Equatable {
     public static func named(_ name: String) -> KnownWeights? {
         all.first { $0.name == name }
     }
+
+    /// What a file's SHA-256 says of it (`weights verify`): a known file; a file named like a
+    /// known one whose published SHA-256 it does not have (damaged, or another file under
+    /// its name); or not a known file.
+    public enum Verdict: Equatable {
+        case known(KnownWeights)
+        case notAsPublished(KnownWeights)
+        case unknown
+    }
+
+    public static func verdict(fileName: String, sha256: String) -> Verdict {
+        if let known = matching(sha256: sha256) { return .known(known) }
+        if let expected = all.first(where: { $0.fileName == fileName && $0.sha256 != nil }) { return .notAsPublished(expected) }
+        return .unknown
+    }
 }

@@ -31,4 +31,11 @@ struct WeightsInstallPlanTests {
             try WeightsInstallPlan(name: "vgg19", url: nil, sha256: nil, output: nil, environment: environment)
         }
     }
+
+    @Test func aFileIsKnownNamedLikeAKnownOneOrUnknown() throws {
+        let timm = try #require(KnownWeights.all.first { $0.sha256 != nil })
+        #expect(KnownWeights.verdict(fileName: "anything", sha256: try #require(timm.sha256).uppercased()) == .known(timm))
+        #expect(KnownWeights.verdict(fileName: timm.fileName, sha256: String(repeating: "0", count: 64)) == .notAsPublished(timm))
+        #expect(KnownWeights.verdict(fileName: "mine.safetensors", sha256: String(repeating: "0", count: 64)) == .unknown)
+    }
 }

@@ -161,12 +161,13 @@ extension VGGBatch.Weights {
             }
             let name = (file as NSString).lastPathComponent
             let shape = "\(weights.layout.rawValue) layout, \(weights.parameterCount) parameters"
-            if let known = KnownWeights.matching(sha256: digest) {
+            switch KnownWeights.verdict(fileName: name, sha256: digest) {
+            case .known(let known):
                 print("\(file): \(known.name), SHA-256 \(digest) verified; \(shape)")
-            } else if let expected = KnownWeights.all.first(where: { $0.fileName == name && $0.sha256 != nil }) {
+            case .notAsPublished(let expected):
                 throw CommandFailure(
                     "\(file): SHA-256 \(digest) is not that of \(expected.name) (\(expected.sha256 ?? "")); the file is damaged or another file; fetch it again")
-            } else {
+            case .unknown:
                 print("\(file): well formed (\(shape)), SHA-256 \(digest), not a known file")
             }
         }
