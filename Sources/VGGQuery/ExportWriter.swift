@@ -137,6 +137,16 @@ public final class ExportWriter {
         }
     }
 
+    /// After a failed export: what was written goes (the partial file and the paths beside
+    /// it); a file already at the output is left as it was.
+    public func abandon() {
+        guard let temporary, let output else { return }
+        try? handle.close()
+        try? pathsHandle?.close()
+        unlink(temporary)
+        if format == .npy { unlink(output + ".paths.txt") }
+    }
+
     private func emit(_ text: String) { handle.write(Data(text.utf8)) }
 
     private static func topJSON(_ entry: (index: Int, probability: Float)) -> String {

@@ -58,10 +58,15 @@ extension VGGBatch {
                 let sink = try ExportWriter(
                     format: format, features: features || format == .npy, output: output, matrix: (try? FeatureChoice(named: feature, default: .similar).kind) ?? .network,
                     descriptorWidth: chosen.architecture.descriptorWidth)
-                try index.results.exportRows(modelID: modelID, includeFeatures: features || format == .npy) { row in
-                    try sink.write(row)
+                do {
+                    try index.results.exportRows(modelID: modelID, includeFeatures: features || format == .npy) { row in
+                        try sink.write(row)
+                    }
+                    try sink.finish()
+                } catch {
+                    sink.abandon()
+                    throw error
                 }
-                try sink.finish()
                 if let output { printError("exported \(counted(sink.rowCount, "image")) to \(output)") }
             } catch let error as StoreError {
                 throw error.failure
