@@ -240,7 +240,7 @@ let package = Package(
             dependencies: ["VGGApproximate", "VGGIndexTypes", "VGGCommon", "_VGGTestSupport"]),
         .testTarget(
             name: "VGGSearchTests",
-            dependencies: ["VGGSearch", "VGGIndexTypes", "VGGEngine", "VGGCommon", "_VGGTestSupport"]),
+            dependencies: ["VGGSearch", "VGGIndexTypes", "VGGEngine", "VGGCommon"]),
         .testTarget(
             name: "VGGPostgresTests",
             dependencies: [

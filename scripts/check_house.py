@@ -14,8 +14,8 @@
 3. No Swift type with more than 25 public members in Sources, counting across its
    extensions: declarations marked public or open, the cases of a public enum and the
    requirements of a public protocol.
-4. The table of docs/modules.md lists each module's direct dependencies as the package
-   declares them (the drawing above it is checked by eye).
+4. docs/modules.md's drawing and table list each module's direct dependencies as the
+   package declares them, and the drawing's arrows all point down.
 """
 import json
 import re
@@ -51,7 +51,8 @@ def reach(targets, name, seen=None):
 def described_targets():
     described = subprocess.run(["swift", "package", "describe", "--type", "json"], cwd=REPO, check=True,
                                capture_output=True, text=True).stdout
-    return {t["name"]: t.get("target_dependencies", []) for t in json.loads(described[described.index("{"):])["targets"]}
+    return {t["name"]: t.get("target_dependencies", []) for t in json.loads(described[described.index("{"):])["targets"]
+            if t.get("type") != "test"}
 
 
 def check_module_table(targets):
@@ -60,6 +61,10 @@ def check_module_table(targets):
     rows = re.findall(r"^\| `([^`]+)` \| (.*) \|$", (REPO / "docs" / "modules.md").read_text(), re.MULTILINE)
     if not rows:
         return ["docs/modules.md: no module table"]
+    # Every Swift module of the product has its row (C and system targets sit under them).
+    for name in sorted(targets):
+        if (name.startswith("VGG") or name.startswith("vggbatch")) and name not in {row[0] for row in rows}:
+            problems.append(f"docs/modules.md: no row for {name}")
     for name, listed in rows:
         if name not in targets:
             problems.append(f"docs/modules.md: {name} is not a target")
@@ -70,6 +75,36 @@ def check_module_table(targets):
             missing, extra = sorted(actual - written), sorted(written - actual)
             problems.append(f"docs/modules.md: {name} depends on {', '.join(actual) if actual else 'nothing'}"
                             + (f"; not listed: {', '.join(missing)}" if missing else "") + (f"; listed but not so: {', '.join(extra)}" if extra else ""))
+    return problems
+
+
+def check_module_drawing(targets):
+    """Each module of docs/modules.md's layered drawing against the package: its arrows (the
+    `──►` lines below its name) are its direct dependencies, and point further down."""
+    text = (REPO / "docs" / "modules.md").read_text()
+    block = text[text.index("```") + 3:]
+    block = block[:block.index("```")]
+    arrows, order, current = {}, [], None
+    for line in block.splitlines():
+        fields = line[15:].split() if len(line) > 15 else []
+        if fields and not fields[0].startswith("──►") and line[15] != " ":
+            current = fields[0]
+            order.append(current)
+            arrows[current] = ""
+        elif current and line.strip():
+            arrows[current] += " " + line.strip().removeprefix("──►")
+    problems = []
+    for name in order:
+        listed = {part.strip() for part in arrows[name].replace(";", ",").split(",") if part.strip()}
+        actual = {dependency for dependency in targets.get(name, []) if dependency != "RevisionStamp"}
+        if listed != actual:
+            problems.append(f"docs/modules.md drawing: {name} ──► {', '.join(sorted(listed))}; the package says {', '.join(sorted(actual))}")
+        later = [other for other in listed if other in order and order.index(other) < order.index(name)]
+        if later:
+            problems.append(f"docs/modules.md drawing: {name} points up to {', '.join(later)}")
+    missing = sorted(name for name in targets if (name.startswith("VGG") or name.startswith("vggbatch")) and name not in order)
+    if missing:
+        problems.append(f"docs/modules.md drawing: no line for {', '.join(missing)}")
     return problems
 
 
@@ -249,12 +284,12 @@ def check_sources():
 
 def main():
     targets = described_targets()
-    problems = check_arrows(targets) + check_module_table(targets) + check_sources()
+    problems = check_arrows(targets) + check_module_table(targets) + check_module_drawing(targets) + check_sources()
     for problem in problems:
         print(f"check_house: {problem}", file=sys.stderr)
     if problems:
         sys.exit(1)
-    print("check_house: ok: module arrows, the module table, function lengths, public members per type")
+    print("check_house: ok: module arrows, the module drawing and table, function lengths, public members per type")
 
 
 if __name__ == "__main__":

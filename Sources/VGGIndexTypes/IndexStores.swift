@@ -97,7 +97,8 @@ public protocol SearchDataWriter: AnyObject {
     /// Stores the codes (replacing any).
     func storeCodes(_ codes: [(imageID: Int64, code: FeatureCode)], modelID: Int64) throws(StoreError)
     func basis(modelID: Int64) throws(StoreError) -> StoredBasis?
-    /// Up to `limit` feature vectors spread evenly over the model's images.
+    /// Up to `limit` feature vectors spread evenly over the model's images (the sample a
+    /// basis is learned from, by the writer or by a search that finds none stored).
     func sampleFeatures(modelID: Int64, limit: Int) throws(StoreError) -> [[Float]]
     /// Replaces the model's basis (its old projections go with it).
     func replaceBasis(modelID: Int64, _ basis: StoredBasis) throws(StoreError)

@@ -23,6 +23,10 @@ public protocol SearchData: AnyObject {
     /// The model's stored basis, if one was learned.
     func basis(modelID: Int64) throws(StoreError) -> StoredBasis?
 
+    /// Up to `limit` feature vectors spread evenly over the model's images: the sample a
+    /// basis is learned from, the same for a search that finds none stored as for the writer.
+    func sampleFeatures(modelID: Int64, limit: Int) throws(StoreError) -> [[Float]]
+
     /// Full feature vectors of these images for the model, in the order asked (nil where absent).
     func features(imageIDs: [Int64], modelID: Int64) throws(StoreError) -> [[Float]?]
 

@@ -7,7 +7,7 @@ public struct StoredImage: Sendable, Equatable {
     public var relativePath: [UInt8]
     public var stat: FileStat
     public var fingerprint: [UInt8]?
-    public var status: String
+    public var status: KnownFile.Status
     /// Whether predictions and features exist for the model asked about.
     public var hasResults: Bool
     /// Whether its pooled descriptors (GeM, R-MAC) exist too: rows indexed before they did
@@ -15,7 +15,7 @@ public struct StoredImage: Sendable, Equatable {
     public var hasDescriptors: Bool
 
     public init(
-        id: Int64, rootID: Int64, rootPath: [UInt8], relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8]?, status: String,
+        id: Int64, rootID: Int64, rootPath: [UInt8], relativePath: [UInt8], stat: FileStat, fingerprint: [UInt8]?, status: KnownFile.Status,
         hasResults: Bool, hasDescriptors: Bool
     ) {
         self.id = id

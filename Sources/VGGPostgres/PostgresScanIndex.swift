@@ -142,7 +142,7 @@ final class PostgresScanIndex: SQLScanIndex, WorkQueue {
             let file = FoundFile(rootID: rootID, relativePath: relative, absolutePath: PathBytes.join(rootPath, relative), stat: stat)
             files.append((file, Int(maxPixels), dct != 0, Int(attempts)))
             owned[FileKey(rootID: rootID, relativePath: relative)] = (item, run)
-            if let image = SQLFiles.storedImage(Array(row[12...])) {
+            if let image = try SQLFiles.storedImage(Array(row[12...])) {
                 known[FileKey(rootID: rootID, relativePath: relative)] = Self.knownFile(image)
             }
         }

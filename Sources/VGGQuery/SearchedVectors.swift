@@ -131,12 +131,19 @@ struct NetworkVectors: SearchedVectors {
         return projections
     }
 
-    /// A basis learned from up to `FeatureBasis.learningSampleLimit` rows spread over the
-    /// index, with the scan's rank and seed.
+    /// The basis the writer would learn and store (the same sample of the index, rank and
+    /// seed), learned here for this answer only.
     private func learnedBasis(rows: SearchRows) throws(QueryError) -> FeatureBasis {
-        let step = max(1, rows.count / FeatureBasis.learningSampleLimit)
-        let chosen = stride(from: 0, to: rows.count, by: step).prefix(FeatureBasis.learningSampleLimit).map { rows.imageIDs[$0] }
-        guard let (basis, _) = SearchDataMaking.basis(learnedFrom: try floats(Array(chosen), count: dimension), pool: pool, kernels: kernels) else {
+        let samples: [[Float]]
+        do throws(StoreError) {
+            samples = try search.sampleFeatures(modelID: modelID, limit: FeatureBasis.learningSampleLimit)
+        } catch {
+            throw .store(error)
+        }
+        guard samples.allSatisfy({ $0.count == dimension }) else {
+            throw .inconsistent("a sampled feature vector of model \(modelID) does not have \(dimension) values")
+        }
+        guard let (basis, _) = SearchDataMaking.basis(learnedFrom: samples, pool: pool, kernels: kernels) else {
             throw .empty("no feature vector of model \(modelID) has a direction")
         }
         return basis

@@ -27,35 +27,42 @@ public final class SQLFiles {
 
     /// The row for a path under a root, if any.
     public func image(rootID: Int64, relativePath: [UInt8], modelID: Int64) throws(StoreError) -> StoredImage? {
-        try database.query(
+        let rows = try database.query(
             "SELECT \(Self.imageColumns) FROM image JOIN root ON root.id = image.root_id WHERE image.root_id = ? AND image.relative_path = ?",
-            [.integer(modelID), .integer(rootID), .blob(relativePath)]
-        ).first.flatMap(Self.storedImage)
+            [.integer(modelID), .integer(rootID), .blob(relativePath)])
+        guard let row = rows.first else { return nil }
+        return try Self.storedImage(row)
     }
 
     /// Rows with this content fingerprint, any root, leaving out rows already seen by run
     /// `excludingRun` (their files exist, so they cannot have moved).
     public func images(fingerprint: [UInt8], modelID: Int64, excludingRun: Int64) throws(StoreError) -> [StoredImage] {
-        try database.query(
+        let rows = try database.query(
             """
             SELECT \(Self.imageColumns) FROM image JOIN root ON root.id = image.root_id
             WHERE image.fingerprint = ? AND image.last_seen_run IS DISTINCT FROM ? ORDER BY image.id
             """,
-            [.integer(modelID), .blob(fingerprint), .integer(excludingRun)]
-        ).compactMap(Self.storedImage)
+            [.integer(modelID), .blob(fingerprint), .integer(excludingRun)])
+        var images = [StoredImage]()
+        for row in rows { if let image = try Self.storedImage(row) { images.append(image) } }
+        return images
     }
 
-    /// A row of `imageColumns`.
-    public static func storedImage(_ row: [SQLValue]) -> StoredImage? {
+    /// A row of `imageColumns` (nil for a row without them); a status the schema does not
+    /// have is named.
+    public static func storedImage(_ row: [SQLValue]) throws(StoreError) -> StoredImage? {
         // The last column: 0 no results for the model, 1 results without descriptors, 2 both.
         guard row.count == 11, let id = row[0].integer, let rootID = row[1].integer, let rootPath = row[2].blob,
             let relative = row[3].blob, let size = row[4].integer, let mtime = row[5].integer, let inode = row[6].integer,
             let device = row[7].integer, let status = row[9].text, let results = row[10].integer
         else { return nil }
+        guard let parsed = KnownFile.Status(rawValue: status) else {
+            throw .corrupt(path: "the index", reason: "image \(id) has status \"\(status)\", not one of ok, failed, missing")
+        }
         return StoredImage(
             id: id, rootID: rootID, rootPath: rootPath, relativePath: relative,
             stat: FileStat(size: size, mtimeNanoseconds: mtime, inode: UInt64(bitPattern: inode), device: UInt64(bitPattern: device)),
-            fingerprint: row[8].blob, status: status, hasResults: results >= 1, hasDescriptors: results == 2)
+            fingerprint: row[8].blob, status: parsed, hasResults: results >= 1, hasDescriptors: results == 2)
     }
 
     // MARK: Writes (inside a transaction)

@@ -32,7 +32,7 @@ public final class SQLResults: ResultStore {
                     image.fingerprint, image.status, 0, image.width, image.height, image.failure_reason, image.first_seen, image.last_seen
                 FROM image JOIN root ON root.id = image.root_id WHERE image.root_id = ? AND image.relative_path = ?
                 """, [.integer(rootID), .blob(relative)])
-            guard let row = rows.first, let image = SQLFiles.storedImage(Array(row[0..<11])) else { continue }
+            guard let row = rows.first, let image = try SQLFiles.storedImage(Array(row[0..<11])) else { continue }
             var details = ImageDetails(
                 image: image, width: row[11].integer.map(Int.init), height: row[12].integer.map(Int.init), failureReason: row[13].text,
                 firstSeen: row[14].text ?? "", lastSeen: row[15].text ?? "", results: [])

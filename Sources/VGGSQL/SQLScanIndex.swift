@@ -111,7 +111,7 @@ open class SQLScanIndex: ScanIndex {
             imageID: image.id, rootID: image.rootID, relativePath: image.relativePath,
             absolutePath: PathBytes.join(image.rootPath, image.relativePath),
             stat: image.stat,
-            fingerprint: image.fingerprint, status: KnownFile.Status(rawValue: image.status) ?? .failed, hasResults: image.hasResults,
+            fingerprint: image.fingerprint, status: image.status, hasResults: image.hasResults,
             hasDescriptors: image.hasDescriptors)
     }
 }

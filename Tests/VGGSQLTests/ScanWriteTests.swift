@@ -40,12 +40,12 @@ struct ScanWriteTests {
         try f.fail(id, fingerprint: nil, reason: "cannot read file: Input/output error")
         #expect(try f.sql.count("feature") == 1 && f.sql.count("prediction") == 1)
         let row = try #require(try f.image("a.jpg"))
-        #expect(row.status == "failed" && row.fingerprint == [1, 2, 3] && row.hasResults)
+        #expect(row.status == .failed && row.fingerprint == [1, 2, 3] && row.hasResults)
 
         // Readable again with the same bytes: back to ok, results untouched.
         try f.index.writeTransaction { () throws(StoreError) in try f.index.files.updateStat(imageID: id, stat: f.sql.stat, runID: f.runID) }
         let again = try #require(try f.image("a.jpg"))
-        #expect(again.status == "ok" && again.hasResults)
+        #expect(again.status == .ok && again.hasResults)
     }
 
     @Test(arguments: TestBackend.available)
@@ -55,7 +55,7 @@ struct ScanWriteTests {
         try f.fail(id, fingerprint: [9, 9], reason: "not a JPEG or PNG file")
         #expect(try f.sql.count("feature") == 0 && f.sql.count("prediction") == 0)
         let row = try #require(try f.image("a.jpg"))
-        #expect(row.status == "failed" && row.fingerprint == [9, 9] && !row.hasResults)
+        #expect(row.status == .failed && row.fingerprint == [9, 9] && !row.hasResults)
     }
 
     /// Changed content replaces the row's results for every model; the same content computed
@@ -103,7 +103,7 @@ struct ScanWriteTests {
         }
         let b = try #require(try f.image("b.jpg"))
         let c = try #require(try f.image("c.jpg"))
-        #expect(b.id == id && c.id != id && c.fingerprint == [1, 2, 3] && c.hasResults && c.status == "ok")
+        #expect(b.id == id && c.id != id && c.fingerprint == [1, 2, 3] && c.hasResults && c.status == .ok)
         #expect(try f.sql.features(c.id) == [1, 2, 3, 4])
         #expect(try f.index.results.topFiveClasses(modelID: f.sql.modelID, imageIDs: [c.id]) == [c.id: [7]])
         #expect(try f.image("a.jpg") == nil)

@@ -53,7 +53,8 @@ struct MigratorTests {
         #expect(try integer(connection, "SELECT COUNT(*) FROM descriptor") == 0)
         let row = try #require(try connection.query(
             "SELECT \(SQLFiles.imageColumns) FROM image JOIN root ON root.id = image.root_id WHERE image.id = 1", [.integer(1)]).first)
-        let stored = try #require(SQLFiles.storedImage(row))
+        let read = try SQLFiles.storedImage(row)
+        let stored = try #require(read)
         #expect(stored.hasResults && !stored.hasDescriptors)
     }
 

@@ -16,7 +16,7 @@ extension MemoryIndex {
                 else { return nil }
                 let image = StoredImage(
                     id: id, rootID: row.rootID, rootPath: root.path, relativePath: row.relativePath, stat: row.stat,
-                    fingerprint: row.fingerprint, status: row.status.rawValue, hasResults: false, hasDescriptors: false)
+                    fingerprint: row.fingerprint, status: row.status, hasResults: false, hasDescriptors: false)
                 let results = base.results.keys.sorted().compactMap { model in base.results[model]?[id].map { (model, $0) } }
                 return ImageDetails(
                     image: image, width: nil, height: nil, failureReason: row.reason, firstSeen: "", lastSeen: "", results: results)

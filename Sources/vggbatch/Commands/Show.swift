@@ -49,7 +49,7 @@ extension VGGBatch {
             }
             if json {
                 print(JSONText.object(path: path, [
-                    ("status", JSONText.string(details.image.status)),
+                    ("status", JSONText.string(details.image.status.rawValue)),
                     ("reason", details.failureReason.map(JSONText.string) ?? "null"),
                     ("size", "\(details.image.stat.size)"), ("width", details.width.map(String.init) ?? "null"),
                     ("height", details.height.map(String.init) ?? "null"),
@@ -69,7 +69,7 @@ extension VGGBatch {
                 return
             }
             print(display)
-            print("  status       \(details.image.status)\(details.failureReason.map { ": \($0)" } ?? "")")
+            print("  status       \(details.image.status.rawValue)\(details.failureReason.map { ": \($0)" } ?? "")")
             print("  size         \(details.image.stat.size) bytes\(details.width.map { w in details.height.map { ", \(w)x\($0)" } ?? "" } ?? "")")
             print("  fingerprint  \(details.image.fingerprint.map(Hex.encode) ?? "-")")
             print("  seen         \(details.firstSeen) … \(details.lastSeen)")
