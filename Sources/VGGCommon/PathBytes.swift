@@ -83,6 +83,18 @@ public enum PathBytes {
         return Array(path[(folder.count + 1)...])
     }
 
+    /// The folder `path` is in ("/" for a top-level name, empty for a name without a slash).
+    public static func parent(_ path: [UInt8]) -> [UInt8] {
+        guard let last = path.lastIndex(of: slash) else { return [] }
+        return last == 0 ? [slash] : Array(path[..<last])
+    }
+
+    /// The last component of `path` (all of it without a slash).
+    public static func lastComponent(_ path: [UInt8]) -> [UInt8] {
+        guard let last = path.lastIndex(of: slash) else { return path }
+        return Array(path[(last + 1)...])
+    }
+
     /// `parent` + "/" + `child`, without doubling the slash of "/" and without a trailing
     /// slash for an empty child.
     public static func join(_ parent: [UInt8], _ child: [UInt8]) -> [UInt8] {

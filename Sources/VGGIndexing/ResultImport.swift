@@ -16,9 +16,12 @@ import VGGPipeline
 /// file and recomputes it if its content changed.
 public final class ResultImport {
     public let index: IndexWriter
+    /// Where the approximate indexes' cache folder is found (XDG_CACHE_HOME, HOME).
+    public let environment: [String: String]
 
-    public init(index: IndexWriter) {
+    public init(index: IndexWriter, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.index = index
+        self.environment = environment
     }
 
     public struct Options: Sendable {
@@ -97,7 +100,7 @@ public final class ResultImport {
                 if chosen == nil, options.model == nil { chosen = parsed.model }
                 guard options.roots.isEmpty else { return false }
                 guard Self.matches(parsed.model, chosen, options.model) else { return true }
-                let folder = Self.parent(PathBytes.anchored(parsed.path))
+                let folder = PathBytes.parent(PathBytes.anchored(parsed.path))
                 common = common.map { Self.commonFolder($0, folder) } ?? folder
                 return true
             }
@@ -122,7 +125,7 @@ public final class ResultImport {
         }
         summary.approximate = ApproximateUpkeep.merge(
             data: index.approximate, modelID: modelID,
-            cacheDirectory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment))
+            cacheDirectory: WeightsLocator.cacheDirectory(environment: environment))
         return summary
     }
 
@@ -230,7 +233,7 @@ public final class ResultImport {
             var target = targets.first { PathBytes.isWithin(path, folder: $0.path) }
             if target == nil {
                 // Reached through a symbolic link, perhaps: the folder resolved.
-                let resolved = PathBytes.join(PathBytes.absolute(bytes: ResultImport.parent(path)), ResultImport.name(path))
+                let resolved = PathBytes.join(PathBytes.absolute(bytes: PathBytes.parent(path)), PathBytes.lastComponent(path))
                 if let found = targets.first(where: { PathBytes.isWithin(resolved, folder: $0.path) }) {
                     path = resolved
                     target = found
@@ -289,20 +292,11 @@ public final class ResultImport {
         return chosen == nil || chosen == model
     }
 
-    fileprivate static func parent(_ path: [UInt8]) -> [UInt8] {
-        guard let slash = path.lastIndex(of: PathBytes.slash) else { return [] }
-        return slash == 0 ? [PathBytes.slash] : Array(path[..<slash])
-    }
-
-    fileprivate static func name(_ path: [UInt8]) -> [UInt8] {
-        guard let slash = path.lastIndex(of: PathBytes.slash) else { return path }
-        return Array(path[(slash + 1)...])
-    }
 
     /// The deepest folder containing both.
     private static func commonFolder(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
         var folder = a
-        while !PathBytes.isWithin(b, folder: folder) && folder != [PathBytes.slash] && !folder.isEmpty { folder = parent(folder) }
+        while !PathBytes.isWithin(b, folder: folder) && folder != [PathBytes.slash] && !folder.isEmpty { folder = PathBytes.parent(folder) }
         return folder
     }
 }

@@ -15,9 +15,12 @@ import VGGPipeline
 /// the batch in flight.
 public final class ScanSession {
     public let index: IndexWriter
+    /// Where the approximate indexes' cache folder is found (XDG_CACHE_HOME, HOME).
+    public let environment: [String: String]
 
-    public init(index: IndexWriter) {
+    public init(index: IndexWriter, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.index = index
+        self.environment = environment
     }
 
     /// What a scan did.
@@ -97,7 +100,7 @@ public final class ScanSession {
             warning = "search data not updated (\(error.reason)); the next scan retries"
         }
         let approximate = ApproximateUpkeep.merge(
-            data: index.approximate, modelID: modelID, cacheDirectory: WeightsLocator.cacheDirectory(environment: ProcessInfo.processInfo.environment))
+            data: index.approximate, modelID: modelID, cacheDirectory: WeightsLocator.cacheDirectory(environment: environment))
         var counts = RunCounts()
         counts.new = summary.progress.new
         counts.changed = summary.progress.changed

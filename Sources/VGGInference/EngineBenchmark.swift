@@ -88,17 +88,6 @@ public struct EngineBenchmark {
         }
         return Result(
             imagesPerSecond: 1 / perImage, millisecondsPerImage: perImage * 1000, gflops: flops / perImage / 1e9,
-            peakResidentBytes: peakResidentBytes(), layers: layers)
+            peakResidentBytes: ProcessMemory.peakResidentBytes(), layers: layers)
     }
-}
-
-/// This process's peak resident set size (VmHWM). Not `getrusage`: on Linux its maximum is
-/// inherited across fork, so a benchmark started by a large parent would report the parent's.
-public func peakResidentBytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let digits = line.split(separator: " ").compactMap { Int($0) }
-        return (digits.first ?? 0) * 1024
-    }
-    return 0
 }

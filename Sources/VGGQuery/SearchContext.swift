@@ -79,7 +79,7 @@ public struct SearchContext {
 
     /// The layer whose output the model stores as features: "fc7", or "pool5" for a network
     /// that ends there.
-    public var featureLayer: String { hasLabels ? "fc7" : "pool5" }
+    public var featureLayer: String { FeatureKind.network.name(hasClassifier: hasLabels) }
 
     /// The searched vectors' name for a person: fc7, pool5, gem or rmac.
     public var featureName: String { kind.name(hasClassifier: hasLabels) }

@@ -17,6 +17,15 @@ struct PathBytesTests {
         #expect(PathBytes.join(b("/a"), [0xFF, 0xFE]) == b("/a/") + [0xFF, 0xFE])
     }
 
+    @Test func parentAndLastComponent() {
+        let bytes = { (text: String) in Array(text.utf8) }
+        #expect(PathBytes.parent(bytes("/a/b") + [0xFF]) == bytes("/a") && PathBytes.lastComponent(bytes("/a/b") + [0xFF]) == bytes("b") + [0xFF])
+        #expect(PathBytes.parent(bytes("/top")) == bytes("/") && PathBytes.lastComponent(bytes("/top")) == bytes("top"))
+        #expect(PathBytes.parent(bytes("name")) == [] && PathBytes.lastComponent(bytes("name")) == bytes("name"))
+        #expect(PathBytes.tidied(bytes("/a/./b//c/")) == bytes("/a/b/c") && PathBytes.tidied(bytes("/a/../b")) == bytes("/a/../b"))
+        #expect(PathBytes.tidied([]) == bytes("/"))
+    }
+
     @Test func withinIsComponentWise() {
         #expect(PathBytes.isWithin(b("/a/b/c"), folder: b("/a/b")))
         #expect(PathBytes.isWithin(b("/a/b"), folder: b("/a/b")))

@@ -158,7 +158,7 @@ extension VGGBatch {
                 let p = summary.progress
                 printError(String(
                     format: "%d images (%d failed) in %.2f s, %.2f images/s; network %.2f s; peak RSS %d MB",
-                    p.done, p.failed, p.seconds, p.imagesPerSecond, summary.inferenceSeconds, peakResidentMegabytes()))
+                    p.done, p.failed, p.seconds, p.imagesPerSecond, summary.inferenceSeconds, ProcessMemory.peakResidentBytes() / (1 << 20)))
             }
         }
 
@@ -200,21 +200,3 @@ extension VGGBatch {
     }
 }
 
-/// This process's peak resident memory in MB: the kernel's high-water mark of this program's
-/// memory (`VmHWM`; `ru_maxrss` would also count the parent's memory before the program was
-/// started in a forked process), or `ru_maxrss` where there is no /proc.
-func peakResidentMegabytes() -> Int {
-    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-        let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
-    {
-        return kilobytes / 1024
-    }
-    var usage = rusage()
-    #if canImport(Glibc)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    #endif
-    return usage.ru_maxrss / 1024
-}

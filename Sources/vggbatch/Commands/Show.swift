@@ -41,7 +41,7 @@ extension VGGBatch {
             // The layer each model stores: fc7, or pool5 for weights that end there.
             func layer(_ modelID: Int64) -> String {
                 let architecture = models.first { $0.id == modelID }?.architecture
-                return architecture?.hasClassifier == false ? "pool5" : "fc7"
+                return FeatureKind.network.name(hasClassifier: architecture?.hasClassifier ?? true)
             }
             let results = details.results.map { modelID, result in
                 (modelID, result.top.map { entry in (ImageNetLabels.at(entry.index), entry.index, entry.probability) },
