@@ -188,6 +188,47 @@ struct IndexingTests {
         #expect(byPath[folder + "/broken.jpg"]?.error != nil && byPath[folder + "/pillow-hopper.jpg"]?.result.top.count == 3)
     }
 
+    /// A queue's workers as a test sets them: nothing waits until `waiting` is filled.
+    final class Workers: WorkerRegistry, @unchecked Sendable {
+        let lock = NSLock()
+        var waiting: [(model: StoredModel, waiting: Int)] = []
+        func waitingModels() throws(StoreError) -> [(model: StoredModel, waiting: Int)] {
+            lock.lock()
+            defer { lock.unlock() }
+            return waiting
+        }
+        func register(modelID: Int64) throws(StoreError) {}
+    }
+
+    /// A worker asks which model files wait for; with `follow` it says once that the queue is
+    /// empty and waits until work comes (or it is cancelled), without it it stops at once.
+    @Test func aWorkerWaitsForWorkOnlyWhenItFollows() throws {
+        let memory = MemoryIndex()
+        let base = memory.writer
+        let workers = Workers()
+        let writer = IndexWriter(
+            location: base.location, models: base.models, roots: base.roots, runs: base.runs, search: base.search, workers: workers,
+            scanIndex: { base.scanIndex(runID: $0, modelID: $1) }, close: {})
+        let session = ScanSession(index: writer, environment: ["XDG_CACHE_HOME": directory.path("cache")])
+        #expect(try session.waitingModel(id: nil, follow: false, cancellation: CancellationFlag()) .map(\.waiting) == nil)
+        #expect(throws: IndexingError.self) { try ScanSession(index: base).waitingModel(id: nil) }
+
+        let stored = StoredModel(id: 3, registration: try model().registration(resizePolicy: .squash), weights: nil, imageCount: 0)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) {
+            workers.lock.lock()
+            workers.waiting = [(stored, 12)]
+            workers.lock.unlock()
+        }
+        var idle = 0
+        let found = try session.waitingModel(id: nil, follow: true, cancellation: CancellationFlag(), pollInterval: 0.05) { idle += 1 }
+        #expect(found?.model.id == 3 && found?.waiting == 12 && idle == 1)
+
+        let cancelled = CancellationFlag()
+        workers.waiting = []
+        cancelled.cancel()
+        #expect(try session.waitingModel(id: nil, follow: true, cancellation: cancelled, pollInterval: 0.05).map(\.waiting) == nil)
+    }
+
     @Test func theSyntheticIndexHasItsNearCopiesAndItsSearchData() throws {
         let memory = MemoryIndex()
         var generator = SyntheticIndex(seed: 3)
