@@ -6,9 +6,8 @@ import VGGSearch
 /// Keeps the compact search data (int8 codes, a learned basis and per-image projections) up
 /// to date after a scan, so `similar` and `duplicates` read 4 KB or 1 KB per image.
 public enum SearchMaintenance {
-    /// Vectors used to learn a basis, and its largest rank.
+    /// Vectors used to learn a basis (`FeatureBasis.learningSampleLimit`).
     public static let sampleLimit = FeatureBasis.learningSampleLimit
-    public static let maximumRank = FeatureBasis.learningRankLimit
     /// Images handled per transaction.
     static let chunk = 1024
 

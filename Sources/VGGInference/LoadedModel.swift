@@ -103,10 +103,11 @@ public struct LoadedModel {
     ) throws(InferenceError) -> LoadedModel {
         var preprocess = request.preprocess
         var environment = environment
-        let found = request.remembered.map { rememberedWeights($0, environment) }
+        // One cache of files' SHA-256 for every check below (the variable does not move it).
+        let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
+        let found = request.remembered.map { rememberedWeights($0, cache: cache) }
         if let computed = request.environmentGivesWayFor, request.path == nil, let remembered = request.remembered, case .success(let own)? = found,
-            let variable = environment[WeightsRequest.variable], !variable.isEmpty,
-            (try? WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment)).sha256(of: variable)) != remembered.weightsSHA256
+            let variable = environment[WeightsRequest.variable], !variable.isEmpty, (try? cache.sha256(of: variable)) != remembered.weightsSHA256
         {
             onWarning(
                 "\(WeightsRequest.variable) (\(variable)) holds other weights than model \(remembered.id); \(computed) with the file "
@@ -136,7 +137,6 @@ public struct LoadedModel {
         }
         do throws(ModelError) {
             let weights = try OpenedWeights.open(path, environment: environment)
-            let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
             let identity = try WeightsIdentity.identify(path: path, layout: weights.layout, metadata: weights.metadata, cache: cache)
             // The index's model's own file, however it was named, is read as that model reads it.
             let modelPreset = request.remembered.flatMap { $0.weightsSHA256 == identity.sha256 ? $0.preprocessing : nil }
@@ -158,7 +158,7 @@ public struct LoadedModel {
 
     /// The weights file the index's model was computed with, if it is still where it was
     /// last found and its SHA-256 (through the hash cache) is still the model's.
-    private static func rememberedWeights(_ model: StoredModel, _ environment: [String: String]) -> Result<String, MissingWeights> {
+    private static func rememberedWeights(_ model: StoredModel, cache: WeightsHashCache) -> Result<String, MissingWeights> {
         guard let bytes = model.weightsPath else {
             return .failure(MissingWeights(why: "were never seen by this index (its results were imported)", warning: nil))
         }
@@ -168,7 +168,6 @@ public struct LoadedModel {
             return .failure(MissingWeights(
                 why: "are no longer at \(PathBytes.display(bytes))", warning: "\(what) are no longer there; using the default weights"))
         }
-        let cache = WeightsHashCache(directory: WeightsLocator.cacheDirectory(environment: environment))
         guard (try? cache.sha256(of: path)) == model.weightsSHA256 else {
             return .failure(MissingWeights(
                 why: "have changed at \(PathBytes.display(bytes)) since the index used them",

@@ -179,6 +179,7 @@ public final class ScanPipeline {
                 queue: queue, walk: folderWalk(targets, folders.walk), claims: claims, follow: false, queueOnly: queueOnly,
                 preparation: options.preparation, batchSize: classifier.maxBatchSize, state: state, cancellation: cancellation)
         case .queue(let claims, let follow):
+            // Without a shared queue there is nothing to claim: a walk of nothing.
             guard let queue = index.workQueue else { return WalkedFiles(walk: folderWalk([], WalkOptions())) }
             return QueuedFiles(
                 queue: queue, walk: nil, claims: claims, follow: follow, queueOnly: false,

@@ -111,7 +111,7 @@ struct NetworkVectors: SearchedVectors {
         if let stored {
             basis = FeatureBasis(rank: stored.rank, dimension: stored.dimension, rows: stored.rows, kernels: kernels)
         } else {
-            basis = try learnedBasis(rows: rows)
+            basis = try learnedBasis()
         }
         if stored?.rank != basis.rank {
             projections = SearchProjections(
@@ -133,7 +133,7 @@ struct NetworkVectors: SearchedVectors {
 
     /// The basis the writer would learn and store (the same sample of the index, rank and
     /// seed), learned here for this answer only.
-    private func learnedBasis(rows: SearchRows) throws(QueryError) -> FeatureBasis {
+    private func learnedBasis() throws(QueryError) -> FeatureBasis {
         let samples: [[Float]]
         do throws(StoreError) {
             samples = try search.sampleFeatures(modelID: modelID, limit: FeatureBasis.learningSampleLimit)
