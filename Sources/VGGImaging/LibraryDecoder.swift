@@ -105,6 +105,6 @@ enum LibraryDecoder {
 
     /// A fixed C string field as text.
     private static func text<T>(_ field: T) -> String {
-        withUnsafeBytes(of: field) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+        withUnsafeBytes(of: field) { raw in PathBytes.display(Array(raw.prefix { $0 != 0 })) }
     }
 }

@@ -1,3 +1,5 @@
+import VGGCommon
+
 /// What a walk over a PNG file's chunks found, before any pixel is decoded.
 ///
 /// Everything here is as the file states it; nothing is validated beyond being readable
@@ -79,7 +81,7 @@ public struct PNGChunkScan: Sendable, Equatable {
             else {
                 // IDAT is streamed, so a cut-off last IDAT is only a truncated file.
                 if result != nil && !type.elementsEqual(ChunkType.idat) {
-                    result?.oversizedChunk = OversizedChunk(type: String(decoding: type, as: UTF8.self), length: Int(rawLength))
+                    result?.oversizedChunk = OversizedChunk(type: PathBytes.display(Array(type)), length: Int(rawLength))
                 }
                 break
             }

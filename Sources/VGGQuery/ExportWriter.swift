@@ -16,7 +16,11 @@ public final class ExportWriter {
     private let descriptorWidth: Int
     private let output: String?
     private var handle: FileHandle
-    private var temporary: String?
+    /// The output's bytes (a name given on the command line need not be UTF-8), and the
+    /// files written beside it until `finish` renames them into place.
+    private var target: [UInt8]?
+    private var temporary: [UInt8]?
+    private var pathsTemporary: [UInt8]?
     private var rows = 0
     private var dimension = 0
     private var pathsHandle: FileHandle?
@@ -37,20 +41,24 @@ public final class ExportWriter {
         self.descriptorWidth = descriptorWidth
         self.output = output
         if let output {
-            // Written beside the target and renamed at the end, so a failed export leaves no half file.
-            let temporary = output + ".partial"
-            guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
-                throw .cannotWrite(path: output, reason: "cannot create \(temporary)")
+            // Written beside the target and renamed at the end, so a failed export leaves no
+            // half file, and an earlier export's files stay as they were.
+            let target = ArgumentBytes.bytes(of: output)
+            let temporary = target + Array(".partial".utf8)
+            guard let handle = Self.create(temporary) else {
+                throw .cannotWrite(path: output, reason: "cannot create \(PathBytes.display(temporary)) (\(String(cString: strerror(errno))))")
             }
+            self.target = target
             self.temporary = temporary
             self.handle = handle
             if format == .npy {
                 // The header is rewritten once the row count is known; reserve its 128 bytes.
                 handle.write(Data(repeating: 0x20, count: 128))
-                let pathsFile = output + ".paths.txt"
-                guard FileManager.default.createFile(atPath: pathsFile, contents: nil), let paths = FileHandle(forWritingAtPath: pathsFile) else {
-                    throw .cannotWrite(path: pathsFile, reason: "cannot create it")
+                let pathsTemporary = target + Array(".paths.txt.partial".utf8)
+                guard let paths = Self.create(pathsTemporary) else {
+                    throw .cannotWrite(path: output + ".paths.txt", reason: "cannot create it (\(String(cString: strerror(errno))))")
                 }
+                self.pathsTemporary = pathsTemporary
                 pathsHandle = paths
             }
         } else {
@@ -131,20 +139,40 @@ public final class ExportWriter {
             handle.write(header)
             try? pathsHandle?.close()
         }
-        if let temporary, let output {
+        if let temporary, let target, let output {
             try? handle.close()
-            if rename(temporary, output) != 0 { throw .cannotWrite(path: output, reason: String(cString: strerror(errno))) }
+            if let pathsTemporary, !Self.rename(pathsTemporary, target + Array(".paths.txt".utf8)) {
+                throw .cannotWrite(path: output + ".paths.txt", reason: String(cString: strerror(errno)))
+            }
+            if !Self.rename(temporary, target) { throw .cannotWrite(path: output, reason: String(cString: strerror(errno))) }
+        }
+    }
+
+    /// A new file at raw path bytes (truncated if there is one), for writing.
+    private static func create(_ path: [UInt8]) -> FileHandle? {
+        let descriptor = (path + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        }
+        return descriptor < 0 ? nil : FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
+    private static func rename(_ from: [UInt8], _ to: [UInt8]) -> Bool {
+        (from + [0]).withUnsafeBufferPointer { a in
+            (to + [0]).withUnsafeBufferPointer { b in
+                a.withMemoryRebound(to: CChar.self) { a in b.withMemoryRebound(to: CChar.self) { b in Foundation.rename(a.baseAddress!, b.baseAddress!) == 0 } }
+            }
         }
     }
 
     /// After a failed export: what was written goes (the partial file and the paths beside
     /// it); a file already at the output is left as it was.
     public func abandon() {
-        guard let temporary, let output else { return }
+        guard let temporary else { return }
         try? handle.close()
         try? pathsHandle?.close()
-        unlink(temporary)
-        if format == .npy { unlink(output + ".paths.txt") }
+        for partial in [temporary] + (pathsTemporary.map { [$0] } ?? []) {
+            _ = (partial + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { unlink($0.baseAddress!) } }
+        }
     }
 
     private func emit(_ text: String) { handle.write(Data(text.utf8)) }

@@ -280,6 +280,8 @@ struct PNGChunkScanTests {
         ("no IEND", pngSignature + ihdr() + idat, nil),
         ("CRC of IHDR missing", Array((pngSignature + ihdr()).dropLast(4)), nil),
         ("half a chunk header", pngSignature + ihdr() + [0, 0, 0], nil),
+        ("a chunk type of control and non-UTF-8 bytes, escaped", pngSignature + ihdr() + [0x42, 0, 0, 0] + [0x7D, 0x26, 0xFF, 0x0D],
+         PNGChunkScan.OversizedChunk(type: "}&\\xff\\x0d", length: 0x4200_0000)),
     ] as [(String, [UInt8], PNGChunkScan.OversizedChunk?)])
     func truncatedAfterHeader(name: String, png: [UInt8], oversized: PNGChunkScan.OversizedChunk?) throws {
         let result = try #require(PNGChunkScan.scan(png), "\(name)")

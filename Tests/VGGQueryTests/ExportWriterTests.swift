@@ -37,7 +37,23 @@ struct ExportWriterTests {
         let writer = try ExportWriter(format: .npy, features: true, output: output, matrix: .gem)
         #expect(throws: QueryError.self) { try writer.write(Self.row(Array("/p/a.jpg".utf8), 1)) }
         writer.abandon()
-        for leftover in [output, output + ".partial", output + ".paths.txt"] { #expect(!FileManager.default.fileExists(atPath: leftover), "\(leftover)") }
+        for leftover in [output, output + ".partial", output + ".paths.txt", output + ".paths.txt.partial"] {
+            #expect(!FileManager.default.fileExists(atPath: leftover), "\(leftover)")
+        }
+    }
+
+    /// A failed export over an earlier one leaves the earlier matrix and its paths as they were.
+    @Test func aFailedExportKeepsTheEarlierOne() throws {
+        let output = directory.path("kept.npy")
+        let first = try ExportWriter(format: .npy, features: true, output: output)
+        try first.write(Self.row(Array("/p/a.jpg".utf8), 1))
+        try first.finish()
+        let before = try Data(contentsOf: URL(fileURLWithPath: output)), paths = try Data(contentsOf: URL(fileURLWithPath: output + ".paths.txt"))
+        let second = try ExportWriter(format: .npy, features: true, output: output, matrix: .gem)
+        #expect(throws: QueryError.self) { try second.write(Self.row(Array("/p/a.jpg".utf8), 1)) }
+        second.abandon()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output + ".paths.txt")) == paths)
     }
 
     @Test func csvCarriesTheExactBytesOfANameThatIsNotUTF8() throws {

@@ -464,6 +464,12 @@ struct ScanCLITests {
         #expect(shown.status == 0 && shown.standardOutput.contains("status       ok"), "\(shown.standardOutput)\(shown.standardError)")
         let similar = try raw(#"exec "$0" similar --json --under="$1$(printf '\377')y" "$1$(printf '\377')y/p.jpg""#)
         #expect(similar.status == 0, "\(similar.standardError)")
+        // An output file named so is written under that name.
+        let exported = try raw(#"exec "$0" export --format npy --output "$1$(printf '\377')y.npy""#)
+        #expect(exported.status == 0, "\(exported.standardError)")
+        let named = folder + Array(".npy".utf8)
+        #expect(access(named.map { CChar(bitPattern: $0) } + [0], F_OK) == 0)
+        #expect(access((named + Array(".paths.txt".utf8)).map { CChar(bitPattern: $0) } + [0], F_OK) == 0)
     }
 
     /// On a terminal the progress bar redraws one line and ends it before anything else is
