@@ -110,7 +110,7 @@ public final class ScanSession {
         counts.moved = summary.progress.moved
         counts.failed = summary.progress.failed
         counts.missing = summary.missing
-        counts.heldBack = summary.protectedRoots.reduce(0) { $0 + $1.vanished }
+        counts.heldBack = summary.heldBack
         do throws(StoreError) {
             try index.runs.finish(runID, status: summary.interrupted ? .interrupted : .finished, counts: counts)
         } catch {

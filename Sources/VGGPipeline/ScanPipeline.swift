@@ -192,8 +192,15 @@ public final class ScanPipeline {
     /// Marks what vanished from each target walked to its end missing, but for a root most of
     /// whose files vanished at once (an unmounted drive?), which is only reported.
     private func markVanished(_ targets: [ScanTarget], folders: FolderScan, in summary: inout ScanSummary) throws {
+        let unavailable = Set(summary.unavailableRoots.map(\.path))
         for (number, target) in targets.enumerated() {
-            guard let unwalked = state.completedRoots[number] else { continue }
+            guard let unwalked = state.completedRoots[number] else {
+                // A root that could not be walked: what the index holds there is held back.
+                if unavailable.contains(PathBytes.display(target.path)) {
+                    summary.unwalkedKnown += try index.vanished(in: target, unwalked: []).vanished
+                }
+                continue
+            }
             let (vanished, known) = try index.vanished(in: target, unwalked: unwalked)
             if vanished == 0 { continue }
             let massive = vanished >= folders.protectionMinimum && Double(vanished) > folders.protectionFraction * Double(known)

@@ -56,6 +56,12 @@ public struct ScanSummary: Sendable {
     public var incompleteRoots: [(path: String, places: Int)] = []
     /// Roots where most known files vanished at once: not marked missing, as a precaution.
     public var protectedRoots: [(path: String, vanished: Int, known: Int)] = []
+    /// Files the index holds under the roots that could not be walked (none seen, none
+    /// marked missing).
+    public var unwalkedKnown = 0
+    /// Vanished files not marked missing: those of the protected roots and of the roots that
+    /// could not be walked; the index still calls them present.
+    public var heldBack: Int { protectedRoots.reduce(0) { $0 + $1.vanished } + unwalkedKnown }
     /// Folders walked completely that hold no JPEG or PNG file.
     public var emptyFolders: [String] = []
     /// Problems met while walking: (path, reason).

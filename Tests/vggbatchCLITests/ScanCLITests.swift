@@ -176,8 +176,12 @@ struct ScanCLITests {
         let unplugged = try vggbatch(["scan", "--json"])
         #expect(unplugged.standardError.contains("could not be scanned"))
         #expect(try summary(unplugged)["missing"] as? Int == 0)
-        // The index no longer matches the disk and a person must act: a cron job sees exit 1.
+        // The index no longer matches the disk and a person must act: a cron job sees exit 1,
+        // and status says how many files were held back, and what forgets a folder gone for good.
         #expect(unplugged.status == 1)
+        #expect(try summary(unplugged)["held_back"] as? Int == 6)
+        #expect(unplugged.standardError.contains("`vggbatch roots remove"))
+        #expect(try vggbatch(["status"]).standardOutput.contains("6 vanished files not marked missing"))
         try FileManager.default.moveItem(atPath: directory.path("elsewhere"), toPath: photos)
 
         // Add copies so the root has 12 files, then remove 11: most vanished at once.

@@ -106,7 +106,7 @@ extension VGGBatch {
         /// queue line says what the workers did since).
         static func describe(_ run: RunRecord) -> String {
             let queued = run.queueOnly ? "; it only queued its files, for `vggbatch work` to compute" : ""
-            let heldBack = run.heldBack == 0 ? "" : "; \(counted(run.heldBack, "vanished file")) not marked missing, as most of a folder vanished at once (an unmounted drive?): scan again once it is back, or with --accept-missing if they really are gone"
+            let heldBack = run.heldBack == 0 ? "" : "; \(counted(run.heldBack, "vanished file")) not marked missing, as a folder could not be walked or most of it vanished at once (an unmounted drive?): scan again once it is back; if they really are gone, scan with --accept-missing, or `vggbatch roots remove` a folder that is gone"
             return "last scan: \(run.started) (\(run.status)\(queued)\(heldBack))"
         }
 

@@ -145,7 +145,7 @@ final class ScanReporter: @unchecked Sendable {
         end(s, jsonFields: [
             ("new", "\(p.new)"), ("changed", "\(p.changed)"), ("touched", "\(p.touched)"),
             ("unchanged", "\(p.unchanged)"), ("moved", "\(p.moved)"), ("failed", "\(p.failed)"),
-            ("missing", "\(s.missing)"), ("skipped", "\(p.skipped)"), ("unreadable", "\(p.unreadable)"),
+            ("missing", "\(s.missing)"), ("held_back", "\(s.heldBack)"), ("skipped", "\(p.skipped)"), ("unreadable", "\(p.unreadable)"),
             ("skipped_formats", JSONText.object(p.skippedFormats.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })),
             ("computed", "\(p.inferred)"), ("queued", "\(p.queued)"), ("written_from_queue", "\(p.writtenFromQueue)"),
             ("written_for_other_scans", "\(p.forOthers)"), ("model", "\(modelID)"),
@@ -154,7 +154,9 @@ final class ScanReporter: @unchecked Sendable {
         for (path, reason) in s.walkProblems.prefix(20) { printError("\(path): \(reason)") }
         if s.walkProblems.count > 20 { printError("... and \(s.walkProblems.count - 20) more") }
         for (path, reason) in s.unavailableRoots {
-            printError("vggbatch: \(path) could not be scanned (\(reason)); nothing under it was marked missing")
+            printError(
+                "vggbatch: \(path) could not be scanned (\(reason)); nothing under it was marked missing "
+                    + "(if it is gone for good, `vggbatch roots remove \(path)` forgets it)")
         }
         for (path, places) in s.incompleteRoots {
             printError("vggbatch: \(counted(places, "place")) under \(path) could not be read (see above); nothing there was marked missing")
