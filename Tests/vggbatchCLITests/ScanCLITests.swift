@@ -468,6 +468,11 @@ struct ScanCLITests {
         #expect(shown.status == 0 && shown.standardOutput.contains("status       ok"), "\(shown.standardOutput)\(shown.standardError)")
         let similar = try raw(#"exec "$0" similar --json --under="$1$(printf '\377')y" "$1$(printf '\377')y/p.jpg""#)
         #expect(similar.status == 0, "\(similar.standardError)")
+        // Lines about the file carry its exact bytes beside a readable path.
+        let classified = try raw(#"exec "$0" classify --json "$1$(printf '\377')y/p.jpg""#)
+        let line = try #require(try JSONSerialization.jsonObject(with: classified.standardOutputBytes) as? [String: Any], "\(classified.standardError)")
+        #expect((line["path"] as? String)?.hasSuffix("x\\xffy/p.jpg") == true)
+        #expect((line["path_base64"] as? String).flatMap { Data(base64Encoded: $0) }.map(Array.init) == photo)
         // An output file named so is written under that name.
         let exported = try raw(#"exec "$0" export --format npy --output "$1$(printf '\377')y.npy""#)
         #expect(exported.status == 0, "\(exported.standardError)")

@@ -106,7 +106,7 @@ extension VGGBatch {
                     case .failure(let error):
                         failures += 1
                         if json {
-                            print(JSONText.object([("path", JSONText.string(result.path)), ("error", JSONText.string(error.reason))]))
+                            print(JSONText.object(JSONText.path("path", ArgumentBytes.bytes(of: result.path)) + [("error", JSONText.string(error.reason))]))
                         } else {
                             printError("\(result.path): error: \(error.reason)")
                         }
@@ -178,7 +178,8 @@ extension VGGBatch {
                     ("label", JSONText.string(item.label)), ("probability", JSONText.number(probability)),
                 ])
             }
-            var fields = [("path", JSONText.string(path)), ("top", JSONText.array(topItems))]
+            // The path as given, with its exact bytes beside it when they are not UTF-8.
+            var fields = JSONText.path("path", ArgumentBytes.bytes(of: path)) + [("top", JSONText.array(topItems))]
             if wantsFeatures {
                 fields += ResultLine.vectorFields(output, encoding: featuresEncoding ?? .json)
             }

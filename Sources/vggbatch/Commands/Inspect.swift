@@ -50,8 +50,8 @@ extension VGGBatch {
                 } catch {
                     failures += 1
                     if json {
-                        print(JSONText.object([
-                            ("path", JSONText.string(path)), ("error", JSONText.string(error.reason)), ("error_kind", JSONText.string(error.kind)),
+                        print(JSONText.object(JSONText.path("path", ArgumentBytes.bytes(of: path)) + [
+                            ("error", JSONText.string(error.reason)), ("error_kind", JSONText.string(error.kind)),
                         ]))
                     } else {
                         printError("\(path): error: \(error.reason)")
@@ -87,8 +87,8 @@ extension VGGBatch {
 
         /// `inspect --json` line for a decoded image. Field names are part of the CLI contract.
         static func record(path: String, info: ImageInfo, resizedPNG: String?) -> String {
-            var fields: [(String, String)] = [
-                ("path", JSONText.string(path)), ("format", JSONText.string(info.format.rawValue)),
+            var fields: [(String, String)] = JSONText.path("path", ArgumentBytes.bytes(of: path)) + [
+                ("format", JSONText.string(info.format.rawValue)),
                 ("stored_width", "\(info.storedWidth)"), ("stored_height", "\(info.storedHeight)"),
                 ("orientation", "\(info.orientation.rawValue)"),
                 ("upright_width", "\(info.uprightWidth)"), ("upright_height", "\(info.uprightHeight)"),
